@@ -1,0 +1,3 @@
+from autoforge.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""The `autoforge` command: one typer app joining each package's commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from autoforge import __version__
+
+app = typer.Typer(
+    name="autoforge",
+    help="Synthesize verifiable tool-use environments from tool docs, serve them over MCP, evaluate and train agents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """AutoForge: environments for agentic RL, from tool documentation alone."""
+
+
+def _register() -> None:
+    from autoforge.clients.cli import register as register_clients
+    from autoforge.rl.cli import register as register_rl
+    from autoforge.servers.cli import register as register_servers
+    from autoforge.synthesizer.cli import register as register_synthesizer
+
+    for register in (register_servers, register_synthesizer, register_clients, register_rl):
+        register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the app; AutoForge errors print as one clear message, never a traceback."""
+    from autoforge.servers.errors import AutoForgeError
+
+    try:
+        code = app(standalone_mode=False)
+    except AutoForgeError as exc:
+        console.print("[bold red]error:[/]", escape(str(exc)), highlight=False)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: say so plainly, keep the traceback on request
+        if os.environ.get("AUTOFORGE_DEBUG"):
+            raise
+        console.print(
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+            "This is a bug in AutoForge; rerun with AUTOFORGE_DEBUG=1 for the traceback and report it."
+        )
+        sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)

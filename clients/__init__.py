@@ -1,0 +1,1 @@
+"""Rollouts over MCP: agent policies, simulated users, the async episode runner and pass^k."""

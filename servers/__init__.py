@@ -1,0 +1,94 @@
+"""Environments as MCP servers: the spec, the sandboxed runtime, episodes and the verifier."""
+
+from .app import EnvServer, load_server
+from .check import CheckReport, TaskCheck, check_env, oracle_transcript
+from .environment import Environment, build_environment, content_sha256, load_environment
+from .episodes import Episode, EpisodeStore
+from .errors import (
+    AutoForgeError,
+    BackendError,
+    EpisodeError,
+    Problem,
+    RegistryError,
+    SandboxError,
+    SpecError,
+    SynthesisError,
+)
+from .execution import CompiledTool, ToolResult
+from .protocol import EPISODE_META_KEY, call_tool, close_episode, reset_episode, verify_episode
+from .solution import SolutionRun, complete_task, measure_difficulty, run_solution, solution_graph
+from .spec import (
+    CallNode,
+    Change,
+    Column,
+    Difficulty,
+    EnvSpec,
+    Expected,
+    InitialState,
+    Provenance,
+    ReasoningNode,
+    Solution,
+    Table,
+    Task,
+    ToolSpec,
+    UserScenario,
+)
+from .toolkit import Db, ToolError
+from .validate import validate_folder
+from .verify import Check, Verdict, compare, normalise_text
+
+__all__ = [
+    "EPISODE_META_KEY",
+    "AutoForgeError",
+    "BackendError",
+    "CallNode",
+    "Change",
+    "Check",
+    "CheckReport",
+    "Column",
+    "CompiledTool",
+    "Db",
+    "Difficulty",
+    "EnvServer",
+    "EnvSpec",
+    "Environment",
+    "Episode",
+    "EpisodeError",
+    "EpisodeStore",
+    "Expected",
+    "InitialState",
+    "Problem",
+    "Provenance",
+    "ReasoningNode",
+    "RegistryError",
+    "SandboxError",
+    "Solution",
+    "SolutionRun",
+    "SpecError",
+    "SynthesisError",
+    "Table",
+    "Task",
+    "TaskCheck",
+    "ToolError",
+    "ToolResult",
+    "ToolSpec",
+    "UserScenario",
+    "Verdict",
+    "build_environment",
+    "call_tool",
+    "check_env",
+    "close_episode",
+    "compare",
+    "complete_task",
+    "content_sha256",
+    "load_environment",
+    "load_server",
+    "measure_difficulty",
+    "normalise_text",
+    "oracle_transcript",
+    "reset_episode",
+    "run_solution",
+    "solution_graph",
+    "validate_folder",
+    "verify_episode",
+]

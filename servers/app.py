@@ -1,0 +1,196 @@
+"""An environment as an MCP server on the official SDK: its tools, its policy, its episodes.
+
+`EnvServer` is an `MCPServer`, so `mcp run servers/<env>/server.py` serves it over stdio and the
+SDK's transports serve it over streamable HTTP. `tools/list` shows only the environment's tools,
+annotated read-only or destructive. Tool calls are answered by the episodes extension, which
+routes each call to its episode (`_meta["autoforge/episode"]`, else the default episode) and runs
+it as a transaction; the extension also serves reset / verify / close as vendor methods that never
+appear in `tools/list`.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension, MethodBinding
+from mcp.server.mcpserver.resources import TextResource
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolRequestParams, CallToolResult, EmptyResult, TextContent, ToolAnnotations
+from mcp.types import Tool as MCPTool
+
+from .environment import Environment, load_environment
+from .episodes import DEFAULT_MAX_EPISODES, DEFAULT_TTL_SECONDS, EpisodeStore
+from .errors import EpisodeError
+from .execution import unknown_tool_message
+from .protocol import (
+    CLOSE_METHOD,
+    EPISODE_META_KEY,
+    EXTENSION_ID,
+    RESET_METHOD,
+    VERIFY_METHOD,
+    CloseParams,
+    ResetParams,
+    ResetResult,
+    VerifyParams,
+    VerifyResult,
+)
+from .toolkit import ToolError
+from .verify import verify_episode
+
+__all__ = ["EnvServer", "load_server"]
+
+MEMORY_LIMIT_ENV = "AUTOFORGE_MEMORY_LIMIT_MB"
+DEFAULT_MEMORY_LIMIT_MB = 4096
+
+
+class EpisodesExtension(Extension):
+    """Routes tool calls to episodes and serves the episode lifecycle methods."""
+
+    identifier = EXTENSION_ID
+
+    def __init__(self, environment: Environment, store: EpisodeStore) -> None:
+        self.compiled = environment.tools
+        self.tool_names = list(environment.tools)
+        self.store = store
+
+    def methods(self) -> list[MethodBinding]:  # type: ignore[override]
+        return [
+            MethodBinding(RESET_METHOD, ResetParams, self._reset),
+            MethodBinding(VERIFY_METHOD, VerifyParams, self._verify),
+            MethodBinding(CLOSE_METHOD, CloseParams, self._close),
+        ]
+
+    async def intercept_tool_call(
+        self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        tool = self.compiled.get(params.name)
+        if tool is None:
+            return _error(unknown_tool_message(params.name, self.tool_names))
+        meta = ctx.meta
+        try:
+            episode = self.store.get(meta.get(EPISODE_META_KEY) if meta else None)
+            result = tool.run(episode, params.arguments or {})
+        except (ToolError, EpisodeError) as exc:
+            return _error(str(exc))
+        # Runs inline on the event loop with no await: calls within an episode are serialised.
+        return CallToolResult(content=[TextContent(type="text", text=result.text)])
+
+    async def _reset(self, ctx: ServerRequestContext[Any, Any], params: ResetParams) -> ResetResult:
+        try:
+            episode = self.store.reset(params.task_id, params.episode_id)
+        except EpisodeError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
+        return ResetResult(episode_id=episode.id, task_id=episode.task_id)
+
+    async def _verify(self, ctx: ServerRequestContext[Any, Any], params: VerifyParams) -> VerifyResult:
+        try:
+            episode = self.store.get(params.episode_id)
+        except EpisodeError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
+        verdict = verify_episode(self.store, episode, params.transcript)
+        return VerifyResult(reward=verdict.reward, checks=verdict.checks, diff=verdict.diff)
+
+    async def _close(self, ctx: ServerRequestContext[Any, Any], params: CloseParams) -> EmptyResult:
+        try:
+            self.store.close(params.episode_id)
+        except EpisodeError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
+        return EmptyResult()
+
+
+def _error(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=f"Error: {message}")], is_error=True)
+
+
+class EnvServer(MCPServer):
+    """One environment served over MCP, with isolated episodes."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        *,
+        max_episodes: int | None = None,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    ) -> None:
+        spec = environment.spec
+        cap = max_episodes or int(os.environ.get("AUTOFORGE_MAX_EPISODES", DEFAULT_MAX_EPISODES))
+        self.environment = environment
+        self.episodes = EpisodeStore(spec, environment.template, environment.tasks, max_episodes=cap, ttl_seconds=ttl_seconds)
+        super().__init__(
+            name=spec.name,
+            title=spec.name.replace("-", " ").title(),
+            description=spec.description[:200],
+            instructions=spec.policy or spec.description,
+            version=spec.version,
+            extensions=[EpisodesExtension(environment, self.episodes)],
+            log_level="WARNING",
+        )
+        self._listed = [
+            MCPTool(
+                name=t.name,
+                description=t.description,
+                input_schema=t.input_schema,
+                output_schema=t.output_schema,
+                annotations=ToolAnnotations(
+                    read_only_hint=not t.writes,
+                    destructive_hint=t.writes,
+                    idempotent_hint=not t.writes,
+                    open_world_hint=False,
+                ),
+            )
+            for t in spec.tools
+        ]
+        self.add_resource(
+            TextResource(
+                uri=f"policy://{spec.name}",
+                name="policy",
+                description=f"The rules an agent working in {spec.name} must follow.",
+                mime_type="text/markdown",
+                text=spec.policy or spec.description,
+            )
+        )
+
+    async def list_tools(self) -> list[MCPTool]:
+        """The environment's tools only (the episode methods are not tools)."""
+        return list(self._listed)
+
+    def run(self, transport: Any = "stdio", **kwargs: Any) -> None:  # type: ignore[override]
+        """Serve until the client goes away, under a memory limit (and, on stdio, a parent watchdog)."""
+        _limit_memory()
+        if transport == "stdio":
+            _exit_with_parent()
+        super().run(transport, **kwargs)
+
+
+def load_server(folder: str | Path, **options: Any) -> EnvServer:
+    """The MCP server for an environment folder (what each `server.py` calls)."""
+    return EnvServer(load_environment(folder), **options)
+
+
+def _limit_memory() -> None:
+    megabytes = int(os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT_MB))
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _exit_with_parent() -> None:
+    """Stdio servers whose client died without closing stdin must not linger as orphans."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="autoforge-parent-watchdog", daemon=True).start()

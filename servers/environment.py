@@ -1,0 +1,188 @@
+"""An environment in memory: spec, tasks, checked tools and the seed database, loaded from its folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import Problem, SpecError
+from .execution import CompiledTool
+from .sandbox import load_tools
+from .spec import EnvSpec, Table, Task
+
+__all__ = [
+    "ENV_FILES",
+    "Environment",
+    "build_environment",
+    "content_sha256",
+    "create_schema",
+    "load_environment",
+    "read_spec",
+    "read_tasks",
+]
+
+ENV_FILES = ("env.json", "tools.py", "seed.sql", "tasks.jsonl")
+"""The files whose content defines an environment (and its hash)."""
+
+
+@dataclass(eq=False)
+class Environment:
+    """A loaded environment: everything needed to serve, run and verify it."""
+
+    spec: EnvSpec
+    tasks: dict[str, Task]
+    tools: dict[str, CompiledTool]
+    template: sqlite3.Connection
+    sha256: str
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def load_environment(folder: str | Path) -> Environment:
+    """Load and check an environment folder; raises SpecError or SandboxError naming every problem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SpecError(f"{folder} is not an environment folder (expected a directory with {', '.join(ENV_FILES)})")
+    missing = [name for name in ENV_FILES if not (folder / name).is_file()]
+    if missing:
+        raise SpecError(f"{folder} is not a complete environment", [Problem(str(folder), f"missing {m}") for m in missing])
+    spec = read_spec(folder / "env.json")
+    if spec.name != folder.name:
+        raise SpecError(
+            f"{folder}: the folder name must equal the environment name",
+            [Problem("env.json: name", f"is {spec.name!r} but the folder is {folder.name!r}")],
+        )
+    tasks = read_tasks(folder / "tasks.jsonl")
+    return build_environment(
+        spec,
+        (folder / "tools.py").read_text(encoding="utf-8"),
+        (folder / "seed.sql").read_text(encoding="utf-8"),
+        tasks,
+        path=folder,
+        sha256=content_sha256(folder),
+    )
+
+
+def build_environment(
+    spec: EnvSpec,
+    tools_source: str,
+    seed_sql: str,
+    tasks: Iterable[Task] = (),
+    *,
+    path: Path | None = None,
+    sha256: str | None = None,
+) -> Environment:
+    """An environment from its parts (what the synthesizer holds before writing a folder)."""
+    functions = load_tools(tools_source, [t.name for t in spec.tools])
+    tools = {t.name: CompiledTool.build(t, functions[t.name]) for t in spec.tools}
+    template = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    create_schema(template, spec)
+    _load_seed(template, seed_sql)
+    task_map: dict[str, Task] = {}
+    for task in tasks:
+        if task.id in task_map:
+            raise SpecError(f"duplicate task id {task.id!r}")
+        task_map[task.id] = task
+    digest = sha256 or hashlib.sha256(
+        json.dumps([spec.model_dump(mode="json"), tools_source, seed_sql, [t.model_dump(mode="json") for t in task_map.values()]]).encode()
+    ).hexdigest()
+    return Environment(spec, task_map, tools, template, digest, path)
+
+
+def read_spec(path: Path) -> EnvSpec:
+    """Parse env.json; every schema problem is reported with its JSON location."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path} is not valid JSON", [Problem(f"{path.name}:{exc.lineno}", exc.msg)]) from None
+    try:
+        return EnvSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SpecError(f"{path} does not match the environment spec", _problems(path.name, exc)) from None
+
+
+def read_tasks(path: Path) -> list[Task]:
+    """Parse tasks.jsonl; every bad line is reported with its line number."""
+    tasks: list[Task] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            tasks.append(Task.model_validate_json(line))
+        except ValidationError as exc:
+            problems += _problems(f"{path.name}:{number}", exc)
+    if problems:
+        raise SpecError(f"{path} has invalid tasks", problems)
+    return tasks
+
+
+def _problems(location: str, exc: ValidationError) -> list[Problem]:
+    return [
+        Problem(f"{location}: {'.'.join(str(p) for p in error['loc']) or '(root)'}", error["msg"])
+        for error in exc.errors()
+    ]
+
+
+def create_schema(conn: sqlite3.Connection, spec: EnvSpec) -> None:
+    """Create the spec's tables (STRICT, with keys, foreign keys and enum checks)."""
+    for table in spec.tables:
+        conn.execute(_table_ddl(table))
+
+
+def _table_ddl(table: Table) -> str:
+    parts: list[str] = []
+    for column in table.columns:
+        part = f'"{column.name}" {column.type}'
+        if column.primary_key:
+            part += " PRIMARY KEY"
+        if not column.nullable and not column.primary_key:
+            part += " NOT NULL"
+        if column.enum:
+            allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in column.enum)
+            part += f' CHECK ("{column.name}" IN ({allowed}))'
+        parts.append(part)
+    for column in table.columns:
+        if column.references:
+            ref_table, ref_column = column.references.split(".")
+            parts.append(f'FOREIGN KEY ("{column.name}") REFERENCES "{ref_table}" ("{ref_column}")')
+    return f'CREATE TABLE "{table.name}" ({", ".join(parts)}) STRICT'
+
+
+def _only_inserts(action: int, *_: Any) -> int:
+    allowed = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_TRANSACTION}
+    return sqlite3.SQLITE_OK if action in allowed else sqlite3.SQLITE_DENY
+
+
+def _load_seed(conn: sqlite3.Connection, seed_sql: str) -> None:
+    """Run seed.sql, which may only insert rows (it is data, not code)."""
+    conn.set_authorizer(_only_inserts)
+    try:
+        conn.executescript(seed_sql)
+    except sqlite3.Error as exc:
+        raise SpecError(f"seed.sql could not be loaded: {exc} (it may contain only INSERT statements)") from None
+    finally:
+        conn.set_authorizer(None)
+    problems = [Problem("seed.sql", f"foreign key violation in {row[0]}") for row in conn.execute("PRAGMA foreign_key_check")]
+    if problems:
+        raise SpecError("seed.sql breaks referential integrity", problems[:20])
+
+
+def content_sha256(folder: Path) -> str:
+    """SHA-256 over the files that define the environment (names and bytes, in a fixed order)."""
+    digest = hashlib.sha256()
+    for name in ENV_FILES:
+        data = (folder / name).read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()

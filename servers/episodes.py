@@ -1,0 +1,195 @@
+"""Episodes: each an isolated in-memory copy of the seed database, made with SQLite's backup API."""
+
+from __future__ import annotations
+
+import difflib
+import secrets
+import sqlite3
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .errors import EpisodeError
+from .spec import EnvSpec, Task
+from .state import apply_changes
+from .toolkit import Db
+
+__all__ = [
+    "DEFAULT_EPISODE",
+    "DEFAULT_MAX_EPISODES",
+    "DEFAULT_TTL_SECONDS",
+    "Episode",
+    "EpisodeStore",
+    "open_connection",
+]
+
+DEFAULT_EPISODE = "default"
+DEFAULT_MAX_EPISODES = 10_000
+DEFAULT_TTL_SECONDS = 3600.0
+PROGRESS_INTERVAL = 1_000
+UNLIMITED_STEPS = 1 << 62
+
+_DENIED = {
+    sqlite3.SQLITE_ATTACH: "ATTACH",
+    sqlite3.SQLITE_DETACH: "DETACH",
+    sqlite3.SQLITE_PRAGMA: "PRAGMA",
+    sqlite3.SQLITE_CREATE_TABLE: "CREATE TABLE",
+    sqlite3.SQLITE_CREATE_TEMP_TABLE: "CREATE TABLE",
+    sqlite3.SQLITE_CREATE_INDEX: "CREATE INDEX",
+    sqlite3.SQLITE_CREATE_TRIGGER: "CREATE TRIGGER",
+    sqlite3.SQLITE_CREATE_TEMP_TRIGGER: "CREATE TRIGGER",
+    sqlite3.SQLITE_CREATE_VIEW: "CREATE VIEW",
+    sqlite3.SQLITE_CREATE_TEMP_VIEW: "CREATE VIEW",
+    sqlite3.SQLITE_CREATE_VTABLE: "CREATE VIRTUAL TABLE",
+    sqlite3.SQLITE_DROP_TABLE: "DROP TABLE",
+    sqlite3.SQLITE_DROP_INDEX: "DROP INDEX",
+    sqlite3.SQLITE_DROP_TRIGGER: "DROP TRIGGER",
+    sqlite3.SQLITE_DROP_VIEW: "DROP VIEW",
+    sqlite3.SQLITE_ALTER_TABLE: "ALTER TABLE",
+}
+_DENIED_FUNCTIONS = frozenset({"random", "randomblob", "load_extension"})
+
+
+def _authorize(action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
+    """Episode connections may read and write rows, never change the schema or reach files."""
+    if action in _DENIED:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def open_connection(template: sqlite3.Connection) -> sqlite3.Connection:
+    """A fresh in-memory copy of `template` (SQLite backup API), locked down for tool code."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    template.backup(conn)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.set_authorizer(_authorize)
+    return conn
+
+
+@dataclass(eq=False)
+class Episode:
+    """One isolated run of an environment: its own database, id counters and step budget."""
+
+    id: str
+    task_id: str | None
+    conn: sqlite3.Connection
+    db: Db
+    steps_left: list[int] = field(default_factory=lambda: [UNLIMITED_STEPS])
+    last_used: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        steps = self.steps_left
+
+        def tick() -> int:
+            steps[0] -= 1
+            return 1 if steps[0] < 0 else 0
+
+        self.conn.set_progress_handler(tick, PROGRESS_INTERVAL)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class EpisodeStore:
+    """Live episodes of one environment, capped, with idle ones swept after a TTL."""
+
+    def __init__(
+        self,
+        spec: EnvSpec,
+        template: sqlite3.Connection,
+        tasks: dict[str, Task],
+        *,
+        max_episodes: int = DEFAULT_MAX_EPISODES,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    ) -> None:
+        self.spec = spec
+        self.template = template
+        self.tasks = tasks
+        self.max_episodes = max_episodes
+        self.ttl_seconds = ttl_seconds
+        self._live: OrderedDict[str, Episode] = OrderedDict()
+        self._keys = {t.name: (t.primary_key, t.column(t.primary_key).type) for t in spec.tables}  # type: ignore[union-attr]
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def __iter__(self) -> Iterator[Episode]:
+        return iter(self._live.values())
+
+    def reset(self, task_id: str | None = None, episode_id: str | None = None) -> Episode:
+        """Start (or restart) an episode on a fresh copy of the seed, with the task's initial state applied."""
+        task = self._task(task_id)
+        episode_id = episode_id or f"ep-{secrets.token_hex(8)}"
+        old = self._live.pop(episode_id, None)
+        if old is not None:
+            old.close()
+        self.sweep()
+        if len(self._live) >= self.max_episodes:
+            raise EpisodeError(
+                f"{len(self._live):,} episodes are live, the cap for this server; close finished ones with "
+                "autoforge/episode_close, or raise the cap (AUTOFORGE_MAX_EPISODES)"
+            )
+        episode = self.fresh(task, episode_id)
+        self._live[episode_id] = episode
+        return episode
+
+    def fresh(self, task: Task | None, episode_id: str = "scratch") -> Episode:
+        """An episode that is not registered (for verification baselines and checks)."""
+        conn = open_connection(self.template)
+        if task is not None and task.initial_state is not None:
+            apply_changes(conn, self.spec, task.initial_state.changes)
+        return Episode(episode_id, task.id if task else None, conn, Db(conn, self.spec.clock, self._keys))
+
+    def get(self, episode_id: str | None) -> Episode:
+        """The live episode `episode_id`; no id means the default episode, made on first use."""
+        if episode_id is None or episode_id == DEFAULT_EPISODE:
+            episode = self._live.get(DEFAULT_EPISODE) or self.reset(episode_id=DEFAULT_EPISODE)
+        else:
+            found = self._live.get(episode_id)
+            if found is None:
+                raise EpisodeError(
+                    f"unknown episode {episode_id!r}: it was never started, was closed, or idled past "
+                    f"{self.ttl_seconds:.0f} s; start one with autoforge/episode_reset"
+                )
+            episode = found
+        episode.last_used = time.monotonic()
+        self._live.move_to_end(episode.id)
+        return episode
+
+    def close(self, episode_id: str) -> None:
+        episode = self._live.pop(episode_id, None)
+        if episode is None:
+            raise EpisodeError(f"unknown episode {episode_id!r}; nothing to close")
+        episode.close()
+
+    def sweep(self) -> int:
+        """Close episodes idle for longer than the TTL; returns how many were closed."""
+        deadline = time.monotonic() - self.ttl_seconds
+        closed = 0
+        while self._live:  # oldest first: the dict is kept in order of last use
+            episode = next(iter(self._live.values()))
+            if episode.last_used >= deadline:
+                break
+            del self._live[episode.id]
+            episode.close()
+            closed += 1
+        return closed
+
+    def close_all(self) -> None:
+        for episode in self._live.values():
+            episode.close()
+        self._live.clear()
+
+    def _task(self, task_id: str | None) -> Task | None:
+        if task_id is None:
+            return None
+        task = self.tasks.get(task_id)
+        if task is None:
+            close = difflib.get_close_matches(task_id, list(self.tasks), n=3)
+            hint = f" Closest: {', '.join(close)}." if close else ""
+            raise EpisodeError(f"unknown task {task_id!r} in {self.spec.name!r}.{hint}")
+        return task

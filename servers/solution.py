@@ -1,0 +1,91 @@
+"""Ground truth by execution: run a task's solution DAG, derive its expected changes and difficulty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .environment import Environment
+from .episodes import EpisodeStore
+from .spec import CallNode, Change, Difficulty, Expected, Solution, Task
+from .state import diff_states
+from .toolkit import ToolError
+
+__all__ = ["SolutionRun", "complete_task", "measure_difficulty", "run_solution", "solution_graph"]
+
+
+@dataclass(frozen=True)
+class SolutionRun:
+    """What executing a solution produced: each call's output (or error) and the database changes."""
+
+    outputs: dict[str, object]
+    errors: dict[str, str]
+    changes: tuple[Change, ...]
+
+
+def solution_graph(solution: Solution) -> nx.DiGraph:
+    """The solution as a networkx DAG (edges from a dependency to its dependent)."""
+    graph = nx.DiGraph()
+    for node in solution.nodes:
+        graph.add_node(node.id, kind=node.kind)
+        graph.add_edges_from((dep, node.id) for dep in node.depends_on)
+    return graph
+
+
+def run_solution(environment: Environment, task: Task, order: list[str] | None = None) -> SolutionRun:
+    """Execute the task's call nodes (in file order, or `order`) on a fresh episode of its initial state."""
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    calls = {n.id: n for n in task.solution.calls}
+    sequence = [calls[i] for i in order if i in calls] if order else list(calls.values())
+    episode = store.fresh(task)
+    baseline = store.fresh(task)
+    outputs: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    try:
+        for node in sequence:
+            tool = environment.tools.get(node.tool)
+            if tool is None:
+                errors[node.id] = f"unknown tool {node.tool!r}"
+                continue
+            try:
+                outputs[node.id] = tool.run(episode, node.arguments).value
+            except ToolError as exc:
+                errors[node.id] = str(exc)
+        return SolutionRun(outputs, errors, tuple(diff_states(environment.spec, baseline.conn, episode.conn)))
+    finally:
+        episode.close()
+        baseline.close()
+
+
+def measure_difficulty(environment: Environment, solution: Solution) -> Difficulty:
+    """Calls, writes, depth (longest dependency chain), branching (fork and merge points), tools, reasoning."""
+    graph = solution_graph(solution)
+    calls: list[CallNode] = list(solution.calls)
+    writes = sum(1 for c in calls if (t := environment.spec.tool(c.tool)) is not None and t.writes)
+    branching = sum(1 for n in graph if graph.out_degree(n) > 1) + sum(1 for n in graph if graph.in_degree(n) > 1)
+    return Difficulty(
+        calls=len(calls),
+        writes=writes,
+        depth=nx.dag_longest_path_length(graph) + 1 if len(graph) else 0,
+        branching=branching,
+        distinct_tools=len({c.tool for c in calls}),
+        reasoning_nodes=len(solution.nodes) - len(calls),
+    )
+
+
+def complete_task(environment: Environment, task: Task) -> Task:
+    """The task with `expected.changes` and `difficulty` computed by executing its solution.
+
+    Raises ValueError when a ground-truth call fails: a task whose solution does not run is not kept.
+    """
+    run = run_solution(environment, task)
+    if run.errors:
+        failed = "; ".join(f"{node}: {message}" for node, message in run.errors.items())
+        raise ValueError(f"task {task.id!r}: the solution does not execute ({failed})")
+    return task.model_copy(
+        update={
+            "expected": Expected(changes=run.changes, facts=task.expected.facts),
+            "difficulty": measure_difficulty(environment, task.solution),
+        }
+    )

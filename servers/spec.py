@@ -1,0 +1,282 @@
+"""The environment spec and the task model: the contract every part of AutoForge shares.
+
+`EnvSpec` is what `env.json` holds; `Task` is one line of `tasks.jsonl`. Both are frozen pydantic
+models that reject unknown keys, so a typo in a generated file is an error, not silent data loss.
+This module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "SPEC_VERSION",
+    "TOOL_NAME_PATTERN",
+    "CallNode",
+    "Change",
+    "Column",
+    "Difficulty",
+    "EnvSpec",
+    "Expected",
+    "InitialState",
+    "Provenance",
+    "ReasoningNode",
+    "SolutionNode",
+    "Solution",
+    "Table",
+    "Task",
+    "ToolSpec",
+    "UserScenario",
+]
+
+SPEC_VERSION = "1.0"
+TOOL_NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"
+ENV_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+
+SqlType = Literal["TEXT", "INTEGER", "REAL"]
+"""SQLite storage classes we use; booleans are INTEGER 0/1, dates ISO-8601 TEXT."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Column(_Model):
+    """One column of a table."""
+
+    name: str = Field(pattern=IDENTIFIER_PATTERN)
+    type: SqlType
+    primary_key: bool = False
+    nullable: bool = True
+    references: str | None = Field(
+        default=None, description="Foreign key as 'table.column'.", pattern=r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$"
+    )
+    generated: bool = Field(
+        default=False,
+        description="The runtime assigns the value (db.new_id); verification matches new rows by content, not by it.",
+    )
+    volatile: bool = Field(default=False, description="Exempt from verification (e.g. a free-text note).")
+    enum: tuple[str, ...] | None = None
+    description: str = ""
+
+
+class Table(_Model):
+    """A table of the state schema, with exactly one primary-key column."""
+
+    name: str = Field(pattern=IDENTIFIER_PATTERN)
+    description: str = ""
+    columns: tuple[Column, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_primary_key(self) -> Table:
+        keys = [c.name for c in self.columns if c.primary_key]
+        if len(keys) != 1:
+            raise ValueError(f"table {self.name!r} needs exactly one primary-key column, found {len(keys)}")
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"table {self.name!r} has duplicate column names")
+        return self
+
+    @property
+    def primary_key(self) -> str:
+        return next(c.name for c in self.columns if c.primary_key)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+class ToolSpec(_Model):
+    """A tool as agents see it, plus what the runtime needs to know about its effects."""
+
+    name: str = Field(pattern=TOOL_NAME_PATTERN)
+    description: str = Field(min_length=1)
+    input_schema: dict[str, Any] = Field(description="JSON Schema of the arguments (type: object).")
+    output_schema: dict[str, Any] | None = None
+    writes: bool = Field(description="True when the tool may change the database.")
+    tables: tuple[str, ...] = Field(default=(), description="Tables the tool reads or writes.")
+
+    @model_validator(mode="after")
+    def _object_schema(self) -> ToolSpec:
+        if self.input_schema.get("type") != "object":
+            raise ValueError(f"tool {self.name!r}: input_schema must have type 'object'")
+        return self
+
+
+class Provenance(_Model):
+    """Where an environment came from."""
+
+    source: str = Field(description="The input document's name or URL.")
+    source_sha256: str = ""
+    source_format: str = ""
+    backend: str = "hand-written"
+    model: str | None = None
+    seed: int | None = None
+    generator: str = ""
+
+
+class EnvSpec(_Model):
+    """An environment: state schema, tools, policy and provenance (the content of env.json)."""
+
+    spec_version: str = SPEC_VERSION
+    name: str = Field(pattern=ENV_NAME_PATTERN)
+    version: str = Field(default="0.1.0", pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
+    description: str = Field(min_length=1)
+    policy: str = ""
+    clock: str = Field(
+        default="2026-01-15T09:00:00", description="The frozen 'now' of every episode (ISO-8601, no timezone)."
+    )
+    tables: tuple[Table, ...] = Field(min_length=1)
+    tools: tuple[ToolSpec, ...] = Field(min_length=1)
+    provenance: Provenance
+    license: str = "MIT"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EnvSpec:
+        problems: list[str] = []
+        tables = {t.name: t for t in self.tables}
+        if len(tables) != len(self.tables):
+            problems.append("duplicate table names")
+        tool_names = [t.name for t in self.tools]
+        if len(set(tool_names)) != len(tool_names):
+            problems.append("duplicate tool names")
+        for table in self.tables:
+            for column in table.columns:
+                if column.references:
+                    ref_table, ref_column = column.references.split(".")
+                    target = tables.get(ref_table)
+                    if target is None or target.column(ref_column) is None:
+                        problems.append(f"{table.name}.{column.name} references unknown {column.references}")
+        for tool in self.tools:
+            for name in tool.tables:
+                if name not in tables:
+                    problems.append(f"tool {tool.name!r} names unknown table {name!r}")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", self.clock):
+            problems.append(f"clock {self.clock!r} is not YYYY-MM-DDTHH:MM:SS")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def table(self, name: str) -> Table | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def tool(self, name: str) -> ToolSpec | None:
+        return next((t for t in self.tools if t.name == name), None)
+
+
+# ---- tasks -------------------------------------------------------------------------------------
+
+
+class Change(_Model):
+    """One row-level difference between two database states.
+
+    insert: `key` is the new row's primary key, `values` the whole row.
+    update: `key` identifies the row, `values` the columns that changed (new values), `before` the old ones.
+    delete: `key` identifies the row, `before` the row as it was.
+    """
+
+    table: str
+    op: Literal["insert", "update", "delete"]
+    key: Any = None
+    values: dict[str, Any] = Field(default_factory=dict)
+    before: dict[str, Any] = Field(default_factory=dict)
+
+
+class InitialState(_Model):
+    """Changes applied to the seed before the task starts."""
+
+    changes: tuple[Change, ...] = ()
+
+
+class CallNode(_Model):
+    """A ground-truth tool call with concrete arguments."""
+
+    id: str
+    kind: Literal["call"] = "call"
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+
+
+class ReasoningNode(_Model):
+    """What must be inferred between calls (choose, compare, compute, branch)."""
+
+    id: str
+    kind: Literal["reasoning"] = "reasoning"
+    note: str
+    op: str | None = Field(default=None, description="choose | compare | compute | branch, when known.")
+    output: Any = Field(default=None, description="The value the reasoning yields in the ground truth.")
+    depends_on: tuple[str, ...] = ()
+
+
+SolutionNode = Annotated[CallNode | ReasoningNode, Field(discriminator="kind")]
+
+
+class Solution(_Model):
+    """The ground-truth DAG; call nodes in file order form a valid replay."""
+
+    nodes: tuple[SolutionNode, ...] = ()
+
+    @model_validator(mode="after")
+    def _acyclic(self) -> Solution:
+        seen: set[str] = set()
+        for node in self.nodes:
+            if node.id in seen:
+                raise ValueError(f"duplicate node id {node.id!r}")
+            missing = [d for d in node.depends_on if d not in seen]
+            if missing:
+                raise ValueError(f"node {node.id!r} depends on {missing}, which must come earlier in the list")
+            seen.add(node.id)
+        return self
+
+    @property
+    def calls(self) -> tuple[CallNode, ...]:
+        return tuple(n for n in self.nodes if isinstance(n, CallNode))
+
+
+class UserScenario(_Model):
+    """What the simulated user is and knows."""
+
+    persona: str = ""
+    known_facts: dict[str, Any] = Field(
+        default_factory=dict, description="Facts the user may reveal when asked, by name."
+    )
+    unknown: tuple[str, ...] = Field(
+        default=(), description="Things the user does not know and must not invent (ids, internal codes)."
+    )
+    behavior: str = ""
+
+
+class Expected(_Model):
+    """The outcome a correct episode reaches (computed by executing the solution)."""
+
+    changes: tuple[Change, ...] = ()
+    facts: tuple[str, ...] = ()
+
+
+class Difficulty(_Model):
+    """Structural measures of a task's ground truth."""
+
+    calls: int = 0
+    writes: int = 0
+    depth: int = 0
+    branching: int = 0
+    distinct_tools: int = 0
+    reasoning_nodes: int = 0
+
+
+class Task(_Model):
+    """One task: the user's goal, what the user knows, the ground truth and the expected outcome."""
+
+    id: str = Field(min_length=1, max_length=128)
+    instruction: str = Field(min_length=1)
+    user: UserScenario = Field(default_factory=UserScenario)
+    initial_state: InitialState | None = None
+    solution: Solution
+    expected: Expected = Field(default_factory=Expected)
+    difficulty: Difficulty = Field(default_factory=Difficulty)
+    split: Literal["train", "test"] = "train"
+    metadata: dict[str, Any] = Field(default_factory=dict)
