@@ -39,9 +39,18 @@ def _register() -> None:
     from autoforge.clients.cli import register as register_clients
     from autoforge.rl.cli import register as register_rl
     from autoforge.servers.cli import register as register_servers
+    from autoforge.servers.registry.cli import register as register_registry
     from autoforge.synthesizer.cli import register as register_synthesizer
+    from autoforge.synthesizer.tau2.cli import register as register_tau2
 
-    for register in (register_servers, register_synthesizer, register_clients, register_rl):
+    for register in (
+        register_servers,
+        register_synthesizer,
+        register_tau2,
+        register_clients,
+        register_rl,
+        register_registry,
+    ):
         register(app)
 
 

@@ -1,0 +1,1 @@
+"""Publishing environments: packing, registry.json, install with sha256 checks, MCP manifests, cards."""

@@ -1,0 +1,1 @@
+"""Import tau2-bench (and tau-bench) domains as ordinary AutoForge environments."""
