@@ -87,7 +87,7 @@ async def _empty(client: Client, task: Task) -> float:
         await close_episode(client, episode)
 
 
-async def _check_task(client: Client, server: EnvServer, task: Task) -> TaskCheck:
+async def _check_task(client: Client, server: EnvServer, task: Task, allow_ungated: bool) -> TaskCheck:
     result = TaskCheck(task.id)
     result.oracle_reward = await _replay(client, task, None)
     result.alternate_order_reward = await _replay(client, task, alternate_order(task))
@@ -102,7 +102,7 @@ async def _check_task(client: Client, server: EnvServer, task: Task) -> TaskChec
     gated = bool(task.expected.changes or task.expected.facts)
     if gated and result.empty_reward != 0.0:
         result.problems.append("an empty trajectory verifies 1.0")
-    if not gated:
+    if not gated and not allow_ungated:
         result.problems.append("the task neither writes nor has facts: nothing gates its reward")
     if not result.deterministic:
         result.problems.append("replaying the solution twice gives different changes")
@@ -116,14 +116,19 @@ async def check_env(
     *,
     concurrency: int = 8,
     on_task: Callable[[TaskCheck], None] | None = None,
+    allow_ungated: bool = False,
 ) -> CheckReport:
-    """Check every task of the server's environment over an in-process MCP client."""
+    """Check every task of the server's environment over an in-process MCP client.
+
+    `allow_ungated` accepts tasks that neither write nor have facts (imported benchmark tasks whose
+    right answer is a refusal); synthesized tasks must always be gated.
+    """
     limit = asyncio.Semaphore(concurrency)
     async with Client(server) as client:
 
         async def one(task: Task) -> TaskCheck:
             async with limit:
-                result = await _check_task(client, server, task)
+                result = await _check_task(client, server, task, allow_ungated)
             if on_task is not None:
                 on_task(result)
             return result
