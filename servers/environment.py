@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ __all__ = [
     "build_environment",
     "content_sha256",
     "create_schema",
+    "files_sha256",
     "load_environment",
     "read_spec",
     "read_tasks",
@@ -180,9 +181,14 @@ def _load_seed(conn: sqlite3.Connection, seed_sql: str) -> None:
 
 def content_sha256(folder: Path) -> str:
     """SHA-256 over the files that define the environment (names and bytes, in a fixed order)."""
+    return files_sha256({name: (folder / name).read_bytes() for name in ENV_FILES})
+
+
+def files_sha256(files: Mapping[str, bytes]) -> str:
+    """`content_sha256` of an environment held in memory (file name -> bytes; only ENV_FILES count)."""
     digest = hashlib.sha256()
     for name in ENV_FILES:
-        data = (folder / name).read_bytes()
+        data = files[name]
         digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()
