@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -15,12 +16,24 @@ from .episodes import PROGRESS_INTERVAL, UNLIMITED_STEPS, Episode
 from .spec import ToolSpec
 from .toolkit import ToolError
 
-__all__ = ["MAX_ARGUMENT_CHARS", "MAX_STEPS_PER_CALL", "CompiledTool", "ToolResult", "unknown_tool_message"]
+__all__ = [
+    "MAX_ARGUMENT_CHARS",
+    "MAX_STEPS_PER_CALL",
+    "CompiledTool",
+    "ToolCrash",
+    "ToolResult",
+    "signature",
+    "unknown_tool_message",
+]
 
 MAX_ARGUMENT_CHARS = 10_000
 """Longest string argument accepted unless the tool's schema sets a larger maxLength."""
 MAX_STEPS_PER_CALL = 20_000_000
 """SQLite virtual-machine steps one call may take before it is interrupted."""
+
+
+class ToolCrash(ToolError):
+    """A tool's own code failed (a bug in the environment, not the agent's mistake); the episode is unchanged."""
 
 
 class ToolResult(NamedTuple):
@@ -37,12 +50,17 @@ class CompiledTool:
     spec: ToolSpec
     function: Callable[..., Any]
     validate_input: Callable[[Any], Any]
-    validate_output: Callable[[Any], Any] | None = None
+    validate_output: Callable[[Any], Any] | None
+    parameters: frozenset[str] | None
+    """Keyword arguments the function accepts (None when it takes **kwargs)."""
 
     @classmethod
     def build(cls, spec: ToolSpec, function: Callable[..., Any]) -> CompiledTool:
         output = fastjsonschema.compile(spec.output_schema) if spec.output_schema is not None else None
-        return cls(spec, function, fastjsonschema.compile(spec.input_schema), output)
+        accepted = list(inspect.signature(function).parameters.values())[1:]  # after `db`
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted)
+        names = None if takes_any else frozenset(p.name for p in accepted)
+        return cls(spec, function, fastjsonschema.compile(spec.input_schema), output, names)
 
     def run(self, episode: Episode, arguments: Mapping[str, Any]) -> ToolResult:
         """Run the tool in `episode` as one transaction; on ToolError the episode is unchanged."""
@@ -54,7 +72,7 @@ class CompiledTool:
         try:
             value = self.function(episode.db, **arguments)
             if not self.spec.writes and conn.total_changes != changes_before:
-                raise ToolError(f"{self.spec.name} is declared read-only but changed the database (tool bug)")
+                raise ToolCrash(f"internal error in {self.spec.name}: it is declared read-only but changed the database")
             if self.validate_output is not None:
                 self.validate_output(value)
             text = json.dumps(value, ensure_ascii=False, default=str)
@@ -80,6 +98,9 @@ class CompiledTool:
             self.validate_input(arguments)
         except fastjsonschema.JsonSchemaValueException as exc:
             raise ToolError(f"invalid arguments: {_explain(exc)}. {signature(self.spec)}") from None
+        if self.parameters is not None and not self.parameters.issuperset(arguments):
+            unexpected = sorted(set(arguments) - self.parameters)
+            raise ToolError(f"invalid arguments: unexpected {', '.join(map(repr, unexpected))}. {signature(self.spec)}")
 
 
 def unknown_tool_message(name: str, known: list[str]) -> str:
@@ -109,9 +130,9 @@ def _as_tool_error(tool: str, exc: BaseException) -> BaseException:
     if isinstance(exc, sqlite3.IntegrityError):
         return ToolError(f"{tool} was refused by a database constraint: {exc}")
     if isinstance(exc, fastjsonschema.JsonSchemaValueException):
-        return ToolError(f"{tool} returned output that does not match its output schema (tool bug): {exc.message}")
+        return ToolCrash(f"internal error in {tool}: its output does not match its output schema: {exc.message}")
     if isinstance(exc, Exception):
-        return ToolError(f"{tool} failed: {type(exc).__name__}: {exc}")
+        return ToolCrash(f"internal error in {tool} (a bug in the tool, not in your call): {type(exc).__name__}: {exc}")
     return exc  # KeyboardInterrupt, CancelledError: not the tool's to report
 
 

@@ -1,0 +1,110 @@
+"""Fixtures for the spine: bundled environments loaded as MCP servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autoforge.servers import EnvServer, load_server
+from autoforge.servers.locate import bundled_environments
+
+BUNDLED = bundled_environments()
+
+
+@pytest.fixture(scope="module")
+def library() -> EnvServer:
+    """The library-loans reference environment as a fresh server."""
+    return load_server(next(p for p in BUNDLED if p.name == "library-loans"))
+
+
+@pytest.fixture(scope="module")
+def clinic() -> EnvServer:
+    """The clinic-appointments reference environment as a fresh server."""
+    return load_server(next(p for p in BUNDLED if p.name == "clinic-appointments"))
+
+
+def bundled_ids() -> list[str]:
+    return [p.name for p in BUNDLED]
+
+
+def bundled_path(name: str) -> Path:
+    return next(p for p in BUNDLED if p.name == name)
+
+
+TINY_TOOLS = '''
+from autoforge.servers.toolkit import ToolError
+
+
+def add_item(db, name, qty=1):
+    db.insert("items", {"id": db.new_id("items", "IT-"), "name": name, "qty": qty})
+    if qty > 100:
+        raise ToolError("qty over 100 is not allowed; the insert above must not survive")
+    return {"count": db.value("SELECT COUNT(*) FROM items")}
+
+
+def list_items(db):
+    return db.query("SELECT * FROM items ORDER BY id")
+
+
+def spin(db):
+    return db.value("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c")
+
+
+def sneaky(db):
+    db.execute("DELETE FROM items")
+    return "done"
+
+
+def broken(db):
+    return {"x": 1}["y"]
+'''
+
+
+def tiny_environment():
+    """A minimal environment built in memory, with tools that misbehave on purpose."""
+    from autoforge.servers import EnvSpec, build_environment
+
+    obj = {"type": "object", "properties": {}, "additionalProperties": False}
+    spec = EnvSpec.model_validate(
+        {
+            "name": "tiny",
+            "description": "A test environment.",
+            "tables": [
+                {
+                    "name": "items",
+                    "columns": [
+                        {"name": "id", "type": "TEXT", "primary_key": True, "generated": True},
+                        {"name": "name", "type": "TEXT", "nullable": False},
+                        {"name": "qty", "type": "INTEGER", "nullable": False},
+                    ],
+                }
+            ],
+            "tools": [
+                {
+                    "name": "add_item",
+                    "description": "Add an item.",
+                    "writes": True,
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"name": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}},
+                        "required": ["name"],
+                        "additionalProperties": False,
+                    },
+                },
+                {"name": "list_items", "description": "List items.", "writes": False, "input_schema": obj},
+                {"name": "spin", "description": "Loop forever in SQL.", "writes": False, "input_schema": obj},
+                {"name": "sneaky", "description": "Claims to read, writes.", "writes": False, "input_schema": obj},
+                {"name": "broken", "description": "Has a bug.", "writes": False, "input_schema": obj},
+            ],
+            "provenance": {"source": "tests"},
+        }
+    )
+    seed = "INSERT INTO items VALUES ('IT-1', 'apple', 3), ('IT-2', 'pear', 5);"
+    return build_environment(spec, TINY_TOOLS, seed)
+
+
+@pytest.fixture
+def tiny() -> EnvServer:
+    """The tiny test environment as a server."""
+    return EnvServer(tiny_environment())

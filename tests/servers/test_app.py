@@ -1,0 +1,131 @@
+"""Each environment is a standalone MCP server: stdio via `mcp run`, streamable HTTP, any plain client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from autoforge.servers import EnvServer, call_tool, close_episode, reset_episode, verify_episode
+from autoforge.servers.check import oracle_transcript
+
+from .conftest import bundled_ids, bundled_path
+
+
+def _stdio(folder: Path) -> StdioServerParameters:
+    mcp = str(Path(sys.executable).with_name("mcp"))
+    return StdioServerParameters(command=mcp, args=["run", str(folder / "server.py")], env=dict(os.environ))
+
+
+async def _first_task_roundtrip(client: Client, server_folder: Path) -> None:
+    from autoforge.servers import load_environment
+
+    environment = load_environment(server_folder)
+    task = next(iter(environment.tasks.values()))
+    episode = (await reset_episode(client, task.id)).episode_id
+    for node in task.solution.calls:
+        result = await call_tool(client, episode, node.tool, node.arguments)
+        assert not result.is_error, result.content[0].text
+    assert (await verify_episode(client, episode, oracle_transcript(task))).reward == 1.0
+    await close_episode(client, episode)
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+@pytest.mark.parametrize("name", bundled_ids())
+async def test_mcp_run_serves_every_bundled_environment_over_stdio(name: str, mode: str) -> None:
+    """`mcp run servers/<env>/server.py` answers discovery or initialize, tools/list and tools/call."""
+    folder = bundled_path(name)
+    spec = json.loads((folder / "env.json").read_text())
+    async with Client(_stdio(folder), mode=mode) as client:
+        listed = (await client.list_tools()).tools
+        assert [t.name for t in listed] == [t["name"] for t in spec["tools"]]
+        for tool, declared in zip(listed, spec["tools"]):
+            assert tool.annotations is not None
+            assert tool.annotations.read_only_hint is (not declared["writes"])
+            assert tool.annotations.destructive_hint is declared["writes"]
+        await _first_task_roundtrip(client, folder)
+
+
+async def test_tools_list_shows_only_environment_tools(library: EnvServer) -> None:
+    """The episode methods are not tools: an agent can list and call only the environment's tools."""
+    async with Client(library) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        result = await client.call_tool("episode_reset", {})
+    assert not any("episode" in n for n in names)
+    assert result.is_error and "Unknown tool" in result.content[0].text
+
+
+async def test_policy_is_a_resource(library: EnvServer) -> None:
+    """The environment's policy is readable as policy://<env>."""
+    async with Client(library) as client:
+        contents = await client.read_resource("policy://library-loans")
+    assert "Loans last 21 days" in contents.contents[0].text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    """`autoforge serve library-loans` on a free port, as a subprocess."""
+    port = _free_port()
+    command = [str(Path(sys.executable).with_name("autoforge")), "serve", "library-loans", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_streamable_http_serves_episodes(http_server: str, mode: str) -> None:
+    """Over streamable HTTP, episodes are reset, driven and verified by id exactly as in-process."""
+    async with Client(http_server, mode=mode) as client:
+        assert len((await client.list_tools()).tools) == 15
+        await _first_task_roundtrip(client, bundled_path("library-loans"))
+
+
+async def test_concurrent_http_clients_get_separate_episodes(http_server: str) -> None:
+    """Two HTTP clients driving episodes at once do not interfere."""
+
+    async def one() -> None:
+        async with Client(http_server) as client:
+            await _first_task_roundtrip(client, bundled_path("library-loans"))
+
+    await asyncio.gather(one(), one())
+
+
+@pytest.mark.skipif(shutil.which("mcp-inspector") is None, reason="MCP Inspector CLI not installed (npm i -g @modelcontextprotocol/inspector)")
+def test_mcp_inspector_cli_lists_and_calls_tools() -> None:
+    """The official MCP Inspector, in CLI mode, lists and calls a bundled environment's tools."""
+    server = str(bundled_path("library-loans") / "server.py")
+    mcp = str(Path(sys.executable).with_name("mcp"))
+    base = ["mcp-inspector", "--cli", mcp, "run", server]
+    listed = subprocess.run([*base, "--method", "tools/list"], capture_output=True, text=True, timeout=120, check=True)
+    assert "find_member" in json.loads(listed.stdout)["tools"][0]["name"]
+    called = subprocess.run(
+        [*base, "--method", "tools/call", "--tool-name", "get_member", "--tool-arg", "member_id=M-1001"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    result = json.loads(called.stdout)
+    assert result["isError"] is False and '"id": "M-1001"' in result["content"][0]["text"]

@@ -1,0 +1,116 @@
+"""Every episode has its own database: no episode ever sees another's writes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from autoforge.servers import EnvServer, EpisodeError, call_tool, close_episode, reset_episode, verify_episode
+from autoforge.servers.check import oracle_transcript
+
+from .conftest import tiny_environment
+
+
+async def test_concurrent_episodes_of_one_task_never_see_each_others_writes(library: EnvServer) -> None:
+    """150 concurrent episodes of the same task each pass alone; a sibling's writes never leak in."""
+    task = library.environment.tasks["update-email"]
+    call = task.solution.calls[1]
+    async with Client(library) as client:
+
+        async def run(i: int) -> tuple[float, float, str]:
+            episode = (await reset_episode(client, task.id)).episode_id
+            await call_tool(client, episode, task.solution.calls[0].tool, task.solution.calls[0].arguments)
+            if i % 2 == 0:  # half the episodes solve the task, half write a different email
+                await call_tool(client, episode, call.tool, call.arguments)
+            else:
+                await call_tool(client, episode, call.tool, {**call.arguments, "email": f"other{i}@x.test"})
+            await asyncio.sleep(0)
+            mine = await call_tool(client, episode, "get_member", {"member_id": call.arguments["member_id"]})
+            verdict = await verify_episode(client, episode, oracle_transcript(task))
+            await close_episode(client, episode)
+            return verdict.reward, float(i % 2 == 0), json.loads(mine.content[0].text)["email"]
+
+        results = await asyncio.gather(*(run(i) for i in range(150)))
+    for i, (reward, solved, email) in enumerate(results):
+        assert reward == solved
+        assert email == (call.arguments["email"] if i % 2 == 0 else f"other{i}@x.test")
+    assert len(library.episodes) == 0 or "default" in {e.id for e in library.episodes}
+
+
+async def test_plain_client_works_on_the_default_episode(library: EnvServer) -> None:
+    """A client that knows nothing of episodes calls tools on a shared default episode."""
+    async with Client(library) as client:
+        result = await client.call_tool("list_branches", {})
+    assert not result.is_error
+    assert [b["id"] for b in json.loads(result.content[0].text)] == ["BR-1", "BR-2", "BR-3", "BR-4"]
+
+
+async def test_reset_applies_the_task_initial_state(tiny: EnvServer) -> None:
+    """Resetting to a task starts from the seed with the task's initial changes applied."""
+    from autoforge.servers import Task
+
+    task = Task.model_validate(
+        {
+            "id": "with-setup",
+            "instruction": "Add a plum.",
+            "initial_state": {"changes": [{"table": "items", "op": "insert", "key": "IT-9", "values": {"id": "IT-9", "name": "fig", "qty": 1}}]},
+            "solution": {"nodes": [{"id": "a", "kind": "call", "tool": "add_item", "arguments": {"name": "plum"}}]},
+        }
+    )
+    server = EnvServer(tiny_environment())
+    server.environment.tasks[task.id] = task
+    async with Client(server) as client:
+        episode = (await reset_episode(client, task.id)).episode_id
+        listed = await call_tool(client, episode, "list_items", {})
+        plain = (await reset_episode(client)).episode_id
+        plain_listed = await call_tool(client, plain, "list_items", {})
+    assert [i["id"] for i in json.loads(listed.content[0].text)] == ["IT-1", "IT-2", "IT-9"]
+    assert [i["id"] for i in json.loads(plain_listed.content[0].text)] == ["IT-1", "IT-2"]
+
+
+async def test_episode_methods_refuse_unknown_ids_and_tasks(library: EnvServer) -> None:
+    """Reset to an unknown task, and verify or close of an unknown episode, are clear protocol errors."""
+    async with Client(library) as client:
+        with pytest.raises(MCPError, match="unknown task 'renew-one-of-too'.*renew-one-of-two"):
+            await reset_episode(client, "renew-one-of-too")
+        with pytest.raises(MCPError, match="unknown episode"):
+            await verify_episode(client, "nope", [])
+        with pytest.raises(MCPError, match="unknown episode"):
+            await close_episode(client, "nope")
+
+
+def test_live_episode_cap_gives_a_clear_error() -> None:
+    """Past the cap, reset refuses with a message saying how to free or raise it."""
+    server = EnvServer(tiny_environment(), max_episodes=3)
+    for i in range(3):
+        server.episodes.reset(episode_id=f"e{i}")
+    with pytest.raises(EpisodeError, match="cap.*episode_close.*AUTOFORGE_MAX_EPISODES"):
+        server.episodes.reset(episode_id="e3")
+    server.episodes.close("e0")
+    server.episodes.reset(episode_id="e3")
+
+
+def test_idle_episodes_are_swept_after_the_ttl() -> None:
+    """Episodes idle past the TTL are closed; recently used ones stay."""
+    server = EnvServer(tiny_environment(), ttl_seconds=60)
+    old, recent = server.episodes.reset(episode_id="old"), server.episodes.reset(episode_id="recent")
+    old.last_used -= 120
+    assert server.episodes.sweep() == 1
+    assert [e.id for e in server.episodes] == ["recent"]
+    with pytest.raises(EpisodeError):
+        server.episodes.get("old")
+    assert recent.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 2
+
+
+def test_episode_connections_cannot_reach_files_or_change_the_schema(library: EnvServer) -> None:
+    """The episode connection's authorizer denies ATTACH, PRAGMA and DDL."""
+    import sqlite3
+
+    episode = library.episodes.reset(episode_id="locked")
+    for statement in ("ATTACH DATABASE '/tmp/x.db' AS x", "DROP TABLE members", "PRAGMA foreign_keys = OFF", "SELECT random()"):
+        with pytest.raises(sqlite3.DatabaseError):
+            episode.conn.execute(statement)

@@ -1,0 +1,97 @@
+"""Tool calls are transactions: bad input and failing tools give clear tool errors and change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from autoforge.servers import EnvServer, ToolError, call_tool, reset_episode
+from autoforge.servers.execution import MAX_ARGUMENT_CHARS, ToolCrash
+from autoforge.servers.state import state_hash
+
+
+def _hash(server: EnvServer, episode_id: str) -> str:
+    return state_hash(server.episodes.get(episode_id).conn, server.environment.spec)
+
+
+async def _call(server: EnvServer, name: str, arguments: dict[str, Any], episode_id: str) -> tuple[bool, str]:
+    async with Client(server) as client:
+        result = await call_tool(client, episode_id, name, arguments)
+    return result.is_error, result.content[0].text
+
+
+BAD_CALLS = [
+    ("renew_loan", {"loan_id": 17}, "must be string"),
+    ("renew_loan", {}, "must contain ['loan_id']"),
+    ("renew_loan", {"loan_id": "L-1", "colour": "red"}, "must not contain"),
+    ("renew_loan", {"loan_id": "L-1", "days": 0}, "bigger than or equal to 1"),
+    ("renew_loan", {"loan_id": "L-1", "days": "many"}, "must be integer"),
+    ("renew_lone", {"loan_id": "L-1"}, "Did you mean 'renew_loan'"),
+    ("find_member", {"email": "x" * (MAX_ARGUMENT_CHARS + 1)}, "characters long"),
+    ("find_member", {"name": "'; DROP TABLE members; --"}, "No member matches"),
+    ("get_member", {"member_id": "M-1001' OR '1'='1"}, "No member"),
+    ("pay_fine", {"member_id": "M-1001", "amount": -5}, "bigger than 0"),
+    ("return_loan", {"loan_id": "L-1", "condition": "soggy"}, "must be one of"),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments", "fragment"), BAD_CALLS)
+async def test_malformed_call_is_a_tool_error_and_changes_nothing(
+    library: EnvServer, tool: str, arguments: dict[str, Any], fragment: str
+) -> None:
+    """Wrong types, missing or extra arguments, unknown tools, huge and SQL-looking strings: an error, no change."""
+    episode = library.episodes.reset(episode_id=f"bad-{tool}")
+    before = _hash(library, episode.id)
+    is_error, text = await _call(library, tool, arguments, episode.id)
+    assert is_error
+    assert text.startswith("Error: ")
+    assert fragment in text
+    assert _hash(library, episode.id) == before
+
+
+async def test_unknown_episode_is_a_clear_tool_error(library: EnvServer) -> None:
+    """A tool call naming an episode that does not exist is refused with a hint."""
+    is_error, text = await _call(library, "list_branches", {}, "no-such-episode")
+    assert is_error
+    assert "unknown episode 'no-such-episode'" in text
+    assert "autoforge/episode_reset" in text
+
+
+async def test_failed_write_is_rolled_back(tiny: EnvServer) -> None:
+    """A tool that inserts a row and then raises ToolError leaves no trace of the insert."""
+    episode = tiny.episodes.reset(episode_id="rollback")
+    before = _hash(tiny, episode.id)
+    is_error, text = await _call(tiny, "add_item", {"name": "melon", "qty": 500}, episode.id)
+    assert is_error and "must not survive" in text
+    assert _hash(tiny, episode.id) == before
+    is_error, text = await _call(tiny, "add_item", {"name": "melon", "qty": 2}, episode.id)
+    assert not is_error and '"count": 3' in text
+
+
+async def test_runaway_query_is_stopped_by_the_step_budget(tiny: EnvServer) -> None:
+    """An endless recursive query is interrupted and reported, and the server keeps working."""
+    episode = tiny.episodes.reset(episode_id="spin")
+    is_error, text = await _call(tiny, "spin", {}, episode.id)
+    assert is_error and "compute budget" in text
+    is_error, _ = await _call(tiny, "list_items", {}, episode.id)
+    assert not is_error
+
+
+async def test_read_tool_that_writes_is_refused_and_rolled_back(tiny: EnvServer) -> None:
+    """A tool declared read-only cannot change the database, even if its code tries."""
+    episode = tiny.episodes.reset(episode_id="sneaky")
+    before = _hash(tiny, episode.id)
+    is_error, text = await _call(tiny, "sneaky", {}, episode.id)
+    assert is_error and "declared read-only" in text
+    assert _hash(tiny, episode.id) == before
+
+
+def test_bug_in_tool_code_is_a_crash_not_an_agent_error(tiny: EnvServer) -> None:
+    """An unexpected exception in tool code is reported as an internal error (ToolCrash)."""
+    episode = tiny.episodes.reset(episode_id="broken")
+    with pytest.raises(ToolCrash, match="internal error in broken"):
+        tiny.environment.tools["broken"].run(episode, {})
+    with pytest.raises(ToolError):
+        tiny.environment.tools["add_item"].run(episode, {"name": "x", "qty": 0})

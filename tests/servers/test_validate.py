@@ -1,0 +1,73 @@
+"""`validate_folder` reports every problem of a broken environment folder with its location."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from autoforge.servers import validate_folder
+
+from .conftest import bundled_ids, bundled_path
+
+
+def test_bundled_environments_are_valid() -> None:
+    """Every bundled folder meets the contract."""
+    for name in bundled_ids():
+        assert validate_folder(bundled_path(name)) == [], name
+
+
+def test_broken_folder_lists_every_problem_with_location(tmp_path: Path) -> None:
+    """Spec errors, task errors and sandbox violations are all reported, each with where it is."""
+    folder = tmp_path / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    spec = json.loads((folder / "env.json").read_text())
+    spec["tools"][0]["name"] = "bad name!"
+    spec["tables"][3]["columns"][0]["type"] = "BLOB"
+    (folder / "env.json").write_text(json.dumps(spec))
+    lines = (folder / "tasks.jsonl").read_text().splitlines()
+    task = json.loads(lines[1])
+    task["solution"]["nodes"][0]["arguments"] = {"phone": 5551234}
+    lines[1] = json.dumps(task)
+    lines[2] = '{"id": "broken"}'
+    (folder / "tasks.jsonl").write_text("\n".join(lines) + "\n")
+    (folder / "tools.py").write_text((folder / "tools.py").read_text() + "\nimport os\n")
+    problems = validate_folder(folder)
+    locations = " ".join(p.location for p in problems)
+    assert "env.json: tools.0.name" in locations
+    assert "tasks.jsonl:3" in locations
+    assert any(p.location.startswith("tools.py:") and "'os'" in p.message for p in problems)
+    assert "env.json: tables.3.columns.0.type" in locations
+
+
+def test_dangling_foreign_key_is_reported(tmp_path: Path) -> None:
+    """A column referencing a table that does not exist is named in the report."""
+    folder = tmp_path / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    spec = json.loads((folder / "env.json").read_text())
+    spec["tables"][3]["columns"][1]["references"] = "nowhere.id"
+    (folder / "env.json").write_text(json.dumps(spec))
+    assert any("copies.book_id references unknown nowhere.id" in p.message for p in validate_folder(folder))
+
+
+def test_task_arguments_are_checked_against_tool_schemas(tmp_path: Path) -> None:
+    """A solution call whose arguments break the tool's schema is reported with its line and node."""
+    folder = tmp_path / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    lines = (folder / "tasks.jsonl").read_text().splitlines()
+    task = json.loads(lines[0])
+    task["solution"]["nodes"][0]["arguments"] = {"phone": 5551234}
+    lines[0] = json.dumps(task)
+    (folder / "tasks.jsonl").write_text("\n".join(lines) + "\n")
+    problems = validate_folder(folder)
+    assert any(p.location.startswith("tasks.jsonl:1") and "find_member" in p.message for p in problems), problems
+
+
+def test_missing_files_and_name_mismatch(tmp_path: Path) -> None:
+    """A folder without its files, or named unlike its spec, says so."""
+    folder = tmp_path / "other-name"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    (folder / "seed.sql").unlink()
+    messages = {(p.location, p.message) for p in validate_folder(folder)}
+    assert ("seed.sql", "missing") in messages
+    assert any("other-name" in m for _, m in messages)
