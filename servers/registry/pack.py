@@ -1,0 +1,83 @@
+"""Packing an environment folder reproducibly: the same folder always gives the same bytes and sha256.
+
+The archive holds the folder's files, less build litter (`__pycache__`, compiled files, hidden
+files, editor backups), with server.json and README.md generated afresh from the environment so
+they always describe what is packed. `version` republishes the folder under another version: the
+packed env.json carries it (the folder itself is not touched).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..environment import ENV_FILES, files_sha256, load_environment
+from ..errors import RegistryError
+from .archive import Limits, write_archive
+from .manifest import server_manifest
+from .readme import readme_card
+
+__all__ = ["LITTER", "PackedEnvironment", "collect_files", "pack_environment"]
+
+LITTER = ("__pycache__", "*.pyc", "*.pyo", ".*", "*~", "*.swp", "*.tmp", "*.orig", "*.rej", "Thumbs.db")
+"""Names (of files or folders) that are never packed."""
+
+
+@dataclass(frozen=True)
+class PackedEnvironment:
+    """A packed environment: the archive bytes and what identifies them."""
+
+    name: str
+    version: str
+    data: bytes
+    env_sha256: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}-{self.version}.tar.gz"
+
+
+def collect_files(folder: Path, limits: Limits = Limits()) -> dict[str, bytes]:
+    """The folder's files to pack (relative POSIX path -> bytes); links are refused, litter skipped."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in LITTER):
+            continue
+        if path.is_symlink():
+            raise RegistryError(f"{path} is a symbolic link; replace it with the file itself before publishing")
+        if path.is_dir():
+            continue
+        if not path.is_file():
+            raise RegistryError(f"{path} is not a regular file; remove it before publishing")
+        files[relative.as_posix()] = data = path.read_bytes()
+        total += len(data)
+        if total > limits.unpacked_bytes:
+            raise RegistryError(f"{folder} holds more than {limits.unpacked_bytes} bytes; installs would refuse it")
+    return files
+
+
+def pack_environment(folder: str | Path, version: str | None = None) -> PackedEnvironment:
+    """Pack an environment folder (loaded and checked first), optionally under another version."""
+    folder = Path(folder)
+    environment = load_environment(folder)
+    files = collect_files(folder)
+    if version is not None and version != environment.spec.version:
+        raw = json.loads(files["env.json"])
+        raw["version"] = version
+        files["env.json"] = (json.dumps(raw, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        environment = dataclasses.replace(environment, spec=environment.spec.model_copy(update={"version": version}))
+    env_sha256 = files_sha256({name: files[name] for name in ENV_FILES})
+    environment = dataclasses.replace(environment, sha256=env_sha256)
+    files["server.json"] = (json.dumps(server_manifest(environment), indent=2) + "\n").encode("utf-8")
+    files["README.md"] = readme_card(environment).encode("utf-8")
+    return PackedEnvironment(environment.spec.name, environment.spec.version, write_archive(files), env_sha256)
