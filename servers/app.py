@@ -22,7 +22,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
 from mcp.server.mcpserver.resources import TextResource
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolRequestParams, CallToolResult, EmptyResult, TextContent, ToolAnnotations
+from mcp.types import INVALID_PARAMS, CallToolRequestParams, EmptyResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
 
 from .environment import Environment, load_environment
@@ -80,7 +80,8 @@ class EpisodesExtension(Extension):
         except (ToolError, EpisodeError) as exc:
             return _error(str(exc))
         # Runs inline on the event loop with no await: calls within an episode are serialised.
-        return CallToolResult(content=[TextContent(type="text", text=result.text)])
+        # A plain dict: the SDK validates and serialises it once, with no model built here first.
+        return {"content": [{"type": "text", "text": result.text}], "isError": False, "resultType": "complete"}
 
     async def _reset(self, ctx: ServerRequestContext[Any, Any], params: ResetParams) -> ResetResult:
         try:
@@ -105,8 +106,8 @@ class EpisodesExtension(Extension):
         return EmptyResult()
 
 
-def _error(message: str) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=f"Error: {message}")], is_error=True)
+def _error(message: str) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": f"Error: {message}"}], "isError": True, "resultType": "complete"}
 
 
 class EnvServer(MCPServer):

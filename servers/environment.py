@@ -136,9 +136,12 @@ def _problems(location: str, exc: ValidationError) -> list[Problem]:
 
 
 def create_schema(conn: sqlite3.Connection, spec: EnvSpec) -> None:
-    """Create the spec's tables (STRICT, with keys, foreign keys and enum checks)."""
+    """Create the spec's tables (STRICT, with keys, foreign keys and enum checks) and index foreign keys."""
     for table in spec.tables:
         conn.execute(_table_ddl(table))
+        for column in table.columns:
+            if column.references:
+                conn.execute(f'CREATE INDEX "{table.name}__{column.name}" ON "{table.name}" ("{column.name}")')
 
 
 def _table_ddl(table: Table) -> str:

@@ -1,0 +1,168 @@
+"""Runtime benchmark: tool-call rates (direct, in-memory MCP, stdio), episode reset time, memory per episode.
+
+Run: python bench/runtime.py            (about a minute on 2 cores; prints numbers, asserts nothing)
+
+Baselines, measured in the same run:
+- a plain `MCPServer` with a trivial `echo` tool and the same episode routing (the SDK's own floor);
+- the runtime's validated tool function called directly (no MCP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+from mcp import Client, StdioServerParameters
+from mcp.server import MCPServer
+
+from autoforge.servers import EnvSpec, build_environment, call_tool, load_server
+from autoforge.servers.episodes import EpisodeStore
+from autoforge.servers.locate import resolve_environment
+
+LIBRARY = resolve_environment("library-loans")
+READ_TOOL, READ_ARGS = "get_member", {"member_id": "M-1001"}
+META_KEY = "autoforge/episode"
+
+
+def echo_server() -> MCPServer:
+    """The SDK floor: a trivial tool behind the same `_meta` episode routing, as middleware."""
+    episode: contextvars.ContextVar[str] = contextvars.ContextVar("episode", default="default")
+    server = MCPServer("echo")
+
+    async def route(ctx, call_next):  # type: ignore[no-untyped-def]
+        token = episode.set(str((ctx.meta or {}).get(META_KEY, "default")))
+        try:
+            return await call_next(ctx)
+        finally:
+            episode.reset(token)
+
+    server.middleware.append(route)
+
+    @server.tool()
+    async def echo(text: str) -> str:
+        return text
+
+    return server
+
+
+async def rate(client: Client, name: str, arguments: dict[str, object], episode: str, seconds: float = 3.0) -> float:
+    """Sequential calls per second over about `seconds`."""
+    for _ in range(50):
+        await client.call_tool(name, arguments, meta={META_KEY: episode})
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(100):
+            await client.call_tool(name, arguments, meta={META_KEY: episode})
+        calls += 100
+    return calls / (time.perf_counter() - start)
+
+
+def direct_rate(seconds: float = 2.0) -> float:
+    server = load_server(LIBRARY)
+    episode = server.episodes.reset(episode_id="bench")
+    tool = server.environment.tools[READ_TOOL]
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(1000):
+            tool.run(episode, READ_ARGS)
+        calls += 1000
+    return calls / (time.perf_counter() - start)
+
+
+async def call_rates() -> None:
+    direct = direct_rate()
+    echo_rates, ours = [], []
+    server = load_server(LIBRARY)
+    for _ in range(3):  # interleave to share any machine noise fairly
+        async with Client(echo_server()) as client:
+            echo_rates.append(await rate(client, "echo", {"text": "hi"}, "e1"))
+        async with Client(server) as client:
+            episode = server.episodes.reset(episode_id="bench").id
+            ours.append(await rate(client, READ_TOOL, READ_ARGS, episode))
+    echo, memory = max(echo_rates), max(ours)
+    mcp = str(Path(sys.executable).with_name("mcp"))
+    params = StdioServerParameters(command=mcp, args=["run", str(LIBRARY / "server.py")], env=dict(os.environ))
+    async with Client(params) as client:
+        from autoforge.servers import reset_episode
+
+        episode = (await reset_episode(client)).episode_id
+        stdio = await rate(client, READ_TOOL, READ_ARGS, episode)
+    print("tool calls (sequential, one client)")
+    print(f"  direct validated call      {direct:>10,.0f} calls/s")
+    print(f"  SDK echo, in-memory MCP    {echo:>10,.0f} calls/s   (baseline)")
+    print(f"  ours {READ_TOOL}, in-memory  {memory:>10,.0f} calls/s   ratio vs echo {memory / echo:.2f}x (target >= 1.5x)")
+    print(f"  ours {READ_TOOL}, stdio      {stdio:>10,.0f} calls/s   ratio vs in-memory {stdio / memory:.2f}x")
+    print(f"  direct / in-memory MCP     {direct / memory:>10.1f}x  (target <= 15x)")
+
+
+def big_environment(rows: int = 10_000):  # type: ignore[no-untyped-def]
+    """An environment whose seed has `rows` rows spread over two related tables."""
+    spec = EnvSpec.model_validate(
+        {
+            "name": "big",
+            "description": "Reset benchmark.",
+            "tables": [
+                {"name": "owners", "columns": [{"name": "id", "type": "INTEGER", "primary_key": True}, {"name": "name", "type": "TEXT"}]},
+                {
+                    "name": "items",
+                    "columns": [
+                        {"name": "id", "type": "INTEGER", "primary_key": True},
+                        {"name": "owner_id", "type": "INTEGER", "references": "owners.id"},
+                        {"name": "label", "type": "TEXT"},
+                        {"name": "price", "type": "REAL"},
+                    ],
+                },
+            ],
+            "tools": [{"name": "noop", "description": "x", "writes": False, "input_schema": {"type": "object"}}],
+            "provenance": {"source": "bench"},
+        }
+    )
+    owners = rows // 10
+    seed = "INSERT INTO owners VALUES " + ",".join(f"({i}, 'owner {i}')" for i in range(owners)) + ";\n"
+    seed += "INSERT INTO items VALUES " + ",".join(
+        f"({i}, {i % owners}, 'item number {i}', {i * 0.5})" for i in range(rows - owners)
+    ) + ";"
+    return build_environment(spec, "def noop(db):\n    return 1\n", seed)
+
+
+def reset_time() -> None:
+    environment = big_environment()
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    samples = []
+    for i in range(200):
+        start = time.perf_counter()
+        store.reset(episode_id=f"e{i % 5}")
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    print("episode reset, 10,000-row database (SQLite backup API into memory)")
+    print(f"  median {samples[100] * 1e3:.3f} ms   p95 {samples[190] * 1e3:.3f} ms   (target <= 1 ms)")
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_per_episode(count: int = 1000) -> None:
+    server = load_server(LIBRARY)
+    gc.collect()
+    before = rss_bytes()
+    for i in range(count):
+        episode = server.episodes.reset(episode_id=f"m{i}")
+        episode.db.query("SELECT * FROM members LIMIT 1")  # touch each database once
+    gc.collect()
+    per = (rss_bytes() - before) / count
+    size = server.environment.template.execute("PRAGMA page_count").fetchone()[0] * 4096
+    print(f"memory, {count:,} live episodes of library-loans in one process (seed database {size / 1024:.0f} KiB)")
+    print(f"  {per / 1024:.0f} KiB per episode   (target < 1024 KiB)")
+
+
+if __name__ == "__main__":
+    asyncio.run(call_rates())
+    reset_time()
+    memory_per_episode()
