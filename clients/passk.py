@@ -1,0 +1,106 @@
+"""pass^k (the tau-bench reliability metric) and the summary of a run.
+
+For a task tried n times with c successes, pass^k = C(c, k) / C(n, k): the chance that k trials
+drawn without replacement all succeed. The score is the mean over tasks that have at least k
+scored trials. Trials labelled `user` or `infra` are not scored: they say nothing about the agent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from math import comb
+
+from pydantic import BaseModel, Field
+
+from .episode import LABELS
+from .results import EpisodeRecord
+from .trajectory import Usage
+
+__all__ = ["Summary", "Totals", "pass_hat_k", "summarize", "totals"]
+
+
+def pass_hat_k(outcomes: Mapping[str, Sequence[bool]], k: int) -> float | None:
+    """Mean over tasks of C(successes, k) / C(trials, k); None when no task has k trials."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    values = [comb(sum(trials), k) / comb(len(trials), k) for trials in outcomes.values() if len(trials) >= k]
+    return sum(values) / len(values) if values else None
+
+
+class Totals(BaseModel):
+    """The numbers of one environment, or of all of them."""
+
+    environment: str
+    tasks: int = 0
+    episodes: int = 0
+    scored: int = Field(default=0, description="Episodes not labelled user or infra.")
+    passed: int = 0
+    pass_hat: dict[int, float | None] = Field(default_factory=dict)
+    mean_reward: float = 0.0
+    labels: dict[str, int] = Field(default_factory=dict)
+    retries: int = 0
+    tool_calls: int = 0
+    agent_tokens: Usage = Field(default_factory=Usage)
+    user_tokens: Usage = Field(default_factory=Usage)
+    episode_seconds: float = Field(default=0.0, description="Sum of episode durations.")
+
+
+class Summary(BaseModel):
+    """What a run produced: per environment and overall, plus this invocation's throughput."""
+
+    environments: list[Totals]
+    overall: Totals
+    trials: int
+    ran: int = Field(description="Episodes run by this invocation.")
+    skipped: int = Field(description="Episodes already in results.jsonl, not run again.")
+    elapsed: float = Field(description="Wall-clock seconds of this invocation.")
+    out: str = ""
+
+    @property
+    def episodes_per_second(self) -> float:
+        return self.ran / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def totals(name: str, records: Iterable[EpisodeRecord], trials: int) -> Totals:
+    """Aggregate records (of one environment, or several: tasks are keyed by environment and id)."""
+    records = list(records)
+    outcomes: dict[str, list[bool]] = defaultdict(list)
+    labels: Counter[str] = Counter({label: 0 for label in LABELS})
+    result = Totals(environment=name)
+    for record in records:
+        task = f"{record.environment}/{record.task_id}"
+        outcomes.setdefault(task, [])
+        if record.label is not None:
+            labels[record.label] += 1
+        if record.label not in ("user", "infra"):
+            outcomes[task].append(record.passed)
+        result.retries += len(record.retries)
+        result.tool_calls += record.tool_calls
+        result.agent_tokens = result.agent_tokens + record.agent_tokens
+        result.user_tokens = result.user_tokens + record.user_tokens
+        result.episode_seconds += record.seconds
+    result.tasks = len(outcomes)
+    result.episodes = len(records)
+    result.scored = sum(len(v) for v in outcomes.values())
+    result.passed = sum(sum(v) for v in outcomes.values())
+    result.pass_hat = {k: pass_hat_k(outcomes, k) for k in range(1, trials + 1)}
+    result.mean_reward = sum(r.reward for r in records) / len(records) if records else 0.0
+    result.labels = dict(labels)
+    return result
+
+
+def summarize(records: Iterable[EpisodeRecord], trials: int, *, ran: int = 0, skipped: int = 0, elapsed: float = 0.0) -> Summary:
+    """Totals per environment (in first-seen order) and overall."""
+    records = list(records)
+    by_env: dict[str, list[EpisodeRecord]] = defaultdict(list)
+    for record in records:
+        by_env[record.environment].append(record)
+    return Summary(
+        environments=[totals(name, group, trials) for name, group in by_env.items()],
+        overall=totals("all", records, trials),
+        trials=trials,
+        ran=ran,
+        skipped=skipped,
+        elapsed=elapsed,
+    )

@@ -1,0 +1,132 @@
+"""results.jsonl: exactly one line per (environment, task, trial) of a configuration, appended as each episode ends.
+
+A line is an `EpisodeRecord`. Its `key` joins the environment's sha256, the task, the trial and the
+run configuration (agent, user, turn limits), so a rerun of the same command skips what is done and
+a changed environment or agent is run afresh. Each line is written with one `write` on a file
+opened for appending; a line torn by a crash is cut off when the file is next opened, and that
+episode runs again. Infra retries live inside their episode's line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from autoforge.servers import Check
+
+from .episode import Label, Termination
+from .errors import ResultsError
+from .trajectory import Event, Usage
+
+__all__ = ["EpisodeRecord", "ResultsFile", "Retry", "RunConfig", "episode_key"]
+
+
+class RunConfig(BaseModel):
+    """What decides an episode's outcome besides the environment: the agent, the user and the turn limits."""
+
+    agent: str
+    user: str
+    max_turns: int
+    max_steps: int
+    agent_options: dict[str, Any] = Field(default_factory=dict)
+    user_options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """A short stable hash of the configuration."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+
+
+class Retry(BaseModel):
+    """A try that failed with `infra` before the episode's final outcome."""
+
+    reason: str
+    seconds: float
+
+
+class EpisodeRecord(BaseModel):
+    """One line of results.jsonl."""
+
+    key: str
+    environment: str
+    env_sha256: str
+    task_id: str
+    trial: int
+    config: str
+    agent: str
+    user: str
+    transport: str
+    reward: float
+    label: Label | None = None
+    reason: str | None = None
+    termination: Termination
+    user_errors: list[str] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    diff: dict[str, Any] = Field(default_factory=dict)
+    turns: int = 0
+    tool_calls: int = 0
+    malformed_calls: int = 0
+    agent_tokens: Usage = Field(default_factory=Usage)
+    user_tokens: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+    finished_at: str = ""
+    retries: list[Retry] = Field(default_factory=list)
+    trajectory: list[Event] = Field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.label is None and self.reward >= 1.0 - 1e-6
+
+
+def episode_key(env_sha256: str, task_id: str, trial: int, config: str) -> str:
+    """The identity of an episode across reruns."""
+    return f"{env_sha256[:16]}/{task_id}/{trial}/{config}"
+
+
+class ResultsFile:
+    """An append-only results.jsonl."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def records(self) -> list[EpisodeRecord]:
+        """Every complete line; a torn last line (a crash mid-write) is cut off so its episode runs again."""
+        if not self.path.exists():
+            return []
+        data = self.path.read_bytes()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):
+            with self.path.open("r+b") as handle:
+                handle.truncate(end)
+        return list(_parse(data[:end].decode("utf-8").splitlines()))
+
+    def append(self, record: EpisodeRecord) -> None:
+        """Add one line with a single write, so a line is either whole or absent."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = (record.model_dump_json() + "\n").encode("utf-8")
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+        finally:
+            os.close(descriptor)
+
+
+def _parse(lines: Iterable[str]) -> Iterator[EpisodeRecord]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield EpisodeRecord.model_validate_json(line)
+        except ValidationError as exc:
+            raise ResultsError(
+                f"results.jsonl line {number} is not an episode record ({exc.errors()[0]['msg']}); "
+                "move the file aside or pass a new --out folder"
+            ) from None
+
