@@ -77,9 +77,9 @@ class _Run:
         self.task = task
         self.limits = limits
         self.start = time.monotonic()
-        self.events: list[Event] = []
         self.user_turns: list[UserTurn] = []
-        self.attempt = Attempt(events=self.events)
+        self.attempt = Attempt()
+        self.events = self.attempt.events
 
     def record(self, event: Event, started: float) -> None:
         now = time.monotonic()
