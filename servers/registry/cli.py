@@ -65,10 +65,12 @@ def list_command(registry: RegistryOption = None) -> None:
     from .sources import open_registry
 
     index = asyncio.run(open_registry(registry or default_registry()).read_index())
-    table = Table("name", "version", "tools", "tables", "tasks", "calls (mean)", "depth (max)", "sha256")
+    table = Table(title=f"{len(index.environments)} environment version(s)", title_justify="left")
+    for column in ("name", "version", "tools/tables/tasks", "mean calls", "max depth", "sha256"):
+        table.add_column(column, no_wrap=column in ("name", "version", "sha256"))
     for e in index.environments:
-        d = e.difficulty
-        table.add_row(e.name, e.version, *map(str, (e.counts.tools, e.counts.tables, e.counts.tasks)), f"{d.calls.mean:g}", str(d.depth.max), e.sha256[:12])
+        counts, d = e.counts, e.difficulty
+        table.add_row(e.name, e.version, f"{counts.tools}/{counts.tables}/{counts.tasks}", f"{d.calls.mean:g}", str(d.depth.max), e.sha256[:12])
     console.print(table)
 
 
