@@ -1,0 +1,73 @@
+"""Fixtures for the orchestrator: bundled environments and recorded LLM exchanges replayed through httpx2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from autoforge.servers import Environment, load_environment
+from autoforge.servers.locate import bundled_environments, resolve_environment
+
+RECORDINGS = Path(__file__).resolve().parents[1] / "recordings" / "clients"
+
+
+@pytest.fixture(scope="session")
+def library() -> Environment:
+    """The library-loans reference environment."""
+    return load_environment(resolve_environment("library-loans"))
+
+
+@pytest.fixture(scope="session")
+def bundled() -> list[Environment]:
+    """Every bundled environment."""
+    return [load_environment(path) for path in bundled_environments()]
+
+
+class Replay:
+    """Answers requests with one recording's responses, in order, and notes any request that differs.
+
+    Each exchange names the path it expects and a string the request's last message must contain
+    (so a replay also checks what the orchestrator sent). A mismatch is kept in `problems` and
+    answered with HTTP 400, which the provider client raises as an error.
+    """
+
+    def __init__(self, name: str) -> None:
+        recording = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))
+        self.name = name
+        self.exchanges: list[dict[str, Any]] = list(recording["exchanges"])
+        self.requests: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content)
+        self.requests.append(body)
+        number = len(self.requests)
+        if not self.exchanges:
+            return self._refuse(f"request {number} is beyond the recording")
+        exchange = self.exchanges.pop(0)
+        expect = exchange["expect"]
+        if request.url.path != expect["path"]:
+            return self._refuse(f"request {number} went to {request.url.path}, recorded {expect['path']}")
+        last = json.dumps(body["messages"][-1], ensure_ascii=False)
+        if expect["last_contains"] not in last:
+            return self._refuse(f"request {number}: last message lacks {expect['last_contains']!r}: {last[:300]}")
+        response = exchange["response"]
+        return httpx2.Response(response["status"], headers=response["headers"], json=response["body"])
+
+    def _refuse(self, problem: str) -> httpx2.Response:
+        self.problems.append(problem)
+        return httpx2.Response(400, json={"error": {"message": problem, "type": "invalid_request_error"}})
+
+    def http_client(self) -> httpx2.AsyncClient:
+        """An httpx2 client whose transport is this replay."""
+        return httpx2.AsyncClient(transport=httpx2.MockTransport(self))
+
+
+@pytest.fixture
+def replay() -> type[Replay]:
+    """The Replay class, to load recordings by file name."""
+    return Replay
