@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import RegistryError
 
-__all__ = ["Limits", "read_archive", "write_archive", "write_tree"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "read_archive", "write_archive", "write_tree"]
 
 FILE_MODE = 0o644
 
@@ -31,22 +31,27 @@ class Limits:
     entries: int = 10_000
 
 
+DEFAULT_LIMITS = Limits()
+
+
 def write_archive(files: dict[str, bytes]) -> bytes:
     """A reproducible .tar.gz of `files` (relative POSIX path -> bytes)."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as compressed:
-        with tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for name in sorted(files):
-                data = files[name]
-                info = tarfile.TarInfo(_checked_name(name, "packing"))
-                info.size, info.mtime, info.mode = len(data), 0, FILE_MODE
-                info.uid = info.gid = 0
-                info.uname = info.gname = ""
-                tar.addfile(info, io.BytesIO(data))
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for name in sorted(files):
+            data = files[name]
+            info = tarfile.TarInfo(_checked_name(name, "packing"))
+            info.size, info.mtime, info.mode = len(data), 0, FILE_MODE
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
-def read_archive(data: bytes, where: str, limits: Limits = Limits()) -> dict[str, bytes]:
+def read_archive(data: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes]:
     """The files of a packed environment, every entry checked; `where` names the archive in errors."""
     if len(data) > limits.archive_bytes:
         raise RegistryError(f"{where} is {len(data)} bytes, over the {limits.archive_bytes}-byte limit; refused")
@@ -65,7 +70,9 @@ def read_archive(data: bytes, where: str, limits: Limits = Limits()) -> dict[str
                     folders.add(name)
                     continue
                 if not member.isreg():
-                    raise RegistryError(f"{where}: entry {member.name!r} is a {_kind(member)}, not a regular file; refused")
+                    raise RegistryError(
+                        f"{where}: entry {member.name!r} is a {_kind(member)}, not a regular file; refused"
+                    )
                 total += member.size
                 if total > limits.unpacked_bytes:
                     raise RegistryError(f"{where} unpacks to more than {limits.unpacked_bytes} bytes; refused")

@@ -51,15 +51,19 @@ def render_card(environment: Environment, results: EvaluationResults | None = No
     sections = [
         f"<h1>{escape(spec.name)} <small>{escape(spec.version)}</small></h1>",
         f"<p>{escape(spec.description)}</p>",
-        f'<p class="meta">{counts.tools} tools · {counts.tables} tables · {counts.tasks} tasks · license '
-        f"{escape(spec.license)} · backend {escape(provenance.backend)} · source {escape(provenance.source)}<br>"
-        f"content sha256 <code>{escape(environment.sha256)}</code>"
-        + (f"<br>source sha256 <code>{escape(provenance.source_sha256)}</code>" if provenance.source_sha256 else "")
-        + "</p>",
+        (
+            f'<p class="meta">{counts.tools} tools · {counts.tables} tables · {counts.tasks} tasks · license '
+            f"{escape(spec.license)} · backend {escape(provenance.backend)} · source {escape(provenance.source)}<br>"
+            f"content sha256 <code>{escape(environment.sha256)}</code>"
+            + (f"<br>source sha256 <code>{escape(provenance.source_sha256)}</code>" if provenance.source_sha256 else "")
+            + "</p>"
+        ),
         f"<details><summary>Policy</summary><pre>{escape(spec.policy or spec.description)}</pre></details>",
         "<h2>Tool graph</h2>",
-        "<p>An arrow from A to B: some task feeds A's result into a call of B (the number counts such tasks). "
-        '<span class="badge read">reads</span> <span class="badge write">writes</span></p>',
+        (
+            "<p>An arrow from A to B: some task feeds A's result into a call of B (the number counts such tasks). "
+            '<span class="badge read">reads</span> <span class="badge write">writes</span></p>'
+        ),
         _figure(_tool_graph(environment)),
         "<h2>Sample tasks</h2>",
         *(_task(task, writing) for task in sample_tasks(environment)),
@@ -145,7 +149,11 @@ def _task(task: Task, writing: set[str]) -> str:
         f'<div class="task"><h3>{escape(task.id)} <small>({escape(task.split)}; {d.calls} calls, {d.writes} writes, '
         f"depth {d.depth}, {d.reasoning_nodes} reasoning)</small></h3>"
         f'<p class="instruction">{escape(task.instruction)}</p>'
-        + _figure(draw_graph(graph, element_id=f"task-{_slug(task.id)}", label=label, css_class=css, title=f"solution of {task.id}"))
+        + _figure(
+            draw_graph(
+                graph, element_id=f"task-{_slug(task.id)}", label=label, css_class=css, title=f"solution of {task.id}"
+            )
+        )
         + "</div>"
     )
 
@@ -153,10 +161,17 @@ def _task(task: Task, writing: set[str]) -> str:
 def _difficulty(environment: Environment) -> str:
     tasks = list(environment.tasks.values())
     charts = []
-    for measure, title in (("calls", "calls per task"), ("depth", "depth"), ("writes", "writes"), ("reasoning_nodes", "reasoning nodes")):
+    for measure, title in (
+        ("calls", "calls per task"),
+        ("depth", "depth"),
+        ("writes", "writes"),
+        ("reasoning_nodes", "reasoning nodes"),
+    ):
         values = Counter(getattr(t.difficulty, measure) for t in tasks)
         span = range(min(values, default=0), max(values, default=-1) + 1)
-        charts.append(bar_chart({str(v): values.get(v, 0) for v in span}, element_id=f"difficulty-{measure}", title=title))
+        charts.append(
+            bar_chart({str(v): values.get(v, 0) for v in span}, element_id=f"difficulty-{measure}", title=title)
+        )
     splits = Counter(t.split for t in tasks)
     charts.append(bar_chart(dict(sorted(splits.items())), element_id="splits", title="split"))
     return f'<div class="charts">{"".join(charts)}</div>'
@@ -174,7 +189,11 @@ def _tools_table(environment: Environment) -> str:
             f'<tr><td><code>{escape(tool.name)}</code></td><td><span class="badge {effect}">{effect}s</span></td>'
             f"<td>{escape(parameters)}</td><td>{escape(', '.join(tool.tables))}</td><td>{escape(tool.description)}</td></tr>"
         )
-    return "<table><tr><th>tool</th><th>effect</th><th>parameters</th><th>tables</th><th>description</th></tr>" + "".join(rows) + "</table>"
+    return (
+        "<table><tr><th>tool</th><th>effect</th><th>parameters</th><th>tables</th><th>description</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _tables_table(environment: Environment) -> str:
@@ -184,7 +203,9 @@ def _tables_table(environment: Environment) -> str:
             escape(c.name) + (" (key)" if c.primary_key else f" → {escape(c.references)}" if c.references else "")
             for c in table.columns
         )
-        rows.append(f"<tr><td><code>{escape(table.name)}</code></td><td>{columns}</td><td>{escape(table.description)}</td></tr>")
+        rows.append(
+            f"<tr><td><code>{escape(table.name)}</code></td><td>{columns}</td><td>{escape(table.description)}</td></tr>"
+        )
     return "<table><tr><th>table</th><th>columns</th><th>description</th></tr>" + "".join(rows) + "</table>"
 
 

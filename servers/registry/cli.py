@@ -20,7 +20,11 @@ registry_app = typer.Typer(help="Publish, install, pin and verify environments."
 
 RegistryOption = Annotated[
     str | None,
-    typer.Option("--registry", "-r", help="Registry folder or http(s) URL holding registry.json [default: $AUTOFORGE_REGISTRY or .]"),
+    typer.Option(
+        "--registry",
+        "-r",
+        help="Registry folder or http(s) URL holding registry.json [default: $AUTOFORGE_REGISTRY or .]",
+    ),
 ]
 LockOption = Annotated[Path | None, typer.Option(help="Lock file [default: $AUTOFORGE_LOCK or ./autoforge.lock].")]
 Reference = Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")]
@@ -31,7 +35,9 @@ def publish_command(
     environment: Annotated[str, typer.Argument(help="Environment folder (servers/<env>) or bundled name.")],
     version: Annotated[str | None, typer.Option(help="Publish under this version [default: env.json's].")] = None,
     registry: RegistryOption = None,
-    allow_ungated: Annotated[bool, typer.Option(help="Accept tasks whose reward nothing gates (imported benchmarks).")] = False,
+    allow_ungated: Annotated[
+        bool, typer.Option(help="Accept tasks whose reward nothing gates (imported benchmarks).")
+    ] = False,
 ) -> None:
     """Check an environment (every task's oracle replay), pack it reproducibly and add it to a registry folder.
 
@@ -40,7 +46,9 @@ def publish_command(
     from .publish import publish
 
     folder = resolve_environment(environment)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
         bar = progress.add_task(f"checking {folder.name}", total=None)
         result = asyncio.run(
             publish(
@@ -70,7 +78,14 @@ def list_command(registry: RegistryOption = None) -> None:
         table.add_column(column, no_wrap=column in ("name", "version", "sha256"))
     for e in index.environments:
         counts, d = e.counts, e.difficulty
-        table.add_row(e.name, e.version, f"{counts.tools}/{counts.tables}/{counts.tasks}", f"{d.calls.mean:g}", str(d.depth.max), e.sha256[:12])
+        table.add_row(
+            e.name,
+            e.version,
+            f"{counts.tools}/{counts.tables}/{counts.tasks}",
+            f"{d.calls.mean:g}",
+            str(d.depth.max),
+            e.sha256[:12],
+        )
     console.print(table)
 
 
@@ -94,7 +109,9 @@ def show_command(reference: Reference, registry: RegistryOption = None) -> None:
 def install_command(
     reference: Reference,
     registry: RegistryOption = None,
-    to: Annotated[Path, typer.Option(help="Folder to install into (the environment lands in TO/NAME).")] = Path("servers"),
+    to: Annotated[Path, typer.Option(help="Folder to install into (the environment lands in TO/NAME).")] = Path(
+        "servers"
+    ),
     lock: LockOption = None,
     force: Annotated[bool, typer.Option(help="Replace an existing folder of that name.")] = False,
 ) -> None:
@@ -106,7 +123,9 @@ def install_command(
 
     result = asyncio.run(install(reference, registry=registry or default_registry(), to=to, lock=lock, force=force))
     verb = "installed" if result.changed else "already installed:"
-    console.print(f"{verb} {result.entry.reference} in {result.folder} (sha256 {result.entry.sha256[:12]})", highlight=False)
+    console.print(
+        f"{verb} {result.entry.reference} in {result.folder} (sha256 {result.entry.sha256[:12]})", highlight=False
+    )
 
 
 @registry_app.command("verify")
@@ -141,10 +160,14 @@ def serve_command(
 
     Example: autoforge registry serve ./registry --port 8765
     """
-    from .serve import registry_app as app, serve_registry
+    from .serve import registry_app as app
+    from .serve import serve_registry
 
     app(folder)
-    console.print(f"serving {folder} at http://{host}:{port} (read-only); install with --registry http://{host}:{port}", highlight=False)
+    console.print(
+        f"serving {folder} at http://{host}:{port} (read-only); install with --registry http://{host}:{port}",
+        highlight=False,
+    )
     serve_registry(folder, host, port)
 
 
@@ -152,7 +175,9 @@ def serve_command(
 def describe_command(
     environment: Annotated[str, typer.Argument(help="Environment folder.")],
     namespace: Annotated[str | None, typer.Option(help="Reverse-DNS namespace of the MCP registry name.")] = None,
-    repository: Annotated[str | None, typer.Option(help="GitHub URL of the repository holding the environment.")] = None,
+    repository: Annotated[
+        str | None, typer.Option(help="GitHub URL of the repository holding the environment.")
+    ] = None,
 ) -> None:
     """Write server.json (for the official MCP registry) and README.md (the card) into an environment folder.
 
@@ -163,14 +188,18 @@ def describe_command(
 
     folder = resolve_environment(environment)
     subfolder = f"servers/{folder.name}" if repository else None
-    for path in describe_environment(folder, namespace=namespace or DEFAULT_NAMESPACE, repository=repository, subfolder=subfolder):
+    for path in describe_environment(
+        folder, namespace=namespace or DEFAULT_NAMESPACE, repository=repository, subfolder=subfolder
+    ):
         console.print(f"wrote {path}", highlight=False)
 
 
 def mcp_config(
     environment: Annotated[str, typer.Argument(help="Environment folder, bundled name or NAME@VERSION.")],
     client: Annotated[str, typer.Option(help="claude, cursor or vscode.")] = "claude",
-    launcher: Annotated[str, typer.Option(help="autoforge (autoforge serve) or mcp (mcp run server.py).")] = "autoforge",
+    launcher: Annotated[
+        str, typer.Option(help="autoforge (autoforge serve) or mcp (mcp run server.py).")
+    ] = "autoforge",
 ) -> None:
     """Print the configuration that adds an environment to an MCP client (stdio).
 
@@ -185,7 +214,9 @@ def mcp_config(
 def card(
     environment: Annotated[str, typer.Argument(help="Environment folder, bundled name or NAME@VERSION.")],
     out: Annotated[Path | None, typer.Option(help="HTML file to write [default: ./NAME-card.html].")] = None,
-    results: Annotated[Path | None, typer.Option(help="results.jsonl or run folder [default: newest under ./runs].")] = None,
+    results: Annotated[
+        Path | None, typer.Option(help="results.jsonl or run folder [default: newest under ./runs].")
+    ] = None,
 ) -> None:
     """Write an environment's HTML card: tools, tables, tool graph, task DAGs, difficulty, latest results.
 

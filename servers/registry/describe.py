@@ -11,7 +11,11 @@ __all__ = ["describe_environment"]
 
 
 def describe_environment(
-    folder: str | Path, *, namespace: str = DEFAULT_NAMESPACE, repository: str | None = None, subfolder: str | None = None
+    folder: str | Path,
+    *,
+    namespace: str = DEFAULT_NAMESPACE,
+    repository: str | None = None,
+    subfolder: str | None = None,
 ) -> list[Path]:
     """Write server.json and README.md into an environment folder (what the synthesizer and the lead call)."""
     manifest = write_server_json(folder, namespace=namespace, repository=repository, subfolder=subfolder)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..environment import ENV_FILES, content_sha256, files_sha256, load_environment
 from ..errors import RegistryError
-from .archive import Limits, read_archive, write_tree
+from .archive import DEFAULT_LIMITS, Limits, read_archive, write_tree
 from .index import RegistryEntry
 from .lock import LockEntry, default_lock_path, read_lock, write_lock
 from .references import parse_reference
@@ -53,7 +53,7 @@ async def install(
     to: str | Path = "servers",
     lock: Path | None = None,
     force: bool = False,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> InstallResult:
     """Install `name[@version]` from a registry into `to/name`, and record it in the lock file."""
     name, version = parse_reference(reference)
@@ -127,11 +127,12 @@ def verify_installed(lock: Path | None = None) -> list[Verification]:
     """Each environment in the lock file, checked: its folder exists and still has its pinned content hash."""
     lock_path = lock or default_lock_path()
     return [
-        Verification(e.reference, str(e.folder(lock_path)), e.problem(lock_path)) for e in read_lock(lock_path).environments
+        Verification(e.reference, str(e.folder(lock_path)), e.problem(lock_path))
+        for e in read_lock(lock_path).environments
     ]
 
 
-async def verify_registry(registry: str | Path, limits: Limits = Limits()) -> list[Verification]:
+async def verify_registry(registry: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Verification]:
     """Each archive a registry lists, fetched and checked against its sha256 and content hash."""
     source = open_registry(registry)
     results = []

@@ -17,7 +17,16 @@ from ..errors import RegistryError
 from .index import SHA256_PATTERN, write_json_atomic
 from .references import NAME_PATTERN, SEMVER_PATTERN
 
-__all__ = ["LOCK_ENV", "LOCK_FILE", "LockEntry", "LockFile", "default_lock_path", "installed_folder", "read_lock", "write_lock"]
+__all__ = [
+    "LOCK_ENV",
+    "LOCK_FILE",
+    "LockEntry",
+    "LockFile",
+    "default_lock_path",
+    "installed_folder",
+    "read_lock",
+    "write_lock",
+]
 
 LOCK_FILE = "autoforge.lock"
 LOCK_ENV = "AUTOFORGE_LOCK"

@@ -41,7 +41,11 @@ def server_manifest(
         "version": spec.version,
     }
     if repository:
-        manifest["repository"] = {"url": repository, "source": "github", **({"subfolder": subfolder} if subfolder else {})}
+        manifest["repository"] = {
+            "url": repository,
+            "source": "github",
+            **({"subfolder": subfolder} if subfolder else {}),
+        }
     manifest["packages"] = [
         {
             "registryType": "pypi",

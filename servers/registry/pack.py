@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..environment import ENV_FILES, files_sha256, load_environment
 from ..errors import RegistryError
-from .archive import Limits, write_archive
+from .archive import DEFAULT_LIMITS, Limits, write_archive
 from .manifest import server_manifest
 from .readme import readme_card
 
@@ -45,7 +45,7 @@ class PackedEnvironment:
         return f"{self.name}-{self.version}.tar.gz"
 
 
-def collect_files(folder: Path, limits: Limits = Limits()) -> dict[str, bytes]:
+def collect_files(folder: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes]:
     """The folder's files to pack (relative POSIX path -> bytes); links are refused, litter skipped."""
     files: dict[str, bytes] = {}
     total = 0

@@ -83,7 +83,9 @@ async def _checked_entry(
         write_tree(read_archive(packed.data, packed.filename), folder)
         problems = validate_folder(folder)
         if problems:
-            raise SpecError(f"{packed.name}@{packed.version} is not a valid environment; nothing was published", problems)
+            raise SpecError(
+                f"{packed.name}@{packed.version} is not a valid environment; nothing was published", problems
+            )
         server = load_server(folder)
         report = await check_env(server, allow_ungated=allow_ungated, on_task=on_task)
         if not report.passed:

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import httpx
 
 from ..errors import RegistryError
-from .archive import Limits
+from .archive import DEFAULT_LIMITS, Limits
 from .index import INDEX_FILE, RegistryEntry, RegistryIndex, parse_index
 
 __all__ = ["REGISTRY_ENV", "Registry", "default_registry", "open_registry"]
@@ -49,9 +49,9 @@ class Registry:
                     return RegistryIndex()
                 raise RegistryError(f"{path} does not exist; name a folder or URL that holds a registry.json")
             return parse_index(path.read_bytes(), str(path))
-        return parse_index(await self._download(self.index_url, Limits().archive_bytes), self.index_url)
+        return parse_index(await self._download(self.index_url, DEFAULT_LIMITS.archive_bytes), self.index_url)
 
-    async def fetch(self, entry: RegistryEntry, limits: Limits = Limits()) -> bytes:
+    async def fetch(self, entry: RegistryEntry, limits: Limits = DEFAULT_LIMITS) -> bytes:
         """The archive bytes of `entry`, unchecked (callers compare the sha256 before using them)."""
         url = entry.url
         scheme = urlparse(url).scheme
@@ -59,10 +59,14 @@ class Registry:
             return await self._download(url, limits.archive_bytes, entry)
         if scheme == "file":
             if self.folder is None:
-                raise RegistryError(f"{self.index_url} points {entry.reference} at {url}; a remote index may not name local files")
+                raise RegistryError(
+                    f"{self.index_url} points {entry.reference} at {url}; a remote index may not name local files"
+                )
             return self._read_local(Path(unquote(urlparse(url).path)), entry, limits)
         if scheme or PurePosixPath(url).is_absolute() or ".." in PurePosixPath(url).parts:
-            raise RegistryError(f"{self.location}: {entry.reference} has url {url!r}, which is not a path below registry.json")
+            raise RegistryError(
+                f"{self.location}: {entry.reference} has url {url!r}, which is not a path below registry.json"
+            )
         if self.folder is None:
             return await self._download(urljoin(self.index_url, url), limits.archive_bytes, entry)
         return self._read_local(self.folder.joinpath(*PurePosixPath(url).parts), entry, limits)
@@ -80,25 +84,27 @@ class Registry:
     async def _download(self, url: str, limit: int, entry: RegistryEntry | None = None) -> bytes:
         what = entry.reference if entry else "the index"
         try:
-            async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as client:
-                async with client.stream("GET", url) as response:
-                    if response.status_code == 404 and entry is not None:
-                        raise RegistryError(
-                            f"{self.index_url} lists {entry.reference} at {url}, but the server answered "
-                            "404 Not Found; republish it or remove the entry"
-                        )
-                    if response.status_code == 404:
-                        raise RegistryError(f"{url} answered 404 Not Found: there is no registry.json there")
-                    if response.status_code != 200:
-                        raise RegistryError(f"fetching {what} from {url} failed: HTTP {response.status_code}")
-                    chunks: list[bytes] = []
-                    size = 0
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > limit:
-                            raise RegistryError(f"{url} is over the {limit}-byte limit; refused")
-                        chunks.append(chunk)
-                    return b"".join(chunks)
+            async with (
+                httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as client,
+                client.stream("GET", url) as response,
+            ):
+                if response.status_code == 404 and entry is not None:
+                    raise RegistryError(
+                        f"{self.index_url} lists {entry.reference} at {url}, but the server answered "
+                        "404 Not Found; republish it or remove the entry"
+                    )
+                if response.status_code == 404:
+                    raise RegistryError(f"{url} answered 404 Not Found: there is no registry.json there")
+                if response.status_code != 200:
+                    raise RegistryError(f"fetching {what} from {url} failed: HTTP {response.status_code}")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise RegistryError(f"{url} is over the {limit}-byte limit; refused")
+                    chunks.append(chunk)
+                return b"".join(chunks)
         except httpx.HTTPError as exc:
             raise RegistryError(
                 f"could not fetch {what} from {url} ({type(exc).__name__}: {exc}); "

@@ -60,5 +60,5 @@ def difficulty_of(environment: Environment) -> DifficultySummary:
     for measure in MEASURES:
         values = [getattr(t.difficulty, measure) for t in tasks] or [0]
         spreads[measure] = Spread(min=min(values), mean=round(statistics.fmean(values), 2), max=max(values))
-    splits = dict(sorted(Counter(t.split for t in tasks).items()))
+    splits = {str(split): n for split, n in sorted(Counter(t.split for t in tasks).items())}
     return DifficultySummary(**spreads, splits=splits)

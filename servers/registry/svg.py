@@ -29,6 +29,7 @@ def layered_positions(graph: nx.DiGraph) -> dict[Hashable, tuple[int, int]]:
         layers.setdefault(layer_of_component[members[node]], []).append(node)
     rows: dict[Hashable, int] = {}
     for layer in sorted(layers):
+
         def barycentre(node: Hashable) -> tuple[float, str]:
             placed = [rows[p] for p in graph.predecessors(node) if p in rows]
             return (sum(placed) / len(placed) if placed else float("inf"), str(node))
@@ -68,8 +69,10 @@ def draw_graph(
     width = x - LAYER_GAP + MARGIN
     height = max(y for _, y, _ in boxes.values()) + NODE_HEIGHT + MARGIN
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(element_id)}" class="graph" role="img" '
-        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(element_id)}" class="graph" role="img" '
+            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
+        ),
         f"<title>{escape(title)}</title>" if title else "",
         '<defs><marker id="arrow-' + escape(element_id) + '" viewBox="0 0 10 10" refX="10" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>',
@@ -103,7 +106,11 @@ def _edge(
         dip = max(y1, y2) + 28
         path = f"M{x1:.0f},{y1:.0f} C{x1:.0f},{dip:.0f} {x2:.0f},{dip:.0f} {x2:.0f},{y2:.0f}"
         midx, midy = (x1 + x2) / 2, dip - 4
-    label = f'<text class="edge-label" x="{midx:.0f}" y="{midy:.0f}" text-anchor="middle">{escape(text)}</text>' if text else ""
+    label = (
+        f'<text class="edge-label" x="{midx:.0f}" y="{midy:.0f}" text-anchor="middle">{escape(text)}</text>'
+        if text
+        else ""
+    )
     return f'<path class="edge" d="{path}" marker-end="url(#arrow-{escape(element_id)})"/>{label}'
 
 
@@ -116,8 +123,10 @@ def bar_chart(counts: Mapping[str, int], *, element_id: str, title: str) -> str:
     width = MARGIN * 2 + len(counts) * (bar + gap)
     height = top_pad + plot + 24
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(element_id)}" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(element_id)}" class="chart" role="img" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
+        ),
         f'<text class="chart-title" x="{MARGIN}" y="14">{escape(title)}</text>',
     ]
     for index, (label, count) in enumerate(counts.items()):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-
 from autoforge.servers.locate import bundled_environments
 from autoforge.servers.registry import publish, registry_app
 

@@ -7,13 +7,14 @@ import io
 import tarfile
 
 import pytest
+from autoforge.servers import RegistryError
+from autoforge.servers.registry import Limits, read_archive, write_archive
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autoforge.servers import RegistryError
-from autoforge.servers.registry import Limits, read_archive, write_archive
-
-names = st.lists(st.from_regex(r"[a-z]{1,8}(/[a-z]{1,8}){0,2}\.txt", fullmatch=True), min_size=1, max_size=6, unique=True)
+names = st.lists(
+    st.from_regex(r"[a-z]{1,8}(/[a-z]{1,8}){0,2}\.txt", fullmatch=True), min_size=1, max_size=6, unique=True
+)
 
 
 @given(names, st.binary(max_size=64))

@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from autoforge.servers import load_environment
 from autoforge.servers.registry import render_card, write_card
 from autoforge.servers.registry.card import sample_tasks
 from autoforge.servers.registry.results import latest_results
+from PIL import Image
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOOL_READ_FILL = (0xBF, 0xDB, 0xFE)
@@ -43,7 +42,14 @@ def test_the_latest_results_are_summarised(library: Path, tmp_path: Path) -> Non
     environment = load_environment(library)
     lines = [
         {"environment": environment.name, "task_id": "t1", "trial": 0, "agent": {"name": "oracle"}, "reward": 1.0},
-        {"environment": environment.name, "task_id": "t2", "trial": 0, "agent": {"name": "oracle"}, "reward": 0.0, "label": "agent"},
+        {
+            "environment": environment.name,
+            "task_id": "t2",
+            "trial": 0,
+            "agent": {"name": "oracle"},
+            "reward": 0.0,
+            "label": "agent",
+        },
         {"environment": "other-env", "task_id": "t1", "trial": 0, "agent": {"name": "oracle"}, "reward": 1.0},
     ]
     results_file = tmp_path / "run" / "results.jsonl"
@@ -64,10 +70,19 @@ def test_headless_chromium_renders_the_tool_graph_and_a_task_dag(library: Path, 
     shot = tmp_path / "card.png"
     subprocess.run(
         [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--hide-scrollbars", "--window-size=1280,1600", f"--screenshot={shot}", card.resolve().as_uri(),
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--hide-scrollbars",
+            "--window-size=1280,1600",
+            f"--screenshot={shot}",
+            card.resolve().as_uri(),
         ],
-        capture_output=True, timeout=120, check=True,
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     with Image.open(shot) as image:
         colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 20) or []}

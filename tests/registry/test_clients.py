@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from mcp import Client, StdioServerParameters
-
 from autoforge.servers import RegistryError, load_environment
 from autoforge.servers.registry import client_config
+from mcp import Client, StdioServerParameters
 
 AUTOFORGE = str(Path(sys.executable).with_name("autoforge"))
 
@@ -19,10 +18,18 @@ AUTOFORGE = str(Path(sys.executable).with_name("autoforge"))
 @pytest.mark.parametrize(("client", "launcher"), [("claude", "autoforge"), ("vscode", "mcp")])
 async def test_the_printed_configuration_starts_the_server(library: Path, client: str, launcher: str) -> None:
     """`autoforge mcp-config` output, launched as written over stdio, serves every tool of the environment."""
-    printed = subprocess.run(
-        [AUTOFORGE, "mcp-config", str(library), "--client", client, "--launcher", launcher],
-        capture_output=True, text=True, timeout=120, check=True,
-    ).stdout
+    process = await asyncio.create_subprocess_exec(
+        AUTOFORGE,
+        "mcp-config",
+        str(library),
+        "--client",
+        client,
+        "--launcher",
+        launcher,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    printed, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0
     config = json.loads(printed)
     servers = config["mcpServers"] if client == "claude" else config["servers"]
     entry = servers[library.name]

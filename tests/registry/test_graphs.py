@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-
 from autoforge.servers import CallNode, load_environment
 from autoforge.servers.registry.graphs import table_graph, tool_graph
 from autoforge.servers.registry.svg import draw_graph, layered_positions

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from autoforge.servers import RegistryError
 from autoforge.servers.registry import SCHEMA_PATH, index_schema, parse_index, verify_registry
 

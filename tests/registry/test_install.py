@@ -9,7 +9,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import RegistryError, check_env, content_sha256, load_server
 from autoforge.servers.registry import (
     install,
@@ -79,9 +78,11 @@ async def test_one_changed_byte_is_refused_and_nothing_is_written(registry_copy:
     data[len(data) // 2] ^= 0x01
     _replace_archive(registry_copy, entry.name, bytes(data), update_hash=False)
     target = tmp_path / "envs"
-    with serving(registry_copy) as url:
-        with pytest.raises(RegistryError, match="sha256 .* but the registry pins .*refusing to install"):
-            await install(entry.reference, registry=url, to=target, lock=tmp_path / "lock")
+    with (
+        serving(registry_copy) as url,
+        pytest.raises(RegistryError, match="sha256 .* but the registry pins .*refusing"),
+    ):
+        await install(entry.reference, registry=url, to=target, lock=tmp_path / "lock")
     assert not target.exists() and not (tmp_path / "lock").exists()
     problems = [v.problem for v in await verify_registry(registry_copy) if v.reference == entry.reference]
     assert problems and "refusing" in (problems[0] or "")
@@ -110,7 +111,9 @@ async def test_unsafe_entries_are_refused_even_when_the_hash_matches(
         "hardlink": tarfile.TarInfo("hard"),
         "fifo": tarfile.TarInfo("pipe"),
     }[kind]
-    member.type = {"symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE, "fifo": tarfile.FIFOTYPE}.get(kind, tarfile.REGTYPE)
+    member.type = {"symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE, "fifo": tarfile.FIFOTYPE}.get(
+        kind, tarfile.REGTYPE
+    )
     member.linkname = "/etc/passwd" if kind in ("symlink", "hardlink") else ""
     member.size = 4 if member.isreg() else 0
     _replace_archive(registry_copy, entry.name, _tar_with(member, files, b"evil"), update_hash=True)
@@ -122,7 +125,9 @@ async def test_unsafe_entries_are_refused_even_when_the_hash_matches(
 
 
 @pytest.mark.parametrize("over_http", [False, True], ids=["folder", "http"])
-async def test_an_index_pointing_to_a_missing_archive_is_refused(registry_copy: Path, tmp_path: Path, over_http: bool) -> None:
+async def test_an_index_pointing_to_a_missing_archive_is_refused(
+    registry_copy: Path, tmp_path: Path, over_http: bool
+) -> None:
     """registry.json naming an archive that is not there gives a clear error and writes nothing."""
     entry = _index(registry_copy).environments[0]
     (registry_copy / entry.url).unlink()
@@ -136,7 +141,9 @@ async def test_an_index_pointing_to_a_missing_archive_is_refused(registry_copy: 
     assert not target.exists()
 
 
-async def test_an_archive_holding_another_environment_is_refused(registry_copy: Path, tmp_path: Path, library: Path) -> None:
+async def test_an_archive_holding_another_environment_is_refused(
+    registry_copy: Path, tmp_path: Path, library: Path
+) -> None:
     """Archive contents must be the name and version the index promises, even when the sha256 matches."""
     entry = _index(registry_copy).environments[0]
     files = read_archive((registry_copy / entry.url).read_bytes(), "original")
@@ -156,7 +163,7 @@ async def test_an_existing_folder_is_kept_unless_forced(published: Path, tmp_pat
     await install(entry.reference, registry=published, to=target, lock=lock)
     tasks = target / entry.name / "tasks.jsonl"
     tasks.write_text(tasks.read_text() + "\n")
-    assert [v.problem for v in verify_installed(lock)][0].startswith("modified")  # type: ignore[union-attr]
+    assert next(v.problem or "" for v in verify_installed(lock)).startswith("modified")
     with pytest.raises(RegistryError, match="already exists and is not"):
         await install(entry.reference, registry=published, to=target, lock=lock)
     result = await install(entry.reference, registry=published, to=target, lock=lock, force=True)

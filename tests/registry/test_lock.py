@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import AutoForgeError, RegistryError, load_environment
 from autoforge.servers.locate import resolve_environment
 from autoforge.servers.registry import install, parse_index
 
 
-async def test_name_at_version_resolves_to_the_installed_folder(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_name_at_version_resolves_to_the_installed_folder(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """After install, NAME@VERSION resolves through the lock file; a modified copy is refused with the fix."""
     entry = parse_index((published / "registry.json").read_bytes(), "registry.json").environments[0]
     monkeypatch.chdir(tmp_path)
@@ -25,7 +26,9 @@ async def test_name_at_version_resolves_to_the_installed_folder(published: Path,
         resolve_environment(entry.reference)
 
 
-def test_uninstalled_versions_say_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, library: Path) -> None:
+def test_uninstalled_versions_say_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, library: Path
+) -> None:
     """Without a lock entry, the bundled environment answers for its own version; other versions name the install command."""
     monkeypatch.setenv("AUTOFORGE_LOCK", str(tmp_path / "none.lock"))
     version = load_environment(library).spec.version

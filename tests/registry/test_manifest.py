@@ -9,7 +9,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from autoforge.servers import load_environment
 from autoforge.servers.locate import bundled_environments
 from autoforge.servers.registry import SERVER_SCHEMA_URL, describe_environment, server_manifest
@@ -31,7 +30,9 @@ def test_the_kept_schema_is_the_2025_12_11_release() -> None:
 def test_every_bundled_environment_gets_a_valid_manifest(folder: Path) -> None:
     """server.json of each bundled environment validates, with our hashes under the publisher-provided key."""
     environment = load_environment(folder)
-    manifest = server_manifest(environment, repository="https://github.com/example/autoforge", subfolder=f"servers/{folder.name}")
+    manifest = server_manifest(
+        environment, repository="https://github.com/example/autoforge", subfolder=f"servers/{folder.name}"
+    )
     assert _errors(manifest) == []
     assert manifest["version"] == environment.spec.version
     assert len(manifest["description"]) <= 100

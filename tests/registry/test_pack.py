@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import RegistryError, content_sha256
 from autoforge.servers.registry import pack_environment, read_archive
 

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import RegistryError, SpecError
 from autoforge.servers.registry import parse_index, publish, read_archive
 
@@ -31,13 +30,19 @@ async def test_publishing_writes_the_archive_and_the_index(folder: Path, tmp_pat
     spec = json.loads((folder / "env.json").read_text())
     tasks = [line for line in (folder / "tasks.jsonl").read_text().splitlines() if line.strip()]
     assert (entry.name, entry.version) == (spec["name"], spec["version"])
-    assert (entry.counts.tools, entry.counts.tables, entry.counts.tasks) == (len(spec["tools"]), len(spec["tables"]), len(tasks))
+    assert (entry.counts.tools, entry.counts.tables, entry.counts.tasks) == (
+        len(spec["tools"]),
+        len(spec["tables"]),
+        len(tasks),
+    )
     assert entry.size == result.archive.stat().st_size
     assert sum(entry.difficulty.splits.values()) == len(tasks)
     assert entry.source.document == spec["provenance"]["source"]
 
 
-async def test_republishing_identical_content_is_a_no_op_and_other_content_is_refused(folder: Path, tmp_path: Path) -> None:
+async def test_republishing_identical_content_is_a_no_op_and_other_content_is_refused(
+    folder: Path, tmp_path: Path
+) -> None:
     """The same bytes again change nothing; other bytes under the same version are refused, naming the files."""
     registry = tmp_path / "registry"
     first = await publish(folder, registry=registry)

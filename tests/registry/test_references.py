@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from autoforge.servers import RegistryError
 from autoforge.servers.registry import parse_reference, version_key
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def test_references_split_into_name_and_version() -> None:
@@ -26,7 +25,7 @@ numbers = st.integers(min_value=0, max_value=10_000)
 @given(st.tuples(numbers, numbers, numbers), st.tuples(numbers, numbers, numbers))
 def test_release_order_is_numeric(a: tuple[int, int, int], b: tuple[int, int, int]) -> None:
     """Release versions order like their number triples, not like strings."""
-    key_a, key_b = version_key("%d.%d.%d" % a), version_key("%d.%d.%d" % b)
+    key_a, key_b = version_key(".".join(map(str, a))), version_key(".".join(map(str, b)))
     assert (key_a < key_b) == (a < b)
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from autoforge.servers import RegistryError
 from autoforge.servers.registry import registry_app
 
