@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -13,10 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..locate import resolve_environment
+from .clients import Client, Launcher, client_config
 from .sources import default_registry
 
 console = Console()
-registry_app = typer.Typer(help="Publish, install, pin and verify environments.", no_args_is_help=True)
+registry_commands = typer.Typer(help="Publish, install, pin and verify environments.", no_args_is_help=True)
 
 RegistryOption = Annotated[
     str | None,
@@ -30,7 +31,7 @@ LockOption = Annotated[Path | None, typer.Option(help="Lock file [default: $AUTO
 Reference = Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")]
 
 
-@registry_app.command("publish")
+@registry_commands.command("publish")
 def publish_command(
     environment: Annotated[str, typer.Argument(help="Environment folder (servers/<env>) or bundled name.")],
     version: Annotated[str | None, typer.Option(help="Publish under this version [default: env.json's].")] = None,
@@ -64,7 +65,7 @@ def publish_command(
     console.print(f"{verb} {entry.reference} sha256 {entry.sha256} -> {result.archive}", highlight=False)
 
 
-@registry_app.command("list")
+@registry_commands.command("list")
 def list_command(registry: RegistryOption = None) -> None:
     """List the environments a registry holds.
 
@@ -89,7 +90,7 @@ def list_command(registry: RegistryOption = None) -> None:
     console.print(table)
 
 
-@registry_app.command("show")
+@registry_commands.command("show")
 def show_command(reference: Reference, registry: RegistryOption = None) -> None:
     """Show one environment's registry entry (the newest release unless a version is given).
 
@@ -105,7 +106,7 @@ def show_command(reference: Reference, registry: RegistryOption = None) -> None:
     console.print(f"versions: {', '.join(e.version for e in index.versions(name))}", highlight=False)
 
 
-@registry_app.command("install")
+@registry_commands.command("install")
 def install_command(
     reference: Reference,
     registry: RegistryOption = None,
@@ -128,7 +129,7 @@ def install_command(
     )
 
 
-@registry_app.command("verify")
+@registry_commands.command("verify")
 def verify_command(
     lock: LockOption = None,
     registry: Annotated[str | None, typer.Option(help="Also check every archive this registry lists.")] = None,
@@ -150,7 +151,7 @@ def verify_command(
         raise typer.Exit(1)
 
 
-@registry_app.command("serve")
+@registry_commands.command("serve")
 def serve_command(
     folder: Annotated[Path, typer.Argument(help="Registry folder holding registry.json.")] = Path("."),
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -171,7 +172,7 @@ def serve_command(
     serve_registry(folder, host, port)
 
 
-@registry_app.command("describe")
+@registry_commands.command("describe")
 def describe_command(
     environment: Annotated[str, typer.Argument(help="Environment folder.")],
     namespace: Annotated[str | None, typer.Option(help="Reverse-DNS namespace of the MCP registry name.")] = None,
@@ -205,9 +206,7 @@ def mcp_config(
 
     Example: autoforge mcp-config library-loans --client vscode
     """
-    from .clients import client_config
-
-    config = client_config(resolve_environment(environment), client, launcher)  # type: ignore[arg-type]
+    config = client_config(resolve_environment(environment), cast(Client, client), cast(Launcher, launcher))
     print(json.dumps(config, indent=2))
 
 
@@ -231,6 +230,6 @@ def card(
 
 def register(app: typer.Typer) -> None:
     """Add the registry commands to the `autoforge` app."""
-    app.add_typer(registry_app, name="registry")
+    app.add_typer(registry_commands, name="registry")
     app.command("mcp-config")(mcp_config)
     app.command("card")(card)

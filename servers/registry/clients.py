@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ..environment import read_spec
 from ..errors import RegistryError
 
-__all__ = ["CLIENTS", "LAUNCHERS", "client_config", "server_command"]
+__all__ = ["CLIENTS", "LAUNCHERS", "Client", "Launcher", "client_config", "server_command"]
 
 Client = Literal["claude", "cursor", "vscode"]
 Launcher = Literal["autoforge", "mcp"]

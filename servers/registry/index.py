@@ -28,7 +28,7 @@ __all__ = [
     "Source",
     "index_schema",
     "parse_index",
-    "write_json_atomic",
+    "write_atomic",
 ]
 
 INDEX_FILE = "registry.json"
@@ -143,7 +143,7 @@ def index_schema() -> dict[str, Any]:
     }
 
 
-def write_json_atomic(path: Path, text: str | bytes) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write a file so that readers see the old content or the new, never a half-written one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text

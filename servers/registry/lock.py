@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..environment import ENV_FILES, content_sha256
 from ..errors import RegistryError
-from .index import SHA256_PATTERN, write_json_atomic
+from .index import SHA256_PATTERN, write_atomic
 from .references import NAME_PATTERN, SEMVER_PATTERN
 
 __all__ = [
@@ -97,7 +97,7 @@ def read_lock(path: Path | None = None) -> LockFile:
 
 def write_lock(lock: LockFile, path: Path | None = None) -> None:
     """Save the lock file atomically."""
-    write_json_atomic(path or default_lock_path(), json.dumps(lock.model_dump(mode="json"), indent=2) + "\n")
+    write_atomic(path or default_lock_path(), json.dumps(lock.model_dump(mode="json"), indent=2) + "\n")
 
 
 def installed_folder(name: str, version: str, path: Path | None = None) -> Path | None:

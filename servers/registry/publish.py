@@ -17,7 +17,7 @@ from ..check import TaskCheck, check_env
 from ..errors import RegistryError, SpecError
 from ..validate import validate_folder
 from .archive import read_archive, write_tree
-from .index import INDEX_FILE, RegistryEntry, Source, write_json_atomic
+from .index import INDEX_FILE, RegistryEntry, Source, write_atomic
 from .pack import PackedEnvironment, pack_environment
 from .references import check_version
 from .sources import open_registry
@@ -68,9 +68,9 @@ async def publish(
     if existing is not None and archive.is_file() and existing.url == relative:
         return PublishResult(existing, archive, created=False)
     entry = await _checked_entry(packed, relative, allow_ungated, on_task)
-    write_json_atomic(archive, packed.data)
+    write_atomic(archive, packed.data)
     index = (await target.read_index(missing_ok=True)).with_entry(entry)
-    write_json_atomic(target.folder / INDEX_FILE, index.dumps())
+    write_atomic(target.folder / INDEX_FILE, index.dumps())
     return PublishResult(entry, archive, created=True)
 
 
