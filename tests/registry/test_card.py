@@ -41,16 +41,16 @@ def test_the_latest_results_are_summarised(library: Path, tmp_path: Path) -> Non
     """Lines of a results.jsonl for this environment are counted per agent, with pass rate and failure labels."""
     environment = load_environment(library)
     lines = [
-        {"environment": environment.name, "task_id": "t1", "trial": 0, "agent": {"name": "oracle"}, "reward": 1.0},
+        {"environment": environment.name, "task_id": "t1", "trial": 0, "agent": "oracle", "reward": 1.0},
         {
             "environment": environment.name,
             "task_id": "t2",
             "trial": 0,
-            "agent": {"name": "oracle"},
+            "agent": "oracle",
             "reward": 0.0,
             "label": "agent",
         },
-        {"environment": "other-env", "task_id": "t1", "trial": 0, "agent": {"name": "oracle"}, "reward": 1.0},
+        {"environment": "other-env", "task_id": "t1", "trial": 0, "agent": "oracle", "reward": 1.0},
     ]
     results_file = tmp_path / "run" / "results.jsonl"
     results_file.parent.mkdir()
