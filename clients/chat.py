@@ -45,7 +45,7 @@ def parse_spec(spec: str, *, role: str) -> tuple[str, str]:
     if provider not in PROVIDERS or not model:
         raise BackendError(
             f"{role} {spec!r} is not an LLM spec; write openai:MODEL or anthropic:MODEL "
-            "(for example openai:gpt-4.1 or anthropic:claude-sonnet-4-5)"
+            "(for example openai:gpt-4.1 or anthropic:claude-sonnet-4-6)"
         )
     return provider, model
 

@@ -42,7 +42,7 @@ GREETING = "Hi! How can I help you today?"
 """What the LLM user hears first, before it states its goal."""
 
 _ASKING = ("?", "please provide", "please confirm", "could you", "can you", "let me know", "please share", "need your")
-_CONFIRMING = ("shall i", "should i", "would you like me", "do you want me", "confirm", "proceed", "go ahead", "okay to")
+_CONFIRMING = ("shall i", "should i", "would you like me", "do you want me", "proceed", "go ahead", "okay to")
 _DONE = (
     "taken care",
     "all set",
@@ -101,14 +101,15 @@ class ScriptedUser(SimulatedUser):
     async def reply(self, agent_message: str) -> UserTurn:
         said = agent_message.lower()
         asking = any(cue in said for cue in _ASKING)
-        if asking:
-            facts = {k: v for k, v in self.task.user.known_facts.items() if mentions(said, k)}
-            if facts:
-                self.idle = 0
-                return UserTurn(text=" ".join(f"My {k.replace('_', ' ')} is {_fact_text(v)}." for k, v in facts.items()))
+        confirming = asking and any(cue in said for cue in _CONFIRMING)
+        facts = {k: v for k, v in self.task.user.known_facts.items() if mentions(said, k)} if asking else {}
+        if facts:
+            self.idle = 0
+            answers = [f"My {k.replace('_', ' ')} is {_fact_text(v)}." for k, v in facts.items()]
+            return UserTurn(text=" ".join((["Yes, please go ahead."] if confirming else []) + answers))
         if any(cue in said for cue in _DONE):
             return UserTurn(text=f"Thank you, that is everything I needed. {STOP}", stop=True)
-        if asking and any(cue in said for cue in _CONFIRMING):
+        if confirming:
             self.idle = 0
             return UserTurn(text="Yes, please go ahead.")
         unknown = [u for u in self.task.user.unknown if mentions(said, u)]

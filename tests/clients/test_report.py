@@ -1,0 +1,65 @@
+"""The HTML report: self-contained, complete, and rendered by a real headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from autoforge.clients import run_eval
+from autoforge.clients.report import write_report
+from autoforge.servers import SpecError
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)"
+)
+WIDTH, HEIGHT = 1200, 1600
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, bundled):
+    """A finished run of the random agent, two trials, with passes nowhere and failures everywhere."""
+    folder = tmp_path_factory.mktemp("run")
+    run_eval(bundled, agent="random", trials=2, concurrency=16, out=folder)
+    return folder
+
+
+def chromium(*arguments: str) -> subprocess.CompletedProcess[bytes]:
+    """Run headless Chromium with the flags a sandboxed CI box needs."""
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+    return subprocess.run([CHROMIUM, *flags, *arguments], capture_output=True, timeout=120, check=True)
+
+
+def test_report_holds_the_table_chart_failures_and_every_trajectory(run_dir, bundled):
+    """Every episode has a trajectory; the pass^k chart draws one line per environment plus the total."""
+    html = write_report(run_dir).read_text(encoding="utf-8")
+    episodes = sum(len(e.tasks) for e in bundled) * 2
+    assert html.count('<details class="episode') == episodes
+    assert 'id="passk-chart"' in html and html.count("<polyline") == len(bundled) + 1
+    assert "pass^2" in html and "failures" in html.lower()
+    assert "http://" not in html.split("<svg", 1)[0] and "<link" not in html and 'src="' not in html
+
+
+def test_report_of_a_folder_without_a_run_says_how_to_make_one(tmp_path):
+    """No run.json means no run: the error names the command to run first."""
+    with pytest.raises(SpecError, match="autoforge eval"):
+        write_report(tmp_path)
+
+
+@needs_chromium
+def test_chromium_renders_the_chart_and_a_trajectory_and_takes_a_screenshot(run_dir, tmp_path):
+    """The page runs in a real browser: the viewer shows the chosen episode, and the screenshot is not blank."""
+    page = write_report(run_dir).resolve().as_uri() + "?episode=ep-3"
+    dom = chromium("--virtual-time-budget=3000", "--dump-dom", page).stdout.decode()
+    assert 'data-episode="ep-3"' in dom
+    viewer = dom.split('id="viewer"', 1)[1].split("</section>", 1)[0]
+    assert 'class="events"' in viewer and "agent" in viewer and "tool" in viewer
+    shot = tmp_path / "report.png"
+    chromium("--hide-scrollbars", f"--window-size={WIDTH},{HEIGHT}", "--virtual-time-budget=3000", f"--screenshot={shot}", page)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (WIDTH, HEIGHT)
+    assert len(data) > 40_000  # a blank page compresses to a few kilobytes
