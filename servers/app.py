@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp.server import MCPServer
+from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
 from mcp.server.mcpserver.resources import TextResource
@@ -47,6 +48,7 @@ from .verify import verify_episode
 __all__ = ["EnvServer", "load_server"]
 
 MEMORY_LIMIT_ENV = "AUTOFORGE_MEMORY_LIMIT_MB"
+TRACING_ENV = "AUTOFORGE_TRACING"
 DEFAULT_MEMORY_LIMIT_MB = 4096
 
 
@@ -119,6 +121,7 @@ class EnvServer(MCPServer):
         *,
         max_episodes: int | None = None,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        tracing: bool | None = None,
     ) -> None:
         spec = environment.spec
         cap = max_episodes or int(os.environ.get("AUTOFORGE_MAX_EPISODES", DEFAULT_MAX_EPISODES))
@@ -133,6 +136,10 @@ class EnvServer(MCPServer):
             extensions=[EpisodesExtension(environment, self.episodes)],
             log_level="WARNING",
         )
+        if not (tracing if tracing is not None else os.environ.get(TRACING_ENV) == "1"):
+            # Tool calls are the hot path of RL rollouts; the SDK's OpenTelemetry span per request
+            # costs more than a tool call itself, so it is opt-in (AUTOFORGE_TRACING=1).
+            self.middleware[:] = [m for m in self.middleware if not isinstance(m, OpenTelemetryMiddleware)]
         self._listed = [
             MCPTool(
                 name=t.name,

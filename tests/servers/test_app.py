@@ -129,3 +129,13 @@ def test_mcp_inspector_cli_lists_and_calls_tools() -> None:
     )
     result = json.loads(called.stdout)
     assert result["isError"] is False and '"id": "M-1001"' in result["content"][0]["text"]
+
+
+def test_tracing_is_opt_in() -> None:
+    """The SDK's per-request OpenTelemetry span is off by default and on with tracing=True."""
+    from autoforge.servers import load_environment
+    from autoforge.servers.app import OpenTelemetryMiddleware
+
+    environment = load_environment(bundled_path("library-loans"))
+    assert not any(isinstance(m, OpenTelemetryMiddleware) for m in EnvServer(environment).middleware)
+    assert any(isinstance(m, OpenTelemetryMiddleware) for m in EnvServer(environment, tracing=True).middleware)
