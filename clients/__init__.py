@@ -6,6 +6,7 @@ from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport
 from .episode import LABELS, Attempt, Label, Limits, run_episode
 from .errors import ConnectionLost, InfraError, ResultsError
 from .passk import Summary, Totals, pass_hat_k, summarize
+from .report import render_report, write_report
 from .results import EpisodeRecord, ResultsFile, RunConfig
 from .runner import evaluate, load_environments, run_eval
 from .trajectory import AgentTurn, Event, ToolCall, Usage
@@ -53,7 +54,9 @@ __all__ = [
     "make_backend",
     "make_user",
     "pass_hat_k",
+    "render_report",
     "run_episode",
     "run_eval",
     "summarize",
+    "write_report",
 ]

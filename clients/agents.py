@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mcp.types import Tool
-
 from autoforge.servers import Task, oracle_transcript
 from autoforge.servers.errors import BackendError
+from mcp.types import Tool
 
 from .chat import ChatBackend, make_backend
 from .schema_values import random_arguments
@@ -86,7 +85,9 @@ class RandomAgent(Agent):
         if made >= budget or not context.tools:
             return AgentTurn(text="I have done what I can. Is there anything else?")
         tool = rng.choice(list(context.tools))
-        return AgentTurn(tool_calls=[ToolCall(id=f"call-{made}", name=tool.name, arguments=random_arguments(tool.input_schema, rng))])
+        return AgentTurn(
+            tool_calls=[ToolCall(id=f"call-{made}", name=tool.name, arguments=random_arguments(tool.input_schema, rng))]
+        )
 
 
 class LLMAgent(Agent):

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import anthropic
-from mcp.types import Tool
-
 from autoforge.servers.errors import BackendError
+from mcp.types import Tool
 
 from .chat import ChatBackend
 from .errors import InfraError
@@ -77,7 +76,12 @@ def anthropic_messages(history: Sequence[Event]) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = []
         if event.role == "tool":
             blocks.append(
-                {"type": "tool_result", "tool_use_id": event.tool_call_id, "content": event.text, "is_error": event.is_error}
+                {
+                    "type": "tool_result",
+                    "tool_use_id": event.tool_call_id,
+                    "content": event.text,
+                    "is_error": event.is_error,
+                }
             )
         elif event.text:
             blocks.append({"type": "text", "text": event.text})

@@ -13,9 +13,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from mcp.types import Tool
-
 from autoforge.servers.errors import BackendError
+from mcp.types import Tool
 
 from .trajectory import AgentTurn, Event
 
@@ -64,6 +63,7 @@ def make_backend(
 ) -> ChatBackend:
     """A backend for `spec`; `client` is a ready SDK client (tests pass one on a mock transport)."""
     provider, model = parse_spec(spec, role=role)
+    _require(provider)
     if provider == "openai":
         import openai
 
@@ -92,3 +92,13 @@ def make_backend(
             )
         client = anthropic.AsyncAnthropic(api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout)
     return AnthropicChat(client, model, temperature=temperature, max_tokens=max_tokens)
+
+
+def _require(provider: str) -> None:
+    """LLM clients are an optional extra; say how to get them."""
+    try:
+        __import__(provider)
+    except ImportError:
+        raise BackendError(
+            f"the {provider} client is not installed; pip install 'autoforge-rl[llm]', or use the offline agent and user"
+        ) from None

@@ -21,7 +21,8 @@ console = Console()
 
 def eval_command(
     environments: Annotated[
-        list[str] | None, typer.Argument(help="Environment folders (servers/<env>) or bundled names; default: all bundled.")
+        list[str] | None,
+        typer.Argument(help="Environment folders (servers/<env>) or bundled names; default: all bundled."),
     ] = None,
     agent: Annotated[str, typer.Option(help="oracle, random, openai:MODEL or anthropic:MODEL.")] = "oracle",
     user: Annotated[str, typer.Option(help="scripted, openai:MODEL or anthropic:MODEL.")] = "scripted",
@@ -39,7 +40,9 @@ def eval_command(
     call_timeout: Annotated[float, typer.Option(help="Seconds for one MCP request.")] = 30.0,
     episode_timeout: Annotated[float, typer.Option(help="Seconds for one episode.")] = 600.0,
     attempts: Annotated[int, typer.Option(min=1, help="Tries of an episode that fails with infra.")] = 3,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL for the agent (vLLM, SGLang, Ollama).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL for the agent (vLLM, SGLang, Ollama).")
+    ] = None,
     user_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL for the user.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature of LLM agent and user.")] = None,
 ) -> None:
@@ -65,7 +68,11 @@ def eval_command(
         raise typer.BadParameter("choose inprocess, stdio or http", param_hint="--transport")
     llm_options = {k: v for k, v in {"temperature": temperature}.items() if v is not None}
     limits = Limits(
-        max_turns=max_turns, max_steps=max_steps, call_timeout=call_timeout, episode_timeout=episode_timeout, attempts=attempts
+        max_turns=max_turns,
+        max_steps=max_steps,
+        call_timeout=call_timeout,
+        episode_timeout=episode_timeout,
+        attempts=attempts,
     )
     with _progress() as progress:
         bar = progress.add_task("episodes", total=None, stats="")
@@ -91,7 +98,9 @@ def eval_command(
                 pool_size=servers,
                 limits=limits,
                 agent_options={**llm_options, **({"base_url": base_url} if base_url else {})} if ":" in agent else {},
-                user_options={**llm_options, **({"base_url": user_base_url} if user_base_url else {})} if ":" in user else {},
+                user_options={**llm_options, **({"base_url": user_base_url} if user_base_url else {})}
+                if ":" in user
+                else {},
                 task_ids=task,
                 on_plan=planned,
                 on_record=ended,

@@ -14,19 +14,15 @@ import asyncio
 import os
 import shutil
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from mcp import Client, StdioServerParameters
-from mcp.shared.exceptions import MCPError
-from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult, Tool
+from typing import Any, Literal, Self, TypeVar
 
 from autoforge.servers import (
-    EnvServer,
     Environment,
+    EnvServer,
     call_tool,
     close_episode,
     reset_episode,
@@ -34,11 +30,15 @@ from autoforge.servers import (
 )
 from autoforge.servers.errors import SpecError
 from autoforge.servers.protocol import VerifyResult
+from mcp import Client, StdioServerParameters
+from mcp.shared.exceptions import MCPError
+from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult, Tool
 
 from .errors import ConnectionLost, InfraError
 
-__all__ = ["TRANSPORTS", "Connection", "EnvPool", "Endpoint", "Transport", "mcp_command"]
+__all__ = ["TRANSPORTS", "Connection", "Endpoint", "EnvPool", "Transport", "mcp_command"]
 
+T = TypeVar("T")
 Transport = Literal["inprocess", "stdio", "http"]
 TRANSPORTS: tuple[Transport, ...] = ("inprocess", "stdio", "http")
 
@@ -69,13 +69,19 @@ class Endpoint:
             return self.server
         if self.transport == "http":
             if self.url is None:
-                raise SpecError(f"{self.environment.name}: an HTTP endpoint needs a URL such as http://127.0.0.1:8000/mcp")
+                raise SpecError(
+                    f"{self.environment.name}: an HTTP endpoint needs a URL such as http://127.0.0.1:8000/mcp"
+                )
             return self.url
         folder = self.environment.path
         if folder is None:
-            raise SpecError(f"{self.environment.name} was built in memory; stdio needs an environment folder with server.py")
+            raise SpecError(
+                f"{self.environment.name} was built in memory; stdio needs an environment folder with server.py"
+            )
         passed = {k: v for k, v in os.environ.items() if k.startswith("AUTOFORGE_")}
-        return StdioServerParameters(command=mcp_command(), args=["run", str(folder.resolve() / "server.py")], env=passed)
+        return StdioServerParameters(
+            command=mcp_command(), args=["run", str(folder.resolve() / "server.py")], env=passed
+        )
 
     def describe(self) -> str:
         return f"{self.environment.name} over {self.transport}" + (f" at {self.url}" if self.url else "")
@@ -109,7 +115,9 @@ class Connection:
                 await self._ready.wait()
         except TimeoutError:
             await self.shutdown()
-            raise InfraError(f"could not connect to {self.endpoint.describe()} within {self.open_timeout:.0f} s") from None
+            raise InfraError(
+                f"could not connect to {self.endpoint.describe()} within {self.open_timeout:.0f} s"
+            ) from None
         if self._client is None:
             raise InfraError(f"could not connect to {self.endpoint.describe()}: {_describe(self._failure)}")
 
@@ -153,7 +161,7 @@ class Connection:
     async def close_episode(self, episode_id: str) -> None:
         await self._request("episode_close", lambda c: close_episode(c, episode_id))
 
-    async def _request(self, what: str, send: Any) -> Any:
+    async def _request(self, what: str, send: Callable[[Client], Awaitable[T]]) -> T:
         client = self._client
         if client is None or self._closing.is_set():
             raise ConnectionLost(f"{what}: the connection to {self.endpoint.describe()} is closed")
@@ -230,7 +238,7 @@ class EnvPool:
         self._dead = []
         await asyncio.gather(*(c.shutdown() for c in connections), return_exceptions=True)
 
-    async def __aenter__(self) -> EnvPool:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -15,10 +15,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
 from autoforge.servers import Check, Task
 from autoforge.servers.errors import BackendError
+from pydantic import BaseModel, Field
 
 from .agents import Agent, AgentContext
 from .connections import Connection
@@ -104,7 +103,9 @@ class _Run:
             return
         result = await self.connection.call(self.episode_id, call.name, call.arguments)
         text = "\n".join(getattr(block, "text", "") for block in result.content)
-        self.record(Event(role="tool", tool_call_id=call.id, name=call.name, text=text, is_error=result.is_error), started)
+        self.record(
+            Event(role="tool", tool_call_id=call.id, name=call.name, text=text, is_error=result.is_error), started
+        )
 
 
 async def run_episode(

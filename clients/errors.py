@@ -1,10 +1,10 @@
 """Failures during an episode that are not the agent's or the simulated user's doing.
 
-    AutoForgeError                    (autoforge.servers.errors)
-     ├── BackendError                 an LLM backend is misconfigured: the run stops with the next step
-     ├── ResultsError                 a results.jsonl cannot be read as episode records
-     └── InfraError                   a server, transport, provider or timeout failed: the episode is
-          └── ConnectionLost          labelled `infra` and retried; the connection to the server died
+AutoForgeError                    (autoforge.servers.errors)
+ ├── BackendError                 an LLM backend is misconfigured: the run stops with the next step
+ ├── ResultsError                 a results.jsonl cannot be read as episode records
+ └── InfraError                   a server, transport, provider or timeout failed: the episode is
+      └── ConnectionLost          labelled `infra` and retried; the connection to the server died
 """
 
 from __future__ import annotations

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import openai
-from mcp.types import Tool
-
 from autoforge.servers.errors import BackendError
+from mcp.types import Tool
 
 from .chat import ChatBackend
 from .errors import InfraError
@@ -37,7 +36,9 @@ class OpenAIChat(ChatBackend):
         try:
             response = await self.client.chat.completions.create(**request)
         except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:
-            raise BackendError(f"openai:{self.model} refused the request ({exc}); check the API key, base URL and model name") from None
+            raise BackendError(
+                f"openai:{self.model} refused the request ({exc}); check the API key, base URL and model name"
+            ) from None
         except openai.APIError as exc:
             raise InfraError(f"openai:{self.model} failed after retries: {exc}") from None
         if not response.choices:
@@ -55,7 +56,10 @@ class OpenAIChat(ChatBackend):
 def openai_tools(tools: Sequence[Tool]) -> list[dict[str, Any]]:
     """MCP tools as function tools; the parameters are the input schema exactly as the server lists it."""
     return [
-        {"type": "function", "function": {"name": t.name, "description": t.description or "", "parameters": t.input_schema}}
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description or "", "parameters": t.input_schema},
+        }
         for t in tools
     ]
 

@@ -90,7 +90,9 @@ def totals(name: str, records: Iterable[EpisodeRecord], trials: int) -> Totals:
     return result
 
 
-def summarize(records: Iterable[EpisodeRecord], trials: int, *, ran: int = 0, skipped: int = 0, elapsed: float = 0.0) -> Summary:
+def summarize(
+    records: Iterable[EpisodeRecord], trials: int, *, ran: int = 0, skipped: int = 0, elapsed: float = 0.0
+) -> Summary:
     """Totals per environment (in first-seen order) and overall."""
     records = list(records)
     by_env: dict[str, list[EpisodeRecord]] = defaultdict(list)

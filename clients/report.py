@@ -36,7 +36,11 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
         raise SpecError(f"{run_dir} holds no {RUN_FILE}; run `autoforge eval ... --out {run_dir}` first")
     run = json.loads(run_file.read_text(encoding="utf-8"))
     shas = {e["sha256"] for e in run["environments"]}
-    records = [r for r in ResultsFile(run_dir / "results.jsonl").records() if r.config == run["config"] and r.env_sha256 in shas]
+    records = [
+        r
+        for r in ResultsFile(run_dir / "results.jsonl").records()
+        if r.config == run["config"] and r.env_sha256 in shas
+    ]
     path = Path(output) if output else run_dir / REPORT_FILE
     path.write_text(render_report(run, records, title=run_dir.name), encoding="utf-8")
     return path
@@ -77,7 +81,10 @@ def _configuration(run: dict[str, Any], count: int) -> str:
         ("transport", escape(run["transport"])),
         ("environments", envs),
         ("episodes", str(count)),
-        ("configuration", f"<code>{escape(run['config'])}</code> (max {run['max_turns']} turns, {run['max_steps']} steps)"),
+        (
+            "configuration",
+            f"<code>{escape(run['config'])}</code> (max {run['max_turns']} turns, {run['max_steps']} steps)",
+        ),
     ]
     return '<table class="kv">' + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
@@ -139,15 +146,27 @@ def _passk_chart(summary: Summary) -> str:
         parts.append(f'<rect x="{width - right + 16}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{width - right + 32}" y="{legend_y + 1}">{escape(totals.environment)}</text>')
     parts.append("</svg>")
-    return '<figure class="chart">' + "".join(parts) + "<figcaption>pass^k by k (dashed: all environments)</figcaption></figure>"
+    return (
+        '<figure class="chart">'
+        + "".join(parts)
+        + "<figcaption>pass^k by k (dashed: all environments)</figcaption></figure>"
+    )
 
 
 def _failures(summary: Summary, numbered: list[tuple[int, EpisodeRecord]]) -> str:
     counts = "".join(
-        f"<tr><th>{escape(t.environment)}</th>" + "".join(f"<td>{t.labels.get(label, 0)}</td>" for label in LABELS) + "</tr>"
+        f"<tr><th>{escape(t.environment)}</th>"
+        + "".join(f"<td>{t.labels.get(label, 0)}</td>" for label in LABELS)
+        + "</tr>"
         for t in [*summary.environments, summary.overall]
     )
-    table = '<table class="grid"><tr><th>environment</th>' + "".join(f"<th>{label}</th>" for label in LABELS) + "</tr>" + counts + "</table>"
+    table = (
+        '<table class="grid"><tr><th>environment</th>'
+        + "".join(f"<th>{label}</th>" for label in LABELS)
+        + "</tr>"
+        + counts
+        + "</table>"
+    )
     failed = [(n, r) for n, r in numbered if r.label is not None]
     if not failed:
         return table + "<p>No failed episodes.</p>"
@@ -205,7 +224,7 @@ def _event(event: dict[str, Any]) -> str:
     timing = f'<span class="time">+{event["at"]:.3f} s · {event["seconds"] * 1000:.1f} ms'
     usage = event.get("usage") or {}
     if usage.get("input_tokens") or usage.get("output_tokens"):
-        timing += f' · {usage["input_tokens"]}→{usage["output_tokens"]} tokens'
+        timing += f" · {usage['input_tokens']}→{usage['output_tokens']} tokens"
     timing += "</span>"
     role = event["role"]
     if role == "tool":
@@ -215,7 +234,7 @@ def _event(event: dict[str, Any]) -> str:
         f'<pre class="call">{escape(c["name"])}({escape(c["raw_arguments"] if c["arguments"] is None else json.dumps(c["arguments"], ensure_ascii=False))})</pre>'
         for c in event["tool_calls"]
     )
-    text = f'<p>{escape(event["text"])}</p>' if event["text"] else ""
+    text = f"<p>{escape(event['text'])}</p>" if event["text"] else ""
     who = "user" if role == "user" else "agent"
     return f'<li class="{who}"><b>{who}</b>{timing}{text}{calls}</li>'
 

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
-
 from autoforge.servers import Check
+from pydantic import BaseModel, Field, ValidationError
 
 from .episode import Label, Termination
 from .errors import ResultsError
@@ -129,4 +128,3 @@ def _parse(lines: Iterable[str]) -> Iterator[EpisodeRecord]:
                 f"results.jsonl line {number} is not an episode record ({exc.errors()[0]['msg']}); "
                 "move the file aside or pass a new --out folder"
             ) from None
-

@@ -131,7 +131,9 @@ async def evaluate(
         async def worker() -> None:
             while not queue.empty():
                 job = queue.get_nowait()
-                record = await _run_job(job, pools[job.environment.name], policy, user, user_options, limits, config, transport)
+                record = await _run_job(
+                    job, pools[job.environment.name], policy, user, user_options, limits, config, transport
+                )
                 results.append(record)
                 if on_record is not None:
                     on_record(record)
@@ -221,7 +223,9 @@ async def _run_job(
 
 def _public(options: dict[str, Any]) -> dict[str, Any]:
     """Options that shape the outcome and may be written down (no keys, no client objects)."""
-    return {k: v for k, v in sorted(options.items()) if k not in _SECRET_OPTIONS and isinstance(v, (str, int, float, bool))}
+    return {
+        k: v for k, v in sorted(options.items()) if k not in _SECRET_OPTIONS and isinstance(v, (str, int, float, bool))
+    }
 
 
 def _write_run_file(out: Path, config: RunConfig, environments: list[Environment], trials: int, transport: str) -> None:

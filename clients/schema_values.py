@@ -73,7 +73,7 @@ def _object(schema: dict[str, Any], rng: random.Random, depth: int) -> dict[str,
 def _array(schema: dict[str, Any], rng: random.Random, depth: int) -> list[Any]:
     low = int(schema.get("minItems", 0))
     high = int(schema.get("maxItems", low + 3))
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    items: dict[str, Any] = schema["items"] if isinstance(schema.get("items"), dict) else {}
     count = rng.randint(low, max(low, high)) if depth < _MAX_DEPTH else low
     values = [random_value(items, rng, depth + 1) for _ in range(count)]
     return [v for v in values if v is not _NO_MATCH]
@@ -121,7 +121,9 @@ def _plain_string(schema: dict[str, Any], rng: random.Random) -> str:
         return f"{rng.choice(_WORDS)}.{rng.choice(_WORDS)}@example.test"
     low = int(schema.get("minLength", 1))
     high = int(schema.get("maxLength", max(low, 16)))
-    text = rng.choice(_WORDS) if rng.random() < 0.5 else "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 10)))
+    text = (
+        rng.choice(_WORDS) if rng.random() < 0.5 else "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 10)))
+    )
     text = text[:high]
     while len(text) < low:
         text += rng.choice(string.ascii_lowercase)

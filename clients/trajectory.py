@@ -37,7 +37,9 @@ class ToolCall(BaseModel):
     id: str
     name: str
     arguments: dict[str, Any] | None = Field(default_factory=dict)
-    raw_arguments: str | None = Field(default=None, description="The model's argument text, kept when it did not parse.")
+    raw_arguments: str | None = Field(
+        default=None, description="The model's argument text, kept when it did not parse."
+    )
 
 
 class AgentTurn(BaseModel):

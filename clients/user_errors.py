@@ -28,9 +28,50 @@ _IDENTIFIERS = re.compile(
 )
 _AGENT_VOICE = ("how can i help you", "how may i help you", "how may i assist you", "how can i assist you")
 _STOPWORDS = frozenset(
-    "about after again also been before being could does doing from have into just like make more need only "
-    "other over please some than that their them then there these they this today want what when where which "
-    "while with would your".split()
+    [
+        "about",
+        "after",
+        "again",
+        "also",
+        "been",
+        "before",
+        "being",
+        "could",
+        "does",
+        "doing",
+        "from",
+        "have",
+        "into",
+        "just",
+        "like",
+        "make",
+        "more",
+        "need",
+        "only",
+        "other",
+        "over",
+        "please",
+        "some",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "today",
+        "want",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "with",
+        "would",
+        "your",
+    ]
 )
 
 

@@ -16,10 +16,9 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel
-
 from autoforge.servers import Task
 from autoforge.servers.errors import BackendError
+from pydantic import BaseModel
 
 from .chat import ChatBackend, make_backend
 from .trajectory import Event, Usage
@@ -55,7 +54,9 @@ _DONE = (
     "i have done",
     "i've done",
 )
-_STOPWORDS = frozenset({"the", "and", "for", "your", "you", "what", "with", "this", "that", "from", "are", "have", "not"})
+_STOPWORDS = frozenset(
+    {"the", "and", "for", "your", "you", "what", "with", "this", "that", "from", "are", "have", "not"}
+)
 
 
 class UserTurn(BaseModel):
@@ -126,14 +127,14 @@ def _fact_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-USER_GUIDELINES = """You are role-playing a customer who contacts an agent for help. Stay in character.
+USER_GUIDELINES = f"""You are role-playing a customer who contacts an agent for help. Stay in character.
 - Write one short message at a time, in plain text, as the customer.
 - In your first message say what you want (your goal below) in your own words.
 - Give the facts below only when the agent asks for them. Never make up ids, numbers or other facts
   you were not given; if asked for something you do not know, say you do not know it.
 - Never act as the agent and never describe tool calls.
-- When your goal has been fully handled, or the agent cannot help any further, write {stop}.
-- If the agent says it is transferring you to a human, write {transfer}.""".format(stop=STOP, transfer=TRANSFER)
+- When your goal has been fully handled, or the agent cannot help any further, write {STOP}.
+- If the agent says it is transferring you to a human, write {TRANSFER}."""
 
 
 def user_system_prompt(task: Task) -> str:

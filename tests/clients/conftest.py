@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx2
 import pytest
-
 from autoforge.servers import Environment, load_environment
 from autoforge.servers.locate import bundled_environments, resolve_environment
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
-from mcp import Client
-
 from autoforge.clients import AgentContext, Event, LLMAgent, OracleAgent, RandomAgent, make_agent
 from autoforge.servers import BackendError, EnvServer
+from mcp import Client
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import anthropic
-from mcp import Client
+from itertools import pairwise
 
+import anthropic
 from autoforge.clients import ResultsFile, evaluate
 from autoforge.clients.anthropic_chat import anthropic_tools
 from autoforge.servers import EnvServer
+from mcp import Client
 
 TASK = "return-late-book"
 
@@ -55,7 +56,7 @@ async def test_tool_results_go_back_as_tool_result_blocks_and_tools_are_listed_v
     last = agent.requests[-1]
     assert last["tools"] == anthropic_tools(listed)
     roles = [m["role"] for m in last["messages"]]
-    assert all(a != b for a, b in zip(roles, roles[1:]))  # strictly alternating
+    assert all(a != b for a, b in pairwise(roles))  # strictly alternating
     results = [b for m in last["messages"] for b in m["content"] if b["type"] == "tool_result"]
     assert [r["is_error"] for r in results] == [True, False, False, False]
 

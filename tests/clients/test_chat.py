@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from autoforge.clients import Event, ToolCall, make_backend
 from autoforge.clients.anthropic_chat import anthropic_messages
 from autoforge.clients.openai_chat import openai_messages

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from autoforge.clients import (
     Agent,
     AgentTurn,
@@ -80,7 +79,9 @@ async def test_oracle_episode_passes_and_keeps_the_full_trajectory(library, conn
 async def test_turn_limit_ends_the_episode_as_an_agent_failure(library, connection):
     """An agent that never gets to work hits the turn limit and is blamed, with the reason."""
     task = library.tasks[TASK]
-    attempt = await run_episode(connection, task, Chatterbox(), ScriptedUser(task, patience=99), limits=Limits(max_turns=2))
+    attempt = await run_episode(
+        connection, task, Chatterbox(), ScriptedUser(task, patience=99), limits=Limits(max_turns=2)
+    )
     assert attempt.termination == "max_turns" and attempt.turns == 2
     assert attempt.label == "agent" and "turn limit" in (attempt.reason or "")
 

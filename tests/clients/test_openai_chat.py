@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import openai
-from mcp import Client
-
 from autoforge.clients import ResultsFile, evaluate
 from autoforge.clients.openai_chat import openai_tools
 from autoforge.servers import EnvServer
+from mcp import Client
 
 TASK = "renew-one-of-two"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from math import comb
 
 import pytest
-
 from autoforge.clients import EpisodeRecord, pass_hat_k, summarize
 
 

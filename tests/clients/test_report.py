@@ -7,7 +7,6 @@ import struct
 import subprocess
 
 import pytest
-
 from autoforge.clients import run_eval
 from autoforge.clients.report import write_report
 from autoforge.servers import SpecError
@@ -29,7 +28,13 @@ def run_dir(tmp_path_factory, bundled):
 
 def chromium(*arguments: str) -> subprocess.CompletedProcess[bytes]:
     """Run headless Chromium with the flags a sandboxed CI box needs."""
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+    ]
     return subprocess.run([CHROMIUM, *flags, *arguments], capture_output=True, timeout=120, check=True)
 
 
@@ -58,7 +63,13 @@ def test_chromium_renders_the_chart_and_a_trajectory_and_takes_a_screenshot(run_
     viewer = dom.split('id="viewer"', 1)[1].split("</section>", 1)[0]
     assert 'class="events"' in viewer and "agent" in viewer and "tool" in viewer
     shot = tmp_path / "report.png"
-    chromium("--hide-scrollbars", f"--window-size={WIDTH},{HEIGHT}", "--virtual-time-budget=3000", f"--screenshot={shot}", page)
+    chromium(
+        "--hide-scrollbars",
+        f"--window-size={WIDTH},{HEIGHT}",
+        "--virtual-time-budget=3000",
+        f"--screenshot={shot}",
+        page,
+    )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (WIDTH, HEIGHT)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from autoforge.clients import ResultsFile, evaluate
 from autoforge.servers.locate import bundled_environments
 

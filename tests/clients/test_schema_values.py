@@ -5,10 +5,9 @@ from __future__ import annotations
 import random
 
 import jsonschema
-from hypothesis import given
-from hypothesis import strategies as st
-
 from autoforge.clients.schema_values import random_arguments
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 RICH_SCHEMA = {
     "type": "object",
@@ -36,6 +35,7 @@ def test_random_arguments_validate_against_a_schema_using_every_supported_keywor
     jsonschema.validate(arguments, RICH_SCHEMA, format_checker=jsonschema.FormatChecker())
 
 
+@settings(max_examples=15)
 @given(st.integers(min_value=0, max_value=2**32))
 def test_random_arguments_validate_for_every_bundled_tool(bundled, seed):
     """Every tool of every bundled environment gets schema-valid random arguments."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from autoforge.clients import STOP, LLMUser, ScriptedUser, make_user
 from autoforge.servers import BackendError
 
