@@ -67,7 +67,7 @@ def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(li
         "eval",
         "library-loans",
         "--trials",
-        "20",
+        "10",
         "--concurrency",
         "4",
         "--out",
