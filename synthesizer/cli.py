@@ -1,9 +1,89 @@
-"""Commands of autoforge.synthesizer (joined into the `autoforge` app)."""
+"""Commands of autoforge.synthesizer (joined into the `autoforge` app): `autoforge synth`."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .options import DEFAULT_MAX_BYTES
+
+console = Console(stderr=True)
+
+
+def synth(
+    doc: Annotated[str, typer.Argument(help="Tool documentation: OpenAPI/Swagger (JSON or YAML), an MCP tools/list "
+                                            "JSON, OpenAI/Anthropic tool schemas, markdown; or a live MCP server "
+                                            "as 'mcp:COMMAND ARGS' or an http(s) URL.")],  # fmt: skip
+    out: Annotated[Path, typer.Option("--out", "-o", help="Environment folder to write; its name is the environment's name.")],
+    backend: Annotated[str, typer.Option(help="offline (no model), anthropic or openai.")] = "offline",
+    model: Annotated[str | None, typer.Option(help="LLM model name (LLM backends).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server (vLLM, SGLang, Ollama).")] = None,
+    tasks: Annotated[int, typer.Option(help="Verified tasks wanted.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    min_calls: Annotated[int, typer.Option(help="Fewest tool calls in a task's ground truth.")] = 3,
+    max_calls: Annotated[int, typer.Option(help="Most tool calls in a task's ground truth.")] = 14,
+    max_intents: Annotated[int, typer.Option(help="Most user requests merged into one task.")] = 3,
+    reasoning: Annotated[float, typer.Option(help="Share of requests that need a compare, compute or branch step.")] = 0.6,
+    max_bytes: Annotated[int, typer.Option(help=f"Largest input accepted, in bytes (default {DEFAULT_MAX_BYTES // 2**20} MiB).")] = DEFAULT_MAX_BYTES,
+    work_dir: Annotated[Path | None, typer.Option(help="Checkpoint folder (default .autoforge/synth, or $AUTOFORGE_WORK_DIR).")] = None,
+) -> None:
+    """Synthesize a verified environment (env.json, tools.py, seed.sql, tasks.jsonl, server.py) from tool docs.
+
+    Example: autoforge synth petstore.yaml --out servers/petstore --tasks 100
+    """
+    from pydantic import ValidationError
+
+    from autoforge.servers import SynthesisError
+
+    from .options import SynthOptions
+    from .pipeline import STAGES, Event, synthesize
+
+    try:
+        options = SynthOptions(
+            backend=backend, model=model, base_url=base_url, tasks=tasks, seed=seed, min_calls=min_calls,  # type: ignore[arg-type]
+            max_calls=max_calls, max_intents=max_intents, reasoning=reasoning, max_bytes=max_bytes,
+        )  # fmt: skip
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SynthesisError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
+    progress = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+                        TimeElapsedColumn(), console=console)  # fmt: skip
+    bars: dict[str, TaskID] = {}
+
+    def show(event: Event) -> None:
+        bar = bars.get(event.stage)
+        if bar is None:
+            bar = bars[event.stage] = progress.add_task(event.stage, total=max(event.total, 1), note="")
+        progress.update(bar, completed=event.done, total=max(event.total, 1), note=event.message)
+
+    with progress:
+        for stage in STAGES:
+            bars[stage] = progress.add_task(stage, total=1, note="waiting")
+        result = asyncio.run(synthesize(doc, out, options, work_dir=work_dir, on_event=show))
+    table = Table(title=f"{result.spec.name}: {result.path}", title_justify="left")
+    table.add_column("", style="cyan")
+    table.add_column("")
+    table.add_row("tools / tables", f"{len(result.spec.tools)} / {len(result.spec.tables)}")
+    for label, value in result.stats.as_rows():
+        table.add_row(label, value)
+    table.add_row("rejected", ", ".join(f"{k} ({v})" for k, v in sorted(result.rejected.items(), key=lambda kv: -kv[1])[:4]) or "none")
+    table.add_row("time", ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()) + (f" (resumed: {', '.join(result.resumed)})" if result.resumed else ""))
+    if result.usage:
+        spent = ", ".join(f"{k} {u.input_tokens}+{u.output_tokens} tok ({u.calls} calls, {u.cached} cached)" for k, u in result.usage.items())
+        table.add_row("LLM usage", spent)
+    console.print(table)
+    for note in result.notes[:12]:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if len(result.notes) > 12:
+        console.print(f"[yellow]note:[/] and {len(result.notes) - 12} more (see the checkpoint folder)")
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the `autoforge` app."""
+    app.command()(synth)

@@ -1,0 +1,277 @@
+"""A task plan made concrete: call nodes with real arguments, reasoning nodes with their outcomes, facts.
+
+The plan is executed on a fresh episode node by node, exactly as an agent would have to: every pick
+is re-done on the actual list the call returned (it must single out one row, the planned one), every
+computed value is worked out from what the calls returned, and every fact is read from a call's
+output. A plan whose execution disagrees with it, or whose calls fail, is rejected with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from autoforge.servers import CallNode, Environment, EpisodeStore, ReasoningNode, ToolError
+
+from .dags import TaskPlan
+from .models import Blueprint
+from .naming import humanize, singular
+from .walks import Entity, Goal, Known, KeyOf, Pick, Resolution, Result
+
+__all__ = ["Built", "Rejected", "fact_text", "instantiate"]
+
+SolutionNode = CallNode | ReasoningNode
+
+
+class Rejected(Exception):
+    """A plan that does not hold up when executed; the message says why."""
+
+
+@dataclass
+class Built:
+    """The executed ground truth of one task."""
+
+    nodes: list[SolutionNode] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    outcomes: dict[int, Any] = field(default_factory=dict)  # goal index -> what its reasoning concluded
+
+
+def fact_text(value: Any, kind: str) -> str:
+    """A value as the agent should state it: money with two decimals, numbers plainly, text as is."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "money" and isinstance(value, (int, float)):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return f"{value:.2f}" if round(value, 2) != int(value) else str(int(value))
+    return str(value)
+
+
+def _norm(value: Any) -> str:
+    return " ".join(str(value).split()).lower() if value is not None else ""
+
+
+class _Run:
+    """Executes one plan on a fresh episode, recording nodes as it goes."""
+
+    def __init__(self, environment: Environment, blueprint: Blueprint, plan: TaskPlan) -> None:
+        self.env = environment
+        self.bp = blueprint
+        self.plan = plan
+        self.store = EpisodeStore(environment.spec, environment.template, {})
+        self.episode = self.store.fresh(None)
+        self.built = Built()
+        self.calls: dict[str, tuple[str, Any]] = {}  # signature -> (node id, output)
+        self.keys: dict[Entity, tuple[Any, str]] = {}  # entity -> (key, node that yields it)
+        self.shown: dict[Entity, tuple[dict[str, Any], list[str]]] = {}  # entity -> (its row, nodes showing it)
+        self.count = {"c": 0, "r": 0}
+
+    def close(self) -> None:
+        self.episode.close()
+
+    def _id(self, prefix: str) -> str:
+        self.count[prefix] += 1
+        return f"{prefix}{self.count[prefix]}"
+
+    def value(self, source: Any, result: Any = None) -> tuple[Any, list[str]]:
+        """The concrete value of an argument source and the nodes it depends on."""
+        if isinstance(source, Known):
+            return source.value, []
+        if isinstance(source, KeyOf):
+            key, node = self.entity(source.entity)
+            return key, [node]
+        if isinstance(source, Result):
+            return result
+        raise Rejected(f"unknown argument source {source!r}")
+
+    def call(self, tool: str, args: tuple[tuple[str, Any], ...], extra: list[str] | None = None, result: Any = None, reuse: bool = True) -> tuple[str, Any]:
+        concrete: dict[str, Any] = {}
+        depends: list[str] = list(extra or [])
+        for name, source in args:
+            value, nodes = self.value(source, result)
+            concrete[name] = value
+            depends += [n for n in nodes if n not in depends]
+        signature = json.dumps([tool, concrete], sort_keys=True, default=str)
+        if reuse and signature in self.calls:
+            return self.calls[signature]
+        try:
+            output = self.env.tools[tool].run(self.episode, dict(concrete)).value
+        except ToolError as exc:
+            raise Rejected(f"{tool} failed: {exc}") from None
+        node = self._id("c")
+        self.built.nodes.append(CallNode(id=node, tool=tool, arguments=concrete, depends_on=tuple(depends)))
+        self.calls[signature] = (node, output)
+        return node, output
+
+    def reason(self, op: str, note: str, output: Any, depends: list[str]) -> str:
+        node = self._id("r")
+        unique = list(dict.fromkeys(depends))
+        self.built.nodes.append(ReasoningNode(id=node, note=note, op=op, output=output, depends_on=tuple(unique)))
+        return node
+
+    def entity(self, entity: Entity) -> tuple[Any, str]:
+        """Find `entity`'s key the planned way; returns the key and the node that yields it."""
+        if entity in self.keys:
+            return self.keys[entity]
+        resolution = self.plan.resolutions.get(entity)
+        if resolution is None:
+            raise Rejected(f"no way to find {entity}")
+        node, output = self.call(resolution.tool, resolution.args)
+        key_column = self.bp.table(entity.table).primary_key
+        if resolution.via:
+            if not isinstance(output, dict) or output.get(resolution.via) != entity.key:
+                raise Rejected(f"{resolution.tool} does not lead to {entity}")
+            self.keys[entity] = (entity.key, node)
+            return self.keys[entity]
+        rows = output if isinstance(output, list) else [output]
+        row = self._choose(entity, resolution, rows, key_column)
+        source = node
+        if resolution.pick is not None:
+            source = self.reason("choose", self._pick_note(entity, resolution.pick), entity.key, [node])
+        self.keys[entity] = (entity.key, source)
+        self.shown[entity] = (row, [source])
+        return self.keys[entity]
+
+    def _choose(self, entity: Entity, resolution: Resolution, rows: list[Any], key: str) -> dict[str, Any]:
+        rows = [r for r in rows if isinstance(r, dict)]
+        pick = resolution.pick
+        if pick is None:
+            matches = rows if len(rows) == 1 else []
+        elif pick.extreme:
+            values = [r.get(pick.column) for r in rows]
+            if any(v is None for v in values):
+                raise Rejected("a value needed to pick the row is missing")
+            best = max(values) if pick.extreme == "max" else min(values)
+            matches = [r for r in rows if r.get(pick.column) == best]
+        else:
+            matches = [r for r in rows if _norm(r.get(pick.column)) == _norm(pick.value)]
+        if len(matches) != 1 or matches[0].get(key) != entity.key:
+            raise Rejected(f"the pick for {entity.table} does not single out the planned row")
+        return matches[0]
+
+    def _pick_note(self, entity: Entity, pick: Pick) -> str:
+        noun = humanize(singular(entity.table))
+        column = humanize(pick.column)
+        if pick.extreme:
+            return f"choose the {noun} with the {'highest' if pick.extreme == 'max' else 'lowest'} {column}"
+        return f"choose the {noun} whose {column} is {fact_text(pick.value, '')}"
+
+    def row(self, entity: Entity) -> tuple[dict[str, Any], list[str]]:
+        self.entity(entity)
+        if entity not in self.shown:
+            raise Rejected(f"no call shows the {entity.table} row itself")
+        return self.shown[entity]
+
+    # ---- goals ----
+
+    def goal(self, index: int, goal: Goal) -> None:
+        kind = goal.kind
+        if kind in ("update", "action", "delete", "create"):
+            self.call(goal.tool or "", goal.args, reuse=False)
+        elif kind == "tell":
+            row, nodes = self.row(goal.entity)  # type: ignore[arg-type]
+            self._fact(goal.entity.table, goal.column or "", row.get(goal.column or ""))  # type: ignore[union-attr]
+        elif kind == "compute":
+            row, nodes = self.row(goal.entity)  # type: ignore[arg-type]
+            current = row.get(goal.column or "")
+            new = _apply(goal.op or "", goal.amount, current)
+            if new is None or new == current:
+                raise Rejected("the computed value equals the current one")
+            node = self.reason("compute", self._compute_note(goal, current, new), new, nodes)
+            self.built.outcomes[index] = new
+            self.call(goal.tool or "", goal.args, extra=[node], result=(new, [node]), reuse=False)
+        elif kind == "total":
+            listing = goal.listing
+            assert listing is not None
+            node, output = self.call(listing.tool, listing.args)
+            rows = [r for r in output if isinstance(r, dict)] if isinstance(output, list) else []
+            values = [r.get(goal.column or "") for r in rows]
+            if len(rows) < 2 or any(not isinstance(v, (int, float)) for v in values):
+                raise Rejected("the listing gives no total")
+            total = round(sum(values), 2)
+            table = self.bp.plan(listing.tool).table
+            kind_of = self.bp.semantic(table, goal.column or "")
+            note = f"add up the {humanize(goal.column or '')} of the {len(rows)} {humanize(table)} listed: {fact_text(total, kind_of)}"
+            self.reason("compute", note, total, [node])
+            self.built.outcomes[index] = total
+            self.built.facts.append(fact_text(total, kind_of))
+        elif kind == "compare":
+            rows = [self.row(e) for e in goal.entities]
+            values = [r.get(goal.column or "") for r, _ in rows]
+            if None in values or values[0] == values[1]:
+                raise Rejected("the compared values are missing or equal")
+            pick = 0 if (values[0] < values[1]) == (goal.op == "lower") else 1
+            winner = goal.entities[pick]
+            if winner != goal.entity:
+                raise Rejected("the comparison picks another row than planned")
+            noun = humanize(singular(winner.table))
+            note = f"compare the {humanize(goal.column or '')} of the two {noun}s ({', '.join(fact_text(v, '') for v in values)}) and take the {goal.op} one"
+            node = self.reason("compare", note, winner.key, [n for _, nodes in rows for n in nodes])
+            self.call(goal.tool or "", goal.args, extra=[node], result=(winner.key, [node]), reuse=False)
+        elif kind == "branch":
+            row, nodes = self.row(goal.entity)  # type: ignore[arg-type]
+            value = row.get(goal.column or "")
+            holds = _holds(goal.op or "", value, goal.amount)
+            arm = goal.then if holds else goal.otherwise
+            if arm is None:
+                raise Rejected("the branch has no arm for this case")
+            condition = f"{humanize(goal.column or '')} {goal.op} {fact_text(goal.amount, '')}"
+            note = f"check whether {condition}: it is {fact_text(value, '')}, so {'yes' if holds else 'no'}"
+            node = self.reason("branch", note, "yes" if holds else "no", nodes)
+            self.built.outcomes[index] = holds
+            if arm.kind == "tell":
+                self._fact(arm.entity.table, arm.column or "", row.get(arm.column or ""))  # type: ignore[union-attr]
+            else:
+                self.call(arm.tool or "", arm.args, extra=[node], reuse=False)
+        else:
+            raise Rejected(f"unknown goal kind {kind!r}")
+
+    def _fact(self, table: str, column: str, value: Any) -> None:
+        if value in (None, ""):
+            raise Rejected("the fact to tell is empty")
+        self.built.facts.append(fact_text(value, self.bp.semantic(table, column)))
+
+    def _compute_note(self, goal: Goal, current: Any, new: Any) -> str:
+        column = humanize(goal.column or "")
+        if goal.op == "days":
+            return f"move the {column} {current} by {goal.amount} days: {new}"
+        if goal.op == "percent":
+            return f"change the {column} {fact_text(current, 'money')} by {goal.amount}%: {fact_text(new, 'money')}"
+        return f"change the {column} {current} by {goal.amount}: {new}"
+
+
+def _apply(op: str, amount: Any, current: Any) -> Any:
+    if current is None:
+        return None
+    if op == "days":
+        try:
+            moment = dt.date.fromisoformat(str(current)[:10]) + dt.timedelta(days=int(amount))
+        except ValueError:
+            return None
+        return moment.isoformat() + str(current)[10:]
+    if op == "percent" and isinstance(current, (int, float)):
+        return round(current * (100 + amount) / 100, 2)
+    if op == "add" and isinstance(current, (int, float)):
+        return current + amount
+    return None
+
+
+def _holds(op: str, value: Any, amount: Any) -> bool:
+    if op == "above":
+        return isinstance(value, (int, float)) and value > amount
+    if isinstance(amount, bool):
+        return bool(value) == amount
+    return _norm(value) == _norm(amount)
+
+
+def instantiate(environment: Environment, blueprint: Blueprint, plan: TaskPlan) -> Built:
+    """Execute `plan` on a fresh episode; raises Rejected when it fails or disagrees with itself."""
+    run = _Run(environment, blueprint, plan)
+    try:
+        for index, goal in enumerate(plan.goals):
+            run.goal(index, goal)
+    finally:
+        run.close()
+    return run.built

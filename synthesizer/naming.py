@@ -1,0 +1,100 @@
+"""Names: identifiers from arbitrary strings, singular and plural nouns, words for people to read."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from functools import lru_cache
+
+import inflection
+
+__all__ = [
+    "humanize",
+    "identifier",
+    "is_identifier",
+    "normal",
+    "plural",
+    "singular",
+    "snake",
+    "split_words",
+    "table_name",
+]
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
+_RESERVED = frozenset(
+    "db ToolError json math re datetime None True False TABLES LIST_LIMIT isinstance str int float bool len round "
+    "range sorted list dict set min max sum any all".split()
+)
+"""Names generated tool code relies on, which a tool or argument must not shadow."""
+UNCOUNTABLE = frozenset({"data", "news", "information", "metadata", "maintenance", "inventory", "feedback", "health"})
+_SINGULAR_ENDINGS = ("ss", "us", "is")
+
+
+def split_words(text: str) -> list[str]:
+    """'getOrderById', 'get-order_by id' -> ['get', 'order', 'by', 'id'] (lower case)."""
+    spaced = _CAMEL.sub(" ", text)
+    return [w.lower() for w in _NON_WORD.split(spaced) if w]
+
+
+def snake(text: str) -> str:
+    """'specialEvents', 'special-events' -> 'special_events'."""
+    return "_".join(split_words(text))
+
+
+def normal(text: str) -> str:
+    """A spelling-insensitive form for matching names: 'customerId', 'customer_id' -> 'customerid'."""
+    return "".join(split_words(text))
+
+
+def identifier(text: str, fallback: str = "item") -> str:
+    """A Python identifier (and valid SQL column / tool name) for `text`, at most 60 characters."""
+    name = snake(text)[:60].strip("_") or fallback
+    if name[0].isdigit():
+        name = f"{fallback}_{name}"[:60]
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _RESERVED:
+        name = f"{name}_"
+    return name
+
+
+def is_identifier(name: str) -> bool:
+    """Whether `name` can stand as it is for a tool function, a parameter or a column."""
+    return (
+        name.isidentifier()
+        and name.isascii()
+        and len(name) <= 60
+        and not name.startswith("_")
+        and not keyword.iskeyword(name)
+        and not keyword.issoftkeyword(name)
+        and name not in _RESERVED
+    )
+
+
+@lru_cache(maxsize=4096)
+def singular(word: str) -> str:
+    """The singular of the last word of a snake_case noun: 'order_items' -> 'order_item'."""
+    head, _, last = word.rpartition("_")
+    if last in UNCOUNTABLE or last.endswith(_SINGULAR_ENDINGS) or not last:
+        return word
+    result = inflection.singularize(last) or last
+    return f"{head}_{result}" if head else result
+
+
+@lru_cache(maxsize=4096)
+def plural(word: str) -> str:
+    """The plural of the last word of a snake_case noun: 'order_item' -> 'order_items'."""
+    head, _, last = word.rpartition("_")
+    if last in UNCOUNTABLE or not last or singular(last) != last:
+        return word
+    result = inflection.pluralize(last)
+    return f"{head}_{result}" if head else result
+
+
+def table_name(text: str) -> str:
+    """The table for a resource name: plural snake_case, a valid identifier."""
+    return identifier(plural(snake(text)), "records")
+
+
+def humanize(name: str) -> str:
+    """'order_items' -> 'order items', 'createdAt' -> 'created at'."""
+    return " ".join(split_words(name))

@@ -1,0 +1,334 @@
+"""The synthesis pipeline: documentation in, a verified environment folder out, one checkpointed stage at a time.
+
+    parse   -> SourceDoc        tools as the documentation describes them
+    schema  -> Blueprint, spec  tables, keys, relations; a plan per tool
+    seed    -> seed.sql         realistic, consistent rows
+    tools   -> tools.py         tool code, sandbox-checked, then run on the seed
+    graph   -> edges            which tool's output can feed which tool's input
+    tasks   -> tasks            walks, merged DAGs, executed ground truth, wording, MCP check
+    write                       the folder, written whole or not at all
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autoforge.servers import (
+    EnvSpec,
+    Provenance,
+    SandboxError,
+    SynthesisError,
+    Task,
+    ToolSpec,
+    build_environment,
+)
+
+from .backends import Backend, make_backend
+from .checkpoint import Checkpoints, default_work_dir
+from .graph import candidate_edges
+from .models import Blueprint, Draft, Usage
+from .naming import humanize, singular
+from .options import GENERATOR, SynthOptions
+from .probes import probe_tools
+from .rules import terminal_values
+from .schema import infer_blueprint, tool_schema
+from .seed import DEFAULT_CLOCK, build_seed, to_sql
+from .sources import RawSource, parse_structured, read_source
+from .stats import TaskStats, task_stats
+from .taskgen import check_batch, generate_batch, signature, split_of
+from .toolgen import generate_tools, tool_function
+from .writer import write_environment
+
+__all__ = ["STAGES", "Event", "SynthResult", "synthesize"]
+
+STAGES = ("parse", "schema", "seed", "tools", "graph", "tasks")
+ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MAX_BATCHES = 40
+BATCH_SIZE = 60
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress of one stage: `done` of `total` units, with a short message."""
+
+    stage: str
+    done: int
+    total: int
+    message: str = ""
+
+
+@dataclass
+class SynthResult:
+    """What a synthesis run produced."""
+
+    path: Path
+    spec: EnvSpec
+    tasks: list[Task]
+    requested: int
+    rejected: dict[str, int]
+    notes: list[str]
+    seconds: dict[str, float]
+    resumed: list[str]
+    usage: dict[str, Usage] = field(default_factory=dict)
+
+    @property
+    def stats(self) -> TaskStats:
+        return task_stats(self.tasks)
+
+
+Listener = Callable[[Event], None]
+
+
+def _env_name(out: Path, options: SynthOptions) -> str:
+    name = options.name or out.name
+    if not ENV_NAME.match(name):
+        raise SynthesisError(
+            f"{name!r} cannot name an environment: use lower-case letters, digits and dashes "
+            "(the folder name given to --out is the environment's name), e.g. --out servers/my-api"
+        )
+    return name
+
+
+async def synthesize(
+    source: str | Path,
+    out: str | Path,
+    options: SynthOptions | None = None,
+    *,
+    work_dir: Path | None = None,
+    backend: Backend | None = None,
+    on_event: Listener | None = None,
+) -> SynthResult:
+    """Synthesize a verified environment from tool documentation into the folder `out`.
+
+    Raises SynthesisError (exit code 2) when the input cannot be handled or no task passes the checks;
+    nothing is written then. Stages are checkpointed under `work_dir`; rerunning resumes.
+    """
+    options = options or SynthOptions()
+    out = Path(out)
+    name = _env_name(out, options)
+    options = options.model_copy(update={"name": name})
+    listener = on_event or (lambda event: None)
+    backend = backend or make_backend(options.backend, options.model, options.base_url, (work_dir or default_work_dir()) / "llm-cache")
+    raw = await read_source(source, options.max_bytes)
+    checkpoints = Checkpoints(work_dir or default_work_dir(), options.key(raw.sha256))
+    seconds: dict[str, float] = {}
+    resumed: list[str] = []
+    draft: Draft | None = None
+    runners: dict[str, Callable[[], Awaitable[Draft]]] = {
+        "parse": lambda: _parse(raw, backend),
+        "schema": lambda: _schema(draft, name, options, backend),  # type: ignore[arg-type]
+        "seed": lambda: _seed(draft, options),  # type: ignore[arg-type]
+        "tools": lambda: _tools(draft, name, backend, listener),  # type: ignore[arg-type]
+        "graph": lambda: _graph(draft, backend),  # type: ignore[arg-type]
+        "tasks": lambda: _tasks(draft, options, backend, checkpoints, listener),  # type: ignore[arg-type]
+    }
+    for index, stage in enumerate(STAGES):
+        started = time.perf_counter()
+        saved = checkpoints.load(index, stage)
+        if saved is not None:
+            draft = saved
+            resumed.append(stage)
+            listener(Event(stage, 1, 1, "resumed from checkpoint"))
+            continue
+        listener(Event(stage, 0, 1, "started"))
+        draft = await runners[stage]()
+        draft = draft.model_copy(update={"usage": {**draft.usage, **backend.usage}, "notes": (*draft.notes, *_new(backend.notes, draft.notes))})
+        checkpoints.save(index, stage, draft)
+        seconds[stage] = time.perf_counter() - started
+        listener(Event(stage, 1, 1, "done"))
+    assert draft is not None and draft.spec is not None and draft.tools_source and draft.seed_sql is not None
+    if not draft.tasks:
+        reasons = ", ".join(f"{reason} ({count})" for reason, count in Counter(draft.rejected).most_common(5))
+        raise SynthesisError(
+            f"{raw.name}: no task passed the checks, so no environment was written. Most common reasons: "
+            f"{reasons or 'no walk reached a goal (the tools may not connect: nothing lists the rows another tool needs)'}"
+        )
+    started = time.perf_counter()
+    path = write_environment(out, draft.spec, draft.tools_source, draft.seed_sql, list(draft.tasks))
+    seconds["write"] = time.perf_counter() - started
+    notes = list(draft.notes)
+    if len(draft.tasks) < options.tasks:
+        notes.append(f"only {len(draft.tasks)} of the {options.tasks} tasks asked for passed the checks")
+    return SynthResult(path, draft.spec, list(draft.tasks), options.tasks, dict(draft.rejected), notes, seconds, resumed, dict(draft.usage))
+
+
+def _new(notes: list[str], existing: tuple[str, ...]) -> list[str]:
+    return [n for n in notes if n not in existing]
+
+
+# ---- stages --------------------------------------------------------------------------------------
+
+
+async def _parse(raw: RawSource, backend: Backend) -> Draft:
+    source = parse_structured(raw)
+    if source is None:
+        from .models import SourceDoc
+
+        operations = await backend.parse_prose(raw.text, raw.name)
+        source = SourceDoc(name=raw.name, title=raw.name.rsplit(".", 1)[0], format="markdown-prose", sha256=raw.sha256, operations=tuple(operations))
+    if not source.operations:
+        raise SynthesisError(f"{raw.name}: the document describes no operations")
+    return Draft(source=source)
+
+
+async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backend) -> Draft:
+    blueprint = await backend.refine_blueprint(draft.source, infer_blueprint(draft.source))
+    if not blueprint.plans:
+        reasons = "; ".join(f"{s.name}: {s.reason}" for s in blueprint.skipped[:8])
+        raise SynthesisError(f"{draft.source.name}: none of its {len(draft.source.operations)} operations could be turned into a tool ({reasons})")
+    operations = {op.name: op for op in draft.source.operations}
+    tools: list[ToolSpec] = []
+    notes = [f"left out {s.name}: {s.reason}" for s in blueprint.skipped]
+    for plan in blueprint.plans:
+        schema, fixes = tool_schema(operations[plan.name], plan, blueprint)
+        notes += [f"schema fixed: {fix}" for fix in fixes]
+        tools.append(ToolSpec(name=plan.name, description=plan.description, input_schema=schema, writes=plan.writes, tables=(plan.table,)))
+    title = draft.source.title
+    spec = EnvSpec(
+        name=name,
+        version="0.1.0",
+        description=(draft.source.description or f"A sandboxed twin of {title}")[:600],
+        policy=_policy(title, blueprint),
+        clock=DEFAULT_CLOCK,
+        tables=blueprint.tables,
+        tools=tuple(tools),
+        provenance=Provenance(
+            source=draft.source.name,
+            source_sha256=draft.source.sha256,
+            source_format=draft.source.format,
+            backend=backend.name,
+            model=backend.model,
+            seed=options.seed,
+            generator=GENERATOR,
+        ),
+    )
+    return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "notes": (*draft.notes, *notes)})
+
+
+def _policy(title: str, blueprint: Blueprint) -> str:
+    lines = [
+        f"# {title}: policy",
+        "",
+        f"You help users of {title}. Today is {DEFAULT_CLOCK[:10]}.",
+        "",
+        "- Find records with the tools; never guess an id, and never ask the user for an internal id.",
+        "- Make only the changes the user asked for, with exactly the values the user gave.",
+        "- Tell the user every value they asked for as the tools return it (amounts like 1234.50, dates like 2026-03-02).",
+    ]
+    for table in blueprint.tables:
+        ended = terminal_values(table)
+        if ended:
+            states = " or ".join(repr(v) for v in ended)
+            lines.append(f"- A {humanize(singular(table.name))} that is {states} can no longer be changed.")
+    lines.append("- A record that others still refer to cannot be deleted.")
+    return "\n".join(lines) + "\n"
+
+
+async def _seed(draft: Draft, options: SynthOptions) -> Draft:
+    assert draft.blueprint is not None
+    data = build_seed(draft.blueprint, options.seed, options.rows)
+    return draft.model_copy(update={"seed_sql": to_sql(draft.blueprint, data)})
+
+
+async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) -> Draft:
+    assert draft.blueprint is not None and draft.spec is not None and draft.seed_sql is not None
+    blueprint, spec = draft.blueprint, draft.spec
+    schemas = {t.name: t.input_schema for t in spec.tools}
+    source = generate_tools(blueprint, schemas, name, draft.source.name)
+    notes: list[str] = []
+    if not backend.offline:
+        source, notes = await _llm_tools(source, blueprint, schemas, backend, spec, draft.seed_sql)
+    environment = build_environment(spec, source, draft.seed_sql)
+    problems = probe_tools(environment, blueprint)
+    broken = {tool: found for tool, found in problems.items() if found}
+    if broken:
+        keep = tuple(p for p in blueprint.plans if p.name not in broken)
+        if not keep:
+            raise SynthesisError(f"{draft.source.name}: every tool failed its checks on the seed ({next(iter(broken.values()))[0]})")
+        notes += [f"dropped tool {tool}: {found[0].message}" for tool, found in broken.items()]
+        blueprint = blueprint.model_copy(update={"plans": keep})
+        spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken)})
+        source = generate_tools(blueprint, schemas, name, draft.source.name) if backend.offline else source
+    listener(Event("tools", 1, 1, f"{len(spec.tools)} tools checked on the seed"))
+    return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "tools_source": source, "notes": (*draft.notes, *notes)})
+
+
+async def _llm_tools(source: str, blueprint: Blueprint, schemas: dict[str, dict[str, object]], backend: Backend, spec: EnvSpec, seed_sql: str) -> tuple[str, list[str]]:
+    """Ask the backend for each tool's code; keep what passes the sandbox and the probes, else the offline code."""
+    notes: list[str] = []
+    for plan in blueprint.plans:
+        reference = tool_function(plan, blueprint, schemas[plan.name])
+        feedback: str | None = None
+        for _ in range(3):
+            code = await backend.implement_tool(plan, blueprint, schemas[plan.name], reference, feedback)
+            if code is None:
+                break
+            candidate = source.replace(reference, code.rstrip() + "\n")
+            try:
+                environment = build_environment(spec, candidate, seed_sql)
+            except SandboxError as exc:
+                feedback = str(exc)
+                continue
+            found = probe_tools(environment, blueprint.model_copy(update={"plans": (plan,)})).get(plan.name, [])
+            if not found:
+                source = candidate
+                break
+            feedback = "; ".join(p.message for p in found)
+        else:
+            notes.append(f"{plan.name}: the model's code kept failing its checks ({feedback}); kept the offline implementation")
+    return source, notes
+
+
+async def _graph(draft: Draft, backend: Backend) -> Draft:
+    assert draft.blueprint is not None
+    edges = await backend.judge_edges(candidate_edges(draft.blueprint), draft.blueprint, draft.source)
+    return draft.model_copy(update={"edges": tuple(edges)})
+
+
+async def _tasks(draft: Draft, options: SynthOptions, backend: Backend, checkpoints: Checkpoints, listener: Listener) -> Draft:
+    assert draft.spec is not None and draft.tools_source is not None and draft.seed_sql is not None
+    environment = build_environment(draft.spec, draft.tools_source, draft.seed_sql)
+    accepted: list[Task] = []
+    rejected: Counter[str] = Counter()
+    seen: set[str] = set()
+    stale = 0
+    for number in range(MAX_BATCHES):
+        if len(accepted) >= options.tasks or stale >= 4:
+            break
+        saved = checkpoints.load_batch(number)
+        if saved is None:
+            size = max(10, min(BATCH_SIZE, math.ceil((options.tasks - len(accepted)) * 1.4)))
+            batch = generate_batch(draft, environment, number, size, options, set(seen))
+            tasks = [await _reword(task, backend) for task in batch.tasks]
+            kept, failed = await check_batch(draft, tasks)
+            saved = {
+                "tasks": [t.model_dump(mode="json") for t in kept],
+                "rejected": dict(batch.rejected + failed),
+                "signatures": [signature(t) for t in batch.tasks],
+            }
+            checkpoints.save_batch(number, saved)
+        kept_tasks = [Task.model_validate(t) for t in saved["tasks"]]
+        stale = stale + 1 if not kept_tasks else 0
+        accepted += kept_tasks
+        rejected.update(saved["rejected"])
+        seen.update(saved["signatures"])
+        listener(Event("tasks", min(len(accepted), options.tasks), options.tasks, f"batch {number + 1}"))
+    final = []
+    for index, task in enumerate(accepted[: options.tasks], start=1):
+        task_id = f"{draft.spec.name}-{index:04d}"
+        final.append(task.model_copy(update={"id": task_id, "split": split_of(task_id, options.seed, options.test_fraction)}))
+    return draft.model_copy(update={"tasks": tuple(final), "rejected": dict(rejected)})
+
+
+async def _reword(task: Task, backend: Backend) -> Task:
+    if backend.offline:
+        return task
+    secrets = [*task.expected.facts, *task.user.unknown]
+    instruction = await backend.word(task.instruction, dict(task.user.known_facts), secrets)
+    return task.model_copy(update={"instruction": instruction})

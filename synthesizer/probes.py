@@ -1,0 +1,136 @@
+"""Behaviour checks for tool code, run on the seed: reads return the row asked for and write nothing, writes
+change what they claim, and arguments naming a missing row raise a tool error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import fastjsonschema
+
+from autoforge.servers import Environment, EpisodeStore, Problem, ToolError
+from autoforge.servers.state import diff_states
+
+from .models import Blueprint, ToolPlan
+from .rules import terminal_values
+
+__all__ = ["probe_tools"]
+
+MISSING = {"TEXT": "NO-SUCH-ROW-0", "INTEGER": -424242}
+
+
+def probe_tools(environment: Environment, blueprint: Blueprint) -> dict[str, list[Problem]]:
+    """Problems per tool (an empty list: it behaved); a tool with no row to try it on is not judged."""
+    store = EpisodeStore(environment.spec, environment.template, {})
+    return {plan.name: _probe(environment, store, blueprint, plan) for plan in blueprint.plans if plan.name in environment.tools}
+
+
+def _sample(environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan) -> dict[str, Any] | None:
+    table = blueprint.table(plan.table)
+    ended = set(terminal_values(table))
+    episode = store.fresh(None)
+    try:
+        rows = episode.db.query(f'SELECT * FROM "{table.name}" ORDER BY rowid LIMIT 40')
+    finally:
+        episode.close()
+    for row in rows:
+        if plan.kind in ("update", "action") and any(row.get(c.name) in ended for c in table.columns if c.enum):
+            continue
+        if plan.kind == "action" and any(row.get(c) == (1 if v is True else 0 if v is False else v) for c, v in plan.target.items()):
+            continue
+        return row
+    return None
+
+
+def _arguments(environment: Environment, blueprint: Blueprint, plan: ToolPlan, row: dict[str, Any]) -> dict[str, Any]:
+    """Arguments naming `row` (its key, its parents) and, for writes, values taken from the row itself."""
+    table = blueprint.table(plan.table)
+    args: dict[str, Any] = {}
+    for param in plan.params:
+        column = table.column(param.column) if param.column else None
+        if param.role == "key":
+            args[param.name] = row[table.primary_key]
+        elif param.role == "parent" and column is not None:
+            args[param.name] = row.get(column.name)
+        elif param.role == "field" and plan.kind in ("create", "update") and column is not None and row.get(column.name) is not None:
+            args[param.name] = _argument(blueprint, table.name, column.name, row[column.name])
+    return {k: v for k, v in args.items() if v is not None}
+
+
+def _argument(blueprint: Blueprint, table: str, column: str, stored: Any) -> Any:
+    kind = blueprint.semantic(table, column)
+    if kind == "bool":
+        return bool(stored)
+    if kind == "json" and isinstance(stored, str):
+        try:
+            return json.loads(stored)
+        except ValueError:
+            return stored
+    return stored
+
+
+def _probe(environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan) -> list[Problem]:
+    tool = environment.tools[plan.name]
+    row = _sample(environment, store, blueprint, plan)
+    if row is None:
+        return []
+    table = blueprint.table(plan.table)
+    where = f"tools.py: {plan.name}"
+    args = _arguments(environment, blueprint, plan, row)
+    try:
+        fastjsonschema.validate(tool.spec.input_schema, dict(args))
+    except (fastjsonschema.JsonSchemaException, ValueError):
+        return []  # the seed offers no valid arguments for this tool; nothing to judge
+    problems: list[Problem] = []
+    episode, baseline = store.fresh(None), store.fresh(None)
+    try:
+        try:
+            output = tool.run(episode, dict(args)).value
+        except ToolError as exc:
+            if plan.kind != "create":
+                problems.append(Problem(where, f"refused valid arguments {args}: {exc}"))
+            return problems
+        changes = diff_states(environment.spec, baseline.conn, episode.conn)
+        key = row[table.primary_key]
+        if plan.kind in ("list", "get", "count") and changes:
+            problems.append(Problem(where, "a read changed the database"))
+        if plan.kind == "get" and isinstance(output, dict) and output.get(table.primary_key) != key and table.name not in blueprint.singletons:
+            problems.append(Problem(where, f"get returned another row than {key!r}"))
+        if plan.kind in ("create", "update", "delete", "action"):
+            problems += _write_problems(plan, table.name, key, args, changes, where)
+        if plan.param("key") is not None and table.name not in blueprint.singletons:
+            problems += _bad_key(environment, store, plan, args, table.columns[0].type if table.columns[0].primary_key else "TEXT", where)
+    finally:
+        episode.close()
+        baseline.close()
+    return problems
+
+
+def _write_problems(plan: ToolPlan, table: str, key: Any, args: dict[str, Any], changes: list[Any], where: str) -> list[Problem]:
+    mine = [c for c in changes if c.table == table]
+    if plan.kind == "create":
+        return [] if any(c.op == "insert" for c in mine) else [Problem(where, f"create added no row to {table}")]
+    if plan.kind == "delete":
+        return [] if any(c.op == "delete" and c.key == key for c in mine) else [Problem(where, f"delete left {key!r} in {table}")]
+    if plan.kind == "action":
+        changed = next((c for c in mine if c.op == "update" and c.key == key), None)
+        wanted = {c: (1 if v is True else 0 if v is False else v) for c, v in plan.target.items()}
+        if changed is None or any(changed.values.get(c) != v for c, v in wanted.items()):
+            return [Problem(where, f"did not set {wanted} on {key!r}")]
+    if any(c.table != table for c in changes):
+        return [Problem(where, "changed another table than its own")]
+    return []
+
+
+def _bad_key(environment: Environment, store: EpisodeStore, plan: ToolPlan, args: dict[str, Any], key_type: str, where: str) -> list[Problem]:
+    key_param = plan.param("key")
+    assert key_param is not None
+    bad = {**args, key_param.name: MISSING.get(key_type, "NO-SUCH-ROW-0")}
+    episode = store.fresh(None)
+    try:
+        environment.tools[plan.name].run(episode, bad)
+    except ToolError:
+        return []
+    finally:
+        episode.close()
+    return [Problem(where, "accepted a key that names no row (it must raise a tool error)")]

@@ -1,0 +1,75 @@
+"""The business rules a synthesized tool enforces, derived from the schema (and stated in its description)."""
+
+from __future__ import annotations
+
+from autoforge.servers import Column, Table
+
+from .models import Blueprint, ToolPlan
+from .naming import humanize, plural, singular
+from .semantics import TERMINAL_STATUSES, is_status_column
+
+__all__ = ["LIST_LIMIT", "children", "describe", "status_column", "terminal_values"]
+
+LIST_LIMIT = 50
+"""Most rows a list tool returns unless its `limit` argument asks for fewer."""
+
+
+def status_column(table: Table) -> Column | None:
+    """The column holding a row's lifecycle state (an enum named status, state...), if any."""
+    return next((c for c in table.columns if c.enum and is_status_column(c.name)), None)
+
+
+def terminal_values(table: Table) -> tuple[str, ...]:
+    """The states after which a row of `table` can no longer change (cancelled, closed, ...)."""
+    column = status_column(table)
+    if column is None or not column.enum:
+        return ()
+    return tuple(v for v in column.enum if v.lower().replace("-", "_") in TERMINAL_STATUSES)
+
+
+def children(blueprint: Blueprint, table: str) -> list[tuple[str, str]]:
+    """(child table, foreign-key column) for every table that refers to `table`."""
+    return [
+        (t.name, c.name)
+        for t in blueprint.tables
+        for c in t.columns
+        if c.references and c.references.split(".")[0] == table and t.name != table
+    ]
+
+
+def describe(plan: ToolPlan, blueprint: Blueprint, base: str) -> str:
+    """`base` (the documented description) followed by the rules the tool enforces, in plain words."""
+    table = blueprint.table(plan.table)
+    noun = humanize(singular(plan.table))
+    notes: list[str] = []
+    ended = terminal_values(table)
+    if plan.kind == "list":
+        notes.append(f"Returns at most {LIST_LIMIT} {humanize(plural(plan.table))}, oldest first.")
+    if plan.kind in ("update", "action") and ended and not _reopens(plan, ended):
+        notes.append(f"Refused when the {noun} is {_either(ended)}.")
+    if plan.kind == "action" and plan.target:
+        column, value = next(iter(plan.target.items()))
+        notes.append(f"Sets {humanize(column)} to {value!r}; refused when it already is.")
+    if plan.kind == "create":
+        for parent in plan.roles("parent"):
+            parent_ended = terminal_values(blueprint.table(parent.table or ""))
+            if parent_ended:
+                notes.append(f"Refused when the {humanize(singular(parent.table or ''))} is {_either(parent_ended)}.")
+        notes.append(f"Returns the new {noun} with its id.")
+    if plan.kind == "delete":
+        kids = children(blueprint, plan.table)
+        if kids:
+            names = ", ".join(sorted({humanize(k) for k, _ in kids}))
+            notes.append(f"Refused while {names} still refer to the {noun}.")
+    text = " ".join(base.split())
+    return " ".join([text, *notes]) if text else " ".join(notes) or noun
+
+
+def _reopens(plan: ToolPlan, ended: tuple[str, ...]) -> bool:
+    """An action that leads out of an ended state (reopen, restore) may start from one."""
+    return plan.kind == "action" and any(v not in ended for v in plan.target.values())
+
+
+def _either(values: tuple[str, ...]) -> str:
+    quoted = [repr(v) for v in values]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"

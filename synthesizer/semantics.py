@@ -1,0 +1,145 @@
+"""What a column's values mean (an email, money, a date, a status), read from its name, type and format."""
+
+from __future__ import annotations
+
+import re
+
+from .naming import singular, split_words
+
+__all__ = [
+    "LABEL_KINDS",
+    "MUTABLE_KINDS",
+    "TERMINAL_STATUSES",
+    "column_kind",
+    "is_creation_time",
+    "is_person_table",
+    "is_status_column",
+    "label_rank",
+]
+
+TERMINAL_STATUSES = frozenset(
+    "cancelled canceled closed deleted archived completed complete refunded rejected declined expired voided void "
+    "resolved done finished returned lost failed reverted terminated inactive disabled".split()
+)
+_PEOPLE = frozenset(
+    "customer user member employee passenger guest patient client contact attendee agent driver person people "
+    "student teacher author owner account_holder holder buyer seller traveler traveller participant subscriber "
+    "applicant candidate visitor tenant renter requester reporter assignee staff doctor".split()
+)
+LABEL_KINDS = ("email", "username", "person", "name", "title", "code", "phone", "url", "path")
+"""Kinds of value a person would name a row by, best first."""
+MUTABLE_KINDS = frozenset({"text", "money", "quantity", "number", "date", "datetime", "enum", "bool", "name", "title"})
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("email", r"(^|_)e?mail(_address)?$"),
+        ("phone", r"(^|_)(phone|mobile|telephone|tel|fax)(_number)?$"),
+        ("first_name", r"^(first|given)_?name$"),
+        ("middle_name", r"^middle_?name$"),
+        ("last_name", r"^(last|family|sur)_?name$"),
+        ("username", r"^(user_?name|login|handle|screen_name|nickname)$"),
+        ("person", r"^(full_name|display_name|contact_name|customer_name|passenger_name|guest_name|holder_name|"
+                   r"owner_name|author_name|requester_name|account_holder)$"),
+        ("url", r"(^|_)(url|uri|website|homepage|link|href|avatar|image|photo|picture|thumbnail)$"),
+        ("path", r"(^|_)(path|file_?path|filename|file_name|dirpath)$"),
+        ("street", r"(^|_)(street|address_line_?1|line_?1|address1|street_address)$"),
+        ("city", r"(^|_)(city|town)$"),
+        ("country", r"(^|_)country(_code)?$"),
+        ("zip", r"(^|_)(zip|zip_code|postal_code|postcode)$"),
+        ("currency", r"(^|_)currency(_code)?$"),
+        ("color", r"(^|_)colou?r$"),
+        ("latitude", r"(^|_)lat(itude)?$"),
+        ("longitude", r"(^|_)(lng|lon|longitude)$"),
+        ("datetime", r"(_at|_time|timestamp|_on_utc|datetime|_ts)$"),
+        ("date", r"(^|_)(date|day|dob|birthday|birthdate|_on|deadline|due|due_date|start|end|check_in|check_out|"
+                 r"departure|arrival|from|until|expires|expiry)$|_date$|_on$"),
+        ("money", r"(^|_)(price|cost|amount|total|subtotal|balance|fee|fees|salary|tax|discount|charge|credit|debit|"
+                  r"limit|budget|fare|rate|deposit|paid|refund|payment|value)(_amount|_cents|_usd)?$"),
+        ("quantity", r"(^|_)(quantity|qty|count|seats|capacity|stock|inventory|nights|guests|units|items|size|"
+                     r"number_of_\w+|num_\w+|copies|tickets|age|duration|minutes|hours|days|year|years|floor|level)$"),
+        ("rating", r"(^|_)(rating|score|stars|priority_level)$"),
+        ("code", r"(^|_)(code|sku|number|no|reference|ref|confirmation|confirmation_code|locator|pnr|slug|iso|isbn|"
+                 r"iban|account_number|serial|tag|key|flight_number|room_number|seat)$"),
+        ("name", r"(^|_)(name|label|nickname)$"),
+        ("title", r"(^|_)(title|subject|summary|headline|caption|topic)$"),
+        ("text", r"(^|_)(description|body|content|text|notes?|comment|message|bio|details|reason|remarks|"
+                 r"instructions|memo|feedback)$"),
+    )
+)
+
+
+_CREATED = re.compile(
+    r"(^|_)(created|placed|opened|submitted|booked|ordered|requested|registered|joined|issued|added|filed|reported|"
+    r"updated|modified)(_at|_on|_date|_time)?$"
+)
+
+
+def is_creation_time(name: str) -> bool:
+    """Whether a column records when a row was made or last changed (the system sets it, not the user)."""
+    return bool(_CREATED.search("_".join(split_words(name))))
+
+
+def is_person_table(table: str) -> bool:
+    """Whether rows of `table` are people (customers, passengers, members...)."""
+    return singular(table) in _PEOPLE or singular(table).split("_")[-1] in _PEOPLE
+
+
+def is_status_column(name: str) -> bool:
+    """Whether a column holds a row's lifecycle state."""
+    words = split_words(name)
+    return bool(words) and words[-1] in ("status", "state", "stage", "phase")
+
+
+def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, enum: bool) -> str:
+    """The kind of value a column holds: email, person, money, date, enum, bool, json, ..."""
+    if json_type in ("object", "array") or (json_type is None and not enum):
+        return "json"
+    if enum:
+        return "enum"
+    if json_type == "boolean":
+        return "bool"
+    if fmt in ("email", "idn-email"):
+        return "email"
+    if fmt == "date":
+        return "date"
+    if fmt == "date-time":
+        return "datetime"
+    if fmt in ("uri", "url", "uri-reference"):
+        return "url"
+    if fmt == "uuid":
+        return "uuid"
+    key = "_".join(split_words(name))
+    for kind, pattern in _RULES:
+        if pattern.search(key):
+            return _refine(table, key, kind, json_type)
+    if json_type == "integer":
+        return "quantity"
+    if json_type == "number":
+        return "number"
+    return "text"
+
+
+def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
+    if kind == "name" and is_person_table(table):
+        return "person"
+    if kind == "money" and json_type == "integer":
+        return "quantity"
+    if kind in ("quantity", "rating") and json_type == "string":
+        return "code"
+    if kind in ("money", "latitude", "longitude") and json_type == "string":
+        return "code" if kind == "money" else kind
+    if kind in ("date", "datetime") and json_type in ("integer", "number"):
+        return "quantity"
+    if kind in ("first_name", "last_name", "person", "username", "street", "city") and json_type != "string":
+        return "quantity" if json_type == "integer" else "text"
+    return kind
+
+
+def label_rank(table: str, column: str, kind: str) -> int | None:
+    """How good a column is for naming a row (lower is better), or None when it cannot name one."""
+    if kind not in LABEL_KINDS:
+        return None
+    rank = LABEL_KINDS.index(kind)
+    if kind == "email" and not is_person_table(table):
+        rank += 4
+    return rank

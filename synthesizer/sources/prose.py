@@ -1,0 +1,143 @@
+"""Markdown documentation written in the simple convention the offline backend reads (docs/synthesizer.md).
+
+    # Title                      the environment's name, then a paragraph describing it
+    ## create_ticket             one level-2 heading per tool: a name, or `METHOD /path`
+    Open a new ticket.           a paragraph: the tool's description
+    - `title` (string, required): what the ticket is about
+    - `priority` (string, optional, one of low|normal|high, default normal): how urgent
+    - `requester_id` (string, required): the customer's id
+
+Anything else in the file is ignored. Prose that does not follow it needs an LLM backend.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from ..models import Operation, SourceDoc
+from .schemas import object_schema
+from .toolschemas import tool_identifier
+
+__all__ = ["parse_markdown"]
+
+_PARAM = re.compile(r"^`?(?P<name>[A-Za-z_][\w.-]*)`?\s*\((?P<spec>[^)]*)\)\s*[:\u2013\u2014-]?\s*(?P<text>.*)$", re.S)
+_HTTP = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$", re.IGNORECASE)
+_TYPES = {"string": "string", "str": "string", "text": "string", "integer": "integer", "int": "integer",
+          "number": "number", "float": "number", "boolean": "boolean", "bool": "boolean", "array": "array",
+          "list": "array", "object": "object"}  # fmt: skip
+
+
+def parse_markdown(text: str, name: str, sha256: str) -> SourceDoc | None:
+    """The tools of a markdown document in the convention, or None when it does not follow it."""
+    tokens = MarkdownIt().parse(text)
+    title, description = name.rsplit(".", 1)[0], ""
+    sections: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for index, token in enumerate(tokens):
+        if token.type != "inline":
+            continue
+        opener = tokens[index - 1]
+        content = token.content.strip()
+        if opener.type == "heading_open" and opener.tag == "h1":
+            title = content.strip("`")
+        elif opener.type == "heading_open" and opener.tag == "h2":
+            current = {"heading": content.strip("`").strip(), "description": [], "params": []}
+            sections.append(current)
+        elif opener.type == "heading_open":
+            current = None
+        elif opener.type == "paragraph_open" and _in_list(tokens, index):
+            if current is not None:
+                current["params"].append(content)
+        elif opener.type == "paragraph_open":
+            if current is not None:
+                current["description"].append(content)
+            elif not description:
+                description = " ".join(content.split())
+    operations: list[Operation] = []
+    used: set[str] = set()
+    for section in sections:
+        operation = _operation(section, used)
+        if operation is not None:
+            used.add(operation.name)
+            operations.append(operation)
+    if not operations:
+        return None
+    return SourceDoc(name=name, title=title, description=description, format="markdown", sha256=sha256, operations=tuple(operations))
+
+
+def _in_list(tokens: list[Any], index: int) -> bool:
+    return index >= 2 and tokens[index - 2].type == "list_item_open"
+
+
+def _operation(section: dict[str, Any], used: set[str]) -> Operation | None:
+    heading = section["heading"]
+    http = _HTTP.match(heading)
+    if http is None and not re.fullmatch(r"[A-Za-z_][\w-]{0,63}", heading):
+        return None
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for item in section["params"]:
+        match = _PARAM.match(item)
+        if match is None:
+            continue
+        schema, needed = _param_schema(match.group("spec"), match.group("text"))
+        if schema is None:
+            continue
+        properties[match.group("name")] = schema
+        if needed:
+            required.append(match.group("name"))
+    description = " ".join(" ".join(section["description"]).split())
+    if not description and not properties:
+        return None
+    method, path = (http.group(1).upper(), http.group(2)) if http else (None, None)
+    base = f"{method.lower()}_{path}" if http else heading
+    name = tool_identifier(base, used)
+    return Operation(
+        name=name,
+        source_name=heading,
+        description=description or heading,
+        method=method,
+        path=path,
+        input_schema=object_schema(properties, required),
+        locations={k: "argument" for k in properties},
+    )
+
+
+def _param_schema(spec: str, text: str) -> tuple[dict[str, Any] | None, bool]:
+    """`string, required, one of a|b, default a` -> a JSON schema and whether the argument is required."""
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if not parts or parts[0].lower() not in _TYPES:
+        return None, False
+    kind = _TYPES[parts[0].lower()]
+    schema: dict[str, Any] = {"type": kind}
+    required = False
+    default: str | None = None
+    for part in parts[1:]:
+        lowered = part.lower()
+        if lowered == "required":
+            required = True
+        elif lowered.startswith("one of"):
+            schema["enum"] = [v.strip().strip("`") for v in part[6:].split("|") if v.strip()]
+        elif lowered.startswith("default"):
+            default = part[7:].strip().strip("`")
+    if default is not None:
+        schema["default"] = _typed(default, kind)
+    if text.strip():
+        schema["description"] = " ".join(text.split())
+    return schema, required
+
+
+def _typed(value: str, kind: str) -> Any:
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean":
+        return value.lower() in ("true", "yes", "1")
+    return value

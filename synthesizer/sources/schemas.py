@@ -1,0 +1,164 @@
+"""JSON Schema as tools expose it: OpenAPI dialects reduced to a subset every validator agrees on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["JSON_TYPES", "clean_schema", "merged_properties", "object_schema", "row_schema", "schema_type"]
+
+JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array")
+MAX_NESTING = 3
+MAX_DESCRIPTION = 400
+_WRAPPERS = ("data", "items", "results", "records", "content", "value", "values", "entries", "list", "objects")
+_KEEP_NUMBERS = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems")
+
+
+def merged_properties(schema: Any) -> tuple[dict[str, Any], list[str]]:
+    """The properties and required names of an object schema, with allOf merged and the first oneOf/anyOf taken."""
+    if not isinstance(schema, dict):
+        return {}, []
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in schema.get("allOf") or []:
+        more, needed = merged_properties(part)
+        properties.update(more)
+        required += needed
+    for key in ("oneOf", "anyOf"):
+        variants = [v for v in schema.get(key) or [] if isinstance(v, dict) and v.get("type") != "null"]
+        if variants and not schema.get("properties"):
+            more, needed = merged_properties(variants[0])
+            properties.update(more)
+            required += needed
+    own = schema.get("properties")
+    if isinstance(own, dict):
+        properties.update({k: v for k, v in own.items() if isinstance(k, str)})
+    names = schema.get("required")
+    if isinstance(names, list):
+        required += [n for n in names if isinstance(n, str)]
+    return properties, [n for n in dict.fromkeys(required) if n in properties]
+
+
+def schema_type(schema: Any) -> tuple[str | None, bool]:
+    """(the JSON type a schema describes, or None when it is unconstrained; whether null is allowed)."""
+    if not isinstance(schema, dict):
+        return None, True
+    nullable = bool(schema.get("nullable"))
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        nullable = nullable or "null" in declared
+        declared = next((t for t in declared if t in JSON_TYPES), None)
+    if declared in JSON_TYPES:
+        return declared, nullable
+    for key in ("allOf", "oneOf", "anyOf"):
+        variants = [v for v in schema.get(key) or [] if isinstance(v, dict)]
+        if any(v.get("type") == "null" for v in variants):
+            nullable = True
+        for variant in variants:
+            found, maybe_null = schema_type(variant)
+            if found:
+                return found, nullable or maybe_null
+    if "properties" in schema:
+        return "object", nullable
+    if "items" in schema:
+        return "array", nullable
+    values = [v for v in schema.get("enum") or [] if v is not None]
+    if values:
+        return _value_type(values[0]), nullable
+    return None, True
+
+
+def _value_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string"
+
+
+def clean_schema(schema: Any, depth: int = 0, *, formats: bool = False) -> dict[str, Any]:
+    """A validator-safe copy: one type (plus null), enums, bounds, nested shapes to a few levels, a description.
+
+    `formats` keeps `format` (for describing stored values, not for validating arguments).
+    """
+    if not isinstance(schema, dict):
+        return {}
+    kind, nullable = schema_type(schema)
+    out: dict[str, Any] = {}
+    if kind is not None:
+        out["type"] = [kind, "null"] if nullable else kind
+    description = _description(schema)
+    if description:
+        out["description"] = description
+    values = [v for v in schema.get("enum") or [] if v is not None and (kind is None or _value_type(v) == kind
+              or (kind == "number" and _value_type(v) == "integer"))]
+    if values and len(values) == len({str(v) for v in values}):
+        out["enum"] = values + ([None] if nullable else [])
+    for key in _KEEP_NUMBERS:
+        value = schema.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = value
+    if kind == "array" and depth < MAX_NESTING:
+        items = clean_schema(schema.get("items"), depth + 1, formats=formats)
+        if items:
+            out["items"] = items
+    if kind == "object" and depth < MAX_NESTING:
+        properties, _ = merged_properties(schema)
+        if properties:
+            out["properties"] = {k: clean_schema(v, depth + 1, formats=formats) for k, v in properties.items()}
+    if formats and isinstance(schema.get("format"), str):
+        out["format"] = schema["format"]
+    if schema.get("readOnly") is True:
+        out["readOnly"] = True
+    default = schema.get("default")
+    if default is not None and _valid_default(default, kind, out.get("enum")):
+        out["default"] = default
+    return out
+
+
+def _description(schema: dict[str, Any]) -> str:
+    text = schema.get("description") or schema.get("title") or ""
+    text = " ".join(str(text).split())
+    fmt = schema.get("format")
+    if isinstance(fmt, str) and fmt and fmt not in text:
+        text = f"{text} (format: {fmt})".strip()
+    return text[:MAX_DESCRIPTION]
+
+
+def _valid_default(value: Any, kind: str | None, enum: list[Any] | None) -> bool:
+    if enum is not None and value not in enum:
+        return False
+    if kind is None:
+        return isinstance(value, (str, int, float, bool))
+    expected = {"string": str, "integer": int, "number": (int, float), "boolean": bool}.get(kind)
+    if expected is None or (kind in ("integer", "number") and isinstance(value, bool)):
+        return False
+    return isinstance(value, expected)
+
+
+def object_schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """A tool's input schema: an object of the given (cleaned) properties, nothing else allowed."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = sorted(set(required) & set(properties), key=list(properties).index)
+    schema["additionalProperties"] = False
+    return schema
+
+
+def row_schema(schema: Any) -> dict[str, Any] | None:
+    """The schema of one record inside a response: unwraps arrays and `{data: ...}`-style envelopes."""
+    for _ in range(4):
+        kind, _ = schema_type(schema)
+        if kind == "array":
+            schema = schema.get("items")
+            continue
+        if kind != "object":
+            return None
+        properties, _ = merged_properties(schema)
+        wrapper = next((properties[w] for w in _WRAPPERS if w in properties and schema_type(properties[w])[0] in ("array", "object")), None)
+        if wrapper is not None and len(properties) <= 8:
+            schema = wrapper
+            continue
+        return schema if properties else None
+    return None

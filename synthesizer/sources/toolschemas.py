@@ -1,0 +1,110 @@
+"""Tool lists to operations: MCP `tools/list` output, OpenAI (Chat Completions or Responses) and Anthropic tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autoforge.servers import SynthesisError
+
+from ..models import Operation, Skip, SourceDoc
+from ..naming import identifier, is_identifier
+from .schemas import clean_schema, merged_properties, object_schema, row_schema, schema_type
+
+__all__ = ["is_tool_list", "parse_tool_list", "tool_identifier"]
+
+MAX_DESCRIPTION = 600
+
+
+def is_tool_list(data: Any) -> bool:
+    """Whether `data` looks like a list of tools in one of the supported shapes."""
+    tools = _entries(data)
+    return bool(tools) and all(isinstance(t, dict) and ("name" in t or "function" in t) for t in tools)
+
+
+def _entries(data: Any) -> list[Any]:
+    if isinstance(data, dict):
+        if isinstance(data.get("result"), dict):  # a saved JSON-RPC response
+            data = data["result"]
+        data = data.get("tools", data.get("functions")) if isinstance(data, dict) else data
+    return data if isinstance(data, list) else []
+
+
+def tool_identifier(name: str, used: set[str]) -> str:
+    """The tool's own name when it is a usable Python identifier, else a snake_case one; unique in `used`."""
+    base = name if is_identifier(name) else identifier(name, "tool")
+    candidate, number = base[:60], 2
+    while candidate in used:
+        candidate = f"{base[:56]}_{number}"
+        number += 1
+    return candidate
+
+
+def parse_tool_list(data: Any, name: str, sha256: str) -> SourceDoc:
+    """The operations of a tool list; a tool without an input schema (where the format requires one) is an error."""
+    entries = _entries(data)
+    if not entries:
+        raise SynthesisError(f"{name}: the tool list is empty; there is nothing to synthesize")
+    operations: list[Operation] = []
+    skipped: list[Skip] = []
+    missing: list[str] = []
+    formats: set[str] = set()
+    used: set[str] = set()
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise SynthesisError(f"{name}: entry {position} of the tool list is not an object")
+        fmt, tool = _normalise(entry)
+        label = str(tool.get("name") or f"#{position}")
+        if fmt is None:
+            skipped.append(Skip(name=label, reason=f"a hosted tool of type {entry.get('type')!r}, not a function"))
+            continue
+        formats.add(fmt)
+        schema = tool.get("schema")
+        if schema is None and fmt != "openai-tools":
+            missing.append(label)
+            continue
+        if not isinstance(tool.get("name"), str) or not tool["name"].strip():
+            raise SynthesisError(f"{name}: tool #{position} has no name")
+        schema = schema if isinstance(schema, dict) else {"type": "object", "properties": {}}
+        if schema_type(schema)[0] not in ("object", None):
+            raise SynthesisError(f"{name}: the input schema of {label!r} is not an object schema")
+        properties, required = merged_properties(schema)
+        tool_name = tool_identifier(tool["name"], used)
+        used.add(tool_name)
+        record = row_schema(tool.get("output")) if isinstance(tool.get("output"), dict) else None
+        operations.append(
+            Operation(
+                name=tool_name,
+                source_name=tool["name"],
+                description=" ".join(str(tool.get("description") or "").split())[:MAX_DESCRIPTION] or tool["name"],
+                input_schema=object_schema({k: clean_schema(v) for k, v in properties.items()}, required),
+                locations={k: "argument" for k in properties},
+                output_schema=clean_schema(record, formats=True) if record else None,
+            )
+        )
+    if missing:
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise SynthesisError(
+            f"{name}: {len(missing)} tool(s) have no input schema ({shown}); an MCP tools/list entry needs "
+            "`inputSchema` and an Anthropic tool `input_schema`. Add the schemas (even an empty "
+            '{"type": "object"}) and run again'
+        )
+    if not operations:
+        raise SynthesisError(f"{name}: the list holds no function tools to synthesize")
+    fmt = formats.pop() if len(formats) == 1 else "mixed-tools"
+    return SourceDoc(name=name, title=name.rsplit(".", 1)[0], format=fmt, sha256=sha256, operations=tuple(operations), skipped=tuple(skipped))
+
+
+def _normalise(entry: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """(format, {name, description, schema, output}) for one entry in any supported shape."""
+    if isinstance(entry.get("function"), dict):
+        function = entry["function"]
+        return "openai-tools", {"name": function.get("name"), "description": function.get("description"), "schema": function.get("parameters")}
+    if entry.get("type") not in (None, "function", "custom"):
+        return None, {"name": entry.get("name") or entry.get("type")}
+    if "inputSchema" in entry or "outputSchema" in entry or "annotations" in entry:
+        return "mcp-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": entry.get("inputSchema"), "output": entry.get("outputSchema")}
+    if "input_schema" in entry:
+        return "anthropic-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": entry.get("input_schema")}
+    if "parameters" in entry or entry.get("type") == "function":
+        return "openai-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": entry.get("parameters")}
+    return "mcp-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": None}
