@@ -70,12 +70,12 @@ class Attempt(BaseModel):
 class _Run:
     """The state of one episode while it runs."""
 
-    def __init__(self, connection: Connection, episode_id: str, task: Task, limits: Limits) -> None:
+    def __init__(self, connection: Connection, episode_id: str, task: Task, limits: Limits, start: float) -> None:
         self.connection = connection
         self.episode_id = episode_id
         self.task = task
         self.limits = limits
-        self.start = time.monotonic()
+        self.start = start
         self.user_turns: list[UserTurn] = []
         self.attempt = Attempt()
         self.events = self.attempt.events
@@ -124,8 +124,7 @@ async def run_episode(
     try:
         async with asyncio.timeout(limits.episode_timeout):
             episode_id = await connection.reset(task.id)
-            run = _Run(connection, episode_id, task, limits)
-            run.start = start
+            run = _Run(connection, episode_id, task, limits, start)
             try:
                 run.attempt.termination = await _converse(run, agent, user, seed)
                 verdict = await connection.verify(episode_id, transcript(run.events))
