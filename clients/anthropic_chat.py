@@ -21,15 +21,8 @@ class AnthropicChat(ChatBackend):
     """Messages with tool use."""
 
     provider = "anthropic"
-
-    def __init__(
-        self, client: anthropic.AsyncAnthropic, model: str, *, temperature: float | None, max_tokens: int
-    ) -> None:
-        self.client = client
-        self.model = model
-        self.params: dict[str, Any] = {"max_tokens": max_tokens}
-        if temperature is not None:
-            self.params["temperature"] = temperature
+    max_tokens_param = "max_tokens"
+    client: anthropic.AsyncAnthropic
 
     async def complete(self, system: str, history: Sequence[Event], tools: Sequence[Tool] | None = None) -> AgentTurn:
         request: dict[str, Any] = {

@@ -24,10 +24,18 @@ PROVIDERS = ("openai", "anthropic")
 
 
 class ChatBackend(abc.ABC):
-    """A chat model that may call tools."""
+    """A chat model that may call tools, on a provider's SDK client."""
 
     provider: str
-    model: str
+    max_tokens_param: str
+    """The request field that caps the reply's length."""
+
+    def __init__(self, client: Any, model: str, *, temperature: float | None, max_tokens: int) -> None:
+        self.client = client
+        self.model = model
+        self.params: dict[str, Any] = {self.max_tokens_param: max_tokens}
+        if temperature is not None:
+            self.params["temperature"] = temperature
 
     @property
     def spec(self) -> str:

@@ -45,7 +45,7 @@ class Limits(BaseModel):
 
 
 class Attempt(BaseModel):
-    """The outcome of one try at an episode."""
+    """The outcome of one try at an episode, with its whole trajectory (a results line extends it)."""
 
     reward: float = 0.0
     label: Label | None = None
@@ -57,14 +57,14 @@ class Attempt(BaseModel):
     turns: int = 0
     tool_calls: int = 0
     malformed_calls: int = 0
-    agent_usage: Usage = Field(default_factory=Usage)
-    user_usage: Usage = Field(default_factory=Usage)
+    agent_tokens: Usage = Field(default_factory=Usage)
+    user_tokens: Usage = Field(default_factory=Usage)
     seconds: float = 0.0
-    events: list[Event] = Field(default_factory=list)
+    trajectory: list[Event] = Field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return self.reward >= SUCCESS
+        return self.label is None and self.reward >= SUCCESS
 
 
 class _Run:
@@ -78,7 +78,7 @@ class _Run:
         self.start = start
         self.user_turns: list[UserTurn] = []
         self.attempt = Attempt()
-        self.events = self.attempt.events
+        self.events = self.attempt.trajectory
 
     def record(self, event: Event, started: float) -> None:
         now = time.monotonic()
@@ -141,7 +141,7 @@ async def run_episode(
         raise
     except Exception as exc:  # noqa: BLE001 - recorded, never lost: one broken episode must not end a long run
         attempt = _infra(run, f"unexpected {type(exc).__name__}: {exc}")
-    attempt.user_usage = user.usage
+    attempt.user_tokens = user.usage
     attempt.seconds = round(time.monotonic() - start, 6)
     return attempt
 
@@ -160,7 +160,7 @@ async def _converse(run: _Run, agent: Agent, user: SimulatedUser, seed: int) -> 
         steps += 1
         started = time.monotonic()
         step = await agent.act(context, run.events)
-        run.attempt.agent_usage = run.attempt.agent_usage + step.usage
+        run.attempt.agent_tokens = run.attempt.agent_tokens + step.usage
         run.record(Event(role="assistant", text=step.text, tool_calls=step.tool_calls, usage=step.usage), started)
         if step.tool_calls:
             for call in step.tool_calls:
@@ -191,7 +191,7 @@ def _ended(turn: UserTurn) -> Termination | None:
 def _label(attempt: Attempt, task: Task, user_turns: Sequence[UserTurn]) -> None:
     """Name why an episode failed: the simulated user's mistakes first, else the agent's."""
     errors = [t.error for t in user_turns if t.error]
-    errors += detect_user_errors(task, [t.text for t in user_turns], transcript(attempt.events))
+    errors += detect_user_errors(task, [t.text for t in user_turns], transcript(attempt.trajectory))
     attempt.user_errors = errors
     if attempt.passed:
         return

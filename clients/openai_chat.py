@@ -21,13 +21,8 @@ class OpenAIChat(ChatBackend):
     """Chat completions with function tools."""
 
     provider = "openai"
-
-    def __init__(self, client: openai.AsyncOpenAI, model: str, *, temperature: float | None, max_tokens: int) -> None:
-        self.client = client
-        self.model = model
-        self.params: dict[str, Any] = {"max_completion_tokens": max_tokens}
-        if temperature is not None:
-            self.params["temperature"] = temperature
+    max_tokens_param = "max_completion_tokens"
+    client: openai.AsyncOpenAI
 
     async def complete(self, system: str, history: Sequence[Event], tools: Sequence[Tool] | None = None) -> AgentTurn:
         request: dict[str, Any] = {"model": self.model, "messages": openai_messages(system, history), **self.params}

@@ -15,12 +15,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from autoforge.servers import Check
 from pydantic import BaseModel, Field, ValidationError
 
-from .episode import Label, Termination
+from .episode import Attempt
 from .errors import ResultsError
-from .trajectory import Event, Usage
 
 __all__ = ["EpisodeRecord", "ResultsFile", "Retry", "RunConfig", "episode_key"]
 
@@ -48,8 +46,8 @@ class Retry(BaseModel):
     seconds: float
 
 
-class EpisodeRecord(BaseModel):
-    """One line of results.jsonl."""
+class EpisodeRecord(Attempt):
+    """One line of results.jsonl: which episode it was, and its final outcome."""
 
     key: str
     environment: str
@@ -60,26 +58,8 @@ class EpisodeRecord(BaseModel):
     agent: str
     user: str
     transport: str
-    reward: float
-    label: Label | None = None
-    reason: str | None = None
-    termination: Termination
-    user_errors: list[str] = Field(default_factory=list)
-    checks: list[Check] = Field(default_factory=list)
-    diff: dict[str, Any] = Field(default_factory=dict)
-    turns: int = 0
-    tool_calls: int = 0
-    malformed_calls: int = 0
-    agent_tokens: Usage = Field(default_factory=Usage)
-    user_tokens: Usage = Field(default_factory=Usage)
-    seconds: float = 0.0
     finished_at: str = ""
     retries: list[Retry] = Field(default_factory=list)
-    trajectory: list[Event] = Field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return self.label is None and self.reward >= 1.0 - 1e-6
 
 
 def episode_key(env_sha256: str, task_id: str, trial: int, config: str) -> str:

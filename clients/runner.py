@@ -193,6 +193,7 @@ async def _run_job(
         retries.append(Retry(reason=attempt.reason or "", seconds=attempt.seconds))
         await asyncio.sleep(0.1 * 2**attempt_number)
     return EpisodeRecord(
+        **dict(attempt),
         key=job.key,
         environment=job.environment.name,
         env_sha256=job.environment.sha256,
@@ -202,22 +203,8 @@ async def _run_job(
         agent=config.agent,
         user=config.user,
         transport=transport,
-        reward=attempt.reward,
-        label=attempt.label,
-        reason=attempt.reason,
-        termination=attempt.termination,
-        user_errors=attempt.user_errors,
-        checks=attempt.checks,
-        diff=attempt.diff,
-        turns=attempt.turns,
-        tool_calls=attempt.tool_calls,
-        malformed_calls=attempt.malformed_calls,
-        agent_tokens=attempt.agent_usage,
-        user_tokens=attempt.user_usage,
-        seconds=attempt.seconds,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         retries=retries,
-        trajectory=attempt.events,
     )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
+from autoforge.clients import EpisodeRecord, ResultsFile, Summary, evaluate
 from autoforge.servers import Environment, load_environment
 from autoforge.servers.locate import bundled_environments, resolve_environment
 
@@ -70,3 +73,36 @@ class Replay:
 def replay() -> type[Replay]:
     """The Replay class, to load recordings by file name."""
     return Replay
+
+
+@dataclass
+class RecordedRun:
+    """One LLM-driven episode: both replays (with what they saw), the summary and the result line."""
+
+    agent: Replay
+    user: Replay
+    summary: Summary
+    record: EpisodeRecord
+
+
+@pytest.fixture
+def recorded_run(library: Environment, tmp_path: Path) -> Callable[..., Awaitable[RecordedRun]]:
+    """Runs one library-loans task with an LLM agent and LLM user whose SDK clients replay recordings."""
+
+    async def run(
+        spec: str, client: Callable[[Replay], Any], task: str, agent_file: str, user_file: str
+    ) -> RecordedRun:
+        agent, user = Replay(agent_file), Replay(user_file)
+        summary = await evaluate(
+            [library],
+            agent=spec,
+            user=spec,
+            out=tmp_path,
+            task_ids=[task],
+            agent_options={"client": client(agent)},
+            user_options={"client": client(user)},
+        )
+        (record,) = ResultsFile(tmp_path / "results.jsonl").records()
+        return RecordedRun(agent, user, summary, record)
+
+    return run

@@ -68,10 +68,10 @@ async def test_oracle_episode_passes_and_keeps_the_full_trajectory(library, conn
     task = library.tasks[TASK]
     attempt = await run_episode(connection, task, OracleAgent(), ScriptedUser(task))
     assert attempt.reward == 1.0 and attempt.label is None and attempt.termination == "user_stop"
-    roles = [e.role for e in attempt.events]
+    roles = [e.role for e in attempt.trajectory]
     assert roles == ["user"] + ["assistant", "tool"] * len(task.solution.calls) + ["assistant", "user"]
-    assert [e.name for e in attempt.events if e.role == "tool"] == [c.tool for c in task.solution.calls]
-    assert all(e.at >= 0 and e.seconds >= 0 for e in attempt.events)
+    assert [e.name for e in attempt.trajectory if e.role == "tool"] == [c.tool for c in task.solution.calls]
+    assert all(e.at >= 0 and e.seconds >= 0 for e in attempt.trajectory)
     assert attempt.tool_calls == len(task.solution.calls)
     assert len(connection.endpoint.server.episodes) == 0  # closed on the server
 
@@ -105,7 +105,7 @@ async def test_episode_timeout_is_an_infra_failure(library, connection):
     task = library.tasks[TASK]
     attempt = await run_episode(connection, task, Sleeper(), ScriptedUser(task), limits=Limits(episode_timeout=0.3))
     assert attempt.label == "infra" and "0.3 s limit" in (attempt.reason or "")
-    assert attempt.events[0].role == "user"  # what happened before the timeout is kept
+    assert attempt.trajectory[0].role == "user"  # what happened before the timeout is kept
     assert len(connection.endpoint.server.episodes) == 0
 
 

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import openai
-from autoforge.clients import ResultsFile, evaluate
 from autoforge.clients.openai_chat import openai_tools
 from autoforge.servers import EnvServer
 from mcp import Client
 
+SPEC = "openai:gpt-4.1-mini"
 TASK = "renew-one-of-two"
 
 
-def _client(replay) -> openai.AsyncOpenAI:
+def client(replay) -> openai.AsyncOpenAI:
+    """An OpenAI client whose transport replays a recording."""
     return openai.AsyncOpenAI(api_key="test", http_client=replay.http_client(), max_retries=2)
 
 
-async def test_agent_and_user_renew_a_loan_through_rate_limit_and_malformed_call(library, replay, tmp_path):
+async def test_agent_and_user_renew_a_loan_through_rate_limit_and_malformed_call(recorded_run):
     """Tool calls, a malformed call and a 429 retried by the client still end in a verified renewal."""
-    agent, user = replay("openai_agent_renew.json"), replay("openai_user_renew.json")
-    summary = await evaluate(
-        [library],
-        agent="openai:gpt-4.1-mini",
-        user="openai:gpt-4.1-mini",
-        out=tmp_path,
-        task_ids=[TASK],
-        agent_options={"client": _client(agent)},
-        user_options={"client": _client(user)},
-    )
-    record = summary_record(tmp_path)
+    run = await recorded_run(SPEC, client, TASK, "openai_agent_renew.json", "openai_user_renew.json")
+    agent, user, record = run.agent, run.user, run.record
     assert agent.problems == [] and user.problems == []
     assert agent.exchanges == [] and user.exchanges == []
     assert len(agent.requests) == 7  # the rate-limited request was sent again with the same messages
@@ -39,49 +31,25 @@ async def test_agent_and_user_renew_a_loan_through_rate_limit_and_malformed_call
     assert "not a JSON object" in malformed.text
     assert record.agent_tokens.input_tokens == 1491 + 1529 + 1601 + 1688 + 1873 + 1925
     assert record.user_tokens.output_tokens == 29 + 11 + 8
-    assert summary.overall.pass_hat[1] == 1.0
+    assert run.summary.overall.pass_hat[1] == 1.0
 
 
-async def test_tools_reach_the_model_exactly_as_the_server_lists_them(library, replay, tmp_path):
+async def test_tools_reach_the_model_exactly_as_the_server_lists_them(library, recorded_run):
     """The `parameters` of each function tool are the server's listed input schema, unchanged."""
-    agent, user = replay("openai_agent_renew.json"), replay("openai_user_renew.json")
-    await evaluate(
-        [library],
-        agent="openai:gpt-4.1-mini",
-        user="openai:gpt-4.1-mini",
-        out=tmp_path,
-        task_ids=[TASK],
-        agent_options={"client": _client(agent)},
-        user_options={"client": _client(user)},
-    )
-    async with Client(EnvServer(library)) as client:
-        listed = (await client.list_tools()).tools
-    assert agent.requests[-1]["tools"] == openai_tools(listed)
-    assert [t["function"]["parameters"] for t in agent.requests[-1]["tools"]] == [t.input_schema for t in listed]
-    assert "tools" not in user.requests[0]
+    run = await recorded_run(SPEC, client, TASK, "openai_agent_renew.json", "openai_user_renew.json")
+    async with Client(EnvServer(library)) as mcp_client:
+        listed = (await mcp_client.list_tools()).tools
+    tools = run.agent.requests[-1]["tools"]
+    assert tools == openai_tools(listed)
+    assert [t["function"]["parameters"] for t in tools] == [t.input_schema for t in listed]
+    assert "tools" not in run.user.requests[0]
 
 
-async def test_user_that_invents_an_id_and_quits_is_labelled_user(library, replay, tmp_path):
+async def test_user_that_invents_an_id_and_quits_is_labelled_user(recorded_run):
     """A simulated user revealing an id it cannot know, then stopping, is a `user` failure, not the agent's."""
-    agent, user = replay("openai_agent_user_error.json"), replay("openai_user_user_error.json")
-    summary = await evaluate(
-        [library],
-        agent="openai:gpt-4.1-mini",
-        user="openai:gpt-4.1-mini",
-        out=tmp_path,
-        task_ids=[TASK],
-        agent_options={"client": _client(agent)},
-        user_options={"client": _client(user)},
-    )
-    record = summary_record(tmp_path)
-    assert agent.problems == [] and user.problems == []
-    assert record.reward == 0.0 and record.label == "user"
-    assert "M-1004" in (record.reason or "")
-    assert summary.overall.labels["user"] == 1
-    assert summary.overall.pass_hat[1] is None  # the only trial is excluded from pass^k
-
-
-def summary_record(folder):
-    """The single record of a one-episode run."""
-    (record,) = ResultsFile(folder / "results.jsonl").records()
-    return record
+    run = await recorded_run(SPEC, client, TASK, "openai_agent_user_error.json", "openai_user_user_error.json")
+    assert run.agent.problems == [] and run.user.problems == []
+    assert run.record.reward == 0.0 and run.record.label == "user"
+    assert "M-1004" in (run.record.reason or "")
+    assert run.summary.overall.labels["user"] == 1
+    assert run.summary.overall.pass_hat[1] is None  # the only trial is excluded from pass^k
