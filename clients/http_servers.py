@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -16,6 +18,7 @@ from .errors import InfraError
 __all__ = ["free_port", "serve_http"]
 
 START_TIMEOUT = 60.0
+PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -41,6 +44,7 @@ async def serve_http(environment: Environment) -> AsyncIterator[str]:
         str(port),
         stdout=asyncio.subprocess.DEVNULL,
         start_new_session=True,  # a Ctrl-C at the terminal reaches the runner, which stops the server itself
+        preexec_fn=_die_with_parent,
     )
     try:
         await _wait_listening(port, process)
@@ -54,6 +58,12 @@ async def serve_http(environment: Environment) -> AsyncIterator[str]:
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+def _die_with_parent() -> None:
+    """On Linux the server gets SIGTERM when the runner dies, even by SIGKILL, instead of lingering."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 async def _wait_listening(port: int, process: asyncio.subprocess.Process) -> None:
