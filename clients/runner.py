@@ -114,9 +114,10 @@ async def evaluate(
     if on_plan is not None:
         on_plan(len(jobs), len(jobs) - len(todo))
 
+    pending = {job.environment.name for job in todo}
     async with AsyncExitStack() as stack:
         pools: dict[str, EnvPool] = {}
-        for environment in loaded:
+        for environment in (e for e in loaded if e.name in pending):  # servers only where work is left
             url = (urls or {}).get(environment.name)
             if transport == "http" and url is None:
                 url = await stack.enter_async_context(serve_http(environment))
