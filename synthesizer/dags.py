@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from .models import Blueprint
 from .walks import Entity, Goal, KeyOf, Resolution, Walk
 
-__all__ = ["TaskPlan", "compatible", "merge_walks"]
+__all__ = ["TaskPlan", "compatible", "grow", "intents"]
 
-INTENT_WEIGHTS = {1: 0.12, 2: 0.48, 3: 0.40}
+INTENT_WEIGHTS = {1: 0.05, 2: 0.25, 3: 0.40, 4: 0.30}
 
 
 @dataclass
@@ -71,34 +71,21 @@ def _signature(resolution: Resolution) -> tuple[object, ...]:
     return tuple((name, source.entity if isinstance(source, KeyOf) else getattr(source, "value", None)) for name, source in resolution.args)
 
 
-def merge_walks(walks: list[Walk], blueprint: Blueprint, rng: random.Random, max_intents: int, max_calls: int) -> list[TaskPlan]:
-    """Tasks from walks: each takes a walk and merges in up to `max_intents - 1` compatible walks sharing a row."""
-    by_entity: dict[Entity, list[int]] = {}
-    for index, walk in enumerate(walks):
-        for entity in walk.entities():
-            by_entity.setdefault(entity, []).append(index)
+def grow(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bool:
+    """Merge `walk` into `plan` when it shares a row with it and spoils nothing; True if it did."""
+    entities = {e for w in plan.walks for e in w.entities()}
+    if not entities & walk.entities() or not all(compatible(w, walk, blueprint) for w in plan.walks):
+        return False
+    trial = TaskPlan()
+    for member in [*plan.walks, walk]:
+        trial.add(member)
+    if _calls(trial) > max_calls:
+        return False
+    plan.add(walk)
+    return True
+
+
+def intents(rng: random.Random, max_intents: int) -> int:
+    """How many requests the next task should merge (1 to `max_intents`, mostly 3 or 4)."""
     weights = {k: w for k, w in INTENT_WEIGHTS.items() if k <= max_intents} or {1: 1.0}
-    used: set[int] = set()
-    plans: list[TaskPlan] = []
-    for index, walk in enumerate(walks):
-        if index in used:
-            continue
-        used.add(index)
-        plan = TaskPlan()
-        plan.add(walk)
-        wanted = rng.choices(list(weights), weights=list(weights.values()))[0]
-        while len(plan.walks) < wanted:
-            shared = sorted({i for w in plan.walks for e in w.entities() for i in by_entity.get(e, ()) if i not in used})
-            rng.shuffle(shared)
-            partner = next((i for i in shared if all(compatible(w, walks[i], blueprint) for w in plan.walks)), None)
-            if partner is None:
-                break
-            trial = TaskPlan()
-            for member in [*plan.walks, walks[partner]]:
-                trial.add(member)
-            if _calls(trial) > max_calls:
-                break
-            used.add(partner)
-            plan = trial
-        plans.append(plan)
-    return plans
+    return rng.choices(list(weights), weights=list(weights.values()))[0]

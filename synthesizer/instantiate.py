@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autoforge.servers import CallNode, Environment, EpisodeStore, ReasoningNode, ToolError
+from autoforge.servers.state import read_rows
 
 from .dags import TaskPlan
 from .models import Blueprint
@@ -96,10 +97,15 @@ class _Run:
         signature = json.dumps([tool, concrete], sort_keys=True, default=str)
         if reuse and signature in self.calls:
             return self.calls[signature]
+        plan = self.bp.plan(tool)
+        table = self.bp.table(plan.table)
+        before = read_rows(self.episode.conn, table) if plan.writes else None
         try:
             output = self.env.tools[tool].run(self.episode, dict(concrete)).value
         except ToolError as exc:
             raise Rejected(f"{tool} failed: {exc}") from None
+        if before is not None and before == read_rows(self.episode.conn, table):
+            raise Rejected(f"{tool} changed nothing (the goal already holds)")
         node = self._id("c")
         self.built.nodes.append(CallNode(id=node, tool=tool, arguments=concrete, depends_on=tuple(depends)))
         self.calls[signature] = (node, output)
@@ -118,6 +124,12 @@ class _Run:
         resolution = self.plan.resolutions.get(entity)
         if resolution is None:
             raise Rejected(f"no way to find {entity}")
+        if resolution.through is not None:
+            row, nodes = self.row(resolution.through)
+            if row.get(resolution.via or "") != entity.key:
+                raise Rejected(f"the {resolution.through.table} row does not lead to {entity}")
+            self.keys[entity] = (entity.key, nodes[-1])
+            return self.keys[entity]
         node, output = self.call(resolution.tool, resolution.args)
         key_column = self.bp.table(entity.table).primary_key
         if resolution.via:

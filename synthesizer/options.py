@@ -28,9 +28,9 @@ class SynthOptions(BaseModel):
     base_url: str | None = Field(default=None, description="OpenAI-compatible server URL (vLLM, SGLang, Ollama).")
     tasks: int = Field(default=100, ge=1, le=10_000, description="Verified tasks wanted.")
     seed: int = Field(default=0, description="Seed of every random choice: same input and seed, same output.")
-    min_calls: int = Field(default=3, ge=1, le=30, description="Fewest tool calls in a task's ground truth.")
+    min_calls: int = Field(default=4, ge=1, le=30, description="Fewest tool calls in a task's ground truth.")
     max_calls: int = Field(default=14, ge=1, le=60, description="Most tool calls in a task's ground truth.")
-    max_intents: int = Field(default=3, ge=1, le=6, description="Most user requests merged into one task.")
+    max_intents: int = Field(default=4, ge=1, le=6, description="Most user requests merged into one task.")
     reasoning: float = Field(
         default=0.6, ge=0.0, le=1.0, description="Share of requests that need a compare, compute or branch step."
     )

@@ -12,7 +12,7 @@ from autoforge.servers import Environment, EpisodeStore, Problem, ToolError
 from autoforge.servers.state import diff_states
 
 from .models import Blueprint, ToolPlan
-from .rules import terminal_values
+from .rules import children, terminal_values
 
 __all__ = ["probe_tools"]
 
@@ -31,6 +31,10 @@ def _sample(environment: Environment, store: EpisodeStore, blueprint: Blueprint,
     episode = store.fresh(None)
     try:
         rows = episode.db.query(f'SELECT * FROM "{table.name}" ORDER BY rowid LIMIT 40')
+        if plan.kind == "delete":  # a row others refer to is rightly refused; try one that is free
+            for child, column in children(blueprint, table.name):
+                used = {r[column] for r in episode.db.query(f'SELECT DISTINCT "{column}" FROM "{child}"')}
+                rows = [r for r in rows if r[table.primary_key] not in used]
     finally:
         episode.close()
     for row in rows:

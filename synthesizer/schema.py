@@ -39,6 +39,7 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "verify": ("verified",), "expire": ("expired",), "hold": ("on_hold", "held"), "checkin": ("checked_in",),
     "deliver": ("delivered",), "dispatch": ("dispatched",), "pay": ("paid",), "freeze": ("frozen",),
     "unfreeze": ("active",), "terminate": ("terminated",), "renew": ("active", "renewed"), "submit": ("submitted",),
+    "dispute": ("disputed",),
 }  # fmt: skip
 _VERBS: dict[str, str] = {
     **{v: "list" for v in "list search find query browse filter lookup all index".split()},
@@ -46,7 +47,7 @@ _VERBS: dict[str, str] = {
     "count": "count",
     **{v: "create" for v in ("create add new insert post make register place book schedule reserve issue log record "
                              "open buy purchase file request send invite enroll upload").split()},
-    **{v: "update" for v in "update edit modify change set rename patch put move reschedule replace adjust upsert assign".split()},
+    **{v: "update" for v in "update edit modify change set rename patch put move reschedule replace adjust upsert assign transfer".split()},
     **{v: "delete" for v in "delete remove destroy drop purge erase clear unsubscribe".split()},
     **{v: "action" for v in ACTION_TARGETS if v not in ("open",)},
     "mark": "action",
@@ -316,9 +317,14 @@ def _resources(shapes: list[_Shape], http: bool) -> dict[str, _Resource]:
         table = table_name(name)
         return resources.setdefault(table, _Resource(table))
 
+    names = {table_name(s.resource) for s in shapes} | {table_name(p) for s in shapes for _, p in s.parents}
     for shape in shapes:
-        shape.resource = resource(shape.resource).name
         shape.parents = [(arg, resource(parent).name) for arg, parent in shape.parents]
+        if shape.parents:  # /orders/{id}/items is the same resource as /order-items/{id}
+            nested = table_name(f"{singular(shape.parents[-1][1])}_{singular(snake(shape.resource))}")
+            if nested in names and nested != table_name(shape.resource):
+                shape.resource = nested
+        shape.resource = resource(shape.resource).name
     keyed = {s.resource for s in shapes if s.key}
     for shape in shapes:
         res = resources[shape.resource]
@@ -335,6 +341,10 @@ def _resources(shapes: list[_Shape], http: bool) -> dict[str, _Resource]:
         if shape.kind in ("create", "update", "action") or (not http and shape.kind in ("list", "count", "get")):
             for name, sub in properties.items():
                 if name in arguments or _ignorable(name) or (shape.kind in ("list", "count") and _range(name, res)):
+                    continue
+                bounded = _bound_column(name) if shape.kind in ("list", "count") else None
+                if bounded:  # `max_price` on a tool list: the records have a price
+                    _add_column(res, bounded, sub)
                     continue
                 if shape.kind in ("list", "count", "get") and normal(name) in _SEARCH_ARGS:
                     continue
@@ -391,6 +401,17 @@ def _range(name: str, res: _Resource) -> tuple[str, str] | None:
     return None
 
 
+def _bound_column(name: str) -> str | None:
+    """'price' for `max_price` or `price_min`: the column a range argument bounds."""
+    words = split_words(name)
+    for word, _ in _RANGE_PREFIX:
+        if len(words) > 1 and words[0] == word:
+            return "_".join(words[1:])
+        if len(words) > 1 and words[-1] == word:
+            return "_".join(words[:-1])
+    return None
+
+
 def _add_column(res: _Resource, name: str, schema: Any, required: bool = False) -> None:
     column = name if _COLUMN.fullmatch(name) else identifier(name, "field")
     existing = _column_for(res, name)
@@ -419,7 +440,8 @@ def _key_column(res: _Resource, argument: str, schema: Any) -> str:
     found = _column_for(res, argument)
     if found:
         return found
-    if "id" in res.columns and (normal(argument) == "id" or _id_entity(argument) in (singular(res.name), None)):
+    entity = _id_entity(argument)
+    if "id" in res.columns and (entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name))):
         return "id"
     column = argument if _COLUMN.fullmatch(argument) else identifier(argument, "id")
     res.columns = {column: _Col(column, schema_type(schema)[0] or "string"), **res.columns}
@@ -544,7 +566,7 @@ def _plan(shape: _Shape, resources: dict[str, _Resource], blueprint: Blueprint) 
 def _param(name: str, shape: _Shape, res: _Resource, table: Table, parents: dict[str, str]) -> ParamPlan:
     if name == shape.key:
         return ParamPlan(name=name, role="key", column=res.key, table=res.name)
-    if name in parents:
+    if name in parents and not (shape.kind in ("update", "action") and shape.op.locations.get(name) != "path"):
         parent = parents[name]
         column = next((c for c, p in res.parents.items() if p == parent), None)
         return ParamPlan(name=name, role="parent", column=column, table=parent)
@@ -563,7 +585,7 @@ def _param(name: str, shape: _Shape, res: _Resource, table: Table, parents: dict
         return ParamPlan(name=name, role="ignored")
     if shape.kind in ("create", "update", "action") and column and column != res.key and not _ignorable(name):
         referenced = res.parents.get(column) or res.refs.get(column)
-        if referenced:
+        if referenced and shape.kind == "create":
             return ParamPlan(name=name, role="parent", column=column, table=referenced)
         return ParamPlan(name=name, role="field", column=column)
     if shape.kind == "create" and column == res.key and res.client_key:

@@ -17,7 +17,7 @@ from autoforge.servers import Column, Table
 from .models import Blueprint
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
-from .semantics import is_person_table
+from .semantics import BIRTH, is_person_table
 
 __all__ = ["DEFAULT_CLOCK", "SeedData", "ValueFactory", "build_seed", "key_prefixes", "to_sql"]
 
@@ -27,6 +27,7 @@ _COMPANY_TABLES = frozenset(
     "company organization organisation vendor supplier merchant store shop hotel restaurant venue airline bank brand "
     "team department branch clinic office agency carrier partner publisher".split()
 )
+_AIRPORTS = ("SEA", "DEN", "SFO", "BOS", "ORD", "AUS", "JFK", "MIA")
 _FUTURE = ("due", "departure", "arrival", "check_in", "checkin", "check_out", "start", "end", "expires", "expiry",
            "scheduled", "event", "deadline", "until", "appointment", "travel", "flight", "show", "performance")  # fmt: skip
 
@@ -213,6 +214,10 @@ class ValueFactory:
             return fake.country_code() if "code" in words else fake.country()
         if kind == "zip":
             return fake.postcode()
+        if kind == "airport":
+            return rnd.choice(_AIRPORTS)
+        if kind == "seat":
+            return f"{rnd.randint(1, 38)}{rnd.choice('ABCDEF')}"
         if kind == "currency":
             return rnd.choice(["USD", "EUR", "GBP"])
         if kind == "color":
@@ -247,6 +252,8 @@ class ValueFactory:
         name = column.name.lower()
         future = any(word in name for word in _FUTURE)
         days = self.random.randint(1, 90) if future else -self.random.randint(1, 365)
+        if BIRTH.search("_".join(split_words(column.name))):
+            days = -self.random.randint(18 * 365, 80 * 365)
         moment = self.today + dt.timedelta(days=days, hours=self.random.randint(-8, 8) if kind == "datetime" else 0)
         if kind == "date":
             return moment.date().isoformat()

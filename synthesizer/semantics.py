@@ -7,6 +7,7 @@ import re
 from .naming import singular, split_words
 
 __all__ = [
+    "BIRTH",
     "LABEL_KINDS",
     "MUTABLE_KINDS",
     "TERMINAL_STATUSES",
@@ -27,6 +28,7 @@ _PEOPLE = frozenset(
     "applicant candidate visitor tenant renter requester reporter assignee staff doctor".split()
 )
 LABEL_KINDS = ("email", "username", "person", "name", "title", "code", "phone", "url", "path")
+BIRTH = re.compile(r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$")
 """Kinds of value a person would name a row by, best first."""
 MUTABLE_KINDS = frozenset({"text", "money", "quantity", "number", "date", "datetime", "enum", "bool", "name", "title"})
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -37,7 +39,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("first_name", r"^(first|given)_?name$"),
         ("middle_name", r"^middle_?name$"),
         ("last_name", r"^(last|family|sur)_?name$"),
-        ("username", r"^(user_?name|login|handle|screen_name|nickname)$"),
+        ("username", r"^(user_?name|login|handle|screen_name)$"),
         ("person", r"^(full_name|display_name|contact_name|customer_name|passenger_name|guest_name|holder_name|"
                    r"owner_name|author_name|requester_name|account_holder)$"),
         ("url", r"(^|_)(url|uri|website|homepage|link|href|avatar|image|photo|picture|thumbnail)$"),
@@ -47,11 +49,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("country", r"(^|_)country(_code)?$"),
         ("zip", r"(^|_)(zip|zip_code|postal_code|postcode)$"),
         ("currency", r"(^|_)currency(_code)?$"),
+        ("airport", r"(^|_)(origin|destination|airport|from_airport|to_airport|departure_airport|arrival_airport)(_code)?$"),
+        ("seat", r"(^|_)seat(_number)?$"),
+        ("birthdate", r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$"),
         ("color", r"(^|_)colou?r$"),
         ("latitude", r"(^|_)lat(itude)?$"),
         ("longitude", r"(^|_)(lng|lon|longitude)$"),
         ("datetime", r"(_at|_time|timestamp|_on_utc|datetime|_ts)$"),
-        ("date", r"(^|_)(date|day|dob|birthday|birthdate|_on|deadline|due|due_date|start|end|check_in|check_out|"
+        ("date", r"(^|_)(date|day|_on|deadline|due|due_date|start|end|check_in|check_out|"
                  r"departure|arrival|from|until|expires|expiry)$|_date$|_on$"),
         ("money", r"(^|_)(price|cost|amount|total|subtotal|balance|fee|fees|salary|tax|discount|charge|credit|debit|"
                   r"limit|budget|fare|rate|deposit|paid|refund|payment|value)(_amount|_cents|_usd)?$"),
@@ -59,7 +64,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                      r"number_of_\w+|num_\w+|copies|tickets|age|duration|minutes|hours|days|year|years|floor|level)$"),
         ("rating", r"(^|_)(rating|score|stars|priority_level)$"),
         ("code", r"(^|_)(code|sku|number|no|reference|ref|confirmation|confirmation_code|locator|pnr|slug|iso|isbn|"
-                 r"iban|account_number|serial|tag|key|flight_number|room_number|seat)$"),
+                 r"iban|account_number|serial|tag|key|flight_number|room_number)$"),
         ("name", r"(^|_)(name|label|nickname)$"),
         ("title", r"(^|_)(title|subject|summary|headline|caption|topic)$"),
         ("text", r"(^|_)(description|body|content|text|notes?|comment|message|bio|details|reason|remarks|"
@@ -130,7 +135,9 @@ def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
         return "code" if kind == "money" else kind
     if kind in ("date", "datetime") and json_type in ("integer", "number"):
         return "quantity"
-    if kind in ("first_name", "last_name", "person", "username", "street", "city") and json_type != "string":
+    if kind == "birthdate":
+        return "date" if json_type == "string" else "quantity"
+    if kind in ("first_name", "last_name", "person", "username", "street", "city", "airport", "seat") and json_type != "string":
         return "quantity" if json_type == "integer" else "text"
     return kind
 

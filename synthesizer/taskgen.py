@@ -26,10 +26,9 @@ from autoforge.servers import (
     build_environment,
     check_env,
     complete_task,
-    run_solution,
 )
 
-from .dags import TaskPlan, merge_walks
+from .dags import TaskPlan, grow, intents
 from .graph import tool_graph
 from .instantiate import Rejected, instantiate
 from .models import Blueprint, Draft
@@ -79,18 +78,6 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
     return out
 
 
-def _filler_write(environment: Environment, task: Task, blueprint: Blueprint) -> str | None:
-    """A write call whose removal leaves the outcome unchanged, if any (it would be filler)."""
-    writes = [c for c in task.solution.calls if blueprint.plan(c.tool).writes]
-    full = set(json.dumps(c.model_dump(mode="json"), sort_keys=True) for c in task.expected.changes)
-    for call in writes:
-        order = [c.id for c in task.solution.calls if c.id != call.id]
-        run = run_solution(environment, task, order=order)
-        if not run.errors and set(json.dumps(c.model_dump(mode="json"), sort_keys=True) for c in run.changes) == full:
-            return call.id
-    return None
-
-
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
                    seen: set[str], reword: WordingHook | None = None) -> Batch:  # fmt: skip
     """Candidate tasks of batch `number` (about `size` of them), before the MCP check."""
@@ -101,14 +88,25 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
     walker = Walker(environment, blueprint, tool_graph(blueprint, draft.edges), rng, values, options.reasoning)
     batch = Batch()
     try:
-        walks = []
-        for _ in range(size * 4):
+        plans: list[TaskPlan] = []
+        for _ in range(size * 2):
+            if len(plans) >= size:
+                break
             walk = walker.sample()
             if walk is None:
                 batch.rejected["walk found no way to its goal"] += 1
-            else:
-                walks.append(walk)
-        plans = merge_walks(walks, blueprint, rng, options.max_intents, options.max_calls)
+                continue
+            plan = TaskPlan()
+            plan.add(walk)
+            wanted = intents(rng, options.max_intents)
+            for _ in range(3 * wanted):
+                if len(plan.walks) >= wanted:
+                    break
+                near = {e for w in plan.walks for e in w.entities()}
+                partner = walker.sample(near)
+                if partner is not None:
+                    grow(plan, partner, blueprint, options.max_calls)
+            plans.append(plan)
         title = draft.source.title
         tool_names = [t.name for t in environment.spec.tools]
         for index, plan in enumerate(plans):
@@ -162,8 +160,10 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
         raise Rejected("the goal already holds (the writes change nothing)")
     if not task.expected.changes and not task.expected.facts:
         raise Rejected("nothing gates the reward (no change and no fact)")
-    if writes and _filler_write(environment, task, blueprint):
-        raise Rejected("a write call is filler (removing it changes nothing)")
+    touched = {c.table for c in task.expected.changes}
+    idle = [c.tool for c in task.solution.calls if blueprint.plan(c.tool).writes and blueprint.plan(c.tool).table not in touched]
+    if idle:
+        raise Rejected(f"a write call is filler ({idle[0]} leaves no change)")
     if reword is not None:
         wording = reword(wording, task)
     instruction = wording.instruction

@@ -11,10 +11,14 @@ single out theirs (by a name, a date, the most recent...).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
+import fastjsonschema
 import networkx as nx
 
 from autoforge.servers import Environment, EpisodeStore, ToolError
@@ -22,13 +26,14 @@ from autoforge.servers import Environment, EpisodeStore, ToolError
 from .models import Blueprint, ToolPlan
 from .rules import children, terminal_values
 from .seed import ValueFactory
-from .semantics import is_creation_time
+from .semantics import is_creation_time, is_person_table
 
 __all__ = ["Entity", "Goal", "Known", "KeyOf", "Pick", "Resolution", "Result", "Walk", "Walker"]
 
 MAX_DEPTH = 4
 PICKABLE = frozenset(
-    "email username person name title code phone url path date datetime money city street first_name last_name".split()
+    "email username person name title code phone url path date datetime money city street first_name last_name seat "
+    "airport".split()
 )
 NUMERIC = frozenset({"money", "quantity", "number", "rating"})
 SETTABLE = frozenset(
@@ -89,6 +94,7 @@ class Resolution:
     via: str | None = None
     listed: tuple[Any, ...] = ()
     shows_row: bool = True
+    through: Entity | None = None
 
 
 @dataclass(frozen=True)
@@ -200,8 +206,20 @@ class Walker:
             self.by_key[table.name] = {r[table.primary_key]: r for r in rows}
         self.plans = {p.name: p for p in blueprint.plans}
         self.required = {t.name: set(t.input_schema.get("required", [])) for t in environment.spec.tools}
+        self.schemas = {t.name: t.input_schema for t in environment.spec.tools}
         self.kinds = {(t.name, c.name): blueprint.semantic(t.name, c.name) for t in blueprint.tables for c in t.columns}
         self.labels = blueprint.labels
+        self.links: dict[Entity, set[Entity]] = {}
+        for table in blueprint.tables:
+            for column in table.columns:
+                if column.references:
+                    target = column.references.split(".")[0]
+                    for row in self.rows[table.name]:
+                        if row.get(column.name) is not None:
+                            a, b = Entity(table.name, row[table.primary_key]), Entity(target, row[column.name])
+                            self.links.setdefault(a, set()).add(b)
+                            self.links.setdefault(b, set()).add(a)
+        self.area: set[Entity] | None = None  # when set, goals stay on rows near these
         self.tries: dict[str, tuple[int, int]] = {}
         self.barren: set[str] = set()  # kinds of goal that never worked here
 
@@ -346,6 +364,11 @@ class Walker:
             trial = dict(found)
             if not self.resolve(through, plan.name, key_param.name, trial, depth + 1, visiting):
                 continue
+            seen = trial[through]
+            if seen.shows_row:  # the row that names `entity` is already on screen: read the reference there
+                found.clear()
+                found.update(trial)
+                return Resolution(entity, seen.tool, seen.args, via=via, shows_row=False, through=through)
             args = self._fill(plan, holder, trial, depth, visiting, scope_only=True)
             if args is None:
                 continue
@@ -379,6 +402,8 @@ class Walker:
                     if value == best and values.count(best) == 1:
                         extremes.append(Pick(column.name, value, extreme))  # type: ignore[arg-type]
         labelled = [p for p in by_value if p.column in labels]
+        if is_person_table(table.name):  # people are named by name or email, never "the one created last"
+            return self.rng.choice(labelled) if labelled else None
         if extremes and (self.rng.random() < 0.3 or not by_value):
             return self.rng.choice(extremes)
         if labelled and self.rng.random() < 0.7:
@@ -387,8 +412,26 @@ class Walker:
 
     # ---- goals --------------------------------------------------------------------------------
 
-    def sample(self) -> Walk | None:
-        """One random walk: a goal on a random row, resolved back to what the user knows."""
+    def sample(self, near: set[Entity] | None = None) -> Walk | None:
+        """One random walk: a goal on a random row (near the given rows, if any), resolved back to what the user knows."""
+        self.area = None
+        if near:
+            area = set(near)
+            for _ in range(2):
+                area |= {n for e in area for n in self.links.get(e, ())}
+            self.area = area
+        try:
+            return self._sample()
+        finally:
+            self.area = None
+
+    def _near(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.area is None:
+            return rows
+        key = self.bp.table(table).primary_key
+        return [r for r in rows if Entity(table, r[key]) in self.area]
+
+    def _sample(self) -> Walk | None:
         makers = {
             "write": self._write_goal, "tell": self._tell_goal, "compute": self._compute_goal,
             "total": self._total_goal, "compare": self._compare_goal, "branch": self._branch_goal,
@@ -413,7 +456,7 @@ class Walker:
         table = self.bp.table(plan.table)
         ended = set(terminal_values(table))
         status = next(iter(plan.target), None) if plan.kind == "action" else None
-        rows = list(self.rows[plan.table])
+        rows = self._near(plan.table, list(self.rows[plan.table]))
         self.rng.shuffle(rows)
         good: list[dict[str, Any]] = []
         kids = children(self.bp, plan.table)
@@ -465,16 +508,17 @@ class Walker:
         return names
 
     def _fresh(self, plan: ToolPlan, param: str, current: Any) -> Any:
-        """A new value for a field, different from the current one."""
+        """A new value for a field, different from the current one and valid for the argument's schema."""
         table = self.bp.table(plan.table)
         column = table.column(next(p.column for p in plan.params if p.name == param) or "")
         assert column is not None
         kind = self.kind(table.name, column.name)
+        schema = self.schemas[plan.name].get("properties", {}).get(param, {})
         for _ in range(10):
-            value = self.values.value(table, column, kind)
+            value = _conform(self.rng, schema, self.values.value(table, column, kind))
             if kind == "bool":
                 value = not bool(current) if current is not None else bool(value)
-            if value is not None and _norm(value) != _norm(current):
+            if value is not None and _norm(value) != _norm(current) and _valid(schema, value):
                 return value
         return None
 
@@ -492,6 +536,9 @@ class Walker:
                 continue
             entity = Entity(plan.table, row[self.bp.table(plan.table).primary_key])
             if plan.kind == "update":
+                moved = self._reassign(plan, row, found)
+                if moved is not None:
+                    return Walk(Goal("update", plan.name, (*args, moved), entity), found)
                 fields = self._settable(plan)
                 if not fields:
                     return None
@@ -507,6 +554,23 @@ class Walker:
                     return Walk(Goal("update", plan.name, (*args, *extra), entity), found)
                 continue
             return Walk(Goal(plan.kind, plan.name, args, entity), found)  # type: ignore[arg-type]
+        return None
+
+    def _reassign(self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution]) -> tuple[str, Source] | None:
+        """Sometimes an update points a reference elsewhere (assign a ticket to another agent)."""
+        table = self.bp.table(plan.table)
+        options = [p for p in plan.roles("field") if p.column and (table.column(p.column) or table.columns[0]).references]
+        if not options or self.rng.random() < 0.4:
+            return None
+        param = self.rng.choice(options)
+        target_table = (table.column(param.column or "") or table.columns[0]).references.split(".")[0]  # type: ignore[union-attr]
+        key = self.bp.table(target_table).primary_key
+        rows = [r for r in self._open_rows(target_table) if r[key] != row.get(param.column or "")]
+        self.rng.shuffle(rows)
+        for candidate in rows[:3]:
+            target = Entity(target_table, candidate[key])
+            if self.resolve(target, plan.name, param.name, found):
+                return param.name, KeyOf(target)
         return None
 
     def _create_goal(self, plan: ToolPlan) -> Walk | None:
@@ -545,12 +609,13 @@ class Walker:
     def _open_rows(self, table_name: str) -> list[dict[str, Any]]:
         table = self.bp.table(table_name)
         ended = set(terminal_values(table))
-        return [r for r in self.rows[table_name] if not any(r.get(c.name) in ended for c in table.columns if c.enum)]
+        rows = [r for r in self.rows[table_name] if not any(r.get(c.name) in ended for c in table.columns if c.enum)]
+        return self._near(table_name, rows) or rows
 
     def _visible(self, table: str) -> tuple[Entity, dict[Entity, Resolution]] | None:
         """A random row of `table` the agent can find and see (through a list or a get)."""
         consumers = [(p.name, p.param("key").name) for p in self.bp.plans if p.table == table and p.param("key") is not None]  # type: ignore[union-attr]
-        rows = list(self.rows[table])
+        rows = self._near(table, list(self.rows[table]))
         self.rng.shuffle(rows)
         key = self.bp.table(table).primary_key
         for row in rows[:4]:
@@ -641,6 +706,9 @@ class Walker:
         for row in self.rows[table.name]:
             by_parent.setdefault(row.get(scope.column or ""), []).append(row)
         groups = [rows for value, rows in by_parent.items() if value is not None and len(rows) >= 2 and all(r.get(column) is not None for r in rows)]
+        if self.area is not None:
+            parent_table = (table.column(scope.column or "") or table.columns[0]).references.split(".")[0]  # type: ignore[union-attr]
+            groups = [g for g in groups if Entity(parent_table, g[0][scope.column or ""]) in self.area]
         if not groups:
             return None
         rows = self.rng.choice(groups)
@@ -664,6 +732,8 @@ class Walker:
             return None
         plan = self.rng.choice(plans)
         table = self.bp.table(plan.table)
+        if is_person_table(table.name):
+            return None
         numeric = [c.name for c in table.columns if self.kind(table.name, c.name) in NUMERIC | {"date", "datetime"} and not c.primary_key]
         rows = self._candidates(plan, 8)
         if not numeric or len(rows) < 2:
@@ -750,9 +820,13 @@ class Walker:
             return "is", value if holds else self.rng.choice(others)
         if kind == "bool":
             return "is", bool(value) if holds else not bool(value)
-        step = 50 if kind == "money" else 1
-        base = (int(value) // step) * step
-        threshold = (base if base < value else base - step) if holds else base + step
+        step = 10 if kind == "money" and value >= 20 else 1
+        factor = self.rng.uniform(0.5, 0.9) if holds else self.rng.uniform(1.1, 1.6)
+        threshold = int(value * factor) // step * step
+        if holds and threshold >= value:
+            threshold = int(value) - 1
+        if not holds and threshold < value:
+            threshold = int(value) + step
         return "above", threshold
 
     def _branch_arm(self, plan: ToolPlan, row: dict[str, Any], args: Args, entity: Entity) -> Goal | None:
@@ -774,6 +848,36 @@ class Walker:
             return Goal("action", other.name, ((key, KeyOf(entity)),), entity)
         extra = self._write_extras(other, row)
         return None if extra is None else Goal("update", other.name, ((key, KeyOf(entity)), *extra), entity)
+
+
+def _conform(rng: random.Random, schema: dict[str, Any], value: Any) -> Any:
+    """`value` moved into the argument's documented range, length or set of values."""
+    if not isinstance(schema, dict) or value is None:
+        return value
+    if schema.get("enum"):
+        return rng.choice([v for v in schema["enum"] if v is not None] or [value])
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (low is not None or high is not None):
+        low = low if low is not None else 0
+        high = high if high is not None else max(low + 10, low * 2)
+        if not low <= value <= high:
+            value = rng.randint(int(low), int(high)) if isinstance(value, int) else round(rng.uniform(low, high), 2)
+    if isinstance(value, str) and isinstance(schema.get("maxLength"), int):
+        value = value[: schema["maxLength"]]
+    return value
+
+
+@lru_cache(maxsize=1024)
+def _validator(schema: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(json.loads(schema))
+
+
+def _valid(schema: dict[str, Any], value: Any) -> bool:
+    try:
+        _validator(json.dumps(schema, sort_keys=True))(value)
+    except (fastjsonschema.JsonSchemaException, ValueError, TypeError):
+        return False
+    return True
 
 
 def _same_request(first: Goal, second: Goal) -> bool:

@@ -21,7 +21,7 @@ from .walks import Entity, Goal, Known, KeyOf, Resolution
 
 __all__ = ["Wording", "leaks", "word_task"]
 
-_NAME_KINDS = ("person", "username", "name")
+_SPOKEN = {"checkin": "check in", "unarchive": "restore", "unfreeze": "unfreeze"}
 
 
 class Wording:
@@ -84,7 +84,7 @@ class _Phrases:
         if resolution is None or depth > 3:
             return f"the {noun}"
         if resolution.via:
-            through = next((s.entity for _, s in resolution.args if isinstance(s, KeyOf)), None)
+            through = resolution.through or next((s.entity for _, s in resolution.args if isinstance(s, KeyOf)), None)
             return f"the {noun} of {self.ref(through, depth + 1)}" if through else f"the {noun}"
         owner, details = self._scope(resolution, entity, depth)
         head = f"my {noun}" if owner == "mine" else f"the {noun}"
@@ -97,7 +97,9 @@ class _Phrases:
         if pick is not None:
             column = humanize(pick.column)
             if pick.extreme:
-                details.append(f"with the {'highest' if pick.extreme == 'max' else 'lowest'} {column}")
+                dated = self.bp.semantic(entity.table, pick.column) in ("date", "datetime")
+                words = ("latest", "earliest") if dated else ("highest", "lowest")
+                details.append(f"with the {words[0] if pick.extreme == 'max' else words[1]} {column}")
             else:
                 self.remember(f"{noun} {column}", pick.value)
                 details.append(f"whose {column} is {self.value(entity.table, pick.column, pick.value)}")
@@ -127,11 +129,14 @@ class _Phrases:
         plan = self.bp.plan(goal.tool or "")
         columns = {p.name: p.column for p in plan.params}
         parts = []
+        key = plan.param("key")
         for name, source in goal.args:
             if isinstance(source, Known):
                 column = columns.get(name) or name
                 self.remember(f"new {humanize(name)}", source.value)
                 parts.append((humanize(name), self.value(plan.table, column, source.value)))
+            elif isinstance(source, KeyOf) and (key is None or name != key.name) and name in {p.name for p in plan.roles("field")}:
+                parts.append((humanize(singular(source.entity.table)), self.ref(source.entity)))
         return parts
 
     def request(self, goal: Goal, target: str | None = None) -> str:
@@ -141,6 +146,9 @@ class _Phrases:
         obj = target or (self.ref(entity) if entity is not None else "")
         if goal.kind == "update":
             changes = self.fields(goal)
+            verb = split_words(goal.tool or "")[0] if goal.tool else ""
+            if verb in ("assign", "reassign", "move", "transfer") and len(changes) == 1:
+                return f"{verb} {obj} to {changes[0][1]}"
             if obj == "my account":
                 return "change " + " and ".join(f"my {field} to {value}" for field, value in changes)
             if obj == "it":
@@ -162,10 +170,12 @@ class _Phrases:
             listed = humanize(plural(self.bp.plan(listing.tool).table)) if listing else "items"
             owner = self.ref(goal.entity) if goal.entity else ""
             whose = f"all my {listed}" if owner == "my account" else f"all the {listed} of {owner}"
-            return f"tell me the total {humanize(goal.column or '')} of {whose}"
+            return f"add up the {humanize(goal.column or '')} of {whose} and tell me the sum"
         if goal.kind == "compare":
             a, b = (self.ref(e) for e in goal.entities)
-            one = f"the one with the {goal.op} {humanize(goal.column or '')}"
+            dated = self.bp.semantic(goal.entities[0].table, goal.column or "") in ("date", "datetime")
+            degree = {"lower": "earlier", "higher": "later"}[goal.op or "lower"] if dated else goal.op
+            one = f"the one with the {degree} {humanize(goal.column or '')}"
             inner = Goal(self.bp.plan(goal.tool or "").kind, goal.tool, goal.args, goal.entity)  # type: ignore[arg-type]
             return f"look at {a} and {b}, and {self.request(inner, one)}"
         if goal.kind == "branch":
@@ -186,7 +196,7 @@ class _Phrases:
         words = split_words(plan.name)
         verb = next((w for w in words if w in ACTION_TARGETS and w != "mark"), None)
         if verb is not None:
-            return verb
+            return _SPOKEN.get(verb, verb)
         value = next(iter(plan.target.values()), None)
         return f"mark as {fact_text(value, '')}" if value is not None else "update"
 
@@ -227,9 +237,9 @@ def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict
     opening = "Hi"
     if phrases.persona is not None:
         identity = [f"my {humanize(s.what)} is {phrases.value(phrases.persona.table, s.what, s.value)}"
-                    for _, s in plan.resolutions[phrases.persona].args if isinstance(s, Known)]  # fmt: skip
+                    for _, s in plan.resolutions[phrases.persona].args if isinstance(s, Known) and s.value != name]  # fmt: skip
         pick = plan.resolutions[phrases.persona].pick
-        if pick is not None and not pick.extreme:
+        if pick is not None and not pick.extreme and pick.value != name:
             identity.append(f"my {humanize(pick.column)} is {phrases.value(phrases.persona.table, pick.column, pick.value)}")
         for _, source in plan.resolutions[phrases.persona].args:
             if isinstance(source, Known):

@@ -124,7 +124,8 @@ def _operation(
                 output = clean_schema(record, formats=True)
                 break
     name = _tool_name(op.get("operationId"), method, path, prefix, used)
-    text = " ".join(str(x) for x in (op.get("summary"), op.get("description")) if x)
+    text = ". ".join(str(x).strip().rstrip(".") for x in (op.get("summary"), op.get("description")) if x)
+    text = f"{text}." if text and not text.endswith((".", "!", "?")) else text
     description = " ".join(text.split())[:MAX_DESCRIPTION] or f"{method.upper()} {path}"
     return Operation(
         name=name,
