@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 import typer
@@ -33,6 +34,23 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """AutoForge: environments for agentic RL, from tool documentation alone."""
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("runs/demo"), help="Folder for the environments, runs and reports."),
+    tasks: int = typer.Option(30, min=1, help="Verified tasks to synthesize per environment."),
+    trials: int = typer.Option(2, min=1, help="Trials per task (the k of pass^k)."),
+    concurrency: int = typer.Option(16, min=1, help="Episodes in flight at once."),
+) -> None:
+    """Run the main job end to end, offline: synthesize environments from the bundled tool docs, run agents
+    and simulated users on them over MCP, and report pass^k. Rerunning resumes.
+
+    Example: autoforge demo --out runs/demo
+    """
+    from autoforge.demo import run_demo
+
+    run_demo(out, tasks=tasks, trials=trials, concurrency=concurrency)
 
 
 def _register() -> None:
