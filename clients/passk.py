@@ -91,15 +91,21 @@ def totals(name: str, records: Iterable[EpisodeRecord], trials: int) -> Totals:
 
 
 def summarize(
-    records: Iterable[EpisodeRecord], trials: int, *, ran: int = 0, skipped: int = 0, elapsed: float = 0.0
+    records: Iterable[EpisodeRecord],
+    trials: int,
+    *,
+    order: Sequence[str] = (),
+    ran: int = 0,
+    skipped: int = 0,
+    elapsed: float = 0.0,
 ) -> Summary:
-    """Totals per environment (in first-seen order) and overall."""
+    """Totals per environment (in `order`, then first-seen order) and overall."""
     records = list(records)
-    by_env: dict[str, list[EpisodeRecord]] = defaultdict(list)
+    by_env: dict[str, list[EpisodeRecord]] = {name: [] for name in order}
     for record in records:
-        by_env[record.environment].append(record)
+        by_env.setdefault(record.environment, []).append(record)
     return Summary(
-        environments=[totals(name, group, trials) for name, group in by_env.items()],
+        environments=[totals(name, group, trials) for name, group in by_env.items() if group],
         overall=totals("all", records, trials),
         trials=trials,
         ran=ran,

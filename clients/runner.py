@@ -145,7 +145,14 @@ async def evaluate(
 
     keys = {job.key for job in jobs}
     records = [r for r in results.records() if r.key in keys]
-    summary = summarize(records, trials, ran=len(todo), skipped=len(jobs) - len(todo), elapsed=time.monotonic() - began)
+    summary = summarize(
+        records,
+        trials,
+        order=[e.name for e in loaded],
+        ran=len(todo),
+        skipped=len(jobs) - len(todo),
+        elapsed=time.monotonic() - began,
+    )
     summary.out = str(out)
     return summary
 

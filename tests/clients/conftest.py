@@ -29,6 +29,12 @@ def bundled() -> list[Environment]:
     return [load_environment(path) for path in bundled_environments()]
 
 
+@pytest.fixture(scope="session")
+def handmade(bundled: list[Environment]) -> list[Environment]:
+    """The two hand-written reference environments (small: 12 tasks each)."""
+    return [e for e in bundled if e.name in ("library-loans", "clinic-appointments")]
+
+
 class Replay:
     """Answers requests with one recording's responses, in order, and notes any request that differs.
 

@@ -19,10 +19,10 @@ WIDTH, HEIGHT = 1200, 1600
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, bundled):
+def run_dir(tmp_path_factory, handmade):
     """A finished run of the random agent, two trials, with passes nowhere and failures everywhere."""
     folder = tmp_path_factory.mktemp("run")
-    run_eval(bundled, agent="random", trials=2, concurrency=16, out=folder)
+    run_eval(handmade, agent="random", trials=2, concurrency=16, out=folder)
     return folder
 
 
@@ -38,12 +38,12 @@ def chromium(*arguments: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([CHROMIUM, *flags, *arguments], capture_output=True, timeout=120, check=True)
 
 
-def test_report_holds_the_table_chart_failures_and_every_trajectory(run_dir, bundled):
+def test_report_holds_the_table_chart_failures_and_every_trajectory(run_dir, handmade):
     """Every episode has a trajectory; the pass^k chart draws one line per environment plus the total."""
     html = write_report(run_dir).read_text(encoding="utf-8")
-    episodes = sum(len(e.tasks) for e in bundled) * 2
+    episodes = sum(len(e.tasks) for e in handmade) * 2
     assert html.count('<details class="episode') == episodes
-    assert 'id="passk-chart"' in html and html.count("<polyline") == len(bundled) + 1
+    assert 'id="passk-chart"' in html and html.count("<polyline") == len(handmade) + 1
     assert "pass^2" in html and "failures" in html.lower()
     assert "http://" not in html.split("<svg", 1)[0] and "<link" not in html and 'src="' not in html
 

@@ -35,7 +35,7 @@ def test_random_arguments_validate_against_a_schema_using_every_supported_keywor
     jsonschema.validate(arguments, RICH_SCHEMA, format_checker=jsonschema.FormatChecker())
 
 
-@settings(max_examples=15)
+@settings(max_examples=5)
 @given(st.integers(min_value=0, max_value=2**32))
 def test_random_arguments_validate_for_every_bundled_tool(bundled, seed):
     """Every tool of every bundled environment gets schema-valid random arguments."""
