@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 
 from .models import Blueprint
-from .walks import Entity, Goal, KeyOf, Resolution, Walk
+from .walks import PICKED, Entity, Goal, KeyOf, Resolution, Walk
 
 __all__ = ["TaskPlan", "compatible", "grow", "intents"]
 
@@ -34,12 +34,16 @@ class TaskPlan:
             self.resolutions.setdefault(entity, resolution)
 
 
-def _conflict(a: dict[Entity, frozenset[str] | None], b: dict[Entity, set[str]] | dict[Entity, frozenset[str] | None]) -> bool:
-    for entity, columns in a.items():
-        if entity in b:
-            other = b[entity]
-            if columns is None or other is None or set(columns) & set(other):
-                return True
+def _conflict(writes: dict[Entity, frozenset[str] | None], decisions: dict[Entity, set[str]]) -> bool:
+    """Whether a write changes a value a decision rests on.
+
+    Other rows of a list a pick was made from are left out here: whether a write to them could make the
+    pick ambiguous is checked on the executed values (see instantiate).
+    """
+    for entity, columns in writes.items():
+        decided = {c for c in decisions.get(entity, ()) if not c.startswith(PICKED)}
+        if decided and (columns is None or set(columns) & decided):
+            return True
     return False
 
 
@@ -61,7 +65,7 @@ def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
 
 def _calls(plan: TaskPlan) -> int:
     """Tool calls the merged DAG will make (identical reads counted once)."""
-    reads = {(r.tool, _signature(r)) for r in plan.resolutions.values()}
+    reads = {(r.tool, _signature(r)) for r in plan.resolutions.values() if r.tool and not r.through}
     listings = {(g.listing.tool, _signature(g.listing)) for g in plan.goals if g.listing is not None}
     writes = sum(1 for w in plan.walks if w.acting is not None and w.acting.tool)
     return len(reads | listings) + writes
@@ -74,7 +78,9 @@ def _signature(resolution: Resolution) -> tuple[object, ...]:
 def grow(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bool:
     """Merge `walk` into `plan` when it shares a row with it and spoils nothing; True if it did."""
     entities = {e for w in plan.walks for e in w.entities()}
-    if not entities & walk.entities() or not all(compatible(w, walk, blueprint) for w in plan.walks):
+    calls = {(r.tool, _signature(r)) for r in plan.resolutions.values() if r.tool}
+    shared = entities & walk.entities() or calls & {(r.tool, _signature(r)) for r in walk.resolutions.values() if r.tool}
+    if not shared or not all(compatible(w, walk, blueprint) for w in plan.walks):
         return False
     trial = TaskPlan()
     for member in [*plan.walks, walk]:

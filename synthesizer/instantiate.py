@@ -19,7 +19,7 @@ from autoforge.servers.state import read_rows
 from .dags import TaskPlan
 from .models import Blueprint
 from .naming import humanize, singular
-from .walks import Entity, Goal, Known, KeyOf, Pick, Resolution, Result
+from .walks import Entity, FromRow, Goal, Known, KeyOf, Pick, Resolution, Result
 
 __all__ = ["Built", "Rejected", "fact_text", "instantiate"]
 
@@ -68,6 +68,7 @@ class _Run:
         self.keys: dict[Entity, tuple[Any, str]] = {}  # entity -> (key, node that yields it)
         self.shown: dict[Entity, tuple[dict[str, Any], list[str]]] = {}  # entity -> (its row, nodes showing it)
         self.count = {"c": 0, "r": 0}
+        self.picks: list[tuple[Entity, Pick, list[dict[str, Any]]]] = []
 
     def close(self) -> None:
         self.episode.close()
@@ -82,9 +83,12 @@ class _Run:
             return source.value, []
         if isinstance(source, KeyOf):
             key, node = self.entity(source.entity)
-            return key, [node]
+            return key, [node] if node else []
         if isinstance(source, Result):
             return result
+        if isinstance(source, FromRow):
+            row, nodes = self.row(source.entity)
+            return row.get(source.column), nodes
         raise Rejected(f"unknown argument source {source!r}")
 
     def call(self, tool: str, args: tuple[tuple[str, Any], ...], extra: list[str] | None = None, result: Any = None, reuse: bool = True) -> tuple[str, Any]:
@@ -124,11 +128,14 @@ class _Run:
         resolution = self.plan.resolutions.get(entity)
         if resolution is None:
             raise Rejected(f"no way to find {entity}")
+        if resolution.told and not resolution.tool:
+            self.keys[entity] = (entity.key, "")
+            return self.keys[entity]
         if resolution.through is not None:
             row, nodes = self.row(resolution.through)
             if row.get(resolution.via or "") != entity.key:
                 raise Rejected(f"the {resolution.through.table} row does not lead to {entity}")
-            self.keys[entity] = (entity.key, nodes[-1])
+            self.keys[entity] = (entity.key, nodes[-1] if nodes else "")
             return self.keys[entity]
         node, output = self.call(resolution.tool, resolution.args)
         key_column = self.bp.table(entity.table).primary_key
@@ -139,6 +146,8 @@ class _Run:
             return self.keys[entity]
         rows = output if isinstance(output, list) else [output]
         row = self._choose(entity, resolution, rows, key_column)
+        if resolution.pick is not None:
+            self.picks.append((entity, resolution.pick, [r for r in rows if isinstance(r, dict)]))
         source = node
         if resolution.pick is not None:
             source = self.reason("choose", self._pick_note(entity, resolution.pick), entity.key, [node])
@@ -240,6 +249,27 @@ class _Run:
         else:
             raise Rejected(f"unknown goal kind {kind!r}")
 
+    def recheck_picks(self) -> None:
+        """Each pick must single out its row whatever order the writes happen in.
+
+        Every row is written at most once, so each listed row holds its value from before or after the
+        task's writes: a pick by value must not be matched by another row's new value, and a pick by
+        extreme must beat both values of every other row.
+        """
+        for entity, pick, rows in self.picks:
+            key = self.bp.table(entity.table).primary_key
+            after = {r[key]: r for r in self.episode.db.query(f'SELECT * FROM "{entity.table}"')}
+            target = next(r for r in rows if r.get(key) == entity.key)
+            for row in rows:
+                if row.get(key) == entity.key:
+                    continue
+                values = [row.get(pick.column)] + ([after[row[key]].get(pick.column)] if row[key] in after else [])
+                if pick.extreme is None and any(_norm(v) == _norm(pick.value) for v in values):
+                    raise Rejected("a write makes a pick ambiguous")
+                mine = target.get(pick.column)
+                if pick.extreme and any(v is not None and (v >= mine if pick.extreme == "max" else v <= mine) for v in values):
+                    raise Rejected("a write changes which row is the extreme")
+
     def _fact(self, table: str, column: str, value: Any) -> None:
         if value in (None, ""):
             raise Rejected("the fact to tell is empty")
@@ -284,6 +314,7 @@ def instantiate(environment: Environment, blueprint: Blueprint, plan: TaskPlan) 
     try:
         for index, goal in enumerate(plan.goals):
             run.goal(index, goal)
+        run.recheck_picks()
     finally:
         run.close()
     return run.built

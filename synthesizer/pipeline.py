@@ -144,11 +144,7 @@ async def synthesize(
         listener(Event(stage, 1, 1, "done"))
     assert draft is not None and draft.spec is not None and draft.tools_source and draft.seed_sql is not None
     if not draft.tasks:
-        reasons = ", ".join(f"{reason} ({count})" for reason, count in Counter(draft.rejected).most_common(5))
-        raise SynthesisError(
-            f"{raw.name}: no task passed the checks, so no environment was written. Most common reasons: "
-            f"{reasons or 'no walk reached a goal (the tools may not connect: nothing lists the rows another tool needs)'}"
-        )
+        raise SynthesisError(_no_tasks(raw.name, draft, options))
     started = time.perf_counter()
     path = write_environment(out, draft.spec, draft.tools_source, draft.seed_sql, list(draft.tasks))
     seconds["write"] = time.perf_counter() - started
@@ -156,6 +152,28 @@ async def synthesize(
     if len(draft.tasks) < options.tasks:
         notes.append(f"only {len(draft.tasks)} of the {options.tasks} tasks asked for passed the checks")
     return SynthResult(path, draft.spec, list(draft.tasks), options.tasks, dict(draft.rejected), notes, seconds, resumed, dict(draft.usage))
+
+
+def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
+    """Why no task passed, and what to try."""
+    assert draft.blueprint is not None
+    reasons = Counter(draft.rejected).most_common(4)
+    listed = "; ".join(f"{reason} ({count})" for reason, count in reasons) or "no candidate task at all"
+    top = reasons[0][0] if reasons else ""
+    plans = draft.blueprint.plans
+    hints = []
+    if top.startswith("fewer than"):
+        hints.append(f"its tools do not chain into tasks of {options.min_calls} calls; pass a smaller --min-calls (e.g. --min-calls 1)")
+    if not any(p.writes for p in plans):
+        hints.append("no tool it kept changes anything")
+    listers = {p.table for p in plans if p.kind in ("list", "get")}
+    stranded = sorted({p.table for p in plans if p.writes and p.table not in listers})
+    if top.startswith("walk found no way") and stranded:
+        hints.append(f"no tool lists or shows {', '.join(stranded[:4])} records, which its writing tools need")
+    skipped = len(draft.blueprint.skipped)
+    if skipped:
+        hints.append(f"{skipped} operation(s) were left out (first: {draft.blueprint.skipped[0].name}: {draft.blueprint.skipped[0].reason})")
+    return f"{name}: no task passed the checks, so no environment was written. Reasons: {listed}. " + ". ".join(hints)
 
 
 def _new(notes: list[str], existing: tuple[str, ...]) -> list[str]:

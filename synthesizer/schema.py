@@ -288,8 +288,7 @@ def _name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], titl
     kind = _VERBS[verb]
     noun_words = noun or split_words(title)[-1:] or ["record"]
     entity = singular(snake("_".join(noun_words)))
-    if kind == "get" and noun and plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]:
-        kind = "list"
+    plural_noun = bool(noun) and plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]
     references = {p: _id_entity(p) for p in properties}
     key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)
     parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]
@@ -302,6 +301,8 @@ def _name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], titl
             kind = "list"
         elif kind == "delete" or (kind in ("update", "action") and not parents):
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
+    if kind == "get" and plural_noun and key is None:
+        kind = "list"
     if kind in ("list", "count", "create") and key is not None and key in required and kind != "create":
         kind = "get"
     return _Shape(op, entity, kind, key if kind not in ("list", "count", "create") else None, parents, (verb, *noun))
@@ -326,6 +327,10 @@ def _resources(shapes: list[_Shape], http: bool) -> dict[str, _Resource]:
                 shape.resource = nested
         shape.resource = resource(shape.resource).name
     keyed = {s.resource for s in shapes if s.key}
+    if not http:
+        _merge_by_key(shapes)
+        for name in [n for n in resources if n not in {s.resource for s in shapes}]:
+            del resources[name]
     for shape in shapes:
         res = resources[shape.resource]
         record = shape.op.output_schema
@@ -376,6 +381,23 @@ def _resources(shapes: list[_Shape], http: bool) -> dict[str, _Resource]:
                 keys = shape.op.input_schema.get("properties", {})
                 res.client_key = res.client_key or any(_column_for(res, a) == res.key for a in keys)
     return resources
+
+
+def _merge_by_key(shapes: list[_Shape]) -> None:
+    """Tools naming their record by the same natural key (`filepath`) work on one table: the one that is listed."""
+    by_key: dict[str, set[str]] = {}
+    for shape in shapes:
+        if shape.key and _id_entity(shape.key) is None and normal(shape.key) != "id":
+            by_key.setdefault(normal(shape.key), set()).add(shape.resource)
+    for shape in shapes:
+        arguments = shape.op.input_schema.get("properties", {})
+        for key, tables in by_key.items():
+            if len(tables) > 1 and any(normal(a) == key for a in arguments):
+                listed = sorted(t for t in tables if any(s.resource == t and s.kind == "list" for s in shapes)) or sorted(tables)
+                if shape.resource in tables:
+                    shape.resource = listed[0]
+                    if shape.key is None and shape.kind in ("list", "get"):
+                        shape.key = next(a for a in arguments if normal(a) == key) if shape.kind == "get" else None
 
 
 def _natural_key(res: _Resource) -> str | None:

@@ -24,11 +24,12 @@ import networkx as nx
 from autoforge.servers import Environment, EpisodeStore, ToolError
 
 from .models import Blueprint, ToolPlan
+from .naming import normal
 from .rules import children, terminal_values
 from .seed import ValueFactory
 from .semantics import is_creation_time, is_person_table
 
-__all__ = ["Entity", "Goal", "Known", "KeyOf", "Pick", "Resolution", "Result", "Walk", "Walker"]
+__all__ = ["Entity", "FromRow", "Goal", "Known", "KeyOf", "Pick", "Resolution", "Result", "Walk", "Walker"]
 
 MAX_DEPTH = 4
 PICKABLE = frozenset(
@@ -36,6 +37,8 @@ PICKABLE = frozenset(
     "airport".split()
 )
 NUMERIC = frozenset({"money", "quantity", "number", "rating"})
+PICKED = "pick:"
+"""Marks a decision column that only singles out a row from a list (deleting another row cannot spoil it)."""
 SETTABLE = frozenset(
     "email phone person name title text url street city zip country date datetime money quantity number rating enum "
     "bool color code username first_name last_name".split()
@@ -70,7 +73,15 @@ class Result:
     """What the task's reasoning step works out (a computed amount, the winner of a comparison)."""
 
 
-Source = Known | KeyOf | Result
+@dataclass(frozen=True)
+class FromRow:
+    """A value the agent copies from a row a call showed (a required field that is not the user's to say)."""
+
+    entity: Entity
+    column: str
+
+
+Source = Known | KeyOf | Result | FromRow
 Args = tuple[tuple[str, Source], ...]
 
 
@@ -95,6 +106,7 @@ class Resolution:
     listed: tuple[Any, ...] = ()
     shows_row: bool = True
     through: Entity | None = None
+    told: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,9 +175,10 @@ class Walk:
         """Rows whose values decide a pick, a comparison, a branch, a fact or a total, with those columns."""
         found: dict[Entity, set[str]] = {}
         for resolution in self.resolutions.values():
-            if resolution.pick is not None:
+            if resolution.pick is not None:  # other rows on the list matter only through the pick's column
                 for key in resolution.listed:
-                    found.setdefault(Entity(resolution.entity.table, key), set()).add(resolution.pick.column)
+                    mark = "" if key == resolution.entity.key else PICKED
+                    found.setdefault(Entity(resolution.entity.table, key), set()).add(mark + resolution.pick.column)
         goal = self.goal
         column = goal.column or ""
         for entity in goal.entities:
@@ -205,6 +218,7 @@ class Walker:
             self.rows[table.name] = rows
             self.by_key[table.name] = {r[table.primary_key]: r for r in rows}
         self.plans = {p.name: p for p in blueprint.plans}
+        self.listable = {p.table for p in blueprint.plans if p.kind == "list"}
         self.required = {t.name: set(t.input_schema.get("required", [])) for t in environment.spec.tools}
         self.schemas = {t.name: t.input_schema for t in environment.spec.tools}
         self.kinds = {(t.name, c.name): blueprint.semantic(t.name, c.name) for t in blueprint.tables for c in t.columns}
@@ -279,7 +293,18 @@ class Walker:
                 found.clear()
                 found.update(trial)
                 return True
-        return False
+        if entity.table in self.listable or entity.table in self.bp.singletons:
+            return False
+        # Nothing lists these rows, so the user must know the key (an order number on a receipt).
+        if need_row:
+            getter = next((p for p in self.bp.plans if p.kind == "get" and p.table == entity.table and p.param("key")), None)
+            told = self._by_key(entity, getter, found, depth, visiting | {entity}, told=True) if getter else None
+            if told is None:
+                return False
+            found[entity] = told
+            return True
+        found[entity] = Resolution(entity, "", (), shows_row=False, told=True)
+        return True
 
     def _fill(self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution], depth: int,
               visiting: frozenset[Entity], scope_only: bool = False) -> Args | None:  # fmt: skip
@@ -333,7 +358,7 @@ class Walker:
                 return None
         return Resolution(entity, plan.name, args, pick, listed=tuple(r.get(key) for r in output))
 
-    def _by_key(self, entity: Entity, plan: ToolPlan, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity]) -> Resolution | None:
+    def _by_key(self, entity: Entity, plan: ToolPlan, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity], told: bool = False) -> Resolution | None:
         """A get by a key the user knows: a natural key (a file path, a code), or the one row of a singleton."""
         table = self.bp.table(entity.table)
         key_param = plan.param("key")
@@ -341,7 +366,7 @@ class Walker:
         if args is None:
             return None
         if key_param is not None:
-            if self.kind(table.name, table.primary_key) == "id":
+            if self.kind(table.name, table.primary_key) == "id" and not told:
                 return None
             args = (*args, (key_param.name, Known(entity.key, table.primary_key)))
         elif entity.table not in self.bp.singletons:
@@ -349,7 +374,7 @@ class Walker:
         output = self.read(plan.name, args)
         if not isinstance(output, dict) or output.get(table.primary_key) != entity.key:
             return None
-        return Resolution(entity, plan.name, args, listed=(entity.key,))
+        return Resolution(entity, plan.name, args, listed=(entity.key,), told=told)
 
     def _by_reference(self, entity: Entity, plan: ToolPlan, via: str, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity]) -> Resolution | None:
         """Read another row that refers to `entity` (the order names its customer) and follow the reference."""
@@ -419,7 +444,7 @@ class Walker:
             area = set(near)
             for _ in range(2):
                 area |= {n for e in area for n in self.links.get(e, ())}
-            self.area = area
+            self.area = area if len(area) > len(near) else None  # rows linked to nothing: any row will do
         try:
             return self._sample()
         finally:
@@ -429,7 +454,7 @@ class Walker:
         if self.area is None:
             return rows
         key = self.bp.table(table).primary_key
-        return [r for r in rows if Entity(table, r[key]) in self.area]
+        return [r for r in rows if Entity(table, r[key]) in self.area] or rows
 
     def _sample(self) -> Walk | None:
         makers = {
@@ -472,7 +497,8 @@ class Walker:
                 break
         return good
 
-    def _targeted(self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution], need_row: bool = False) -> Args | None:
+    def _targeted(self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution], need_row: bool = False,
+                  chosen_fields: tuple[str, ...] = ()) -> Args | None:  # fmt: skip
         """Key and scope arguments naming `row` for a write, with every key resolved."""
         table = self.bp.table(plan.table)
         entity = Entity(table.name, row[table.primary_key])
@@ -493,6 +519,16 @@ class Walker:
                 args.append((param.name, KeyOf(target)))
         if plan.param("key") is None and plan.table not in self.bp.singletons:
             return None
+        filled = {name for name, _ in args}
+        chosen = set(chosen_fields)
+        for name in self.required[plan.name] - filled - chosen:
+            param = next((p for p in plan.params if p.name == name), None)
+            column = (param.column if param else None) or next((c.name for c in table.columns if normal(c.name) == normal(name)), None)
+            if column is None or row.get(column) is None or param is None or param.role == "key":
+                return None
+            if not self.resolve(entity, plan.name, (plan.param("key") or param).name, found, need_row=True):
+                return None
+            args.append((name, FromRow(entity, column)))
         return tuple(args)
 
     def _settable(self, plan: ToolPlan) -> list[str]:
@@ -538,7 +574,7 @@ class Walker:
             if plan.kind == "update":
                 moved = self._reassign(plan, row, found)
                 if moved is not None:
-                    return Walk(Goal("update", plan.name, (*args, moved), entity), found)
+                    return Walk(Goal("update", plan.name, _merge(args, (moved,)), entity), found)
                 fields = self._settable(plan)
                 if not fields:
                     return None
@@ -551,7 +587,7 @@ class Walker:
                         break
                     extra.append((name, Known(value, name)))
                 else:
-                    return Walk(Goal("update", plan.name, (*args, *extra), entity), found)
+                    return Walk(Goal("update", plan.name, _merge(args, extra), entity), found)
                 continue
             return Walk(Goal(plan.kind, plan.name, args, entity), found)  # type: ignore[arg-type]
         return None
@@ -663,7 +699,7 @@ class Walker:
                 continue
             op, amount = self._change(kind, current)
             entity = Entity(plan.table, row[self.bp.table(plan.table).primary_key])
-            return Walk(Goal("compute", plan.name, (*args, (name, Result())), entity, column, op, amount), found)
+            return Walk(Goal("compute", plan.name, _merge(args, ((name, Result()),)), entity, column, op, amount), found)
         return None
 
     def _numeric_fields(self, plan: ToolPlan) -> list[tuple[str, str, str]]:
@@ -727,7 +763,8 @@ class Walker:
         return Walk(Goal("total", entity=parent, column=column, op="sum", listing=listing), found)
 
     def _compare_goal(self) -> Walk | None:
-        plans = [p for p in self._writers("action", "update", "delete") if p.param("key") is not None]
+        plans = [p for p in self._writers("action", "update", "delete") if p.param("key") is not None
+                 and not (self.required[p.name] - {p.param("key").name})]  # type: ignore[union-attr]  # fmt: skip
         if not plans:
             return None
         plan = self.rng.choice(plans)
@@ -833,7 +870,7 @@ class Walker:
         if plan.kind == "action":
             return Goal("action", plan.name, args, entity)
         extra = self._write_extras(plan, row)
-        return None if extra is None else Goal("update", plan.name, (*args, *extra), entity)
+        return None if extra is None else Goal("update", plan.name, _merge(args, extra), entity)
 
     def _other_arm(self, table: str, plan: ToolPlan, row: dict[str, Any], entity: Entity) -> Goal | None:
         """What the user wants when the condition goes the other way (described, not run)."""
@@ -848,6 +885,13 @@ class Walker:
             return Goal("action", other.name, ((key, KeyOf(entity)),), entity)
         extra = self._write_extras(other, row)
         return None if extra is None else Goal("update", other.name, ((key, KeyOf(entity)), *extra), entity)
+
+
+def _merge(args: Args, extra: Args) -> Args:
+    """Arguments with `extra` replacing any of the same name."""
+    merged = dict(args)
+    merged.update(dict(extra))
+    return tuple(merged.items())
 
 
 def _conform(rng: random.Random, schema: dict[str, Any], value: Any) -> Any:

@@ -83,6 +83,9 @@ class _Phrases:
         resolution = self.plan.resolutions.get(entity)
         if resolution is None or depth > 3:
             return f"the {noun}"
+        if resolution.told:
+            self.remember(f"{noun} number", entity.key)
+            return f"my {noun} {self.value(entity.table, self.bp.table(entity.table).primary_key, entity.key)}"
         if resolution.via:
             through = resolution.through or next((s.entity for _, s in resolution.args if isinstance(s, KeyOf)), None)
             return f"the {noun} of {self.ref(through, depth + 1)}" if through else f"the {noun}"
@@ -282,7 +285,10 @@ def _join(requests: list[str]) -> str:
 
 def leaks(instruction: str, blueprint: Blueprint, plan: TaskPlan, tool_names: list[str]) -> str | None:
     """What an instruction gives away that the agent must find itself (an internal id, a tool name), or None."""
+    told = {e for e, r in plan.resolutions.items() if r.told}
     for entity in set(plan.resolutions) | {g.entity for g in plan.goals if g.entity is not None}:
+        if entity in told:
+            continue
         if blueprint.semantic(entity.table, blueprint.table(entity.table).primary_key) == "id":
             key = str(entity.key)
             if len(key) > 2 and key in instruction:

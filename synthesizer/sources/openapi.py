@@ -178,6 +178,9 @@ def common_prefix(paths: list[str]) -> int:
         if len(set(parts)) != 1 or parts[0].startswith("{"):
             break
         count += 1
+    # a shared segment that a path parameter follows names a resource (/collections/{id}): keep it
+    while count and any(len(p) > count and p[count].startswith("{") for p in split):
+        count -= 1
     return count
 
 
