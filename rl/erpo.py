@@ -1,0 +1,100 @@
+"""ERPO advantages: a rollout's reward minus its prompt group's mean, over its environment's reward spread.
+
+    A_i = (r_i - mean{r_j : j valid, group(j) = group(i)}) / (std{r_j : j valid, env(j) = env(i)} + eps)
+
+`r_i` is a trajectory's outcome reward (the sum of its token-level rewards, as in veRL). A trajectory
+is *valid* unless the orchestrator labelled it `user` or `infra` or it is a padding row (an all-zero
+response mask). Invalid trajectories take no part in any mean or standard deviation and get an
+advantage of exactly 0, whatever their reward (NaN included).
+
+The standard deviation pools every valid trajectory of the environment in the batch, all its prompts
+together (the paper's Eq. 4); with one prompt per environment ERPO is GRPO. Edge cases follow veRL's
+GRPO unless `singleton="zero"`:
+
+    a group with one valid trajectory        its mean counts as 0          ("zero": advantage 0)
+    an environment with one valid trajectory its std counts as 1           ("zero": advantage 0)
+    zero variance in an environment          every reward equals its group mean, so the advantage is 0
+                                             (up to float rounding, divided by `epsilon`)
+
+`norm_by_std=False` drops the division (Dr. GRPO), leaving the reward minus the group mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from .settings import ErpoConfig
+
+__all__ = ["erpo_advantages", "group_codes", "trajectory_advantages"]
+
+
+def group_codes(ids: Sequence[Any] | np.ndarray) -> torch.Tensor:
+    """Dense integer codes for per-trajectory ids (prompt uids, environment names), in first-seen order."""
+    codes: dict[Any, int] = {}
+    return torch.tensor([codes.setdefault(i, len(codes)) for i in np.asarray(ids, dtype=object).tolist()])
+
+
+def trajectory_advantages(
+    scores: torch.Tensor,
+    groups: Sequence[Any] | np.ndarray,
+    environments: Sequence[Any] | np.ndarray | None = None,
+    valid: torch.Tensor | None = None,
+    config: ErpoConfig | None = None,
+) -> torch.Tensor:
+    """One advantage per trajectory from its reward, prompt group, environment and validity.
+
+    `environments=None` treats each prompt group as its own environment (then ERPO is GRPO).
+    """
+    config = config or ErpoConfig()
+    size = scores.shape[0]
+    valid = torch.ones(size, dtype=torch.bool) if valid is None else valid.to(torch.bool).cpu()
+    group = group_codes(groups)
+    env = group if environments is None else group_codes(environments)
+    if len(group) != size or len(env) != size or len(valid) != size:
+        raise ValueError(
+            f"ERPO needs one prompt group, environment and validity flag per trajectory: {size} rewards, "
+            f"{len(group)} groups, {len(env)} environments, {len(valid)} flags"
+        )
+    reward = torch.where(valid, scores.detach().cpu().to(torch.float64), 0.0)
+    weight = valid.to(torch.float64)
+
+    group_count = torch.zeros(int(group.max()) + 1 if size else 0, dtype=torch.float64).index_add_(0, group, weight)
+    group_mean = torch.zeros_like(group_count).index_add_(0, group, reward) / group_count.clamp(min=1)
+    env_count = torch.zeros(int(env.max()) + 1 if size else 0, dtype=torch.float64).index_add_(0, env, weight)
+    env_mean = torch.zeros_like(env_count).index_add_(0, env, reward) / env_count.clamp(min=1)
+    deviation = torch.where(valid, reward - env_mean[env], 0.0)
+    env_squares = torch.zeros_like(env_count).index_add_(0, env, deviation.square())
+    env_std = (env_squares / (env_count - int(config.unbiased)).clamp(min=1)).sqrt()
+
+    lone_in_group = group_count[group] == 1
+    lone_in_env = env_count[env] == 1
+    advantage = reward - torch.where(lone_in_group, 0.0, group_mean[group])
+    if config.norm_by_std:
+        advantage = advantage / (torch.where(lone_in_env, 1.0, env_std[env]) + config.epsilon)
+    if config.singleton == "zero":
+        advantage = torch.where(lone_in_group, 0.0, advantage)
+    return torch.where(valid, advantage, 0.0).to(device=scores.device, dtype=scores.dtype)
+
+
+def erpo_advantages(
+    token_level_rewards: torch.Tensor,
+    response_mask: torch.Tensor,
+    groups: Sequence[Any] | np.ndarray,
+    environments: Sequence[Any] | np.ndarray | None = None,
+    valid: torch.Tensor | None = None,
+    config: ErpoConfig | None = None,
+) -> torch.Tensor:
+    """Token-level ERPO advantages `[batch, response_length]`: each trajectory's advantage on its response tokens.
+
+    Rows whose response mask is all zero (padding, user-error rollouts) are invalid on top of `valid`.
+    """
+    rows_valid = response_mask.sum(dim=-1) > 0
+    if valid is not None:
+        rows_valid = rows_valid & valid.to(device=rows_valid.device, dtype=torch.bool)
+    scores = token_level_rewards.sum(dim=-1)
+    advantages = trajectory_advantages(scores, groups, environments, rows_valid, config)
+    return advantages.unsqueeze(-1) * response_mask.to(advantages.dtype)

@@ -1,0 +1,56 @@
+"""A reward function for veRL's reward manager: replay a rollout's tool calls on a fresh episode and verify.
+
+    reward.custom_reward_function.path=<this file>  reward.custom_reward_function.name=compute_score
+
+The `autoforge_agent` loop verifies in the loop and sets the reward itself, so veRL skips the reward
+manager. This function scores rows whose reward was left unset: it reads the episode the loop
+recorded (`extra_info.episode`: the tool calls in order and the agent's messages to the user),
+replays the calls through MCP on a fresh copy of the task's environment (tools are deterministic:
+frozen clock, per-episode id counters, so the final state is the rollout's) and verifies. It also
+reports the loop's label and mask, for logging and DAPO filtering.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from autoforge.servers import EnvServer, call_tool, close_episode, reset_episode, verify_episode
+from mcp import Client
+
+from .environments import environment
+
+__all__ = ["compute_score", "replay_reward"]
+
+
+async def replay_reward(
+    reference: str, task_id: str, calls: list[dict[str, Any]], agent_messages: list[str], sha256: str | None = None
+) -> float:
+    """The verifier's reward for making `calls` in order and telling the user `agent_messages`."""
+    env = environment(reference, sha256)
+    async with Client(EnvServer(env)) as client:
+        episode = (await reset_episode(client, task_id)).episode_id
+        try:
+            for call in calls:
+                if call["name"] in env.tools and isinstance(call.get("arguments"), dict):
+                    await call_tool(client, episode, call["name"], call["arguments"])
+            return (await verify_episode(client, episode, agent_messages)).reward
+        finally:
+            await close_episode(client, episode)
+
+
+async def compute_score(
+    data_source: str, solution_str: str, ground_truth: str, extra_info: dict[str, Any] | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """veRL's `compute_score` contract: `{"score": reward, ...}` for one rollout of task `ground_truth`."""
+    info = extra_info or {}
+    if "episode" not in info or "env_ref" not in info:
+        raise ValueError(
+            f"{data_source}/{ground_truth}: no recorded episode in extra_info; this reward function scores "
+            "rollouts of the autoforge_agent loop on data from `autoforge rl export`"
+        )
+    episode = json.loads(info["episode"])
+    score = await replay_reward(
+        info["env_ref"], ground_truth, episode["calls"], episode["agent_messages"], info.get("env_sha256")
+    )
+    return {"score": score, "masked": bool(info.get("masked", False)), "label": str(info.get("label", ""))}
