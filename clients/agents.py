@@ -26,7 +26,16 @@ from .chat import ChatBackend, make_backend
 from .schema_values import random_arguments
 from .trajectory import AgentTurn, Event, ToolCall
 
-__all__ = ["OFFLINE_AGENTS", "Agent", "AgentContext", "LLMAgent", "OracleAgent", "RandomAgent", "make_agent"]
+__all__ = [
+    "AGENT_GUIDELINES",
+    "OFFLINE_AGENTS",
+    "Agent",
+    "AgentContext",
+    "LLMAgent",
+    "OracleAgent",
+    "RandomAgent",
+    "make_agent",
+]
 
 OFFLINE_AGENTS = ("oracle", "random")
 
