@@ -28,7 +28,6 @@ from .trajectory import AgentTurn, Event, ToolCall
 
 __all__ = [
     "AGENT_GUIDELINES",
-    "OFFLINE_AGENTS",
     "Agent",
     "AgentContext",
     "LLMAgent",
@@ -36,8 +35,6 @@ __all__ = [
     "RandomAgent",
     "make_agent",
 ]
-
-OFFLINE_AGENTS = ("oracle", "random")
 
 AGENT_GUIDELINES = """You are an agent serving a user through the tools of this environment.
 Follow the policy below. Ask the user for any information you need and do not have; never invent
