@@ -23,8 +23,11 @@ from .toolkit import ToolError
 __all__ = ["ALLOWED_MODULES", "MAX_RANGE", "check_source", "load_tools"]
 
 ALLOWED_MODULES = frozenset(
-    {"math", "re", "json", "datetime", "decimal", "statistics", "collections", "typing", "autoforge.servers.toolkit"}
-)
+    {
+        "math", "re", "json", "datetime", "decimal", "statistics", "collections", "typing",
+        "autoforge.servers.toolkit", "autoforge.servers.arithmetic",
+    }
+)  # fmt: skip
 MAX_RANGE = 100_000
 
 _SAFE_BUILTINS = (
