@@ -9,7 +9,7 @@ from typing import Any
 import fastjsonschema
 
 from autoforge.servers import Environment, EpisodeStore, Problem, ToolError
-from autoforge.servers.state import diff_states
+from autoforge.servers.state import diff_rows, read_rows
 
 from .models import Blueprint, ToolPlan
 from .rules import children, terminal_values
@@ -94,7 +94,7 @@ def _probe(environment: Environment, store: EpisodeStore, blueprint: Blueprint, 
             if plan.kind != "create":
                 problems.append(Problem(where, f"refused valid arguments {args}: {exc}"))
             return problems
-        changes = diff_states(environment.spec, baseline.conn, episode.conn)
+        changes = [c for t in environment.spec.tables for c in diff_rows(t, read_rows(baseline.conn, t), read_rows(episode.conn, t))]
         key = row[table.primary_key]
         if plan.kind in ("list", "get", "count") and changes:
             problems.append(Problem(where, "a read changed the database"))

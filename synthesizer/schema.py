@@ -280,11 +280,11 @@ def _id_entity(argument: str) -> str | None:
 def _name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title: str) -> _Shape | str:
     verb, noun, _ = _split_name(op, prefix)
     properties: dict[str, Any] = op.input_schema.get("properties", {})
-    if verb is None:
-        return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
     if any(normal(p) in ("operation", "action", "op", "command") and isinstance(s, dict) and s.get("enum")
            for p, s in properties.items()):  # fmt: skip
         return "it multiplexes several actions through an `operation` argument"
+    if verb is None:
+        return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
     kind = _VERBS[verb]
     noun_words = noun or split_words(title)[-1:] or ["record"]
     entity = singular(snake("_".join(noun_words)))
@@ -373,7 +373,8 @@ def _resources(shapes: list[_Shape], http: bool) -> dict[str, _Resource]:
             s.kind in ("update", "action", "get") and s.key is None and s.resource == res.name for s in shapes
         ) and not any(s.kind == "list" and s.resource == res.name for s in shapes)
         if res.key is None:
-            res.key = "id" if "id" in res.columns or not _natural_key(res) else _natural_key(res)
+            own = _column_for(res, f"{singular(res.name)}_id")
+            res.key = "id" if "id" in res.columns else own or _natural_key(res) or "id"
         if res.key in res.columns:
             res.key_type = res.columns[res.key].json_type if res.columns[res.key].json_type in ("integer", "string") else "string"
         for shape in shapes:

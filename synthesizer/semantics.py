@@ -20,7 +20,8 @@ __all__ = [
 
 TERMINAL_STATUSES = frozenset(
     "cancelled canceled closed deleted archived completed complete refunded rejected declined expired voided void "
-    "resolved done finished returned lost failed reverted terminated inactive disabled".split()
+    "resolved done finished returned lost failed reverted terminated inactive disabled delivered checked_out departed "
+    "used sent".split()
 )
 _PEOPLE = frozenset(
     "customer user member employee passenger guest patient client contact attendee agent driver person people "

@@ -103,7 +103,7 @@ TABLES = {
             'bool': [],
             'search': ['status', 'holder_name'],
             'status': 'status',
-            'ended': ['void'],
+            'ended': ['used', 'void'],
             'refs': {
                 'order_id': 'orders',
             },

@@ -18,7 +18,7 @@ TABLES = {
             'bool': [],
             'search': ['flight_number', 'origin', 'destination', 'departure_time', 'arrival_time', 'status'],
             'status': 'status',
-            'ended': ['cancelled'],
+            'ended': ['cancelled', 'departed'],
             'refs': {},
             'parents': [],
             'required': [],

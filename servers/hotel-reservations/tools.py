@@ -79,7 +79,7 @@ TABLES = {
             'bool': [],
             'search': ['check_in', 'check_out', 'status', 'special_requests'],
             'status': 'status',
-            'ended': ['cancelled'],
+            'ended': ['checked_out', 'cancelled'],
             'refs': {
                 'guest_id': 'guests',
                 'room_id': 'rooms',

@@ -104,7 +104,7 @@ TABLES = {
             'bool': [],
             'search': ['status', 'memo', 'scheduled_on'],
             'status': 'status',
-            'ended': ['cancelled'],
+            'ended': ['sent', 'cancelled'],
             'refs': {
                 'account_id': 'accounts',
                 'payee_id': 'payees',

@@ -58,7 +58,7 @@ TABLES = {
             'bool': [],
             'search': ['status', 'shipping_method', 'gift_message', 'placed_at'],
             'status': 'status',
-            'ended': ['cancelled'],
+            'ended': ['delivered', 'cancelled'],
             'refs': {
                 'customer_id': 'customers',
             },

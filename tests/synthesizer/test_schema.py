@@ -1,0 +1,80 @@
+"""State schema inference: tables, keys, references and a plan per tool, from paths or from tool names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from autoforge.synthesizer.schema import infer_blueprint, tool_schema
+from autoforge.synthesizer.sources import parse_structured, read_source
+
+from .conftest import BUNDLED_DOCS, write
+
+
+async def blueprint_of(path: Path):
+    doc = parse_structured(await read_source(path, 2**25))
+    return doc, infer_blueprint(doc)
+
+
+async def test_paths_give_tables_keys_and_foreign_keys() -> None:
+    """`/customers/{id}/orders` makes orders refer to customers; `/orders/{id}/items` is the order_items table."""
+    _, bp = await blueprint_of(BUNDLED_DOCS / "retail-orders.yaml")
+    orders = bp.table("orders")
+    assert orders.primary_key == "id"
+    assert orders.column("customer_id").references == "customers.id"
+    assert {"listOrderItems", "updateOrderItem"} <= {p.name for p in bp.plans if p.table == "order_items"}
+    assert bp.table("order_items").column("product_id").references == "products.id"
+
+
+async def test_tool_kinds_and_action_targets() -> None:
+    """GET lists and gets, PATCH updates, POST .../cancel moves the row to the enum's 'cancelled'."""
+    _, bp = await blueprint_of(BUNDLED_DOCS / "retail-orders.yaml")
+    kinds = {p.name: p.kind for p in bp.plans}
+    assert (kinds["listCustomers"], kinds["getOrder"], kinds["updateOrder"], kinds["createOrder"]) == ("list", "get", "update", "create")
+    cancel = bp.plan("cancelOrder")
+    assert cancel.kind == "action" and cancel.target == {"status": "cancelled"}
+    assert "Refused when the order is 'delivered' or 'cancelled'" in cancel.description
+
+
+async def test_tool_names_give_tables_for_tool_lists() -> None:
+    """In an MCP tool list, `list_tickets(customer_id)` lists tickets of a customer; `assign_ticket` sets a reference."""
+    _, bp = await blueprint_of(BUNDLED_DOCS / "helpdesk-tickets.tools.json")
+    listing = bp.plan("list_tickets")
+    assert listing.kind == "list" and listing.table == "tickets"
+    assert [(p.name, p.role, p.table) for p in listing.params if p.role == "parent"] == [("customer_id", "parent", "customers")]
+    assign = bp.plan("assign_ticket")
+    assert assign.kind == "update" and {(p.name, p.role) for p in assign.params} == {("ticket_id", "key"), ("agent_id", "field")}
+    assert bp.table("tickets").column("agent_id").references == "agents.agent_id"
+
+
+async def test_natural_labels_are_found() -> None:
+    """People are named by email or name, products by name or SKU; generated ids are not labels."""
+    _, bp = await blueprint_of(BUNDLED_DOCS / "retail-orders.yaml")
+    assert bp.labels["customers"] == ("email", "name")
+    assert set(bp.labels["products"]) == {"name", "sku"}
+    assert "orders" not in bp.labels
+
+
+async def test_multiplexed_tools_are_left_out_with_a_reason(tmp_path: Path) -> None:
+    """A tool whose `operation` enum selects the action cannot be planned and says so."""
+    tools = [
+        {"name": "notes", "description": "Notes.", "inputSchema": {"type": "object", "properties": {"operation": {"type": "string", "enum": ["list", "create"]}}}},
+        {"name": "list_notes", "description": "Notes.", "inputSchema": {"type": "object", "properties": {}}},
+    ]
+    _, bp = await blueprint_of(write(tmp_path, "t.json", json.dumps(tools)))
+    assert [(s.name, "operation" in s.reason) for s in bp.skipped] == [("notes", True)]
+
+
+async def test_key_arguments_are_typed_like_the_keys(tmp_path: Path) -> None:
+    """A path id documented as integer while records carry string ids is typed string, with a note."""
+    text = (
+        "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /things:\n    get:\n      operationId: listThings\n"
+        "      responses: {'200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Thing'}}}}}}\n"
+        "  /things/{id}:\n    get:\n      operationId: getThing\n      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]\n"
+        "      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}}\n"
+        "components:\n  schemas:\n    Thing: {type: object, properties: {id: {type: string}, name: {type: string}}}\n"
+    )
+    doc, bp = await blueprint_of(write(tmp_path, "things.yaml", text))
+    schema, notes = tool_schema(doc.operations[1], bp.plan("getThing"), bp)
+    assert schema["properties"]["id"]["type"] == "string"
+    assert notes == ["getThing.id: documented as integer, typed string like id"]

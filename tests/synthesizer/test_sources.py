@@ -1,0 +1,149 @@
+"""Reading tool documentation: every supported format, and a clear error for each kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from autoforge.servers import SynthesisError
+from autoforge.synthesizer.sources import parse_structured, read_source
+
+from .conftest import BUNDLED_DOCS, write
+
+
+async def parse(path: Path | str, max_bytes: int = 2**25):
+    return parse_structured(await read_source(path, max_bytes))
+
+
+async def test_openapi_yaml_gives_one_tool_per_operation_with_refs_resolved(small_api: Path) -> None:
+    """Path, query and body parameters become one input schema; $refs in responses are inlined."""
+    doc = await parse(small_api)
+    tools = {op.name: op for op in doc.operations}
+    assert doc.format == "openapi-3.0.3"
+    assert set(tools) == {"listCustomers", "updateCustomer", "listOrders", "createOrder", "updateOrder", "cancelOrder"}
+    create = tools["createOrder"]
+    assert create.input_schema["required"] == ["customerId", "note"]
+    assert create.locations == {"customerId": "path", "note": "body"}
+    assert create.output_schema is not None and "status" in create.output_schema["properties"]
+
+
+async def test_swagger_2_body_parameters_are_flattened() -> None:
+    """A Swagger 2.0 `in: body` parameter contributes its properties as arguments."""
+    doc = await parse(BUNDLED_DOCS / "hotel-reservations.yaml")
+    create = next(op for op in doc.operations if op.name == "createReservation")
+    assert doc.format == "swagger-2.0"
+    assert {"guestId", "room_id", "check_in", "check_out", "guests"} <= set(create.input_schema["properties"])
+
+
+@pytest.mark.parametrize(
+    ("doc", "fmt"),
+    [
+        ("helpdesk-tickets.tools.json", "mcp-tools"),
+        ("personal-banking.functions.json", "openai-tools"),
+        ("event-ticketing.tools.json", "anthropic-tools"),
+        ("flight-booking.json", "openapi-3.1.0"),
+    ],
+)
+async def test_each_bundled_format_is_recognised(doc: str, fmt: str) -> None:
+    """MCP tools/list, OpenAI and Anthropic tool schemas and OpenAPI JSON are told apart by their shape."""
+    parsed = await parse(BUNDLED_DOCS / doc)
+    assert parsed.format == fmt
+    assert len(parsed.operations) >= 15
+
+
+async def test_openai_responses_shape_is_read(tmp_path: Path) -> None:
+    """Flat Responses-API tools ({type, name, parameters}) are read like Chat Completions ones."""
+    tools = [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+    doc = await parse(write(tmp_path, "tools.json", json.dumps(tools)))
+    assert doc.format == "openai-tools" and doc.operations[0].input_schema["properties"] == {"city": {"type": "string"}}
+
+
+async def test_markdown_in_the_convention_is_parsed(tmp_path: Path) -> None:
+    """`## name` sections with '- `arg` (type, required): text' items become tools."""
+    text = "# Notes\n\nA notebook.\n\n## create_note\nWrite a new note.\n- `title` (string, required): the title\n- `pinned` (boolean, optional, default false): keep on top\n"
+    doc = await parse(write(tmp_path, "notes.md", text))
+    note = doc.operations[0]
+    assert (note.name, note.input_schema["required"], note.input_schema["properties"]["pinned"]["default"]) == ("create_note", ["title"], False)
+
+
+async def test_free_prose_is_not_parsed_offline(tmp_path: Path) -> None:
+    """Markdown outside the convention yields nothing offline (the pipeline then asks for an LLM)."""
+    assert await parse(write(tmp_path, "prose.md", "# Shop\n\nOur API lets you fetch orders and cancel them.\n")) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("empty.yaml", "   \n", "is empty"),
+        ("bad.yaml", "openapi: 3.0.0\npaths: [unclosed\n", "not valid YAML at line"),
+        ("bad.json", '{"openapi": ', "not valid JSON"),
+        ("other.yaml", "name: not an api\nversion: 2\n", "not a recognised kind"),
+        ("nopaths.yaml", "openapi: 3.0.0\ninfo: {title: x, version: '1'}\n", "no `paths`"),
+        ("old.yaml", "swagger: '1.2'\npaths: {}\n", "Swagger version"),
+    ],
+)
+async def test_bad_documents_are_refused_with_a_reason(tmp_path: Path, name: str, text: str, message: str) -> None:
+    """Empty, malformed or unrecognised input raises SynthesisError naming the file and the problem."""
+    with pytest.raises(SynthesisError, match=message) as error:
+        await parse(write(tmp_path, name, text))
+    assert name in str(error.value)
+    assert error.value.exit_code == 2
+
+
+async def test_broken_ref_is_named(tmp_path: Path) -> None:
+    """A $ref to nothing names the reference and where it was used."""
+    text = (
+        "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n"
+        "          description: ok\n          content: {application/json: {schema: {$ref: '#/components/schemas/Missing'}}}\n"
+    )
+    with pytest.raises(SynthesisError, match="broken \\$ref '#/components/schemas/Missing'"):
+        await parse(write(tmp_path, "broken.yaml", text))
+
+
+async def test_remote_ref_asks_for_a_bundled_document(tmp_path: Path) -> None:
+    """A $ref into another file is refused with the advice to bundle the document first."""
+    text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: [{$ref: 'common.yaml#/Limit'}]\n      responses: {'200': {description: ok}}\n"
+    with pytest.raises(SynthesisError, match="remote \\$ref 'common.yaml#/Limit'.*bundle"):
+        await parse(write(tmp_path, "remote.yaml", text))
+
+
+async def test_tools_without_input_schemas_are_refused(tmp_path: Path) -> None:
+    """An MCP tools list whose entries lack inputSchema names them and says what to add."""
+    tools = {"tools": [{"name": "ping", "description": "Ping."}, {"name": "pong", "description": "Pong."}]}
+    with pytest.raises(SynthesisError, match="2 tool\\(s\\) have no input schema \\(ping, pong\\)"):
+        await parse(write(tmp_path, "tools.json", json.dumps(tools)))
+
+
+async def test_a_file_over_max_bytes_is_refused(small_api: Path) -> None:
+    """--max-bytes bounds the input; the message gives both sizes and the option to raise."""
+    with pytest.raises(SynthesisError, match="over the --max-bytes limit"):
+        await read_source(small_api, max_bytes=100)
+
+
+async def test_recursive_schemas_are_cut_not_looped(tmp_path: Path) -> None:
+    """A schema that refers to itself is inlined a few levels deep, then cut to a plain object."""
+    text = (
+        "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /nodes:\n    get:\n      operationId: listNodes\n"
+        "      responses:\n        '200':\n          description: ok\n          content: {application/json: {schema: {$ref: '#/components/schemas/Node'}}}\n"
+        "components:\n  schemas:\n    Node:\n      type: object\n      properties:\n        id: {type: string}\n        child: {$ref: '#/components/schemas/Node'}\n"
+    )
+    doc = await parse(write(tmp_path, "tree.yaml", text))
+    assert doc.operations[0].output_schema["properties"]["child"]["type"] == "object"
+
+
+async def test_a_live_mcp_server_is_listed_over_stdio() -> None:
+    """'mcp:COMMAND' starts the server over stdio and reads its tools/list (here the library reference)."""
+    server = Path(__file__).resolve().parents[2] / "servers" / "library-loans" / "server.py"
+    mcp = Path(sys.executable).with_name("mcp")
+    doc = await parse(f"mcp:{mcp} run {server}")
+    assert doc.format == "mcp-tools"
+    assert "renew_loan" in {op.name for op in doc.operations}
+
+
+async def test_an_unreachable_live_server_is_a_clear_error() -> None:
+    """A command that is not an MCP server fails with the command named, not a traceback."""
+    with pytest.raises(SynthesisError, match="could not list the tools"):
+        await parse(f"mcp:{sys.executable} -c pass")

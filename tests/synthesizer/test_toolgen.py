@@ -1,0 +1,70 @@
+"""Generated tool code: inside the sandbox, behaving as its plan says, with errors an agent can act on."""
+
+from __future__ import annotations
+
+import pytest
+
+from autoforge.servers import EnvSpec, EpisodeStore, Provenance, ToolError, ToolSpec, build_environment
+from autoforge.servers.sandbox import check_source
+from autoforge.synthesizer.probes import probe_tools
+from autoforge.synthesizer.schema import infer_blueprint, tool_schema
+from autoforge.synthesizer.seed import build_seed, to_sql
+from autoforge.synthesizer.sources import parse_structured, read_source
+from autoforge.synthesizer.toolgen import generate_tools
+
+from .conftest import BUNDLED_DOCS
+
+
+async def retail_parts():
+    doc = parse_structured(await read_source(BUNDLED_DOCS / "retail-orders.yaml", 2**25))
+    bp = infer_blueprint(doc)
+    ops = {o.name: o for o in doc.operations}
+    schemas = {p.name: tool_schema(ops[p.name], p, bp)[0] for p in bp.plans}
+    tools = tuple(ToolSpec(name=p.name, description=p.description, input_schema=schemas[p.name], writes=p.writes, tables=(p.table,)) for p in bp.plans)
+    spec = EnvSpec(name="retail", description="x", tables=bp.tables, tools=tools, provenance=Provenance(source="x"))
+    return bp, spec, generate_tools(bp, schemas, "retail", "retail-orders.yaml"), to_sql(bp, build_seed(bp, 0, 24))
+
+
+async def test_generated_code_passes_the_sandbox_and_the_probes() -> None:
+    """Every tool is allowed by the AST allow-list and behaves on the seed: reads read, writes write, bad keys fail."""
+    bp, spec, source, seed = await retail_parts()
+    assert check_source(source) == []
+    problems = probe_tools(build_environment(spec, source, seed), bp)
+    assert problems and all(found == [] for found in problems.values())
+
+
+async def test_rules_are_enforced_with_actionable_messages() -> None:
+    """A missing order names the tool that lists orders; cancelling twice is refused and changes nothing."""
+    bp, spec, source, seed = await retail_parts()
+    env = build_environment(spec, source, seed)
+    episode = EpisodeStore(spec, env.template, {}).fresh(None)
+    with pytest.raises(ToolError, match="No order 'ORD-0'. Use listCustomerOrders"):
+        env.tools["getOrder"].run(episode, {"orderId": "ORD-0"})
+    order = episode.db.one("SELECT id FROM orders WHERE status = 'pending'")
+    assert env.tools["cancelOrder"].run(episode, {"orderId": order["id"]}).value["status"] == "cancelled"
+    with pytest.raises(ToolError, match="already cancelled"):
+        env.tools["cancelOrder"].run(episode, {"orderId": order["id"]})
+    with pytest.raises(ToolError, match="can no longer be changed"):
+        env.tools["updateOrder"].run(episode, {"orderId": order["id"], "gift_message": "hi"})
+
+
+async def test_creates_check_their_parents_and_fill_defaults() -> None:
+    """A new order needs an existing customer, starts 'pending' and takes the frozen clock as its time."""
+    bp, spec, source, seed = await retail_parts()
+    env = build_environment(spec, source, seed)
+    episode = EpisodeStore(spec, env.template, {}).fresh(None)
+    with pytest.raises(ToolError, match="No customer 'CUS-0'"):
+        env.tools["createOrder"].run(episode, {"customerId": "CUS-0", "shipping_method": "express"})
+    made = env.tools["createOrder"].run(episode, {"customerId": "CUS-1001", "shipping_method": "express"}).value
+    assert (made["status"], made["placed_at"], made["id"].startswith("ORD-")) == ("pending", spec.clock, True)
+
+
+async def test_probes_catch_a_tool_that_does_not_do_what_it_claims() -> None:
+    """A create that inserts nothing and a get that accepts any key are reported by the probes."""
+    bp, spec, source, seed = await retail_parts()
+    broken = source.replace("return _create(db, 'returns',", "return {} or _create(db, 'returns',", 1)
+    broken = broken.replace("def getProduct(db, productId):", "def getProduct(db, productId):\n    return {}\n\n\ndef unused(db, productId):", 1)
+    broken = broken.replace("return {} or _create(db, 'returns',", "return {}\n    _create(db, 'returns',", 1)
+    problems = probe_tools(build_environment(spec, broken, seed), bp)
+    assert any("added no row" in p.message for p in problems["requestReturn"])
+    assert any("names no row" in p.message or "another row" in p.message for p in problems["getProduct"])
