@@ -7,12 +7,12 @@ import secrets
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import EpisodeError
 from .spec import EnvSpec, Task
-from .state import apply_changes
+from .state import Rows, apply_changes, read_state
 from .toolkit import Db
 
 __all__ = [
@@ -29,6 +29,8 @@ DEFAULT_MAX_EPISODES = 10_000
 DEFAULT_TTL_SECONDS = 3600.0
 PROGRESS_INTERVAL = 1_000
 UNLIMITED_STEPS = 1 << 62
+BASELINE_CACHE = 32
+"""Starting states kept in memory for verification (the seed, plus tasks with an initial state)."""
 
 _DENIED = {
     sqlite3.SQLITE_ATTACH: "ATTACH",
@@ -51,22 +53,36 @@ _DENIED = {
 _DENIED_FUNCTIONS = frozenset({"random", "randomblob", "load_extension"})
 
 
-def _authorize(action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
-    """Episode connections may read and write rows, never change the schema or reach files."""
-    if action in _DENIED:
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
-        return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
+_WRITES = frozenset({sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
+Authorizer = Callable[[int, "str | None", "str | None", "str | None", "str | None"], int]
 
 
-def open_connection(template: sqlite3.Connection) -> sqlite3.Connection:
+def authorizer(written: set[str]) -> Authorizer:
+    """The episode connection's authorizer: rows may be read and written, never the schema or files.
+
+    It also records every table a statement is prepared to write into `written` (a superset of the
+    tables that changed), so verification diffs only those.
+    """
+
+    def authorize(action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
+        if action in _WRITES:
+            written.add(arg1 or "")
+        elif action in _DENIED:
+            return sqlite3.SQLITE_DENY
+        elif action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    return authorize
+
+
+def open_connection(template: sqlite3.Connection, written: set[str]) -> sqlite3.Connection:
     """A fresh in-memory copy of `template` (SQLite backup API), locked down for tool code."""
     conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
     template.backup(conn)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.set_authorizer(_authorize)
+    conn.set_authorizer(authorizer(written))
     return conn
 
 
@@ -78,6 +94,8 @@ class Episode:
     task_id: str | None
     conn: sqlite3.Connection
     db: Db
+    written: set[str] = field(default_factory=set)
+    """Tables statements of this episode were prepared to write (initial state included)."""
     steps_left: list[int] = field(default_factory=lambda: [UNLIMITED_STEPS])
     last_used: float = field(default_factory=time.monotonic)
 
@@ -112,6 +130,7 @@ class EpisodeStore:
         self.max_episodes = max_episodes
         self.ttl_seconds = ttl_seconds
         self._live: OrderedDict[str, Episode] = OrderedDict()
+        self._baselines: dict[str | None, dict[str, Rows]] = {}
         self._keys = {t.name: (t.primary_key, t.column(t.primary_key).type) for t in spec.tables}  # type: ignore[union-attr]
 
     def __len__(self) -> int:
@@ -139,10 +158,26 @@ class EpisodeStore:
 
     def fresh(self, task: Task | None, episode_id: str = "scratch") -> Episode:
         """An episode that is not registered (for verification baselines and checks)."""
-        conn = open_connection(self.template)
+        written: set[str] = set()
+        conn = open_connection(self.template, written)
         if task is not None and task.initial_state is not None:
             apply_changes(conn, self.spec, task.initial_state.changes)
-        return Episode(episode_id, task.id if task else None, conn, Db(conn, self.spec.clock, self._keys))
+        return Episode(episode_id, task.id if task else None, conn, Db(conn, self.spec.clock, self._keys), written)
+
+    def baseline(self, task: Task | None) -> dict[str, Rows]:
+        """Every table's rows in the state an episode of `task` starts from (cached; the seed is immutable)."""
+        key = task.id if task is not None and task.initial_state is not None else None
+        rows = self._baselines.get(key)
+        if rows is None:
+            start = self.fresh(task)
+            try:
+                rows = read_state(start.conn, self.spec)
+            finally:
+                start.close()
+            if len(self._baselines) >= BASELINE_CACHE:
+                self._baselines.pop(next(iter(self._baselines)))
+            self._baselines[key] = rows
+        return rows
 
     def get(self, episode_id: str | None) -> Episode:
         """The live episode `episode_id`; no id means the default episode, made on first use."""

@@ -9,8 +9,8 @@ import networkx as nx
 from .environment import Environment
 from .episodes import EpisodeStore
 from .spec import CallNode, Change, Difficulty, Expected, Solution, Task
-from .state import diff_states
 from .toolkit import ToolError
+from .verify import episode_changes
 
 __all__ = ["SolutionRun", "complete_task", "measure_difficulty", "run_solution", "solution_graph"]
 
@@ -39,7 +39,6 @@ def run_solution(environment: Environment, task: Task, order: list[str] | None =
     calls = {n.id: n for n in task.solution.calls}
     sequence = [calls[i] for i in order if i in calls] if order else list(calls.values())
     episode = store.fresh(task)
-    baseline = store.fresh(task)
     outputs: dict[str, object] = {}
     errors: dict[str, str] = {}
     try:
@@ -52,10 +51,9 @@ def run_solution(environment: Environment, task: Task, order: list[str] | None =
                 outputs[node.id] = tool.run(episode, node.arguments).value
             except ToolError as exc:
                 errors[node.id] = str(exc)
-        return SolutionRun(outputs, errors, tuple(diff_states(environment.spec, baseline.conn, episode.conn)))
+        return SolutionRun(outputs, errors, tuple(episode_changes(store, episode)))
     finally:
         episode.close()
-        baseline.close()
 
 
 def measure_difficulty(environment: Environment, solution: Solution) -> Difficulty:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .spec import Change, EnvSpec, Table
 
-__all__ = ["Rows", "apply_changes", "diff_rows", "diff_states", "read_rows", "read_state", "state_hash"]
+__all__ = ["Rows", "apply_changes", "diff_rows", "read_rows", "read_state", "state_hash"]
 
 Rows = dict[Any, tuple[Any, ...]]
 """One table's rows, keyed by primary key; values in the table's column order."""
@@ -52,14 +52,6 @@ def diff_rows(table: Table, before: Rows, after: Rows) -> list[Change]:
             )
     for key in sorted(before.keys() - after.keys(), key=_sort_key):
         changes.append(Change(table=table.name, op="delete", key=key, before=dict(zip(names, before[key]))))
-    return changes
-
-
-def diff_states(spec: EnvSpec, before: sqlite3.Connection, after: sqlite3.Connection) -> list[Change]:
-    """Every table's changes from `before` to `after`."""
-    changes: list[Change] = []
-    for table in spec.tables:
-        changes += diff_rows(table, read_rows(before, table), read_rows(after, table))
     return changes
 
 

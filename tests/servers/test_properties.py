@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autoforge.servers import Environment, ToolError, load_environment
-from autoforge.servers.episodes import EpisodeStore
+from autoforge.servers.episodes import Episode, EpisodeStore, authorizer
 from autoforge.servers.execution import ToolCrash
 from autoforge.servers.state import read_state
 
@@ -69,14 +68,12 @@ def _arguments(environment: Environment, schema: dict[str, Any]) -> st.SearchStr
     return st.one_of(fitting, arbitrary)
 
 
-def _foreign_key_violations(conn: sqlite3.Connection) -> list[Any]:
-    conn.set_authorizer(None)  # the test may run PRAGMA; tool code may not
+def _foreign_key_violations(episode: Episode) -> list[Any]:
+    episode.conn.set_authorizer(None)  # the test may run PRAGMA; tool code may not
     try:
-        return conn.execute("PRAGMA foreign_key_check").fetchall()
+        return episode.conn.execute("PRAGMA foreign_key_check").fetchall()
     finally:
-        from autoforge.servers.episodes import _authorize
-
-        conn.set_authorizer(_authorize)
+        episode.conn.set_authorizer(authorizer(episode.written))
 
 
 CASES = [(env, tool) for env in bundled_ids() for tool in [t.name for t in _environment(env).spec.tools]]
@@ -103,7 +100,7 @@ def test_generated_arguments_never_crash_or_corrupt(env_name: str, tool_name: st
             return
         if not tool.spec.writes:
             assert read_state(episode.conn, environment.spec) == before, "a read tool changed the state"
-        assert _foreign_key_violations(episode.conn) == []
+        assert _foreign_key_violations(episode) == []
 
     try:
         run()
