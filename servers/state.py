@@ -37,19 +37,19 @@ def diff_rows(table: Table, before: Rows, after: Rows) -> list[Change]:
     changes: list[Change] = []
     for key in sorted(after.keys() - before.keys(), key=_sort_key):
         changes.append(Change(table=table.name, op="insert", key=key, values=dict(zip(names, after[key]))))
-    for key in sorted(before.keys() & after.keys(), key=_sort_key):
+    updated = [key for key, row in after.items() if key in before and before[key] != row]
+    for key in sorted(updated, key=_sort_key):
         old, new = before[key], after[key]
-        if old != new:
-            changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
-            changes.append(
-                Change(
-                    table=table.name,
-                    op="update",
-                    key=key,
-                    values={names[i]: new[i] for i in changed},
-                    before={names[i]: old[i] for i in changed},
-                )
+        changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+        changes.append(
+            Change(
+                table=table.name,
+                op="update",
+                key=key,
+                values={names[i]: new[i] for i in changed},
+                before={names[i]: old[i] for i in changed},
             )
+        )
     for key in sorted(before.keys() - after.keys(), key=_sort_key):
         changes.append(Change(table=table.name, op="delete", key=key, before=dict(zip(names, before[key]))))
     return changes
