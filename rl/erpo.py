@@ -17,6 +17,8 @@ GRPO unless `singleton="zero"`:
                                              (up to float rounding, divided by `epsilon`)
 
 `norm_by_std=False` drops the division (Dr. GRPO), leaving the reward minus the group mean.
+Shifting all rewards of an environment by a constant changes no advantage, except that GRPO's rule
+leaves a lone trajectory its raw reward (use `singleton="zero"` for exact shift invariance).
 """
 
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""Fixtures for training: ERPO batch strategies, a chat tokenizer built here (no download), replayed LLM users."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+RECORDINGS = Path(__file__).resolve().parent.parent / "recordings" / "rl"
+
+CHAT_TEMPLATE = (
+    "{%- if messages[0].role == 'system' or tools %}<|im_start|>system\n"
+    "{%- if messages[0].role == 'system' %}{{ messages[0].content }}{% endif %}"
+    "{%- if tools %}\n# Tools\n<tools>{% for t in tools %}\n{{ t | tojson }}{% endfor %}\n</tools>\n"
+    'Call a tool as <tool_call>{"name": NAME, "arguments": {...}}</tool_call>{% endif %}<|im_end|>{% endif %}'
+    "{%- for m in messages %}"
+    "{%- if m.role == 'tool' %}<|im_start|>user\n<tool_response>\n{{ m.content }}\n</tool_response><|im_end|>"
+    "{%- elif m.role == 'assistant' %}<|im_start|>assistant\n{{ m.content }}"
+    "{%- for c in m.tool_calls or [] %}<tool_call>"
+    '{"name": "{{ c.function.name }}", "arguments": {{ c.function.arguments | tojson }}}</tool_call>'
+    "{%- endfor %}<|im_end|>"
+    "{%- elif m.role != 'system' %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>{% endif %}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@pytest.fixture(scope="session")
+def tokenizer() -> Any:
+    """A byte-level chat tokenizer with a Hermes-style template: every byte is a token, no merges, no download."""
+    pytest.importorskip("transformers", reason="the training extra is not installed (pip install -e '.[rl]')")
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    model = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
+    model.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    model.decoder = decoders.ByteLevel()
+    built = PreTrainedTokenizerFast(
+        tokenizer_object=model,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=["<|im_start|>"],
+    )
+    built.chat_template = CHAT_TEMPLATE
+    return built
+
+
+class UserReplay:
+    """An OpenAI chat-completions server stand-in that answers with a recording's responses, in order."""
+
+    def __init__(self, name: str) -> None:
+        self.responses: list[dict[str, Any]] = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))["responses"]
+        self.requests: list[dict[str, Any]] = []
+
+    def __call__(self, request: Any) -> Any:
+        import httpx2
+
+        self.requests.append(json.loads(request.content))
+        if request.url.path != "/v1/chat/completions" or not self.responses:
+            return httpx2.Response(400, json={"error": {"message": "not in the recording", "type": "invalid"}})
+        return httpx2.Response(200, json=self.responses.pop(0))
+
+    def client(self) -> Any:
+        """An `openai.AsyncOpenAI` whose transport is this replay."""
+        import httpx2
+        import openai
+
+        return openai.AsyncOpenAI(
+            api_key="test", max_retries=0, http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(self))
+        )
+
+
+@pytest.fixture
+def user_replay() -> type[UserReplay]:
+    """The UserReplay class, to load recordings by file name."""
+    return UserReplay
+
+
+LENGTH = 4
+"""Response length of generated batches (tokens)."""
+
+REWARDS = st.integers(-8, 16).map(lambda k: k / 8)
+"""Rewards on an eighths grid, so float sums are exact and tolerances can stay tight."""
+
+
+@dataclass
+class Batch:
+    """One trajectory per row: environment, prompt uid, reward, validity, response length."""
+
+    envs: list[str]
+    uids: list[str]
+    rewards: list[float]
+    valid: list[bool]
+    lengths: list[int]
+
+    def tensors(self, torch: Any) -> tuple[Any, Any]:
+        """veRL's `token_level_rewards` (reward on the last response token) and `response_mask`."""
+        mask = torch.zeros(len(self.rewards), LENGTH, dtype=torch.float64)
+        rewards = torch.zeros_like(mask)
+        for i, (reward, length) in enumerate(zip(self.rewards, self.lengths, strict=True)):
+            mask[i, :length] = 1.0
+            rewards[i, length - 1] = reward
+        return rewards, mask
+
+
+@st.composite
+def batches(draw: Any, envs: int = 3, prompts: int = 3, rollouts: int = 5, invalid: bool = True) -> Batch:
+    """A shuffled batch of 1..`envs` environments, each with 1..`prompts` prompts of 1..`rollouts` rollouts."""
+    rows = []
+    for e in range(draw(st.integers(1, envs))):
+        for p in range(draw(st.integers(1, prompts))):
+            for _ in range(draw(st.integers(1, rollouts))):
+                valid = draw(st.booleans()) if invalid else True
+                rows.append((f"env-{e}", f"uid{e}x{p}", draw(REWARDS), valid, draw(st.integers(1, LENGTH))))
+    rows = draw(st.permutations(rows))
+    return Batch(*(list(column) for column in zip(*rows, strict=True)))
