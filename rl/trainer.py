@@ -34,7 +34,7 @@ def environment_column(fields: Any) -> np.ndarray:
             f"the batch has no {ENV_FIELD!r} field; train on data from `autoforge rl export`, "
             "or use trainer.v1.trainer_mode=sync (ERPO then treats each prompt as its own environment)"
         )
-    return np.array(list(values), dtype=object)
+    return np.array(values.tolist() if hasattr(values, "tolist") else list(values), dtype=object)
 
 
 @register_trainer(TRAINER_MODE)
