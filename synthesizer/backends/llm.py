@@ -278,7 +278,7 @@ class OpenAIBackend(LLMBackend):
     """OpenAI, or any OpenAI-compatible server (vLLM, SGLang, Ollama) through --base-url."""
 
     provider = "openai"
-    default_model = "gpt-4.1"
+    default_model = "gpt-5.5"
     key_variable = "OPENAI_API_KEY"
 
     def _client(self, key: str, base_url: str | None, http_client: Any) -> Any:
@@ -304,7 +304,7 @@ class AnthropicBackend(LLMBackend):
     """Anthropic's Messages API with structured outputs."""
 
     provider = "anthropic"
-    default_model = "claude-sonnet-4-5"
+    default_model = "claude-sonnet-5-5"
     key_variable = "ANTHROPIC_API_KEY"
 
     def _client(self, key: str, base_url: str | None, http_client: Any) -> Any:

@@ -1,0 +1,174 @@
+"""The pipeline end to end: a verified folder, reproducible bytes, resumable stages, clear refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autoforge.servers import SynthesisError, load_environment, validate_folder
+from autoforge.synthesizer import STAGES, Event, SynthOptions, SynthResult, synthesize
+from autoforge.synthesizer.writer import SERVER_PY, SYNTH_FILES
+
+from .conftest import SMALL_API, write
+
+AUTOFORGE = str(Path(sys.executable).with_name("autoforge"))
+FAST = SynthOptions(tasks=10, min_calls=2)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in SYNTH_FILES}
+
+
+def test_synthesis_writes_a_valid_verified_environment(small_env: SynthResult) -> None:
+    """The folder validates, loads, holds the tasks asked for and the three-line server.py."""
+    assert validate_folder(small_env.path) == []
+    environment = load_environment(small_env.path)
+    assert len(environment.tasks) == 20
+    assert (small_env.path / "server.py").read_text() == SERVER_PY
+    assert environment.spec.provenance.backend == "offline" and environment.spec.provenance.seed == 0
+    for task in environment.tasks.values():
+        assert task.expected.changes or task.expected.facts
+        assert task.difficulty.calls == len(task.solution.calls) >= 2
+    assert set(small_env.seconds) == {*STAGES, "write"}
+
+
+async def test_same_input_and_seed_give_the_same_bytes(small_api: Path, tmp_path: Path) -> None:
+    """Two runs with separate work folders write byte-identical files; another seed writes other tasks."""
+    first = await synthesize(small_api, tmp_path / "a" / "shop", FAST, work_dir=tmp_path / "w1")
+    second = await synthesize(small_api, tmp_path / "b" / "shop", FAST, work_dir=tmp_path / "w2")
+    assert files(first.path) == files(second.path)
+    other = await synthesize(small_api, tmp_path / "c" / "shop", FAST.model_copy(update={"seed": 1}), work_dir=tmp_path / "w3")
+    assert files(other.path)["tasks.jsonl"] != files(first.path)["tasks.jsonl"]
+
+
+async def test_an_interrupted_run_resumes_from_its_checkpoints(small_api: Path, tmp_path: Path) -> None:
+    """Stopping at the task stage and running again reuses the finished stages and gives the same folder."""
+
+    def stop(event: Event) -> None:
+        if event.stage == "tasks" and event.message == "started":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        await synthesize(small_api, tmp_path / "out" / "shop", FAST, work_dir=tmp_path / "work", on_event=stop)
+    assert not (tmp_path / "out" / "shop").exists()
+    resumed = await synthesize(small_api, tmp_path / "out" / "shop", FAST, work_dir=tmp_path / "work")
+    assert resumed.resumed == ["parse", "schema", "seed", "tools", "graph"]
+    fresh = await synthesize(small_api, tmp_path / "fresh" / "shop", FAST, work_dir=tmp_path / "other")
+    assert files(resumed.path) == files(fresh.path)
+
+
+def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    """SIGINT after the first task batch is saved exits 130; the rerun resumes from the batch and matches."""
+    source = write(tmp_path, "shop.yaml", SMALL_API)
+    args = ["synth", str(source), "--tasks", "90", "--min-calls", "2"]
+    env = {**os.environ, "AUTOFORGE_WORK_DIR": str(tmp_path / "work")}
+    process = subprocess.Popen([AUTOFORGE, *args, "--out", str(tmp_path / "out" / "shop")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "work").glob("*/batches/0000.json")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr.decode()[-400:]
+    assert not (tmp_path / "out" / "shop").exists()
+    rerun = subprocess.run([AUTOFORGE, *args, "--out", str(tmp_path / "out" / "shop")], env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-600:]
+    assert "resumed" in rerun.stderr
+    fresh_env = {**os.environ, "AUTOFORGE_WORK_DIR": str(tmp_path / "fresh-work")}
+    fresh = subprocess.run([AUTOFORGE, *args, "--out", str(tmp_path / "fresh" / "shop")], env=fresh_env, capture_output=True, text=True)
+    assert fresh.returncode == 0, fresh.stderr[-600:]
+    assert files(tmp_path / "out" / "shop") == files(tmp_path / "fresh" / "shop")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("empty.yaml", "", "is empty"),
+        ("broken.yaml", "openapi: 3.0.0\npaths: {/a: {get: {responses: {'200': {$ref: '#/nowhere'}}}}}\n", "broken \\$ref"),
+        ("notools.json", json.dumps({"tools": [{"name": "only_name"}]}), "no input schema"),
+        ("chat.md", "# Shop\n\nYou can ask the shop about your orders and it will answer.\n", "does not follow the convention"),
+        ("multiplexed.json", json.dumps([{"name": "notes", "description": "d", "inputSchema": {"type": "object", "properties": {"operation": {"type": "string", "enum": ["a", "b"]}}}}]), "could be turned into a tool"),
+    ],
+)
+def test_bad_input_exits_2_with_a_reason_and_writes_nothing(tmp_path: Path, name: str, text: str, message: str) -> None:
+    """The CLI prints one clear error (no traceback), exits 2 and leaves no folder behind."""
+    source = write(tmp_path, name, text)
+    out = tmp_path / "out" / "bad"
+    result = subprocess.run([AUTOFORGE, "synth", str(source), "--out", str(out), "--work-dir", str(tmp_path / "w")], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert re.search(message, " ".join(result.stderr.split())), result.stderr
+
+
+async def test_zero_verified_tasks_is_an_error_with_the_reason(tmp_path: Path) -> None:
+    """Tools that never chain into tasks long enough are refused, naming --min-calls as the way out."""
+    source = write(tmp_path, "shop.yaml", SMALL_API)
+    with pytest.raises(SynthesisError, match="no task passed the checks.*--min-calls") as error:
+        await synthesize(source, tmp_path / "out" / "shop", SynthOptions(tasks=5, min_calls=30, max_calls=40), work_dir=tmp_path / "w")
+    assert error.value.exit_code == 2
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+TINY_API = [
+    {"name": "list_lamps", "description": "All lamps.", "inputSchema": {"type": "object", "properties": {}},
+     "outputSchema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+         "lamp_id": {"type": "string"}, "name": {"type": "string"}, "status": {"type": "string", "enum": ["active", "archived"]}}}}}}},
+    {"name": "archive_lamp", "description": "Archive a lamp.", "inputSchema": {"type": "object", "properties": {"lamp_id": {"type": "string"}}, "required": ["lamp_id"]}},
+]
+
+
+async def test_fewer_tasks_than_asked_is_a_note_not_an_error(tmp_path: Path) -> None:
+    """When the tools cannot give N distinct tasks, the run writes what passed and says how many."""
+    source = write(tmp_path, "lamps.json", json.dumps(TINY_API))
+    options = SynthOptions(tasks=60, min_calls=2, max_intents=1, rows=4)
+    result = await synthesize(source, tmp_path / "out" / "lamps", options, work_dir=tmp_path / "w")
+    assert 0 < len(result.tasks) < 60
+    assert any("of the 60 tasks asked for" in note for note in result.notes)
+
+
+async def test_an_existing_environment_is_replaced_and_its_extra_files_kept(small_api: Path, tmp_path: Path) -> None:
+    """A rerun into an environment folder swaps the synthesized files and keeps files others added (README.md)."""
+    out = tmp_path / "shop"
+    out.mkdir()
+    (out / "env.json").write_text("{}")
+    (out / "README.md").write_text("card")
+    await synthesize(small_api, out, FAST, work_dir=tmp_path / "w")
+    assert (out / "README.md").read_text() == "card"
+    assert json.loads((out / "env.json").read_text())["name"] == "shop"
+
+
+async def test_a_folder_that_is_not_an_environment_is_never_overwritten(small_api: Path, tmp_path: Path) -> None:
+    """Pointing --out at an unrelated folder is refused before anything is written."""
+    out = tmp_path / "photos"
+    out.mkdir()
+    (out / "holiday.jpg").write_text("x")
+    with pytest.raises(SynthesisError, match="not an environment folder"):
+        await synthesize(small_api, out, FAST, work_dir=tmp_path / "w")
+    assert [p.name for p in out.iterdir()] == ["holiday.jpg"]
+
+
+async def test_the_folder_name_must_be_an_environment_name(small_api: Path, tmp_path: Path) -> None:
+    """--out names the environment; a name with capitals or spaces is refused with an example."""
+    with pytest.raises(SynthesisError, match="cannot name an environment"):
+        await synthesize(small_api, tmp_path / "My Shop", FAST, work_dir=tmp_path / "w")
+
+
+def test_the_checkpoint_key_covers_input_options_seed_and_backend() -> None:
+    """Changing the input hash, the seed, a knob or the backend changes the work folder."""
+    base = SynthOptions()
+    keys = {
+        base.key("a" * 64),
+        base.key("b" * 64),
+        base.model_copy(update={"seed": 1}).key("a" * 64),
+        base.model_copy(update={"min_calls": 5}).key("a" * 64),
+        base.model_copy(update={"backend": "openai"}).key("a" * 64),
+    }
+    assert len(keys) == 5
