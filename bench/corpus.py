@@ -42,7 +42,11 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--tasks", type=int, default=40)
     args = parser.parse_args()
-    files = sorted(p for p in args.corpus.rglob("*") if p.is_file() and p.suffix in (".json", ".yaml", ".yml", ".md") and p.name != "SOURCES.md")
+    files = sorted(
+        p
+        for p in args.corpus.rglob("*")
+        if p.is_file() and p.suffix in (".json", ".yaml", ".yml", ".md") and p.name != "SOURCES.md"
+    )
     if not files:
         print(f"no documents under {args.corpus}")
         return

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import yaml
-
 from autoforge.synthesizer import SynthOptions, synthesize
 
 STATUSES = ["open", "active", "closed", "cancelled"]
@@ -37,28 +36,65 @@ def api(operations: int) -> dict:
         schemas[name.capitalize()] = {"type": "object", "properties": props}
         row = {"$ref": f"#/components/schemas/{name.capitalize()}"}
         ok = {"200": {"description": "ok", "content": {"application/json": {"schema": row}}}}
-        many = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": row}}}}}
+        many = {
+            "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": row}}}}
+        }
         key = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
-        body = {"content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}, "amount": {"type": "number"}}}}}}
+        body = {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"name": {"type": "string"}, "amount": {"type": "number"}},
+                    }
+                }
+            }
+        }
         collection = f"/{parent}s/{{pid}}/{name}s" if parent else f"/{name}s"
-        scope = [{"name": "pid", "in": "path", "required": True, "schema": {"type": "string"}}] if parent else [{"name": "email", "in": "query", "schema": {"type": "string"}}]
+        scope = (
+            [{"name": "pid", "in": "path", "required": True, "schema": {"type": "string"}}]
+            if parent
+            else [{"name": "email", "in": "query", "schema": {"type": "string"}}]
+        )
         paths[collection] = {
             "get": {"operationId": f"list{name.capitalize()}s", "parameters": scope, "responses": many},
-            "post": {"operationId": f"create{name.capitalize()}", "parameters": scope if parent else [], "requestBody": body, "responses": ok},
+            "post": {
+                "operationId": f"create{name.capitalize()}",
+                "parameters": scope if parent else [],
+                "requestBody": body,
+                "responses": ok,
+            },
         }
         paths[f"/{name}s/{{id}}"] = {
             "get": {"operationId": f"get{name.capitalize()}", "parameters": key, "responses": ok},
-            "patch": {"operationId": f"update{name.capitalize()}", "parameters": key, "requestBody": body, "responses": ok},
+            "patch": {
+                "operationId": f"update{name.capitalize()}",
+                "parameters": key,
+                "requestBody": body,
+                "responses": ok,
+            },
         }
-        paths[f"/{name}s/{{id}}/close"] = {"post": {"operationId": f"close{name.capitalize()}", "parameters": key, "responses": ok}}
-    return {"openapi": "3.0.3", "info": {"title": f"Bench API ({operations} operations)", "version": "1.0.0"}, "paths": paths, "components": {"schemas": schemas}}
+        paths[f"/{name}s/{{id}}/close"] = {
+            "post": {"operationId": f"close{name.capitalize()}", "parameters": key, "responses": ok}
+        }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": f"Bench API ({operations} operations)", "version": "1.0.0"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
 
 
 async def timed(operations: int, tasks: int, scratch: Path) -> tuple[float, int]:
     source = scratch / f"bench-{operations}.yaml"
     source.write_text(yaml.safe_dump(api(operations)))
     started = time.perf_counter()
-    result = await synthesize(source, scratch / "out" / f"bench-{operations}", SynthOptions(tasks=tasks), work_dir=scratch / f"work-{operations}")
+    result = await synthesize(
+        source,
+        scratch / "out" / f"bench-{operations}",
+        SynthOptions(tasks=tasks),
+        work_dir=scratch / f"work-{operations}",
+    )
     return time.perf_counter() - started, len(result.tasks)
 
 
@@ -74,7 +110,9 @@ def main() -> None:
     for operations in (10, 20, 40, 150):
         seconds, made = results[operations]
         print(f"{operations:>10}  {seconds:>8.2f}  {made:>5}  {seconds / base:>8.2f}x")
-    print(f"target: 20 operations to {args.tasks} verified tasks in under 10 s on 2 cores -> {'met' if base < 10 else 'NOT met'} ({base:.2f} s)")
+    print(
+        f"target: 20 operations to {args.tasks} verified tasks in under 10 s on 2 cores -> {'met' if base < 10 else 'NOT met'} ({base:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

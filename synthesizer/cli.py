@@ -14,13 +14,17 @@ from rich.table import Table
 from .options import DEFAULT_MAX_BYTES
 
 console = Console(stderr=True)
+DOC_HELP = (
+    "Tool documentation: OpenAPI/Swagger (JSON or YAML), an MCP tools/list JSON, OpenAI/Anthropic tool schemas, "
+    "markdown; or a live MCP server as 'mcp:COMMAND ARGS' or an http(s) URL."
+)
 
 
 def synth(
-    doc: Annotated[str, typer.Argument(help="Tool documentation: OpenAPI/Swagger (JSON or YAML), an MCP tools/list "
-                                            "JSON, OpenAI/Anthropic tool schemas, markdown; or a live MCP server "
-                                            "as 'mcp:COMMAND ARGS' or an http(s) URL.")],  # fmt: skip
-    out: Annotated[Path, typer.Option("--out", "-o", help="Environment folder to write; its name is the environment's name.")],
+    doc: Annotated[str, typer.Argument(help=DOC_HELP)],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Environment folder to write; its name is the environment's name.")
+    ],
     backend: Annotated[str, typer.Option(help="offline (no model), anthropic or openai.")] = "offline",
     model: Annotated[str | None, typer.Option(help="LLM model name (LLM backends).")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server (vLLM, SGLang, Ollama).")] = None,
@@ -29,17 +33,22 @@ def synth(
     min_calls: Annotated[int, typer.Option(help="Fewest tool calls in a task's ground truth.")] = 4,
     max_calls: Annotated[int, typer.Option(help="Most tool calls in a task's ground truth.")] = 14,
     max_intents: Annotated[int, typer.Option(help="Most user requests merged into one task.")] = 4,
-    reasoning: Annotated[float, typer.Option(help="Share of requests that need a compare, compute or branch step.")] = 0.6,
-    max_bytes: Annotated[int, typer.Option(help=f"Largest input accepted, in bytes (default {DEFAULT_MAX_BYTES // 2**20} MiB).")] = DEFAULT_MAX_BYTES,
-    work_dir: Annotated[Path | None, typer.Option(help="Checkpoint folder (default .autoforge/synth, or $AUTOFORGE_WORK_DIR).")] = None,
+    reasoning: Annotated[
+        float, typer.Option(help="Share of requests that need a compare, compute or branch step.")
+    ] = 0.6,
+    max_bytes: Annotated[
+        int, typer.Option(help=f"Largest input accepted, in bytes (default {DEFAULT_MAX_BYTES // 2**20} MiB).")
+    ] = DEFAULT_MAX_BYTES,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Checkpoint folder (default .autoforge/synth, or $AUTOFORGE_WORK_DIR).")
+    ] = None,
 ) -> None:
     """Synthesize a verified environment (env.json, tools.py, seed.sql, tasks.jsonl, server.py) from tool docs.
 
     Example: autoforge synth petstore.yaml --out servers/petstore --tasks 100
     """
-    from pydantic import ValidationError
-
     from autoforge.servers import SynthesisError
+    from pydantic import ValidationError
 
     from .options import SynthOptions
     from .pipeline import STAGES, Event, synthesize
@@ -72,10 +81,20 @@ def synth(
     table.add_row("tools / tables", f"{len(result.spec.tools)} / {len(result.spec.tables)}")
     for label, value in result.stats.as_rows():
         table.add_row(label, value)
-    table.add_row("rejected", ", ".join(f"{k} ({v})" for k, v in sorted(result.rejected.items(), key=lambda kv: -kv[1])[:4]) or "none")
-    table.add_row("time", ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()) + (f" (resumed: {', '.join(result.resumed)})" if result.resumed else ""))
+    table.add_row(
+        "rejected",
+        ", ".join(f"{k} ({v})" for k, v in sorted(result.rejected.items(), key=lambda kv: -kv[1])[:4]) or "none",
+    )
+    table.add_row(
+        "time",
+        ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+        + (f" (resumed: {', '.join(result.resumed)})" if result.resumed else ""),
+    )
     if result.usage:
-        spent = ", ".join(f"{k} {u.input_tokens}+{u.output_tokens} tok ({u.calls} calls, {u.cached} cached)" for k, u in result.usage.items())
+        spent = ", ".join(
+            f"{k} {u.input_tokens}+{u.output_tokens} tok ({u.calls} calls, {u.cached} cached)"
+            for k, u in result.usage.items()
+        )
         table.add_row("LLM usage", spent)
     console.print(table)
     for note in result.notes[:12]:

@@ -58,9 +58,11 @@ def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
     deleted_b = {e for e, columns in writes_b.items() if columns is None}
     if deleted_a & second.entities() or deleted_b & first.entities():
         return False
-    if first.inserted(blueprint) & second.listed_tables(blueprint) or second.inserted(blueprint) & first.listed_tables(blueprint):
+    if first.inserted(blueprint) & second.listed_tables(blueprint) or second.inserted(blueprint) & first.listed_tables(
+        blueprint
+    ):
         return False
-    return not (first.goal == second.goal)
+    return first.goal != second.goal
 
 
 def _calls(plan: TaskPlan) -> int:
@@ -72,14 +74,19 @@ def _calls(plan: TaskPlan) -> int:
 
 
 def _signature(resolution: Resolution) -> tuple[object, ...]:
-    return tuple((name, source.entity if isinstance(source, KeyOf) else getattr(source, "value", None)) for name, source in resolution.args)
+    return tuple(
+        (name, source.entity if isinstance(source, KeyOf) else getattr(source, "value", None))
+        for name, source in resolution.args
+    )
 
 
 def grow(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bool:
     """Merge `walk` into `plan` when it shares a row with it and spoils nothing; True if it did."""
     entities = {e for w in plan.walks for e in w.entities()}
     calls = {(r.tool, _signature(r)) for r in plan.resolutions.values() if r.tool}
-    shared = entities & walk.entities() or calls & {(r.tool, _signature(r)) for r in walk.resolutions.values() if r.tool}
+    shared = entities & walk.entities() or calls & {
+        (r.tool, _signature(r)) for r in walk.resolutions.values() if r.tool
+    }
     if not shared or not all(compatible(w, walk, blueprint) for w in plan.walks):
         return False
     trial = TaskPlan()

@@ -19,7 +19,7 @@ from autoforge.servers.state import read_rows
 from .dags import TaskPlan
 from .models import Blueprint
 from .naming import humanize, singular
-from .walks import Entity, FromRow, Goal, Known, KeyOf, Pick, Resolution, Result
+from .walks import Entity, FromRow, Goal, KeyOf, Known, Pick, Resolution, Result
 
 __all__ = ["Built", "Rejected", "fact_text", "instantiate"]
 
@@ -91,7 +91,14 @@ class _Run:
             return row.get(source.column), nodes
         raise Rejected(f"unknown argument source {source!r}")
 
-    def call(self, tool: str, args: tuple[tuple[str, Any], ...], extra: list[str] | None = None, result: Any = None, reuse: bool = True) -> tuple[str, Any]:
+    def call(
+        self,
+        tool: str,
+        args: tuple[tuple[str, Any], ...],
+        extra: list[str] | None = None,
+        result: Any = None,
+        reuse: bool = True,
+    ) -> tuple[str, Any]:
         concrete: dict[str, Any] = {}
         depends: list[str] = list(extra or [])
         for name, source in args:
@@ -267,7 +274,9 @@ class _Run:
                 if pick.extreme is None and any(_norm(v) == _norm(pick.value) for v in values):
                     raise Rejected("a write makes a pick ambiguous")
                 mine = target.get(pick.column)
-                if pick.extreme and any(v is not None and (v >= mine if pick.extreme == "max" else v <= mine) for v in values):
+                if pick.extreme and any(
+                    v is not None and (v >= mine if pick.extreme == "max" else v <= mine) for v in values
+                ):
                     raise Rejected("a write changes which row is the extreme")
 
     def _fact(self, table: str, column: str, value: Any) -> None:

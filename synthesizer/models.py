@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from autoforge.servers import EnvSpec, Table, Task
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "READ_KINDS",
@@ -108,8 +107,12 @@ class Blueprint(_Model):
     labels: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="Per table, the columns a person would name a row by (natural keys)."
     )
-    semantics: dict[str, str] = Field(default_factory=dict, description="'table.column' -> kind of value (email, money...).")
-    singletons: tuple[str, ...] = Field(default=(), description="Tables that hold exactly one row (no key in any path).")
+    semantics: dict[str, str] = Field(
+        default_factory=dict, description="'table.column' -> kind of value (email, money...)."
+    )
+    singletons: tuple[str, ...] = Field(
+        default=(), description="Tables that hold exactly one row (no key in any path)."
+    )
     skipped: tuple[Skip, ...] = ()
 
     def table(self, name: str) -> Table:

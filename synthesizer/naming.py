@@ -23,8 +23,36 @@ __all__ = [
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 _RESERVED = frozenset(
-    "db ToolError json math re datetime None True False TABLES LIST_LIMIT isinstance str int float bool len round "
-    "range sorted list dict set min max sum any all".split()
+    [
+        "db",
+        "ToolError",
+        "json",
+        "math",
+        "re",
+        "datetime",
+        "None",
+        "True",
+        "False",
+        "TABLES",
+        "LIST_LIMIT",
+        "isinstance",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "len",
+        "round",
+        "range",
+        "sorted",
+        "list",
+        "dict",
+        "set",
+        "min",
+        "max",
+        "sum",
+        "any",
+        "all",
+    ]
 )
 """Names generated tool code relies on, which a tool or argument must not shadow."""
 UNCOUNTABLE = frozenset({"data", "news", "information", "metadata", "maintenance", "inventory", "feedback", "health"})

@@ -1,12 +1,12 @@
 """The synthesis pipeline: documentation in, a verified environment folder out, one checkpointed stage at a time.
 
-    parse   -> SourceDoc        tools as the documentation describes them
-    schema  -> Blueprint, spec  tables, keys, relations; a plan per tool
-    seed    -> seed.sql         realistic, consistent rows
-    tools   -> tools.py         tool code, sandbox-checked, then run on the seed
-    graph   -> edges            which tool's output can feed which tool's input
-    tasks   -> tasks            walks, merged DAGs, executed ground truth, wording, MCP check
-    write                       the folder, written whole or not at all
+parse   -> SourceDoc        tools as the documentation describes them
+schema  -> Blueprint, spec  tables, keys, relations; a plan per tool
+seed    -> seed.sql         realistic, consistent rows
+tools   -> tools.py         tool code, sandbox-checked, then run on the seed
+graph   -> edges            which tool's output can feed which tool's input
+tasks   -> tasks            walks, merged DAGs, executed ground truth, wording, MCP check
+write                       the folder, written whole or not at all
 """
 
 from __future__ import annotations
@@ -114,7 +114,9 @@ async def synthesize(
     name = _env_name(out, options)
     options = options.model_copy(update={"name": name})
     listener = on_event or (lambda event: None)
-    backend = backend or make_backend(options.backend, options.model, options.base_url, (work_dir or default_work_dir()) / "llm-cache")
+    backend = backend or make_backend(
+        options.backend, options.model, options.base_url, (work_dir or default_work_dir()) / "llm-cache"
+    )
     raw = await read_source(source, options.max_bytes)
     checkpoints = Checkpoints(work_dir or default_work_dir(), options.key(raw.sha256))
     seconds: dict[str, float] = {}
@@ -138,7 +140,12 @@ async def synthesize(
             continue
         listener(Event(stage, 0, 1, "started"))
         draft = await runners[stage]()
-        draft = draft.model_copy(update={"usage": {**draft.usage, **backend.usage}, "notes": (*draft.notes, *_new(backend.notes, draft.notes))})
+        draft = draft.model_copy(
+            update={
+                "usage": {**draft.usage, **backend.usage},
+                "notes": (*draft.notes, *_new(backend.notes, draft.notes)),
+            }
+        )
         checkpoints.save(index, stage, draft)
         seconds[stage] = time.perf_counter() - started
         listener(Event(stage, 1, 1, "done"))
@@ -151,7 +158,17 @@ async def synthesize(
     notes = list(draft.notes)
     if len(draft.tasks) < options.tasks:
         notes.append(f"only {len(draft.tasks)} of the {options.tasks} tasks asked for passed the checks")
-    return SynthResult(path, draft.spec, list(draft.tasks), options.tasks, dict(draft.rejected), notes, seconds, resumed, dict(draft.usage))
+    return SynthResult(
+        path,
+        draft.spec,
+        list(draft.tasks),
+        options.tasks,
+        dict(draft.rejected),
+        notes,
+        seconds,
+        resumed,
+        dict(draft.usage),
+    )
 
 
 def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
@@ -163,7 +180,9 @@ def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
     plans = draft.blueprint.plans
     hints = []
     if top.startswith("fewer than"):
-        hints.append(f"its tools do not chain into tasks of {options.min_calls} calls; pass a smaller --min-calls (e.g. --min-calls 1)")
+        hints.append(
+            f"its tools do not chain into tasks of {options.min_calls} calls; pass a smaller --min-calls (e.g. --min-calls 1)"
+        )
     if not any(p.writes for p in plans):
         hints.append("no tool it kept changes anything")
     listers = {p.table for p in plans if p.kind in ("list", "get")}
@@ -172,7 +191,9 @@ def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
         hints.append(f"no tool lists or shows {', '.join(stranded[:4])} records, which its writing tools need")
     skipped = len(draft.blueprint.skipped)
     if skipped:
-        hints.append(f"{skipped} operation(s) were left out (first: {draft.blueprint.skipped[0].name}: {draft.blueprint.skipped[0].reason})")
+        hints.append(
+            f"{skipped} operation(s) were left out (first: {draft.blueprint.skipped[0].name}: {draft.blueprint.skipped[0].reason})"
+        )
     return f"{name}: no task passed the checks, so no environment was written. Reasons: {listed}. " + ". ".join(hints)
 
 
@@ -189,7 +210,13 @@ async def _parse(raw: RawSource, backend: Backend) -> Draft:
         from .models import SourceDoc
 
         operations = await backend.parse_prose(raw.text, raw.name)
-        source = SourceDoc(name=raw.name, title=raw.name.rsplit(".", 1)[0], format="markdown-prose", sha256=raw.sha256, operations=tuple(operations))
+        source = SourceDoc(
+            name=raw.name,
+            title=raw.name.rsplit(".", 1)[0],
+            format="markdown-prose",
+            sha256=raw.sha256,
+            operations=tuple(operations),
+        )
     if not source.operations:
         raise SynthesisError(f"{raw.name}: the document describes no operations")
     return Draft(source=source)
@@ -199,14 +226,24 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
     blueprint = await backend.refine_blueprint(draft.source, infer_blueprint(draft.source))
     if not blueprint.plans:
         reasons = "; ".join(f"{s.name}: {s.reason}" for s in blueprint.skipped[:8])
-        raise SynthesisError(f"{draft.source.name}: none of its {len(draft.source.operations)} operations could be turned into a tool ({reasons})")
+        raise SynthesisError(
+            f"{draft.source.name}: none of its {len(draft.source.operations)} operations could be turned into a tool ({reasons})"
+        )
     operations = {op.name: op for op in draft.source.operations}
     tools: list[ToolSpec] = []
     notes = [f"left out {s.name}: {s.reason}" for s in blueprint.skipped]
     for plan in blueprint.plans:
         schema, fixes = tool_schema(operations[plan.name], plan, blueprint)
         notes += [f"schema fixed: {fix}" for fix in fixes]
-        tools.append(ToolSpec(name=plan.name, description=plan.description, input_schema=schema, writes=plan.writes, tables=(plan.table,)))
+        tools.append(
+            ToolSpec(
+                name=plan.name,
+                description=plan.description,
+                input_schema=schema,
+                writes=plan.writes,
+                tables=(plan.table,),
+            )
+        )
     title = draft.source.title
     spec = EnvSpec(
         name=name,
@@ -268,16 +305,27 @@ async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) 
     if broken:
         keep = tuple(p for p in blueprint.plans if p.name not in broken)
         if not keep:
-            raise SynthesisError(f"{draft.source.name}: every tool failed its checks on the seed ({next(iter(broken.values()))[0]})")
+            raise SynthesisError(
+                f"{draft.source.name}: every tool failed its checks on the seed ({next(iter(broken.values()))[0]})"
+            )
         notes += [f"dropped tool {tool}: {found[0].message}" for tool, found in broken.items()]
         blueprint = blueprint.model_copy(update={"plans": keep})
         spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken)})
         source = generate_tools(blueprint, schemas, name, draft.source.name) if backend.offline else source
     listener(Event("tools", 1, 1, f"{len(spec.tools)} tools checked on the seed"))
-    return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "tools_source": source, "notes": (*draft.notes, *notes)})
+    return draft.model_copy(
+        update={"blueprint": blueprint, "spec": spec, "tools_source": source, "notes": (*draft.notes, *notes)}
+    )
 
 
-async def _llm_tools(source: str, blueprint: Blueprint, schemas: dict[str, dict[str, object]], backend: Backend, spec: EnvSpec, seed_sql: str) -> tuple[str, list[str]]:
+async def _llm_tools(
+    source: str,
+    blueprint: Blueprint,
+    schemas: dict[str, dict[str, object]],
+    backend: Backend,
+    spec: EnvSpec,
+    seed_sql: str,
+) -> tuple[str, list[str]]:
     """Ask the backend for each tool's code; keep what passes the sandbox and the probes, else the offline code."""
     notes: list[str] = []
     for plan in blueprint.plans:
@@ -299,7 +347,9 @@ async def _llm_tools(source: str, blueprint: Blueprint, schemas: dict[str, dict[
                 break
             feedback = "; ".join(p.message for p in found)
         else:
-            notes.append(f"{plan.name}: the model's code kept failing its checks ({feedback}); kept the offline implementation")
+            notes.append(
+                f"{plan.name}: the model's code kept failing its checks ({feedback}); kept the offline implementation"
+            )
     return source, notes
 
 
@@ -309,7 +359,9 @@ async def _graph(draft: Draft, backend: Backend) -> Draft:
     return draft.model_copy(update={"edges": tuple(edges)})
 
 
-async def _tasks(draft: Draft, options: SynthOptions, backend: Backend, checkpoints: Checkpoints, listener: Listener) -> Draft:
+async def _tasks(
+    draft: Draft, options: SynthOptions, backend: Backend, checkpoints: Checkpoints, listener: Listener
+) -> Draft:
     assert draft.spec is not None and draft.tools_source is not None and draft.seed_sql is not None
     environment = build_environment(draft.spec, draft.tools_source, draft.seed_sql)
     accepted: list[Task] = []
@@ -340,7 +392,9 @@ async def _tasks(draft: Draft, options: SynthOptions, backend: Backend, checkpoi
     final = []
     for index, task in enumerate(accepted[: options.tasks], start=1):
         task_id = f"{draft.spec.name}-{index:04d}"
-        final.append(task.model_copy(update={"id": task_id, "split": split_of(task_id, options.seed, options.test_fraction)}))
+        final.append(
+            task.model_copy(update={"id": task_id, "split": split_of(task_id, options.seed, options.test_fraction)})
+        )
     return draft.model_copy(update={"tasks": tuple(final), "rejected": dict(rejected)})
 
 

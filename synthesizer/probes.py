@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import fastjsonschema
-
 from autoforge.servers import Environment, EpisodeStore, Problem, ToolError
 from autoforge.servers.state import diff_rows, read_rows
 
@@ -22,10 +21,16 @@ MISSING = {"TEXT": "NO-SUCH-ROW-0", "INTEGER": -424242}
 def probe_tools(environment: Environment, blueprint: Blueprint) -> dict[str, list[Problem]]:
     """Problems per tool (an empty list: it behaved); a tool with no row to try it on is not judged."""
     store = EpisodeStore(environment.spec, environment.template, {})
-    return {plan.name: _probe(environment, store, blueprint, plan) for plan in blueprint.plans if plan.name in environment.tools}
+    return {
+        plan.name: _probe(environment, store, blueprint, plan)
+        for plan in blueprint.plans
+        if plan.name in environment.tools
+    }
 
 
-def _sample(environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan) -> dict[str, Any] | None:
+def _sample(
+    environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan
+) -> dict[str, Any] | None:
     table = blueprint.table(plan.table)
     ended = set(terminal_values(table))
     episode = store.fresh(None)
@@ -40,7 +45,9 @@ def _sample(environment: Environment, store: EpisodeStore, blueprint: Blueprint,
     for row in rows:
         if plan.kind in ("update", "action") and any(row.get(c.name) in ended for c in table.columns if c.enum):
             continue
-        if plan.kind == "action" and any(row.get(c) == (1 if v is True else 0 if v is False else v) for c, v in plan.target.items()):
+        if plan.kind == "action" and any(
+            row.get(c) == (1 if v is True else 0 if v is False else v) for c, v in plan.target.items()
+        ):
             continue
         return row
     return None
@@ -56,7 +63,12 @@ def _arguments(environment: Environment, blueprint: Blueprint, plan: ToolPlan, r
             args[param.name] = row[table.primary_key]
         elif param.role == "parent" and column is not None:
             args[param.name] = row.get(column.name)
-        elif param.role == "field" and plan.kind in ("create", "update") and column is not None and row.get(column.name) is not None:
+        elif (
+            param.role == "field"
+            and plan.kind in ("create", "update")
+            and column is not None
+            and row.get(column.name) is not None
+        ):
             args[param.name] = _argument(blueprint, table.name, column.name, row[column.name])
     return {k: v for k, v in args.items() if v is not None}
 
@@ -94,28 +106,45 @@ def _probe(environment: Environment, store: EpisodeStore, blueprint: Blueprint, 
             if plan.kind != "create":
                 problems.append(Problem(where, f"refused valid arguments {args}: {exc}"))
             return problems
-        changes = [c for t in environment.spec.tables for c in diff_rows(t, read_rows(baseline.conn, t), read_rows(episode.conn, t))]
+        changes = [
+            c
+            for t in environment.spec.tables
+            for c in diff_rows(t, read_rows(baseline.conn, t), read_rows(episode.conn, t))
+        ]
         key = row[table.primary_key]
         if plan.kind in ("list", "get", "count") and changes:
             problems.append(Problem(where, "a read changed the database"))
-        if plan.kind == "get" and isinstance(output, dict) and output.get(table.primary_key) != key and table.name not in blueprint.singletons:
+        if (
+            plan.kind == "get"
+            and isinstance(output, dict)
+            and output.get(table.primary_key) != key
+            and table.name not in blueprint.singletons
+        ):
             problems.append(Problem(where, f"get returned another row than {key!r}"))
         if plan.kind in ("create", "update", "delete", "action"):
             problems += _write_problems(plan, table.name, key, args, changes, where)
         if plan.param("key") is not None and table.name not in blueprint.singletons:
-            problems += _bad_key(environment, store, plan, args, table.columns[0].type if table.columns[0].primary_key else "TEXT", where)
+            problems += _bad_key(
+                environment, store, plan, args, table.columns[0].type if table.columns[0].primary_key else "TEXT", where
+            )
     finally:
         episode.close()
         baseline.close()
     return problems
 
 
-def _write_problems(plan: ToolPlan, table: str, key: Any, args: dict[str, Any], changes: list[Any], where: str) -> list[Problem]:
+def _write_problems(
+    plan: ToolPlan, table: str, key: Any, args: dict[str, Any], changes: list[Any], where: str
+) -> list[Problem]:
     mine = [c for c in changes if c.table == table]
     if plan.kind == "create":
         return [] if any(c.op == "insert" for c in mine) else [Problem(where, f"create added no row to {table}")]
     if plan.kind == "delete":
-        return [] if any(c.op == "delete" and c.key == key for c in mine) else [Problem(where, f"delete left {key!r} in {table}")]
+        return (
+            []
+            if any(c.op == "delete" and c.key == key for c in mine)
+            else [Problem(where, f"delete left {key!r} in {table}")]
+        )
     if plan.kind == "action":
         changed = next((c for c in mine if c.op == "update" and c.key == key), None)
         wanted = {c: (1 if v is True else 0 if v is False else v) for c, v in plan.target.items()}
@@ -126,7 +155,9 @@ def _write_problems(plan: ToolPlan, table: str, key: Any, args: dict[str, Any], 
     return []
 
 
-def _bad_key(environment: Environment, store: EpisodeStore, plan: ToolPlan, args: dict[str, Any], key_type: str, where: str) -> list[Problem]:
+def _bad_key(
+    environment: Environment, store: EpisodeStore, plan: ToolPlan, args: dict[str, Any], key_type: str, where: str
+) -> list[Problem]:
     key_param = plan.param("key")
     assert key_param is not None
     bad = {**args, key_param.name: MISSING.get(key_type, "NO-SUCH-ROW-0")}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from autoforge.servers import Column, Table
@@ -42,19 +43,27 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "dispute": ("disputed",),
 }  # fmt: skip
 _VERBS: dict[str, str] = {
-    **{v: "list" for v in "list search find query browse filter lookup all index".split()},
-    **{v: "get" for v in "get fetch read retrieve show describe view one info details detail check".split()},
+    **{v: "list" for v in ["list", "search", "find", "query", "browse", "filter", "lookup", "all", "index"]},
+    **{v: "get" for v in ["get", "fetch", "read", "retrieve", "show", "describe", "view", "one", "info", "details", "detail", "check"]},
     "count": "count",
-    **{v: "create" for v in ("create add new insert post make register place book schedule reserve issue log record "
-                             "open buy purchase file request send invite enroll upload").split()},
-    **{v: "update" for v in "update edit modify change set rename patch put move reschedule replace adjust upsert assign transfer".split()},
-    **{v: "delete" for v in "delete remove destroy drop purge erase clear unsubscribe".split()},
+    **{v: "create" for v in ["create", "add", "new", "insert", "post", "make", "register", "place", "book", "schedule", "reserve", "issue", "log", "record", "open", "buy", "purchase", "file", "request", "send", "invite", "enroll", "upload"]},
+    **{v: "update" for v in ["update", "edit", "modify", "change", "set", "rename", "patch", "put", "move", "reschedule", "replace", "adjust", "upsert", "assign", "transfer"]},
+    **{v: "delete" for v in ["delete", "remove", "destroy", "drop", "purge", "erase", "clear", "unsubscribe"]},
     **{v: "action" for v in ACTION_TARGETS if v not in ("open",)},
     "mark": "action",
 }  # fmt: skip
-_METHOD_KINDS = {"GET": "get", "HEAD": "count", "POST": "update", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+_METHOD_KINDS = {
+    "GET": "get",
+    "HEAD": "count",
+    "POST": "update",
+    "PUT": "update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
 _QUALIFIERS = frozenset({"by", "for", "from", "in", "of", "to", "with", "on", "at", "as"})
-_FILLER = frozenset({"a", "an", "the", "id", "ids", "details", "detail", "info", "all", "one", "new", "my", "item", "record"})
+_FILLER = frozenset(
+    {"a", "an", "the", "id", "ids", "details", "detail", "info", "all", "one", "new", "my", "item", "record"}
+)
 _FORMAT_WORDS = frozenset({"kml", "csv", "gpx", "xlsx", "pdf", "xml", "json", "export", "download"})
 _LIMIT_ARGS = frozenset({"limit", "perpage", "pagesize", "maxresults", "top", "first", "size", "count", "max"})
 _SEARCH_ARGS = frozenset({"q", "query", "search", "keyword", "keywords", "term", "text", "searchterm", "querystring"})
@@ -146,7 +155,7 @@ def _item_segments(operations: tuple[Operation, ...]) -> set[str]:
     found: set[str] = set()
     for op in operations:
         parts = [p for p in (op.path or "").split("/") if p]
-        for before, after in zip(parts, parts[1:]):
+        for before, after in pairwise(parts):
             if not before.startswith("{") and after.startswith("{"):
                 found.add(before)
     return found
@@ -197,7 +206,13 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> _Shape | str:
     verb = _first_word(last)
     previous = tokens[-2][0] if owner is not None else None
     if previous is not None and (last in _FORMAT_WORDS or _VERBS.get(verb) in ("list", "count")):
-        return _Shape(op, previous, "count" if _VERBS.get(verb) == "count" or method == "HEAD" else "list", None, _parent_refs(refs))
+        return _Shape(
+            op,
+            previous,
+            "count" if _VERBS.get(verb) == "count" or method == "HEAD" else "list",
+            None,
+            _parent_refs(refs),
+        )
     verbal = verb in _VERBS or _singular_word(last)
     if previous is not None and verbal and previous not in items and last not in items:
         if method == "GET":
@@ -207,7 +222,9 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> _Shape | str:
     if previous is not None and verb in _VERBS and last not in items:
         return f"{method} {op.path} acts on every {singular(snake(previous))} at once; only single-record operations are supported"
     if method == "GET":
-        return _Shape(op, last, "get" if last not in items and _singular_word(last) else "list", None, _parent_refs(refs))
+        return _Shape(
+            op, last, "get" if last not in items and _singular_word(last) else "list", None, _parent_refs(refs)
+        )
     if method == "HEAD":
         return _Shape(op, last, "count", None, _parent_refs(refs))
     if method == "POST":
@@ -294,7 +311,11 @@ def _name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], titl
     parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]
     required = op.input_schema.get("required", [])
     if key is None and kind in ("get", "update", "delete", "action"):
-        natural = [p for p in required if column_kind(entity, p, schema_type(properties[p])[0], None, False) in ("path", "code", "email", "url")]
+        natural = [
+            p
+            for p in required
+            if column_kind(entity, p, schema_type(properties[p])[0], None, False) in ("path", "code", "email", "url")
+        ]
         if len(natural) == 1 and not parents:
             key = natural[0]
         elif kind == "get":
@@ -369,14 +390,18 @@ def _resources(shapes: list[_Shape], http: bool) -> dict[str, _Resource]:
             if target and target != res.name and target in resources and column not in res.parents:
                 res.refs[column] = target
     for res in resources.values():
-        res.singleton = res.name not in keyed and any(
-            s.kind in ("update", "action", "get") and s.key is None and s.resource == res.name for s in shapes
-        ) and not any(s.kind == "list" and s.resource == res.name for s in shapes)
+        res.singleton = (
+            res.name not in keyed
+            and any(s.kind in ("update", "action", "get") and s.key is None and s.resource == res.name for s in shapes)
+            and not any(s.kind == "list" and s.resource == res.name for s in shapes)
+        )
         if res.key is None:
             own = _column_for(res, f"{singular(res.name)}_id")
             res.key = "id" if "id" in res.columns else own or _natural_key(res) or "id"
         if res.key in res.columns:
-            res.key_type = res.columns[res.key].json_type if res.columns[res.key].json_type in ("integer", "string") else "string"
+            res.key_type = (
+                res.columns[res.key].json_type if res.columns[res.key].json_type in ("integer", "string") else "string"
+            )
         for shape in shapes:
             if shape.resource == res.name and shape.kind == "create":
                 keys = shape.op.input_schema.get("properties", {})
@@ -394,7 +419,9 @@ def _merge_by_key(shapes: list[_Shape]) -> None:
         arguments = shape.op.input_schema.get("properties", {})
         for key, tables in by_key.items():
             if len(tables) > 1 and any(normal(a) == key for a in arguments):
-                listed = sorted(t for t in tables if any(s.resource == t and s.kind == "list" for s in shapes)) or sorted(tables)
+                listed = sorted(
+                    t for t in tables if any(s.resource == t and s.kind == "list" for s in shapes)
+                ) or sorted(tables)
                 if shape.resource in tables:
                     shape.resource = listed[0]
                     if shape.key is None and shape.kind in ("list", "get"):
@@ -464,7 +491,9 @@ def _key_column(res: _Resource, argument: str, schema: Any) -> str:
     if found:
         return found
     entity = _id_entity(argument)
-    if "id" in res.columns and (entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name))):
+    if "id" in res.columns and (
+        entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name))
+    ):
         return "id"
     column = argument if _COLUMN.fullmatch(argument) else identifier(argument, "id")
     res.columns = {column: _Col(column, schema_type(schema)[0] or "string"), **res.columns}
@@ -497,7 +526,11 @@ def _tables(resources: dict[str, _Resource]) -> tuple[Table, ...]:
         links = {**res.refs, **res.parents}
         keys = {c: resources[p].key or "id" for c, p in links.items()}
         columns: list[Column] = []
-        ordered = [key, *[c for c in res.parents if c != key], *[c for c in res.columns if c != key and c not in res.parents]]
+        ordered = [
+            key,
+            *[c for c in res.parents if c != key],
+            *[c for c in res.columns if c != key and c not in res.parents],
+        ]
         for name in ordered:
             col = res.columns[name]
             sql = _sql_type(col.json_type) if name != key else ("INTEGER" if res.key_type == "integer" else "TEXT")
@@ -515,7 +548,13 @@ def _tables(resources: dict[str, _Resource]) -> tuple[Table, ...]:
                     description=col.description,
                 )
             )
-        tables.append(Table(name=res.name, description=f"{singular(res.name).replace('_', ' ').capitalize()} records.", columns=tuple(columns)))
+        tables.append(
+            Table(
+                name=res.name,
+                description=f"{singular(res.name).replace('_', ' ').capitalize()} records.",
+                columns=tuple(columns),
+            )
+        )
     return tuple(tables)
 
 
@@ -535,7 +574,9 @@ def _semantic(table: Table, column: Column, res: _Resource) -> str:
     if column.references:
         return "id"
     col = res.columns.get(column.name)
-    kind = column_kind(table.name, column.name, col.json_type if col else "string", col.fmt if col else None, bool(column.enum))
+    kind = column_kind(
+        table.name, column.name, col.json_type if col else "string", col.fmt if col else None, bool(column.enum)
+    )
     if kind == "text" and _id_entity(column.name):
         return "ref"
     return kind
@@ -583,7 +624,14 @@ def _plan(shape: _Shape, resources: dict[str, _Resource], blueprint: Blueprint) 
         return f"{shape.op.name!r} names no single {singular(res.name).replace('_', ' ')} (no key argument)"
     if kind == "create" and res.singleton:
         return f"{shape.op.name!r} creates the one {singular(res.name).replace('_', ' ')} of a session; the twin keeps it seeded"
-    return ToolPlan(name=shape.op.name, kind=kind, table=res.name, params=tuple(params), target=target, description=shape.op.description)  # type: ignore[arg-type]
+    return ToolPlan(
+        name=shape.op.name,
+        kind=kind,
+        table=res.name,
+        params=tuple(params),
+        target=target,
+        description=shape.op.description,
+    )  # type: ignore[arg-type]
 
 
 def _param(name: str, shape: _Shape, res: _Resource, table: Table, parents: dict[str, str]) -> ParamPlan:
@@ -660,7 +708,9 @@ def tool_schema(op: Operation, plan: ToolPlan, blueprint: Blueprint) -> tuple[di
             fixed = {k: v for k, v in current.items() if k in ("description",)}
             fixed["type"] = [wanted, "null"] if nullable else wanted
             properties[param.name] = fixed
-            notes.append(f"{op.name}.{param.name}: documented as {declared or 'untyped'}, typed {wanted} like {target.name}")
+            notes.append(
+                f"{op.name}.{param.name}: documented as {declared or 'untyped'}, typed {wanted} like {target.name}"
+            )
     schema["properties"] = properties
     return schema, notes
 

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
-from faker import Faker
-
 from autoforge.servers import Column, Table
+from faker import Faker
 
 from .models import Blueprint
 from .naming import singular, split_words
@@ -24,8 +23,31 @@ __all__ = ["DEFAULT_CLOCK", "SeedData", "ValueFactory", "build_seed", "key_prefi
 DEFAULT_CLOCK = "2026-03-02T09:00:00"
 SeedData = dict[str, list[dict[str, Any]]]
 _COMPANY_TABLES = frozenset(
-    "company organization organisation vendor supplier merchant store shop hotel restaurant venue airline bank brand "
-    "team department branch clinic office agency carrier partner publisher".split()
+    [
+        "company",
+        "organization",
+        "organisation",
+        "vendor",
+        "supplier",
+        "merchant",
+        "store",
+        "shop",
+        "hotel",
+        "restaurant",
+        "venue",
+        "airline",
+        "bank",
+        "brand",
+        "team",
+        "department",
+        "branch",
+        "clinic",
+        "office",
+        "agency",
+        "carrier",
+        "partner",
+        "publisher",
+    ]
 )
 _AIRPORTS = ("SEA", "DEN", "SFO", "BOS", "ORD", "AUS", "JFK", "MIA")
 _FUTURE = ("due", "departure", "arrival", "check_in", "checkin", "check_out", "start", "end", "expires", "expiry",
@@ -102,7 +124,6 @@ class ValueFactory:
         self.used: dict[tuple[str, str], set[Any]] = {}
 
     def rows(self, table: Table, count: int, blueprint: Blueprint, data: SeedData, prefix: str) -> list[dict[str, Any]]:
-        key = table.primary_key
         labels = set(blueprint.labels.get(table.name, ()))
         status = status_column(table)
         ended = set(terminal_values(table))
@@ -121,7 +142,12 @@ class ValueFactory:
                 else:
                     value = self._value(table, column, kind, person)
                     if column.name in labels:
-                        value = self._unique(table.name, column.name, value, lambda k=kind, c=column: self._value(table, c, k, self._person()))
+                        value = self._unique(
+                            table.name,
+                            column.name,
+                            value,
+                            lambda k=kind, c=column: self._value(table, c, k, self._person()),
+                        )
                 row[column.name] = value
             out.append(row)
         return out
@@ -131,7 +157,12 @@ class ValueFactory:
             return number
         if kind == "id":
             return f"{prefix}{1000 + number}"
-        return self._unique(table.name, column.name, self._value(table, column, kind, person), lambda: self._value(table, column, kind, self._person()))
+        return self._unique(
+            table.name,
+            column.name,
+            self._value(table, column, kind, person),
+            lambda: self._value(table, column, kind, self._person()),
+        )
 
     def _reference(self, column: Column, data: SeedData) -> Any:
         target, key = column.references.split(".")  # type: ignore[union-attr]

@@ -9,7 +9,6 @@ from .naming import singular, split_words
 __all__ = [
     "BIRTH",
     "LABEL_KINDS",
-    "MUTABLE_KINDS",
     "TERMINAL_STATUSES",
     "column_kind",
     "is_creation_time",
@@ -19,19 +18,80 @@ __all__ = [
 ]
 
 TERMINAL_STATUSES = frozenset(
-    "cancelled canceled closed deleted archived completed complete refunded rejected declined expired voided void "
-    "resolved done finished returned lost failed reverted terminated inactive disabled delivered checked_out departed "
-    "used sent".split()
+    [
+        "cancelled",
+        "canceled",
+        "closed",
+        "deleted",
+        "archived",
+        "completed",
+        "complete",
+        "refunded",
+        "rejected",
+        "declined",
+        "expired",
+        "voided",
+        "void",
+        "resolved",
+        "done",
+        "finished",
+        "returned",
+        "lost",
+        "failed",
+        "reverted",
+        "terminated",
+        "inactive",
+        "disabled",
+        "delivered",
+        "checked_out",
+        "departed",
+        "used",
+        "sent",
+    ]
 )
 _PEOPLE = frozenset(
-    "customer user member employee passenger guest patient client contact attendee agent driver person people "
-    "student teacher author owner account_holder holder buyer seller traveler traveller participant subscriber "
-    "applicant candidate visitor tenant renter requester reporter assignee staff doctor".split()
+    [
+        "customer",
+        "user",
+        "member",
+        "employee",
+        "passenger",
+        "guest",
+        "patient",
+        "client",
+        "contact",
+        "attendee",
+        "agent",
+        "driver",
+        "person",
+        "people",
+        "student",
+        "teacher",
+        "author",
+        "owner",
+        "account_holder",
+        "holder",
+        "buyer",
+        "seller",
+        "traveler",
+        "traveller",
+        "participant",
+        "subscriber",
+        "applicant",
+        "candidate",
+        "visitor",
+        "tenant",
+        "renter",
+        "requester",
+        "reporter",
+        "assignee",
+        "staff",
+        "doctor",
+    ]
 )
 LABEL_KINDS = ("email", "username", "person", "name", "title", "code", "phone", "url", "path")
 BIRTH = re.compile(r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$")
 """Kinds of value a person would name a row by, best first."""
-MUTABLE_KINDS = frozenset({"text", "money", "quantity", "number", "date", "datetime", "enum", "bool", "name", "title"})
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
@@ -41,8 +101,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("middle_name", r"^middle_?name$"),
         ("last_name", r"^(last|family|sur)_?name$"),
         ("username", r"^(user_?name|login|handle|screen_name)$"),
-        ("person", r"^(full_name|display_name|contact_name|customer_name|passenger_name|guest_name|holder_name|"
-                   r"owner_name|author_name|requester_name|account_holder)$"),
+        (
+            "person",
+            (
+                r"^(full_name|display_name|contact_name|customer_name|passenger_name|guest_name|holder_name|"
+                r"owner_name|author_name|requester_name|account_holder)$"
+            ),
+        ),
         ("url", r"(^|_)(url|uri|website|homepage|link|href|avatar|image|photo|picture|thumbnail)$"),
         ("path", r"(^|_)(path|file_?path|filename|file_name|dirpath)$"),
         ("street", r"(^|_)(street|address_line_?1|line_?1|address1|street_address)$"),
@@ -50,26 +115,54 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("country", r"(^|_)country(_code)?$"),
         ("zip", r"(^|_)(zip|zip_code|postal_code|postcode)$"),
         ("currency", r"(^|_)currency(_code)?$"),
-        ("airport", r"(^|_)(origin|destination|airport|from_airport|to_airport|departure_airport|arrival_airport)(_code)?$"),
+        (
+            "airport",
+            r"(^|_)(origin|destination|airport|from_airport|to_airport|departure_airport|arrival_airport)(_code)?$",
+        ),
         ("seat", r"(^|_)seat(_number)?$"),
         ("birthdate", r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$"),
         ("color", r"(^|_)colou?r$"),
         ("latitude", r"(^|_)lat(itude)?$"),
         ("longitude", r"(^|_)(lng|lon|longitude)$"),
         ("datetime", r"(_at|_time|timestamp|_on_utc|datetime|_ts)$"),
-        ("date", r"(^|_)(date|day|_on|deadline|due|due_date|start|end|check_in|check_out|"
-                 r"departure|arrival|from|until|expires|expiry)$|_date$|_on$"),
-        ("money", r"(^|_)(price|cost|amount|total|subtotal|balance|fee|fees|salary|tax|discount|charge|credit|debit|"
-                  r"limit|budget|fare|rate|deposit|paid|refund|payment|value)(_amount|_cents|_usd)?$"),
-        ("quantity", r"(^|_)(quantity|qty|count|seats|capacity|stock|inventory|nights|guests|units|items|size|"
-                     r"number_of_\w+|num_\w+|copies|tickets|age|duration|minutes|hours|days|year|years|floor|level)$"),
+        (
+            "date",
+            (
+                r"(^|_)(date|day|_on|deadline|due|due_date|start|end|check_in|check_out|"
+                r"departure|arrival|from|until|expires|expiry)$|_date$|_on$"
+            ),
+        ),
+        (
+            "money",
+            (
+                r"(^|_)(price|cost|amount|total|subtotal|balance|fee|fees|salary|tax|discount|charge|credit|debit|"
+                r"limit|budget|fare|rate|deposit|paid|refund|payment|value)(_amount|_cents|_usd)?$"
+            ),
+        ),
+        (
+            "quantity",
+            (
+                r"(^|_)(quantity|qty|count|seats|capacity|stock|inventory|nights|guests|units|items|size|"
+                r"number_of_\w+|num_\w+|copies|tickets|age|duration|minutes|hours|days|year|years|floor|level)$"
+            ),
+        ),
         ("rating", r"(^|_)(rating|score|stars|priority_level)$"),
-        ("code", r"(^|_)(code|sku|number|no|reference|ref|confirmation|confirmation_code|locator|pnr|slug|iso|isbn|"
-                 r"iban|account_number|serial|tag|key|flight_number|room_number)$"),
+        (
+            "code",
+            (
+                r"(^|_)(code|sku|number|no|reference|ref|confirmation|confirmation_code|locator|pnr|slug|iso|isbn|"
+                r"iban|account_number|serial|tag|key|flight_number|room_number)$"
+            ),
+        ),
         ("name", r"(^|_)(name|label|nickname)$"),
         ("title", r"(^|_)(title|subject|summary|headline|caption|topic)$"),
-        ("text", r"(^|_)(description|body|content|text|notes?|comment|message|bio|details|reason|remarks|"
-                 r"instructions|memo|feedback)$"),
+        (
+            "text",
+            (
+                r"(^|_)(description|body|content|text|notes?|comment|message|bio|details|reason|remarks|"
+                r"instructions|memo|feedback)$"
+            ),
+        ),
     )
 )
 
@@ -138,7 +231,10 @@ def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
         return "quantity"
     if kind == "birthdate":
         return "date" if json_type == "string" else "quantity"
-    if kind in ("first_name", "last_name", "person", "username", "street", "city", "airport", "seat") and json_type != "string":
+    if (
+        kind in ("first_name", "last_name", "person", "username", "street", "city", "airport", "seat")
+        and json_type != "string"
+    ):
         return "quantity" if json_type == "integer" else "text"
     return kind
 

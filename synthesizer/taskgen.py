@@ -13,13 +13,12 @@ import hashlib
 import json
 import random
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from autoforge.servers import (
     CallNode,
-    EnvServer,
     Environment,
+    EnvServer,
     Expected,
     Solution,
     Task,
@@ -35,12 +34,9 @@ from .models import Blueprint, Draft
 from .options import SynthOptions
 from .seed import ValueFactory
 from .walks import Walker
-from .wording import Wording, leaks, word_task
+from .wording import leaks, word_task
 
-__all__ = ["Batch", "WordingHook", "check_batch", "generate_batch", "signature", "split_of"]
-
-WordingHook = Callable[[Wording, Task], Wording]
-"""Rewords an offline draft (an LLM backend); must keep every known value and give nothing away."""
+__all__ = ["Batch", "check_batch", "generate_batch", "signature", "split_of"]
 
 
 @dataclass
@@ -79,7 +75,7 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
 
 
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
-                   seen: set[str], reword: WordingHook | None = None) -> Batch:  # fmt: skip
+                   seen: set[str]) -> Batch:  # fmt: skip
     """Candidate tasks of batch `number` (about `size` of them), before the MCP check."""
     assert draft.blueprint is not None and draft.spec is not None
     blueprint = draft.blueprint
@@ -112,7 +108,7 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
         for index, plan in enumerate(plans):
             task_id = f"b{number:03d}-{index:03d}"
             try:
-                task = _task(environment, blueprint, plan, walker, task_id, title, tool_names, options, reword)
+                task = _task(environment, blueprint, plan, walker, task_id, title, tool_names, options)
             except Rejected as exc:
                 batch.rejected[_reason(str(exc))] += 1
                 continue
@@ -133,7 +129,7 @@ def _reason(message: str) -> str:
 
 
 def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker: Walker, task_id: str, title: str,
-          tool_names: list[str], options: SynthOptions, reword: WordingHook | None) -> Task:  # fmt: skip
+          tool_names: list[str], options: SynthOptions) -> Task:  # fmt: skip
     built = instantiate(environment, blueprint, plan)
     calls = sum(1 for n in built.nodes if isinstance(n, CallNode))
     if calls < options.min_calls:
@@ -161,11 +157,13 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
     if not task.expected.changes and not task.expected.facts:
         raise Rejected("nothing gates the reward (no change and no fact)")
     touched = {c.table for c in task.expected.changes}
-    idle = [c.tool for c in task.solution.calls if blueprint.plan(c.tool).writes and blueprint.plan(c.tool).table not in touched]
+    idle = [
+        c.tool
+        for c in task.solution.calls
+        if blueprint.plan(c.tool).writes and blueprint.plan(c.tool).table not in touched
+    ]
     if idle:
         raise Rejected(f"a write call is filler ({idle[0]} leaves no change)")
-    if reword is not None:
-        wording = reword(wording, task)
     instruction = wording.instruction
     told = [f for f in task.expected.facts if f.lower() in instruction.lower()]
     if told:

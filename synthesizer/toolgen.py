@@ -19,9 +19,9 @@ from autoforge.servers.sandbox import check_source
 
 from .models import Blueprint, ToolPlan
 from .naming import humanize, is_identifier, plural, singular
-from .semantics import is_creation_time
 from .rules import LIST_LIMIT, children, status_column, terminal_values
 from .seed import key_prefixes
+from .semantics import is_creation_time
 
 __all__ = ["column_defaults", "generate_tools", "tool_function"]
 
@@ -268,12 +268,16 @@ def _tables_literal(blueprint: Blueprint) -> str:
             "columns": [c.name for c in table.columns],
             "json": [c for c, k in kinds.items() if k == "json"],
             "bool": [c for c, k in kinds.items() if k == "bool"],
-            "search": [c.name for c in table.columns if c.type == "TEXT" and kinds[c.name] not in ("json", "id", "ref")][:6],
+            "search": [
+                c.name for c in table.columns if c.type == "TEXT" and kinds[c.name] not in ("json", "id", "ref")
+            ][:6],
             "status": status.name if status else None,
             "ended": list(terminal_values(table)),
             "refs": {c.name: c.references.split(".")[0] for c in table.columns if c.references},
             "parents": [c.name for c in table.columns if c.references and not c.nullable],
-            "required": [c.name for c in table.columns if not c.nullable and not c.primary_key and c.name not in defaults],
+            "required": [
+                c.name for c in table.columns if not c.nullable and not c.primary_key and c.name not in defaults
+            ],
             "defaults": defaults,
             "children": [list(pair) for pair in children(blueprint, table.name)],
         }
@@ -326,10 +330,18 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
     ended = terminal_values(table)
     scope = "{" + ", ".join(f"{p.column!r}: {arg(p.name)}" for p in plan.roles("parent") if p.column) + "}"
     key = next((arg(p.name) for p in plan.roles("key")), "None")
-    fields = "{" + ", ".join(f"{p.column!r}: {arg(p.name)}" for p in plan.params if p.role in ("field", "parent") and p.column) + "}"
+    fields = (
+        "{"
+        + ", ".join(f"{p.column!r}: {arg(p.name)}" for p in plan.params if p.role in ("field", "parent") and p.column)
+        + "}"
+    )
     t = repr(plan.table)
     if plan.kind in ("list", "count"):
-        conditions = [f"[{p.column!r}, {p.match!r}, {arg(p.name)}]" for p in plan.params if p.role in ("filter", "parent") and p.column]
+        conditions = [
+            f"[{p.column!r}, {p.match!r}, {arg(p.name)}]"
+            for p in plan.params
+            if p.role in ("filter", "parent") and p.column
+        ]
         conditions += [f"[None, 'search', {arg(p.name)}]" for p in plan.roles("search")]
         limit = next((arg(p.name) for p in plan.roles("limit")), "None")
         count = ", count=True" if plan.kind == "count" else ""

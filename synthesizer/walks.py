@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 import fastjsonschema
 import networkx as nx
-
 from autoforge.servers import Environment, EpisodeStore, ToolError
 
 from .models import Blueprint, ToolPlan
@@ -29,19 +28,61 @@ from .rules import children, terminal_values
 from .seed import ValueFactory
 from .semantics import is_creation_time, is_person_table
 
-__all__ = ["Entity", "FromRow", "Goal", "Known", "KeyOf", "Pick", "Resolution", "Result", "Walk", "Walker"]
+__all__ = ["Entity", "FromRow", "Goal", "KeyOf", "Known", "Pick", "Resolution", "Result", "Walk", "Walker"]
 
 MAX_DEPTH = 4
 PICKABLE = frozenset(
-    "email username person name title code phone url path date datetime money city street first_name last_name seat "
-    "airport".split()
+    [
+        "email",
+        "username",
+        "person",
+        "name",
+        "title",
+        "code",
+        "phone",
+        "url",
+        "path",
+        "date",
+        "datetime",
+        "money",
+        "city",
+        "street",
+        "first_name",
+        "last_name",
+        "seat",
+        "airport",
+    ]
 )
 NUMERIC = frozenset({"money", "quantity", "number", "rating"})
 PICKED = "pick:"
 """Marks a decision column that only singles out a row from a list (deleting another row cannot spoil it)."""
 SETTABLE = frozenset(
-    "email phone person name title text url street city zip country date datetime money quantity number rating enum "
-    "bool color code username first_name last_name".split()
+    [
+        "email",
+        "phone",
+        "person",
+        "name",
+        "title",
+        "text",
+        "url",
+        "street",
+        "city",
+        "zip",
+        "country",
+        "date",
+        "datetime",
+        "money",
+        "quantity",
+        "number",
+        "rating",
+        "enum",
+        "bool",
+        "color",
+        "code",
+        "username",
+        "first_name",
+        "last_name",
+    ]
 )
 
 
@@ -202,7 +243,15 @@ class Walk:
 class Walker:
     """Samples walks over one environment's tool graph, checking each step on its seed database."""
 
-    def __init__(self, environment: Environment, blueprint: Blueprint, graph: nx.MultiDiGraph, rng: random.Random, values: ValueFactory, reasoning: float) -> None:
+    def __init__(
+        self,
+        environment: Environment,
+        blueprint: Blueprint,
+        graph: nx.MultiDiGraph,
+        rng: random.Random,
+        values: ValueFactory,
+        reasoning: float,
+    ) -> None:
         self.env = environment
         self.bp = blueprint
         self.graph = graph
@@ -274,7 +323,11 @@ class Walker:
             return existing.shows_row or not need_row
         if depth > MAX_DEPTH or entity in visiting:
             return False
-        edges = [d["edge"] for _, _, d in self.graph.in_edges(consumer, data=True) if d["edge"].param == param and d["edge"].table == entity.table]
+        edges = [
+            d["edge"]
+            for _, _, d in self.graph.in_edges(consumer, data=True)
+            if d["edge"].param == param and d["edge"].table == entity.table
+        ]
         self.rng.shuffle(edges)
         for edge in edges:
             producer = self.plans[edge.source]
@@ -297,7 +350,9 @@ class Walker:
             return False
         # Nothing lists these rows, so the user must know the key (an order number on a receipt).
         if need_row:
-            getter = next((p for p in self.bp.plans if p.kind == "get" and p.table == entity.table and p.param("key")), None)
+            getter = next(
+                (p for p in self.bp.plans if p.kind == "get" and p.table == entity.table and p.param("key")), None
+            )
             told = self._by_key(entity, getter, found, depth, visiting | {entity}, told=True) if getter else None
             if told is None:
                 return False
@@ -330,7 +385,11 @@ class Walker:
                     args.append((param.name, KeyOf(target)))
             elif param.role == "filter" and column is not None and not scope_only:
                 labelled = column.name in self.labels.get(table.name, ())
-                if param.match == "eq" and row.get(column.name) is not None and (needed or (labelled and self.rng.random() < 0.6)):
+                if (
+                    param.match == "eq"
+                    and row.get(column.name) is not None
+                    and (needed or (labelled and self.rng.random() < 0.6))
+                ):
                     args.append((param.name, Known(row[column.name], column.name)))
                 elif needed:
                     return None
@@ -342,7 +401,9 @@ class Walker:
                 return None
         return tuple(args)
 
-    def _by_list(self, entity: Entity, plan: ToolPlan, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity]) -> Resolution | None:
+    def _by_list(
+        self, entity: Entity, plan: ToolPlan, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity]
+    ) -> Resolution | None:
         row = self.row(entity)
         args = self._fill(plan, row, found, depth, visiting)
         if args is None:
@@ -358,7 +419,15 @@ class Walker:
                 return None
         return Resolution(entity, plan.name, args, pick, listed=tuple(r.get(key) for r in output))
 
-    def _by_key(self, entity: Entity, plan: ToolPlan, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity], told: bool = False) -> Resolution | None:
+    def _by_key(
+        self,
+        entity: Entity,
+        plan: ToolPlan,
+        found: dict[Entity, Resolution],
+        depth: int,
+        visiting: frozenset[Entity],
+        told: bool = False,
+    ) -> Resolution | None:
         """A get by a key the user knows: a natural key (a file path, a code), or the one row of a singleton."""
         table = self.bp.table(entity.table)
         key_param = plan.param("key")
@@ -376,7 +445,15 @@ class Walker:
             return None
         return Resolution(entity, plan.name, args, listed=(entity.key,), told=told)
 
-    def _by_reference(self, entity: Entity, plan: ToolPlan, via: str, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity]) -> Resolution | None:
+    def _by_reference(
+        self,
+        entity: Entity,
+        plan: ToolPlan,
+        via: str,
+        found: dict[Entity, Resolution],
+        depth: int,
+        visiting: frozenset[Entity],
+    ) -> Resolution | None:
         """Read another row that refers to `entity` (the order names its customer) and follow the reference."""
         key_param = plan.param("key")
         if key_param is None:
@@ -402,7 +479,9 @@ class Walker:
             if isinstance(output, dict) and output.get(via) == entity.key:
                 found.clear()
                 found.update(trial)
-                return Resolution(entity, plan.name, args, via=via, listed=(holder[source.primary_key],), shows_row=False)
+                return Resolution(
+                    entity, plan.name, args, via=via, listed=(holder[source.primary_key],), shows_row=False
+                )
         return None
 
     def pick(self, entity: Entity, rows: list[dict[str, Any]]) -> Pick | None:
@@ -490,7 +569,9 @@ class Walker:
                 continue
             if status is not None and row.get(status) == _as_stored(plan.target[status]):
                 continue
-            if plan.kind == "delete" and any(any(r.get(col) == row[table.primary_key] for r in self.rows[child]) for child, col in kids):
+            if plan.kind == "delete" and any(
+                any(r.get(col) == row[table.primary_key] for r in self.rows[child]) for child, col in kids
+            ):
                 continue
             good.append(row)
             if len(good) >= limit:
@@ -523,7 +604,9 @@ class Walker:
         chosen = set(chosen_fields)
         for name in self.required[plan.name] - filled - chosen:
             param = next((p for p in plan.params if p.name == name), None)
-            column = (param.column if param else None) or next((c.name for c in table.columns if normal(c.name) == normal(name)), None)
+            column = (param.column if param else None) or next(
+                (c.name for c in table.columns if normal(c.name) == normal(name)), None
+            )
             if column is None or row.get(column) is None or param is None or param.role == "key":
                 return None
             if not self.resolve(entity, plan.name, (plan.param("key") or param).name, found, need_row=True):
@@ -592,10 +675,14 @@ class Walker:
             return Walk(Goal(plan.kind, plan.name, args, entity), found)  # type: ignore[arg-type]
         return None
 
-    def _reassign(self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution]) -> tuple[str, Source] | None:
+    def _reassign(
+        self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution]
+    ) -> tuple[str, Source] | None:
         """Sometimes an update points a reference elsewhere (assign a ticket to another agent)."""
         table = self.bp.table(plan.table)
-        options = [p for p in plan.roles("field") if p.column and (table.column(p.column) or table.columns[0]).references]
+        options = [
+            p for p in plan.roles("field") if p.column and (table.column(p.column) or table.columns[0]).references
+        ]
         if not options or self.rng.random() < 0.4:
             return None
         param = self.rng.choice(options)
@@ -628,7 +715,11 @@ class Walker:
                 if not self.resolve(target, plan.name, param.name, found):
                     return None
                 args.append((param.name, KeyOf(target)))
-            elif param.role == "field" and column is not None and (param.name in required or (param.name in self._settable(plan) and self.rng.random() < 0.35)):
+            elif (
+                param.role == "field"
+                and column is not None
+                and (param.name in required or (param.name in self._settable(plan) and self.rng.random() < 0.35))
+            ):
                 kind = self.kind(table.name, column.name)
                 if kind not in SETTABLE and param.name in required:
                     return None
@@ -650,7 +741,9 @@ class Walker:
 
     def _visible(self, table: str) -> tuple[Entity, dict[Entity, Resolution]] | None:
         """A random row of `table` the agent can find and see (through a list or a get)."""
-        consumers = [(p.name, p.param("key").name) for p in self.bp.plans if p.table == table and p.param("key") is not None]  # type: ignore[union-attr]
+        consumers = [
+            (p.name, p.param("key").name) for p in self.bp.plans if p.table == table and p.param("key") is not None
+        ]  # type: ignore[union-attr]
         rows = self._near(table, list(self.rows[table]))
         self.rng.shuffle(rows)
         key = self.bp.table(table).primary_key
@@ -699,7 +792,9 @@ class Walker:
                 continue
             op, amount = self._change(kind, current)
             entity = Entity(plan.table, row[self.bp.table(plan.table).primary_key])
-            return Walk(Goal("compute", plan.name, _merge(args, ((name, Result()),)), entity, column, op, amount), found)
+            return Walk(
+                Goal("compute", plan.name, _merge(args, ((name, Result()),)), entity, column, op, amount), found
+            )
         return None
 
     def _numeric_fields(self, plan: ToolPlan) -> list[tuple[str, str, str]]:
@@ -728,8 +823,16 @@ class Walker:
             if plan.kind != "list":
                 continue
             table = self.bp.table(plan.table)
-            numeric = [c.name for c in table.columns if self.kind(table.name, c.name) in ("money", "quantity") and not c.primary_key]
-            parents = [p for p in plan.roles("parent", "filter") if p.column and (table.column(p.column) or table.columns[0]).references]
+            numeric = [
+                c.name
+                for c in table.columns
+                if self.kind(table.name, c.name) in ("money", "quantity") and not c.primary_key
+            ]
+            parents = [
+                p
+                for p in plan.roles("parent", "filter")
+                if p.column and (table.column(p.column) or table.columns[0]).references
+            ]
             if numeric and parents:
                 options.append((plan, numeric, parents))
         if not options:
@@ -741,7 +844,11 @@ class Walker:
         by_parent: dict[Any, list[dict[str, Any]]] = {}
         for row in self.rows[table.name]:
             by_parent.setdefault(row.get(scope.column or ""), []).append(row)
-        groups = [rows for value, rows in by_parent.items() if value is not None and len(rows) >= 2 and all(r.get(column) is not None for r in rows)]
+        groups = [
+            rows
+            for value, rows in by_parent.items()
+            if value is not None and len(rows) >= 2 and all(r.get(column) is not None for r in rows)
+        ]
         if self.area is not None:
             parent_table = (table.column(scope.column or "") or table.columns[0]).references.split(".")[0]  # type: ignore[union-attr]
             groups = [g for g in groups if Entity(parent_table, g[0][scope.column or ""]) in self.area]
@@ -771,7 +878,11 @@ class Walker:
         table = self.bp.table(plan.table)
         if is_person_table(table.name):
             return None
-        numeric = [c.name for c in table.columns if self.kind(table.name, c.name) in NUMERIC | {"date", "datetime"} and not c.primary_key]
+        numeric = [
+            c.name
+            for c in table.columns
+            if self.kind(table.name, c.name) in NUMERIC | {"date", "datetime"} and not c.primary_key
+        ]
         rows = self._candidates(plan, 8)
         if not numeric or len(rows) < 2:
             return None
@@ -791,7 +902,15 @@ class Walker:
                     if extra is None:
                         return None
                     key = plan.param("key").name  # type: ignore[union-attr]
-                    goal = Goal("compare", plan.name, ((key, Result()), *extra), Entity(table.name, winner[table.primary_key]), column, op, entities=entities)
+                    goal = Goal(
+                        "compare",
+                        plan.name,
+                        ((key, Result()), *extra),
+                        Entity(table.name, winner[table.primary_key]),
+                        column,
+                        op,
+                        entities=entities,
+                    )
                     return Walk(goal, found)
                 if second > 3:
                     break
@@ -815,7 +934,11 @@ class Walker:
             return None
         plan = self.rng.choice(plans)
         table = self.bp.table(plan.table)
-        conditions = [c for c in table.columns if (c.enum or self.kind(table.name, c.name) in ("money", "quantity", "bool")) and not c.primary_key]
+        conditions = [
+            c
+            for c in table.columns
+            if (c.enum or self.kind(table.name, c.name) in ("money", "quantity", "bool")) and not c.primary_key
+        ]
         if not conditions:
             return None
         for row in self._candidates(plan, 3):
@@ -839,7 +962,10 @@ class Walker:
             if column.name in self._arm_columns(taken) | self._arm_columns(other):
                 continue
             then, otherwise = (taken, other) if holds else (other, taken)
-            return Walk(Goal("branch", entity=entity, column=column.name, op=op, amount=amount, then=then, otherwise=otherwise), found)
+            return Walk(
+                Goal("branch", entity=entity, column=column.name, op=op, amount=amount, then=then, otherwise=otherwise),
+                found,
+            )
         return None
 
     def _arm_columns(self, goal: Goal) -> set[str]:
@@ -874,7 +1000,14 @@ class Walker:
 
     def _other_arm(self, table: str, plan: ToolPlan, row: dict[str, Any], entity: Entity) -> Goal | None:
         """What the user wants when the condition goes the other way (described, not run)."""
-        options = [p for p in self.bp.plans if p.table == table and p.kind in ("action", "update") and p.name != plan.name and p.param("key") is not None]
+        options = [
+            p
+            for p in self.bp.plans
+            if p.table == table
+            and p.kind in ("action", "update")
+            and p.name != plan.name
+            and p.param("key") is not None
+        ]
         if not options:
             options = [plan] if plan.kind == "update" else []
         if not options:
@@ -926,7 +1059,7 @@ def _valid(schema: dict[str, Any], value: Any) -> bool:
 
 def _same_request(first: Goal, second: Goal) -> bool:
     """Whether two branch arms ask for the same thing (same tool, same values)."""
-    values = lambda goal: {n: s.value for n, s in goal.args if isinstance(s, Known)}  # noqa: E731
+    values = lambda goal: {n: s.value for n, s in goal.args if isinstance(s, Known)}
     return first.tool == second.tool and (values(first) == values(second) or first.kind == "action")
 
 

@@ -17,7 +17,7 @@ from .models import Blueprint
 from .naming import humanize, plural, singular, split_words
 from .schema import ACTION_TARGETS
 from .semantics import is_person_table
-from .walks import Entity, Goal, Known, KeyOf, Resolution
+from .walks import Entity, Goal, KeyOf, Known, Resolution
 
 __all__ = ["Wording", "leaks", "word_task"]
 
@@ -51,7 +51,9 @@ class _Phrases:
 
     def _persona(self) -> Entity | None:
         for entity, resolution in self.plan.resolutions.items():
-            if is_person_table(entity.table) and any(isinstance(s, Known) for _, s in resolution.args) | (resolution.pick is not None):
+            if is_person_table(entity.table) and any(isinstance(s, Known) for _, s in resolution.args) | (
+                resolution.pick is not None
+            ):
                 return entity
         return None
 
@@ -62,8 +64,22 @@ class _Phrases:
         for column in self.bp.table(self.persona.table).columns:
             if self.bp.semantic(self.persona.table, column.name) in ("person",) and row.get(column.name):
                 return str(row[column.name])
-        first = next((row.get(c.name) for c in self.bp.table(self.persona.table).columns if self.bp.semantic(self.persona.table, c.name) == "first_name"), None)
-        last = next((row.get(c.name) for c in self.bp.table(self.persona.table).columns if self.bp.semantic(self.persona.table, c.name) == "last_name"), None)
+        first = next(
+            (
+                row.get(c.name)
+                for c in self.bp.table(self.persona.table).columns
+                if self.bp.semantic(self.persona.table, c.name) == "first_name"
+            ),
+            None,
+        )
+        last = next(
+            (
+                row.get(c.name)
+                for c in self.bp.table(self.persona.table).columns
+                if self.bp.semantic(self.persona.table, c.name) == "last_name"
+            ),
+            None,
+        )
         return f"{first} {last}" if first and last else None
 
     # ---- naming rows ----
@@ -71,7 +87,9 @@ class _Phrases:
     def value(self, table: str, column: str, value: Any) -> str:
         kind = self.bp.semantic(table, column)
         text = fact_text(value, kind)
-        if kind in ("title", "name", "text", "code", "path", "person", "street", "city") or (isinstance(value, str) and " " in value):
+        if kind in ("title", "name", "text", "code", "path", "person", "street", "city") or (
+            isinstance(value, str) and " " in value
+        ):
             return f'"{text}"'
         return text
 
@@ -138,7 +156,11 @@ class _Phrases:
                 column = columns.get(name) or name
                 self.remember(f"new {humanize(name)}", source.value)
                 parts.append((humanize(name), self.value(plan.table, column, source.value)))
-            elif isinstance(source, KeyOf) and (key is None or name != key.name) and name in {p.name for p in plan.roles("field")}:
+            elif (
+                isinstance(source, KeyOf)
+                and (key is None or name != key.name)
+                and name in {p.name for p in plan.roles("field")}
+            ):
                 parts.append((humanize(singular(source.entity.table)), self.ref(source.entity)))
         return parts
 
@@ -165,7 +187,11 @@ class _Phrases:
         if goal.kind == "create" and plan is not None:
             return self._create(goal)
         if goal.kind == "tell":
-            return f"tell me the {humanize(goal.column or '')} of {obj}" if obj != "my account" else f"tell me my {humanize(goal.column or '')}"
+            return (
+                f"tell me the {humanize(goal.column or '')} of {obj}"
+                if obj != "my account"
+                else f"tell me my {humanize(goal.column or '')}"
+            )
         if goal.kind == "compute":
             return self._compute(goal, obj)
         if goal.kind == "total":
@@ -185,7 +211,11 @@ class _Phrases:
             subject = self.ref(goal.entity) if goal.entity else "it"
             column = humanize(goal.column or "")
             amount = self.value(goal.entity.table, goal.column or "", goal.amount) if goal.entity else goal.amount
-            condition = f"the {column} of {subject} is above {amount}" if goal.op == "above" else f"the {column} of {subject} is {amount}"
+            condition = (
+                f"the {column} of {subject} is above {amount}"
+                if goal.op == "above"
+                else f"the {column} of {subject} is {amount}"
+            )
             if subject == "my account":
                 condition = condition.replace(f"the {column} of my account", f"my {column}")
             self.remember(f"condition on {column}", goal.amount)
@@ -243,7 +273,9 @@ def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict
                     for _, s in plan.resolutions[phrases.persona].args if isinstance(s, Known) and s.value != name]  # fmt: skip
         pick = plan.resolutions[phrases.persona].pick
         if pick is not None and not pick.extreme and pick.value != name:
-            identity.append(f"my {humanize(pick.column)} is {phrases.value(phrases.persona.table, pick.column, pick.value)}")
+            identity.append(
+                f"my {humanize(pick.column)} is {phrases.value(phrases.persona.table, pick.column, pick.value)}"
+            )
         for _, source in plan.resolutions[phrases.persona].args:
             if isinstance(source, Known):
                 phrases.remember(source.what, source.value)
@@ -254,9 +286,17 @@ def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict
             opening += f" ({'; '.join(identity)})"
     body = _join(requests)
     instruction = f"{opening}. {body}"
-    persona = f"{name}, a {humanize(singular(phrases.persona.table))} of {env_title}" if name and phrases.persona else f"A user of {env_title}"
+    persona = (
+        f"{name}, a {humanize(singular(phrases.persona.table))} of {env_title}"
+        if name and phrases.persona
+        else f"A user of {env_title}"
+    )
     unknown = sorted(
-        {f"{humanize(singular(e.table))} id" for e in plan.resolutions if blueprint.semantic(e.table, blueprint.table(e.table).primary_key) == "id"}
+        {
+            f"{humanize(singular(e.table))} id"
+            for e in plan.resolutions
+            if blueprint.semantic(e.table, blueprint.table(e.table).primary_key) == "id"
+        }
     )
     user = UserScenario(
         persona=persona,
@@ -271,7 +311,9 @@ def _join(requests: list[str]) -> str:
     sentences = []
     for position, text in enumerate(requests):
         if text.startswith("if "):
-            lead = "" if position == 0 else "Also, " if position < len(requests) - 1 or len(requests) == 2 else "Finally, "
+            lead = (
+                "" if position == 0 else "Also, " if position < len(requests) - 1 or len(requests) == 2 else "Finally, "
+            )
             sentence = f"{lead}{text}."
             sentences.append(sentence[0].upper() + sentence[1:])
         elif position == 0:

@@ -43,7 +43,9 @@ class Backend:
         """The state schema and tool plans; offline, the inferred draft as it is."""
         return draft
 
-    async def implement_tool(self, plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any], reference: str, feedback: str | None) -> str | None:
+    async def implement_tool(
+        self, plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any], reference: str, feedback: str | None
+    ) -> str | None:
         """Source of one tool function, or None to keep the offline implementation."""
         return None
 

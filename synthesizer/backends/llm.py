@@ -15,10 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from autoforge.servers import BackendError, EnvSpec, Provenance, SynthesisError, ToolSpec
 from autoforge.servers.sandbox import check_source
+from pydantic import BaseModel, ValidationError
 
 from ..models import Blueprint, Edge, Operation, SourceDoc, ToolPlan, Usage
 from ..naming import is_identifier
@@ -96,7 +95,9 @@ class LLMBackend(Backend):
     def _client(self, key: str, base_url: str | None, http_client: Any) -> Any:
         raise NotImplementedError
 
-    async def _complete(self, system: str, messages: list[dict[str, str]], name: str, schema: dict[str, Any]) -> tuple[str, int, int]:
+    async def _complete(
+        self, system: str, messages: list[dict[str, str]], name: str, schema: dict[str, Any]
+    ) -> tuple[str, int, int]:
         """(text, input tokens, output tokens) of one request in the provider's structured-output mode."""
         raise NotImplementedError
 
@@ -116,13 +117,21 @@ class LLMBackend(Backend):
                 problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:8]]
             if not problems:
                 return value
-            feedback = "Your answer has these problems:\n" + "\n".join(f"- {p}" for p in problems) + "\nAnswer again, as JSON only."
+            feedback = (
+                "Your answer has these problems:\n"
+                + "\n".join(f"- {p}" for p in problems)
+                + "\nAnswer again, as JSON only."
+            )
             messages = [*messages, {"role": "assistant", "content": text}, {"role": "user", "content": feedback}]
-        raise BackendError(f"{self.provider} {self.model}: the {stage} answer kept failing validation ({'; '.join(problems[:3])})")
+        raise BackendError(
+            f"{self.provider} {self.model}: the {stage} answer kept failing validation ({'; '.join(problems[:3])})"
+        )
 
     async def _cached(self, stage: str, system: str, messages: list[dict[str, str]], answer: type[BaseModel]) -> str:
         schema = answer.model_json_schema()
-        request = json.dumps([self.provider, self.model, self.base_url, system, messages, answer.__name__, schema], sort_keys=True)
+        request = json.dumps(
+            [self.provider, self.model, self.base_url, system, messages, answer.__name__, schema], sort_keys=True
+        )
         key = hashlib.sha256(request.encode()).hexdigest()
         usage = self.usage.setdefault(stage, Usage())
         path = self.cache_dir / f"{key}.json" if self.cache_dir else None
@@ -134,13 +143,21 @@ class LLMBackend(Backend):
         except BackendError:
             raise
         except Exception as exc:  # noqa: BLE001 - the provider's own errors, reported once, plainly
-            raise BackendError(f"{self.provider} request failed ({type(exc).__name__}: {exc}); check the model name, key and --base-url") from None
+            raise BackendError(
+                f"{self.provider} request failed ({type(exc).__name__}: {exc}); check the model name, key and --base-url"
+            ) from None
         self.usage[stage] = usage.model_copy(
-            update={"calls": usage.calls + 1, "input_tokens": usage.input_tokens + used_in, "output_tokens": usage.output_tokens + used_out}
+            update={
+                "calls": usage.calls + 1,
+                "input_tokens": usage.input_tokens + used_in,
+                "output_tokens": usage.output_tokens + used_out,
+            }
         )
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"text": text, "input_tokens": used_in, "output_tokens": used_out}), encoding="utf-8")
+            path.write_text(
+                json.dumps({"text": text, "input_tokens": used_in, "output_tokens": used_out}), encoding="utf-8"
+            )
         return text
 
     # ---- the steps ----
@@ -153,7 +170,10 @@ class LLMBackend(Backend):
             raise SynthesisError(f"{name}: the model found no operations in this document")
         operations = []
         for tool in answer.tools:
-            properties = {p.name: {"type": p.type, "description": p.description, **({"enum": p.enum} if p.enum else {})} for p in tool.parameters}
+            properties = {
+                p.name: {"type": p.type, "description": p.description, **({"enum": p.enum} if p.enum else {})}
+                for p in tool.parameters
+            }
             required = [p.name for p in tool.parameters if p.required]
             operations.append(Operation(name=tool.name, source_name=tool.name, description=tool.description,
                                         input_schema=object_schema(properties, required), locations={k: "argument" for k in properties}))  # fmt: skip
@@ -161,18 +181,31 @@ class LLMBackend(Backend):
 
     async def refine_blueprint(self, source: SourceDoc, draft: Blueprint) -> Blueprint:
         if len(source.operations) > MAX_BLUEPRINT_OPERATIONS:
-            self.notes.append(f"schema: {len(source.operations)} operations is more than one answer holds; kept the offline schema")
+            self.notes.append(
+                f"schema: {len(source.operations)} operations is more than one answer holds; kept the offline schema"
+            )
             return draft
         system = (
             "You design the database behind an API so that a faithful, sandboxed twin can be built. You get the "
             "operations and a draft (tables with columns, keys and references; for each tool its kind, table and "
             "argument roles). Correct what is wrong and return the whole blueprint as JSON."
         )
-        operations = [{"name": o.name, "description": o.description, "method": o.method, "path": o.path, "input_schema": o.input_schema} for o in source.operations]
+        operations = [
+            {
+                "name": o.name,
+                "description": o.description,
+                "method": o.method,
+                "path": o.path,
+                "input_schema": o.input_schema,
+            }
+            for o in source.operations
+        ]
         prompt = f"Operations:\n{json.dumps(operations)[:40_000]}\n\nDraft blueprint:\n{draft.model_dump_json()}"
         return await self.ask("schema", system, prompt, Blueprint, lambda b: _blueprint_problems(b, source))
 
-    async def implement_tool(self, plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any], reference: str, feedback: str | None) -> str | None:
+    async def implement_tool(
+        self, plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any], reference: str, feedback: str | None
+    ) -> str | None:
         system = (
             "You write one Python tool function for a sandboxed environment. Signature: def <name>(db, <arguments>). "
             "db.query(sql, *params) -> list of dicts, db.one(...) -> dict or None, db.value(...), db.execute(...) -> "
@@ -193,10 +226,21 @@ class LLMBackend(Backend):
     async def judge_edges(self, edges: list[Edge], blueprint: Blueprint, source: SourceDoc) -> list[Edge]:
         if not edges:
             return edges
-        lines = "\n".join(f"{i}: {e.source} -> {e.target}.{e.param} (a {e.table} key, from the rows' {e.via})" for i, e in enumerate(edges[:400]))
-        system = "You judge whether one API tool's output can sensibly feed another tool's argument. Answer with JSON only."
+        lines = "\n".join(
+            f"{i}: {e.source} -> {e.target}.{e.param} (a {e.table} key, from the rows' {e.via})"
+            for i, e in enumerate(edges[:400])
+        )
+        system = (
+            "You judge whether one API tool's output can sensibly feed another tool's argument. Answer with JSON only."
+        )
         prompt = f"Tools:\n{json.dumps({o.name: o.description for o in source.operations})[:20_000]}\n\nCandidate edges:\n{lines}\n\nReturn the indices to keep."
-        answer = await self.ask("graph", system, prompt, EdgeVerdicts, lambda a: [f"index {i} is out of range" for i in a.keep if not 0 <= i < len(edges)])
+        answer = await self.ask(
+            "graph",
+            system,
+            prompt,
+            EdgeVerdicts,
+            lambda a: [f"index {i} is out of range" for i in a.keep if not 0 <= i < len(edges)],
+        )
         kept = [edges[i] for i in sorted(set(answer.keep))]
         return kept + edges[400:]
 
@@ -207,7 +251,9 @@ class LLMBackend(Backend):
         )
         prompt = f"Request:\n{instruction}\n\nValues that must appear verbatim: {json.dumps(known, default=str)}"
         try:
-            answer = await self.ask("wording", system, prompt, Instruction, lambda a: _wording_problems(a.instruction, known, secrets))
+            answer = await self.ask(
+                "wording", system, prompt, Instruction, lambda a: _wording_problems(a.instruction, known, secrets)
+            )
         except BackendError as exc:
             self.notes.append(f"wording: kept a template instruction ({exc})")
             return instruction
@@ -239,7 +285,13 @@ def _blueprint_problems(blueprint: Blueprint, source: SourceDoc) -> list[str]:
     operations = {o.name: o for o in source.operations}
     try:
         placeholder = ToolSpec(name="placeholder", description="x", input_schema={"type": "object"}, writes=False)
-        EnvSpec(name="check", description="x", tables=blueprint.tables, tools=(placeholder,), provenance=Provenance(source="x"))
+        EnvSpec(
+            name="check",
+            description="x",
+            tables=blueprint.tables,
+            tools=(placeholder,),
+            provenance=Provenance(source="x"),
+        )
     except ValidationError as exc:
         problems += [e["msg"] for e in exc.errors()[:5]]
     tables = {t.name: t for t in blueprint.tables}
@@ -269,7 +321,11 @@ def _code_problems(answer: ToolCode, name: str) -> list[str]:
 
 def _wording_problems(text: str, known: dict[str, Any], secrets: list[str]) -> list[str]:
     lowered = text.lower()
-    problems = [f"the value {v!r} ({k}) is missing" for k, v in known.items() if str(v).lower() not in lowered and not isinstance(v, (int, float))]
+    problems = [
+        f"the value {v!r} ({k}) is missing"
+        for k, v in known.items()
+        if str(v).lower() not in lowered and not isinstance(v, (int, float))
+    ]
     problems += [f"{s!r} must not appear" for s in secrets if s and len(s) > 2 and s.lower() in lowered]
     return problems
 
@@ -288,7 +344,9 @@ class OpenAIBackend(LLMBackend):
             raise BackendError("the openai client is not installed; pip install 'autoforge-rl[llm]'") from None
         return openai.AsyncOpenAI(api_key=key, base_url=base_url, http_client=http_client)
 
-    async def _complete(self, system: str, messages: list[dict[str, str]], name: str, schema: dict[str, Any]) -> tuple[str, int, int]:
+    async def _complete(
+        self, system: str, messages: list[dict[str, str]], name: str, schema: dict[str, Any]
+    ) -> tuple[str, int, int]:
         response = await self.client.chat.completions.create(
             model=self.model,
             messages=[{"role": "system", "content": system}, *messages],
@@ -314,7 +372,9 @@ class AnthropicBackend(LLMBackend):
             raise BackendError("the anthropic client is not installed; pip install 'autoforge-rl[llm]'") from None
         return anthropic.AsyncAnthropic(api_key=key, base_url=base_url, http_client=http_client)
 
-    async def _complete(self, system: str, messages: list[dict[str, str]], name: str, schema: dict[str, Any]) -> tuple[str, int, int]:
+    async def _complete(
+        self, system: str, messages: list[dict[str, str]], name: str, schema: dict[str, Any]
+    ) -> tuple[str, int, int]:
         response = await self.client.messages.create(
             model=self.model,
             max_tokens=8192,

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from autoforge.servers import SynthesisError
 
 from ..models import SourceDoc
@@ -88,7 +87,9 @@ def parse_structured(raw: RawSource) -> SourceDoc | None:
         return parse_tool_list(data, raw.name, raw.sha256)
     if isinstance(data, dict) and "inputSchema" in data and "name" in data:
         return parse_tool_list([data], raw.name, raw.sha256)
-    found = f"a mapping with keys {', '.join(map(str, list(data)[:6]))}" if isinstance(data, dict) else type(data).__name__
+    found = (
+        f"a mapping with keys {', '.join(map(str, list(data)[:6]))}" if isinstance(data, dict) else type(data).__name__
+    )
     raise SynthesisError(
         f"{raw.name}: not a recognised kind of tool documentation (found {found}); expected an OpenAPI 3.x or "
         "Swagger 2.0 document, an MCP tools/list result, OpenAI or Anthropic tool schemas, or markdown"
@@ -102,9 +103,11 @@ def _parse_data(text: str, name: str, suffix: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             if suffix == ".json":
-                raise SynthesisError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+                raise SynthesisError(
+                    f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                ) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -6,9 +6,8 @@ import asyncio
 import shlex
 from typing import Any
 
-from mcp import Client, StdioServerParameters
-
 from autoforge.servers import SynthesisError
+from mcp import Client, StdioServerParameters
 
 __all__ = ["LIVE_PREFIXES", "is_live", "list_live_tools"]
 
@@ -43,7 +42,9 @@ async def list_live_tools(reference: str) -> list[dict[str, Any]]:
                     if not cursor:
                         break
     except TimeoutError:
-        raise SynthesisError(f"{reference!r}: the MCP server did not list its tools within {TIMEOUT_SECONDS:.0f} s") from None
+        raise SynthesisError(
+            f"{reference!r}: the MCP server did not list its tools within {TIMEOUT_SECONDS:.0f} s"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any connection failure becomes one clear message
         raise SynthesisError(
             f"{reference!r}: could not list the tools of this MCP server ({type(exc).__name__}: {exc}); "

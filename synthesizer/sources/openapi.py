@@ -54,7 +54,10 @@ def parse_openapi(document: dict[str, Any], name: str, sha256: str) -> SourceDoc
             operations.append(operation)
     if headers:
         skipped.append(
-            Skip(name="header parameters", reason=f"left out ({', '.join(sorted(headers))}): the twin needs no credentials")
+            Skip(
+                name="header parameters",
+                reason=f"left out ({', '.join(sorted(headers))}): the twin needs no credentials",
+            )
         )
     title = str(info.get("title") or name)
     description = " ".join(str(info.get("description") or "").split())[:MAX_DESCRIPTION]
@@ -147,7 +150,9 @@ def _media_schema(content: Any) -> Any:
     return media.get("schema") if isinstance(media, dict) else None
 
 
-def _add_body(schema: Any, body_required: bool, properties: dict[str, Any], required: list[str], locations: dict[str, str]) -> None:
+def _add_body(
+    schema: Any, body_required: bool, properties: dict[str, Any], required: list[str], locations: dict[str, str]
+) -> None:
     kind, _ = schema_type(schema)
     fields, needed = merged_properties(schema) if kind in ("object", None) else ({}, [])
     if not fields:

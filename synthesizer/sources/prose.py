@@ -23,7 +23,9 @@ from .toolschemas import tool_identifier
 
 __all__ = ["parse_markdown"]
 
-_PARAM = re.compile(r"^`?(?P<name>[A-Za-z_][\w.-]*)`?\s*\((?P<spec>[^)]*)\)\s*[:\u2013\u2014-]?\s*(?P<text>.*)$", re.S)
+_PARAM = re.compile(
+    r"^`?(?P<name>[A-Za-z_][\w.-]*)`?\s*\((?P<spec>[^)]*)\)\s*[:\u2013\u2014-]?\s*(?P<text>.*)$", re.DOTALL
+)
 _HTTP = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$", re.IGNORECASE)
 _TYPES = {"string": "string", "str": "string", "text": "string", "integer": "integer", "int": "integer",
           "number": "number", "float": "number", "boolean": "boolean", "bool": "boolean", "array": "array",
@@ -65,7 +67,9 @@ def parse_markdown(text: str, name: str, sha256: str) -> SourceDoc | None:
             operations.append(operation)
     if not operations:
         return None
-    return SourceDoc(name=name, title=title, description=description, format="markdown", sha256=sha256, operations=tuple(operations))
+    return SourceDoc(
+        name=name, title=title, description=description, format="markdown", sha256=sha256, operations=tuple(operations)
+    )
 
 
 def _in_list(tokens: list[Any], index: int) -> bool:

@@ -91,8 +91,12 @@ def clean_schema(schema: Any, depth: int = 0, *, formats: bool = False) -> dict[
     description = _description(schema)
     if description:
         out["description"] = description
-    values = [v for v in schema.get("enum") or [] if v is not None and (kind is None or _value_type(v) == kind
-              or (kind == "number" and _value_type(v) == "integer"))]
+    values = [
+        v
+        for v in schema.get("enum") or []
+        if v is not None
+        and (kind is None or _value_type(v) == kind or (kind == "number" and _value_type(v) == "integer"))
+    ]
     if values and len(values) == len({str(v) for v in values}):
         out["enum"] = values + ([None] if nullable else [])
     for key in _KEEP_NUMBERS:
@@ -156,7 +160,14 @@ def row_schema(schema: Any) -> dict[str, Any] | None:
         if kind != "object":
             return None
         properties, _ = merged_properties(schema)
-        wrapper = next((properties[w] for w in _WRAPPERS if w in properties and schema_type(properties[w])[0] in ("array", "object")), None)
+        wrapper = next(
+            (
+                properties[w]
+                for w in _WRAPPERS
+                if w in properties and schema_type(properties[w])[0] in ("array", "object")
+            ),
+            None,
+        )
         if wrapper is not None and len(properties) <= 8:
             schema = wrapper
             continue

@@ -91,20 +91,44 @@ def parse_tool_list(data: Any, name: str, sha256: str) -> SourceDoc:
     if not operations:
         raise SynthesisError(f"{name}: the list holds no function tools to synthesize")
     fmt = formats.pop() if len(formats) == 1 else "mixed-tools"
-    return SourceDoc(name=name, title=name.rsplit(".", 1)[0], format=fmt, sha256=sha256, operations=tuple(operations), skipped=tuple(skipped))
+    return SourceDoc(
+        name=name,
+        title=name.rsplit(".", 1)[0],
+        format=fmt,
+        sha256=sha256,
+        operations=tuple(operations),
+        skipped=tuple(skipped),
+    )
 
 
 def _normalise(entry: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     """(format, {name, description, schema, output}) for one entry in any supported shape."""
     if isinstance(entry.get("function"), dict):
         function = entry["function"]
-        return "openai-tools", {"name": function.get("name"), "description": function.get("description"), "schema": function.get("parameters")}
+        return "openai-tools", {
+            "name": function.get("name"),
+            "description": function.get("description"),
+            "schema": function.get("parameters"),
+        }
     if entry.get("type") not in (None, "function", "custom"):
         return None, {"name": entry.get("name") or entry.get("type")}
     if "inputSchema" in entry or "outputSchema" in entry or "annotations" in entry:
-        return "mcp-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": entry.get("inputSchema"), "output": entry.get("outputSchema")}
+        return "mcp-tools", {
+            "name": entry.get("name"),
+            "description": entry.get("description"),
+            "schema": entry.get("inputSchema"),
+            "output": entry.get("outputSchema"),
+        }
     if "input_schema" in entry:
-        return "anthropic-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": entry.get("input_schema")}
+        return "anthropic-tools", {
+            "name": entry.get("name"),
+            "description": entry.get("description"),
+            "schema": entry.get("input_schema"),
+        }
     if "parameters" in entry or entry.get("type") == "function":
-        return "openai-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": entry.get("parameters")}
+        return "openai-tools", {
+            "name": entry.get("name"),
+            "description": entry.get("description"),
+            "schema": entry.get("parameters"),
+        }
     return "mcp-tools", {"name": entry.get("name"), "description": entry.get("description"), "schema": None}

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-
 import autoforge.synthesizer
+import pytest
 from autoforge.synthesizer import SynthOptions, SynthResult, synthesize
 
 BUNDLED_DOCS = Path(autoforge.synthesizer.__file__).resolve().parent / "bundled"
@@ -131,8 +130,17 @@ async def built(path: Path):
     bp = infer_blueprint(doc)
     ops = {o.name: o for o in doc.operations}
     schemas = {p.name: tool_schema(ops[p.name], p, bp)[0] for p in bp.plans}
-    tools = tuple(ToolSpec(name=p.name, description=p.description, input_schema=schemas[p.name], writes=p.writes, tables=(p.table,)) for p in bp.plans)
-    spec = EnvSpec(name="test-env", description="x", tables=bp.tables, tools=tools, provenance=Provenance(source=doc.name))
+    tools = tuple(
+        ToolSpec(
+            name=p.name, description=p.description, input_schema=schemas[p.name], writes=p.writes, tables=(p.table,)
+        )
+        for p in bp.plans
+    )
+    spec = EnvSpec(
+        name="test-env", description="x", tables=bp.tables, tools=tools, provenance=Provenance(source=doc.name)
+    )
     source, seed = generate_tools(bp, schemas, "test-env", doc.name), to_sql(bp, build_seed(bp, 0, 24))
-    draft = Draft(source=doc, blueprint=bp, spec=spec, tools_source=source, seed_sql=seed, edges=tuple(candidate_edges(bp)))
+    draft = Draft(
+        source=doc, blueprint=bp, spec=spec, tools_source=source, seed_sql=seed, edges=tuple(candidate_edges(bp))
+    )
     return bp, build_environment(spec, source, seed), draft

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-
 from autoforge.servers import BackendError, load_environment
 from autoforge.synthesizer import SynthOptions, synthesize
 from autoforge.synthesizer.backends.llm import AnthropicBackend, EdgeVerdicts, LLMBackend, OpenAIBackend
@@ -35,7 +34,11 @@ class Replay:
         self.requests.append(json.loads(body))
         for exchange in self.exchanges:
             expected = exchange["request"]
-            if request.method == expected["method"] and request.url.path == expected["path"] and all(m in body for m in expected["contains"]):
+            if (
+                request.method == expected["method"]
+                and request.url.path == expected["path"]
+                and all(m in body for m in expected["contains"])
+            ):
                 return httpx2.Response(200, json=exchange["response"])
         return httpx2.Response(404, json={"error": {"type": "not_found", "message": "no recorded exchange matches"}})
 
@@ -51,11 +54,20 @@ async def test_prose_documentation_becomes_a_verified_environment(provider: str,
     replay = Replay(RECORDINGS / f"{provider}-lamps.json")
     source = write(tmp_path, "lamps.md", LAMPS)
     options = SynthOptions(backend=provider, tasks=6, min_calls=2)  # type: ignore[arg-type]
-    result = await synthesize(source, tmp_path / "lamps", options, work_dir=tmp_path / "work", backend=backend(provider, replay, tmp_path / "cache"))
+    result = await synthesize(
+        source,
+        tmp_path / "lamps",
+        options,
+        work_dir=tmp_path / "work",
+        backend=backend(provider, replay, tmp_path / "cache"),
+    )
     environment = load_environment(result.path)
     assert {t.name for t in environment.spec.tools} == {"list_lamps", "rename_lamp", "switch_off_lamp"}
     assert environment.spec.tool("switch_off_lamp").writes
-    assert environment.spec.provenance.backend == provider and environment.spec.provenance.source_format == "markdown-prose"
+    assert (
+        environment.spec.provenance.backend == provider
+        and environment.spec.provenance.source_format == "markdown-prose"
+    )
     assert len(environment.tasks) == 6
     assert result.usage["parse"].calls == 1 and result.usage["parse"].input_tokens > 0
     assert result.usage["tools"].calls == 3
@@ -66,11 +78,16 @@ async def test_prose_documentation_becomes_a_verified_environment(provider: str,
 async def test_structured_requests_use_the_providers_schema_mode(provider: str) -> None:
     """OpenAI gets response_format json_schema; Anthropic gets output_config.format json_schema."""
     replay = Replay(RECORDINGS / f"{provider}-lamps.json")
-    answer = await backend(provider, replay).ask("graph", "You judge whether tools connect.", "Edges: ...", EdgeVerdicts)
+    answer = await backend(provider, replay).ask(
+        "graph", "You judge whether tools connect.", "Edges: ...", EdgeVerdicts
+    )
     assert answer.keep == [0, 1]
     sent = replay.requests[0]
     if provider == "openai":
-        assert sent["response_format"]["type"] == "json_schema" and sent["response_format"]["json_schema"]["name"] == "EdgeVerdicts"
+        assert (
+            sent["response_format"]["type"] == "json_schema"
+            and sent["response_format"]["json_schema"]["name"] == "EdgeVerdicts"
+        )
     else:
         assert sent["output_config"]["format"]["type"] == "json_schema" and sent["system"].startswith("You judge")
 
@@ -86,7 +103,13 @@ async def test_an_invalid_answer_is_asked_again_with_the_problem(tmp_path: Path)
     path = write(tmp_path, "retry.json", json.dumps({"exchanges": [right, wrong]}))
     replay = Replay(path)
     llm = backend("openai", replay)
-    answer = await llm.ask("graph", "You judge whether tools connect.", "Edges", EdgeVerdicts, lambda a: [f"index {i} is out of range" for i in a.keep if i > 1])
+    answer = await llm.ask(
+        "graph",
+        "You judge whether tools connect.",
+        "Edges",
+        EdgeVerdicts,
+        lambda a: [f"index {i} is out of range" for i in a.keep if i > 1],
+    )
     assert answer.keep == [0, 1]
     assert len(replay.requests) == 2
     assert "index 9 is out of range" in replay.requests[1]["messages"][-1]["content"]
@@ -107,7 +130,9 @@ async def test_answers_that_never_validate_raise_a_backend_error() -> None:
     """After the retries, the error names the provider, the stage and the last problem."""
     replay = Replay(RECORDINGS / "openai-lamps.json")
     with pytest.raises(BackendError, match="openai gpt-5.5: the graph answer kept failing validation .*never"):
-        await backend("openai", replay).ask("graph", "You judge whether tools connect.", "Edges", EdgeVerdicts, lambda a: ["never good enough"])
+        await backend("openai", replay).ask(
+            "graph", "You judge whether tools connect.", "Edges", EdgeVerdicts, lambda a: ["never good enough"]
+        )
 
 
 def test_a_missing_key_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import EnvServer, check_env, load_environment, validate_folder
 from autoforge.synthesizer import SynthOptions, synthesize, task_stats
 
@@ -73,6 +72,8 @@ def test_a_sample_of_tasks_verifies_through_mcp(bundled) -> None:
 def test_the_committed_folder_is_what_synthesis_gives(tmp_path: Path) -> None:
     """Synthesizing a bundled document again (same defaults) reproduces the committed files byte for byte."""
     name = "hotel-reservations"
-    result = asyncio.run(synthesize(BUNDLED_DOCS / BUNDLED[name], tmp_path / name, SynthOptions(), work_dir=tmp_path / "work"))
+    result = asyncio.run(
+        synthesize(BUNDLED_DOCS / BUNDLED[name], tmp_path / name, SynthOptions(), work_dir=tmp_path / "work")
+    )
     for file in ("env.json", "tools.py", "seed.sql", "tasks.jsonl", "server.py"):
         assert (result.path / file).read_bytes() == (SERVERS / name / file).read_bytes(), file

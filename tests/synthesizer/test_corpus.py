@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import AutoForgeError, load_environment
 from autoforge.synthesizer import SynthOptions, synthesize
 from autoforge.synthesizer.schema import infer_blueprint
@@ -22,7 +21,9 @@ async def test_every_corpus_document_is_read_and_planned(path: Path) -> None:
     """Each real document parses and gets a blueprint; what cannot be planned is listed with a reason."""
     doc = parse_structured(await read_source(path, 2**25))
     blueprint = infer_blueprint(doc)
-    assert len(blueprint.plans) + sum(1 for s in blueprint.skipped if s.name != "header parameters") >= len(doc.operations)
+    assert len(blueprint.plans) + sum(1 for s in blueprint.skipped if s.name != "header parameters") >= len(
+        doc.operations
+    )
     assert all(s.reason for s in blueprint.skipped)
 
 
@@ -36,5 +37,7 @@ async def test_small_real_apis_synthesize_verified_tasks(name: str, tmp_path: Pa
 async def test_a_document_with_only_multiplexed_tools_is_refused_with_reasons(tmp_path: Path) -> None:
     """apple.tools.json routes every action through an `operation` enum: refused, naming that."""
     with pytest.raises(AutoForgeError, match="operation") as error:
-        await synthesize(CORPUS / "mcp" / "apple.tools.json", tmp_path / "env", SynthOptions(tasks=5), work_dir=tmp_path / "work")
+        await synthesize(
+            CORPUS / "mcp" / "apple.tools.json", tmp_path / "env", SynthOptions(tasks=5), work_dir=tmp_path / "work"
+        )
     assert error.value.exit_code == 2

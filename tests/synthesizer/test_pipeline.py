@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import SynthesisError, load_environment, validate_folder
 from autoforge.synthesizer import STAGES, Event, SynthOptions, SynthResult, synthesize
 from autoforge.synthesizer.writer import SERVER_PY, SYNTH_FILES
@@ -45,7 +44,9 @@ async def test_same_input_and_seed_give_the_same_bytes(small_api: Path, tmp_path
     first = await synthesize(small_api, tmp_path / "a" / "shop", FAST, work_dir=tmp_path / "w1")
     second = await synthesize(small_api, tmp_path / "b" / "shop", FAST, work_dir=tmp_path / "w2")
     assert files(first.path) == files(second.path)
-    other = await synthesize(small_api, tmp_path / "c" / "shop", FAST.model_copy(update={"seed": 1}), work_dir=tmp_path / "w3")
+    other = await synthesize(
+        small_api, tmp_path / "c" / "shop", FAST.model_copy(update={"seed": 1}), work_dir=tmp_path / "w3"
+    )
     assert files(other.path)["tasks.jsonl"] != files(first.path)["tasks.jsonl"]
 
 
@@ -70,19 +71,40 @@ def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: 
     source = write(tmp_path, "shop.yaml", SMALL_API)
     args = ["synth", str(source), "--tasks", "90", "--min-calls", "2"]
     env = {**os.environ, "AUTOFORGE_WORK_DIR": str(tmp_path / "work")}
-    process = subprocess.Popen([AUTOFORGE, *args, "--out", str(tmp_path / "out" / "shop")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [AUTOFORGE, *args, "--out", str(tmp_path / "out" / "shop")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
-    while not list((tmp_path / "work").glob("*/batches/0000.json")) and time.monotonic() < deadline and process.poll() is None:
+    while (
+        not list((tmp_path / "work").glob("*/batches/0000.json"))
+        and time.monotonic() < deadline
+        and process.poll() is None
+    ):
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr.decode()[-400:]
     assert not (tmp_path / "out" / "shop").exists()
-    rerun = subprocess.run([AUTOFORGE, *args, "--out", str(tmp_path / "out" / "shop")], env=env, capture_output=True, text=True)
+    rerun = subprocess.run(
+        [AUTOFORGE, *args, "--out", str(tmp_path / "out" / "shop")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert rerun.returncode == 0, rerun.stderr[-600:]
     assert "resumed" in rerun.stderr
     fresh_env = {**os.environ, "AUTOFORGE_WORK_DIR": str(tmp_path / "fresh-work")}
-    fresh = subprocess.run([AUTOFORGE, *args, "--out", str(tmp_path / "fresh" / "shop")], env=fresh_env, capture_output=True, text=True)
+    fresh = subprocess.run(
+        [AUTOFORGE, *args, "--out", str(tmp_path / "fresh" / "shop")],
+        env=fresh_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert fresh.returncode == 0, fresh.stderr[-600:]
     assert files(tmp_path / "out" / "shop") == files(tmp_path / "fresh" / "shop")
 
@@ -91,17 +113,45 @@ def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: 
     ("name", "text", "message"),
     [
         ("empty.yaml", "", "is empty"),
-        ("broken.yaml", "openapi: 3.0.0\npaths: {/a: {get: {responses: {'200': {$ref: '#/nowhere'}}}}}\n", "broken \\$ref"),
+        (
+            "broken.yaml",
+            "openapi: 3.0.0\npaths: {/a: {get: {responses: {'200': {$ref: '#/nowhere'}}}}}\n",
+            "broken \\$ref",
+        ),
         ("notools.json", json.dumps({"tools": [{"name": "only_name"}]}), "no input schema"),
-        ("chat.md", "# Shop\n\nYou can ask the shop about your orders and it will answer.\n", "does not follow the convention"),
-        ("multiplexed.json", json.dumps([{"name": "notes", "description": "d", "inputSchema": {"type": "object", "properties": {"operation": {"type": "string", "enum": ["a", "b"]}}}}]), "could be turned into a tool"),
+        (
+            "chat.md",
+            "# Shop\n\nYou can ask the shop about your orders and it will answer.\n",
+            "does not follow the convention",
+        ),
+        (
+            "multiplexed.json",
+            json.dumps(
+                [
+                    {
+                        "name": "notes",
+                        "description": "d",
+                        "inputSchema": {
+                            "type": "object",
+                            "properties": {"operation": {"type": "string", "enum": ["a", "b"]}},
+                        },
+                    }
+                ]
+            ),
+            "could be turned into a tool",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_a_reason_and_writes_nothing(tmp_path: Path, name: str, text: str, message: str) -> None:
     """The CLI prints one clear error (no traceback), exits 2 and leaves no folder behind."""
     source = write(tmp_path, name, text)
     out = tmp_path / "out" / "bad"
-    result = subprocess.run([AUTOFORGE, "synth", str(source), "--out", str(out), "--work-dir", str(tmp_path / "w")], capture_output=True, text=True)
+    result = subprocess.run(
+        [AUTOFORGE, "synth", str(source), "--out", str(out), "--work-dir", str(tmp_path / "w")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
@@ -112,16 +162,43 @@ async def test_zero_verified_tasks_is_an_error_with_the_reason(tmp_path: Path) -
     """Tools that never chain into tasks long enough are refused, naming --min-calls as the way out."""
     source = write(tmp_path, "shop.yaml", SMALL_API)
     with pytest.raises(SynthesisError, match="no task passed the checks.*--min-calls") as error:
-        await synthesize(source, tmp_path / "out" / "shop", SynthOptions(tasks=5, min_calls=30, max_calls=40), work_dir=tmp_path / "w")
+        await synthesize(
+            source,
+            tmp_path / "out" / "shop",
+            SynthOptions(tasks=5, min_calls=30, max_calls=40),
+            work_dir=tmp_path / "w",
+        )
     assert error.value.exit_code == 2
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 TINY_API = [
-    {"name": "list_lamps", "description": "All lamps.", "inputSchema": {"type": "object", "properties": {}},
-     "outputSchema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-         "lamp_id": {"type": "string"}, "name": {"type": "string"}, "status": {"type": "string", "enum": ["active", "archived"]}}}}}}},
-    {"name": "archive_lamp", "description": "Archive a lamp.", "inputSchema": {"type": "object", "properties": {"lamp_id": {"type": "string"}}, "required": ["lamp_id"]}},
+    {
+        "name": "list_lamps",
+        "description": "All lamps.",
+        "inputSchema": {"type": "object", "properties": {}},
+        "outputSchema": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "lamp_id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "status": {"type": "string", "enum": ["active", "archived"]},
+                        },
+                    },
+                }
+            },
+        },
+    },
+    {
+        "name": "archive_lamp",
+        "description": "Archive a lamp.",
+        "inputSchema": {"type": "object", "properties": {"lamp_id": {"type": "string"}}, "required": ["lamp_id"]},
+    },
 ]
 
 

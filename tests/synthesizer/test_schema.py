@@ -30,7 +30,12 @@ async def test_tool_kinds_and_action_targets() -> None:
     """GET lists and gets, PATCH updates, POST .../cancel moves the row to the enum's 'cancelled'."""
     _, bp = await blueprint_of(BUNDLED_DOCS / "retail-orders.yaml")
     kinds = {p.name: p.kind for p in bp.plans}
-    assert (kinds["listCustomers"], kinds["getOrder"], kinds["updateOrder"], kinds["createOrder"]) == ("list", "get", "update", "create")
+    assert (kinds["listCustomers"], kinds["getOrder"], kinds["updateOrder"], kinds["createOrder"]) == (
+        "list",
+        "get",
+        "update",
+        "create",
+    )
     cancel = bp.plan("cancelOrder")
     assert cancel.kind == "action" and cancel.target == {"status": "cancelled"}
     assert "Refused when the order is 'delivered' or 'cancelled'" in cancel.description
@@ -41,9 +46,14 @@ async def test_tool_names_give_tables_for_tool_lists() -> None:
     _, bp = await blueprint_of(BUNDLED_DOCS / "helpdesk-tickets.tools.json")
     listing = bp.plan("list_tickets")
     assert listing.kind == "list" and listing.table == "tickets"
-    assert [(p.name, p.role, p.table) for p in listing.params if p.role == "parent"] == [("customer_id", "parent", "customers")]
+    assert [(p.name, p.role, p.table) for p in listing.params if p.role == "parent"] == [
+        ("customer_id", "parent", "customers")
+    ]
     assign = bp.plan("assign_ticket")
-    assert assign.kind == "update" and {(p.name, p.role) for p in assign.params} == {("ticket_id", "key"), ("agent_id", "field")}
+    assert assign.kind == "update" and {(p.name, p.role) for p in assign.params} == {
+        ("ticket_id", "key"),
+        ("agent_id", "field"),
+    }
     assert bp.table("tickets").column("agent_id").references == "agents.agent_id"
 
 
@@ -58,7 +68,14 @@ async def test_natural_labels_are_found() -> None:
 async def test_multiplexed_tools_are_left_out_with_a_reason(tmp_path: Path) -> None:
     """A tool whose `operation` enum selects the action cannot be planned and says so."""
     tools = [
-        {"name": "notes", "description": "Notes.", "inputSchema": {"type": "object", "properties": {"operation": {"type": "string", "enum": ["list", "create"]}}}},
+        {
+            "name": "notes",
+            "description": "Notes.",
+            "inputSchema": {
+                "type": "object",
+                "properties": {"operation": {"type": "string", "enum": ["list", "create"]}},
+            },
+        },
         {"name": "list_notes", "description": "Notes.", "inputSchema": {"type": "object", "properties": {}}},
     ]
     _, bp = await blueprint_of(write(tmp_path, "t.json", json.dumps(tools)))

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import SynthesisError
 from autoforge.synthesizer.sources import parse_structured, read_source
 
@@ -56,7 +55,13 @@ async def test_each_bundled_format_is_recognised(doc: str, fmt: str) -> None:
 
 async def test_openai_responses_shape_is_read(tmp_path: Path) -> None:
     """Flat Responses-API tools ({type, name, parameters}) are read like Chat Completions ones."""
-    tools = [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+    tools = [
+        {
+            "type": "function",
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        }
+    ]
     doc = await parse(write(tmp_path, "tools.json", json.dumps(tools)))
     assert doc.format == "openai-tools" and doc.operations[0].input_schema["properties"] == {"city": {"type": "string"}}
 
@@ -66,12 +71,18 @@ async def test_markdown_in_the_convention_is_parsed(tmp_path: Path) -> None:
     text = "# Notes\n\nA notebook.\n\n## create_note\nWrite a new note.\n- `title` (string, required): the title\n- `pinned` (boolean, optional, default false): keep on top\n"
     doc = await parse(write(tmp_path, "notes.md", text))
     note = doc.operations[0]
-    assert (note.name, note.input_schema["required"], note.input_schema["properties"]["pinned"]["default"]) == ("create_note", ["title"], False)
+    assert (note.name, note.input_schema["required"], note.input_schema["properties"]["pinned"]["default"]) == (
+        "create_note",
+        ["title"],
+        False,
+    )
 
 
 async def test_free_prose_is_not_parsed_offline(tmp_path: Path) -> None:
     """Markdown outside the convention yields nothing offline (the pipeline then asks for an LLM)."""
-    assert await parse(write(tmp_path, "prose.md", "# Shop\n\nOur API lets you fetch orders and cancel them.\n")) is None
+    assert (
+        await parse(write(tmp_path, "prose.md", "# Shop\n\nOur API lets you fetch orders and cancel them.\n")) is None
+    )
 
 
 @pytest.mark.parametrize(

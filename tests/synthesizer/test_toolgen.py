@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from autoforge.servers import EnvSpec, EpisodeStore, Provenance, ToolError, ToolSpec, build_environment
 from autoforge.servers.sandbox import check_source
 from autoforge.synthesizer.probes import probe_tools
@@ -20,7 +19,12 @@ async def retail_parts():
     bp = infer_blueprint(doc)
     ops = {o.name: o for o in doc.operations}
     schemas = {p.name: tool_schema(ops[p.name], p, bp)[0] for p in bp.plans}
-    tools = tuple(ToolSpec(name=p.name, description=p.description, input_schema=schemas[p.name], writes=p.writes, tables=(p.table,)) for p in bp.plans)
+    tools = tuple(
+        ToolSpec(
+            name=p.name, description=p.description, input_schema=schemas[p.name], writes=p.writes, tables=(p.table,)
+        )
+        for p in bp.plans
+    )
     spec = EnvSpec(name="retail", description="x", tables=bp.tables, tools=tools, provenance=Provenance(source="x"))
     return bp, spec, generate_tools(bp, schemas, "retail", "retail-orders.yaml"), to_sql(bp, build_seed(bp, 0, 24))
 
@@ -35,7 +39,7 @@ async def test_generated_code_passes_the_sandbox_and_the_probes() -> None:
 
 async def test_rules_are_enforced_with_actionable_messages() -> None:
     """A missing order names the tool that lists orders; cancelling twice is refused and changes nothing."""
-    bp, spec, source, seed = await retail_parts()
+    _, spec, source, seed = await retail_parts()
     env = build_environment(spec, source, seed)
     episode = EpisodeStore(spec, env.template, {}).fresh(None)
     with pytest.raises(ToolError, match="No order 'ORD-0'. Use listCustomerOrders"):
@@ -50,7 +54,7 @@ async def test_rules_are_enforced_with_actionable_messages() -> None:
 
 async def test_creates_check_their_parents_and_fill_defaults() -> None:
     """A new order needs an existing customer, starts 'pending' and takes the frozen clock as its time."""
-    bp, spec, source, seed = await retail_parts()
+    _, spec, source, seed = await retail_parts()
     env = build_environment(spec, source, seed)
     episode = EpisodeStore(spec, env.template, {}).fresh(None)
     with pytest.raises(ToolError, match="No customer 'CUS-0'"):
@@ -63,7 +67,11 @@ async def test_probes_catch_a_tool_that_does_not_do_what_it_claims() -> None:
     """A create that inserts nothing and a get that accepts any key are reported by the probes."""
     bp, spec, source, seed = await retail_parts()
     broken = source.replace("return _create(db, 'returns',", "return {} or _create(db, 'returns',", 1)
-    broken = broken.replace("def getProduct(db, productId):", "def getProduct(db, productId):\n    return {}\n\n\ndef unused(db, productId):", 1)
+    broken = broken.replace(
+        "def getProduct(db, productId):",
+        "def getProduct(db, productId):\n    return {}\n\n\ndef unused(db, productId):",
+        1,
+    )
     broken = broken.replace("return {} or _create(db, 'returns',", "return {}\n    _create(db, 'returns',", 1)
     problems = probe_tools(build_environment(spec, broken, seed), bp)
     assert any("added no row" in p.message for p in problems["requestReturn"])

@@ -6,7 +6,6 @@ import asyncio
 import random
 
 import pytest
-
 from autoforge.servers import CallNode, ReasoningNode
 from autoforge.synthesizer.dags import TaskPlan, compatible, grow
 from autoforge.synthesizer.graph import tool_graph
@@ -30,7 +29,7 @@ def walker(retail, seed: int = 1) -> Walker:
 
 async def test_a_write_walk_starts_from_what_the_user_knows(retail) -> None:
     """Cancelling an order resolves the order through its customer, found by a label the user knows."""
-    bp, env, _ = retail
+    bp, _, _ = retail
     w = walker(retail)
     plan = bp.plan("cancelOrder")
     row = w._candidates(plan, 1)[0]

@@ -8,7 +8,12 @@ from autoforge.synthesizer.instantiate import fact_text
 
 def test_facts_are_written_the_way_the_verifier_reads_them() -> None:
     """Money has two decimals, other numbers are plain, booleans are yes or no."""
-    assert (fact_text(1234.5, "money"), fact_text(3, "quantity"), fact_text(2.0, "number"), fact_text(True, "bool")) == ("1234.50", "3", "2", "yes")
+    assert (
+        fact_text(1234.5, "money"),
+        fact_text(3, "quantity"),
+        fact_text(2.0, "number"),
+        fact_text(True, "bool"),
+    ) == ("1234.50", "3", "2", "yes")
 
 
 def test_instructions_state_known_values_and_hide_ids(small_env: SynthResult) -> None:
