@@ -67,13 +67,6 @@ def _row(env: Environment, task: Task, index: int, system: str, folder: str, age
 
 def export_dataset(references: Sequence[str | Path], out: Path, agent_name: str = "autoforge_agent") -> ExportReport:
     """Write train.parquet and validation.parquet under `out` for the environments `references` name."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise TrainingError(
-            "exporting parquet needs pyarrow; install the training extra: pip install 'autoforge-rl[rl]'"
-        ) from None
     if not references:
         raise SpecError("name at least one environment to export, e.g. autoforge rl export servers/library-loans")
     envs = [environment(str(r)) for r in references]
@@ -81,6 +74,13 @@ def export_dataset(references: Sequence[str | Path], out: Path, agent_name: str 
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise SpecError(f"environment {', '.join(repeated)} is named more than once; name each environment once")
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise TrainingError(
+            "exporting parquet needs pyarrow; install the training extra: pip install 'autoforge-rl[rl]'"
+        ) from None
     rows = [row for env in envs for row in dataset_rows(env, agent_name)]
     table = pa.Table.from_pylist(rows)
     out.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch==2.13.0, then '.[rl]')")
 pytest.importorskip("verl", reason="veRL is not installed (pip install -e '.[rl]' after the CPU torch wheel)")
 
+import numpy as np
 from autoforge.rl import ErpoTrainer
 from autoforge.rl.trainer import PPOTrainerSync, environment_column
 from verl.trainer.ppo.v1 import get_trainer_cls
