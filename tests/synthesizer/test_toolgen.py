@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from autoforge.servers import EnvSpec, EpisodeStore, Provenance, ToolError, ToolSpec, build_environment
+from autoforge.servers import EpisodeStore, ToolError, build_environment
 from autoforge.servers.sandbox import check_source
 from autoforge.synthesizer.probes import probe_tools
-from autoforge.synthesizer.schema import infer_blueprint, tool_schema
-from autoforge.synthesizer.seed import build_seed, to_sql
-from autoforge.synthesizer.sources import parse_structured, read_source
-from autoforge.synthesizer.toolgen import generate_tools
 
-from .conftest import BUNDLED_DOCS
+from .conftest import BUNDLED_DOCS, built
 
 
 async def retail_parts():
-    doc = parse_structured(await read_source(BUNDLED_DOCS / "retail-orders.yaml", 2**25))
-    bp = infer_blueprint(doc)
-    ops = {o.name: o for o in doc.operations}
-    schemas = {p.name: tool_schema(ops[p.name], p, bp)[0] for p in bp.plans}
-    tools = tuple(
-        ToolSpec(
-            name=p.name, description=p.description, input_schema=schemas[p.name], writes=p.writes, tables=(p.table,)
-        )
-        for p in bp.plans
-    )
-    spec = EnvSpec(name="retail", description="x", tables=bp.tables, tools=tools, provenance=Provenance(source="x"))
-    return bp, spec, generate_tools(bp, schemas, "retail", "retail-orders.yaml"), to_sql(bp, build_seed(bp, 0, 24))
+    """(blueprint, spec, tools.py source, seed.sql) of the retail-orders document."""
+    bp, _, draft = await built(BUNDLED_DOCS / "retail-orders.yaml")
+    return bp, draft.spec, draft.tools_source, draft.seed_sql
 
 
 async def test_generated_code_passes_the_sandbox_and_the_probes() -> None:
