@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autoforge.servers import (
+    AutoForgeError,
     EnvSpec,
     Provenance,
     SandboxError,
@@ -28,6 +29,7 @@ from autoforge.servers import (
     ToolSpec,
     build_environment,
 )
+from autoforge.servers.registry.describe import describe_environment
 
 from .backends import Backend, make_backend
 from .checkpoint import Checkpoints, default_work_dir
@@ -154,8 +156,12 @@ async def synthesize(
         raise SynthesisError(_no_tasks(raw.name, draft, options))
     started = time.perf_counter()
     path = write_environment(out, draft.spec, draft.tools_source, draft.seed_sql, list(draft.tasks))
-    seconds["write"] = time.perf_counter() - started
     notes = list(draft.notes)
+    try:
+        describe_environment(path)  # server.json (MCP registry manifest) and README.md (card), fresh each time
+    except AutoForgeError as exc:
+        notes.append(f"the folder is written, but its server.json and README.md are not: {exc}")
+    seconds["write"] = time.perf_counter() - started
     if len(draft.tasks) < options.tasks:
         notes.append(f"only {len(draft.tasks)} of the {options.tasks} tasks asked for passed the checks")
     return SynthResult(
