@@ -37,7 +37,9 @@ __all__ = ["erpo_advantages", "group_codes", "trajectory_advantages"]
 def group_codes(ids: Sequence[Any] | np.ndarray) -> torch.Tensor:
     """Dense integer codes for per-trajectory ids (prompt uids, environment names), in first-seen order."""
     codes: dict[Any, int] = {}
-    return torch.tensor([codes.setdefault(i, len(codes)) for i in np.asarray(ids, dtype=object).tolist()])
+    values = np.asarray(ids, dtype=object).tolist()
+    dense = np.fromiter((codes.setdefault(i, len(codes)) for i in values), dtype=np.int64, count=len(values))
+    return torch.from_numpy(dense)
 
 
 def trajectory_advantages(
