@@ -64,7 +64,7 @@ class _Trajectory:
 
     @property
     def full(self) -> bool:
-        return len(self.response_mask) >= self.loop.response_length
+        return len(self.response_mask) >= int(self.loop.response_length)
 
     async def start(self, messages: list[dict[str, Any]]) -> None:
         self.messages = list(messages)
@@ -105,7 +105,7 @@ class _Trajectory:
         cut = len(self.token_ids) - len(mask)
         prompt_ids, response_ids = self.token_ids[:cut], self.token_ids[cut:]
         if not response_ids:  # the episode ended before the policy spoke: one masked filler token
-            response_ids, mask = [self.loop.tokenizer.eos_token_id], [0]
+            response_ids, mask = [int(self.loop.tokenizer.eos_token_id)], [0]
         return AgentLoopOutput(
             prompt_ids=prompt_ids,
             response_ids=response_ids[:length],
@@ -113,7 +113,7 @@ class _Trajectory:
             response_logprobs=self.logprobs[:length] if self.logprobs else None,
             reward_score=reward,
             num_turns=self.steps + len(self.heard),
-            metrics=AgentLoopMetrics(**self.timings),
+            metrics=AgentLoopMetrics.model_validate(self.timings),
             extra_fields=extra,
         )
 

@@ -34,7 +34,7 @@ async def replay_reward(
             for call in calls:
                 if call["name"] in env.tools and isinstance(call.get("arguments"), dict):
                     await call_tool(client, episode, call["name"], call["arguments"])
-            return (await verify_episode(client, episode, agent_messages)).reward
+            return float((await verify_episode(client, episode, agent_messages)).reward)
         finally:
             await close_episode(client, episode)
 
