@@ -247,8 +247,7 @@ class _Phrases:
                 column = next((p.column for p in plan.params if p.name == name), name) or name
                 self.remember(f"new {noun} {humanize(name)}", source.value)
                 parts.append(f"{humanize(name)} {self.value(plan.table, column, source.value)}")
-        article = "an" if noun[:1] in "aeiou" else "a"
-        text = f"create {article} new {noun} {' and '.join(owners)}".strip()
+        text = f"create a new {noun} {' and '.join(owners)}".strip()
         return f"{text} with {', '.join(parts)}" if parts else text
 
     def _compute(self, goal: Goal, obj: str) -> str:

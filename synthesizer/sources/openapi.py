@@ -154,6 +154,8 @@ def _add_body(
     schema: Any, body_required: bool, properties: dict[str, Any], required: list[str], locations: dict[str, str]
 ) -> None:
     kind, _ = schema_type(schema)
+    if kind == "string" and isinstance(schema, dict) and schema.get("format") in ("binary", "byte"):
+        return  # a file upload carries no state the twin keeps
     fields, needed = merged_properties(schema) if kind in ("object", None) else ({}, [])
     if not fields:
         if kind is None and not isinstance(schema, dict):
