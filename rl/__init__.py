@@ -29,6 +29,8 @@ _LAZY = {
     "erpo_advantages": ".erpo",
     "trajectory_advantages": ".erpo",
     "group_codes": ".erpo",
+    "MASKED_LABELS": ".erpo",
+    "validity": ".erpo",
     "erpo_policy_loss": ".objective",
     "compute_erpo_outcome_advantage": ".estimator",
     "environment_ids": ".estimator",
@@ -38,6 +40,7 @@ _LAZY = {
 
 __all__ = [
     "CONFIG_NAME",
+    "MASKED_LABELS",
     "SPLIT_FILES",
     "AutoForgeAgentLoop",
     "ErpoConfig",
@@ -61,6 +64,7 @@ __all__ = [
     "replay_reward",
     "training_config",
     "trajectory_advantages",
+    "validity",
     "write_config",
 ]
 

@@ -28,6 +28,7 @@ from verl.experimental.agent_loop.tool_parser import FunctionCall, ToolParser
 from verl.utils.profiler import simple_timer
 
 from .environments import environment, environment_pool
+from .erpo import MASKED_LABELS
 from .settings import LoopSettings
 
 __all__ = ["AGENT_NAME", "AutoForgeAgentLoop", "openai_tool"]
@@ -241,10 +242,10 @@ class AutoForgeAgentLoop(AgentLoopBase):
             "task_id": task.id,
             "reward": reward,
             "label": label,
-            "masked": label in ("user", "infra"),
+            "masked": label in MASKED_LABELS,
             "episode": json.dumps(episode, ensure_ascii=False),
         }
-        return trajectory.output(reward, label in ("user", "infra"), extra)
+        return trajectory.output(reward, label in MASKED_LABELS, extra)
 
 
 def _row_task(row: dict[str, Any]) -> tuple[Environment, Task]:

@@ -87,7 +87,7 @@ def training_config(setup: TrainingSetup) -> dict[str, Any]:
                 "mode": "async",
                 "n": setup.rollouts,
                 "agent": {"default_agent_loop": "autoforge_agent"},
-                "multi_turn": {"format": "hermes", "max_tool_response_length": 8192},
+                "multi_turn": {"format": "hermes", "max_parallel_calls": 8, "max_tool_response_length": 8192},
             },
         },
         "trainer": {

@@ -31,7 +31,15 @@ import torch
 
 from .settings import ErpoConfig
 
-__all__ = ["erpo_advantages", "group_codes", "trajectory_advantages"]
+__all__ = ["MASKED_LABELS", "erpo_advantages", "group_codes", "trajectory_advantages", "validity"]
+
+MASKED_LABELS = ("user", "infra")
+"""Orchestrator labels whose trajectories ERPO leaves out (the simulated user broke its scenario; infrastructure)."""
+
+
+def validity(labels: Sequence[str | None]) -> torch.Tensor:
+    """The validity mask for trajectories labelled by the orchestrator (`agent`, `user`, `infra` or none)."""
+    return torch.tensor([label not in MASKED_LABELS for label in labels], dtype=torch.bool)
 
 
 def group_codes(ids: Sequence[Any] | np.ndarray) -> torch.Tensor:

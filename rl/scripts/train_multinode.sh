@@ -2,20 +2,22 @@
 # ERPO on a Ray cluster, the paper's scale: 8 nodes x 8 GPUs, Qwen3-30B-A3B-Thinking, 32 prompts x 8 rollouts.
 # Start the cluster first: on the head `ray start --head --port=6379`, on each worker
 # `ray start --address=HEAD_IP:6379`; install AutoForge with the rl extra on every node and keep the
-# environment folders at the same path everywhere (the parquet rows name them). Then run this on the head.
+# environment folders and DATA at the same path everywhere (a shared file system): the parquet rows name
+# the environment folders, and veRL's task runner may read the data on any node. Then run this on the head.
 # Extra arguments are Hydra overrides.
 set -euo pipefail
 
 ENVS=${ENVS:-"servers/library-loans servers/clinic-appointments"}
 DATA=${DATA:-$PWD/data}
 MODEL=${MODEL:-Qwen/Qwen3-30B-A3B-Thinking-2507}
+CONFIG=${CONFIG:-runs/erpo}
 NNODES=${NNODES:-8}
 
 autoforge rl export $ENVS --out "$DATA"
-autoforge rl config --out rl/config --data "$DATA" --model "$MODEL" --nnodes "$NNODES" --gpus-per-node 8
+autoforge rl config --out "$CONFIG" --data "$DATA" --model "$MODEL" --nnodes "$NNODES" --gpus-per-node 8
 
 RAY_ADDRESS=${RAY_ADDRESS:-auto} python -m verl.trainer.main_ppo \
-    --config-path="$PWD/rl/config" --config-name=erpo \
+    --config-path="$(cd "$CONFIG" && pwd)" --config-name=erpo \
     trainer.nnodes="$NNODES" trainer.n_gpus_per_node=8 \
     actor_rollout_ref.rollout.tensor_model_parallel_size=4 \
     "$@"

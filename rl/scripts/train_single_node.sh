@@ -5,14 +5,15 @@
 set -euo pipefail
 
 ENVS=${ENVS:-"servers/library-loans servers/clinic-appointments"}
-DATA=${DATA:-data}
+DATA=${DATA:-$PWD/data}
 MODEL=${MODEL:-Qwen/Qwen3-30B-A3B-Thinking-2507}
+CONFIG=${CONFIG:-runs/erpo}
 
 autoforge rl export $ENVS --out "$DATA"
-autoforge rl config --out rl/config --data "$DATA" --model "$MODEL" --nnodes 1 --gpus-per-node 8
+autoforge rl config --out "$CONFIG" --data "$DATA" --model "$MODEL" --nnodes 1 --gpus-per-node 8
 
 python -m verl.trainer.main_ppo \
-    --config-path="$PWD/rl/config" --config-name=erpo \
+    --config-path="$(cd "$CONFIG" && pwd)" --config-name=erpo \
     trainer.nnodes=1 trainer.n_gpus_per_node=8 \
     actor_rollout_ref.rollout.tensor_model_parallel_size=4 \
     actor_rollout_ref.actor.fsdp_config.param_offload=True \

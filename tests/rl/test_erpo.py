@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch==2.13.0, then '.[rl]')")
 
-from autoforge.rl import ErpoConfig, erpo_advantages, trajectory_advantages
+from autoforge.rl import ErpoConfig, erpo_advantages, trajectory_advantages, validity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +160,8 @@ def test_mismatched_lengths_are_refused() -> None:
     """One environment id per trajectory is required; a short list is an error naming the counts."""
     with pytest.raises(ValueError, match="3 rewards, 3 groups, 2 environments"):
         trajectory_advantages(torch.zeros(3), ["a", "b", "c"], ["e", "e"])
+
+
+def test_orchestrator_labels_give_the_validity_mask() -> None:
+    """Trajectories labelled user or infra are invalid; agent failures and passes are valid."""
+    assert validity(["agent", None, "user", "infra", ""]).tolist() == [True, True, False, False, True]

@@ -29,7 +29,7 @@ from autoforge.clients import (
     make_user,
     run_episode,
 )
-from autoforge.rl import environment, erpo_advantages, erpo_policy_loss
+from autoforge.rl import environment, erpo_advantages, erpo_policy_loss, validity
 from autoforge.servers import Task, oracle_transcript
 
 from .conftest import UserReplay
@@ -117,7 +117,8 @@ async def collect(policy: TinyPolicy) -> Rollouts:
                     )
                     agent = PolicyAgent(policy, task_actions(task), generator)
                     attempt = await run_episode(connection, task, agent, user, limits=Limits(max_steps=STEPS))
-                    masked = bool(attempt.user_errors) or attempt.label in ("user", "infra")
+                    label = "user" if attempt.user_errors else attempt.label  # MEU: a user error masks a pass too
+                    masked = not bool(validity([label])[0])
                     rows.append(
                         (env.name, f"{env.name}/{task.id}", agent.taken, len(agent.actions), attempt.reward, masked)
                     )
