@@ -212,14 +212,17 @@ async def test_fewer_tasks_than_asked_is_a_note_not_an_error(tmp_path: Path) -> 
 
 
 async def test_an_existing_environment_is_replaced_and_its_extra_files_kept(small_api: Path, tmp_path: Path) -> None:
-    """A rerun into an environment folder swaps the synthesized files and keeps files others added (README.md)."""
+    """A rerun swaps the synthesized files, keeps files others added, and writes a fresh card and manifest."""
     out = tmp_path / "shop"
     out.mkdir()
     (out / "env.json").write_text("{}")
-    (out / "README.md").write_text("card")
+    (out / "NOTES.txt").write_text("mine")
+    (out / "README.md").write_text("stale card")
     await synthesize(small_api, out, FAST, work_dir=tmp_path / "w")
-    assert (out / "README.md").read_text() == "card"
+    assert (out / "NOTES.txt").read_text() == "mine"
     assert json.loads((out / "env.json").read_text())["name"] == "shop"
+    assert (out / "README.md").read_text().startswith("# shop")
+    assert json.loads((out / "server.json").read_text())["name"].endswith("shop")
 
 
 async def test_a_folder_that_is_not_an_environment_is_never_overwritten(small_api: Path, tmp_path: Path) -> None:
