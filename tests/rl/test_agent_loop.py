@@ -138,3 +138,16 @@ async def test_a_user_error_rollout_is_masked_whole(tokenizer: Any, pools: None)
     assert any("M-1004" in e for e in json.loads(output.extra_fields["episode"])["user_errors"])
     assert output.response_ids == server.generated
     assert set(output.response_mask) == {0}
+
+
+async def test_an_unreachable_server_gives_a_masked_infra_rollout(tokenizer: Any, pools: None) -> None:
+    """When the environment server cannot be reached the rollout is labelled infra and fully masked, not lost."""
+    server = ScriptedServer(tokenizer, [])
+    loop = make_loop(tokenizer, server)
+    loop.settings = LoopSettings(transport="http", url="http://127.0.0.1:9/{env}/mcp", call_timeout=5)
+    output = await loop.run({"temperature": 1.0}, **row())
+
+    assert output.extra_fields["label"] == "infra" and output.extra_fields["masked"] is True
+    assert "127.0.0.1:9/library-loans/mcp" in json.loads(output.extra_fields["episode"])["failure"]
+    assert set(output.response_mask) == {0} and output.reward_score == 0.0
+    assert "renew my loan" in tokenizer.decode(output.prompt_ids)
