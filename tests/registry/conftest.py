@@ -16,10 +16,6 @@ import uvicorn
 from autoforge.servers.locate import bundled_environments
 from autoforge.servers.registry import publish, registry_app
 
-ROUND_TRIP_LIMIT = 2
-"""How many bundled environments the round trip publishes (each takes a full oracle check)."""
-
-
 @contextmanager
 def serving(folder: Path) -> Iterator[str]:
     """Serve a registry folder on a free localhost port for the duration of the block; yields its base URL."""
@@ -42,9 +38,9 @@ def serving(folder: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry folder holding the first bundled environments, published through the full check (read-only)."""
+    """A registry folder holding every bundled environment, published through the full check (read-only)."""
     folder = tmp_path_factory.mktemp("published") / "registry"
-    for environment in bundled_environments()[:ROUND_TRIP_LIMIT]:
+    for environment in bundled_environments():
         asyncio.run(publish(environment, registry=folder))
     return folder
 
