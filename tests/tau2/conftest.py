@@ -1,0 +1,79 @@
+"""Fixtures for the tau2 importer: the small tau2-format checkout under tests/fixtures/tau2, imported once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from autoforge.servers import CallNode, EnvServer, call_tool, close_episode, load_server, reset_episode, verify_episode
+from autoforge.synthesizer.tau2 import ImportReport, import_tau2
+from autoforge.synthesizer.tau2.layout import Rows
+from autoforge.synthesizer.tau2.parity import rows_of
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tau2"
+
+
+@dataclass
+class Imported:
+    """An imported domain: the import report and its server."""
+
+    report: ImportReport
+    server: EnvServer
+
+
+@dataclass
+class Replay:
+    """What replaying calls in one episode gave: each call's (is_error, text) and the verdict."""
+
+    outputs: list[tuple[bool, str]]
+    reward: float
+    checks: list[Any]
+    rows: Rows
+
+
+Replayer = Callable[[EnvServer, str, Sequence[CallNode], Sequence[str]], Awaitable[Replay]]
+
+
+@pytest.fixture(scope="session")
+def fixture_checkout() -> Path:
+    """The root of the small tau2-format checkout written for these tests."""
+    return FIXTURE
+
+
+@pytest.fixture(scope="session")
+def retail(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    """The fixture's retail domain, imported into a temporary folder."""
+    report = import_tau2("retail", FIXTURE, tmp_path_factory.mktemp("envs") / "tau2-retail")
+    return Imported(report, load_server(report.path))
+
+
+@pytest.fixture(scope="session")
+def airline(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    """The fixture's airline domain, imported into a temporary folder."""
+    report = import_tau2("airline", FIXTURE, tmp_path_factory.mktemp("envs") / "tau2-airline")
+    return Imported(report, load_server(report.path))
+
+
+async def replay_calls(server: EnvServer, task_id: str, calls: Sequence[CallNode], transcript: Sequence[str]) -> Replay:
+    """Run `calls` in a fresh episode of `task_id` over an in-memory MCP client, then verify with `transcript`."""
+    async with Client(server) as client:
+        episode = (await reset_episode(client, task_id)).episode_id
+        outputs = []
+        for node in calls:
+            result = await call_tool(client, episode, node.tool, node.arguments)
+            outputs.append((bool(result.is_error), result.content[0].text))
+        verdict = await verify_episode(client, episode, list(transcript))
+        rows = rows_of(server.episodes.get(episode).conn, server.environment.spec)
+        await close_episode(client, episode)
+    return Replay(outputs, verdict.reward, verdict.checks, rows)
+
+
+@pytest.fixture
+def replay() -> Replayer:
+    """Replays calls through MCP and verifies (see replay_calls)."""
+    return replay_calls
