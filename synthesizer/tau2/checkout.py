@@ -119,14 +119,18 @@ def open_checkout(path: str | Path) -> Checkout:
 
 
 def _commit(root: Path) -> str | None:
+    """The commit checked out at `root`, when `root` is the top of a git work tree (not a folder inside another)."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=30, check=False
-        )
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
+    lines = done.stdout.split()
+    if done.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != root.resolve():
+        return None
+    return lines[1] if len(lines[1]) == 40 else None
 
 
 def _first(folder: Path, names: tuple[str, ...]) -> Path | None:
