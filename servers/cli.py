@@ -47,6 +47,9 @@ def validate(environments: EnvArgument) -> None:
 def check(
     environments: EnvArgument,
     concurrency: Annotated[int, typer.Option(help="Tasks checked at once.")] = 8,
+    allow_ungated: Annotated[
+        bool, typer.Option(help="Accept tasks that neither write nor state facts (imported benchmarks' refusal tasks).")
+    ] = False,
 ) -> None:
     """Replay every task's solution through MCP (must verify 1.0), and an empty trajectory (must fail).
 
@@ -61,7 +64,11 @@ def check(
         tasks = server.environment.tasks
         with _progress() as progress:
             bar = progress.add_task(f"checking {server.environment.name}", total=len(tasks))
-            report = asyncio.run(check_env(server, concurrency=concurrency, on_task=lambda _: progress.advance(bar)))
+            report = asyncio.run(
+                check_env(
+                    server, concurrency=concurrency, on_task=lambda _: progress.advance(bar), allow_ungated=allow_ungated
+                )
+            )
         oracle = sum(t.oracle_reward == 1.0 for t in report.tasks)
         console.print(
             f"{report.environment}: {len(report.tasks)} tasks, oracle 1.0 on {oracle}, "
