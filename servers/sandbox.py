@@ -25,7 +25,7 @@ __all__ = ["ALLOWED_MODULES", "MAX_RANGE", "check_source", "load_tools"]
 ALLOWED_MODULES = frozenset(
     {
         "math", "re", "json", "datetime", "decimal", "statistics", "collections", "typing",
-        "autoforge.servers.toolkit", "autoforge.servers.arithmetic",
+        "autoforge.servers.toolkit", "autoforge.servers.arithmetic", "autoforge.servers.records",
     }
 )  # fmt: skip
 MAX_RANGE = 100_000
