@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,3 +79,40 @@ async def replay_calls(server: EnvServer, task_id: str, calls: Sequence[CallNode
 def replay() -> Replayer:
     """Replays calls through MCP and verifies (see replay_calls)."""
     return replay_calls
+
+
+class Session:
+    """One episode over an in-memory MCP client: call tools, read the values they return."""
+
+    def __init__(self, server: EnvServer, client: Client, episode: str) -> None:
+        self.server, self.client, self.episode = server, client, episode
+
+    async def call(self, tool: str, **arguments: Any) -> Any:
+        """The tool's value (the call must succeed)."""
+        result = await call_tool(self.client, self.episode, tool, arguments)
+        assert not result.is_error, result.content[0].text
+        return json.loads(result.content[0].text)
+
+    async def error(self, tool: str, **arguments: Any) -> str:
+        """The error the agent reads (the call must fail)."""
+        result = await call_tool(self.client, self.episode, tool, arguments)
+        assert result.is_error, result.content[0].text
+        return result.content[0].text
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """The episode's rows of `table`, in key order."""
+        conn = self.server.episodes.get(self.episode).conn
+        return [dict(r) for r in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1')]
+
+
+@pytest.fixture
+def session(retail: Imported, airline: Imported) -> Callable[[str], AbstractAsyncContextManager[Session]]:
+    """Opens an episode (on the seed, no task) of an imported fixture domain: `async with session("retail") as s`."""
+
+    @asynccontextmanager
+    async def open_session(domain: str) -> AsyncIterator[Session]:
+        server = {"retail": retail, "airline": airline}[domain].server
+        async with Client(server) as client:
+            yield Session(server, client, (await reset_episode(client)).episode_id)
+
+    return open_session
