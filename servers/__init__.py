@@ -16,6 +16,8 @@ from .errors import (
 )
 from .execution import CompiledTool, ToolResult
 from .protocol import EPISODE_META_KEY, call_tool, close_episode, reset_episode, verify_episode
+from .records import Records, TableRules
+from .sandbox import check_source
 from .solution import SolutionRun, complete_task, measure_difficulty, run_solution, solution_graph
 from .spec import (
     CallNode,
@@ -33,6 +35,7 @@ from .spec import (
     ToolSpec,
     UserScenario,
 )
+from .state import diff_rows, read_rows
 from .toolkit import Db, ToolError
 from .validate import validate_folder
 from .verify import Check, Verdict, compare, normalise_text
@@ -60,6 +63,7 @@ __all__ = [
     "Problem",
     "Provenance",
     "ReasoningNode",
+    "Records",
     "RegistryError",
     "SandboxError",
     "Solution",
@@ -67,6 +71,7 @@ __all__ = [
     "SpecError",
     "SynthesisError",
     "Table",
+    "TableRules",
     "Task",
     "TaskCheck",
     "ToolError",
@@ -77,15 +82,18 @@ __all__ = [
     "build_environment",
     "call_tool",
     "check_env",
+    "check_source",
     "close_episode",
     "compare",
     "complete_task",
     "content_sha256",
+    "diff_rows",
     "load_environment",
     "load_server",
     "measure_difficulty",
     "normalise_text",
     "oracle_transcript",
+    "read_rows",
     "reset_episode",
     "run_solution",
     "solution_graph",

@@ -13,8 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from autoforge.servers import CallNode, Environment, EpisodeStore, ReasoningNode, ToolError
-from autoforge.servers.state import read_rows
+from autoforge.servers import CallNode, Environment, EpisodeStore, ReasoningNode, ToolError, read_rows
 
 from .dags import TaskPlan
 from .models import Blueprint

@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 import fastjsonschema
-from autoforge.servers import Environment, EpisodeStore, Problem, ToolError
-from autoforge.servers.state import diff_rows, read_rows
+from autoforge.servers import Environment, EpisodeStore, Problem, ToolError, diff_rows, read_rows
 
 from .models import Blueprint, ToolPlan
 from .rules import children, terminal_values

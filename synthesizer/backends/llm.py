@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autoforge.servers import BackendError, EnvSpec, Provenance, SynthesisError, ToolSpec
-from autoforge.servers.sandbox import check_source
+from autoforge.servers import BackendError, EnvSpec, Provenance, SynthesisError, ToolSpec, check_source
 from pydantic import BaseModel, ValidationError
 
 from ..models import Blueprint, Edge, Operation, SourceDoc, ToolPlan, Usage
@@ -210,8 +209,8 @@ class LLMBackend(Backend):
             "You write one Python tool function for a sandboxed environment. Signature: def <name>(db, <arguments>). "
             "db.query(sql, *params) -> list of dicts, db.one(...) -> dict or None, db.value(...), db.execute(...) -> "
             "rowcount, db.insert(table, row), db.new_id(table, prefix), db.now(), db.today(). Raise ToolError(message) "
-            "for bad requests. No imports, no while, try, with, classes or dunders. The module's helpers (_select, "
-            "_get, _create, _update, _act, _delete) may be used as the reference does."
+            "for bad requests. No imports, no while, try, with, classes or dunders. The module's `records` engine "
+            "(records.select, count, get, create, update, act, delete) may be used as the reference does."
         )
         tables = [t.model_dump(mode="json") for t in blueprint.tables if t.name == plan.table]
         prompt = (

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from autoforge.servers import EpisodeStore, ToolError, build_environment
-from autoforge.servers.sandbox import check_source
+from autoforge.servers import EpisodeStore, ToolError, build_environment, check_source
 from autoforge.synthesizer.probes import probe_tools
 
 from .conftest import BUNDLED_DOCS, built
@@ -53,13 +52,15 @@ async def test_creates_check_their_parents_and_fill_defaults() -> None:
 async def test_probes_catch_a_tool_that_does_not_do_what_it_claims() -> None:
     """A create that inserts nothing and a get that accepts any key are reported by the probes."""
     bp, spec, source, seed = await retail_parts()
-    broken = source.replace("return _create(db, 'returns',", "return {} or _create(db, 'returns',", 1)
+    broken = source.replace("return records.create(db, 'returns',", "return {} or records.create(db, 'returns',", 1)
     broken = broken.replace(
         "def getProduct(db, productId):",
         "def getProduct(db, productId):\n    return {}\n\n\ndef unused(db, productId):",
         1,
     )
-    broken = broken.replace("return {} or _create(db, 'returns',", "return {}\n    _create(db, 'returns',", 1)
+    broken = broken.replace(
+        "return {} or records.create(db, 'returns',", "return {}\n    records.create(db, 'returns',", 1
+    )
     problems = probe_tools(build_environment(spec, broken, seed), bp)
     assert any("added no row" in p.message for p in problems["requestReturn"])
     assert any("names no row" in p.message or "another row" in p.message for p in problems["getProduct"])
