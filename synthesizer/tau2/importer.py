@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import sqlite3
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -319,7 +321,8 @@ def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, An
 
 
 def seed_sql(spec: EnvSpec, rows: Rows) -> str:
-    """seed.sql: the rows as INSERT statements, parents first, in one transaction."""
+    """seed.sql: the rows as INSERT statements, parents first, in one transaction; every value exact."""
+    probe = sqlite3.connect(":memory:")
     lines = ["-- Imported from a tau2-bench checkout (rows only; the schema comes from env.json).", "BEGIN;"]
     for table in spec.tables:
         names = [c.name for c in table.columns]
@@ -327,18 +330,42 @@ def seed_sql(spec: EnvSpec, rows: Rows) -> str:
         records = rows.get(table.name, [])
         for start in range(0, len(records), 500):
             chunk = records[start : start + 500]
-            values = ",\n".join("  (" + ", ".join(_literal(r.get(n)) for n in names) + ")" for r in chunk)
+            values = ",\n".join("  (" + ", ".join(_literal(r.get(n), probe) for n in names) + ")" for r in chunk)
             lines.append(f'INSERT INTO "{table.name}" ({header}) VALUES\n{values};')
     lines.append("COMMIT;")
+    probe.close()
     return "\n".join(lines) + "\n"
 
 
-def _literal(value: Any) -> str:
+def _literal(value: Any, probe: sqlite3.Connection) -> str:
     if value is None:
         return "NULL"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    if isinstance(value, float):
+        return _real(value, probe)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    if "\0" in text:  # a script cannot hold NUL: spell the text as its UTF-8 bytes
+        return f"CAST(X'{text.encode().hex()}' AS TEXT)"
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _real(value: float, probe: sqlite3.Connection) -> str:
+    """A REAL literal SQLite reads back as exactly `value` (its decimal parser is off by one unit for a few doubles)."""
+    text = repr(value)
+    if probe.execute(f"SELECT {text}").fetchone()[0] == value:
+        return text
+    fraction, exponent = math.frexp(value)
+    mantissa, shift = int(fraction * 2**53), exponent - 53  # value == mantissa * 2**shift, both exact
+    steps = [f"CAST({mantissa} AS REAL)"]
+    while shift:
+        step = max(-62, min(62, shift))
+        steps.append(f"{'*' if step > 0 else '/'} {2 ** abs(step)}")
+        shift -= step
+    exact = "(" + " ".join(steps) + ")"
+    if probe.execute(f"SELECT {exact}").fetchone()[0] != value:
+        raise SynthesisError(f"the number {text} cannot be written exactly into seed.sql")
+    return exact
 
 
 def _sha256(*paths: Path) -> str:

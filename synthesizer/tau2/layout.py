@@ -153,7 +153,7 @@ def _flatten(many: Many, value: Any, parent: tuple[str, str] | None, rows: Rows,
             raise ValueError(f"{where}: expected a list of records, got {type(value).__name__}")
         entries = [(str(i), v) for i, v in enumerate(value)]
     for position, (entry_key, record) in enumerate(entries):
-        here = f"{where}[{entry_key!r}]"
+        here = f"{where}[{entry_key!r}]" if many.shape == "map" else f"{where}[{entry_key}]"
         if not isinstance(record, dict):
             raise ValueError(f"{here}: expected a record, got {type(record).__name__}")
         row: dict[str, Any] = {}
