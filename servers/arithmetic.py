@@ -62,14 +62,22 @@ def evaluate(expression: str) -> Number:
             else:
                 stack += [(node, True), (node.operand, False)]
         else:
-            raise ToolError(f"unsupported expression {ast.unparse(node)!r}: use numbers, + - * / // % ** and parentheses")
+            raise ToolError(
+                f"unsupported expression {ast.unparse(node)!r}: use numbers, + - * / // % ** and parentheses"
+            )
     return values[0]
 
 
 def _apply(op: ast.operator, left: Number, right: Number) -> Number:
-    if isinstance(op, ast.Pow) and isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
-        if right * math.log2(abs(left)) > MAX_RESULT_BITS:
-            raise ToolError(f"{left} ** {right} is too large to compute")
+    huge = (
+        isinstance(left, int)
+        and isinstance(right, int)
+        and right > 0
+        and abs(left) > 1
+        and right * math.log2(abs(left)) > MAX_RESULT_BITS
+    )
+    if isinstance(op, ast.Pow) and huge:
+        raise ToolError(f"{left} ** {right} is too large to compute")
     try:
         result = _BINARY[type(op)](left, right)
     except (ArithmeticError, ValueError) as exc:

@@ -28,7 +28,12 @@ LAYOUT = (
                 "map",
                 (
                     Col("status", enum=FLIGHT_STATUSES),
-                    Col("available_seats", json=True, omit_null=True, description="Cabin -> seats left (available only)."),
+                    Col(
+                        "available_seats",
+                        json=True,
+                        omit_null=True,
+                        description="Cabin -> seats left (available only).",
+                    ),
                     Col("prices", json=True, omit_null=True, description="Cabin -> price in dollars (available only)."),
                     Col("estimated_departure_time_est", omit_null=True),
                     Col("estimated_arrival_time_est", omit_null=True),
@@ -51,7 +56,14 @@ LAYOUT = (
             Obj("name", (Col("first_name"), Col("last_name"))),
             Obj(
                 "address",
-                (Col("address1"), Col("address2", nullable=True), Col("city"), Col("country"), Col("state"), Col("zip")),
+                (
+                    Col("address1"),
+                    Col("address2", nullable=True),
+                    Col("city"),
+                    Col("country"),
+                    Col("state"),
+                    Col("zip"),
+                ),
             ),
             Col("email"),
             Col("dob"),
@@ -69,7 +81,9 @@ LAYOUT = (
                 map_key="id",
                 description="Each user's saved payment methods.",
             ),
-            Many("saved_passengers", "saved_passengers", "list", PASSENGER, description="Each user's saved passengers."),
+            Many(
+                "saved_passengers", "saved_passengers", "list", PASSENGER, description="Each user's saved passengers."
+            ),
             Col("membership", enum=("gold", "silver", "regular")),
             Col("reservations", json=True, description="The user's reservation ids, as a JSON list."),
         ),
@@ -100,7 +114,13 @@ LAYOUT = (
                 ),
                 description="The flights of each reservation.",
             ),
-            Many("passengers", "reservation_passengers", "list", PASSENGER, description="The passengers of each reservation."),
+            Many(
+                "passengers",
+                "reservation_passengers",
+                "list",
+                PASSENGER,
+                description="The passengers of each reservation.",
+            ),
             Many(
                 "payment_history",
                 "reservation_payments",
@@ -124,14 +144,27 @@ USER_ID = Param("user_id", string(), "The user id, such as 'sara_doe_496'.")
 PAYMENT_ID = Param("payment_id", string(), "A payment method id of the user, such as 'credit_card_7815826'.")
 CABIN = Param("cabin", string(*CABINS), "The cabin class.")
 FLIGHTS = Param(
-    "flights", array_of(obj(flight_number=string(), date=string())), "The flights, each {flight_number, date (YYYY-MM-DD)}."
+    "flights",
+    array_of(obj(flight_number=string(), date=string())),
+    "The flights, each {flight_number, date (YYYY-MM-DD)}.",
 )
 PASSENGERS = Param(
-    "passengers", array_of(obj(first_name=string(), last_name=string(), dob=string())), "The passengers, each {first_name, last_name, dob}."
+    "passengers",
+    array_of(obj(first_name=string(), last_name=string(), dob=string())),
+    "The passengers, each {first_name, last_name, dob}.",
 )
-ROUTE = (Param("origin", string(), "IATA code, such as 'JFK'."), Param("destination", string(), "IATA code, such as 'LAX'."))
+ROUTE = (
+    Param("origin", string(), "IATA code, such as 'JFK'."),
+    Param("destination", string(), "IATA code, such as 'LAX'."),
+)
 FLIGHT_TABLES = ("flights", "flight_dates")
-BOOKING_TABLES = ("reservations", "reservation_flights", "reservation_passengers", "reservation_payments", "payment_methods")
+BOOKING_TABLES = (
+    "reservations",
+    "reservation_flights",
+    "reservation_passengers",
+    "reservation_payments",
+    "payment_methods",
+)
 
 TOOLS = (
     ToolDecl("book_reservation", "Book a reservation and pay for it.",

@@ -111,7 +111,8 @@ def _reservation_record(db, reservation_id):
         "flights": [_flight_record(f) for f in _rows(db, "reservation_flights", reservation_id)],
         "passengers": [_passenger(p) for p in _rows(db, "reservation_passengers", reservation_id)],
         "payment_history": [
-            {"payment_id": p["payment_id"], "amount": p["amount"]} for p in _rows(db, "reservation_payments", reservation_id)
+            {"payment_id": p["payment_id"], "amount": p["amount"]}
+            for p in _rows(db, "reservation_payments", reservation_id)
         ],
         "created_at": reservation["created_at"],
         "total_baggages": reservation["total_baggages"],
@@ -156,7 +157,9 @@ def _search_direct_flight(db, date, origin=None, destination=None, leave_after=N
 
 def _append(db, table, reservation_id, values):
     position = db.value(f"SELECT COUNT(*) FROM {table} WHERE reservation_id = ?", reservation_id)
-    db.insert(table, {"key": f"{reservation_id}/{position}", "reservation_id": reservation_id, "position": position, **values})
+    db.insert(
+        table, {"key": f"{reservation_id}/{position}", "reservation_id": reservation_id, "position": position, **values}
+    )
 
 
 def _replace(db, table, reservation_id, records):
@@ -199,7 +202,12 @@ def book_reservation(
     passengers = [_passenger(p) for p in passengers]
     payments = [{"payment_id": p["payment_id"], "amount": int(p["amount"])} for p in payment_methods]
     user = _user(db, user_id)
-    taken = {r["reservation_id"] for r in db.query("SELECT reservation_id FROM reservations WHERE reservation_id IN (?, ?, ?)", *NEW_RESERVATION_IDS)}
+    taken = {
+        r["reservation_id"]
+        for r in db.query(
+            "SELECT reservation_id FROM reservations WHERE reservation_id IN (?, ?, ?)", *NEW_RESERVATION_IDS
+        )
+    }
     free = [r for r in NEW_RESERVATION_IDS if r not in taken]
     if not free:
         raise ToolError("Too many reservations")
@@ -217,7 +225,13 @@ def book_reservation(
             raise ToolError(f"Not enough seats on flight {flight_number}")
         price = json.loads(instance["prices"])[cabin]
         booked.append(
-            {"flight_number": flight_number, "origin": flight["origin"], "destination": flight["destination"], "date": info["date"], "price": price}
+            {
+                "flight_number": flight_number,
+                "origin": flight["origin"],
+                "destination": flight["destination"],
+                "date": info["date"],
+                "price": price,
+            }
         )
         instances.append(instance["key"])
         total_price += price * len(passengers)
@@ -238,7 +252,11 @@ def book_reservation(
         if method is None:  # a certificate listed twice: tau2's second removal fails with a KeyError
             raise ToolError(f"'{payment['payment_id']}'")
         if method["source"] == "gift_card":
-            db.execute("UPDATE payment_methods SET amount = ? WHERE key = ?", method["amount"] - payment["amount"], method["key"])
+            db.execute(
+                "UPDATE payment_methods SET amount = ? WHERE key = ?",
+                method["amount"] - payment["amount"],
+                method["key"],
+            )
         elif method["source"] == "certificate":
             _remove_method(db, method)
     for key in instances:
@@ -279,7 +297,12 @@ def calculate(db, expression):
 def cancel_reservation(db, reservation_id):
     _reservation(db, reservation_id)
     for payment in _rows(db, "reservation_payments", reservation_id):
-        _append(db, "reservation_payments", reservation_id, {"payment_id": payment["payment_id"], "amount": -payment["amount"]})
+        _append(
+            db,
+            "reservation_payments",
+            reservation_id,
+            {"payment_id": payment["payment_id"], "amount": -payment["amount"]},
+        )
     db.execute("UPDATE reservations SET status = 'cancelled' WHERE reservation_id = ?", reservation_id)
     return _reservation_record(db, reservation_id)
 
@@ -306,7 +329,11 @@ def search_onestop_flight(db, origin, destination, date):
         first["date"] = date
         next_date = f"2024-05-{int(date[-2:]) + 1}" if "+1" in first["scheduled_arrival_time_est"] else date
         for second in _search_direct_flight(
-            db, next_date, origin=first["destination"], destination=destination, leave_after=first["scheduled_arrival_time_est"]
+            db,
+            next_date,
+            origin=first["destination"],
+            destination=destination,
+            leave_after=first["scheduled_arrival_time_est"],
         ):
             second["date"] = next_date
             results.append([first, second])
@@ -360,7 +387,11 @@ def update_reservation_flights(db, reservation_id, cabin, flights, payment_id):
     for info in flights:
         kept = None
         for booked in current:
-            if booked["flight_number"] == info["flight_number"] and booked["date"] == info["date"] and cabin == reservation["cabin"]:
+            if (
+                booked["flight_number"] == info["flight_number"]
+                and booked["date"] == info["date"]
+                and cabin == reservation["cabin"]
+            ):
                 kept = booked
                 break
         if kept is not None:
@@ -375,7 +406,13 @@ def update_reservation_flights(db, reservation_id, cabin, flights, payment_id):
             raise ToolError(f"Not enough seats on flight {info['flight_number']}")
         price = json.loads(instance["prices"])[cabin]
         updated.append(
-            {"flight_number": info["flight_number"], "origin": flight["origin"], "destination": flight["destination"], "date": info["date"], "price": price}
+            {
+                "flight_number": info["flight_number"],
+                "origin": flight["origin"],
+                "destination": flight["destination"],
+                "date": info["date"],
+                "price": price,
+            }
         )
         total_price += price * travellers
     total_price -= sum(f["price"] for f in current) * travellers

@@ -52,7 +52,10 @@ class DomainFiles:
 
     def read_database(self) -> dict[str, Any]:
         """The domain database as plain data."""
-        return _read_structured(self.database)
+        data = _read_structured(self.database)
+        if not isinstance(data, dict):
+            raise SynthesisError(f"{self.database} does not hold a database object; is this a tau2-bench checkout?")
+        return data
 
     def read_tasks(self) -> list[Any]:
         data = _read_structured(self.tasks)
@@ -102,7 +105,9 @@ class Checkout:
         splits = folder / "split_tasks.json"
         source = self.root / SOURCE_DIR / name / "tools.py"
         tools, constants = read_tool_source(source) if source.is_file() else ({}, {})
-        return DomainFiles(name, folder, database, tasks, policy, splits if splits.is_file() else None, tools, constants)
+        return DomainFiles(
+            name, folder, database, tasks, policy, splits if splits.is_file() else None, tools, constants
+        )
 
 
 def open_checkout(path: str | Path) -> Checkout:
@@ -184,6 +189,7 @@ def _airports(function: ast.FunctionDef) -> list[dict[str, str]]:
     for node in ast.walk(function):
         if isinstance(node, ast.Call):
             values = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
-            if isinstance(values.get("iata"), str) and isinstance(values.get("city"), str):
-                found.append({"iata": values["iata"], "city": values["city"]})
+            iata, city = values.get("iata"), values.get("city")
+            if isinstance(iata, str) and isinstance(city, str):
+                found.append({"iata": iata, "city": city})
     return found

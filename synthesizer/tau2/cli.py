@@ -27,23 +27,35 @@ def tau2(
     from .importer import import_tau2
 
     target = out or Path("servers") / f"tau2-{domain}"
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
         bar = progress.add_task(f"importing {domain} tasks", total=None)
-        report = import_tau2(domain, source, target, on_task=lambda done, total: progress.update(bar, completed=done, total=total))
+        report = import_tau2(
+            domain, source, target, on_task=lambda done, total: progress.update(bar, completed=done, total=total)
+        )
     table = Table(title=f"{report.spec.name}: {report.path}", title_justify="left")
     table.add_column("", style="cyan")
     table.add_column("")
     table.add_row("source", report.spec.provenance.source)
     table.add_row("tools / tables", f"{len(report.spec.tools)} / {len(report.spec.tables)}")
     table.add_row("tasks", report.summary())
-    table.add_row("graded facts", f"{sum(1 for t in report.tasks if t.expected.facts)} task(s) must tell the user facts (COMMUNICATE)")
-    table.add_row("NL assertions", f"{report.nl_gated} task(s) also graded by tau2's LLM judge: kept as optional checks, not graded")
+    table.add_row(
+        "graded facts",
+        f"{sum(1 for t in report.tasks if t.expected.facts)} task(s) must tell the user facts (COMMUNICATE)",
+    )
+    table.add_row(
+        "NL assertions",
+        f"{report.nl_gated} task(s) also graded by tau2's LLM judge: kept as optional checks, not graded",
+    )
     for skipped in report.skipped:
         table.add_row("[yellow]skipped[/]", f"task {skipped.task_id}: {skipped.reason}")
     for note in report.notes:
         table.add_row("note", note)
     console.print(table)
-    console.print(f"next: autoforge check {report.path} --allow-ungated; autoforge eval {report.path} --agent oracle --user scripted")
+    console.print(
+        f"next: autoforge check {report.path} --allow-ungated; autoforge eval {report.path} --agent oracle --user scripted"
+    )
 
 
 def register(app: typer.Typer) -> None:

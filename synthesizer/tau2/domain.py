@@ -50,9 +50,7 @@ class ToolDecl:
     def spec(self, description: str | None = None, arguments: dict[str, str] | None = None) -> ToolSpec:
         """The ToolSpec, with the checkout's own description texts where it has them."""
         arguments = arguments or {}
-        properties = {
-            p.name: {**p.schema, "description": arguments.get(p.name) or p.description} for p in self.params
-        }
+        properties = {p.name: {**p.schema, "description": arguments.get(p.name) or p.description} for p in self.params}
         return ToolSpec(
             name=self.name,
             description=description or self.summary,

@@ -129,7 +129,9 @@ def import_tau2(
     """
     out = Path(out)
     if not ENV_NAME.match(out.name):
-        raise SynthesisError(f"--out {out}: the folder name is the environment name and must be kebab-case, e.g. tau2-{domain}")
+        raise SynthesisError(
+            f"--out {out}: the folder name is the environment name and must be kebab-case, e.g. tau2-{domain}"
+        )
     source = open_checkout(checkout)
     parts = build_parts(domain, source, out.name)
     environment = build_environment(parts.spec, parts.tools_source, parts.seed_sql)
@@ -204,7 +206,9 @@ def build_parts(domain: str, checkout: Checkout, name: str) -> Parts:
 def tool_specs(domain: Domain, files: DomainFiles) -> tuple[list[ToolSpec], list[str]]:
     """Our tools as the checkout declares them: its description texts, only the tools it has."""
     if not files.tools:
-        return [t.spec() for t in domain.tools], ["the checkout has no tool source: tool descriptions are AutoForge's own"]
+        return [t.spec() for t in domain.tools], [
+            "the checkout has no tool source: tool descriptions are AutoForge's own"
+        ]
     extra = sorted(set(files.tools) - {t.name for t in domain.tools})
     if extra:
         raise SynthesisError(
@@ -236,16 +240,29 @@ def convert_task(parts: Parts, environment: Environment, raw: Any, splits: dict[
     source = read_task(raw, tools)
     initial = initial_state(parts, source)
     actions = list(source.evaluation_criteria.actions or []) if source.evaluation_criteria else []
-    common = {"domain": parts.domain.name, "initial": initial, "splits": splits}
-    trial = to_task(source, actions=actions, dropped=[], depends_on=[()] * len(actions), **common)
+
+    def build(kept: list[Tau2Action], dropped: list[dict[str, str]], depends_on: list[tuple[int, ...]]) -> Task:
+        return to_task(
+            source,
+            domain=parts.domain.name,
+            actions=kept,
+            dropped=dropped,
+            depends_on=depends_on,
+            initial=initial,
+            splits=splits,
+        )
+
+    trial = build(actions, [], [()] * len(actions))
     run = run_solution(environment, trial)
     ids = [n.id for n in trial.solution.calls]
     dropped = [
-        {"action_id": a.action_id, "name": a.name, "error": run.errors[i]} for a, i in zip(actions, ids) if i in run.errors
+        {"action_id": a.action_id, "name": a.name, "error": run.errors[i]}
+        for a, i in zip(actions, ids)
+        if i in run.errors
     ]
     kept = [(a, i) for a, i in zip(actions, ids) if i not in run.errors]
     depends_on = dependencies([a for a, _ in kept], [run.outputs.get(i) for _, i in kept], parts.spec, trial)
-    task = to_task(source, actions=[a for a, _ in kept], dropped=dropped, depends_on=depends_on, **common)
+    task = build([a for a, _ in kept], dropped, depends_on)
     try:
         return complete_task(environment, task)
     except ValueError as exc:

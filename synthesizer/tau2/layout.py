@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -84,7 +84,9 @@ def _tables(many: Many, parent: tuple[str, str] | None) -> Iterator[Table]:
         )
         if many.shape == "map" and not any(c.name == many.map_key for c in _columns(many)):
             columns.append(Column(name=many.map_key, type="TEXT", nullable=False, description="The key of this entry."))
-    columns.append(Column(name=POSITION, type="INTEGER", nullable=False, description="Order within the collection (0 first)."))
+    columns.append(
+        Column(name=POSITION, type="INTEGER", nullable=False, description="Order within the collection (0 first).")
+    )
     for col in _columns(many):
         if col.name == key:
             continue
@@ -155,7 +157,7 @@ def _flatten(many: Many, value: Any, parent: tuple[str, str] | None, rows: Rows,
     for position, (entry_key, record) in enumerate(entries):
         here = f"{where}[{entry_key!r}]" if many.shape == "map" else f"{where}[{entry_key}]"
         if not isinstance(record, dict):
-            raise ValueError(f"{here}: expected a record, got {type(record).__name__}")
+            raise ValueError(f"{here}: expected a record, got {type(record).__name__}")  # noqa: TRY004 - bad data
         row: dict[str, Any] = {}
         if parent is None:
             key = entry_key
@@ -174,11 +176,17 @@ def _flatten(many: Many, value: Any, parent: tuple[str, str] | None, rows: Rows,
         for member in many.members:
             if isinstance(member, Many):
                 link = (_link(_key_column(many, parent)), key)
-                _flatten(member, record.get(member.name, [] if member.shape == "list" else {}), link, rows, f"{here}.{member.name}")
+                _flatten(
+                    member,
+                    record.get(member.name, [] if member.shape == "list" else {}),
+                    link,
+                    rows,
+                    f"{here}.{member.name}",
+                )
             elif isinstance(member, Obj):
                 inner = record.get(member.name)
                 if not isinstance(inner, dict):
-                    raise ValueError(f"{here}.{member.name}: expected an object")
+                    raise ValueError(f"{here}.{member.name}: expected an object")  # noqa: TRY004 - bad data
                 surplus = sorted(set(inner) - {c.name for c in member.members})
                 if surplus:
                     raise ValueError(f"{here}.{member.name}: unknown field(s) {', '.join(surplus)}")
@@ -215,7 +223,7 @@ def _to_column(col: Col, record: Mapping[str, Any], where: str) -> Any:
     raise ValueError(f"{where}.{col.name}: expected {col.type.lower()}, got {value!r}")
 
 
-def unflatten(layout: tuple[Many, ...], rows: Mapping[str, list[Mapping[str, Any]]]) -> dict[str, Any]:
+def unflatten(layout: tuple[Many, ...], rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
     """The tau2 database dict for a set of rows (the inverse of `flatten`)."""
     children: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for child, link in _links(layout):

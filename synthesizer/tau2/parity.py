@@ -50,7 +50,9 @@ def table_differences(layout: tuple[Many, ...], expected: Mapping[str, Any], row
         theirs = {_key(r): r for r in wanted.get(table, [])}
         found = [f"missing {k}" for k in sorted(theirs.keys() - mine.keys())]
         found += [f"unexpected {k}" for k in sorted(mine.keys() - theirs.keys())]
-        found += [f"{k}: {_delta(theirs[k], mine[k])}" for k in sorted(theirs.keys() & mine.keys()) if theirs[k] != mine[k]]
+        found += [
+            f"{k}: {_delta(theirs[k], mine[k])}" for k in sorted(theirs.keys() & mine.keys()) if theirs[k] != mine[k]
+        ]
         if found:
             problems[table] = found
     return problems
@@ -61,4 +63,6 @@ def _key(row: Mapping[str, Any]) -> str:
 
 
 def _delta(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> str:
-    return ", ".join(f"{c}: tau2 {expected.get(c)!r}, ours {actual.get(c)!r}" for c in expected if expected.get(c) != actual.get(c))
+    return ", ".join(
+        f"{c}: tau2 {expected.get(c)!r}, ours {actual.get(c)!r}" for c in expected if expected.get(c) != actual.get(c)
+    )

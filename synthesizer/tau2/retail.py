@@ -127,10 +127,14 @@ LAYOUT = (
 ORDER_ID = Param("order_id", string(), "The order id, such as '#W0000000' (with the leading '#').")
 USER_ID = Param("user_id", string(), "The user id, such as 'sara_doe_496'.")
 PAYMENT_METHOD_ID = Param(
-    "payment_method_id", string(), "A payment method id of the user, such as 'gift_card_0000000' or 'credit_card_0000000'."
+    "payment_method_id",
+    string(),
+    "A payment method id of the user, such as 'gift_card_0000000' or 'credit_card_0000000'.",
 )
 ITEM_IDS = Param("item_ids", array_of(string()), "Item ids of the order; an id may repeat.")
-NEW_ITEM_IDS = Param("new_item_ids", array_of(string()), "The replacement item ids, position by position, of the same product.")
+NEW_ITEM_IDS = Param(
+    "new_item_ids", array_of(string()), "The replacement item ids, position by position, of the same product."
+)
 ADDRESS_PARAMS = tuple(Param(n, string()) for n in ("address1", "address2", "city", "state", "country", "zip"))
 ORDER_TABLES = ("orders", "order_items", "order_payments", "payment_methods", "variants")
 

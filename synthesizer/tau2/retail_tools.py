@@ -75,7 +75,12 @@ def _json(value):
 
 
 def _variant_record(row):
-    return {"item_id": row["item_id"], "options": json.loads(row["options"]), "available": bool(row["available"]), "price": row["price"]}
+    return {
+        "item_id": row["item_id"],
+        "options": json.loads(row["options"]),
+        "available": bool(row["available"]),
+        "price": row["price"],
+    }
 
 
 def _product_record(db, product):
@@ -129,7 +134,11 @@ def _order_record(db, order_id):
             {"tracking_id": json.loads(f["tracking_id"]), "item_ids": json.loads(f["item_ids"])} for f in fulfillments
         ],
         "payment_history": [
-            {"transaction_type": p["transaction_type"], "amount": p["amount"], "payment_method_id": p["payment_method_id"]}
+            {
+                "transaction_type": p["transaction_type"],
+                "amount": p["amount"],
+                "payment_method_id": p["payment_method_id"],
+            }
             for p in _payments(db, order_id)
         ],
         "cancel_reason": order["cancel_reason"],

@@ -213,7 +213,10 @@ def render_scenario(scenario: Scenario) -> str:
     if isinstance(instructions, str):
         body = instructions
     else:
-        sections = [f"Domain: {instructions.domain}", f"Reason for call:\n{textwrap.indent(instructions.reason_for_call, chr(9))}"]
+        sections = [
+            f"Domain: {instructions.domain}",
+            f"Reason for call:\n{textwrap.indent(instructions.reason_for_call, chr(9))}",
+        ]
         if instructions.known_info is not None:
             sections.append(f"Known info:\n{textwrap.indent(instructions.known_info, chr(9))}")
         if instructions.unknown_info is not None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from autoforge.servers import ToolError, build_environment
 from autoforge.servers.arithmetic import evaluate
 from autoforge.servers.sandbox import check_source
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 numbers = st.one_of(st.integers(0, 10_000).map(str), st.floats(0, 1e4, allow_nan=False).map(lambda f: f"{f:.3f}"))
 expressions = st.recursive(
@@ -24,7 +23,7 @@ expressions = st.recursive(
 
 def _python(expression: str) -> object:
     try:
-        return eval(expression, {"__builtins__": None}, {})  # noqa: S307 - the reference we compare against
+        return eval(expression, {"__builtins__": None}, {})
     except ZeroDivisionError:
         return ZeroDivisionError
 
@@ -90,7 +89,11 @@ def test_tool_code_may_import_the_evaluator() -> None:
             ToolSpec(
                 name="calculate",
                 description="Evaluate arithmetic.",
-                input_schema={"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]},
+                input_schema={
+                    "type": "object",
+                    "properties": {"expression": {"type": "string"}},
+                    "required": ["expression"],
+                },
                 writes=False,
             ),
         ),

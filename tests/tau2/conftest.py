@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
-
 from autoforge.servers import CallNode, EnvServer, call_tool, close_episode, load_server, reset_episode, verify_episode
 from autoforge.synthesizer.tau2 import ImportReport, import_tau2
 from autoforge.synthesizer.tau2.layout import Rows
 from autoforge.synthesizer.tau2.parity import rows_of
+from mcp import Client
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tau2"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from autoforge.servers import SynthesisError
 from autoforge.synthesizer.tau2.checkout import open_checkout, read_tool_source
 

@@ -11,7 +11,14 @@ AUTOFORGE = str(Path(sys.executable).with_name("autoforge"))
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([AUTOFORGE, *args], capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [AUTOFORGE, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
 
 
 def test_import_prints_the_summary_and_the_folder_checks(fixture_checkout, tmp_path) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 import anthropic
 import httpx2
 import openai
-
 from autoforge.clients import ResultsFile, evaluate
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "recordings" / "tau2"
@@ -30,7 +29,9 @@ class Recording:
         last = json.dumps(body["messages"][-1], ensure_ascii=False)
         if expect is None or request.url.path != expect["path"] or expect["last_contains"] not in last:
             self.mismatches.append(f"request {len(self.requests)}: {request.url.path} {last[:200]}")
-            return httpx2.Response(400, json={"error": {"message": "not in the recording", "type": "invalid_request_error"}})
+            return httpx2.Response(
+                400, json={"error": {"message": "not in the recording", "type": "invalid_request_error"}}
+            )
         response = self.exchanges[len(self.requests) - 1]["response"]
         return httpx2.Response(response["status"], headers=response["headers"], json=response["body"])
 

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from mcp import Client, StdioServerParameters
-
 from autoforge.servers import SynthesisError, call_tool, check_env, oracle_transcript, reset_episode, validate_folder
 from autoforge.synthesizer.tau2 import import_tau2
 from autoforge.synthesizer.tau2.mutations import altered, without
+from mcp import Client, StdioServerParameters
 
 
 def _writes(imported, task):
@@ -116,7 +115,9 @@ async def test_initialization_data_becomes_the_tasks_initial_state(retail) -> No
     assert change.values == {"status": "pending"} and change.before == {"status": "processed"}
     async with Client(retail.server) as client:
         episode = (await reset_episode(client, "10")).episode_id
-        order = json.loads((await call_tool(client, episode, "get_order_details", {"order_id": "#W102"})).content[0].text)
+        order = json.loads(
+            (await call_tool(client, episode, "get_order_details", {"order_id": "#W102"})).content[0].text
+        )
     assert order["status"] == "pending"
 
 
@@ -129,7 +130,7 @@ def test_tasks_keep_the_scenario_splits_and_ordering(retail) -> None:
     assert task.user.known_facts["zip code"] == "94110"
     assert task.user.unknown == ("You do not remember your email.",)
     assert "Reason for call:\n\t\tYou want to return the lamp" in task.metadata["tau2"]["user_scenario"]
-    assert dict((n.id, n.depends_on) for n in task.solution.calls) == {"3_0": (), "3_1": ("3_0",), "3_2": ("3_1",)}
+    assert {n.id: n.depends_on for n in task.solution.calls} == {"3_0": (), "3_1": ("3_0",), "3_2": ("3_1",)}
     assert task.difficulty.calls == 3 and task.difficulty.writes == 1
 
 
@@ -139,8 +140,14 @@ def test_policy_descriptions_and_provenance_come_from_the_checkout(retail, fixtu
     folder = fixture_checkout / "data" / "tau2" / "domains" / "retail"
     assert spec.policy == (folder / "policy.md").read_text()
     cancel = spec.tool("cancel_pending_order")
-    assert cancel.description == "Cancel an order that has not shipped yet.\n\nAsk the customer to confirm first. Gift card payments are refunded at once."
-    assert cancel.input_schema["properties"]["reason"]["description"] == "Either 'no longer needed' or 'ordered by mistake'."
+    assert (
+        cancel.description
+        == "Cancel an order that has not shipped yet.\n\nAsk the customer to confirm first. Gift card payments are refunded at once."
+    )
+    assert (
+        cancel.input_schema["properties"]["reason"]["description"]
+        == "Either 'no longer needed' or 'ordered by mistake'."
+    )
     assert cancel.writes and not spec.tool("calculate").writes
     assert spec.provenance.source.endswith("@unknown-commit:data/tau2/domains/retail")
     assert spec.provenance.source_format == "tau2-bench" and spec.version == "0.9.0"
@@ -173,7 +180,9 @@ def test_without_tool_source_the_importer_uses_its_own_descriptions(fixture_chec
 async def test_mcp_run_serves_the_imported_folder(airline) -> None:
     """`mcp run server.py` serves the imported environment over stdio like any other."""
     mcp = str(Path(sys.executable).with_name("mcp"))
-    parameters = StdioServerParameters(command=mcp, args=["run", str(airline.report.path / "server.py")], env=dict(os.environ))
+    parameters = StdioServerParameters(
+        command=mcp, args=["run", str(airline.report.path / "server.py")], env=dict(os.environ)
+    )
     async with Client(parameters) as client:
         listed = [t.name for t in (await client.list_tools()).tools]
         episode = (await reset_episode(client, "9")).episode_id
@@ -190,7 +199,11 @@ async def test_mcp_run_serves_the_imported_folder(airline) -> None:
     [
         (lambda root: root / "missing", "retail", "does not exist"),
         (lambda root: root / "data", "retail", "is not a tau2-bench checkout: it has no data/tau2/domains/"),
-        (lambda root: root, "banking_knowledge", "has no domain 'banking_knowledge' (it has: airline, retail, telecom)"),
+        (
+            lambda root: root,
+            "banking_knowledge",
+            "has no domain 'banking_knowledge' (it has: airline, retail, telecom)",
+        ),
         (lambda root: root, "telecom", "'telecom' domain cannot be imported yet: its user-side phone tools"),
     ],
 )
@@ -229,10 +242,16 @@ def test_a_toolkit_newer_than_the_importer_is_refused(fixture_checkout, tmp_path
     root = _copy(fixture_checkout, tmp_path)
     tools = root / "src/tau2/domains/retail/tools.py"
     original = tools.read_text()
-    tools.write_text(original + '\n    @is_tool(ToolType.WRITE)\n    def gift_order(self, order_id):\n        """Wrap it."""\n')
+    tools.write_text(
+        original + '\n    @is_tool(ToolType.WRITE)\n    def gift_order(self, order_id):\n        """Wrap it."""\n'
+    )
     with pytest.raises(SynthesisError, match="tools this importer does not implement: gift_order"):
         import_tau2("retail", root, tmp_path / "tau2-retail")
-    tools.write_text(original.replace("def get_item_details(self, item_id: str)", "def get_item_details(self, item_id: str, verbose: bool)"))
+    tools.write_text(
+        original.replace(
+            "def get_item_details(self, item_id: str)", "def get_item_details(self, item_id: str, verbose: bool)"
+        )
+    )
     with pytest.raises(SynthesisError, match=r"get_item_details takes \(item_id, verbose\)"):
         import_tau2("retail", root, tmp_path / "tau2-retail")
 

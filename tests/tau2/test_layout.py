@@ -5,14 +5,13 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from autoforge.servers import EnvSpec, Provenance, ToolSpec
 from autoforge.servers.environment import create_schema
 from autoforge.synthesizer.tau2.importer import DOMAINS, seed_sql
 from autoforge.synthesizer.tau2.layout import Col, Many, Obj, flatten, tables, unflatten
 from autoforge.synthesizer.tau2.parity import rows_of, table_differences, tau2_hash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 LAYOUT = (
     Many(
@@ -40,10 +39,10 @@ shop = st.fixed_dictionaries(
         "tags": st.lists(text, max_size=3) | st.dictionaries(text, text, max_size=2),
         "rating": st.none() | reals,
         "open": st.booleans(),
-        "items": st.lists(
-            st.fixed_dictionaries({"name": text, "price": reals}, optional={"note": text}), max_size=3
+        "items": st.lists(st.fixed_dictionaries({"name": text, "price": reals}, optional={"note": text}), max_size=3),
+        "hours": st.dictionaries(
+            text, st.fixed_dictionaries({"opens": text, "closes": st.integers(-(2**63), 2**63 - 1)}), max_size=3
         ),
-        "hours": st.dictionaries(text, st.fixed_dictionaries({"opens": text, "closes": st.integers(-(2**63), 2**63 - 1)}), max_size=3),
     }
 )
 databases = st.dictionaries(text, shop, max_size=4).map(
@@ -53,7 +52,13 @@ databases = st.dictionaries(text, shop, max_size=4).map(
 
 def _spec(layout) -> EnvSpec:
     tool = ToolSpec(name="noop", description="Nothing.", input_schema={"type": "object"}, writes=False)
-    return EnvSpec(name="layout-test", description="Layout test.", tables=tuple(tables(layout)), tools=(tool,), provenance=Provenance(source="test"))
+    return EnvSpec(
+        name="layout-test",
+        description="Layout test.",
+        tables=tuple(tables(layout)),
+        tools=(tool,),
+        provenance=Provenance(source="test"),
+    )
 
 
 def _through_sqlite(layout, database):
@@ -90,7 +95,9 @@ def test_rows_carry_parent_keys_and_positions() -> None:
     database = {"shops": {"s1": {"shop_id": "s1", "owner": {"first": "A"}, "tags": [], "rating": None, "open": True,
                                  "items": [{"name": "x", "price": 1}], "hours": {"mon": {"opens": "9", "closes": 17}}}}}  # fmt: skip
     rows = flatten(LAYOUT, database)
-    assert rows["shop_items"] == [{"key": "s1/0", "shop_id": "s1", "position": 0, "name": "x", "price": 1.0, "note": None}]
+    assert rows["shop_items"] == [
+        {"key": "s1/0", "shop_id": "s1", "position": 0, "name": "x", "price": 1.0, "note": None}
+    ]
     assert rows["shop_hours"][0]["key"] == "s1/mon" and rows["shops"][0]["open"] == 1
     record = unflatten(LAYOUT, rows)["shops"]["s1"]
     assert record["owner"] == {"first": "A", "last": None} and record["items"] == [{"name": "x", "price": 1.0}]
@@ -109,7 +116,15 @@ def test_rows_carry_parent_keys_and_positions() -> None:
 )
 def test_data_that_does_not_fit_is_named(change, message) -> None:
     """A record that does not fit the layout is refused with its path and what is wrong."""
-    record = {"shop_id": "s1", "owner": {"first": "A", "last": "B"}, "tags": [], "rating": 1.5, "open": False, "items": [], "hours": {}}
+    record = {
+        "shop_id": "s1",
+        "owner": {"first": "A", "last": "B"},
+        "tags": [],
+        "rating": 1.5,
+        "open": False,
+        "items": [],
+        "hours": {},
+    }
     change(record)
     with pytest.raises(ValueError, match=message):
         flatten(LAYOUT, {"shops": {"s1": record}})

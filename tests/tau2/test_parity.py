@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from autoforge.servers import CallNode, EnvServer, load_server, oracle_transcript
 from autoforge.synthesizer.tau2 import DOMAINS, ImportReport, import_tau2
 from autoforge.synthesizer.tau2.layout import unflatten
@@ -26,7 +25,10 @@ from autoforge.synthesizer.tau2.parity import table_differences, tau2_hash
 
 CHECKOUT = os.environ.get("TAU2_CHECKOUT")
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tau2"
-DB_CLASSES = {"retail": ("tau2.domains.retail.data_model", "RetailDB"), "airline": ("tau2.domains.airline.data_model", "FlightDB")}
+DB_CLASSES = {
+    "retail": ("tau2.domains.retail.data_model", "RetailDB"),
+    "airline": ("tau2.domains.airline.data_model", "FlightDB"),
+}
 
 pytestmark = pytest.mark.skipif(
     not CHECKOUT, reason="TAU2_CHECKOUT is not set: point it at a tau2-bench checkout to compare with tau2's own code"
@@ -46,7 +48,9 @@ class Tau2:
         environment = self.modules["environment"].get_environment(db=self.database.model_copy(deep=True))
         initial = task.initial_state if task is not None else None
         if initial is not None:
-            environment.set_state(initial.initialization_data, initial.initialization_actions, initial.message_history or [])
+            environment.set_state(
+                initial.initialization_data, initial.initialization_actions, initial.message_history or []
+            )
         return environment
 
     def run(self, task: Any, actions: list[Any]) -> Any:
@@ -55,7 +59,7 @@ class Tau2:
         for action in actions:
             try:
                 environment.make_tool_call(action.name, requestor=action.requestor, **copy.deepcopy(action.arguments))
-            except Exception:  # noqa: BLE001 - tau2 skips gold actions that raise
+            except Exception:  # noqa: BLE001, S112 - tau2 skips gold actions that raise
                 continue
         return environment
 
@@ -94,19 +98,27 @@ def _tau2_modules(domain: str) -> dict[str, Any]:
     return modules
 
 
-@pytest.fixture(scope="module", params=[(s, d) for s in ("checkout", "fixture") for d in ("retail", "airline")], ids=lambda p: "-".join(p))
+@pytest.fixture(
+    scope="module",
+    params=[(s, d) for s in ("checkout", "fixture") for d in ("retail", "airline")],
+    ids=lambda p: "-".join(p),
+)
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Pair:
     """One domain of one data source (the checkout's, or the fixture's), in tau2 and imported."""
     source, domain = request.param
     root = Path(CHECKOUT or "") if source == "checkout" else FIXTURE
     folder = root / "data" / "tau2" / "domains" / domain
     if not (folder / "db.json").is_file():
-        pytest.skip(f"{folder} has no db.json (the checkout lacks the {domain} database), so there is nothing to compare")
+        pytest.skip(
+            f"{folder} has no db.json (the checkout lacks the {domain} database), so there is nothing to compare"
+        )
     modules = _tau2_modules(domain)
     db_class = getattr(modules["model"], DB_CLASSES[domain][1])
     tasks = [modules["tasks"].Task.model_validate(t) for t in json.loads((folder / "tasks.json").read_text())]
     report = import_tau2(domain, root, tmp_path_factory.mktemp(source) / f"tau2-{domain}")
-    return Pair(domain, source, Tau2(modules, db_class.load(str(folder / "db.json")), tasks), report, load_server(report.path))
+    return Pair(
+        domain, source, Tau2(modules, db_class.load(str(folder / "db.json")), tasks), report, load_server(report.path)
+    )
 
 
 def _content(text: str) -> Any:
@@ -130,15 +142,21 @@ async def test_gold_replay_matches_tau2_call_by_call_and_table_by_table(pair: Pa
         actions = task.evaluation_criteria.actions
         environment = pair.tau2.environment(task)
         theirs = [
-            environment.get_response(tool_call(id=a.action_id, name=a.name, arguments=copy.deepcopy(a.arguments), requestor=a.requestor))
+            environment.get_response(
+                tool_call(id=a.action_id, name=a.name, arguments=copy.deepcopy(a.arguments), requestor=a.requestor)
+            )
             for a in actions
         ]
-        ours = await replay(pair.server, task.id, [CallNode(id=a.action_id, tool=a.name, arguments=a.arguments) for a in actions], [])
+        ours = await replay(
+            pair.server, task.id, [CallNode(id=a.action_id, tool=a.name, arguments=a.arguments) for a in actions], []
+        )
         for action, message, (is_error, text) in zip(actions, theirs, ours.outputs):
             if pair.source == "fixture" and action.name == "list_all_airports":
                 continue  # the fixture's toolkit declares its own airports; tau2's code has the real ones
             if message.error != is_error or _content(text) not in (_content(message.content), message.content):
-                problems.append(f"task {task.id} {action.action_id} {action.name}: tau2 {message.content[:200]!r}, ours {text[:200]!r}")
+                problems.append(
+                    f"task {task.id} {action.action_id} {action.name}: tau2 {message.content[:200]!r}, ours {text[:200]!r}"
+                )
         differences = table_differences(layout, environment.tools.db.model_dump(), ours.rows)
         if differences:
             problems.append(f"task {task.id}: tables differ: {json.dumps(differences)[:600]}")
@@ -147,7 +165,9 @@ async def test_gold_replay_matches_tau2_call_by_call_and_table_by_table(pair: Pa
         dropped = {d["action_id"] for d in pair.server.environment.tasks[task.id].metadata["tau2"]["dropped_actions"]}
         raised = {a.action_id for a, m in zip(actions, theirs) if m.error}
         if dropped != raised:
-            problems.append(f"task {task.id}: we dropped {sorted(dropped)}, tau2's gold actions that raise are {sorted(raised)}")
+            problems.append(
+                f"task {task.id}: we dropped {sorted(dropped)}, tau2's gold actions that raise are {sorted(raised)}"
+            )
     print(f"\n{pair.domain}: {len(_convertible(pair))} tasks compared with tau2, {len(problems)} difference(s)")
     assert not problems, "\n".join(problems[:20])
 

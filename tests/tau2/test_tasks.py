@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from autoforge.synthesizer.tau2.tasks import Unconvertible, known_facts, read_task, render_scenario
 
 TOOLS = {"get_order_details", "cancel_pending_order"}
@@ -56,11 +55,23 @@ def test_a_well_formed_task_reads_and_ignores_extra_keys() -> None:
         (("evaluation_criteria", "actions"), None, "no gold actions"),
         (("evaluation_criteria", "reward_basis"), ["DB", "ACTION"], "reward basis has ACTION"),
         (("evaluation_criteria", "reward_basis"), ["COMMUNICATE"], "no DB component"),
-        (("initial_state",), {"initialization_actions": [{"env_type": "user", "func_name": "f", "arguments": {}}]}, "initialization actions"),
+        (
+            ("initial_state",),
+            {"initialization_actions": [{"env_type": "user", "func_name": "f", "arguments": {}}]},
+            "initialization actions",
+        ),
         (("initial_state",), {"initialization_data": {"user_data": {"device": {}}}}, "user-side database"),
         (("user_tools",), ["toggle_airplane_mode"], "gives the user tools"),
-        (("evaluation_criteria", "actions"), [{"action_id": "7_0", "requestor": "user", "name": "get_order_details", "arguments": {}}], "user-side call"),
-        (("evaluation_criteria", "actions"), [{"action_id": "7_0", "name": "refund_all", "arguments": {}}], "7_0 names unknown tool 'refund_all'"),
+        (
+            ("evaluation_criteria", "actions"),
+            [{"action_id": "7_0", "requestor": "user", "name": "get_order_details", "arguments": {}}],
+            "user-side call",
+        ),
+        (
+            ("evaluation_criteria", "actions"),
+            [{"action_id": "7_0", "name": "refund_all", "arguments": {}}],
+            "7_0 names unknown tool 'refund_all'",
+        ),
         (("user_scenario",), "not a scenario", "does not match tau2's task format: user_scenario"),
     ],
 )
