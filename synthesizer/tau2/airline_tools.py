@@ -3,6 +3,8 @@
 Same names, arguments, rules, results and error messages as tau2's airline toolkit, over the
 relational layout of autoforge.synthesizer.tau2.airline. This file is tool code: it is copied into
 the imported environment's tools.py (with AIRPORTS read from the checkout) and runs in the sandbox.
+With TAU_BENCH set, the few rules where the original tau-bench's tools differ from tau2's follow
+tau-bench (each place says how).
 """
 
 import json
@@ -10,6 +12,7 @@ import json
 from autoforge.servers.arithmetic import evaluate
 from autoforge.servers.toolkit import ToolError
 
+TAU_BENCH = False
 AIRPORTS = []
 NEW_RESERVATION_IDS = ("HATHAT", "HATHAU", "HATHAV")
 NEW_CERTIFICATE_IDS = ("certificate_3221322", "certificate_3221323", "certificate_3221324")
@@ -259,10 +262,11 @@ def book_reservation(
             )
         elif method["source"] == "certificate":
             _remove_method(db, method)
-    for key in instances:
-        seats = json.loads(db.value("SELECT available_seats FROM flight_dates WHERE key = ?", key))
-        seats[cabin] -= len(passengers)
-        db.execute("UPDATE flight_dates SET available_seats = ? WHERE key = ?", json.dumps(seats), key)
+    if not TAU_BENCH:  # tau-bench leaves the seat counts as they are
+        for key in instances:
+            seats = json.loads(db.value("SELECT available_seats FROM flight_dates WHERE key = ?", key))
+            seats[cabin] -= len(passengers)
+            db.execute("UPDATE flight_dates SET available_seats = ? WHERE key = ?", json.dumps(seats), key)
     db.insert(
         "reservations",
         {
@@ -316,6 +320,8 @@ def get_user_details(db, user_id):
 
 
 def list_all_airports(db):
+    if TAU_BENCH:  # tau-bench answers with one object, IATA code -> city
+        return {airport["iata"]: airport["city"] for airport in AIRPORTS}
     return [dict(airport) for airport in AIRPORTS]
 
 
@@ -357,6 +363,10 @@ def send_certificate(db, user_id, amount):
             )
             return f"Certificate {payment_id} added to user {user_id} with amount {amount}."
     raise ToolError("Too many certificates")
+
+
+def think(db, thought):
+    return ""
 
 
 def transfer_to_human_agents(db, summary):
@@ -420,7 +430,8 @@ def update_reservation_flights(db, reservation_id, cabin, flights, payment_id):
     if payment is not None:
         _append(db, "reservation_payments", reservation_id, payment)
     _replace(db, "reservation_flights", reservation_id, updated)
-    db.execute("UPDATE reservations SET cabin = ? WHERE reservation_id = ?", cabin, reservation_id)
+    if not TAU_BENCH:  # tau-bench prices the flights in the new cabin but leaves the reservation's cabin as it was
+        db.execute("UPDATE reservations SET cabin = ? WHERE reservation_id = ?", cabin, reservation_id)
     return _reservation_record(db, reservation_id)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import docstring_parser
 from autoforge.servers import SynthesisError
@@ -32,8 +33,8 @@ class ToolSource:
     parameters: tuple[str, ...]
     description: str
     arguments: dict[str, str]
-    kind: str
-    """tau2's ToolType name: READ, WRITE, THINK or GENERIC."""
+    kind: str | None
+    """tau2's ToolType name: READ, WRITE, THINK or GENERIC (None where the source does not say)."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,13 @@ class DomainFiles:
 
     def read_database(self) -> dict[str, Any]:
         """The domain database as plain data."""
-        data = _read_structured(self.database)
+        data = read_structured(self.database)
         if not isinstance(data, dict):
             raise SynthesisError(f"{self.database} does not hold a database object; is this a tau2-bench checkout?")
         return data
 
     def read_tasks(self) -> list[Any]:
-        data = _read_structured(self.tasks)
+        data = read_structured(self.tasks)
         if not isinstance(data, list):
             raise SynthesisError(f"{self.tasks} does not hold a list of tasks; is this a tau2-bench checkout?")
         return data
@@ -66,8 +67,12 @@ class DomainFiles:
     def read_splits(self) -> dict[str, list[str]]:
         if self.splits is None:
             return {}
-        data = _read_structured(self.splits)
+        data = read_structured(self.splits)
         return {str(k): [str(i) for i in v] for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def sources(self) -> tuple[Path, ...]:
+        """The files an import reads, whose bytes are hashed into its provenance."""
+        return (self.database, self.tasks, self.policy)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,23 @@ class Checkout:
 
     root: Path
     commit: str | None
+    repository: ClassVar[str] = REPOSITORY
+    source_format: ClassVar[str] = "tau2-bench"
+    label: ClassVar[str] = "tau2"
+    """The command's benchmark name (`autoforge import tau2`), also the key of imported tasks' source metadata."""
+
+    def release(self) -> str:
+        """The benchmark's release from its pyproject.toml (0.0.0 when it does not say)."""
+        pyproject = self.root / "pyproject.toml"
+        try:
+            found = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("version")
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            found = None
+        return found if isinstance(found, str) and re.fullmatch(r"\d+\.\d+\.\d+", found) else "0.0.0"
+
+    def version(self) -> str:
+        """The release, with the commit as build metadata: 1.0.1+a2c0247."""
+        return f"{self.release()}+{self.commit[:7]}" if self.commit else self.release()
 
     def domains(self) -> list[str]:
         folder = self.root / DOMAINS_DIR
@@ -120,10 +142,10 @@ def open_checkout(path: str | Path) -> Checkout:
             f"{root} is not a tau2-bench checkout: it has no {DOMAINS_DIR}/ folder; pass the root of a clone of "
             f"{REPOSITORY}"
         )
-    return Checkout(root.resolve(), _commit(root))
+    return Checkout(root.resolve(), commit_of(root))
 
 
-def _commit(root: Path) -> str | None:
+def commit_of(root: Path) -> str | None:
     """The commit checked out at `root`, when `root` is the top of a git work tree (not a folder inside another)."""
     try:
         done = subprocess.run(
@@ -142,7 +164,7 @@ def _first(folder: Path, names: tuple[str, ...]) -> Path | None:
     return next((folder / n for n in names if (folder / n).is_file()), None)
 
 
-def _read_structured(path: Path) -> Any:
+def read_structured(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
         return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -26,6 +28,14 @@ def array_of(items: dict[str, Any]) -> dict[str, Any]:
 def obj(**properties: dict[str, Any]) -> dict[str, Any]:
     """An object argument whose properties are all required."""
     return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def set_constant(source: str, name: str, value: Any) -> str:
+    """`source` with its one-line module-level assignment `name = ...` set to `value`."""
+    pattern = re.compile(rf"^{re.escape(name)} = .*$", re.MULTILINE)
+    if not pattern.search(source):
+        raise ValueError(f"the tool code has no constant {name}")
+    return pattern.sub(lambda _: f"{name} = {value!r}", source, count=1)
 
 
 @dataclass(frozen=True)
@@ -72,10 +82,15 @@ class Domain:
     """The module of this package whose source becomes the environment's tools.py."""
     clock: str = "2024-05-15T15:00:00"
     notes: tuple[str, ...] = field(default=())
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    """Values for module-level constants of the tool code (TAU_BENCH switches to the original tau-bench's rules)."""
 
-    def tools_source(self) -> str:
-        """The tool code written into the imported environment."""
-        return resources.files(__package__).joinpath(self.tools_file).read_text(encoding="utf-8")
+    def tools_source(self, constants: Mapping[str, Any] | None = None) -> str:
+        """The tool code written into the imported environment, its constants set (from the checkout: `constants`)."""
+        source = resources.files(__package__).joinpath(self.tools_file).read_text(encoding="utf-8")
+        for name, value in {**self.constants, **(constants or {})}.items():
+            source = set_constant(source, name, value)
+        return source
 
     def tool(self, name: str) -> ToolDecl | None:
         return next((t for t in self.tools if t.name == name), None)

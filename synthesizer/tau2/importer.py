@@ -17,7 +17,6 @@ import json
 import math
 import re
 import sqlite3
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,13 +40,13 @@ from autoforge.servers.state import diff_rows
 
 from ..writer import write_environment
 from .airline import AIRLINE
-from .checkout import REPOSITORY, Checkout, DomainFiles, open_checkout
+from .checkout import Checkout, DomainFiles, open_checkout
 from .domain import Domain
 from .layout import Rows, flatten, tables
 from .retail import RETAIL
 from .tasks import Tau2Action, Tau2Task, Unconvertible, read_task, to_task
 
-__all__ = ["DOMAINS", "ImportReport", "Skipped", "build_parts", "import_tau2", "seed_sql"]
+__all__ = ["DOMAINS", "ImportReport", "Skipped", "build_parts", "import_checkout", "import_tau2", "seed_sql"]
 
 DOMAINS: dict[str, Domain] = {d.name: d for d in (RETAIL, AIRLINE)}
 UNSUPPORTED = {
@@ -55,7 +54,6 @@ UNSUPPORTED = {
     "mock": "it is tau2's test domain, graded by env assertions and actions",
     "banking_knowledge": "it needs document retrieval and discoverable tools",
 }
-GENERATOR = "autoforge import tau2"
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -79,10 +77,12 @@ class ImportReport:
     total: int
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    label: str = "tau2"
+    """The benchmark, and the key of each task's metadata about its source task."""
 
     @property
     def dropped_actions(self) -> int:
-        return sum(len(t.metadata["tau2"]["dropped_actions"]) for t in self.tasks)
+        return sum(len(t.metadata[self.label]["dropped_actions"]) for t in self.tasks)
 
     @property
     def refusals(self) -> int:
@@ -92,7 +92,7 @@ class ImportReport:
     @property
     def nl_gated(self) -> int:
         """Tasks that tau2 also grades with an LLM judge (their NL assertions are kept, not graded here)."""
-        return sum(1 for t in self.tasks if t.metadata["tau2"]["nl_assertions_gated_in_tau2"])
+        return sum(1 for t in self.tasks if t.metadata[self.label]["nl_assertions_gated_in_tau2"])
 
     def summary(self) -> str:
         return (
@@ -113,6 +113,7 @@ class Parts:
     database: dict[str, Any]
     rows: Rows
     notes: tuple[str, ...]
+    label: str
 
 
 def import_tau2(
@@ -127,13 +128,24 @@ def import_tau2(
     Raises SynthesisError for a path that is not a checkout, a domain it lacks or that is not
     supported, or data that does not fit tau2's model; bad tasks are skipped and reported.
     """
+    return import_checkout(domain, open_checkout(checkout), out, DOMAINS, on_task=on_task)
+
+
+def import_checkout(
+    domain: str,
+    source: Checkout,
+    out: str | Path,
+    domains: Mapping[str, Domain],
+    *,
+    on_task: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import `domain` (one of `domains`) from the checkout `source` into the folder `out`."""
     out = Path(out)
     if not ENV_NAME.match(out.name):
         raise SynthesisError(
             f"--out {out}: the folder name is the environment name and must be kebab-case, e.g. tau2-{domain}"
         )
-    source = open_checkout(checkout)
-    parts = build_parts(domain, source, out.name)
+    parts = build_parts(domain, source, out.name, domains)
     environment = build_environment(parts.spec, parts.tools_source, parts.seed_sql)
     raw_tasks = parts.files.read_tasks()
     splits = parts.files.read_splits()
@@ -154,21 +166,23 @@ def import_tau2(
     problems = validate_folder(path)
     if problems:
         raise SynthesisError(f"the imported folder {path} does not validate: " + "; ".join(map(str, problems[:5])))
-    return ImportReport(domain, path, source.commit, parts.spec, tasks, len(raw_tasks), skipped, list(parts.notes))
+    return ImportReport(
+        domain, path, source.commit, parts.spec, tasks, len(raw_tasks), skipped, list(parts.notes), source.label
+    )
 
 
-def build_parts(domain: str, checkout: Checkout, name: str) -> Parts:
-    """Spec, tool code and seed for `domain` of `checkout`, named `name`."""
+def build_parts(domain: str, checkout: Checkout, name: str, domains: Mapping[str, Domain] = DOMAINS) -> Parts:
+    """Spec, tool code and seed for `domain` (one of `domains`) of `checkout`, named `name`."""
     known = checkout.domains()
     if domain not in known:
         raise SynthesisError(
             f"{checkout.root} has no domain {domain!r} (it has: {', '.join(known) or 'none'}); "
-            f"importable domains: {', '.join(DOMAINS)}"
+            f"importable domains: {', '.join(domains)}"
         )
-    if domain not in DOMAINS:
+    if domain not in domains:
         why = UNSUPPORTED.get(domain, "this importer does not know its data model")
-        raise SynthesisError(f"the {domain!r} domain cannot be imported yet: {why}. Importable: {', '.join(DOMAINS)}")
-    definition = DOMAINS[domain]
+        raise SynthesisError(f"the {domain!r} domain cannot be imported yet: {why}. Importable: {', '.join(domains)}")
+    definition = domains[domain]
     files = checkout.domain(domain)
     specs, notes = tool_specs(definition, files)
     database = files.read_database()
@@ -176,31 +190,29 @@ def build_parts(domain: str, checkout: Checkout, name: str) -> Parts:
         rows = flatten(definition.layout, database)
     except ValueError as exc:
         raise SynthesisError(f"{files.database} does not fit tau2's {domain} data model: {exc}") from None
-    tools_source = definition.tools_source()
-    for constant, value in files.constants.items():
-        tools_source = tools_source.replace(f"{constant} = []", f"{constant} = {value!r}", 1)
+    tools_source = definition.tools_source(files.constants)
     if domain == "airline" and "AIRPORTS" not in files.constants:
         notes.append("the checkout's source has no airport list: list_all_airports returns an empty list")
     spec = EnvSpec(
         name=name,
-        version=_version(checkout),
+        version=checkout.version(),
         description=definition.description,
         policy=files.policy.read_text(encoding="utf-8"),
         clock=definition.clock,
         tables=tuple(tables(definition.layout)),
         tools=tuple(specs),
         provenance=Provenance(
-            source=f"{REPOSITORY}@{checkout.commit or 'unknown-commit'}:{files.folder.relative_to(checkout.root)}",
-            source_sha256=_sha256(files.database, files.tasks, files.policy),
-            source_format="tau2-bench",
+            source=f"{checkout.repository}@{checkout.commit or 'unknown-commit'}:{files.folder.relative_to(checkout.root)}",
+            source_sha256=_sha256(*files.sources()),
+            source_format=checkout.source_format,
             backend="import",
-            generator=GENERATOR,
+            generator=f"autoforge import {checkout.label}",
         ),
         license="MIT",
     )
     if checkout.commit is None:
         notes.append(f"{checkout.root} is not a git work tree: the source commit is recorded as unknown")
-    return Parts(definition, files, spec, tools_source, seed_sql(spec, rows), database, rows, tuple(notes))
+    return Parts(definition, files, spec, tools_source, seed_sql(spec, rows), database, rows, tuple(notes), checkout.label)
 
 
 def tool_specs(domain: Domain, files: DomainFiles) -> tuple[list[ToolSpec], list[str]]:
@@ -228,7 +240,7 @@ def tool_specs(domain: Domain, files: DomainFiles) -> tuple[list[ToolSpec], list
                 f"the checkout's {declared.name} takes ({', '.join(source.parameters)}) but this importer implements "
                 f"({', '.join(ours)}); use a tau2-bench release it supports"
             )
-        if (source.kind == "WRITE") != declared.writes:
+        if source.kind is not None and (source.kind == "WRITE") != declared.writes:
             raise SynthesisError(f"the checkout's {declared.name} is a {source.kind} tool, unlike this importer's")
         specs.append(declared.spec(source.description, source.arguments))
     return specs, notes
@@ -245,6 +257,7 @@ def convert_task(parts: Parts, environment: Environment, raw: Any, splits: dict[
         return to_task(
             source,
             domain=parts.domain.name,
+            label=parts.label,
             actions=kept,
             dropped=dropped,
             depends_on=depends_on,
@@ -390,17 +403,3 @@ def _sha256(*paths: Path) -> str:
     for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
-
-
-def _version(checkout: Checkout) -> str:
-    """tau2's release, with the commit as build metadata: 1.0.1+a2c0247."""
-    version = "0.0.0"
-    pyproject = checkout.root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            found = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("version")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            found = None
-        if isinstance(found, str) and re.fullmatch(r"\d+\.\d+\.\d+", found):
-            version = found
-    return f"{version}+{checkout.commit[:7]}" if checkout.commit else version

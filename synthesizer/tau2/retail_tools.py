@@ -2,7 +2,8 @@
 
 Same names, arguments, rules, results and error messages as tau2's retail toolkit, over the
 relational layout of autoforge.synthesizer.tau2.retail. This file is tool code: it is copied into
-the imported environment's tools.py and runs inside the sandbox.
+the imported environment's tools.py and runs inside the sandbox. With TAU_BENCH set, the few rules
+where the original tau-bench's tools differ from tau2's follow tau-bench (each place says how).
 """
 
 import json
@@ -10,6 +11,7 @@ import json
 from autoforge.servers.arithmetic import evaluate
 from autoforge.servers.toolkit import ToolError
 
+TAU_BENCH = False
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
 CALCULATOR_CHARACTERS = "0123456789+-*/(). "
 ADDRESS_FIELDS = ("address1", "address2", "city", "country", "state", "zip")
@@ -68,6 +70,11 @@ def _first_item(items, item_id):
         if item["item_id"] == item_id:
             return item
     return None
+
+
+def _modifiable(order):
+    """tau2 modifies the address and payment of 'pending (item modified)' orders too; tau-bench only of 'pending'."""
+    return order["status"] == "pending" if TAU_BENCH else "pending" in order["status"]
 
 
 def _json(value):
@@ -283,7 +290,7 @@ def list_all_product_types(db):
 
 def modify_pending_order_address(db, order_id, address1, address2, city, state, country, zip):
     order = _order(db, order_id)
-    if "pending" not in order["status"]:
+    if not _modifiable(order):
         raise ToolError("Non-pending order cannot be modified")
     db.execute(
         "UPDATE orders SET address1 = ?, address2 = ?, city = ?, country = ?, state = ?, zip = ? WHERE order_id = ?",
@@ -303,7 +310,7 @@ def modify_pending_order_items(db, order_id, item_ids, new_item_ids, payment_met
     diff_price = 0
     variant = None
     for item_id, new_item_id in zip(item_ids, new_item_ids):
-        if item_id == new_item_id:
+        if item_id == new_item_id and not TAU_BENCH:  # tau-bench allows it
             raise ToolError("The new item id should be different from the old item id")
         item = _first_item(items, item_id)
         if item is None:
@@ -318,13 +325,15 @@ def modify_pending_order_items(db, order_id, item_ids, new_item_ids, payment_met
     _append_payment(db, order_id, "payment" if diff_price > 0 else "refund", abs(diff_price), payment_method_id)
     if method["source"] == "gift_card":
         _set_balance(db, method, method["balance"] - diff_price)
-    # As in tau2, every swapped item takes the price and options of the last new variant checked above.
+    # As in tau2, every swapped item takes the price and options of the last new variant checked above;
+    # in tau-bench, those of its own new variant.
     for item_id, new_item_id in zip(item_ids, new_item_ids):
         item = _first_item(items, item_id)
+        new = _variant(db, item["product_id"], new_item_id) if TAU_BENCH else variant
         item["item_id"] = new_item_id
         db.execute(
             "UPDATE order_items SET item_id = ?, price = ?, options = ? WHERE key = ?",
-            new_item_id, variant["price"], variant["options"], item["key"],
+            new_item_id, new["price"], new["options"], item["key"],
         )  # fmt: skip
     db.execute("UPDATE orders SET status = 'pending (item modified)' WHERE order_id = ?", order_id)
     return _order_record(db, order_id)
@@ -332,7 +341,7 @@ def modify_pending_order_items(db, order_id, item_ids, new_item_ids, payment_met
 
 def modify_pending_order_payment(db, order_id, payment_method_id):
     order = _order(db, order_id)
-    if "pending" not in order["status"]:
+    if not _modifiable(order):
         raise ToolError("Non-pending order cannot be modified")
     method = _payment_method(db, order["user_id"], payment_method_id)
     payments = _payments(db, order_id)
@@ -380,6 +389,10 @@ def return_delivered_order_items(db, order_id, item_ids, payment_method_id):
         json.dumps(sorted(item_ids)), payment_method_id, order_id,
     )  # fmt: skip
     return _order_record(db, order_id)
+
+
+def think(db, thought):
+    return ""
 
 
 def transfer_to_human_agents(db, summary):

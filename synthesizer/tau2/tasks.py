@@ -116,6 +116,7 @@ def to_task(
     task: Tau2Task,
     *,
     domain: str,
+    label: str = "tau2",
     actions: list[Tau2Action],
     dropped: list[dict[str, str]],
     depends_on: list[tuple[int, ...]],
@@ -123,7 +124,8 @@ def to_task(
     splits: dict[str, list[str]],
 ) -> Task:
     """Our Task for `task`, with `actions` (the gold actions that run) as its solution and `depends_on[i]`
-    the indices of the actions that action i needs; expected changes are left for `complete_task`."""
+    the indices of the actions that action i needs; expected changes are left for `complete_task`.
+    What the source task said is kept in the metadata under `label`, the benchmark."""
     criteria = task.evaluation_criteria or Criteria(actions=[])
     communicate = list(criteria.communicate_info or [])
     gated = "COMMUNICATE" in criteria.reward_basis
@@ -154,7 +156,7 @@ def to_task(
         expected=Expected(facts=tuple(communicate) if gated else ()),
         split="test" if "test" in in_splits else "train",
         metadata={
-            "tau2": {
+            label: {
                 "domain": domain,
                 "task_id": task.id,
                 "splits": in_splits,
