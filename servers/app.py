@@ -14,6 +14,7 @@ import os
 import resource
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,14 @@ from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
 from mcp.server.mcpserver.resources import TextResource
+from mcp.server.request_state import RequestStateBoundary
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolRequestParams, EmptyResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
+from mcp_types import SERVER_INFO_META_KEY
+from mcp_types.methods import validate_client_request
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import ValidationError
 
 from .environment import Environment, load_environment
 from .episodes import DEFAULT_MAX_EPISODES, DEFAULT_TTL_SECONDS, EpisodeStore
@@ -69,21 +75,23 @@ class EpisodesExtension(Extension):
             MethodBinding(CLOSE_METHOD, CloseParams, self._close),
         ]
 
-    async def intercept_tool_call(
-        self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
-    ) -> HandlerResult:
-        tool = self.compiled.get(params.name)
+    def answer(self, name: str, arguments: Mapping[str, Any], episode_id: Any) -> dict[str, Any]:
+        """The wire result of one tool call in its episode (a plain dict: no model is built for it)."""
+        tool = self.compiled.get(name)
         if tool is None:
-            return _error(unknown_tool_message(params.name, self.tool_names))
-        meta = ctx.meta
+            return _error(unknown_tool_message(name, self.tool_names))
         try:
-            episode = self.store.get(meta.get(EPISODE_META_KEY) if meta else None)
-            result = tool.run(episode, params.arguments or {})
+            result = tool.run(self.store.get(episode_id), arguments)
         except (ToolError, EpisodeError) as exc:
             return _error(str(exc))
         # Runs inline on the event loop with no await: calls within an episode are serialised.
-        # A plain dict: the SDK validates and serialises it once, with no model built here first.
         return {"content": [{"type": "text", "text": result.text}], "isError": False, "resultType": "complete"}
+
+    async def intercept_tool_call(
+        self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        meta = ctx.meta
+        return self.answer(params.name, params.arguments or {}, meta.get(EPISODE_META_KEY) if meta else None)
 
     async def _reset(self, ctx: ServerRequestContext[Any, Any], params: ResetParams) -> ResetResult:
         try:
@@ -112,6 +120,39 @@ def _error(message: str) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": f"Error: {message}"}], "isError": True, "resultType": "complete"}
 
 
+class ToolCallFastPath:
+    """Middleware answering valid `tools/call` requests on 2026-era connections in one step.
+
+    The request is validated by the SDK's own validator, as on the SDK's path; what is skipped is
+    the second parse into a params model and the re-validation of the result against the spec's
+    models: the result is built here, in the envelope the SDK would write (`resultType`, the
+    `serverInfo` stamp). Anything else (other methods, handshake-era connections, invalid requests,
+    unknown tools, multi-round-trip requests carrying `requestState`) goes down the SDK's path.
+    """
+
+    def __init__(self, episodes: EpisodesExtension, server_info: dict[str, Any]) -> None:
+        self.episodes = episodes
+        self.server_info = server_info
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        params, version = ctx.params, ctx.protocol_version
+        if ctx.method != "tools/call" or version not in MODERN_PROTOCOL_VERSIONS or params is None:
+            return await call_next(ctx)
+        name, arguments = params.get("name"), params.get("arguments") or {}
+        if name not in self.episodes.compiled or not isinstance(arguments, dict) or not _PLAIN_CALL.issuperset(params):
+            return await call_next(ctx)
+        try:
+            validate_client_request("tools/call", version, params)
+        except ValidationError:
+            return await call_next(ctx)  # the SDK's path reports it
+        meta = params.get("_meta") or {}
+        result = self.episodes.answer(name, arguments, meta.get(EPISODE_META_KEY))
+        return {**result, "_meta": {SERVER_INFO_META_KEY: dict(self.server_info)}}
+
+
+_PLAIN_CALL = frozenset({"name", "arguments", "_meta"})
+
+
 class EnvServer(MCPServer):
     """One environment served over MCP, with isolated episodes."""
 
@@ -126,20 +167,27 @@ class EnvServer(MCPServer):
         spec = environment.spec
         cap = max_episodes or int(os.environ.get("AUTOFORGE_MAX_EPISODES", DEFAULT_MAX_EPISODES))
         self.environment = environment
-        self.episodes = EpisodeStore(spec, environment.template, environment.tasks, max_episodes=cap, ttl_seconds=ttl_seconds)
+        self.episodes = EpisodeStore(
+            spec, environment.template, environment.tasks, max_episodes=cap, ttl_seconds=ttl_seconds
+        )
         super().__init__(
             name=spec.name,
             title=spec.name.replace("-", " ").title(),
             description=spec.description[:200],
             instructions=spec.policy or spec.description,
             version=spec.version,
-            extensions=[EpisodesExtension(environment, self.episodes)],
+            extensions=[episodes := EpisodesExtension(environment, self.episodes)],
             log_level="WARNING",
         )
         if not (tracing if tracing is not None else os.environ.get(TRACING_ENV) == "1"):
             # Tool calls are the hot path of RL rollouts; the SDK's OpenTelemetry span per request
             # costs more than a tool call itself, so it is opt-in (AUTOFORGE_TRACING=1).
             self.middleware[:] = [m for m in self.middleware if not isinstance(m, OpenTelemetryMiddleware)]
+        info = self._lowlevel_server.server_info.model_dump(by_alias=True, mode="json", exclude_none=True)
+        # Innermost but for the request-state boundary, which acts only on the multi-round-trip
+        # requests the fast path leaves to the SDK: tracing, when on, still sees every call.
+        boundary = next(i for i, m in enumerate(self.middleware) if isinstance(m, RequestStateBoundary))
+        self.middleware.insert(boundary, ToolCallFastPath(episodes, info))
         self._listed = [
             MCPTool(
                 name=t.name,

@@ -32,6 +32,9 @@ MAX_STEPS_PER_CALL = 20_000_000
 """SQLite virtual-machine steps one call may take before it is interrupted."""
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 class ToolCrash(ToolError):
     """A tool's own code failed (a bug in the environment, not the agent's mistake); the episode is unchanged."""
 
@@ -75,7 +78,7 @@ class CompiledTool:
                 raise ToolCrash(f"internal error in {self.spec.name}: it is declared read-only but changed the database")
             if self.validate_output is not None:
                 self.validate_output(value)
-            text = json.dumps(value, ensure_ascii=False, default=str)
+            text = _JSON.encode(value)
         except BaseException as exc:
             conn.execute("ROLLBACK TO tool_call")
             conn.execute("RELEASE tool_call")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 
 from .errors import SpecError
@@ -14,8 +15,20 @@ BUNDLED_DIR = Path(__file__).resolve().parent
 
 
 def bundled_environments() -> list[Path]:
-    """The bundled environment folders, sorted by name."""
-    return sorted(p for p in BUNDLED_DIR.iterdir() if (p / "env.json").is_file())
+    """The bundled environment folders, sorted by name.
+
+    Benchmarks imported into `servers/` from a user's own checkout (`autoforge import tau2`) are
+    not bundled: they are built locally, never shipped.
+    """
+    return sorted(p for p in BUNDLED_DIR.iterdir() if (p / "env.json").is_file() and not _imported(p))
+
+
+def _imported(folder: Path) -> bool:
+    try:
+        provenance = json.loads((folder / "env.json").read_text()).get("provenance") or {}
+    except (OSError, ValueError, AttributeError):
+        return False  # a broken folder stays listed, so `autoforge validate` can report it
+    return isinstance(provenance, dict) and provenance.get("backend") == "import"
 
 
 def resolve_environment(reference: str | Path) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
-from autoforge.servers import EnvServer, call_tool, close_episode, reset_episode, verify_episode
+from autoforge.servers import EnvServer, call_tool, close_episode, load_server, reset_episode, verify_episode
 from autoforge.servers.check import oracle_transcript
 
 from .conftest import bundled_ids, bundled_path
@@ -115,7 +115,10 @@ async def test_concurrent_http_clients_get_separate_episodes(http_server: str) -
     await asyncio.gather(one(), one())
 
 
-@pytest.mark.skipif(shutil.which("mcp-inspector") is None, reason="MCP Inspector CLI not installed (npm i -g @modelcontextprotocol/inspector)")
+@pytest.mark.skipif(
+    shutil.which("mcp-inspector") is None,
+    reason="MCP Inspector CLI not installed (npm i -g @modelcontextprotocol/inspector)",
+)
 def test_mcp_inspector_cli_lists_and_calls_tools() -> None:
     """The official MCP Inspector, in CLI mode, lists and calls a bundled environment's tools."""
     server = str(bundled_path("library-loans") / "server.py")
@@ -125,7 +128,10 @@ def test_mcp_inspector_cli_lists_and_calls_tools() -> None:
     assert "find_member" in json.loads(listed.stdout)["tools"][0]["name"]
     called = subprocess.run(
         [*base, "--method", "tools/call", "--tool-name", "get_member", "--tool-arg", "member_id=M-1001"],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     result = json.loads(called.stdout)
     assert result["isError"] is False and '"id": "M-1001"' in result["content"][0]["text"]
@@ -139,3 +145,40 @@ def test_tracing_is_opt_in() -> None:
     environment = load_environment(bundled_path("library-loans"))
     assert not any(isinstance(m, OpenTelemetryMiddleware) for m in EnvServer(environment).middleware)
     assert any(isinstance(m, OpenTelemetryMiddleware) for m in EnvServer(environment, tracing=True).middleware)
+
+
+async def _answers(server: EnvServer) -> list[dict[str, object]]:
+    """What a 2026-era client reads for a fixed sequence of calls (successes, tool errors, bad requests)."""
+    calls: list[tuple[str, dict[str, object]]] = [
+        ("get_member", {"member_id": "M-1001"}),
+        ("get_member", {"member_id": "M-0000"}),
+        ("get_member", {"member_id": 7}),
+        ("get_member", {"member_id": "M-1001", "extra": 1}),
+        ("renew_loan", {"loan_id": "L-71", "days": 7}),
+        ("renew_loan", {"loan_id": "L-71", "days": 99}),
+        ("no_such_tool", {}),
+    ]
+    async with Client(server) as client:
+        episode = (await reset_episode(client)).episode_id
+        answers = [(await call_tool(client, episode, name, arguments)).model_dump() for name, arguments in calls]
+        answers.append((await call_tool(client, "no-such-episode", "get_member", {"member_id": "M-1001"})).model_dump())
+        verdict = await verify_episode(client, episode, [])
+    return [*answers, {"written": sorted(server.episodes.get(episode).written), "diff": verdict.diff}]
+
+
+async def test_tool_call_fast_path_answers_as_the_sdks_own_path() -> None:
+    """The fast path for plain tools/call requests answers exactly what the SDK's path answers, state included."""
+    from autoforge.servers.app import ToolCallFastPath
+
+    fast, sdk = load_server(bundled_path("library-loans")), load_server(bundled_path("library-loans"))
+    sdk.middleware[:] = [m for m in sdk.middleware if not isinstance(m, ToolCallFastPath)]
+    passed_on: list[str] = []
+
+    async def behind_fast_path(ctx, call_next):  # type: ignore[no-untyped-def]
+        if ctx.method == "tools/call":
+            passed_on.append(ctx.params["name"])
+        return await call_next(ctx)
+
+    fast.middleware.append(behind_fast_path)
+    assert await _answers(fast) == await _answers(sdk)
+    assert passed_on == ["no_such_tool"]  # every call to a known tool was answered by the fast path

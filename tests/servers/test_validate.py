@@ -71,3 +71,19 @@ def test_missing_files_and_name_mismatch(tmp_path: Path) -> None:
     messages = {(p.location, p.message) for p in validate_folder(folder)}
     assert ("seed.sql", "missing") in messages
     assert any("other-name" in m for _, m in messages)
+
+
+def test_imported_benchmarks_are_not_bundled(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A benchmark imported into servers/ from the user's checkout is built locally, so it is not a bundled one."""
+    from autoforge.servers import locate
+
+    for name, backend in (("library-loans", None), ("tau2-retail", "import")):
+        shutil.copytree(bundled_path("library-loans"), tmp_path / name)
+        if backend:
+            spec = json.loads((tmp_path / name / "env.json").read_text())
+            spec["provenance"]["backend"] = backend
+            (tmp_path / name / "env.json").write_text(json.dumps(spec))
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "env.json").write_text("{not json")
+    monkeypatch.setattr(locate, "BUNDLED_DIR", tmp_path)
+    assert [p.name for p in locate.bundled_environments()] == ["broken", "library-loans"]
