@@ -1,4 +1,4 @@
-"""`import_tau2`: a tau2-bench domain from a checkout, as an ordinary AutoForge environment folder.
+"""`import_tau2` (and `import_tau_bench`): a benchmark domain from a checkout, as an AutoForge environment folder.
 
     checkout   -> database, tasks, policy, tool texts   (read as data; tau2 is never imported)
     layout     -> tables + seed.sql                     (nested records as rows, losslessly)
@@ -45,8 +45,19 @@ from .domain import Domain
 from .layout import Rows, flatten, tables
 from .retail import RETAIL
 from .tasks import Tau2Action, Tau2Task, Unconvertible, read_task, to_task
+from .tau_bench import DOMAINS as TAU_BENCH_DOMAINS
+from .tau_bench import open_tau_bench
 
-__all__ = ["DOMAINS", "ImportReport", "Skipped", "build_parts", "import_checkout", "import_tau2", "seed_sql"]
+__all__ = [
+    "DOMAINS",
+    "ImportReport",
+    "Skipped",
+    "build_parts",
+    "import_checkout",
+    "import_tau2",
+    "import_tau_bench",
+    "seed_sql",
+]
 
 DOMAINS: dict[str, Domain] = {d.name: d for d in (RETAIL, AIRLINE)}
 UNSUPPORTED = {
@@ -131,6 +142,17 @@ def import_tau2(
     return import_checkout(domain, open_checkout(checkout), out, DOMAINS, on_task=on_task)
 
 
+def import_tau_bench(
+    domain: str,
+    checkout: str | Path,
+    out: str | Path,
+    *,
+    on_task: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import `domain` from the original tau-bench checkout at `checkout` into the folder `out` (as import_tau2)."""
+    return import_checkout(domain, open_tau_bench(checkout), out, TAU_BENCH_DOMAINS, on_task=on_task)
+
+
 def import_checkout(
     domain: str,
     source: Checkout,
@@ -212,7 +234,9 @@ def build_parts(domain: str, checkout: Checkout, name: str, domains: Mapping[str
     )
     if checkout.commit is None:
         notes.append(f"{checkout.root} is not a git work tree: the source commit is recorded as unknown")
-    return Parts(definition, files, spec, tools_source, seed_sql(spec, rows), database, rows, tuple(notes), checkout.label)
+    return Parts(
+        definition, files, spec, tools_source, seed_sql(spec, rows), database, rows, tuple(notes), checkout.label
+    )
 
 
 def tool_specs(domain: Domain, files: DomainFiles) -> tuple[list[ToolSpec], list[str]]:
