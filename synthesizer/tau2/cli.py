@@ -1,14 +1,18 @@
-"""`autoforge import tau2`: a tau2-bench domain as an environment folder."""
+"""`autoforge import tau2` and `autoforge import tau-bench`: a benchmark domain as an environment folder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from .importer import ImportReport
 
 console = Console(stderr=True)
 import_app = typer.Typer(help="Import benchmark domains as AutoForge environments.", no_args_is_help=True)
@@ -26,12 +30,31 @@ def tau2(
     """
     from .importer import import_tau2
 
-    target = out or Path("servers") / f"tau2-{domain}"
+    _run(import_tau2, domain, source, out or Path("servers") / f"tau2-{domain}")
+
+
+@import_app.command("tau-bench")
+def tau_bench(
+    domain: Annotated[str, typer.Argument(help="retail or airline.")],
+    source: Annotated[Path, typer.Option("--from", help="Root of a tau-bench checkout.")],
+    out: Annotated[Path | None, typer.Option(help="Environment folder to write (default servers/tau-DOMAIN).")] = None,
+) -> None:
+    """Import a domain of the original tau-bench (data, tools, wiki, all task splits) as an environment folder.
+
+    Example: autoforge import tau-bench airline --from ../tau-bench --out servers/tau-airline
+    """
+    from .importer import import_tau_bench
+
+    _run(import_tau_bench, domain, source, out or Path("servers") / f"tau-{domain}")
+
+
+def _run(importer: Callable[..., ImportReport], domain: str, source: Path, target: Path) -> None:
+    """Run an import with a progress bar, then print what it produced."""
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
         bar = progress.add_task(f"importing {domain} tasks", total=None)
-        report = import_tau2(
+        report = importer(
             domain, source, target, on_task=lambda done, total: progress.update(bar, completed=done, total=total)
         )
     table = Table(title=f"{report.spec.name}: {report.path}", title_justify="left")
@@ -44,10 +67,11 @@ def tau2(
         "graded facts",
         f"{sum(1 for t in report.tasks if t.expected.facts)} task(s) must tell the user facts (COMMUNICATE)",
     )
-    table.add_row(
-        "NL assertions",
-        f"{report.nl_gated} task(s) also graded by tau2's LLM judge: kept as optional checks, not graded",
-    )
+    if report.nl_gated:
+        table.add_row(
+            "NL assertions",
+            f"{report.nl_gated} task(s) also graded by tau2's LLM judge: kept as optional checks, not graded",
+        )
     for skipped in report.skipped:
         table.add_row("[yellow]skipped[/]", f"task {skipped.task_id}: {skipped.reason}")
     for note in report.notes:
