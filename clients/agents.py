@@ -34,12 +34,18 @@ __all__ = [
     "OracleAgent",
     "RandomAgent",
     "make_agent",
+    "system_prompt",
 ]
 
 AGENT_GUIDELINES = """You are an agent serving a user through the tools of this environment.
 Follow the policy below. Ask the user for any information you need and do not have; never invent
 ids or values. Use the tools to look things up and to make changes. When the request is handled,
 tell the user the outcome, including any figures, dates or ids they asked about."""
+
+
+def system_prompt(policy: str) -> str:
+    """A chat agent's system prompt: the harness's agent guidelines, then the environment's policy."""
+    return f"{AGENT_GUIDELINES}\n\n<policy>\n{policy}\n</policy>"
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,7 @@ class LLMAgent(Agent):
         self.name = backend.spec
 
     async def act(self, context: AgentContext, history: Sequence[Event]) -> AgentTurn:
-        system = f"{AGENT_GUIDELINES}\n\n<policy>\n{context.instructions}\n</policy>"
-        return await self.backend.complete(system, history, context.tools)
+        return await self.backend.complete(system_prompt(context.instructions), history, context.tools)
 
 
 def make_agent(spec: str, **options: Any) -> Agent:

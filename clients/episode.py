@@ -152,7 +152,7 @@ async def _converse(run: _Run, agent: Agent, user: SimulatedUser, seed: int) -> 
     started = time.monotonic()
     turn = await user.open()
     run.heard(turn, started)
-    ended = _ended(turn)
+    ended = turn.ending
     if ended:
         return ended
     steps = 0
@@ -170,22 +170,12 @@ async def _converse(run: _Run, agent: Agent, user: SimulatedUser, seed: int) -> 
         started = time.monotonic()
         turn = await user.reply(step.text)
         run.heard(turn, started)
-        ended = _ended(turn)
+        ended = turn.ending
         if ended:
             return ended
         if run.attempt.turns >= limits.max_turns:
             return "max_turns"
     return "max_steps"
-
-
-def _ended(turn: UserTurn) -> Termination | None:
-    if turn.error:
-        return "user_error"
-    if turn.transfer:
-        return "transfer"
-    if turn.stop:
-        return "user_stop"
-    return None
 
 
 def _label(attempt: Attempt, task: Task, user_turns: Sequence[UserTurn]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from autoforge.servers import Task
 from autoforge.servers.errors import BackendError
@@ -66,6 +66,17 @@ class UserTurn(BaseModel):
     stop: bool = False
     transfer: bool = False
     error: str | None = None
+
+    @property
+    def ending(self) -> Literal["user_error", "transfer", "user_stop"] | None:
+        """Why this turn ends the episode (a malformed turn first), or None when the talk goes on."""
+        if self.error:
+            return "user_error"
+        if self.transfer:
+            return "transfer"
+        if self.stop:
+            return "user_stop"
+        return None
 
 
 class SimulatedUser(abc.ABC):

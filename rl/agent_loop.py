@@ -175,7 +175,7 @@ class AutoForgeAgentLoop(AgentLoopBase):
         opening = await user.open()
         trajectory.heard.append(opening)
         await trajectory.start([*system, {"role": "user", "content": opening.text}])
-        ending = _ending(opening)
+        ending = opening.ending
         while ending is None:
             if trajectory.steps >= self.max_steps:
                 return "max_steps"
@@ -194,7 +194,7 @@ class AutoForgeAgentLoop(AgentLoopBase):
             trajectory.agent_messages.append(text)
             turn = await user.reply(text)
             trajectory.heard.append(turn)
-            ending = _ending(turn)
+            ending = turn.ending
             if ending is None and len(trajectory.agent_messages) >= self.max_turns:
                 ending = "max_turns"
             if ending is None:
@@ -259,16 +259,6 @@ def _row_task(row: dict[str, Any]) -> tuple[Environment, Task]:
     if info["task_id"] not in env.tasks:
         raise SpecError(f"environment {env.name} has no task {info['task_id']!r}; export the dataset again")
     return env, env.tasks[info["task_id"]]
-
-
-def _ending(turn: UserTurn) -> Ending | None:
-    if turn.error:
-        return "user_error"
-    if turn.transfer:
-        return "transfer"
-    if turn.stop:
-        return "user_stop"
-    return None
 
 
 def _assistant_message(text: str, calls: Sequence[FunctionCall]) -> dict[str, Any]:

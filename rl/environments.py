@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from autoforge.clients import Endpoint, EnvPool, Transport
-from autoforge.clients.agents import AGENT_GUIDELINES
+from autoforge.clients.agents import system_prompt
 from autoforge.servers import Environment, load_environment
 from autoforge.servers.errors import SpecError
 from autoforge.servers.locate import resolve_environment
@@ -45,8 +45,7 @@ def environment(reference: str, sha256: str | None = None) -> Environment:
 
 def agent_system_prompt(environment: Environment) -> str:
     """The policy's system prompt: the agent guidelines of the evaluation harness and the environment's policy."""
-    policy = environment.spec.policy or environment.spec.description
-    return f"{AGENT_GUIDELINES}\n\n<policy>\n{policy}\n</policy>"
+    return system_prompt(environment.spec.policy or environment.spec.description)
 
 
 def environment_pool(
