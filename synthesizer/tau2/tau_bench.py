@@ -22,7 +22,7 @@ from .checkout import Checkout, DomainFiles, ToolSource, commit_of, read_structu
 from .domain import Domain, Param, ToolDecl, string
 from .retail import RETAIL
 
-__all__ = ["DOMAINS", "TauBenchCheckout", "TauBenchFiles", "open_tau_bench", "read_task_literals"]
+__all__ = ["DOMAINS", "TauBenchCheckout", "TauBenchFiles", "open_tau_bench", "read_task_literals", "with_user_ids"]
 
 ENVS_DIR = Path("tau_bench/envs")
 REPOSITORY = "https://github.com/sierra-research/tau-bench"
@@ -57,10 +57,7 @@ class TauBenchFiles(DomainFiles):
             if not isinstance(records, dict):
                 raise SynthesisError(f"{self.database / name}.json does not hold records keyed by id")
             database[name] = records
-        for user_id, user in database["users"].items():
-            if isinstance(user, dict):
-                user.setdefault("user_id", user_id)
-        return database
+        return with_user_ids(database)
 
     def read_tasks(self) -> list[Any]:
         return [task for split, path in self.task_files for task in _tau2_tasks(split, read_task_literals(path))]
@@ -113,6 +110,14 @@ class TauBenchCheckout(Checkout):
         )
 
 
+def with_user_ids(database: dict[str, Any]) -> dict[str, Any]:
+    """`database` with each user record given the `user_id` tau2's model has (tau-bench's only keys users by it)."""
+    for user_id, user in database.get("users", {}).items():
+        if isinstance(user, dict):
+            user.setdefault("user_id", user_id)
+    return database
+
+
 def open_tau_bench(path: str | Path) -> TauBenchCheckout:
     """The checkout at `path`; raises SynthesisError when `path` is not a tau-bench checkout."""
     root = Path(path).expanduser()
@@ -145,6 +150,8 @@ def _literal(node: ast.expr) -> Any:
         return {k.arg: _literal(k.value) for k in node.keywords if k.arg is not None}
     if isinstance(node, ast.List):
         return [_literal(e) for e in node.elts]
+    if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values, strict=True) if k is not None}
     try:
         return ast.literal_eval(node)
     except ValueError:

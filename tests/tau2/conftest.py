@@ -1,4 +1,4 @@
-"""Fixtures for the tau2 importer: the small tau2-format checkout under tests/fixtures/tau2, imported once."""
+"""Fixtures for the tau2 importer: the small checkouts under tests/fixtures/tau2 and tau-bench, imported once."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from autoforge.servers import CallNode, EnvServer, call_tool, close_episode, load_server, reset_episode, verify_episode
-from autoforge.synthesizer.tau2 import ImportReport, import_tau2
+from autoforge.synthesizer.tau2 import ImportReport, import_tau2, import_tau_bench
 from autoforge.synthesizer.tau2.layout import Rows
 from autoforge.synthesizer.tau2.parity import rows_of
 from mcp import Client
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tau2"
+TAU_BENCH_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tau-bench"
 
 
 @dataclass
@@ -57,6 +58,20 @@ def retail(tmp_path_factory: pytest.TempPathFactory) -> Imported:
 def airline(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     """The fixture's airline domain, imported into a temporary folder."""
     report = import_tau2("airline", FIXTURE, tmp_path_factory.mktemp("envs") / "tau2-airline")
+    return Imported(report, load_server(report.path))
+
+
+@pytest.fixture(scope="session")
+def tau_retail(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    """The tau-bench fixture's retail domain, imported into a temporary folder."""
+    report = import_tau_bench("retail", TAU_BENCH_FIXTURE, tmp_path_factory.mktemp("envs") / "tau-retail")
+    return Imported(report, load_server(report.path))
+
+
+@pytest.fixture(scope="session")
+def tau_airline(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    """The tau-bench fixture's airline domain, imported into a temporary folder."""
+    report = import_tau_bench("airline", TAU_BENCH_FIXTURE, tmp_path_factory.mktemp("envs") / "tau-airline")
     return Imported(report, load_server(report.path))
 
 
