@@ -47,32 +47,33 @@ def fixture_checkout() -> Path:
     return FIXTURE
 
 
+def _imported(importer: Callable[..., ImportReport], domain: str, root: Path, folder: Path) -> Imported:
+    report = importer(domain, root, folder)
+    return Imported(report, load_server(report.path))
+
+
 @pytest.fixture(scope="session")
 def retail(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     """The fixture's retail domain, imported into a temporary folder."""
-    report = import_tau2("retail", FIXTURE, tmp_path_factory.mktemp("envs") / "tau2-retail")
-    return Imported(report, load_server(report.path))
+    return _imported(import_tau2, "retail", FIXTURE, tmp_path_factory.mktemp("envs") / "tau2-retail")
 
 
 @pytest.fixture(scope="session")
 def airline(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     """The fixture's airline domain, imported into a temporary folder."""
-    report = import_tau2("airline", FIXTURE, tmp_path_factory.mktemp("envs") / "tau2-airline")
-    return Imported(report, load_server(report.path))
+    return _imported(import_tau2, "airline", FIXTURE, tmp_path_factory.mktemp("envs") / "tau2-airline")
 
 
 @pytest.fixture(scope="session")
 def tau_retail(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     """The tau-bench fixture's retail domain, imported into a temporary folder."""
-    report = import_tau_bench("retail", TAU_BENCH_FIXTURE, tmp_path_factory.mktemp("envs") / "tau-retail")
-    return Imported(report, load_server(report.path))
+    return _imported(import_tau_bench, "retail", TAU_BENCH_FIXTURE, tmp_path_factory.mktemp("envs") / "tau-retail")
 
 
 @pytest.fixture(scope="session")
 def tau_airline(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     """The tau-bench fixture's airline domain, imported into a temporary folder."""
-    report = import_tau_bench("airline", TAU_BENCH_FIXTURE, tmp_path_factory.mktemp("envs") / "tau-airline")
-    return Imported(report, load_server(report.path))
+    return _imported(import_tau_bench, "airline", TAU_BENCH_FIXTURE, tmp_path_factory.mktemp("envs") / "tau-airline")
 
 
 async def replay_calls(server: EnvServer, task_id: str, calls: Sequence[CallNode], transcript: Sequence[str]) -> Replay:

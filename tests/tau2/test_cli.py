@@ -1,4 +1,4 @@
-"""`autoforge import tau2`: a summary of what was imported and skipped; bad input exits 2 with the reason."""
+"""`autoforge import tau2` and `tau-bench`: a summary of what was imported and skipped; bad input exits 2 with the reason."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from .conftest import TAU_BENCH_FIXTURE
 
 AUTOFORGE = str(Path(sys.executable).with_name("autoforge"))
 
@@ -40,3 +42,16 @@ def test_bad_input_exits_2_with_the_reason_and_no_traceback(fixture_checkout, tm
     assert "Traceback" not in result.stderr
     result = _run("import", "tau2", "telecom", "--from", str(fixture_checkout))
     assert result.returncode == 2 and "cannot be imported yet" in result.stderr
+
+
+def test_import_tau_bench_prints_the_summary_and_bad_input_exits_2(tmp_path) -> None:
+    """`autoforge import tau-bench` reports counts and skipped tasks; a wrong path is a one-line error."""
+    out = tmp_path / "tau-retail"
+    result = _run("import", "tau-bench", "retail", "--from", str(TAU_BENCH_FIXTURE), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "imported 9 of 10 tasks (1 skipped), 1 gold action(s) dropped" in result.stderr
+    assert "task test-5: gold action test-5_0 names unknown tool" in result.stderr
+    assert (out / "env.json").is_file() and (out / "tasks.jsonl").is_file()
+    result = _run("import", "tau-bench", "retail", "--from", str(tmp_path), "--out", str(out))
+    assert result.returncode == 2 and "is not a tau-bench checkout" in result.stderr
+    assert "Traceback" not in result.stderr
