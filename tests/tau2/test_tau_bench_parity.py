@@ -15,7 +15,7 @@ import json
 import os
 import runpy
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class TauBench:
     hash: Any
     data: dict[str, Any]
     tasks: dict[str, Any]
+    gold: dict[int, str] = field(default_factory=dict)
 
     def run(self, actions: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], list[bool]]:
         """The data after `actions` as tau-bench's env steps them, and which of them failed."""
@@ -59,8 +60,11 @@ class TauBench:
 
     def reward(self, task: Any, actions: list[tuple[str, dict[str, Any]]], said: str) -> float:
         """tau-bench's reward for `actions` and the agent's text `said`: gold data hash, then every output said."""
-        gold = self.hash(self.run([(a.name, a.kwargs) for a in task.actions if a.name != TERMINATE])[0])
-        if self.hash(self.run([a for a in actions if a[0] != TERMINATE])[0]) != gold:
+        if id(task) not in self.gold:
+            self.gold[id(task)] = self.hash(
+                self.run([(a.name, a.kwargs) for a in task.actions if a.name != TERMINATE])[0]
+            )
+        if self.gold[id(task)] != self.hash(self.run([a for a in actions if a[0] != TERMINATE])[0]):
             return 0.0
         return 1.0 if all(o.lower() in said.lower().replace(",", "") for o in task.outputs) else 0.0
 
