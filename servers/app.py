@@ -5,7 +5,8 @@ SDK's transports serve it over streamable HTTP. `tools/list` shows only the envi
 annotated read-only or destructive. Tool calls are answered by the episodes extension, which
 routes each call to its episode (`_meta["autoforge/episode"]`, else the default episode) and runs
 it as a transaction; the extension also serves reset / verify / close as vendor methods that never
-appear in `tools/list`.
+appear in `tools/list`. On 2026-era connections a middleware answers plain tool calls the same way
+with less of the SDK's per-request work (`ToolCallFastPath`).
 """
 
 from __future__ import annotations
