@@ -140,7 +140,8 @@ class ToolCallFastPath:
         if ctx.method != "tools/call" or version not in MODERN_PROTOCOL_VERSIONS or params is None:
             return await call_next(ctx)
         name, arguments = params.get("name"), params.get("arguments") or {}
-        if name not in self.episodes.compiled or not isinstance(arguments, dict) or not _PLAIN_CALL.issuperset(params):
+        known = isinstance(name, str) and name in self.episodes.compiled
+        if not known or not isinstance(arguments, dict) or not _PLAIN_CALL.issuperset(params):
             return await call_next(ctx)
         try:
             validate_client_request("tools/call", version, params)

@@ -182,3 +182,28 @@ async def test_tool_call_fast_path_answers_as_the_sdks_own_path() -> None:
     fast.middleware.append(behind_fast_path)
     assert await _answers(fast) == await _answers(sdk)
     assert passed_on == ["no_such_tool"]  # every call to a known tool was answered by the fast path
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"name": ["get_member"], "arguments": {}},
+        {"name": "get_member", "arguments": ["M-1001"]},
+        {"name": "get_member", "arguments": {}, "requestState": "sealed"},
+        {"name": "no_such_tool"},
+    ],
+)
+async def test_tool_call_fast_path_leaves_what_it_does_not_understand_to_the_sdk(params) -> None:  # type: ignore[no-untyped-def]
+    """Malformed names and arguments, multi-round-trip state and unknown tools go down the SDK's own path."""
+    from types import SimpleNamespace
+
+    from autoforge.servers.app import ToolCallFastPath
+
+    server = load_server(bundled_path("library-loans"))
+    fast_path = next(m for m in server.middleware if isinstance(m, ToolCallFastPath))
+    ctx = SimpleNamespace(method="tools/call", protocol_version="2026-07-28", params=params)
+
+    async def sdk_path(_ctx):  # type: ignore[no-untyped-def]
+        return "the SDK's answer"
+
+    assert await fast_path(ctx, sdk_path) == "the SDK's answer"
