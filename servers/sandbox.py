@@ -11,7 +11,8 @@ loaded (by `validate`, `registry publish` and `install` too), so it holds only i
 functions, literal constants and the safe constructor calls of `facades.SAFE_CONSTRUCTORS`; default
 arguments are constants and annotations are plain type expressions. `load_tools` then executes the
 checked module with a reduced set of builtins, a capped `range` and an import hook that returns
-the facades, never a module.
+the facades, never a module, and makes the module's constants read-only: one episode cannot leave
+anything in them for the next.
 """
 
 from __future__ import annotations
@@ -54,7 +55,17 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.FormattedValue, ast.Lambda,
     ast.Load, ast.Store, ast.Del, ast.boolop, ast.operator, ast.unaryop, ast.cmpop, ast.expr_context,
 )  # fmt: skip
-_TYPE_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant, ast.BinOp, ast.BitOr, ast.Load)
+_TYPE_NODES = (
+    ast.Name,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Tuple,
+    ast.List,
+    ast.Constant,
+    ast.BinOp,
+    ast.BitOr,
+    ast.Load,
+)
 _DESCRIBED = {
     ast.While: "'while' loops (loops must be 'for' over a bounded iterable)",
     ast.Try: "'try' blocks (raise ToolError for business errors; let other errors surface)",
@@ -91,8 +102,8 @@ def _imported(tree: ast.Module) -> Imported:
     names: Imported = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update({a.asname or a.name: (a.name, None) for a in node.names if "." not in a.name})
-        elif isinstance(node, ast.ImportFrom) and node.module in ALLOWED_NAMES:
+            names.update({a.asname or a.name: (a.name, None) for a in node.names if a.name in ALLOWED_NAMES})
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
             names.update({a.asname or a.name: (node.module, a.name) for a in node.names})
     return names
 
@@ -114,15 +125,21 @@ def _module_level(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, s
                 yield statement.lineno, "module-level assignments bind plain names (NAME = literal)"
             elif not (_is_literal(statement.value) or _safe_construction(statement.value, imported, constants)):
                 calls = ", ".join(f"{name}(...)" for _, name in sorted(SAFE_CONSTRUCTORS))
-                yield statement.lineno, (
-                    f"module-level {targets[0]} must be a literal (numbers, strings, lists, dicts) or {calls} with "
-                    "literal or constant arguments; compute anything else inside a tool function"
+                yield (
+                    statement.lineno,
+                    (
+                        f"module-level {targets[0]} must be a literal (numbers, strings, lists, dicts) or {calls} with "
+                        "literal or constant arguments; compute anything else inside a tool function"
+                    ),
                 )
             elif _is_literal(statement.value):
                 constants.update(targets)
         else:
             kind = type(statement).__name__
-            yield statement.lineno, f"only functions, imports, constants and docstrings may appear at module level, not {kind}"
+            yield (
+                statement.lineno,
+                f"only functions, imports, constants and docstrings may appear at module level, not {kind}",
+            )
 
 
 def _signature(function: ast.FunctionDef) -> Iterator[tuple[int, str]]:
@@ -130,15 +147,21 @@ def _signature(function: ast.FunctionDef) -> Iterator[tuple[int, str]]:
     args = function.args
     for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
         if not _is_constant(default):
-            yield default.lineno, (
-                f"default {ast.unparse(default)!r} of {function.name} must be a constant (None, a number, a string "
-                "or a tuple of them); build lists and dicts inside the function"
+            yield (
+                default.lineno,
+                (
+                    f"default {ast.unparse(default)!r} of {function.name} must be a constant (None, a number, a string "
+                    "or a tuple of them); build lists and dicts inside the function"
+                ),
             )
     parameters = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     annotations = [p.annotation for p in parameters if p is not None and p.annotation is not None]
     for annotation in (*annotations, *([function.returns] if function.returns else [])):
         if not all(isinstance(n, _TYPE_NODES) for n in ast.walk(annotation)):
-            yield annotation.lineno, f"annotation {ast.unparse(annotation)!r} must be a plain type such as int or typing.Optional[str]"
+            yield (
+                annotation.lineno,
+                f"annotation {ast.unparse(annotation)!r} must be a plain type such as int or typing.Optional[str]",
+            )
 
 
 def _is_constant(node: ast.expr) -> bool:
@@ -201,7 +224,7 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("__"):
             yield line, f"dunder function {node.name!r} is not allowed"
         elif isinstance(node, ast.FunctionDef) and node.decorator_list:
-            yield line, "decorators are not allowed"
+            yield node.decorator_list[0].lineno, "decorators are not allowed"
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _WALL_CLOCK_SQL.search(node.value):
             yield line, "SQL reading the wall clock or randomness is not allowed; use db.now() / db.today()"
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
@@ -301,8 +324,45 @@ def _import_facade(
 ) -> Facade:
     facade = FACADES.get(name)
     if facade is None or level:
-        raise ImportError(f"import of {name!r} is not allowed in tool code (allowed: {', '.join(sorted(ALLOWED_MODULES))})")
+        raise ImportError(
+            f"import of {name!r} is not allowed in tool code (allowed: {', '.join(sorted(ALLOWED_MODULES))})"
+        )
     return facade
+
+
+def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(
+        "module-level constants of tools.py are shared by every episode and cannot change; "
+        "change a copy (dict(NAME), list(NAME)) instead"
+    )
+
+
+class _ConstantDict(dict[Any, Any]):
+    """A module-level dict of tools.py: read like any dict, changed by no one (every episode shares it)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+
+class _ConstantList(list[Any]):
+    """A module-level list of tools.py: read like any list, changed by no one (every episode shares it)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = clear = extend = insert = pop = remove = reverse = sort = _read_only
+
+
+def _constant(value: Any) -> Any:
+    """`value` with every dict, list and set in it made read-only (module-level literals only hold these)."""
+    if isinstance(value, dict):
+        return _ConstantDict({k: _constant(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return _ConstantList(_constant(v) for v in value)
+    if isinstance(value, tuple):
+        return tuple(_constant(v) for v in value)
+    if isinstance(value, set):
+        return frozenset(value)
+    return value
 
 
 def _sandbox_builtins() -> dict[str, Any]:
@@ -325,6 +385,7 @@ def load_tools(source: str, names: list[str], filename: str = "tools.py") -> dic
         exec(code, namespace)  # checked above against the allow-list; runs with restricted builtins
     except Exception as exc:  # noqa: BLE001 - any failure at import time refuses the file
         raise SandboxError(f"{filename} failed while loading: {type(exc).__name__}: {exc}") from None
+    namespace.update({name: _constant(value) for name, value in namespace.items() if not name.startswith("__")})
     missing = [n for n in names if not callable(namespace.get(n))]
     if missing:
         raise SandboxError(
