@@ -11,8 +11,8 @@ loaded (by `validate`, `registry publish` and `install` too), so it holds only i
 functions, literal constants and the safe constructor calls of `facades.SAFE_CONSTRUCTORS`; default
 arguments are constants and annotations are plain type expressions. `load_tools` then executes the
 checked module with a reduced set of builtins, a capped `range` and an import hook that returns
-the facades, never a module, and makes the module's constants read-only: one episode cannot leave
-anything in them for the next.
+the facades, never a module, and makes the module's dicts and lists read-only (their methods refuse
+changes), so a tool cannot carry state in them from one episode to the next.
 """
 
 from __future__ import annotations
@@ -56,16 +56,9 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Load, ast.Store, ast.Del, ast.boolop, ast.operator, ast.unaryop, ast.cmpop, ast.expr_context,
 )  # fmt: skip
 _TYPE_NODES = (
-    ast.Name,
-    ast.Attribute,
-    ast.Subscript,
-    ast.Tuple,
-    ast.List,
-    ast.Constant,
-    ast.BinOp,
-    ast.BitOr,
-    ast.Load,
-)
+    ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant, ast.BinOp, ast.BitOr, ast.Load,
+)  # fmt: skip
+"""What an annotation may hold: it is evaluated at load, so nothing in it may be called."""
 _DESCRIBED = {
     ast.While: "'while' loops (loops must be 'for' over a bounded iterable)",
     ast.Try: "'try' blocks (raise ToolError for business errors; let other errors surface)",
