@@ -227,6 +227,9 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
 
 def _import_problems(node: ast.Import | ast.ImportFrom) -> Iterator[str]:
     allowed = ", ".join(sorted(ALLOWED_MODULES))
+    for alias in node.names:
+        if alias.asname and (alias.asname.startswith("__") or alias.asname in _FORBIDDEN_NAMES):
+            yield f"importing as {alias.asname!r} is not allowed; pick a plain name"
     if isinstance(node, ast.ImportFrom):
         if node.level:
             yield "relative imports are not allowed"

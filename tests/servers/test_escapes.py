@@ -256,10 +256,12 @@ TRICKS = [
     Trick("decimal context", "import decimal\n\ndef trick(db, path):\n    return decimal.getcontext()\n", 4),
     Trick("import inside a tool", "def trick(db, path):\n    import os\n    return os.listdir('/')\n", 2),
     Trick("__import__", "def trick(db, path):\n    return __import__('os')\n", 2),
+    Trick("import as __builtins__", "from json import loads as __builtins__\n\ndef trick(db, path):\n    return 1\n", 1),
     Trick("__builtins__", "def trick(db, path):\n    return __builtins__['open'](path, 'w')\n", 2),
     # Dunders through strings.
     Trick("import operator", "import operator\n\ndef trick(db, path):\n    return operator.attrgetter('_conn')(db)\n", 1),
     Trick("methodcaller", "from operator import methodcaller\n\ndef trick(db, path):\n    return 1\n", 1),
+    Trick("getattr in fullwidth letters", "def trick(db, path):\n    return \uff47\uff45\uff54\uff41\uff54\uff54\uff52(db, '_conn')\n", 2),
     Trick("getattr string-built", "def trick(db, path):\n    return getattr(db, '_' + 'conn')\n", 2),
     Trick("vars", "def trick(db, path):\n    return vars(db)\n", 2),
     Trick("dir", "def trick(db, path):\n    return dir(db)\n", 2),

@@ -52,6 +52,7 @@ def squares(db, n):
         ("import json\ndef f(db):\n    return [json]\n", 3, "may only be used as json.NAME"),
         ("import autoforge.servers.toolkit\n", 1, "from autoforge.servers.toolkit import NAME"),
         ("from re import *\n", 1, "import the names you use"),
+        ("from json import loads as __builtins__\n", 1, "importing as '__builtins__'"),
         ("def f(db):\n    db.query = None\n", 2, "assigning or deleting attribute 'query'"),
         ("import json\nX = json.loads('[]')\n", 2, "module-level X must be a literal"),
         ("X = lambda: 1\n", 1, "module-level X must be a literal"),
