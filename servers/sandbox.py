@@ -74,6 +74,8 @@ _DESCRIBED = {
     ast.Assert: "'assert' (raise ToolError instead)",
 }
 _WALL_CLOCK_SQL = re.compile(r"'now'|current_(timestamp|date|time)\b|\brandom(blob)?\s*\(", re.IGNORECASE)
+_TRANSACTION_SQL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+_DB_SQL_METHODS = frozenset({"execute", "query", "one", "value"})
 
 Imported = dict[str, tuple[str, str | None]]
 """Name bound by an import -> (module, member), member None for the module itself."""
@@ -218,11 +220,31 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
             yield line, f"dunder function {node.name!r} is not allowed"
         elif isinstance(node, ast.FunctionDef) and node.decorator_list:
             yield node.decorator_list[0].lineno, "decorators are not allowed"
+        elif isinstance(node, ast.Call) and (statement := _transaction_statement(node)):
+            yield (
+                line,
+                (
+                    f"{statement} in tool code is not allowed: the runtime runs each call as one transaction "
+                    "and rolls it back when the tool raises"
+                ),
+            )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _WALL_CLOCK_SQL.search(node.value):
             yield line, "SQL reading the wall clock or randomness is not allowed; use db.now() / db.today()"
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         if function not in tree.body:
             yield function.lineno, f"nested function {function.name!r} is not allowed; define it at module level"
+
+
+def _transaction_statement(call: ast.Call) -> str | None:
+    """The transaction statement that `db.execute('COMMIT')` (or query, one, value) spells out, if any."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _DB_SQL_METHODS and isinstance(func.value, ast.Name)):
+        return None
+    sql = call.args[0] if call.args and func.value.id == "db" else None
+    if not (isinstance(sql, ast.Constant) and isinstance(sql.value, str)):
+        return None
+    match = _TRANSACTION_SQL.match(sql.value)
+    return match.group(1).upper() if match else None
 
 
 def _import_problems(node: ast.Import | ast.ImportFrom) -> Iterator[str]:

@@ -309,6 +309,13 @@ TRICKS = [
     # Callbacks: json hooks and re replacements get only what the box holds.
     Trick("json hook to vars", "import json\n\ndef trick(db, path):\n    return json.loads('{}', object_hook=vars)\n", 4),
     Trick("re callback format", "import re\n\ndef trick(db, path):\n    return re.sub('(a)', '{0.__class__}'.format, 'a')\n", 4),
+    # Transaction control is the runtime's: a literal statement is refused where it is written.
+    Trick("literal COMMIT", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute('COMMIT')\n    return 1\n", 3),
+    Trick("literal END", "def trick(db, path):\n    return db.execute('END TRANSACTION')\n", 2),
+    Trick("literal ROLLBACK", "def trick(db, path):\n    return db.execute('rollback')\n", 2),
+    Trick("literal RELEASE", "def trick(db, path):\n    return db.execute('RELEASE tool_call')\n", 2),
+    Trick("literal BEGIN", "def trick(db, path):\n    return db.value('BEGIN IMMEDIATE')\n", 2),
+    Trick("literal SAVEPOINT", "def trick(db, path):\n    return db.query('SAVEPOINT x')\n", 2),
     # Past the check, stopped when called.
     Trick("db.conn", "def trick(db, path):\n    return db.conn.execute('ATTACH ? AS x', (path,))\n"),
     Trick("json hook to the database", "import json\n\ndef trick(db, path):\n    return json.loads('{}', object_hook=db.execute)\n"),
@@ -325,13 +332,14 @@ TRICKS = [
     Trick("writable_schema", "def trick(db, path):\n    return db.execute('PRAGMA writable_schema = ON')\n"),
 ]  # fmt: skip
 TRANSACTIONS = [
-    Trick("COMMIT", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute('COMMIT')\n    raise ToolError('the update must not survive')\n", writes=True),
-    Trick("END", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute('END')\n    raise ToolError('the update must not survive')\n", writes=True),
-    Trick("ROLLBACK", "def trick(db, path):\n    db.execute('ROLLBACK')\n    return db.execute('UPDATE members SET name = ?', 'Mallory')\n"),
-    Trick("RELEASE", "def trick(db, path):\n    db.execute('RELEASE tool_call')\n    return db.execute('UPDATE members SET name = ?', 'Mallory')\n"),
-    Trick("BEGIN", "def trick(db, path):\n    db.execute('BEGIN')\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    raise ToolError('the update must not survive')\n", writes=True),
-    Trick("SAVEPOINT", "def trick(db, path):\n    db.execute('SAVEPOINT x')\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    return db.execute('RELEASE x')\n"),
+    Trick("COMMIT", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute('COM' + 'MIT')\n    raise ToolError('the update must not survive')\n", writes=True),
+    Trick("END", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute(' '.join(['END']))\n    raise ToolError('the update must not survive')\n", writes=True),
+    Trick("ROLLBACK", "def trick(db, path):\n    db.execute('ROLL' + 'BACK')\n    return db.execute('UPDATE members SET name = ?', 'Mallory')\n"),
+    Trick("RELEASE", "def trick(db, path):\n    db.execute('RE' + 'LEASE tool_call')\n    return db.execute('UPDATE members SET name = ?', 'Mallory')\n"),
+    Trick("BEGIN", "def trick(db, path):\n    db.execute('BE' + 'GIN')\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    raise ToolError('the update must not survive')\n", writes=True),
+    Trick("SAVEPOINT", "def trick(db, path):\n    db.execute('SAVE' + 'POINT x')\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    return db.execute('RE' + 'LEASE x')\n"),
 ]  # fmt: skip
+"""Transaction statements built at run time, which only the runtime can refuse (literal ones are refused above)."""
 AWAITING_GUARD = {"COMMIT", "END", "ROLLBACK", "RELEASE"}
 """Statements that escape the call's transaction until the runtime refuses them (issue 13, item 2)."""
 CONTROL = Trick("control", "def trick(db, path):\n    return len(path)\n")
@@ -374,9 +382,11 @@ AT_CALL = [t for t in TRICKS if t.refused_at is None]
 
 
 def test_the_hand_list_is_long_and_covers_the_transaction_statements() -> None:
-    """At least 40 known tricks, and each transaction statement, are tried."""
+    """At least 40 known tricks are tried, and each transaction statement both written out and built at run time."""
+    statements = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
     assert len(TRICKS) + len(TRANSACTIONS) >= 40
-    assert {"COMMIT", "ROLLBACK", "BEGIN", "SAVEPOINT", "RELEASE"} <= {t.name for t in TRANSACTIONS}
+    assert {t.name for t in TRANSACTIONS} == statements
+    assert {f"literal {s}" for s in statements} <= {t.name for t in REFUSED}
 
 
 @pytest.mark.parametrize("trick", REFUSED, ids=_ids(REFUSED))
@@ -437,6 +447,6 @@ TRANSACTION_GUARD = pytest.mark.xfail(reason="needs the runtime's transaction gu
 async def test_transaction_statements_in_a_tool_are_tool_errors_and_change_nothing(
     trick: Trick, tmp_path: Path
 ) -> None:
-    """BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT and RELEASE in tool code are tool errors; the rows stay as they were."""
+    """BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT and RELEASE built at run time are tool errors; the rows stay as they were."""
     failed, text, _ = await _call_the_trick(tmp_path, trick)
     assert failed, text

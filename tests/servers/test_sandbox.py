@@ -65,6 +65,7 @@ def squares(db, n):
         ("def f(db, seen=[]):\n    return seen\n", 1, "default '[]' of f must be a constant"),
         ("def f(db, x: len([]) = 1):\n    return x\n", 1, "must be a plain type"),
         ("@sorted\ndef f(db):\n    return 1\n", 1, "decorators"),
+        ("def f(db):\n    return db.execute('COMMIT')\n", 2, "COMMIT in tool code is not allowed"),
     ],
 )
 def test_forbidden_construct_is_refused_with_its_line(source: str, line: int, fragment: str) -> None:
