@@ -17,6 +17,7 @@ import builtins
 import importlib
 import json
 import math
+import re
 import shutil
 import sqlite3
 import types
@@ -27,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client
+
 from autoforge.servers import Db, call_tool, load_server, reset_episode, validate_folder
 from autoforge.servers.facades import ALLOWED_NAMES, FACADES
 from autoforge.servers.sandbox import SAFE_BUILTINS, check_source, load_tools
-from mcp import Client
 
 from .conftest import bundled_path
 
@@ -121,11 +123,7 @@ def assert_stopped(prelude: str, expression: str, line: int | None, db: Db) -> N
 
 def module_forms(module: str, path: str) -> Iterator[tuple[str, str, int | None]]:
     """Tool code taking `path` from `module`: (prelude, expression, the line to refuse it or None for the return)."""
-    first, _, rest = path[1:].partition(".")
-    rest = f".{rest}" if rest else ""
-    if "[" in first:
-        first, bracket, tail = first.partition("[")
-        rest = f"{bracket}{tail}{rest}"
+    first, rest = re.fullmatch(r"\.(\w+)(.*)", path, re.DOTALL).groups()  # type: ignore[union-attr]
     if "." not in module:
         yield f"import {module}", f"{module}{path}", None
     yield f"from {module} import {first}", f"{first}{rest}", None if first in ALLOWED_NAMES[module] else 1
