@@ -338,8 +338,6 @@ TRANSACTIONS = [
     Trick("SAVEPOINT", "def trick(db, path):\n    db.execute('SAVE' + 'POINT x')\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    return db.execute('RE' + 'LEASE x')\n"),
 ]  # fmt: skip
 """Transaction statements built at run time, which only the runtime can refuse (literal ones are refused above)."""
-AWAITING_GUARD = {"COMMIT", "END", "ROLLBACK", "RELEASE"}
-"""Statements that escape the call's transaction until the runtime refuses them (issue 13, item 2)."""
 CONTROL = Trick("control", "def trick(db, path):\n    return len(path)\n")
 
 SNAPSHOT = """
@@ -434,12 +432,9 @@ async def test_a_trick_past_the_check_fails_as_a_tool_error(trick: Trick, tmp_pa
     assert not canary.exists()
 
 
-TRANSACTION_GUARD = pytest.mark.xfail(reason="needs the runtime's transaction guard", strict=False)
-
-
 @pytest.mark.parametrize(
     "trick",
-    [pytest.param(t, marks=TRANSACTION_GUARD) if t.name in AWAITING_GUARD else t for t in TRANSACTIONS],
+    TRANSACTIONS,
     ids=_ids(TRANSACTIONS),
 )
 async def test_transaction_statements_in_a_tool_are_tool_errors_and_change_nothing(
