@@ -56,6 +56,15 @@ async def test_mcp_run_serves_every_bundled_environment_over_stdio(name: str, mo
         await _first_task_roundtrip(client, folder)
 
 
+@pytest.mark.parametrize("name", ["library-loans", "retail-orders"])
+async def test_python_server_py_serves_stdio_too(name: str) -> None:
+    """`python servers/<env>/server.py`, without the SDK's CLI, serves the environment over stdio."""
+    folder = bundled_path(name)
+    params = StdioServerParameters(command=sys.executable, args=[str(folder / "server.py")], env=dict(os.environ))
+    async with Client(params) as client:
+        await _first_task_roundtrip(client, folder)
+
+
 async def test_tools_list_shows_only_environment_tools(library: EnvServer) -> None:
     """The episode methods are not tools: an agent can list and call only the environment's tools."""
     async with Client(library) as client:
