@@ -241,6 +241,15 @@ class EnvPool:
                 self._changed.notify_all()
         return connection
 
+    async def fill(self) -> None:
+        """Open connections up to the pool's size now, so servers start before the first episode, not during it.
+
+        A connection that fails to open is left to the episodes, which label and retry it as `infra`.
+        """
+        async with self._changed:
+            missing = self.size - len(self.connections) - self._opening
+        await asyncio.gather(*(self._pick() for _ in range(max(0, missing))), return_exceptions=True)
+
     async def close(self) -> None:
         """Shut every connection down (stdio servers exit with their connection)."""
         connections, self.connections = self.connections + self._dead, []

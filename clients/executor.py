@@ -102,6 +102,7 @@ class EpisodeExecutor:
             endpoint = Endpoint(environment, settings.transport, settings.urls.get(name))
             pool = EnvPool(endpoint, settings.pool_size, call_timeout=settings.limits.call_timeout)
             self.pools[name] = await self._stack.enter_async_context(pool)
+        await asyncio.gather(*(pool.fill() for pool in self.pools.values()))
         return self
 
     async def __aexit__(self, *exc: object) -> None:

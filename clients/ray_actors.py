@@ -23,7 +23,7 @@ from autoforge.servers.errors import SpecError
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.pool import pool_for
 from autoforge.servers.protocol import VerifyResult
-from mcp.types import CallToolResult, Tool
+from mcp.types import CallToolResult, TextContent, Tool
 
 from .connections import Connection, Endpoint
 from .errors import ConnectionLost, InfraError
@@ -103,8 +103,10 @@ class EnvActor:
     async def reset(self, task_id: str) -> str:
         return await (await self._connected()).reset(task_id)
 
-    async def call(self, episode_id: str, name: str, arguments: dict[str, Any]) -> CallToolResult:
-        return await (await self._connected()).call(episode_id, name, arguments)
+    async def call(self, episode_id: str, name: str, arguments: dict[str, Any]) -> tuple[list[str], bool]:
+        """The result's text blocks and error flag (plain data: cheaper to send than the result model)."""
+        result = await (await self._connected()).call(episode_id, name, arguments)
+        return [getattr(block, "text", "") for block in result.content], result.is_error
 
     async def verify(self, episode_id: str, transcript: list[str]) -> VerifyResult:
         return await (await self._connected()).verify(episode_id, transcript)
@@ -157,7 +159,8 @@ class RayConnection(Connection):
         return await self._remote("episode_reset", lambda a: a.reset.remote(task_id))
 
     async def call(self, episode_id: str, name: str, arguments: dict[str, Any]) -> CallToolResult:
-        return await self._remote(f"tools/call {name}", lambda a: a.call.remote(episode_id, name, arguments))
+        texts, is_error = await self._remote(f"tools/call {name}", lambda a: a.call.remote(episode_id, name, arguments))
+        return CallToolResult(content=[TextContent(type="text", text=text) for text in texts], is_error=is_error)
 
     async def verify(self, episode_id: str, transcript: list[str]) -> VerifyResult:
         return await self._remote("episode_verify", lambda a: a.verify.remote(episode_id, transcript))

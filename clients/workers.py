@@ -88,21 +88,22 @@ class _Worker:
                 break
             with self.lock:
                 future = self.pending.pop(job, None)
-            if future is None:
-                continue
-            if status == "done":
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+            if future is not None:
+                _settle(future, value, failed=status != "done")
         with self.lock:
             self.alive = False
             pending, self.pending = list(self.pending.values()), {}
         code = self.process.wait()
         for future in pending:
-            future.set_exception(WorkerLost(f"rollout worker {self.process.pid} ended (exit code {code})"))
+            _settle(future, WorkerLost(f"rollout worker {self.process.pid} ended (exit code {code})"), failed=True)
 
     def stop(self) -> None:
         """Close its pipe (the worker ends its episodes and exits), killing it if it lingers."""
+        try:  # shut the socket down, not just this descriptor: the reader thread blocked on it holds it open
+            with socket.socket(fileno=os.dup(self.conn.fileno())) as pipe:
+                pipe.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.conn.close()
         try:
             self.process.wait(STOP_SECONDS)
@@ -135,10 +136,10 @@ class RolloutPool:
         await asyncio.to_thread(self._fill)
 
     @property
-    def pids(self) -> list[int]:
-        """Process ids of the live workers."""
+    def in_flight(self) -> dict[int, int]:
+        """Requests each live worker holds, by process id."""
         with self._lock:
-            return [w.process.pid for w in self._workers if w.alive]
+            return {w.process.pid: len(w.pending) for w in self._workers if w.alive}
 
     async def open_run(self, settings: RunSettings, folders: Sequence[tuple[str, str]]) -> str:
         """Send every worker a run's settings and environments (folder, sha256); its id once all loaded them."""
@@ -245,6 +246,17 @@ class RolloutPool:
         worker = _Worker(process, conn)
         threading.Thread(target=worker.read, name=f"rollout worker {process.pid}", daemon=True).start()
         return worker
+
+
+def _settle(future: concurrent.futures.Future[Any], value: Any, *, failed: bool) -> None:
+    """Resolve a request's future, unless its caller gave up on it (cancelled)."""
+    try:
+        if failed:
+            future.set_exception(value)
+        else:
+            future.set_result(value)
+    except concurrent.futures.InvalidStateError:
+        pass
 
 
 def _launch_many(launch: Callable[[], _Worker], count: int) -> list[_Worker]:

@@ -6,8 +6,10 @@ The `autoforge_agent` loop verifies in the loop and sets the reward itself, so v
 manager. This function scores rows whose reward was left unset: it reads the episode the loop
 recorded (`extra_info.episode`: the tool calls in order and the agent's messages to the user),
 replays the calls through MCP on a fresh copy of the task's environment (tools are deterministic:
-frozen clock, per-episode id counters, so the final state is the rollout's) and verifies. It also
-reports the loop's label and mask, for logging and DAPO filtering.
+frozen clock, per-episode id counters, so the final state is the rollout's) and verifies. Replays
+run in the process's rollout worker pool (`autoforge.clients.workers.shared_pool`, the workers of
+`autoforge eval --workers`), one per core, so scoring a batch uses every core. It also reports the
+loop's label and mask, for logging and DAPO filtering.
 """
 
 from __future__ import annotations
@@ -15,10 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from autoforge.servers import EnvServer, call_tool, close_episode, reset_episode, verify_episode
-from mcp import Client
-
-from .environments import environment
+from autoforge.clients.workers import shared_pool
 
 __all__ = ["compute_score", "replay_reward"]
 
@@ -27,16 +26,7 @@ async def replay_reward(
     reference: str, task_id: str, calls: list[dict[str, Any]], agent_messages: list[str], sha256: str | None = None
 ) -> float:
     """The verifier's reward for making `calls` in order and telling the user `agent_messages`."""
-    env = environment(reference, sha256)
-    async with Client(EnvServer(env)) as client:
-        episode = (await reset_episode(client, task_id)).episode_id
-        try:
-            for call in calls:
-                if call["name"] in env.tools and isinstance(call.get("arguments"), dict):
-                    await call_tool(client, episode, call["name"], call["arguments"])
-            return float((await verify_episode(client, episode, agent_messages)).reward)
-        finally:
-            await close_episode(client, episode)
+    return await shared_pool().replay(reference, task_id, calls, agent_messages, sha256)
 
 
 async def compute_score(
