@@ -321,7 +321,9 @@ def _write_run_file(out: Path, config: RunConfig, environments: list[_Listed], t
         **config.model_dump(),
         "trials": trials,
         "transport": transport,
-        "environments": [{"name": e.name, "sha256": e.sha256} for e in environments],
+        "environments": [
+            {"name": e.name, "sha256": e.sha256, "path": str(e.path) if e.path else None} for e in environments
+        ],
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     (out / RUN_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
