@@ -37,6 +37,13 @@ async def run_one(path: Path, tasks: int, scratch: Path) -> dict[str, Any]:
     name = re.sub(r"[^a-z0-9]+", "-", path.name.split(".")[0].lower()).strip("-") or "doc"
     stages: list[str] = []
     started = time.perf_counter()
+    scratch.mkdir(parents=True, exist_ok=True)
+
+    def progress(stage: str) -> None:
+        if not stages or stages[-1] != stage:
+            stages.append(stage)
+            (scratch / "stage").write_text(f"{stage} {time.perf_counter() - started:.1f}", encoding="utf-8")
+
     outcome: dict[str, Any] = {"shape": None, "operations": None}
     outcome.update(await _parsed(path))
     try:
@@ -45,7 +52,7 @@ async def run_one(path: Path, tasks: int, scratch: Path) -> dict[str, Any]:
             scratch / "out" / name,
             SynthOptions(tasks=tasks),
             work_dir=scratch / "work",
-            on_event=lambda event: stages.append(event.stage) if not stages or stages[-1] != event.stage else None,
+            on_event=lambda event: progress(event.stage),
         )
     except AutoForgeError as exc:
         code = getattr(exc, "exit_code", 1)
@@ -112,7 +119,10 @@ def run_isolated(path: Path, tasks: int, scratch: Path, timeout: float) -> dict[
         process.kill()
         elapsed = time.perf_counter() - started
         if alive:
-            return {"result": "timeout", "exit": None, "message": f"no result after {timeout:g} s", "seconds": elapsed}
+            stage = scratch / "stage"
+            where = stage.read_text(encoding="utf-8").split() if stage.is_file() else ["parse", "0"]
+            message = f"no result after {timeout:g} s, in the {where[0]} stage (reached at {where[1]} s)"
+            return {"result": "timeout", "exit": None, "stage": where[0], "seconds": elapsed, "message": message}
         return {"result": "BUG", "exit": process.exitcode, "message": f"died with exit code {process.exitcode}",
                 "seconds": elapsed}  # fmt: skip
     finally:
@@ -178,7 +188,8 @@ def main() -> None:
         for index, (document, entry, path) in enumerate(jobs):
             outcome = run_isolated(path, args.tasks, Path(scratch) / str(index), args.timeout)
             rows.append(_row(document, entry, outcome))
-            print(f"{outcome['result']:9} {document}: {rows[-1].detail} ({outcome.get('seconds') or 0:.1f}s)", flush=True)
+            seconds = outcome.get("seconds") or 0
+            print(f"{outcome['result']:9} {document}: {rows[-1].detail} ({seconds:.1f}s)", flush=True)
             if sink:
                 sink.write(json.dumps({"document": document, **outcome}, default=str) + "\n")
                 sink.flush()
