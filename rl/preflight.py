@@ -117,7 +117,7 @@ def _verl_dataclasses(config: DictConfig) -> list[str]:
             problems.append(f"{name} does not convert to veRL's dataclass: {_first_line(exc)}")
     try:
         validate_config(config, use_reference_policy=need_reference_policy(config), use_critic=need_critic(config))
-    except (AssertionError, ValueError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - veRL asserts, raises ValueError or hydra's errors; each is a finding
         problems.append(f"veRL's validate_config refuses the config: {_first_line(exc)}")
     return problems
 
@@ -237,11 +237,14 @@ def dry_run(folder: Path, overrides: Sequence[str] = ()) -> DryRun:
     if problems:
         raise TrainingError("the config would not train:\n  - " + "\n  - ".join(problems))
     OmegaConf.resolve(config)
-    trainer = get_trainer_cls(config.trainer.v1.trainer_mode)(config=config)
-    trainer._init_tokenizer()
-    trainer._init_dataloader()
-    trainer.global_steps = 0  # what veRL's checkpoint loading sets for a fresh run
-    batch = trainer._next_train_batch()
+    try:
+        trainer = get_trainer_cls(config.trainer.v1.trainer_mode)(config=config)
+        trainer._init_tokenizer()
+        trainer._init_dataloader()
+        trainer.global_steps = 0  # what veRL's checkpoint loading sets for a fresh run
+        batch = trainer._next_train_batch()
+    except Exception as exc:  # noqa: BLE001 - veRL's setup raises many types; say where it stopped
+        raise TrainingError(f"veRL's trainer setup failed: {type(exc).__name__}: {_first_line(exc)}") from exc
     return DryRun(
         trainer=type(trainer).__name__,
         trainer_mode=trainer.trainer_mode,

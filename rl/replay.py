@@ -145,7 +145,7 @@ class ErpoReplayBuffer(ReplayBuffer):
             if reward:
                 metric = float(value.sum().item())
             else:
-                info = (getattr(value, "data", value) or {}).get("reward_extra_info", {})
+                info = (value or {}).get("reward_extra_info", {})
                 if self.filter_groups_metric not in info:
                     raise RuntimeError(f"trajectory {key} has no DAPO metric {self.filter_groups_metric!r}")
                 metric = float(info[self.filter_groups_metric])
@@ -178,7 +178,7 @@ def read_rollouts(batch: KVBatchMeta) -> list[Rollout]:
     )
     rollouts = []
     for tag, uid, env, scores, mask, extra in columns:
-        extra = getattr(extra, "data", extra) or {}
+        extra = extra or {}
         rollouts.append(
             Rollout(
                 environment=str(env),
@@ -205,4 +205,4 @@ def _column(data: Any, name: str) -> list[Any]:
         raise TrainingError(
             f"the sampled trajectories have no {name!r} field; train on data written by `autoforge rl export`"
         )
-    return list(values.tolist() if hasattr(values, "tolist") else values)
+    return [getattr(value, "data", value) for value in values]

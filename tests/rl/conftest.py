@@ -33,6 +33,31 @@ CHAT_TEMPLATE = (
 def tokenizer() -> Any:
     """A byte-level chat tokenizer with a Hermes-style template: every byte is a token, no merges, no download."""
     pytest.importorskip("transformers", reason="the training extra is not installed (pip install -e '.[rl]')")
+    return byte_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def toy_model(tmp_path_factory: pytest.TempPathFactory, tokenizer: Any) -> Path:
+    """A model folder veRL's HFModelConfig loads: the byte tokenizer and a one-layer Llama config (no weights)."""
+    from transformers import LlamaConfig
+
+    folder = tmp_path_factory.mktemp("toy-model")
+    tokenizer.save_pretrained(folder)
+    LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=65536,
+        architectures=["LlamaForCausalLM"],
+    ).save_pretrained(folder)
+    return folder
+
+
+def byte_tokenizer() -> Any:
+    """The byte-level chat tokenizer of the `tokenizer` fixture."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
