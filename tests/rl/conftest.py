@@ -75,35 +75,38 @@ def byte_tokenizer() -> Any:
     return built
 
 
-class UserReplay:
-    """An OpenAI chat-completions server stand-in that answers with a recording's responses, in order."""
+class ChatReplay:
+    """An LLM server stand-in answering with a recording's responses in order, in the recording's provider's
+    wire format (OpenAI chat completions or Anthropic messages)."""
+
+    PATHS = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
 
     def __init__(self, name: str) -> None:
-        self.responses: list[dict[str, Any]] = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))["responses"]
+        recording = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))
+        self.provider: str = recording["provider"]
+        self.responses: list[dict[str, Any]] = recording["responses"]
         self.requests: list[dict[str, Any]] = []
 
     def __call__(self, request: Any) -> Any:
         import httpx2
 
         self.requests.append(json.loads(request.content))
-        if request.url.path != "/v1/chat/completions" or not self.responses:
+        if request.url.path != self.PATHS[self.provider] or not self.responses:
             return httpx2.Response(400, json={"error": {"message": "not in the recording", "type": "invalid"}})
         return httpx2.Response(200, json=self.responses.pop(0))
 
     def client(self) -> Any:
-        """An `openai.AsyncOpenAI` whose transport is this replay."""
+        """An `openai.AsyncOpenAI` or `anthropic.AsyncAnthropic` whose transport is this replay."""
         import httpx2
+
+        http = httpx2.AsyncClient(transport=httpx2.MockTransport(self))
+        if self.provider == "anthropic":
+            import anthropic
+
+            return anthropic.AsyncAnthropic(api_key="test", max_retries=0, http_client=http)
         import openai
 
-        return openai.AsyncOpenAI(
-            api_key="test", max_retries=0, http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(self))
-        )
-
-
-@pytest.fixture
-def user_replay() -> type[UserReplay]:
-    """The UserReplay class, to load recordings by file name."""
-    return UserReplay
+        return openai.AsyncOpenAI(api_key="test", max_retries=0, http_client=http)
 
 
 LENGTH = 4

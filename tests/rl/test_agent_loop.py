@@ -25,7 +25,7 @@ from verl.experimental.agent_loop.agent_loop import DictConfigWrap
 from verl.utils.dataset.rl_dataset import RLHFDataset
 from verl.workers.rollout.replica import TokenOutput
 
-from .conftest import UserReplay
+from .conftest import ChatReplay
 
 CONFIG = Path(__file__).resolve().parents[2] / "rl" / "config"
 TASK = "renew-one-of-two"
@@ -127,7 +127,7 @@ async def test_a_full_episode_is_verified_and_only_model_tokens_are_trained(
 async def test_a_user_error_rollout_is_masked_whole(tokenizer: Any, pools: None) -> None:
     """An LLM user that states a member id its scenario lacks: the rollout is labelled user and every response
     token gets mask 0."""
-    replay = UserReplay("openai_user_reveals_member_id.json")
+    replay = ChatReplay("openai_user_reveals_member_id.json")
     server = ScriptedServer(tokenizer, [ASK_EMAIL])
     loop = make_loop(tokenizer, server)
     loop.settings = LoopSettings(user="openai:gpt-4.1-mini", user_options={"client": replay.client()})
@@ -151,3 +151,24 @@ async def test_an_unreachable_server_gives_a_masked_infra_rollout(tokenizer: Any
     assert "127.0.0.1:9/library-loans/mcp" in json.loads(output.extra_fields["episode"])["failure"]
     assert set(output.response_mask) == {0} and output.reward_score == 0.0
     assert "renew my loan" in tokenizer.decode(output.prompt_ids)
+
+
+async def test_the_configured_judge_decides_the_mask(tokenizer: Any, pools: None) -> None:
+    """With an LLM judge, its verdict decides: a rollout that passed with the scripted user is labelled user and
+    masked whole when the judge finds an error, and the episode records the judge and its answer."""
+    from autoforge.rl import make_judge
+
+    replay = ChatReplay("openai_judge_invented.json")
+    server = ScriptedServer(tokenizer, replies(14))
+    loop = make_loop(tokenizer, server)
+    loop.judge = make_judge("openai:gpt-4.1-mini", client=replay.client())
+    output = await loop.run({"temperature": 1.0}, **row())
+
+    assert output.reward_score == 1.0
+    assert output.extra_fields["label"] == "user" and output.extra_fields["masked"] is True
+    assert set(output.response_mask) == {0}
+    episode = json.loads(output.extra_fields["episode"])
+    assert episode["judge"] == "openai:gpt-4.1-mini" and episode["judge_answer"].startswith("VERDICT: ERROR invented")
+    shown = replay.requests[0]["messages"][1]["content"]
+    assert f"AGENT: {ASK_EMAIL}" in shown and "CUSTOMER: My email is david.johnson@inbox.test." in shown
+    assert (output.extra_fields["tool_calls"], output.extra_fields["tool_errors"], output.extra_fields["turns"]) == (3, 0, 2)
