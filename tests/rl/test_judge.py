@@ -84,3 +84,17 @@ def test_an_unknown_judge_spec_names_the_choices() -> None:
     """A judge that is neither heuristic nor provider:model is refused with the way to write one."""
     with pytest.raises(BackendError, match="openai:MODEL or anthropic:MODEL"):
         make_judge("gpt-4")
+
+
+async def test_the_heuristic_excuses_only_what_the_agent_said_before() -> None:
+    """An id the agent told the user may be repeated by the user; an id the user states first is invented even
+    when the agent echoes it afterwards."""
+    judge = HeuristicJudge()
+    echoed = [INVENTED[0], Event(role="assistant", text="Hello M-1004, let me look at your loans."), *CLEAN[2:]]
+    assert any("turn 1 mentions 'M-1004'" in e for e in (await judge.judge(TASK, echoed)).errors)
+    told = [
+        CLEAN[0],
+        Event(role="assistant", text="I found your member record M-1004. Which loan?"),
+        Event(role="user", text="The loan on my card M-1004, please."),
+    ]
+    assert (await judge.judge(TASK, told)).errors == []
