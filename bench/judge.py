@@ -79,9 +79,13 @@ async def main() -> None:
 
     judges: list[tuple[str, UserErrorJudge]] = [("heuristic (rules, offline)", make_judge("heuristic"))]
     if chat is not None:
-        judges.append((f"LLM, {SMOLLM2} (local, offline)", make_judge(f"openai:{SMOLLM2}", client=chat.client(), max_tokens=48)))
+        judges.append(
+            (f"LLM, {SMOLLM2} (local, offline)", make_judge(f"openai:{SMOLLM2}", client=chat.client(), max_tokens=48))
+        )
     if args.base_url and args.model:
-        judges.append((f"LLM, {args.model} at {args.base_url}", make_judge(f"openai:{args.model}", base_url=args.base_url)))
+        judges.append(
+            (f"LLM, {args.model} at {args.base_url}", make_judge(f"openai:{args.model}", base_url=args.base_url))
+        )
     for name, judge in judges:
         began = time.perf_counter()
         verdicts = await judged(judge, conversations)

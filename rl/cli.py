@@ -56,7 +56,10 @@ def config_command(
     prompts: Annotated[int, typer.Option(min=1, help="Prompts per batch; the data must hold at least one batch.")] = 32,
     rollouts: Annotated[int, typer.Option(min=1, help="Rollouts per prompt.")] = 8,
     prompts_per_environment: Annotated[
-        int | None, typer.Option(min=1, help="Prompts of one environment kept together in a batch [default: batch / environments].")
+        int | None,
+        typer.Option(
+            min=1, help="Prompts of one environment kept together in a batch [default: batch / environments]."
+        ),
     ] = None,
     nnodes: Annotated[int, typer.Option(min=1, help="Nodes of the Ray cluster.")] = 8,
     gpus_per_node: Annotated[int, typer.Option(min=1, help="GPUs per node.")] = 8,
@@ -68,12 +71,20 @@ def config_command(
     ] = None,
     endpoint_model: Annotated[str | None, typer.Option(help="The model name that --endpoint serves.")] = None,
     user: Annotated[
-        str | None, typer.Option(help="Simulated user: scripted, openai:MODEL, anthropic:MODEL [default: the endpoint's model, else scripted].")
+        str | None,
+        typer.Option(
+            help="Simulated user: scripted, openai:MODEL, anthropic:MODEL [default: the endpoint's model, else scripted]."
+        ),
     ] = None,
     judge: Annotated[
-        str | None, typer.Option(help="User-error judge: heuristic, openai:MODEL, anthropic:MODEL [default: the endpoint's model, else heuristic].")
+        str | None,
+        typer.Option(
+            help="User-error judge: heuristic, openai:MODEL, anthropic:MODEL [default: the endpoint's model, else heuristic]."
+        ),
     ] = None,
-    logger: Annotated[list[str], typer.Option(help="veRL tracker, repeatable: console, wandb, tensorboard, mlflow.")] = [  # noqa: B006 - typer reads the default
+    logger: Annotated[
+        list[str], typer.Option(help="veRL tracker, repeatable: console, wandb, tensorboard, mlflow.")
+    ] = [  # noqa: B006 - typer reads the default
         "console"
     ],
 ) -> None:
@@ -118,7 +129,8 @@ def config_command(
 def check_command(
     folder: Annotated[Path, typer.Argument(help="The folder `autoforge rl config` wrote.")] = DEFAULT_FOLDER,
     overrides: Annotated[
-        list[str] | None, typer.Argument(help="Hydra overrides, as you would pass them to train.sh.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="Hydra overrides, as you would pass them to train.sh.", show_default=False),
     ] = None,
 ) -> None:
     """Check a config the way veRL would load it, without starting workers (the dry run).

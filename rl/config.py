@@ -78,7 +78,9 @@ class TrainingSetup(BaseModel):
     )
     endpoint_model: str | None = Field(default=None, description="The model name to ask `endpoint` for.")
     user: str | None = Field(default=None, description="Simulated user (None: the endpoint's model, else scripted).")
-    judge: str | None = Field(default=None, description="User-error judge (None: the endpoint's model, else heuristic).")
+    judge: str | None = Field(
+        default=None, description="User-error judge (None: the endpoint's model, else heuristic)."
+    )
     erpo: ErpoConfig = Field(default_factory=ErpoConfig)
     logger: list[str] = Field(default_factory=lambda: ["console"], description="veRL trackers: console, wandb, ...")
     project: str = "autoforge"
@@ -191,14 +193,11 @@ def write_config(folder: Path, setup: TrainingSetup | None = None) -> list[Path]
     for path in (config, script):
         if _tracked(path):
             raise TrainingError(
-                f"{path} is a file the project tracks in git; write the config elsewhere, "
-                f"e.g. --out {DEFAULT_FOLDER}"
+                f"{path} is a file the project tracks in git; write the config elsewhere, e.g. --out {DEFAULT_FOLDER}"
             )
     folder.mkdir(parents=True, exist_ok=True)
     shown = folder.as_posix()
-    config.write_text(
-        _HEADER.format(folder=shown, script=LAUNCH_SCRIPT, name=CONFIG_NAME) + body, encoding="utf-8"
-    )
+    config.write_text(_HEADER.format(folder=shown, script=LAUNCH_SCRIPT, name=CONFIG_NAME) + body, encoding="utf-8")
     script.write_text(_SCRIPT.replace("{name}", CONFIG_NAME), encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return [config, script]

@@ -28,8 +28,8 @@ __all__ = [
     "ESTIMATOR_NAME",
     "compute_erpo_outcome_advantage",
     "erpo_config",
-    "published_environments",
     "publish_environments",
+    "published_environments",
 ]
 
 ESTIMATOR_NAME = "erpo"

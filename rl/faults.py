@@ -26,15 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from autoforge.clients import (
-    Agent,
     AgentContext,
     AgentTurn,
     Connection,
     Endpoint,
     Event,
     Limits,
+    OracleAgent,
     SimulatedUser,
-    ToolCall,
     UserTurn,
     detect_user_errors,
     make_user,
@@ -63,8 +62,8 @@ def question(fact: str) -> str:
     return f"Could you tell me your {fact.replace('_', ' ')}?"
 
 
-class AskingAgent(Agent):
-    """Asks for each askable fact, then makes the ground-truth calls one per turn, then reports the facts."""
+class AskingAgent(OracleAgent):
+    """Asks for each askable fact, then acts as the oracle: the ground-truth calls one per turn, then the report."""
 
     name = "asking-oracle"
 
@@ -73,12 +72,7 @@ class AskingAgent(Agent):
         asked = sum(1 for e in history if e.role == "assistant" and not e.tool_calls)
         if asked < len(facts):
             return AgentTurn(text=question(facts[asked]))
-        calls = context.task.solution.calls
-        done = sum(1 for e in history if e.role == "tool")
-        if done < len(calls):
-            node = calls[done]
-            return AgentTurn(tool_calls=[ToolCall(id=f"call-{done}", name=node.tool, arguments=dict(node.arguments))])
-        return AgentTurn(text=oracle_transcript(context.task)[0])
+        return await super().act(context, history)
 
 
 @dataclass
@@ -95,7 +89,7 @@ class FaultyUser(SimulatedUser):
     replies: int = 0
 
     @property
-    def usage(self) -> Any:  # type: ignore[override]
+    def usage(self) -> Any:
         return self.base.usage
 
     async def open(self) -> UserTurn:
@@ -223,6 +217,8 @@ async def _conversation(
         attempt = await run_episode(connection, task, AskingAgent(), user, limits=Limits(max_turns=8, max_steps=24))
         if attempt.label == "infra":
             continue
-        if (fault is not None and user.fired) or (fault is None and (spec == "scripted" or passes_screen(task, attempt.trajectory))):
+        if (fault is not None and user.fired) or (
+            fault is None and (spec == "scripted" or passes_screen(task, attempt.trajectory))
+        ):
             return LabelledConversation(env.name, task, spec, fault, attempt.trajectory)
     return None

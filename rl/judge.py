@@ -119,7 +119,9 @@ class LLMJudge(UserErrorJudge):
         self.name = backend.spec
 
     async def judge(self, task: Task, conversation: Sequence[Event]) -> Verdict:
-        turn = await self.backend.complete(JUDGE_GUIDELINES, [Event(role="user", text=judge_request(task, conversation))])
+        turn = await self.backend.complete(
+            JUDGE_GUIDELINES, [Event(role="user", text=judge_request(task, conversation))]
+        )
         return read_verdict(turn.text)
 
 

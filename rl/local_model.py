@@ -71,8 +71,8 @@ class LocalChat:
 
         self.folder = folder
         self.name = folder.name
-        self.tokenizer = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(folder)
-        self.model = model if model is not None else AutoModelForCausalLM.from_pretrained(folder)
+        self.tokenizer: Any = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(folder)
+        self.model: Any = model if model is not None else AutoModelForCausalLM.from_pretrained(folder)
         self.seed = seed
         self.requests = 0
         self._lock = threading.Lock()
@@ -81,7 +81,7 @@ class LocalChat:
         """The model's reply to chat `messages`."""
         import torch
 
-        inputs = self.tokenizer.apply_chat_template(
+        inputs: Any = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
@@ -113,7 +113,10 @@ class LocalChat:
 
         transport = httpx2.MockTransport(self.handle)
         return openai.AsyncOpenAI(
-            api_key="local", base_url="http://local/v1", max_retries=0, http_client=httpx2.AsyncClient(transport=transport)
+            api_key="local",
+            base_url="http://local/v1",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=transport),
         )
 
 

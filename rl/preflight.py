@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .config import CONFIG_NAME, DATASET, SAMPLER
 from .dataset import count_rows
@@ -125,7 +125,7 @@ def _verl_dataclasses(config: DictConfig) -> list[str]:
 def _our_sections(config: DictConfig) -> list[str]:
     problems = []
     algorithm = config.algorithm
-    models = {
+    models: dict[str, tuple[type[BaseModel], Any]] = {
         "algorithm.erpo": (ErpoConfig, algorithm.get("erpo", None) or {}),
         "autoforge": (LoopSettings, config.get("autoforge", None) or {}),
     }
@@ -186,7 +186,9 @@ def _token_budgets(config: DictConfig) -> list[str]:
     longest = data.max_prompt_length + data.max_response_length
     budgets = {"actor_rollout_ref.actor.ppo_max_token_len_per_gpu": model.actor.ppo_max_token_len_per_gpu}
     if model.actor.use_dynamic_bsz:
-        budgets["actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu"] = model.rollout.log_prob_max_token_len_per_gpu
+        budgets["actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu"] = (
+            model.rollout.log_prob_max_token_len_per_gpu
+        )
         budgets["actor_rollout_ref.ref.log_prob_max_token_len_per_gpu"] = model.ref.log_prob_max_token_len_per_gpu
     limit = model.rollout.get("max_model_len", None)
     if limit is not None:
@@ -239,11 +241,11 @@ def dry_run(folder: Path, overrides: Sequence[str] = ()) -> DryRun:
     OmegaConf.resolve(config)
     try:
         trainer = get_trainer_cls(config.trainer.v1.trainer_mode)(config=config)
-        trainer._init_tokenizer()
-        trainer._init_dataloader()
+        trainer._init_tokenizer()  # type: ignore[no-untyped-call]
+        trainer._init_dataloader()  # type: ignore[no-untyped-call]
         trainer.global_steps = 0  # what veRL's checkpoint loading sets for a fresh run
         batch = trainer._next_train_batch()
-    except Exception as exc:  # noqa: BLE001 - veRL's setup raises many types; say where it stopped
+    except Exception as exc:
         raise TrainingError(f"veRL's trainer setup failed: {type(exc).__name__}: {_first_line(exc)}") from exc
     return DryRun(
         trainer=type(trainer).__name__,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Sequence
+
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
 __all__ = ["InterleavedDataset", "interleaved_order"]
@@ -44,11 +45,11 @@ def interleaved_order(environments: Sequence[str], prompts_per_environment: int,
     return [index for _, _, run in placed for index in run]
 
 
-class InterleavedDataset(RLHFDataset):  # type: ignore[misc]
+class InterleavedDataset(RLHFDataset):
     """veRL's RLHF dataset with environments interleaved (`data.prompts_per_environment`, `data.seed`)."""
 
     def _read_files_and_tokenize(self) -> None:
-        super()._read_files_and_tokenize()
+        super()._read_files_and_tokenize()  # type: ignore[no-untyped-call]
         if "env_id" not in self.dataframe.column_names:
             raise ValueError("InterleavedDataset needs an env_id column; write the data with `autoforge rl export`")
         per = int(self.config.get("prompts_per_environment", None) or 1)

@@ -85,7 +85,9 @@ async def export_sft(
             records += [(ORACLE, r) for r in ResultsFile(Path(scratch) / "results.jsonl").records()]
     for path in results:
         records += [(str(path), r) for r in ResultsFile(path).records()]
-    tools = {name: json.dumps([openai_tool(t) for t in await EnvServer(env).list_tools()]) for name, env in envs.items()}
+    tools = {
+        name: json.dumps([openai_tool(t) for t in await EnvServer(env).list_tools()]) for name, env in envs.items()
+    }
     report = SFTReport(files={})
     rows: list[dict[str, Any]] = []
     for source, record in records:
@@ -99,7 +101,9 @@ async def export_sft(
         report.rows[source] = report.rows.get(source, 0) + 1
     failed = [r.task_id for source, r in records if source == ORACLE and not r.passed]
     if failed:
-        raise TrainingError(f"oracle replays failed ({', '.join(failed[:5])}); run `autoforge check` on the environment")
+        raise TrainingError(
+            f"oracle replays failed ({', '.join(failed[:5])}); run `autoforge check` on the environment"
+        )
     pq = parquet()
     import pyarrow as pa
 
@@ -136,7 +140,9 @@ def _row(env: Environment, record: EpisodeRecord, source: str, tools: str) -> di
 def _schema() -> Any:
     import pyarrow as pa
 
-    call = pa.struct([("type", pa.string()), ("function", pa.struct([("name", pa.string()), ("arguments", pa.string())]))])
+    call = pa.struct(
+        [("type", pa.string()), ("function", pa.struct([("name", pa.string()), ("arguments", pa.string())]))]
+    )
     message = pa.struct([("role", pa.string()), ("content", pa.string()), ("tool_calls", pa.list_(call))])
     return pa.schema(
         [

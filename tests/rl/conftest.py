@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import strategies as st
@@ -100,7 +100,7 @@ class ChatReplay:
     """An LLM server stand-in answering with a recording's responses in order, in the recording's provider's
     wire format (OpenAI chat completions or Anthropic messages)."""
 
-    PATHS = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+    PATHS: ClassVar[dict[str, str]] = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
 
     def __init__(self, name: str) -> None:
         recording = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))

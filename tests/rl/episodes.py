@@ -76,8 +76,6 @@ def make_loop(tokenizer: Any, server: Any, overrides: Sequence[str] = ()) -> Aut
     )
 
 
-
-
 class ModelServer:
     """veRL's LLM server client over a local Hugging Face model: token ids in, sampled token ids out (seeded)."""
 

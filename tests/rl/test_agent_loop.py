@@ -14,6 +14,7 @@ from autoforge.rl import LoopSettings, compute_score, replay_reward
 from .conftest import ChatReplay
 from .episodes import ASK_EMAIL, TASK, ScriptedServer, make_loop, replies, row
 
+
 @pytest.mark.parametrize(("days", "reward"), [(14, 1.0), (7, 0.0)])
 async def test_a_full_episode_is_verified_and_only_model_tokens_are_trained(
     tokenizer: Any, pools: None, days: int, reward: float
@@ -94,4 +95,8 @@ async def test_the_configured_judge_decides_the_mask(tokenizer: Any, pools: None
     assert episode["judge"] == "openai:gpt-4.1-mini" and episode["judge_answer"].startswith("VERDICT: ERROR invented")
     shown = replay.requests[0]["messages"][1]["content"]
     assert f"AGENT: {ASK_EMAIL}" in shown and "CUSTOMER: My email is david.johnson@inbox.test." in shown
-    assert (output.extra_fields["tool_calls"], output.extra_fields["tool_errors"], output.extra_fields["turns"]) == (3, 0, 2)
+    assert (output.extra_fields["tool_calls"], output.extra_fields["tool_errors"], output.extra_fields["turns"]) == (
+        3,
+        0,
+        2,
+    )

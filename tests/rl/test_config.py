@@ -57,7 +57,9 @@ def test_a_dataset_smaller_than_one_batch_is_refused(tmp_path: Path) -> None:
     """19 training prompts (library-loans and clinic-appointments) against 32 per batch is refused before veRL
     would compute 0 steps per epoch, naming the count and the ways out; nothing is written."""
     export_dataset(["library-loans", "clinic-appointments"], tmp_path / "data")
-    setup = TrainingSetup(train_files=str(tmp_path / "data/train.parquet"), val_files=str(tmp_path / "data/validation.parquet"))
+    setup = TrainingSetup(
+        train_files=str(tmp_path / "data/train.parquet"), val_files=str(tmp_path / "data/validation.parquet")
+    )
     with pytest.raises(TrainingError, match=r"holds 19 training prompts, fewer than one batch of 32.*--prompts 19"):
         write_config(tmp_path / "out", setup)
     assert not (tmp_path / "out").exists()
@@ -130,7 +132,9 @@ def script_overrides(name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("script", [None, "train_single_node.sh", "train_multinode.sh"])
-def test_verl_and_erpo_checks_accept_the_config(data: Path, monkeypatch: pytest.MonkeyPatch, script: str | None) -> None:
+def test_verl_and_erpo_checks_accept_the_config(
+    data: Path, monkeypatch: pytest.MonkeyPatch, script: str | None
+) -> None:
     """The committed config, composed over veRL's ppo_trainer with each launch script's overrides, passes every
     check: keys known to veRL, veRL's dataclasses and validate_config, ERPO's models, data and token sizes."""
     pytest.importorskip("verl", reason="veRL is not installed (pip install -e '.[rl]' after the CPU torch wheel)")

@@ -113,7 +113,9 @@ def test_dr_grpo_is_verls_own_switch(tmp_path: Path) -> None:
     results = {}
     for norm in ("true", "false"):
         algorithm = compose_config(tmp_path / "cfg", [f"algorithm.norm_adv_by_std_in_grpo={norm}"]).algorithm
-        data = DataProto.from_dict(tensors={"token_level_rewards": rewards, "response_mask": mask}, non_tensors={"uid": uids})
+        data = DataProto.from_dict(
+            tensors={"token_level_rewards": rewards, "response_mask": mask}, non_tensors={"uid": uids}
+        )
         results[norm] = compute_advantage(data, "erpo", config=algorithm).batch["advantages"][:, -1]
     assert torch.allclose(results["false"], torch.tensor([0.5, -0.5, 0.0, 0.0]))
     assert torch.allclose(results["true"], torch.tensor([0.5, -0.5, 0.0, 0.0]) / (0.5**0.5 + 1e-6), atol=1e-5)

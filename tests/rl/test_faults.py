@@ -25,7 +25,9 @@ async def test_each_injected_error_shows_in_the_conversation() -> None:
         task, heard = conversation.task, said(conversation, "user")
         facts = {str(v) for v in task.user.known_facts.values()}
         if conversation.fault is None:
-            assert said(conversation, "assistant")[: len(askable_facts(task))] == [question(k) for k in askable_facts(task)]
+            assert said(conversation, "assistant")[: len(askable_facts(task))] == [
+                question(k) for k in askable_facts(task)
+            ]
             assert all(any(f in h for f in facts) for h in heard[1 : len(askable_facts(task)) + 1])
             assert heard[-1].endswith("###STOP###")
         elif conversation.fault == "early_stop":
@@ -48,7 +50,11 @@ async def test_the_screen_keeps_clean_conversations_only() -> None:
     ask = question(askable_facts(task)[0])
     opening = Event(role="user", text=task.instruction)
     withheld = [opening, Event(role="assistant", text=ask), Event(role="user", text="No idea, sorry.")]
-    invented = [opening, Event(role="assistant", text=ask), Event(role="user", text=f"{task.user.known_facts[askable_facts(task)[0]]}, member M-2020")]
+    invented = [
+        opening,
+        Event(role="assistant", text=ask),
+        Event(role="user", text=f"{task.user.known_facts[askable_facts(task)[0]]}, member M-2020"),
+    ]
     stopped = [opening, Event(role="assistant", text=ask), Event(role="user", text="Bye ###STOP###")]
     assert not any(passes_screen(task, events) for events in (withheld, invented, stopped))
 

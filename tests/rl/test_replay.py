@@ -67,7 +67,9 @@ def store_group(tq: Any, uid: str, env: str, rollouts: list[tuple[float, str]], 
     """One finished prompt group: a reward and a label per rollout (label user/infra: all-zero response mask)."""
     from verl.utils.tensordict_utils import list_of_dict_to_tensordict
 
-    tq.kv_batch_put(keys=[uid], partition_id="train", tags=[{"is_prompt": True, "status": "pending", "global_steps": steps}])
+    tq.kv_batch_put(
+        keys=[uid], partition_id="train", tags=[{"is_prompt": True, "status": "pending", "global_steps": steps}]
+    )
     rows, tags = [], []
     for session, (reward, label) in enumerate(rollouts):
         length = 3 + session
@@ -78,7 +80,9 @@ def store_group(tq: Any, uid: str, env: str, rollouts: list[tuple[float, str]], 
             {
                 "prompts": torch.arange(5),
                 "responses": torch.arange(length),
-                "response_mask": torch.zeros(length, dtype=torch.int64) if masked else torch.ones(length, dtype=torch.int64),
+                "response_mask": torch.zeros(length, dtype=torch.int64)
+                if masked
+                else torch.ones(length, dtype=torch.int64),
                 "rm_scores": scores,
                 "extra_fields": {"label": label, "turns": 2, "tool_calls": 3 + session, "tool_errors": session % 2},
                 "uid": uid,
@@ -132,7 +136,11 @@ def test_the_sync_trainer_samples_through_erpos_buffer(transfer_queue: Any, trai
     assert envs.tolist() == ["retail-orders", "flight-booking", "pad123"]
 
     advanced = trainer._compute_advantage(batch, {})
-    data = tq.kv_batch_get(keys=advanced.keys, partition_id="train", select_fields=["advantages", "uid", "env_id", "rm_scores", "response_mask"])
+    data = tq.kv_batch_get(
+        keys=advanced.keys,
+        partition_id="train",
+        select_fields=["advantages", "uid", "env_id", "rm_scores", "response_mask"],
+    )
     uids = [u for u in data["uid"]]
     rewards = torch.nn.utils.rnn.pad_sequence(list(data["rm_scores"]), batch_first=True)
     masks = torch.nn.utils.rnn.pad_sequence(list(data["response_mask"]), batch_first=True)

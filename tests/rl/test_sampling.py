@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("verl", reason="veRL is not installed (pip install -e '.[rl]' after the CPU torch wheel)")
 
-from autoforge.rl import interleaved_order  # noqa: E402
+from autoforge.rl import interleaved_order
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -43,7 +43,9 @@ def test_every_task_is_replayed_and_failures_are_skipped(exported: tuple[Path, A
     env = environment(ENV)
     assert report.rows["oracle"] == len(env.tasks)
     assert report.skipped["another environment"] == len(environment("clinic-appointments").tasks)
-    assert report.skipped.get("failed", 0) + report.rows.get(str(folder.parent / "run" / "results.jsonl"), 0) == len(env.tasks)
+    assert report.skipped.get("failed", 0) + report.rows.get(str(folder.parent / "run" / "results.jsonl"), 0) == len(
+        env.tasks
+    )
     train = [r for r in rows(folder / "train.parquet") if r["source"] == "oracle"]
     assert sorted(r["task_id"] for r in train) == sorted(t.id for t in env.tasks.values() if t.split == "train")
 
@@ -52,7 +54,9 @@ def test_a_row_is_the_episode_as_chat_with_tool_calls(exported: tuple[Path, Any]
     """Messages run system, user, assistant tool calls (JSON-text arguments), tool results, the report, the
     user's stop; the tools column holds the environment's MCP tools as function schemas."""
     folder, _ = exported
-    row = next(r for r in rows(folder / "train.parquet") if r["task_id"] == "renew-one-of-two" and r["source"] == "oracle")
+    row = next(
+        r for r in rows(folder / "train.parquet") if r["task_id"] == "renew-one-of-two" and r["source"] == "oracle"
+    )
     roles = [m["role"] for m in row["messages"]]
     assert roles[:3] == ["system", "user", "assistant"] and roles[-2:] == ["assistant", "user"]
     calls = [m["tool_calls"][0]["function"] for m in row["messages"] if m["tool_calls"]]
@@ -69,7 +73,13 @@ def test_verls_multiturn_sft_dataset_loads_the_rows(exported: tuple[Path, Any], 
     folder, _ = exported
     dataset_class = load_extern_object("pkg://autoforge.rl.sft_dataset", "SFTDataset")
     config = OmegaConf.create(
-        {"messages_key": "messages", "tools_key": "tools", "max_length": 16384, "pad_mode": "no_padding", "truncation": "error"}
+        {
+            "messages_key": "messages",
+            "tools_key": "tools",
+            "max_length": 16384,
+            "pad_mode": "no_padding",
+            "truncation": "error",
+        }
     )
     dataset = dataset_class(parquet_files=str(folder / "train.parquet"), tokenizer=tokenizer, config=config)
     item = dataset[0]

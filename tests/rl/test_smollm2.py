@@ -87,8 +87,12 @@ async def test_one_erpo_step_with_smollm2(smollm2: Path, pools: None) -> None:
     assert ADV_ESTIMATOR_REGISTRY[config.algorithm.adv_estimator].__module__ == "autoforge.rl.estimator"
     publish_environments({"prompt0": "library-loans"})
     try:
-        batch = DataProto.from_dict(tensors={"token_level_rewards": rewards, "response_mask": mask}, non_tensors={"uid": uids})
-        advantages = compute_advantage(batch, config.algorithm.adv_estimator, config=config.algorithm).batch["advantages"]
+        batch = DataProto.from_dict(
+            tensors={"token_level_rewards": rewards, "response_mask": mask}, non_tensors={"uid": uids}
+        )
+        advantages = compute_advantage(batch, config.algorithm.adv_estimator, config=config.algorithm).batch[
+            "advantages"
+        ]
     finally:
         publish_environments({})
 
