@@ -1,5 +1,6 @@
-"""Robustness over real third-party tool docs: synthesize each document offline and print a table of what
-verified (with its task statistics), what was refused with exit 2 (and the construct it names), and what
+"""Robustness over real third-party tool docs: synthesize each one offline and print a table of outcomes.
+
+Each document verified (with its task statistics), was refused with exit 2 (and the construct it names), or
 failed with exit 1 or a traceback (a bug).
 
     python bench/corpus.py [--tasks N] [CORPUS_DIR]                        # every file of ../shared/corpus
@@ -98,7 +99,10 @@ async def _parsed(path: Path) -> dict[str, Any]:
         doc = parse_structured(await read_source(path, DEFAULT_MAX_BYTES))
     except Exception:  # noqa: BLE001 - synthesis itself reports why
         return {}
-    return {} if doc is None else {"shape": doc.format, "operations": len(doc.operations)}
+    if doc is None:
+        return {}
+    shape = re.sub(r"^(openapi-\d+\.\d+)\..*", r"\1", doc.format)  # openapi-3.1.0 -> openapi-3.1, as in manifests
+    return {"shape": shape, "operations": len(doc.operations)}
 
 
 def _child(path: Path, tasks: int, scratch: Path, queue: Any) -> None:
