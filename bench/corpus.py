@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import re
 import tempfile
 import time
@@ -37,7 +38,7 @@ async def run_one(path: Path, tasks: int, scratch: Path) -> dict[str, Any]:
 
     name = re.sub(r"[^a-z0-9]+", "-", path.name.split(".")[0].lower()).strip("-") or "doc"
     stages: list[str] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_now()
     scratch.mkdir(parents=True, exist_ok=True)
 
     def progress(stage: str) -> None:
@@ -63,6 +64,7 @@ async def run_one(path: Path, tasks: int, scratch: Path) -> dict[str, Any]:
             "stage": stages[-1] if stages else None,
             "message": str(exc),
             "seconds": time.perf_counter() - started,
+            "cpu_seconds": _cpu_now() - cpu,
         }
     except Exception as exc:  # noqa: BLE001 - a bug: report it with its traceback
         return outcome | {
@@ -72,6 +74,7 @@ async def run_one(path: Path, tasks: int, scratch: Path) -> dict[str, Any]:
             "message": f"{type(exc).__name__}: {exc}",
             "traceback": traceback.format_exc(limit=6),
             "seconds": time.perf_counter() - started,
+            "cpu_seconds": _cpu_now() - cpu,
         }
     stats = result.stats
     return outcome | {
@@ -87,6 +90,7 @@ async def run_one(path: Path, tasks: int, scratch: Path) -> dict[str, Any]:
         "notes": list(result.notes),
         "stage_seconds": dict(result.seconds),
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": _cpu_now() - cpu,
     }
 
 
@@ -120,17 +124,35 @@ def run_isolated(path: Path, tasks: int, scratch: Path, timeout: float) -> dict[
         return queue.get(timeout=timeout)
     except Exception:  # noqa: BLE001 - queue.Empty on timeout, or the child died without answering
         alive = process.is_alive()
+        cpu = _cpu_seconds(process.pid)
         process.kill()
         elapsed = time.perf_counter() - started
         if alive:
             stage = scratch / "stage"
             where = stage.read_text(encoding="utf-8").split() if stage.is_file() else ["parse", "0"]
             message = f"no result after {timeout:g} s, in the {where[0]} stage (reached at {where[1]} s)"
-            return {"result": "timeout", "exit": None, "stage": where[0], "seconds": elapsed, "message": message}
+            return {"result": "timeout", "exit": None, "stage": where[0], "seconds": elapsed, "cpu_seconds": cpu,
+                    "message": message}  # fmt: skip
         return {"result": "BUG", "exit": process.exitcode, "message": f"died with exit code {process.exitcode}",
                 "seconds": elapsed}  # fmt: skip
     finally:
         process.join(5)
+
+
+def _cpu_now() -> float:
+    """CPU seconds used by this process and its finished children (the tool workers of the checks)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """CPU time a live process and its finished children have used (Linux /proc), to tell a slow
+    document from a loaded machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _row(document: str, entry: Entry | None, outcome: dict[str, Any]) -> Row:
@@ -192,8 +214,9 @@ def main() -> None:
         for index, (document, entry, path) in enumerate(jobs):
             outcome = run_isolated(path, args.tasks, Path(scratch) / str(index), args.timeout)
             rows.append(_row(document, entry, outcome))
-            seconds = outcome.get("seconds") or 0
-            print(f"{outcome['result']:9} {document}: {rows[-1].detail} ({seconds:.1f}s)", flush=True)
+            seconds, cpu = outcome.get("seconds") or 0, outcome.get("cpu_seconds")
+            used = f"{seconds:.1f}s" + (f", {cpu:.1f}s CPU" if cpu is not None else "")
+            print(f"{outcome['result']:9} {document}: {rows[-1].detail} ({used})", flush=True)
             if sink:
                 sink.write(json.dumps({"document": document, **outcome}, default=str) + "\n")
                 sink.flush()
