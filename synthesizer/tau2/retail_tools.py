@@ -15,7 +15,6 @@ TAU_BENCH = False
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
 CALCULATOR_CHARACTERS = "0123456789+-*/(). "
 ADDRESS_FIELDS = ("address1", "address2", "city", "country", "state", "zip")
-NOT_ASCII = "*[^ -~]*"  # a GLOB pattern: text holding a character outside printable ASCII
 
 
 # ---- reading records ---------------------------------------------------------------------------
@@ -253,12 +252,13 @@ def find_user_id_by_name_zip(db, first_name, last_name, zip):
 
 def find_user_id_by_email(db, email):
     # SQLite's lower() folds ASCII only: it finds every ASCII address equal to the lowered one, and every
-    # address holding another character is a candidate too, compared here with Python's lower() as in tau2.
+    # address holding another character (more bytes than characters) is a candidate too, compared here
+    # with Python's lower() as in tau2.
     wanted = email.lower()
     candidates = db.query(
-        "SELECT user_id, email FROM users WHERE lower(email) = ? OR email GLOB ? ORDER BY position",
+        "SELECT user_id, email FROM users WHERE lower(email) = ? "
+        "OR length(CAST(email AS BLOB)) > length(email) ORDER BY position",
         wanted,
-        NOT_ASCII,
     )
     for user in candidates:
         if user["email"].lower() == wanted:
