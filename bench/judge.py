@@ -1,6 +1,6 @@
 """User-error judges against conversations whose errors are known by construction: precision and recall.
 
-    python bench/judge.py [--tasks 10] [--no-smollm2] [--base-url URL --model NAME] [--attempts 2]
+    python bench/judge.py [--tasks 12] [--no-smollm2] [--base-url URL --model NAME] [--attempts 1]
 
 The labelled set (autoforge.rl.faults): tasks of library-loans and clinic-appointments, each with a
 clean and a faulty conversation (contradiction, invented fact, withheld fact, early stop, in turn)
@@ -56,8 +56,8 @@ def report(name: str, conversations: list[LabelledConversation], verdicts: list[
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10, help="tasks per environment (4 conversations each)")
-    parser.add_argument("--attempts", type=int, default=2, help="draws of a clean SmolLM2 conversation")
+    parser.add_argument("--tasks", type=int, default=12, help="tasks per environment (up to 4 conversations each)")
+    parser.add_argument("--attempts", type=int, default=1, help="draws of a clean SmolLM2 conversation (screened)")
     parser.add_argument("--no-smollm2", action="store_true", help="no SmolLM2 user or judge")
     parser.add_argument("--base-url", help="an OpenAI-compatible endpoint for one more LLM judge")
     parser.add_argument("--model", help="the model that endpoint serves")

@@ -13,12 +13,23 @@ settings live under `autoforge:` in the trainer config (see `LoopSettings`).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from collections.abc import Sequence
 from typing import Any, Literal
 from uuid import uuid4
 
-from autoforge.clients import Connection, Event, InfraError, SimulatedUser, UserTurn, make_user
+from autoforge.clients import (
+    ChatBackend,
+    Connection,
+    Event,
+    InfraError,
+    SimulatedUser,
+    UserTurn,
+    make_backend,
+    make_user,
+)
 from autoforge.servers import Environment, Task
 from autoforge.servers.errors import SpecError
 from mcp.types import Tool
@@ -35,6 +46,8 @@ from .settings import LoopSettings
 __all__ = ["AGENT_NAME", "AutoForgeAgentLoop", "openai_tool"]
 
 AGENT_NAME = "autoforge_agent"
+
+_BACKENDS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, ChatBackend]] = weakref.WeakKeyDictionary()
 
 Ending = Literal["user_stop", "transfer", "user_error", "max_turns", "max_steps", "length", "infra"]
 
@@ -147,7 +160,8 @@ class AutoForgeAgentLoop(AgentLoopBase):
         self.max_tool_response_length = multi_turn.max_tool_response_length
         self.response_length = self.rollout_config.response_length
         self.tool_parser = ToolParser.get_tool_parser(multi_turn.format, self.tokenizer)
-        self.judge: UserErrorJudge = make_judge(self.settings.judge, **self.settings.judge_options)
+        self.judge: UserErrorJudge | None = None
+        """The user-error judge; None: the one `autoforge.judge` names, shared by this worker's rollouts."""
 
     async def run(self, sampling_params: dict[str, Any], **kwargs: Any) -> AgentLoopOutput:
         """One episode of the row's task; its reward is the verifier's."""
@@ -174,12 +188,13 @@ class AutoForgeAgentLoop(AgentLoopBase):
             if not trajectory.token_ids:
                 await trajectory.start(list(kwargs.get("raw_prompt", [])))
         verdict: Verdict | None = None
+        judge = self.judge or _judge(self.settings)
         if ending != "infra":
             try:
-                verdict = await self.judge.judge(task, trajectory.conversation)
+                verdict = await judge.judge(task, trajectory.conversation)
             except InfraError as exc:
-                ending, failure = "infra", f"the user-error judge {self.judge.name} failed: {exc}"
-        return self._finish(env, task, trajectory, reward, ending, failure, verdict)
+                ending, failure = "infra", f"the user-error judge {judge.name} failed: {exc}"
+        return self._finish(env, task, trajectory, reward, ending, failure, judge.name, verdict)
 
     async def _converse(
         self,
@@ -190,7 +205,9 @@ class AutoForgeAgentLoop(AgentLoopBase):
         trajectory: _Trajectory,
         sampling_params: dict[str, Any],
     ) -> Ending:
-        user: SimulatedUser = make_user(self.settings.user, task, **self.settings.user_options)
+        spec, options = self.settings.user, self.settings.user_options
+        shared = {} if spec == "scripted" else {"backend": _backend("user", spec, options)}
+        user: SimulatedUser = make_user(spec, task, **(shared or options))
         opening = await user.open()
         trajectory.heard.append(opening)
         await trajectory.start([*system, {"role": "user", "content": opening.text}])
@@ -254,6 +271,7 @@ class AutoForgeAgentLoop(AgentLoopBase):
         reward: float,
         ending: str,
         failure: str,
+        judge: str,
         verdict: Verdict | None,
     ) -> AgentLoopOutput:
         errors = [t.error for t in trajectory.heard if t.error] + (verdict.errors if verdict else [])
@@ -262,7 +280,7 @@ class AutoForgeAgentLoop(AgentLoopBase):
             "calls": trajectory.calls,
             "agent_messages": trajectory.agent_messages,
             "user_errors": errors,
-            "judge": self.judge.name,
+            "judge": judge,
             "judge_answer": verdict.answer if verdict else "",
             "ending": ending,
             "failure": failure,
@@ -279,6 +297,22 @@ class AutoForgeAgentLoop(AgentLoopBase):
             "episode": json.dumps(episode, ensure_ascii=False),
         }
         return trajectory.output(reward, label in MASKED_LABELS, extra)
+
+
+def _backend(role: str, spec: str, options: dict[str, Any]) -> ChatBackend:
+    """This event loop's chat backend for `spec` and `options`: one client per worker, not one per rollout."""
+    backends = _BACKENDS.setdefault(asyncio.get_running_loop(), {})
+    key = json.dumps([role, spec, options], sort_keys=True, default=repr)
+    if key not in backends:
+        backends[key] = make_backend(spec, role=role, **options)
+    return backends[key]
+
+
+def _judge(settings: LoopSettings) -> UserErrorJudge:
+    """The judge `settings` name, on this event loop's shared backend."""
+    if settings.judge == "heuristic":
+        return make_judge("heuristic")
+    return make_judge(settings.judge, backend=_backend("judge", settings.judge, settings.judge_options))
 
 
 def _row_task(row: dict[str, Any]) -> tuple[Environment, Task]:

@@ -8,8 +8,8 @@ A row holds what veRL's RLHFDataset and the `autoforge_agent` loop read:
     extra_info    {index, split, env_id, task_id, env_ref (folder), env_sha256}
     agent_name    autoforge_agent              env_id        <env> (ERPO's environment)
 
-Rows of one environment are contiguous, in the order the environments were given, so that with
-`data.shuffle=False` each batch holds several prompts of the same environment for ERPO to pool.
+Rows of one environment are contiguous, in the order the environments were given; training reads
+them through `autoforge.rl.sampling.InterleavedDataset`, which mixes environments in every batch.
 Task split `train` goes to train.parquet, `test` to validation.parquet.
 """
 

@@ -42,12 +42,11 @@ def validity(labels: Sequence[str | None]) -> torch.Tensor:
     return torch.tensor([label not in MASKED_LABELS for label in labels], dtype=torch.bool)
 
 
-def group_codes(ids: Sequence[Any] | np.ndarray) -> torch.Tensor:
+def group_codes(ids: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Dense integer codes for per-trajectory ids (prompt uids, environment names), in first-seen order."""
     codes: dict[Any, int] = {}
     values = np.asarray(ids, dtype=object).tolist()
-    dense = np.fromiter((codes.setdefault(i, len(codes)) for i in values), dtype=np.int64, count=len(values))
-    return torch.from_numpy(dense)
+    return np.fromiter((codes.setdefault(i, len(codes)) for i in values), dtype=np.int64, count=len(values))
 
 
 def trajectory_advantages(
@@ -59,37 +58,56 @@ def trajectory_advantages(
 ) -> torch.Tensor:
     """One advantage per trajectory from its reward, prompt group, environment and validity.
 
-    `environments=None` treats each prompt group as its own environment (then ERPO is GRPO).
+    `environments=None` treats each prompt group as its own environment (then ERPO is GRPO). The
+    statistics run in float64 numpy: a few thousand values, where torch's per-operation overhead
+    would cost more than the arithmetic.
     """
     config = config or ErpoConfig()
     size = scores.shape[0]
-    valid = torch.ones(size, dtype=torch.bool) if valid is None else valid.to(torch.bool).cpu()
+    ok = np.ones(size, dtype=bool) if valid is None else valid.detach().to(torch.bool).cpu().numpy()
     group = group_codes(groups)
     env = group if environments is None else group_codes(environments)
-    if len(group) != size or len(env) != size or len(valid) != size:
+    if len(group) != size or len(env) != size or len(ok) != size:
         raise ValueError(
             f"ERPO needs one prompt group, environment and validity flag per trajectory: {size} rewards, "
-            f"{len(group)} groups, {len(env)} environments, {len(valid)} flags"
+            f"{len(group)} groups, {len(env)} environments, {len(ok)} flags"
         )
-    reward = torch.where(valid, scores.detach().cpu().to(torch.float64), 0.0)
-    weight = valid.to(torch.float64)
+    raw = scores.detach().cpu().to(torch.float64).numpy()
+    reward = np.where(ok, raw, 0.0)
+    weight = ok.astype(np.float64)
 
-    group_count = torch.zeros(int(group.max()) + 1 if size else 0, dtype=torch.float64).index_add_(0, group, weight)
-    group_mean = torch.zeros_like(group_count).index_add_(0, group, reward) / group_count.clamp(min=1)
-    env_count = torch.zeros(int(env.max()) + 1 if size else 0, dtype=torch.float64).index_add_(0, env, weight)
-    env_mean = torch.zeros_like(env_count).index_add_(0, env, reward) / env_count.clamp(min=1)
-    deviation = torch.where(valid, reward - env_mean[env], 0.0)
-    env_squares = torch.zeros_like(env_count).index_add_(0, env, deviation.square())
-    env_std = (env_squares / (env_count - int(config.unbiased)).clamp(min=1)).sqrt()
+    group_count = np.bincount(group, weights=weight, minlength=int(group.max(initial=-1)) + 1)
+    group_mean = np.bincount(group, weights=reward, minlength=len(group_count)) / np.maximum(group_count, 1)
+    env_count = np.bincount(env, weights=weight, minlength=int(env.max(initial=-1)) + 1)
+    env_mean = np.bincount(env, weights=reward, minlength=len(env_count)) / np.maximum(env_count, 1)
+    deviation = np.where(ok, reward - env_mean[env], 0.0)
+    env_squares = np.bincount(env, weights=deviation * deviation, minlength=len(env_count))
+    env_std = np.sqrt(env_squares / np.maximum(env_count - int(config.unbiased), 1))
 
     lone_in_group = group_count[group] == 1
     lone_in_env = env_count[env] == 1
-    advantage = reward - torch.where(lone_in_group, 0.0, group_mean[group])
+    advantage = reward - np.where(lone_in_group, 0.0, group_mean[group])
     if config.norm_by_std:
-        advantage = advantage / (torch.where(lone_in_env, 1.0, env_std[env]) + config.epsilon)
+        advantage = advantage / (np.where(lone_in_env, 1.0, env_std[env]) + config.epsilon)
     if config.singleton == "zero":
-        advantage = torch.where(lone_in_group, 0.0, advantage)
-    return torch.where(valid, advantage, 0.0).to(device=scores.device, dtype=scores.dtype)
+        advantage = np.where(lone_in_group, 0.0, advantage)
+    result = torch.from_numpy(np.where(ok, advantage, 0.0))
+    return result.to(device=scores.device, dtype=scores.dtype)
+
+
+def nonempty_rows(response_mask: torch.Tensor) -> torch.Tensor:
+    """Which rows of a `[batch, length]` mask hold a non-zero entry.
+
+    A response usually opens with a policy token, so the first column settles most rows; only rows
+    that open with 0 (padding, masked rollouts, responses opening with context tokens) are scanned.
+    """
+    if response_mask.shape[-1] == 0:
+        return torch.zeros(response_mask.shape[0], dtype=torch.bool, device=response_mask.device)
+    found = response_mask[:, 0] != 0
+    rest = (~found).nonzero().squeeze(-1)
+    if len(rest):
+        found[rest] = (response_mask[rest] != 0).any(dim=-1)
+    return found
 
 
 def erpo_advantages(
@@ -104,7 +122,7 @@ def erpo_advantages(
 
     Rows whose response mask is all zero (padding, user-error rollouts) are invalid on top of `valid`.
     """
-    rows_valid = response_mask.sum(dim=-1) > 0
+    rows_valid = nonempty_rows(response_mask)
     if valid is not None:
         rows_valid = rows_valid & valid.to(device=rows_valid.device, dtype=torch.bool)
     scores = token_level_rewards.sum(dim=-1)

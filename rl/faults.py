@@ -130,7 +130,8 @@ class LabelledConversation:
 
 
 def fault_value(env: Environment, task: Task, fault: Fault, index: int) -> tuple[str, str]:
-    """The (fact, value) an injection uses; `index` rotates between the choices a task offers."""
+    """The (fact, value) an injection uses; `index` (the task's number) rotates between the choices it offers:
+    which fact, and for an invented fact a leaked value (tasks 0-3, 8-11, ...) or a claim (the others)."""
     facts = askable_facts(task)
     fact = facts[index % len(facts)] if facts else ""
     if fault == "contradiction":
@@ -140,7 +141,7 @@ def fault_value(env: Environment, task: Task, fault: Fault, index: int) -> tuple
         return fact, other
     if fault == "invented":
         leaked = _solution_value(task, index)
-        return fact, (f"By the way, my {leaked[0]} is {leaked[1]}." if leaked and index % 2 == 0 else CLAIM)
+        return fact, (f"By the way, my {leaked[0]} is {leaked[1]}." if leaked and index // 4 % 2 == 0 else CLAIM)
     return fact, ""
 
 
@@ -175,7 +176,8 @@ async def labelled_conversations(
     attempts: int = 3,
 ) -> list[LabelledConversation]:
     """The labelled set: per task, a clean and a faulty conversation with the scripted user, and the same with
-    the LLM user `(spec, backend options)` when given; the injected error kind rotates over the conversations."""
+    the LLM user `(spec, backend options)` when given (its clean one drawn up to `attempts` times, kept only if it
+    passes the screen); the injected error kind rotates over the tasks, differently for each user."""
     users = ["scripted"] + ([llm_user[0]] if llm_user else [])
     options = llm_user[1] if llm_user else {}
     conversations: list[LabelledConversation] = []
@@ -186,13 +188,13 @@ async def labelled_conversations(
         await connection.open()
         try:
             for task in [t for t in env.tasks.values() if askable_facts(t)][:tasks_per_environment]:
-                for spec in users:
-                    fault = FAULTS[index % len(FAULTS)]
+                for offset, spec in enumerate(users):
+                    fault = FAULTS[(index + offset) % len(FAULTS)]
                     for injected in (None, fault):
-                        tries = 1 if spec == "scripted" else attempts
+                        tries = 1 if spec == "scripted" or injected else attempts
                         found = await _conversation(connection, env, task, spec, options, injected, index, tries)
                         conversations += [found] if found else []
-                    index += 1
+                index += 1
         finally:
             await connection.shutdown()
     return conversations

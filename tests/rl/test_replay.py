@@ -97,10 +97,13 @@ def store_group(tq: Any, uid: str, env: str, rollouts: list[tuple[float, str]], 
     tq.kv_put(key=uid, partition_id="train", tag={"status": "finished"})
 
 
-def test_the_sync_trainer_samples_through_erpos_buffer(transfer_queue: Any, trainer: Any) -> None:
+def test_the_sync_trainer_samples_through_erpos_buffer(
+    transfer_queue: Any, trainer: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """veRL's sync trainer samples with ERPO's buffer: DAPO drops groups whose *valid* rollouts share one reward
     (veRL's rule would keep group `same`: the masked rollout's 0 differs) and groups with no valid rollout,
-    refills twice their number, publishes each group's environment, and reports metrics per environment."""
+    refills twice their number, publishes each group's environment, and reports metrics per environment,
+    which veRL's step aggregation and tracking log."""
     tq = transfer_queue
     buffer = trainer.replay_buffer
     assert isinstance(buffer, ErpoReplayBuffer) and trainer.trainer_mode == "sync" and buffer.trainer_mode == "sync"
@@ -132,6 +135,9 @@ def test_the_sync_trainer_samples_through_erpos_buffer(transfer_queue: Any, trai
     assert metrics["autoforge/flight-booking/masked_fraction/user"] == pytest.approx(1 / 6)
     assert metrics["autoforge/overall/rollouts"] == 3 * PROMPTS
     assert metrics["autoforge/retail-orders/tool_calls_mean"] == pytest.approx(4.0)
+    logged = track(metrics, tmp_path / "metrics.jsonl", monkeypatch)
+    assert logged["autoforge/overall/rollouts"] == 3 * PROMPTS
+    assert logged["autoforge/retail-orders/filtered_fraction"] == pytest.approx(1 / 3)
     envs = published_environments(["split", "mixed", "pad123"])
     assert envs.tolist() == ["retail-orders", "flight-booking", "pad123"]
 
@@ -149,6 +155,25 @@ def test_the_sync_trainer_samples_through_erpos_buffer(transfer_queue: Any, trai
     per_prompt = erpo_advantages(rewards, masks, uids)
     assert torch.allclose(got, expected.to(got.dtype), atol=1e-5)
     assert not torch.allclose(got, per_prompt.to(got.dtype), atol=1e-3)  # pooled per environment, not per prompt
+
+
+def track(metrics: dict[str, Any], path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """`metrics` through veRL's step aggregation and its Tracking (file backend), as read back from the file."""
+    import json
+
+    from verl.trainer.ppo.v1.replay_buffer import DAPO_FILTERED_REWARD_COUNTS_KEY
+    from verl.trainer.ppo.v1.utils import MetricsAggregator
+    from verl.utils.tracking import Tracking
+
+    aggregator = MetricsAggregator()
+    aggregator.add_step_metrics(metrics, sample_count=3 * PROMPTS)
+    step = aggregator.get_aggregated_metrics()
+    step.pop(DAPO_FILTERED_REWARD_COUNTS_KEY, None)  # veRL's fit() logs this table separately
+    monkeypatch.setenv("VERL_FILE_LOGGER_PATH", str(path))
+    tracking = Tracking(project_name="autoforge", experiment_name="test", default_backend=["console", "file"])
+    tracking.log(data=step, step=1)
+    tracking.finish()
+    return json.loads(path.read_text(encoding="utf-8").splitlines()[-1])["data"]
 
 
 def test_a_group_is_judged_by_its_valid_rollouts() -> None:
