@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .environment import Environment, build_environment, content_sha256, load_environment
     from .episodes import Episode, EpisodeStore
     from .errors import (
+        AccessError,
         AutoForgeError,
         BackendError,
         EpisodeError,
@@ -46,11 +47,13 @@ if TYPE_CHECKING:
         UserScenario,
     )
     from .state import diff_rows, read_rows
+    from .tokens import read_tokens
     from .toolkit import Db, ToolError
     from .validate import validate_folder
     from .verify import Check, Verdict, compare, normalise_text
 
 _HOMES: dict[str, str] = {
+    "AccessError": "errors",
     "AutoForgeError": "errors",
     "BackendError": "errors",
     "CallNode": "spec",
@@ -104,6 +107,7 @@ _HOMES: dict[str, str] = {
     "normalise_text": "verify",
     "oracle_transcript": "check",
     "read_rows": "state",
+    "read_tokens": "tokens",
     "reset_episode": "protocol",
     "run_solution": "solution",
     "solution_graph": "solution",
@@ -112,6 +116,7 @@ _HOMES: dict[str, str] = {
 }
 __all__ = [
     "EPISODE_META_KEY",
+    "AccessError",
     "AutoForgeError",
     "BackendError",
     "CallNode",
@@ -164,6 +169,7 @@ __all__ = [
     "normalise_text",
     "oracle_transcript",
     "read_rows",
+    "read_tokens",
     "reset_episode",
     "run_solution",
     "solution_graph",
