@@ -14,8 +14,6 @@ owner is None.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from .environment import Environment, load_environment
 from .episodes import DEFAULT_MAX_EPISODES, DEFAULT_MAX_PER_OWNER, DEFAULT_TTL_SECONDS, EpisodeStore
 from .errors import EpisodeError
 from .execution import unknown_tool_message
+from .lifetime import end_on_sigterm, end_with_parent
 from .protocol import (
     CLOSE_METHOD,
     EPISODE_META_KEY,
@@ -231,7 +230,7 @@ class EnvServer(MCPServer):
         return list(self._listed)
 
     def run(self, transport: Any = "stdio", **kwargs: Any) -> None:  # type: ignore[override]
-        """Serve until the client goes away (on stdio, a watchdog also ends it when its parent dies).
+        """Serve until the client goes away; on stdio, also until the parent dies or SIGTERM comes.
 
         "streamable-http" takes `host`, `port`, `tokens` and `insecure` (see `http.serve_http`).
         """
@@ -241,23 +240,11 @@ class EnvServer(MCPServer):
             serve_http(self, **kwargs)
             return
         if transport == "stdio":
-            _exit_with_parent()
+            end_with_parent()
+            end_on_sigterm()
         super().run(transport, **kwargs)
 
 
 def load_server(folder: str | Path, **options: Any) -> EnvServer:
     """The MCP server for an environment folder (what each `server.py` calls)."""
     return EnvServer(load_environment(folder), **options)
-
-
-def _exit_with_parent() -> None:
-    """Stdio servers whose client died without closing stdin must not linger as orphans."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="autoforge-parent-watchdog", daemon=True).start()

@@ -2,10 +2,9 @@
 
 With tokens, every request must carry one (`tokens.BearerGuard`) and each token owns its episodes.
 Without tokens anyone who reaches the port can use the server, so only a loopback interface may
-be bound unless `insecure` says otherwise. On SIGTERM or Ctrl-C the server stops accepting,
-gives requests in flight `GRACE_SECONDS` to finish, cancels the rest (a cancelled tool call's
-worker process is killed with it) and stops the tool workers: it is gone within a second, even
-while a runaway call is in flight.
+be bound unless `insecure` says otherwise. On SIGTERM or Ctrl-C the server stops its tool workers
+first (a call in flight, runaway or not, ends as an error reply), stops accepting, gives requests
+`GRACE_SECONDS` to finish, cancels the rest and exits: within a second, even mid-call.
 """
 
 from __future__ import annotations
@@ -18,7 +17,8 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .errors import AccessError
-from .pool import ToolPool, pool_for
+from .lifetime import end_on_sigterm
+from .pool import close_pools
 from .tokens import BearerGuard
 
 if TYPE_CHECKING:
@@ -65,18 +65,15 @@ def serve_http(
         log_level="warning",
         timeout_graceful_shutdown=GRACE_SECONDS,
     )
-    _PromptServer(config, pool_for(server.environment.limits)).run()
+    # uvicorn handles SIGTERM while it serves, then raises it again: this handler ends the
+    # process then (workers stopped, episode files removed) rather than the default, which skips that.
+    end_on_sigterm()
+    _PromptServer(config).run()
 
 
 class _PromptServer(uvicorn.Server):
-    """uvicorn that stops the environment's tool workers once its connections are closed."""
-
-    def __init__(self, config: uvicorn.Config, pool: ToolPool) -> None:
-        super().__init__(config)
-        self.pool = pool
+    """uvicorn that stops the tool workers as it begins to shut down, so calls in flight end at once."""
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        try:
-            await super().shutdown(sockets)
-        finally:
-            self.pool.close()
+        close_pools()
+        await super().shutdown(sockets)

@@ -33,7 +33,7 @@ from .limits import CallLimits
 from .storage import episode_folder
 from .worker import OPEN_EPISODES, CallJob, Reply, ToolProgram
 
-__all__ = ["ToolPool", "forget_episode", "pool_for"]
+__all__ = ["ToolPool", "close_pools", "forget_episode", "pool_for"]
 
 START_SECONDS = 60.0
 """How long a new worker may take to start."""
@@ -289,6 +289,11 @@ class ToolPool:
         worker.kill()
         self._wake_one()  # a place for a new worker
 
+    def pids(self) -> list[int]:
+        """The process ids of the live workers."""
+        with self._lock:
+            return sorted(worker.process.pid for worker in self._live)
+
     def forget(self, path: str) -> None:
         """An episode file was removed: workers holding it open close it with their next call."""
         with self._lock:
@@ -300,9 +305,12 @@ class ToolPool:
     def close(self) -> None:
         """Stop every worker (calls in flight fail as crashes)."""
         with self._lock:
-            workers, self._live, self._idle = list(self._live), set(), []
-        for worker in workers:
+            idle, busy = self._idle, self._live.difference(self._idle)
+            self._live, self._idle = set(), []
+        for worker in idle:
             worker.kill()
+        for worker in busy:  # its caller must see the pipe's end (a closed pipe wakes no one), then closes it
+            worker.process.kill()
 
 
 _pools: dict[CallLimits, ToolPool] = {}
@@ -327,7 +335,8 @@ def forget_episode(path: str) -> None:
 
 
 @atexit.register
-def _close_pools() -> None:
+def close_pools() -> None:
+    """Stop the workers of every pool of this process."""
     with _pools_lock:
         pools = list(_pools.values())
     for pool in pools:

@@ -19,7 +19,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["JOURNAL_SUFFIX", "configure", "episode_folder", "new_episode_path", "remove_episode_file"]
+__all__ = [
+    "JOURNAL_SUFFIX",
+    "configure",
+    "episode_folder",
+    "new_episode_path",
+    "remove_episode_file",
+    "remove_episode_folder",
+]
 
 FOLDER_PREFIX = "autoforge-episodes-"
 JOURNAL_SUFFIX = "-journal"
@@ -40,9 +47,15 @@ def episode_folder() -> Path:
             base = Path(tempfile.gettempdir()) if root is None else root
             _remove_orphans(base)
             folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=base))
-            atexit.register(shutil.rmtree, folder, True)
+            atexit.register(remove_episode_folder)
             _folder, _folder_pid = folder, os.getpid()
         return _folder
+
+
+def remove_episode_folder() -> None:
+    """Remove this process's episode files (at exit; live episodes are gone with them)."""
+    if _folder is not None and _folder_pid == os.getpid():
+        shutil.rmtree(_folder, ignore_errors=True)
 
 
 def new_episode_path() -> Path:

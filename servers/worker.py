@@ -38,7 +38,7 @@ from .sandbox import load_tools
 from .storage import configure
 from .toolkit import Db, ToolError
 
-__all__ = ["CallJob", "Reply", "ToolProgram", "main", "start"]
+__all__ = ["CallJob", "Reply", "ToolProgram", "ToolRunner", "main", "start"]
 
 PROGRESS_INTERVAL = 1_000
 """SQLite steps between two ticks of the statement budget."""
@@ -94,12 +94,14 @@ def main(conn: Connection, limits: CallLimits, folder: str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     notes = confine(Path(folder))
     conn.send(("ready", notes))
-    runner = _Runner(limits)
+    runner = ToolRunner(limits)
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return
+        if message[0] == "call":
+            _limit_cpu(limits.cpu_seconds)
         conn.send(runner.handle(message))
 
 
@@ -137,7 +139,9 @@ class _Episode:
             self.read_only = read_only
 
 
-class _Runner:
+class ToolRunner:
+    """Runs calls of loaded tool programs on episode files: what a worker does with each message."""
+
     def __init__(self, limits: CallLimits) -> None:
         self.limits = limits
         self.loaded: dict[str, _Tools] = {}
@@ -171,7 +175,6 @@ class _Runner:
         authorizer.written = written = set()
         episode.set_read_only(not writes)
         episode.steps = self.limits.steps // PROGRESS_INTERVAL
-        self._limit_cpu()
         savepoint = authorizer.savepoint
         conn.execute(f"SAVEPOINT {savepoint}")
         changes_before = conn.total_changes
@@ -204,12 +207,6 @@ class _Runner:
             self.episodes.move_to_end(path)
         return episode
 
-    def _limit_cpu(self) -> None:
-        """Let the kernel stop this call after `cpu_seconds` more of CPU time (SIGXCPU ends the worker)."""
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        soft = math.ceil(usage.ru_utime + usage.ru_stime + self.limits.cpu_seconds)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
-
     def _failure(self, tool: str, exc: BaseException) -> tuple[str, str]:
         if isinstance(exc, _Crash):
             return "crash", str(exc)
@@ -231,6 +228,13 @@ class _Runner:
         if isinstance(exc, fastjsonschema.JsonSchemaValueException):
             return "crash", f"internal error in {tool}: its output does not match its output schema: {exc.message}"
         return "crash", f"internal error in {tool} (a bug in the tool, not in your call): {type(exc).__name__}: {exc}"
+
+
+def _limit_cpu(seconds: int) -> None:
+    """Let the kernel stop the next call after `seconds` more of CPU time (SIGXCPU ends the worker)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
 
 
 class _Crash(Exception):

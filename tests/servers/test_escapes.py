@@ -18,7 +18,6 @@ import importlib
 import json
 import math
 import re
-import shutil
 import sqlite3
 import types
 import warnings
@@ -34,7 +33,7 @@ from autoforge.servers import Db, call_tool, load_server, reset_episode, validat
 from autoforge.servers.facades import ALLOWED_NAMES, FACADES
 from autoforge.servers.sandbox import SAFE_BUILTINS, check_source, load_tools
 
-from .conftest import bundled_path
+from .conftest import library_with_tools
 
 DEPTH = 3
 PROBED = ("sys", "os", "modules", "builtins", "register", "globals", "f_globals", "gi_frame", "tb_frame", "codecs")
@@ -350,23 +349,20 @@ NO_ARGUMENTS = {"type": "object", "properties": {}, "additionalProperties": Fals
 
 def with_trick(tmp_path: Path, trick: Trick) -> tuple[Path, int]:
     """A copy of library-loans with `trick` (and a read-only `snapshot` of its rows) as tools; and the line offset."""
-    folder = tmp_path / "library-loans"
-    shutil.copytree(bundled_path("library-loans"), folder)
-    head = (folder / "tools.py").read_text(encoding="utf-8") + SNAPSHOT + "\n\n"
-    (folder / "tools.py").write_text(head + trick.code, encoding="utf-8")
-    spec = json.loads((folder / "env.json").read_text(encoding="utf-8"))
     path_only = {
         "type": "object",
         "properties": {"path": {"type": "string"}},
         "required": ["path"],
         "additionalProperties": False,
     }
-    spec["tools"] += [
+    tools = [
         {"name": "trick", "description": "A trick.", "input_schema": path_only, "writes": trick.writes},
         {"name": "snapshot", "description": "Every row.", "input_schema": NO_ARGUMENTS, "writes": False},
     ]
-    (folder / "env.json").write_text(json.dumps(spec), encoding="utf-8")
-    return folder, head.count("\n")
+    folder, offset = library_with_tools(tmp_path, SNAPSHOT.lstrip("\n") + "\n\n", tools)
+    tools_py = folder / "tools.py"
+    tools_py.write_text(tools_py.read_text(encoding="utf-8") + trick.code, encoding="utf-8")
+    return folder, offset + SNAPSHOT.lstrip("\n").count("\n") + 2
 
 
 def _ids(tricks: list[Trick]) -> list[str]:

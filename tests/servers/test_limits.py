@@ -15,7 +15,7 @@ from autoforge.servers.state import state_hash
 
 LIMITS = CallLimits(wall_seconds=4.0, cpu_seconds=1, memory_mb=256)
 
-RUNAWAY_TOOLS = '''
+RUNAWAY_TOOLS = """
 import re
 
 
@@ -50,7 +50,7 @@ def backtrack(db, name):
 def hog(db, name):
     db.execute("INSERT INTO items (id, name) VALUES (?, ?)", name, name)
     return len("x" * (1024 * 1024 * 1024))
-'''
+"""
 
 
 def _tool(name: str, writes: bool, with_name: bool = True) -> dict[str, Any]:
@@ -102,7 +102,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("tool", "limit"), CASES)
-async def test_runaway_call_is_a_tool_error_within_its_limit_and_undone(runaway: EnvServer, tool: str, limit: str) -> None:
+async def test_runaway_call_is_a_tool_error_within_its_limit_and_undone(
+    runaway: EnvServer, tool: str, limit: str
+) -> None:
     """CPU-, C-operation-, regex- and memory-bound calls end as tool errors naming the limit; their write is undone."""
     episode = runaway.episodes.reset(episode_id=f"runaway-{tool}")
     neighbour = runaway.episodes.reset(episode_id=f"neighbour-{tool}")
