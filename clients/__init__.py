@@ -2,7 +2,7 @@
 
 from .agents import Agent, AgentContext, LLMAgent, OracleAgent, RandomAgent, make_agent
 from .chat import ChatBackend, make_backend
-from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport
+from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport, bearer_transport, read_token
 from .episode import LABELS, Attempt, Label, Limits, run_episode
 from .errors import ConnectionLost, InfraError, ResultsError
 from .passk import Summary, Totals, pass_hat_k, summarize
@@ -47,6 +47,7 @@ __all__ = [
     "Transport",
     "Usage",
     "UserTurn",
+    "bearer_transport",
     "detect_user_errors",
     "evaluate",
     "load_environments",
@@ -54,6 +55,7 @@ __all__ = [
     "make_backend",
     "make_user",
     "pass_hat_k",
+    "read_token",
     "render_report",
     "run_episode",
     "run_eval",

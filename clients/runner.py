@@ -73,6 +73,7 @@ async def evaluate(
     out: str | Path = "runs/eval",
     transport: Transport = "inprocess",
     urls: dict[str, str] | None = None,
+    token: str | None = None,
     pool_size: int | None = None,
     limits: Limits | None = None,
     agent_options: dict[str, Any] | None = None,
@@ -83,8 +84,9 @@ async def evaluate(
 ) -> Summary:
     """Run `trials` episodes of every task (or of `task_ids`) and return the summary of the results.
 
-    `urls` maps environment names to running streamable-HTTP servers; with transport "http" the
-    others are served by child processes for the duration of the run. `pool_size` is the number of
+    `urls` maps environment names to running streamable-HTTP servers, reached with the bearer
+    `token` when they need one; with transport "http" the others are served by child processes for
+    the duration of the run, each with a fresh token of its own. `pool_size` is the number of
     connections (stdio: server processes) per environment.
     """
     if transport not in TRANSPORTS:
@@ -120,9 +122,11 @@ async def evaluate(
         for environment in (e for e in loaded if e.name in pending):  # servers only where work is left
             url = (urls or {}).get(environment.name)
             if transport == "http" and url is None:
-                url = await stack.enter_async_context(serve_http(environment))
+                endpoint = await stack.enter_async_context(serve_http(environment))
+            else:
+                endpoint = Endpoint(environment, transport, url, token=token)
             size = pool_size or (1 if transport == "inprocess" else min(concurrency, 2))
-            pool = EnvPool(Endpoint(environment, transport, url), size, call_timeout=limits.call_timeout)
+            pool = EnvPool(endpoint, size, call_timeout=limits.call_timeout)
             pools[environment.name] = await stack.enter_async_context(pool)
 
         queue: asyncio.Queue[_Job] = asyncio.Queue()

@@ -18,7 +18,15 @@ from collections.abc import Sequence
 from typing import Any, Literal
 from uuid import uuid4
 
-from autoforge.clients import Connection, InfraError, SimulatedUser, UserTurn, detect_user_errors, make_user
+from autoforge.clients import (
+    Connection,
+    InfraError,
+    SimulatedUser,
+    UserTurn,
+    detect_user_errors,
+    make_user,
+    read_token,
+)
 from autoforge.servers import Environment, Task
 from autoforge.servers.errors import SpecError
 from mcp.types import Tool
@@ -128,6 +136,7 @@ class AutoForgeAgentLoop(AgentLoopBase):
         section = self.config.get("autoforge", None)
         options = OmegaConf.to_container(section, resolve=True) if section is not None else {}
         self.settings = LoopSettings.model_validate(options)
+        self.token = read_token(self.settings.token_env) if self.settings.token_env else None
         multi_turn = self.rollout_config.multi_turn
         self.max_steps = multi_turn.max_assistant_turns or self.settings.max_steps
         self.max_turns = multi_turn.max_user_turns or self.settings.max_turns
@@ -140,8 +149,9 @@ class AutoForgeAgentLoop(AgentLoopBase):
         """One episode of the row's task; its reward is the verifier's."""
         env, task = _row_task(kwargs)
         system = [m for m in kwargs.get("raw_prompt", []) if m["role"] == "system"]
+        settings = self.settings
         pool = environment_pool(
-            env, self.settings.transport, self.settings.url, self.settings.connections, self.settings.call_timeout
+            env, settings.transport, settings.url, settings.connections, settings.call_timeout, self.token
         )
         reward, ending, failure = 0.0, "infra", ""
         trajectory = _Trajectory(self)

@@ -99,7 +99,9 @@ def serve(
     ] = None,
     max_episodes_per_token: Annotated[
         int | None,
-        typer.Option(min=1, help="Live episodes one token may hold; default 1,000 (the server's own cap also applies)."),
+        typer.Option(
+            min=1, help="Live episodes one token may hold; default 1,000 (the server's own cap also applies)."
+        ),
     ] = None,
     insecure: Annotated[
         bool, typer.Option(help="Serve a non-loopback --host without tokens: anyone who reaches the port can use it.")
@@ -121,7 +123,9 @@ def serve(
     if transport not in ("stdio", "http"):
         raise typer.BadParameter("transport must be 'stdio' or 'http'", param_hint="--transport")
     if transport == "stdio" and token_env:
-        raise typer.BadParameter("tokens guard HTTP; a stdio server answers only its own client", param_hint="--token-env")
+        raise typer.BadParameter(
+            "tokens guard HTTP; a stdio server answers only its own client", param_hint="--token-env"
+        )
     tokens = read_tokens(token_env or [])
     for variable in token_env or []:
         os.environ.pop(variable, None)  # tool workers, started later, inherit no token

@@ -63,7 +63,7 @@ def serve_http(
         host=host,
         port=port,
         log_level="warning",
-        timeout_graceful_shutdown=GRACE_SECONDS,
+        timeout_graceful_shutdown=GRACE_SECONDS,  # type: ignore[arg-type]  # annotated int, used as a float
     )
     # uvicorn handles SIGTERM while it serves, then raises it again: this handler ends the
     # process then (workers stopped, episode files removed) rather than the default, which skips that.

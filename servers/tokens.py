@@ -68,7 +68,9 @@ class BearerGuard:
         if not tokens:
             raise ValueError("BearerGuard needs at least one token")
         self.app = app
-        self._users = [(t.encode(), AuthenticatedUser(AccessToken(token=t, client_id=_principal(t), scopes=[]))) for t in tokens]
+        self._users = [
+            (t.encode(), AuthenticatedUser(AccessToken(token=t, client_id=_principal(t), scopes=[]))) for t in tokens
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
