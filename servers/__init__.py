@@ -6,8 +6,9 @@ worker, `autoforge --help`) does not import the others, nor the MCP SDK.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from autoforge.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .app import EnvServer, load_server
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from .validate import validate_folder
     from .verify import Check, Verdict, compare, normalise_text
 
-_HOMES: dict[str, str] = {
+_HOMES = {
     "AccessError": "errors",
     "AutoForgeError": "errors",
     "BackendError": "errors",
@@ -177,15 +178,4 @@ __all__ = [
     "verify_episode",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

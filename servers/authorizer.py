@@ -5,8 +5,7 @@ write rows; it may not touch the schema, attach files, run pragmas, call the ran
 functions, or control transactions: BEGIN, COMMIT, ROLLBACK and RELEASE belong to the runtime,
 whose one savepoint has a name tool code cannot know. Statements the runtime itself runs
 (`runtime_sql`) carry that secret too, so tool code can never reuse them from the connection's
-statement cache. The authorizer also records every table a statement is prepared to write (a
-superset of the tables that changed), so verification diffs only those.
+statement cache. The tables of the change log (`changelog.py`) are open to its triggers only.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from .changelog import is_change_log
 
 __all__ = ["Authorizer"]
 
@@ -42,25 +43,23 @@ _DENIED = {
     sqlite3.SQLITE_REINDEX: "REINDEX",
 }
 _DENIED_FUNCTIONS = frozenset({"random", "randomblob", "load_extension", "readfile", "writefile", "edit"})
-_WRITES = frozenset({sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
+_ROWS = frozenset({sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
 
 
 class Authorizer:
     """The callable SQLite consults for each statement of one episode connection."""
 
-    __slots__ = ("written", "_secret", "_trusted")
+    __slots__ = ("_secret", "_trusted")
 
     def __init__(self) -> None:
-        self.written: set[str] = set()
-        """Tables statements were prepared to write."""
         self._secret = f"autoforge_{secrets.token_hex(12)}"
         self._trusted = False
 
     def __call__(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
-        if action in _WRITES:
-            self.written.add(arg1 or "")
-        elif self._trusted:
+        if self._trusted:
             return sqlite3.SQLITE_OK
+        elif action in _ROWS and is_change_log(arg1) and not is_change_log(source):
+            return sqlite3.SQLITE_DENY
         elif action in _DENIED:
             return sqlite3.SQLITE_DENY
         elif action == sqlite3.SQLITE_SAVEPOINT and arg2 != self._secret:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import changelog
 from .episodes import key_types
 from .errors import Problem, SandboxError, SpecError
 from .execution import CompiledTool, tool_parameters
@@ -107,6 +108,7 @@ def build_environment(
     template = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
     create_schema(template, spec)
     _load_seed(template, seed_sql)
+    changelog.install(template, spec)
     task_map: dict[str, Task] = {}
     for task in tasks:
         if task.id in task_map:

@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .authorizer import Authorizer
+from . import changelog
 from .errors import EpisodeError
 from .pool import forget_episode
 from .spec import EnvSpec, Task
-from .state import Rows, apply_changes, read_state
+from .state import apply_changes
 from .storage import configure, new_episode_path, remove_episode_file
 from .toolkit import Db
 
@@ -41,8 +41,6 @@ DEFAULT_MAX_EPISODES = 10_000
 DEFAULT_MAX_PER_OWNER = 1_000
 """Live episodes one owner (an HTTP token) may hold; owner None (in-process, stdio) has only the store's cap."""
 DEFAULT_TTL_SECONDS = 3600.0
-BASELINE_CACHE = 32
-"""Starting states kept in memory for verification (the seed, plus tasks with an initial state)."""
 
 
 def key_types(spec: EnvSpec) -> dict[str, tuple[str, str]]:
@@ -50,13 +48,12 @@ def key_types(spec: EnvSpec) -> dict[str, tuple[str, str]]:
     return {t.name: (t.primary_key, t.column(t.primary_key).type) for t in spec.tables}  # type: ignore[union-attr]
 
 
-def create_episode_file(template: sqlite3.Connection, path: Path, authorizer: Authorizer) -> sqlite3.Connection:
-    """A fresh copy of `template` in the file `path` (SQLite backup API), open for trusted reads."""
+def create_episode_file(template: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """A fresh copy of `template` in the file `path` (SQLite backup API), open for this process's trusted code."""
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     configure(conn)
     template.backup(conn)
     conn.row_factory = sqlite3.Row
-    conn.set_authorizer(authorizer)
     return conn
 
 
@@ -73,8 +70,6 @@ class Episode:
     path: Path
     conn: sqlite3.Connection
     db: Db
-    written: set[str] = field(default_factory=set)
-    """Tables statements of this episode were prepared to write (initial state included)."""
     counters: dict[str, int] = field(default_factory=dict)
     """The id counters of `db.new_id`, carried from call to call."""
     last_used: float = field(default_factory=time.monotonic)
@@ -115,7 +110,6 @@ class EpisodeStore:
         self._live: OrderedDict[tuple[str | None, str], Episode] = OrderedDict()
         """(owner, episode id) -> episode, least recently used first."""
         self._owned: Counter[str | None] = Counter()
-        self._baselines: dict[str | None, dict[str, Rows]] = {}
         self._keys = key_types(spec)
 
     def __len__(self) -> int:
@@ -150,29 +144,14 @@ class EpisodeStore:
 
     def fresh(self, task: Task | None, episode_id: str = "scratch") -> Episode:
         """An episode that is not registered (for verification baselines and checks)."""
-        authorizer = Authorizer()
         path = new_episode_path()
-        conn = create_episode_file(self.template, path, authorizer)
+        conn = create_episode_file(self.template, path)
         if task is not None and task.initial_state is not None:
             apply_changes(conn, self.spec, task.initial_state.changes)
+            changelog.clear(conn, self.spec)  # verification compares with the state after the initial changes
         counters: dict[str, int] = {}
         db = Db(conn, self.spec.clock, self._keys, counters)
-        return Episode(episode_id, task.id if task else None, path, conn, db, authorizer.written, counters)
-
-    def baseline(self, task: Task | None) -> dict[str, Rows]:
-        """Every table's rows in the state an episode of `task` starts from (cached; the seed is immutable)."""
-        key = task.id if task is not None and task.initial_state is not None else None
-        rows = self._baselines.get(key)
-        if rows is None:
-            start = self.fresh(task)
-            try:
-                rows = read_state(start.conn, self.spec)
-            finally:
-                start.close()
-            if len(self._baselines) >= BASELINE_CACHE:
-                self._baselines.pop(next(iter(self._baselines)))
-            self._baselines[key] = rows
-        return rows
+        return Episode(episode_id, task.id if task else None, path, conn, db, counters)
 
     def get(self, episode_id: str | None, owner: str | None = None) -> Episode:
         """`owner`'s live episode `episode_id`; no id means the owner's default episode, made on first use."""

@@ -75,7 +75,6 @@ class CompiledTool:
 
     @staticmethod
     def _outcome(episode: Episode, reply: Reply) -> str:
-        episode.written.update(reply.written)
         if reply.status == "ok":
             if reply.counters is not None:
                 episode.counters.update(reply.counters)

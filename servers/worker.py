@@ -79,7 +79,6 @@ class Reply(NamedTuple):
 
     status: str
     text: str
-    written: tuple[str, ...] = ()
     counters: Mapping[str, int] | None = None
 
 
@@ -172,7 +171,6 @@ class ToolRunner:
         writes = job.tool in tools.program.writes
         counters = dict(job.counters)
         db = Db(conn, tools.program.clock, tools.program.keys, counters)
-        authorizer.written = written = set()
         episode.set_read_only(not writes)
         episode.steps = self.limits.steps // PROGRESS_INTERVAL
         savepoint = authorizer.savepoint
@@ -190,11 +188,11 @@ class ToolRunner:
             conn.execute(f"ROLLBACK TO {savepoint}")
             conn.execute(f"RELEASE {savepoint}")
             status, message = self._failure(job.tool, exc)
-            return Reply(status, message, tuple(written))
+            return Reply(status, message)
         finally:
             episode.steps = UNLIMITED_STEPS
         conn.execute(f"RELEASE {savepoint}")
-        return Reply("ok", text, tuple(written), counters)
+        return Reply("ok", text, counters)
 
     def _episode(self, path: str) -> _Episode:
         episode = self.episodes.get(path)

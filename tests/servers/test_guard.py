@@ -11,7 +11,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
-from autoforge.servers.authorizer import Authorizer
 from autoforge.servers.environment import load_environment
 from autoforge.servers.episodes import create_episode_file
 from autoforge.servers.limits import CallLimits
@@ -93,7 +92,7 @@ def worker() -> Connection:
 def episode_file() -> str:
     template = load_environment(resolve_environment("library-loans")).template
     path = new_episode_path()
-    create_episode_file(template, path, Authorizer()).close()
+    create_episode_file(template, path).close()
     return str(path)
 
 
