@@ -136,7 +136,6 @@ class AutoForgeAgentLoop(AgentLoopBase):
         section = self.config.get("autoforge", None)
         options = OmegaConf.to_container(section, resolve=True) if section is not None else {}
         self.settings = LoopSettings.model_validate(options)
-        self.token = read_token(self.settings.token_env) if self.settings.token_env else None
         multi_turn = self.rollout_config.multi_turn
         self.max_steps = multi_turn.max_assistant_turns or self.settings.max_steps
         self.max_turns = multi_turn.max_user_turns or self.settings.max_turns
@@ -150,8 +149,9 @@ class AutoForgeAgentLoop(AgentLoopBase):
         env, task = _row_task(kwargs)
         system = [m for m in kwargs.get("raw_prompt", []) if m["role"] == "system"]
         settings = self.settings
+        token = read_token(settings.token_env) if settings.token_env else None
         pool = environment_pool(
-            env, settings.transport, settings.url, settings.connections, settings.call_timeout, self.token
+            env, settings.transport, settings.url, settings.connections, settings.call_timeout, token
         )
         reward, ending, failure = 0.0, "infra", ""
         trajectory = _Trajectory(self)

@@ -21,9 +21,9 @@ from autoforge.servers.locate import resolve_environment
 
 __all__ = ["agent_system_prompt", "close_pools", "environment", "environment_pool", "environment_url"]
 
-_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str, str | None], EnvPool]] = (
-    weakref.WeakKeyDictionary()
-)
+_PoolKey = tuple[str, str, str | None, str | None]
+"""(environment sha256, transport, URL, bearer token)."""
+_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_PoolKey, EnvPool]] = weakref.WeakKeyDictionary()
 
 
 @cache
@@ -61,7 +61,7 @@ def environment_pool(
     `token` is the bearer token an HTTP server run with `autoforge serve --token-env` requires.
     """
     pools = _POOLS.setdefault(asyncio.get_running_loop(), {})
-    key = (environment.sha256, transport, address := environment_url(environment, url))
+    key = (environment.sha256, transport, address := environment_url(environment, url), token)
     if key not in pools:
         endpoint = Endpoint(environment, transport, address, token=token)
         pools[key] = EnvPool(endpoint, size=size, call_timeout=call_timeout)

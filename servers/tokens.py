@@ -20,6 +20,7 @@ from typing import Any
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.context import ServerRequestContext
+from mcp.types import INVALID_REQUEST
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import AccessError
@@ -103,16 +104,13 @@ def _bearer(scope: Scope) -> bytes:
 
 
 async def _unauthorized(send: Send, *, missing: bool) -> None:
+    """401 with a Bearer challenge, and a JSON-RPC error that MCP clients show as the request's error."""
     problem = "no bearer token was sent" if missing else "the bearer token is not one this server accepts"
-    body = json.dumps(
-        {
-            "error": "invalid_request" if missing else "invalid_token",
-            "error_description": (
-                f"{problem}; send the header 'Authorization: Bearer <token>' with a token the server's operator "
-                "gave you (autoforge eval --token-env VAR sends the token held by $VAR)"
-            ),
-        }
-    ).encode()
+    message = (
+        f"unauthorized: {problem}; send the header 'Authorization: Bearer <token>' with a token the server's "
+        "operator gave you (autoforge eval --token-env VAR sends the token held by $VAR)"
+    )
+    body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_REQUEST, "message": message}}).encode()
     challenge = b"Bearer" if missing else b'Bearer error="invalid_token"'
     headers = [
         (b"content-type", b"application/json"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from verl.experimental.agent_loop.agent_loop import DictConfigWrap
 from verl.utils.dataset.rl_dataset import RLHFDataset
 from verl.workers.rollout.replica import TokenOutput
 
+from ..serving import new_token, served
 from .conftest import UserReplay
 
 CONFIG = Path(__file__).resolve().parents[2] / "rl" / "config"
@@ -76,11 +77,12 @@ async def pools() -> AsyncIterator[None]:
     await close_pools()
 
 
-def make_loop(tokenizer: Any, server: ScriptedServer) -> AutoForgeAgentLoop:
+def make_loop(tokenizer: Any, server: ScriptedServer, overrides: Sequence[str] = ()) -> AutoForgeAgentLoop:
     from hydra import compose, initialize_config_dir
 
     with initialize_config_dir(config_dir=str(CONFIG), version_base=None):
-        config = compose("erpo", overrides=["data.max_prompt_length=8192", "data.max_response_length=16384"])
+        lengths = ["data.max_prompt_length=8192", "data.max_response_length=16384"]
+        config = compose("erpo", overrides=[*lengths, *overrides])
     return AutoForgeAgentLoop(
         trainer_config=DictConfigWrap(config),
         server_manager=server,
@@ -151,3 +153,29 @@ async def test_an_unreachable_server_gives_a_masked_infra_rollout(tokenizer: Any
     assert "127.0.0.1:9/library-loans/mcp" in json.loads(output.extra_fields["episode"])["failure"]
     assert set(output.response_mask) == {0} and output.reward_score == 0.0
     assert "renew my loan" in tokenizer.decode(output.prompt_ids)
+
+
+async def test_an_episode_on_a_token_guarded_server_uses_the_configured_token(
+    tokenizer: Any, pools: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `autoforge.transport=http`, `url` and `token_env` the loop runs its episode on a server that requires
+    tokens, and the reward function replays it there with the same `url` and `token_env` reward kwargs."""
+    token = new_token()
+    monkeypatch.setenv("MY_TOKEN", token)
+    with served("library-loans", "--token-env", "TEAM_TOKENS", environ={"TEAM_TOKENS": token}) as server:
+        settings = ["autoforge.transport=http", f"autoforge.url={server.url}", "autoforge.token_env=MY_TOKEN"]
+        output = await make_loop(tokenizer, ScriptedServer(tokenizer, replies(14)), settings).run({}, **row())
+        assert output.extra_fields["label"] == "" and output.reward_score == 1.0
+        info = {**row()["extra_info"], **output.extra_fields}
+        scored = await compute_score(
+            output.extra_fields["env_id"], "", TASK, info, url=server.url, token_env="MY_TOKEN"
+        )
+        assert scored["score"] == 1.0
+        monkeypatch.setenv("MY_TOKEN", new_token())
+        refused = await make_loop(tokenizer, ScriptedServer(tokenizer, replies(14)), settings).run({}, **row())
+        assert refused.extra_fields["label"] == "infra"
+        assert "not one this server accepts" in json.loads(refused.extra_fields["episode"])["failure"]
+        with pytest.RaisesGroup(
+            pytest.RaisesExc(Exception, match="not one this server accepts"), flatten_subgroups=True
+        ):
+            await compute_score(output.extra_fields["env_id"], "", TASK, info, url=server.url, token_env="MY_TOKEN")

@@ -57,7 +57,11 @@ async def test_reset_applies_the_task_initial_state(tiny: EnvServer) -> None:
         {
             "id": "with-setup",
             "instruction": "Add a plum.",
-            "initial_state": {"changes": [{"table": "items", "op": "insert", "key": "IT-9", "values": {"id": "IT-9", "name": "fig", "qty": 1}}]},
+            "initial_state": {
+                "changes": [
+                    {"table": "items", "op": "insert", "key": "IT-9", "values": {"id": "IT-9", "name": "fig", "qty": 1}}
+                ]
+            },
             "solution": {"nodes": [{"id": "a", "kind": "call", "tool": "add_item", "arguments": {"name": "plum"}}]},
         }
     )
