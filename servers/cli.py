@@ -112,7 +112,9 @@ def serve(
     For a team, give each member a token: every request must carry one, and an episode belongs to the
     token that started it (others get "unknown episode"). Without tokens the server binds only loopback.
 
-    Example: TOKENS="$ALICE_TOKEN,$BOB_TOKEN" autoforge serve library-loans --host 0.0.0.0 --port 8123 --token-env TOKENS
+    Example: autoforge serve library-loans --port 8123
+
+    Example, for a team: TOKENS="$ALICE_TOKEN,$BOB_TOKEN" autoforge serve library-loans --host 0.0.0.0 --token-env TOKENS
     """
     import os
 

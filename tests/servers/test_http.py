@@ -137,6 +137,24 @@ async def test_each_token_has_its_own_cap_on_live_episodes(team: str) -> None:
             await close_episode(carol, episode_id)
 
 
+async def test_a_legacy_session_answers_only_the_token_that_opened_it(team: str) -> None:
+    """A 2025-era session id presented with another token is answered as a session that does not exist."""
+    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}
+    accept = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    async with httpx2.AsyncClient() as http:
+        opened = await http.post(
+            team,
+            json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello},
+            headers={**accept, "Authorization": f"Bearer {ALICE}"},
+        )
+        session = {**accept, "Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        hers = await http.post(team, json=ping, headers={**session, "Authorization": f"Bearer {ALICE}"})
+        his = await http.post(team, json=ping, headers={**session, "Authorization": f"Bearer {BOB}"})
+    assert opened.status_code == hers.status_code == 200
+    assert his.status_code == 404 and "Session not found" in his.text
+
+
 def test_without_tokens_only_loopback_is_served(tmp_path: Path) -> None:
     """Another interface without tokens is refused in one line (exit 2, no traceback), naming the ways out."""
     command = [sys.executable, "-m", "autoforge", "serve", "library-loans", "--host", "0.0.0.0", "--port", "9"]
