@@ -42,6 +42,8 @@ DEFAULT_MAX_PER_OWNER = 1_000
 """Live episodes one owner (an HTTP token) may hold; owner None (in-process, stdio) has only the store's cap."""
 DEFAULT_TTL_SECONDS = 3600.0
 
+_Key = str | tuple[str, str]
+
 
 def key_types(spec: EnvSpec) -> dict[str, tuple[str, str]]:
     """Table -> (primary-key column, its SQL type): what `db.new_id` needs."""
@@ -107,9 +109,9 @@ class EpisodeStore:
         self.max_episodes = max_episodes
         self.max_per_owner = max_per_owner
         self.ttl_seconds = ttl_seconds
-        self._live: OrderedDict[tuple[str | None, str], Episode] = OrderedDict()
-        """(owner, episode id) -> episode, least recently used first."""
-        self._owned: Counter[str | None] = Counter()
+        self._live: OrderedDict[_Key, Episode] = OrderedDict()
+        """Least recently used first; keyed by episode id for owner None, by (owner, episode id) for the others."""
+        self._owned: Counter[str] = Counter()
         self._keys = key_types(spec)
 
     def __len__(self) -> int:
@@ -122,7 +124,7 @@ class EpisodeStore:
         """Start (or restart) an episode on a fresh copy of the seed, with the task's initial state applied."""
         task = self._task(task_id)
         episode_id = episode_id or f"ep-{secrets.token_hex(8)}"
-        key = (owner, episode_id)
+        key = episode_id if owner is None else (owner, episode_id)
         if key in self._live:
             self._drop(key).close()
         self.sweep()
@@ -139,7 +141,8 @@ class EpisodeStore:
             )
         episode = self.fresh(task, episode_id)
         self._live[key] = episode
-        self._owned[owner] += 1
+        if owner is not None:
+            self._owned[owner] += 1
         return episode
 
     def fresh(self, task: Task | None, episode_id: str = "scratch") -> Episode:
@@ -155,27 +158,27 @@ class EpisodeStore:
 
     def get(self, episode_id: str | None, owner: str | None = None) -> Episode:
         """`owner`'s live episode `episode_id`; no id means the owner's default episode, made on first use."""
-        if episode_id is None or episode_id == DEFAULT_EPISODE:
-            key = (owner, DEFAULT_EPISODE)
-            episode = self._live.get(key) or self.reset(episode_id=DEFAULT_EPISODE, owner=owner)
-        else:
-            key = (owner, episode_id)
-            found = self._live.get(key)
-            if found is None:  # another owner's episode is as unknown as one never started
+        if episode_id is None:
+            episode_id = DEFAULT_EPISODE
+        key = episode_id if owner is None else (owner, episode_id)  # the hot path: no tuple for owner None
+        episode = self._live.get(key)
+        if episode is None:
+            if episode_id != DEFAULT_EPISODE:  # another owner's episode is as unknown as one never started
                 raise EpisodeError(
                     f"unknown episode {episode_id!r}: it was never started, was closed, or idled past "
                     f"{self.ttl_seconds:.0f} s; start one with autoforge/episode_reset"
                 )
-            episode = found
+            episode = self.reset(episode_id=DEFAULT_EPISODE, owner=owner)
         episode.last_used = time.monotonic()
         self._live.move_to_end(key)
         return episode
 
     def close(self, episode_id: str, owner: str | None = None) -> None:
         """Close `owner`'s episode `episode_id` and delete its database."""
-        if (owner, episode_id) not in self._live:
+        key = episode_id if owner is None else (owner, episode_id)
+        if key not in self._live:
             raise EpisodeError(f"unknown episode {episode_id!r}; nothing to close")
-        self._drop((owner, episode_id)).close()
+        self._drop(key).close()
 
     def sweep(self) -> int:
         """Close episodes idle for longer than the TTL; returns how many were closed."""
@@ -195,11 +198,13 @@ class EpisodeStore:
         self._live.clear()
         self._owned.clear()
 
-    def _drop(self, key: tuple[str | None, str]) -> Episode:
+    def _drop(self, key: _Key) -> Episode:
         episode = self._live.pop(key)
-        self._owned[key[0]] -= 1
-        if not self._owned[key[0]]:
-            del self._owned[key[0]]
+        if isinstance(key, tuple):
+            owner = key[0]
+            self._owned[owner] -= 1
+            if not self._owned[owner]:
+                del self._owned[owner]
         return episode
 
     def _task(self, task_id: str | None) -> Task | None:
