@@ -3,8 +3,9 @@ number of environments in the batch.
 
     python bench/erpo.py [--rows 4096] [--length 2048] [--repeats 5]
 
-Prints median milliseconds per call and the ratios to veRL's `grpo` and `grpo_vectorized` (target: within 1.5x). Needs torch;
-the veRL baselines need the rl extra.
+Prints median milliseconds per call and the ratios to veRL's `grpo` and `grpo_vectorized` (target: within 1.5x):
+the plain function with and without environments, and the estimator as veRL's trainer calls it (from veRL's
+registry, environments published by uid as the replay buffer does). Needs torch; the veRL rows need the rl extra.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def main() -> None:
     except ImportError:
         print("veRL is not installed: no GRPO baseline (pip install -e '.[rl]')")
     else:
+        from autoforge.rl import publish_environments
+
+        publish_environments(dict(zip(data["index"].tolist(), data["env_index"].tolist(), strict=True)))
+        estimator = core_algos.get_adv_estimator_fn("erpo")
+        candidates["erpo, veRL's registry (published)"] = lambda: estimator(*tensors, index=data["index"])
         candidates["verl grpo"] = lambda: core_algos.compute_grpo_outcome_advantage(*tensors, data["index"])
         candidates["verl grpo_vectorized"] = lambda: core_algos.compute_grpo_vectorized_outcome_advantage(
             *tensors, data["index"]

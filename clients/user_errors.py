@@ -75,10 +75,15 @@ _STOPWORDS = frozenset(
 )
 
 
-def detect_user_errors(task: Task, user_messages: list[str], agent_messages: Sequence[str] = ()) -> list[str]:
+def detect_user_errors(
+    task: Task, user_messages: list[str], agent_messages: Sequence[str] = (), *, ordered: bool = False
+) -> list[str]:
     """Reasons the simulated user broke its scenario; [] when it kept to it.
 
     `agent_messages` (what the agent said to the user) excuses identifiers the agent told the user.
+    With `ordered`, the two lists alternate (user turn i answers agent message i - 1), and a turn is
+    excused only by what the agent said before it: a user that states an id the agent repeats later
+    still invented it.
     """
     reasons: list[str] = []
     for number, message in enumerate(user_messages, start=1):
@@ -89,7 +94,7 @@ def detect_user_errors(task: Task, user_messages: list[str], agent_messages: Seq
         if any(phrase in lowered for phrase in _AGENT_VOICE):
             reasons.append(f"turn {number} speaks as the agent ({text[:60]!r})")
     reasons += _early_stop(task, user_messages)
-    reasons += _unknown_identifiers(task, user_messages, agent_messages)
+    reasons += _unknown_identifiers(task, user_messages, agent_messages, ordered)
     return reasons
 
 
@@ -107,22 +112,21 @@ def _early_stop(task: Task, user_messages: list[str]) -> list[str]:
     return []
 
 
-def _unknown_identifiers(task: Task, user_messages: list[str], agent_messages: Sequence[str]) -> list[str]:
+def _unknown_identifiers(
+    task: Task, user_messages: list[str], agent_messages: Sequence[str], ordered: bool
+) -> list[str]:
     scenario = task.user
-    allowed = normalise_text(
-        " ".join(
-            [
-                task.instruction,
-                scenario.persona,
-                scenario.behavior,
-                json.dumps(scenario.known_facts, ensure_ascii=False),
-                *(str(v) for v in scenario.known_facts.values()),
-                *agent_messages,
-            ]
-        )
-    )
+    known = [
+        task.instruction,
+        scenario.persona,
+        scenario.behavior,
+        json.dumps(scenario.known_facts, ensure_ascii=False),
+        *(str(v) for v in scenario.known_facts.values()),
+    ]
     reasons = []
     for number, message in enumerate(user_messages, start=1):
+        told = agent_messages[: number - 1] if ordered else agent_messages
+        allowed = normalise_text(" ".join([*known, *told]))
         for token in dict.fromkeys(_IDENTIFIERS.findall(message)):
             if normalise_text(token) not in allowed:
                 reasons.append(

@@ -6,8 +6,8 @@
 The policy's tokens get response mask 1; tool results and user turns are appended as context tokens
 with mask 0 (veRL's Continuous Token path: generated tokens are never decoded and re-encoded, so
 earlier turns' reasoning stays in context as sampled). A rollout whose simulated user broke its
-scenario (`user`) or whose server failed (`infra`) gets an all-zero response mask, so ERPO leaves
-it out of every statistic and the loss gives it no gradient. Rows come from `autoforge rl export`;
+scenario (`user`, as the configured judge finds) or whose server failed (`infra`) gets an all-zero
+response mask, so ERPO leaves it out of every statistic and the loss gives it no gradient. Rows come from `autoforge rl export`;
 settings live under `autoforge:` in the trainer config (see `LoopSettings`).
 """
 
@@ -18,15 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 from uuid import uuid4
 
-from autoforge.clients import (
-    Connection,
-    InfraError,
-    SimulatedUser,
-    UserTurn,
-    detect_user_errors,
-    make_user,
-    read_token,
-)
+from autoforge.clients import Connection, Event, InfraError, SimulatedUser, UserTurn, make_user, read_token
 from autoforge.servers import Environment, Task
 from autoforge.servers.errors import SpecError
 from mcp.types import Tool
@@ -37,6 +29,7 @@ from verl.utils.profiler import simple_timer
 
 from .environments import environment, environment_pool
 from .erpo import MASKED_LABELS
+from .judge import UserErrorJudge, Verdict, make_judge
 from .settings import LoopSettings
 
 __all__ = ["AGENT_NAME", "AutoForgeAgentLoop", "openai_tool"]
@@ -68,8 +61,19 @@ class _Trajectory:
         self.timings: dict[str, float] = {}
         self.agent_messages: list[str] = []
         self.heard: list[UserTurn] = []
+        self.tool_errors = 0
         self.calls: list[dict[str, Any]] = []
         self.steps = 0
+
+    @property
+    def conversation(self) -> list[Event]:
+        """What the user and the agent said to each other, in order (the user opens, then they alternate)."""
+        events = []
+        for i, turn in enumerate(self.heard):
+            events.append(Event(role="user", text=turn.text))
+            if i < len(self.agent_messages):
+                events.append(Event(role="assistant", text=self.agent_messages[i]))
+        return events
 
     @property
     def full(self) -> bool:
@@ -143,6 +147,7 @@ class AutoForgeAgentLoop(AgentLoopBase):
         self.max_tool_response_length = multi_turn.max_tool_response_length
         self.response_length = self.rollout_config.response_length
         self.tool_parser = ToolParser.get_tool_parser(multi_turn.format, self.tokenizer)
+        self.judge: UserErrorJudge = make_judge(self.settings.judge, **self.settings.judge_options)
 
     async def run(self, sampling_params: dict[str, Any], **kwargs: Any) -> AgentLoopOutput:
         """One episode of the row's task; its reward is the verifier's."""
@@ -162,15 +167,21 @@ class AutoForgeAgentLoop(AgentLoopBase):
                 try:
                     ending = await self._converse(connection, episode, task, system, trajectory, sampling_params)
                     with simple_timer("tool_calls", trajectory.timings):
-                        verdict = await connection.verify(episode, trajectory.agent_messages)
-                    reward = verdict.reward
+                        checked = await connection.verify(episode, trajectory.agent_messages)
+                    reward = checked.reward
                 finally:
                     await _close_quietly(connection, episode)
         except InfraError as exc:
             reward, ending, failure = 0.0, "infra", str(exc)
             if not trajectory.token_ids:
                 await trajectory.start(list(kwargs.get("raw_prompt", [])))
-        return self._finish(env, task, trajectory, reward, ending, failure)
+        verdict: Verdict | None = None
+        if ending != "infra":
+            try:
+                verdict = await self.judge.judge(task, trajectory.conversation)
+            except InfraError as exc:
+                ending, failure = "infra", f"the user-error judge {self.judge.name} failed: {exc}"
+        return self._finish(env, task, trajectory, reward, ending, failure, verdict)
 
     async def _converse(
         self,
@@ -220,10 +231,13 @@ class AutoForgeAgentLoop(AgentLoopBase):
             arguments = None
         trajectory.calls.append({"name": call.name, "arguments": arguments})
         if call.name not in names:
+            trajectory.tool_errors += 1
             return f"Error: there is no tool {call.name!r}; the tools are: {', '.join(names)}"
         if not isinstance(arguments, dict):
+            trajectory.tool_errors += 1
             return f"Error: the arguments of {call.name} are not a JSON object; send one matching its input schema"
         result = await connection.call(episode, call.name, arguments)
+        trajectory.tool_errors += int(bool(result.is_error))
         text = "\n".join(getattr(block, "text", "") for block in result.content)
         return _truncate(text, self.max_tool_response_length)
 
@@ -235,15 +249,23 @@ class AutoForgeAgentLoop(AgentLoopBase):
         return text.strip()
 
     def _finish(
-        self, env: Environment, task: Task, trajectory: _Trajectory, reward: float, ending: str, failure: str
+        self,
+        env: Environment,
+        task: Task,
+        trajectory: _Trajectory,
+        reward: float,
+        ending: str,
+        failure: str,
+        verdict: Verdict | None,
     ) -> AgentLoopOutput:
-        errors = [t.error for t in trajectory.heard if t.error]
-        errors += detect_user_errors(task, [t.text for t in trajectory.heard], trajectory.agent_messages)
+        errors = [t.error for t in trajectory.heard if t.error] + (verdict.errors if verdict else [])
         label = "infra" if ending == "infra" else "user" if errors else "" if reward >= 1.0 else "agent"
         episode = {
             "calls": trajectory.calls,
             "agent_messages": trajectory.agent_messages,
             "user_errors": errors,
+            "judge": self.judge.name,
+            "judge_answer": verdict.answer if verdict else "",
             "ending": ending,
             "failure": failure,
         }
@@ -253,6 +275,9 @@ class AutoForgeAgentLoop(AgentLoopBase):
             "reward": reward,
             "label": label,
             "masked": label in MASKED_LABELS,
+            "turns": len(trajectory.agent_messages),
+            "tool_calls": len(trajectory.calls),
+            "tool_errors": trajectory.tool_errors,
             "episode": json.dumps(episode, ensure_ascii=False),
         }
         return trajectory.output(reward, label in MASKED_LABELS, extra)

@@ -26,7 +26,7 @@ from autoforge.servers.errors import SpecError
 from .environments import agent_system_prompt, environment
 from .errors import TrainingError
 
-__all__ = ["SPLIT_FILES", "ExportReport", "dataset_rows", "export_dataset"]
+__all__ = ["SPLIT_FILES", "ExportReport", "count_rows", "dataset_rows", "export_dataset", "parquet"]
 
 SPLIT_FILES = {"train": "train.parquet", "test": "validation.parquet"}
 
@@ -65,6 +65,28 @@ def _row(env: Environment, task: Task, index: int, system: str, folder: str, age
     }
 
 
+def count_rows(path: Path) -> dict[str, int]:
+    """Rows per environment (`env_id`) of an exported parquet file."""
+    if not path.is_file():
+        raise TrainingError(f"no dataset at {path}; write it first: autoforge rl export ENV... --out {path.parent}")
+    pq = parquet()
+    column = pq.read_table(path, columns=["env_id"]).column("env_id").to_pylist()
+    counts: dict[str, int] = {}
+    for name in column:
+        counts[str(name)] = counts.get(str(name), 0) + 1
+    return counts
+
+
+def parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise TrainingError(
+            "reading and writing parquet needs pyarrow; install the training extra: pip install 'autoforge-rl[rl]'"
+        ) from None
+    return pq
+
+
 def export_dataset(references: Sequence[str | Path], out: Path, agent_name: str = "autoforge_agent") -> ExportReport:
     """Write train.parquet and validation.parquet under `out` for the environments `references` name."""
     if not references:
@@ -74,13 +96,9 @@ def export_dataset(references: Sequence[str | Path], out: Path, agent_name: str 
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise SpecError(f"environment {', '.join(repeated)} is named more than once; name each environment once")
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise TrainingError(
-            "exporting parquet needs pyarrow; install the training extra: pip install 'autoforge-rl[rl]'"
-        ) from None
+    pq = parquet()
+    import pyarrow as pa
+
     rows = [row for env in envs for row in dataset_rows(env, agent_name)]
     table = pa.Table.from_pylist(rows)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,13 @@
-"""veRL plugin (entry point `verl.plugins`): registers ERPO's estimator, trainer mode and agent loop.
+"""veRL plugin (entry point `verl.plugins`): registers ERPO's estimator and agent loop.
 
 `import verl` loads this module in every process, Ray workers included, so it imports nothing
 heavy: each registration runs right after veRL itself imports the module whose registry it fills.
 
     verl.trainer.ppo.core_algos     -> autoforge.rl.estimator   (algorithm.adv_estimator=erpo)
-    verl.trainer.ppo.v1             -> autoforge.rl.trainer     (trainer.v1.trainer_mode=erpo_sync)
     verl.experimental.agent_loop    -> autoforge.rl.agent_loop  (agent_name: autoforge_agent)
+
+The trainer stays veRL's own `sync` mode; veRL loads ERPO's replay buffer and dataset classes from
+the paths the config names (autoforge.rl.replay, autoforge.rl.sampling).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ __all__ = ["REGISTRATIONS", "install"]
 
 REGISTRATIONS: dict[str, str] = {
     "verl.trainer.ppo.core_algos": "autoforge.rl.estimator",
-    "verl.trainer.ppo.v1": "autoforge.rl.trainer",
     "verl.experimental.agent_loop": "autoforge.rl.agent_loop",
 }
 

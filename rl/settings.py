@@ -31,6 +31,10 @@ class LoopSettings(BaseModel):
 
     user: str = Field(default="scripted", description="Simulated user: scripted, openai:MODEL or anthropic:MODEL.")
     user_options: dict[str, Any] = Field(default_factory=dict, description="Backend options of an LLM user.")
+    judge: str = Field(
+        default="heuristic", description="User-error judge: heuristic, openai:MODEL or anthropic:MODEL (an LLM judge)."
+    )
+    judge_options: dict[str, Any] = Field(default_factory=dict, description="Backend options of an LLM judge.")
     transport: Transport = Field(default="inprocess", description="How workers reach environment servers.")
     url: str | None = Field(default=None, description="HTTP server URL; `{env}` stands for the environment name.")
     token_env: str | None = Field(

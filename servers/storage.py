@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import resource
 import shutil
 import sqlite3
 import tempfile
@@ -46,6 +47,7 @@ def episode_folder() -> Path:
             root = _SHARED_MEMORY if _SHARED_MEMORY.is_dir() and os.access(_SHARED_MEMORY, os.W_OK) else None
             base = Path(tempfile.gettempdir()) if root is None else root
             _remove_orphans(base)
+            _allow_open_files()
             folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=base))
             atexit.register(remove_episode_folder)
             _folder, _folder_pid = folder, os.getpid()
@@ -79,6 +81,16 @@ def remove_episode_file(path: Path) -> None:
             name.unlink()
         except FileNotFoundError:
             pass
+
+
+def _allow_open_files() -> None:
+    """Each live episode holds its file open: raise the soft limit on open files to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass  # some systems cap it lower than they report: keep what we have
 
 
 def _remove_orphans(base: Path) -> None:

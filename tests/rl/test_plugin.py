@@ -1,4 +1,4 @@
-"""The veRL plugin: a bare `import verl` registers ERPO's estimator, trainer mode and agent loop, lazily."""
+"""The veRL plugin: a bare `import verl` registers ERPO's estimator and agent loop, lazily."""
 
 from __future__ import annotations
 
@@ -16,12 +16,10 @@ import json, sys
 import verl
 eager = sorted(m for m in sys.modules if m.startswith("autoforge.rl."))
 from verl.trainer.ppo.core_algos import get_adv_estimator_fn
-from verl.trainer.ppo.v1 import get_trainer_cls
 from verl.experimental.agent_loop.agent_loop import _agent_loop_registry
 print(json.dumps({
     "eager": eager,
     "estimator": get_adv_estimator_fn("erpo").__module__,
-    "trainer": get_trainer_cls("erpo_sync").__qualname__,
     "agent": _agent_loop_registry.get("autoforge_agent"),
 }))
 """
@@ -33,11 +31,10 @@ def test_the_entry_point_names_the_plugin_module() -> None:
 
 
 def test_import_verl_registers_everything_on_demand() -> None:
-    """In a fresh interpreter, `import verl` alone makes erpo, erpo_sync and autoforge_agent resolvable, loading
-    each registering module only when veRL loads the registry it fills."""
+    """In a fresh interpreter, `import verl` alone makes erpo and autoforge_agent resolvable, loading each
+    registering module only when veRL loads the registry it fills."""
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300, check=True)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["eager"] == ["autoforge.rl.plugin"]
     assert seen["estimator"] == "autoforge.rl.estimator"
-    assert seen["trainer"] == "ErpoTrainer"
     assert seen["agent"] == {"_target_": "autoforge.rl.agent_loop.AutoForgeAgentLoop"}

@@ -32,7 +32,7 @@ from autoforge.clients import (
 from autoforge.rl import environment, erpo_advantages, erpo_policy_loss, validity
 from autoforge.servers import Task, oracle_transcript
 
-from .conftest import UserReplay
+from .conftest import ChatReplay
 
 ENVS = ("library-loans", "clinic-appointments")
 TASKS_PER_ENV = 3
@@ -111,7 +111,7 @@ async def collect(policy: TinyPolicy) -> Rollouts:
             for t, task in enumerate(tasks):
                 for r in range(ROLLOUTS):
                     liar = t == 0 and r == 0
-                    user_options = {"client": UserReplay("openai_user_reveals_member_id.json").client()}
+                    user_options = {"client": ChatReplay("openai_user_reveals_member_id.json").client()}
                     user = (
                         make_user("openai:gpt-4.1-mini", task, **user_options) if liar else make_user("scripted", task)
                     )

@@ -13,7 +13,8 @@ from autoforge.servers import EnvServer, EnvSpec, build_environment, call_tool
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.state import state_hash
 
-LIMITS = CallLimits(wall_seconds=4.0, cpu_seconds=1, memory_mb=256)
+LIMITS = CallLimits(wall_seconds=30.0, cpu_seconds=1, memory_mb=256)
+"""The CPU limit ends a runaway call first, however loaded the machine (1 s of CPU may take many seconds)."""
 
 RUNAWAY_TOOLS = """
 import re
@@ -117,7 +118,7 @@ async def test_runaway_call_is_a_tool_error_within_its_limit_and_undone(
         elapsed = time.monotonic() - start
         assert result.is_error
         assert limit in result.content[0].text
-        assert elapsed < LIMITS.wall_seconds + 2
+        assert elapsed < LIMITS.wall_seconds
         assert state_hash(episode.conn, runaway.environment.spec) == before
         assert state_hash(neighbour.conn, runaway.environment.spec) == neighbour_before
         listed = await call_tool(client, episode.id, "list_items", {})
@@ -141,17 +142,16 @@ async def test_a_call_past_its_wall_time_is_stopped_and_the_episode_is_unchanged
     assert rows == ["a", "after"]
 
 
-async def test_other_episodes_are_served_while_one_call_runs_away(runaway: EnvServer) -> None:
+async def test_other_episodes_are_served_while_one_call_runs_away() -> None:
     """The event loop stays free: another episode's calls are answered while a runaway call holds a worker."""
-    slow = runaway.episodes.reset(episode_id="slow")
-    quick = runaway.episodes.reset(episode_id="quick")
-    async with Client(runaway) as client:
+    server = EnvServer(runaway_environment(CallLimits(wall_seconds=8.0, cpu_seconds=60, memory_mb=256)))
+    slow = server.episodes.reset(episode_id="slow")
+    quick = server.episodes.reset(episode_id="quick")
+    async with Client(server) as client:
         runaway_call = asyncio.create_task(call_tool(client, slow.id, "spin", {"name": "x"}))
-        await asyncio.sleep(0.2)
-        start = time.monotonic()
+        await asyncio.sleep(0.5)
         for index in range(5):
             answered = await call_tool(client, quick.id, "add_item", {"name": f"q{index}"})
             assert not answered.is_error
-        assert time.monotonic() - start < 1.0
-        assert not runaway_call.done()
+        assert not runaway_call.done(), "the quick calls were answered while the runaway call still ran"
         assert (await runaway_call).is_error
