@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 from .errors import AccessError
 from .lifetime import end_on_sigterm
 from .pool import close_pools
-from .tokens import BearerGuard
+from .tokens import MAKE_TOKEN, BearerGuard
 
 if TYPE_CHECKING:
     from .app import EnvServer
@@ -37,8 +37,8 @@ def check_bind(host: str, tokens: Sequence[str], insecure: bool = False) -> None
         return
     raise AccessError(
         f"refusing to serve on {host} without tokens: anyone who can reach the port could use every episode. "
-        "Require tokens with --token-env VAR (export VAR=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')), "
-        f"bind 127.0.0.1, or pass --insecure to serve {host} open anyway"
+        f"Require tokens with --token-env VAR (export VAR=$({MAKE_TOKEN})), bind 127.0.0.1, or pass --insecure "
+        f"to serve {host} open anyway"
     )
 
 

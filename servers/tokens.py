@@ -25,13 +25,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import AccessError
 
-__all__ = ["MIN_TOKEN_CHARS", "BearerGuard", "read_tokens", "request_owner"]
+__all__ = ["MAKE_TOKEN", "MIN_TOKEN_CHARS", "BearerGuard", "read_tokens", "request_owner"]
 
 MIN_TOKEN_CHARS = 16
 _TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]+")
 """RFC 6750's token characters."""
 _SEPARATORS = re.compile(r"[\s,]+")
-_MAKE_ONE = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+MAKE_TOKEN = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+"""A command that prints a good token."""
 
 
 def read_tokens(variables: Iterable[str]) -> list[str]:
@@ -41,12 +42,12 @@ def read_tokens(variables: Iterable[str]) -> list[str]:
         value = os.environ.get(variable, "")
         found = [t for t in _SEPARATORS.split(value) if t]
         if not found:
-            raise AccessError(f"environment variable {variable} holds no token; export {variable}=$({_MAKE_ONE})")
+            raise AccessError(f"environment variable {variable} holds no token; export {variable}=$({MAKE_TOKEN})")
         for token in found:
             if len(token) < MIN_TOKEN_CHARS or not _TOKEN.fullmatch(token):
                 raise AccessError(
                     f"a token in {variable} is not usable: tokens need at least {MIN_TOKEN_CHARS} characters, "
-                    f"letters, digits and -._~+/= only; make one with {_MAKE_ONE}"
+                    f"letters, digits and -._~+/= only; make one with {MAKE_TOKEN}"
                 )
             if token not in tokens:
                 tokens.append(token)
