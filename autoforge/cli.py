@@ -75,12 +75,27 @@ def _register() -> None:
 _register()
 
 
+_OPTIONAL_VALUES = {"--ray": "local"}
+"""Options whose value may be left out, and the value they then take."""
+
+
+def fill_optional_values(args: list[str]) -> list[str]:
+    """`args` with the implied value after an option that ends the line or is followed by another option."""
+    filled: list[str] = []
+    for index, arg in enumerate(args):
+        filled.append(arg)
+        following = args[index + 1] if index + 1 < len(args) else None
+        if arg in _OPTIONAL_VALUES and (following is None or following.startswith("-")):
+            filled.append(_OPTIONAL_VALUES[arg])
+    return filled
+
+
 def main() -> None:
     """Entry point: run the app; AutoForge errors print as one clear message, never a traceback."""
     from autoforge.servers.errors import AutoForgeError
 
     try:
-        code = app(standalone_mode=False)
+        code = app(args=fill_optional_values(sys.argv[1:]), standalone_mode=False)
     except AutoForgeError as exc:
         console.print("[bold red]error:[/]", escape(str(exc)), highlight=False)
         sys.exit(exc.exit_code)

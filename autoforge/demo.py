@@ -6,7 +6,15 @@
    environment over MCP (in-process), and the oracle once more over stdio (`mcp run server.py`).
 3. Print pass^k per environment and write the HTML report of each run.
 
-Everything lands under one folder; rerunning resumes from what is already there.
+Everything lands under one folder (default runs/demo), laid out like the rest of AutoForge:
+
+    runs/demo/servers/<env>/     the synthesized environments (autoforge eval/serve/check take them)
+    runs/demo/oracle/            a run folder, as `autoforge eval --out` writes it: results.jsonl,
+    runs/demo/random/            run.json and report.html
+    runs/demo/oracle-stdio/
+    runs/demo/.work/             synthesis checkpoints
+
+Rerunning resumes from what is already there.
 """
 
 from __future__ import annotations
@@ -18,7 +26,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-__all__ = ["DemoResult", "bundled_documents", "run_demo"]
+__all__ = ["RUNS", "DemoResult", "bundled_documents", "run_demo"]
+
+RUNS = ("oracle", "random", "oracle-stdio")
+"""The run folders the demo writes, beside its servers/ folder."""
 
 console = Console()
 
@@ -83,22 +94,26 @@ def _evaluate(environments: list[Path], out: Path, agent: str, transport: str, t
             concurrency=concurrency,
             out=out,
             transport=transport,
+            workers=None,  # every core for the larger runs
             on_plan=lambda total, done: progress.update(bar, total=total, completed=done),
             on_record=lambda record: progress.advance(bar),
         )
     return summary, write_report(out)
 
 
-def run_demo(out: Path, *, tasks: int = 30, trials: int = 2, concurrency: int = 16) -> DemoResult:
-    """Synthesize the bundled documents into `out`, evaluate agents on them over MCP, write reports."""
+def run_demo(
+    out: Path, *, tasks: int = 30, trials: int = 2, concurrency: int = 16, documents: list[Path] | None = None
+) -> DemoResult:
+    """Synthesize tool documents (default: the bundled ones) into `out`, evaluate agents on them, write reports."""
     from autoforge.servers.locate import bundled_environments
 
-    synthesized = _synthesize(bundled_documents(), out, tasks)
+    synthesized = _synthesize(bundled_documents() if documents is None else documents, out, tasks)
     hand_written = [p for p in bundled_environments() if p.name in ("library-loans", "clinic-appointments")]
     environments = [*hand_written, *synthesized]
-    oracle, oracle_report = _evaluate(environments, out / "runs" / "oracle", "oracle", "inprocess", trials, concurrency)
-    rand, random_report = _evaluate(environments, out / "runs" / "random", "random", "inprocess", trials, concurrency)
-    stdio, stdio_report = _evaluate(hand_written[:1], out / "runs" / "oracle-stdio", "oracle", "stdio", 1, concurrency)
+    oracle_run, random_run, stdio_run = (out / name for name in RUNS)
+    oracle, oracle_report = _evaluate(environments, oracle_run, "oracle", "inprocess", trials, concurrency)
+    rand, random_report = _evaluate(environments, random_run, "random", "inprocess", trials, concurrency)
+    stdio, stdio_report = _evaluate(hand_written[:1], stdio_run, "oracle", "stdio", 1, concurrency)
     table = Table(title=f"AutoForge demo: {len(environments)} environments, oracle and random agents, scripted user")
     for column in ("environment", "tasks", "oracle pass^1", f"oracle pass^{trials}", "random pass^1", "random failures"):
         table.add_column(column, justify="left" if column == "environment" else "right", no_wrap=column == "environment")
@@ -118,6 +133,10 @@ def run_demo(out: Path, *, tasks: int = 30, trials: int = 2, concurrency: int = 
     console.print(f"oracle over stdio (mcp run server.py) on {hand_written[0].name}: pass^1 {_rate(stdio_pass)}")
     for label, path in (("oracle", oracle_report), ("random", random_report), ("oracle over stdio", stdio_report)):
         console.print(f"report ({label}): {path}")
+    console.print(
+        f"next: autoforge eval {out / 'servers' / '<env>'} --out runs/<name>, then autoforge report runs/<name>",
+        highlight=False,
+    )
     return DemoResult(
         environments=environments,
         reports={"oracle": oracle_report, "random": random_report, "oracle-stdio": stdio_report},

@@ -7,6 +7,7 @@ a process that needs one part (a tool worker, `autoforge --help`) does not impor
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,7 +22,10 @@ def lazy_exports(package: str, homes: Mapping[str, str]) -> tuple[Callable[[str]
         if home is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(f"{package}.{home}"), name)
-        setattr(importlib.import_module(package), name, value)
+        front = importlib.import_module(package)
+        setattr(front, name, value)
+        if homes.get(home) == home:  # importing submodule `install` bound its name over the function `install`
+            setattr(front, home, getattr(sys.modules[f"{package}.{home}"], home))
         return value
 
     def __dir__() -> list[str]:

@@ -8,13 +8,22 @@ trajectory, labels, results.jsonl). It prints episodes/s and tool calls/s of bot
 orchestrator's overhead as a ratio of times (target: < 2x over raw in-process MCP calls). Server
 start-up is excluded from both: each side measures from its first episode's start.
 
+Then it scales out the same oracle episodes (in-process servers): whole episodes in `--workers`
+rollout worker processes, and environment servers as Ray actors on a local Ray instance with one CPU
+per core (`--ray`), `--repeat` times each, interleaved. It prints episodes/s of each and the ratios
+(targets on 2 cores: 2 workers >= 1.7x 1 worker; Ray within 1.5x of the most workers), with their
+spread. Worker and actor start-up are excluded the same way.
+
     python bench/rollout.py [--trials 10] [--transports inprocess stdio http] [--concurrency 1 16 64]
+                            [--workers 1 2] [--ray] [--repeat 3] [--scale-concurrency 16]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import statistics
 import tempfile
 import time
 from contextlib import AsyncExitStack
@@ -45,7 +54,8 @@ async def raw(environments: list[Environment], transport: str, trials: int, conc
         clients: dict[str, Client] = {}
         for environment in environments:
             if transport == "http":
-                endpoint = await stack.enter_async_context(serve_http(environment))
+                url, token = await stack.enter_async_context(serve_http(environment))
+                endpoint = Endpoint(environment, "http", url, token=token)
             else:
                 endpoint = Endpoint(environment, transport)  # type: ignore[arg-type]
             target: Any = endpoint.target()
@@ -68,7 +78,7 @@ async def raw(environments: list[Environment], transport: str, trials: int, conc
 
 
 async def orchestrated(
-    environments: list[Environment], transport: str, trials: int, concurrency: int
+    environments: list[Environment], transport: str, trials: int, concurrency: int, workers: int = 0
 ) -> tuple[float, int, int]:
     """Seconds, episodes and tool calls for the same episodes through `evaluate` (oracle agent, scripted user)."""
     records: list[tuple[float, EpisodeRecord]] = []
@@ -78,8 +88,9 @@ async def orchestrated(
             transport=transport,  # type: ignore[arg-type]
             trials=trials,
             concurrency=concurrency,
-            pool_size=1,
+            pool_size=None if transport == "ray" else 1,
             out=out,
+            workers=workers,
             on_record=lambda r: records.append((time.perf_counter(), r)),
         )
     assert all(r.reward == 1.0 for _, r in records)
@@ -87,11 +98,57 @@ async def orchestrated(
     return records[-1][0] - first_start, len(records), sum(r.tool_calls for _, r in records)
 
 
+async def scaling(
+    environments: list[Environment], trials: int, concurrency: int, workers: list[int], ray: bool, repeat: int
+) -> None:
+    """Oracle episodes/s with each number of rollout workers and over Ray actors, interleaved, with ratios."""
+    console = Console(width=132)
+    sides = [f"workers {n}" for n in workers] + (["ray"] if ray else [])
+    if ray:
+        import ray as ray_module
+
+        ray_module.init(num_cpus=os.cpu_count(), include_dashboard=False, logging_level="WARNING", log_to_driver=False)
+    rates: dict[str, list[float]] = {side: [] for side in sides}
+    for round_number in range(1, repeat + 1):
+        for side in sides:
+            transport, count = ("ray", 0) if side == "ray" else ("inprocess", int(side.split()[1]))
+            seconds, episodes, _ = await orchestrated(environments, transport, trials, concurrency, count)
+            rates[side].append(episodes / seconds)
+            console.print(
+                f"round {round_number}, {side}: {episodes} episodes, {episodes / seconds:.1f} episodes/s",
+                highlight=False,
+            )
+    table = Table(title=f"oracle episodes/s on {os.cpu_count()} cores, concurrency {concurrency}, {repeat} rounds")
+    for column in ("how", "median eps/s", "min", "max"):
+        table.add_column(column, justify="right")
+    for side, values in rates.items():
+        table.add_row(side, f"{statistics.median(values):.1f}", f"{min(values):.1f}", f"{max(values):.1f}")
+    console.print(table)
+    if len(workers) > 1:
+        low, high = f"workers {min(workers)}", f"workers {max(workers)}"
+        _ratio(console, f"{high} / {low}", rates[high], rates[low], "target on 2 cores: >= 1.7x")
+    if ray:
+        _ratio(console, f"workers {max(workers)} / ray", rates[f"workers {max(workers)}"], rates["ray"], "target <= 1.5x")
+
+
+def _ratio(console: Console, label: str, top: list[float], bottom: list[float], target: str) -> None:
+    """The round-by-round ratio of two sides measured in the same rounds: median and spread."""
+    ratios = [a / b for a, b in zip(top, bottom)]
+    console.print(
+        f"{label}: median {statistics.median(ratios):.2f}x, {min(ratios):.2f}x to {max(ratios):.2f}x ({target})",
+        highlight=False,
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--transports", nargs="+", default=["inprocess", "stdio", "http"])
+    parser.add_argument("--transports", nargs="*", default=["inprocess", "stdio", "http"])
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 16, 64])
+    parser.add_argument("--workers", nargs="*", type=int, default=[1, 2], help="rollout worker counts to compare")
+    parser.add_argument("--ray", action="store_true", help="also serve the environments as Ray actors")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the scaling comparison")
+    parser.add_argument("--scale-concurrency", type=int, default=16, help="episodes in flight when scaling out")
     options = parser.parse_args()
     environments = [load_environment(p) for p in bundled_environments()]
     table = Table(title=f"oracle rollouts: {', '.join(e.name for e in environments)}, {options.trials} trials per task")
@@ -124,7 +181,12 @@ async def main() -> None:
             console.print(
                 f"{transport} c={concurrency}: raw {raw_s:.2f} s, orchestrated {orch_s:.2f} s", highlight=False
             )
-    console.print(table)
+    if options.transports:
+        console.print(table)
+    if options.workers or options.ray:
+        await scaling(
+            environments, options.trials, options.scale_concurrency, options.workers, options.ray, options.repeat
+        )
 
 
 if __name__ == "__main__":

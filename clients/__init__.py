@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .agents import Agent, AgentContext, LLMAgent, OracleAgent, RandomAgent, make_agent
     from .chat import ChatBackend, make_backend
     from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport, bearer_transport, read_token
-    from .episode import LABELS, Attempt, Label, Limits, run_episode
+    from .episode import LABELS, Attempt, Label, Limits, replay_calls, run_episode
     from .errors import ConnectionLost, InfraError, ResultsError
     from .passk import Summary, Totals, pass_hat_k, summarize
     from .report import render_report, write_report
@@ -63,6 +63,7 @@ _HOMES = {
     "make_user": "users",
     "pass_hat_k": "passk",
     "read_token": "connections",
+    "replay_calls": "episode",
     "render_report": "report",
     "run_episode": "episode",
     "run_eval": "runner",
@@ -112,6 +113,7 @@ __all__ = [
     "make_user",
     "pass_hat_k",
     "read_token",
+    "replay_calls",
     "render_report",
     "run_episode",
     "run_eval",

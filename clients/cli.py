@@ -42,7 +42,26 @@ def eval_command(
             "`autoforge serve --token-env`). Servers this command starts itself get a fresh token of their own.",
         ),
     ] = None,
-    servers: Annotated[int | None, typer.Option(min=1, help="Connections (stdio: processes) per environment.")] = None,
+    servers: Annotated[
+        int | None, typer.Option(min=1, help="Connections (stdio: processes) per environment and worker.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes running whole episodes (agent, user, environment), 0 to run them in this process; "
+            "default one per core for runs of 200 episodes or more, else 0.",
+        ),
+    ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="[ADDRESS]",
+            help="Serve the environments as Ray actors, one per environment per node, and drive them from here: "
+            "alone or `local` starts Ray on this machine, `auto` joins this node's cluster, or HOST:PORT.",
+        ),
+    ] = None,
     task: Annotated[list[str] | None, typer.Option(help="Only these task ids (repeatable).")] = None,
     max_turns: Annotated[int, typer.Option(min=1, help="Agent messages to the user per episode.")] = 20,
     max_steps: Annotated[int, typer.Option(min=1, help="Agent turns per episode, tool calls included.")] = 60,
@@ -61,6 +80,8 @@ def eval_command(
 
     Example: autoforge eval servers/library-loans --agent oracle --user scripted --trials 4 --concurrency 16 --out runs/oracle
 
+    Example, on a Ray cluster: autoforge eval library-loans --trials 8 --concurrency 256 --ray auto
+
     Example, on a team's server: autoforge eval library-loans --transport http --url library-loans=http://gpu-box:8123/mcp --token-env MY_TOKEN
     """
     from autoforge.servers.errors import SpecError
@@ -77,13 +98,20 @@ def eval_command(
             raise SpecError(f"--url {item!r} must read ENV=http://HOST:PORT/mcp")
         urls[name] = address
     if transport not in ("inprocess", "stdio", "http"):
-        raise typer.BadParameter("choose inprocess, stdio or http", param_hint="--transport")
+        raise typer.BadParameter("choose inprocess, stdio or http (or --ray for Ray actors)", param_hint="--transport")
     if token_env and not urls:
         raise typer.BadParameter(
             "a token is for servers named with --url ENV=URL; servers eval starts itself make their own",
             param_hint="--token-env",
         )
     token = read_token(token_env) if token_env else None
+    if ray is not None:
+        if transport != "inprocess":
+            raise typer.BadParameter("--ray serves the environments itself; drop --transport", param_hint="--ray")
+        from .ray_actors import connect_ray
+
+        connect_ray(None if ray == "local" else ray)
+        transport, workers = "ray", 0  # the actors are the servers; episodes are driven from this process
     llm_options = {k: v for k, v in {"temperature": temperature}.items() if v is not None}
     limits = Limits(
         max_turns=max_turns,
@@ -121,6 +149,7 @@ def eval_command(
                 if ":" in user
                 else {},
                 task_ids=task,
+                workers=workers,
                 on_plan=planned,
                 on_record=ended,
             )

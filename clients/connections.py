@@ -4,9 +4,10 @@ A `Connection` is one `mcp.Client`, opened and closed by its own keeper task (th
 scopes must be entered and left in one task), through which many episodes run at once, each
 addressed by its episode id. An `EnvPool` holds up to `size` connections to one environment,
 opens them as load grows (a stdio connection is one `mcp run` process: one per env per pool slot,
-never one per episode) and replaces a connection that died. Transport failures surface as
-`ConnectionLost` / `InfraError`, which the episode loop labels `infra`. An HTTP endpoint with a
-token sends it as `Authorization: Bearer <token>` on every request (`bearer_transport`).
+never one per episode; over Ray, a client of an environment actor) and replaces a connection that
+died. Transport failures surface as `ConnectionLost` / `InfraError`, which the episode loop labels
+`infra`. An HTTP endpoint with a token sends it as `Authorization: Bearer <token>` on every request
+(`bearer_transport`).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Transport = Literal["inprocess", "stdio", "http"]
-TRANSPORTS: tuple[Transport, ...] = ("inprocess", "stdio", "http")
+Transport = Literal["inprocess", "stdio", "http", "ray"]
+TRANSPORTS: tuple[Transport, ...] = ("inprocess", "stdio", "http", "ray")
 
 
 def mcp_command() -> str:
@@ -118,6 +119,14 @@ class Endpoint:
 
     def describe(self) -> str:
         return f"{self.environment.name} over {self.transport}" + (f" at {self.url}" if self.url else "")
+
+    def connection(self, call_timeout: float, index: int = 0) -> Connection:
+        """A new, unopened connection to this endpoint, the `index`-th of its pool (Ray: an actor's client)."""
+        if self.transport == "ray":
+            from .ray_actors import RayConnection
+
+            return RayConnection(self, call_timeout=call_timeout, index=index)
+        return Connection(self, call_timeout=call_timeout)
 
 
 class Connection:
@@ -253,7 +262,8 @@ class EnvPool:
                     break
                 await self._changed.wait()  # every slot is still opening
             self._opening += 1
-        connection = Connection(self.endpoint, call_timeout=self.call_timeout)
+            index = self.opened + self._opening - 1
+        connection = self.endpoint.connection(self.call_timeout, index)
         try:
             await connection.open()
         finally:
@@ -264,6 +274,15 @@ class EnvPool:
                     self.opened += 1
                 self._changed.notify_all()
         return connection
+
+    async def fill(self) -> None:
+        """Open connections up to the pool's size now, so servers start before the first episode, not during it.
+
+        A connection that fails to open is left to the episodes, which label and retry it as `infra`.
+        """
+        async with self._changed:
+            missing = self.size - len(self.connections) - self._opening
+        await asyncio.gather(*(self._pick() for _ in range(max(0, missing))), return_exceptions=True)
 
     async def close(self) -> None:
         """Shut every connection down (stdio servers exit with their connection)."""

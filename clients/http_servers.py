@@ -1,8 +1,7 @@
 """Local streamable-HTTP servers for an evaluation: `autoforge serve ENV --port N`, one process per environment.
 
 Each server requires a fresh random bearer token, handed to it in an environment variable (never on
-the command line) and to the run's own clients through the endpoint: other users of the machine
-cannot use it.
+the command line) and to the run alone: other users of the machine cannot use it.
 """
 
 from __future__ import annotations
@@ -17,17 +16,24 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 
 from autoforge.servers import Environment
 
-from .connections import Endpoint
 from .errors import InfraError
 
-__all__ = ["free_port", "serve_http"]
+__all__ = ["LocalServer", "free_port", "serve_http"]
 
 START_TIMEOUT = 60.0
 PR_SET_PDEATHSIG = 1
 TOKEN_VARIABLE = "AUTOFORGE_SERVE_TOKEN"
+
+
+class LocalServer(NamedTuple):
+    """A server started for a run: its URL and the bearer token it requires."""
+
+    url: str
+    token: str
 
 
 def free_port() -> int:
@@ -38,7 +44,7 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve_http(environment: Environment) -> AsyncIterator[Endpoint]:
+async def serve_http(environment: Environment) -> AsyncIterator[LocalServer]:
     """Serve `environment` over streamable HTTP in a child process for the block; yields how to reach it."""
     if environment.path is None:
         raise InfraError(f"{environment.name} was built in memory; serving it over HTTP needs its folder")
@@ -61,7 +67,7 @@ async def serve_http(environment: Environment) -> AsyncIterator[Endpoint]:
     )
     try:
         await _wait_listening(port, process)
-        yield Endpoint(environment, "http", f"http://127.0.0.1:{port}/mcp", token=token)
+        yield LocalServer(f"http://127.0.0.1:{port}/mcp", token)
     finally:
         if process.returncode is None:
             process.terminate()

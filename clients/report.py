@@ -1,10 +1,12 @@
 """The HTML report of a run: one self-contained page (inline CSS, SVG and a few lines of JS, nothing fetched).
 
-It shows the run's configuration, the pass^k table and chart per environment, failure labels with
-their reasons, a per-task grid of trials, and a trajectory viewer: every episode's messages, tool
-calls, results, timing and tokens. The viewer near the top shows the episode named by `#ep-N` or
+It shows the run's configuration, the pass^k table and chart per environment, each environment's
+tool graph, failure labels with their reasons, a per-task grid of trials, and a trajectory viewer:
+every episode's messages, tool calls, results, timing, tokens and its task's solution DAG (graphs
+drawn as on the environment card). The viewer near the top shows the episode named by `#ep-N` or
 `?episode=ep-N` in the URL (else the first failure); without JavaScript every trajectory is still
-listed at the end of the page.
+listed at the end of the page. Graphs need the environment folders the run named (`run.json`),
+unchanged since; where one is gone or changed, the page says so.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from autoforge.servers import EnvSpec, Task
+from autoforge.servers.environment import content_sha256, read_spec, read_tasks
 from autoforge.servers.errors import SpecError
+from autoforge.servers.registry.card import GRAPH_STYLE, task_figure, tool_graph_figure
 
 from .episode import LABELS
 from .passk import Summary, summarize
@@ -26,6 +31,10 @@ __all__ = ["REPORT_FILE", "render_report", "write_report"]
 
 REPORT_FILE = "report.html"
 _COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4d7c0f", "#be185d")
+_DASHES = ("", "7 3", "2 3", "9 3 2 3")
+_MARKERS = ("circle", "square", "triangle", "diamond")
+_SPREAD = 3.0
+"""Pixels between lines of equal value in the pass^k chart, so coinciding lines stay apart."""
 
 
 def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
@@ -42,15 +51,36 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
         if r.config == run["config"] and r.env_sha256 in shas
     ]
     path = Path(output) if output else run_dir / REPORT_FILE
-    path.write_text(render_report(run, records, title=run_dir.name), encoding="utf-8")
+    path.write_text(render_report(run, records, title=run_dir.name, environments=run_environments(run)), encoding="utf-8")
     return path
 
 
-def render_report(run: dict[str, Any], records: list[EpisodeRecord], *, title: str = "run") -> str:
-    """The report page for a run's configuration (`run.json`) and its records."""
+def run_environments(run: dict[str, Any]) -> dict[str, tuple[EnvSpec, dict[str, Task]] | str]:
+    """Each environment of a run: its spec and tasks, read from its folder (no tool code loaded), or why not."""
+    found: dict[str, tuple[EnvSpec, dict[str, Task]] | str] = {}
+    for entry in run["environments"]:
+        folder = Path(entry["path"]) if entry.get("path") else None
+        if folder is None or not folder.is_dir():
+            found[entry["name"]] = "its folder is not where the run found it"
+        elif content_sha256(folder) != entry["sha256"]:
+            found[entry["name"]] = f"{folder} has changed since the run"
+        else:
+            found[entry["name"]] = (read_spec(folder / "env.json"), {t.id: t for t in read_tasks(folder / "tasks.jsonl")})
+    return found
+
+
+def render_report(
+    run: dict[str, Any],
+    records: list[EpisodeRecord],
+    *,
+    title: str = "run",
+    environments: dict[str, tuple[EnvSpec, dict[str, Task]] | str] | None = None,
+) -> str:
+    """The report page for a run's configuration (`run.json`) and its records (`environments`: for the graphs)."""
     summary = summarize(records, int(run["trials"]))
     ordered = sorted(records, key=lambda r: (r.environment, r.task_id, r.trial))
     numbered = list(enumerate(ordered))
+    environments = environments or {}
     body = "\n".join(
         [
             f"<h1>AutoForge evaluation: {escape(title)}</h1>",
@@ -58,6 +88,8 @@ def render_report(run: dict[str, Any], records: list[EpisodeRecord], *, title: s
             "<h2>pass^k</h2>",
             _passk_table(summary),
             _passk_chart(summary),
+            "<h2>Tool graphs</h2>",
+            _tool_graphs(environments),
             "<h2>Trajectory viewer</h2>",
             '<p class="muted">Pick an episode in the task grid or the failure list below.</p>',
             '<section id="viewer"><p class="muted">No episode selected.</p></section>',
@@ -66,10 +98,10 @@ def render_report(run: dict[str, Any], records: list[EpisodeRecord], *, title: s
             "<h2>Tasks</h2>",
             _task_grid(numbered, int(run["trials"])),
             "<h2>All trajectories</h2>",
-            "\n".join(_trajectory(n, r) for n, r in numbered),
+            "\n".join(_trajectory(n, r, _solution(environments.get(r.environment), r, n)) for n, r in numbered),
         ]
     )
-    return _PAGE.replace("{title}", escape(title)).replace("{body}", body)
+    return _PAGE.replace("{title}", escape(title)).replace("{graph_style}", GRAPH_STYLE).replace("{body}", body)
 
 
 def _configuration(run: dict[str, Any], count: int) -> str:
@@ -133,24 +165,52 @@ def _passk_chart(summary: Summary) -> str:
         parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:.2f}</text>')
     for k in ks:
         parts.append(f'<text x="{x(k):.1f}" y="{height - bottom + 18}" text-anchor="middle">k={k}</text>')
-    for index, totals in enumerate([*summary.environments, summary.overall]):
+    series = [*summary.environments, summary.overall]
+    for index, totals in enumerate(series):
         colour = _COLOURS[index % len(_COLOURS)] if totals is not summary.overall else "#111827"
-        points = [(x(k), y(v)) for k in ks if (v := totals.pass_hat.get(k)) is not None]
+        dash = "6 4" if totals is summary.overall else _DASHES[index % len(_DASHES)]
+        marker = _MARKERS[index % len(_MARKERS)]
+        shift = (index - (len(series) - 1) / 2) * _SPREAD  # lines of equal value lie side by side, not on top
+        points = [(x(k), y(v) + shift, k, v) for k in ks if (v := totals.pass_hat.get(k)) is not None]
+        name = escape(totals.environment)
+        style = f' stroke-dasharray="{dash}"' if dash else ""
         if len(points) > 1:
-            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-            dash = ' stroke-dasharray="6 4"' if totals is summary.overall else ""
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-        for px, py in points:
-            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}"/>')
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{style} '
+                f'data-series="{name}"><title>{name}</title></polyline>'
+            )
+        for px, py, k, v in points:
+            parts.append(_marker(marker, px, py, colour, f"{name}: pass^{k} = {v:.3f}"))
         legend_y = top + 16 * index + 8
-        parts.append(f'<rect x="{width - right + 16}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{width - right + 32}" y="{legend_y + 1}">{escape(totals.environment)}</text>')
+        parts.append(
+            f'<line x1="{width - right + 10}" x2="{width - right + 34}" y1="{legend_y - 3}" y2="{legend_y - 3}" '
+            f'stroke="{colour}" stroke-width="2"{style}/>'
+        )
+        parts.append(_marker(marker, width - right + 22, legend_y - 3, colour, name))
+        parts.append(f'<text x="{width - right + 40}" y="{legend_y + 1}">{name}</text>')
     parts.append("</svg>")
     return (
         '<figure class="chart">'
         + "".join(parts)
-        + "<figcaption>pass^k by k (dashed: all environments)</figcaption></figure>"
+        + "<figcaption>pass^k by k (dashed black: all environments); lines of equal value are drawn a few "
+        "pixels apart, each with its own dash and marker</figcaption></figure>"
     )
+
+
+def _marker(shape: str, x: float, y: float, colour: str, label: str) -> str:
+    """A point of the pass^k chart in one of four shapes, with a tooltip."""
+    tip = f"<title>{label}</title>"
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}">{tip}</circle>'
+    if shape == "square":
+        return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="{colour}">{tip}</rect>'
+    if shape == "triangle":
+        corners = f"{x:.1f},{y - 4.5:.1f} {x - 4.5:.1f},{y + 3.5:.1f} {x + 4.5:.1f},{y + 3.5:.1f}"
+    else:
+        corners = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
+    return f'<polygon points="{corners}" fill="{colour}">{tip}</polygon>'
+
 
 
 def _failures(summary: Summary, numbered: list[tuple[int, EpisodeRecord]]) -> str:
@@ -197,7 +257,35 @@ def _task_grid(numbered: list[tuple[int, EpisodeRecord]], trials: int) -> str:
     return f'<table class="grid tasks"><tr><th>environment</th><th>task</th>{head}</tr>{"".join(rows)}</table>'
 
 
-def _trajectory(n: int, record: EpisodeRecord) -> str:
+def _tool_graphs(environments: dict[str, tuple[EnvSpec, dict[str, Task]] | str]) -> str:
+    """Per environment, the graph of which tool's result feeds which tool's call in its tasks."""
+    if not environments:
+        return '<p class="muted">No environment of this run could be read.</p>'
+    parts = [
+        '<p>An arrow from A to B: some task feeds A\'s result into a call of B (the number counts such tasks). '
+        '<span class="badge read">reads</span> <span class="badge write">writes</span></p>'
+    ]
+    for number, (name, found) in enumerate(sorted(environments.items())):
+        parts.append(f"<h3>{escape(name)}</h3>")
+        if isinstance(found, str):
+            parts.append(f'<p class="muted">Not drawn: {escape(found)}.</p>')
+        else:
+            spec, tasks = found
+            parts.append(tool_graph_figure(spec, tasks.values(), element_id=f"tool-graph-{number}"))
+    return "".join(parts)
+
+
+def _solution(found: tuple[EnvSpec, dict[str, Task]] | str | None, record: EpisodeRecord, n: int) -> str:
+    """The solution DAG of an episode's task, folded away."""
+    if not isinstance(found, tuple) or record.task_id not in found[1]:
+        return ""
+    spec, tasks = found
+    writing = {t.name for t in spec.tools if t.writes}
+    figure = task_figure(tasks[record.task_id], writing, element_id=f"dag-{n}")
+    return f'<details class="solution"><summary>Solution DAG of {escape(record.task_id)}</summary>{figure}</details>'
+
+
+def _trajectory(n: int, record: EpisodeRecord, solution: str = "") -> str:
     outcome = "pass" if record.passed else (record.label or "agent")
     tokens = record.agent_tokens.total + record.user_tokens.total
     summary = (
@@ -216,7 +304,7 @@ def _trajectory(n: int, record: EpisodeRecord) -> str:
         extra += "<p>Retried after: " + "; ".join(escape(r.reason) for r in record.retries) + "</p>"
     return (
         f'<details class="episode{" failed" if record.label else ""}" id="ep-{n}"><summary>{summary}</summary>{extra}'
-        f'<ol class="events">{events}</ol><ul class="checks">{checks}</ul></details>'
+        f'<ol class="events">{events}</ol><ul class="checks">{checks}</ul>{solution}</details>'
     )
 
 
@@ -242,7 +330,7 @@ def _event(event: dict[str, Any]) -> str:
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} · AutoForge report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
+<style>{graph_style}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#111827;padding:0 16px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
 table{border-collapse:collapse;margin:8px 0}th,td{padding:4px 10px;border:1px solid #e5e7eb;text-align:left;vertical-align:top}

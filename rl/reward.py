@@ -6,10 +6,12 @@ The `autoforge_agent` loop verifies in the loop and sets the reward itself, so v
 manager. This function scores rows whose reward was left unset: it reads the episode the loop
 recorded (`extra_info.episode`: the tool calls in order and the agent's messages to the user),
 replays the calls through MCP on a fresh copy of the task's environment (tools are deterministic:
-frozen clock, per-episode id counters, so the final state is the rollout's) and verifies. It also
-reports the loop's label and mask, for logging and DAPO filtering.
+frozen clock, per-episode id counters, so the final state is the rollout's) and verifies. Replays
+run in the process's rollout worker pool (`autoforge.clients.workers.shared_pool`, the workers of
+`autoforge eval --workers`), one per core, so scoring a batch uses every core. It also reports the
+loop's label and mask, for logging and DAPO filtering.
 
-The replay runs in-process unless `reward.custom_reward_function.reward_kwargs` name a server:
+To replay on a running server instead, name it in `reward.custom_reward_function.reward_kwargs`:
 `url` (streamable HTTP; `{env}` stands for the environment name) and, for a server run with
 `autoforge serve --token-env`, `token_env` (the environment variable holding the bearer token).
 """
@@ -19,11 +21,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from autoforge.clients import Endpoint, read_token
-from autoforge.servers import call_tool, close_episode, reset_episode, verify_episode
-from mcp import Client
+from autoforge.clients import read_token, replay_calls
+from autoforge.clients.workers import shared_pool
 
-from .environments import environment, environment_url
+from .environments import environment, environment_pool
 
 __all__ = ["compute_score", "replay_reward"]
 
@@ -40,20 +41,14 @@ async def replay_reward(
 ) -> float:
     """The verifier's reward for making `calls` in order and telling the user `agent_messages`.
 
-    In-process, or on the streamable-HTTP server at `url` with the bearer token `$token_env` holds.
+    In the rollout worker pool, or on the streamable-HTTP server at `url` with the token `$token_env` holds.
     """
+    if url is None:
+        return await shared_pool().replay(reference, task_id, calls, agent_messages, sha256)
     env = environment(reference, sha256)
     token = read_token(token_env) if token_env else None
-    endpoint = Endpoint(env, "http", environment_url(env, url), token=token) if url else Endpoint(env)
-    async with Client(endpoint.target()) as client:
-        episode = (await reset_episode(client, task_id)).episode_id
-        try:
-            for call in calls:
-                if call["name"] in env.tools and isinstance(call.get("arguments"), dict):
-                    await call_tool(client, episode, call["name"], call["arguments"])
-            return float((await verify_episode(client, episode, agent_messages)).reward)
-        finally:
-            await close_episode(client, episode)
+    async with environment_pool(env, "http", url, token=token).lease() as connection:
+        return await replay_calls(connection, env, task_id, calls, agent_messages)
 
 
 async def compute_score(
@@ -68,7 +63,7 @@ async def compute_score(
 ) -> dict[str, Any]:
     """veRL's `compute_score` contract: `{"score": reward, ...}` for one rollout of task `ground_truth`.
 
-    `url` and `token_env` (from `reward_kwargs`) replay on an HTTP server instead of in-process.
+    `url` and `token_env` (from `reward_kwargs`) replay on an HTTP server instead of in local workers.
     """
     info = extra_info or {}
     if "episode" not in info or "env_ref" not in info:

@@ -73,7 +73,7 @@ _DESCRIBED = {
     ast.NamedExpr: "the walrus operator",
     ast.Assert: "'assert' (raise ToolError instead)",
 }
-_WALL_CLOCK_SQL = re.compile(r"'now'|current_(timestamp|date|time)\b|\brandom(blob)?\s*\(", re.IGNORECASE)
+_WALL_CLOCK_SQL = re.compile(r"'now'|\bcurrent_(timestamp|date|time)\b|\brandom(blob)?\s*\(", re.IGNORECASE)
 _TRANSACTION_SQL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 _DB_SQL_METHODS = frozenset({"execute", "query", "one", "value"})
 

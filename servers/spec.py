@@ -112,6 +112,9 @@ class Provenance(_Model):
     source: str = Field(description="The input document's name or URL.")
     source_sha256: str = ""
     source_format: str = ""
+    source_version: str | None = Field(
+        default=None, description="The version the input document gives itself (OpenAPI info.version), as written."
+    )
     backend: str = "hand-written"
     model: str | None = None
     seed: int | None = None

@@ -7,36 +7,42 @@ difficulty distribution, and the latest evaluation results when a results file e
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 
 from ..environment import Environment, load_environment
 from ..solution import solution_graph
-from ..spec import CallNode, Task
+from ..spec import CallNode, EnvSpec, Task
 from .graphs import table_graph, tool_graph
 from .results import EvaluationResults, latest_results
 from .summary import counts_of
 from .svg import bar_chart, draw_graph
 
-__all__ = ["SAMPLE_TASKS", "render_card", "write_card"]
+__all__ = ["GRAPH_STYLE", "SAMPLE_TASKS", "render_card", "task_figure", "tool_graph_figure", "write_card"]
 
 SAMPLE_TASKS = 4
 """How many task DAGs the card draws (spread over the difficulty range)."""
 
-STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1200px;color:#1f2937;padding:0 16px}
-h1{margin-bottom:4px}h2{border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin-top:32px}
-.meta{color:#4b5563}.meta code{font-size:12px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f9fafb}.figure{overflow-x:auto;border:1px solid #e5e7eb;border-radius:8px;padding:8px;margin:8px 0}
+GRAPH_STYLE = """
 svg text{font:12px system-ui,sans-serif;fill:#111827}svg .edge{fill:none;stroke:#6b7280;stroke-width:1.4}
 svg .arrowhead{fill:#6b7280}svg .edge-label{font-size:10px;fill:#374151}
 .tool.read rect{fill:#bfdbfe;stroke:#1d4ed8}.tool.write rect{fill:#fde68a;stroke:#b45309}
 .table-node rect{fill:#bbf7d0;stroke:#15803d}
 .call rect{fill:#fbcfe8;stroke:#be185d}.call.write rect{stroke-width:3}.reasoning rect{fill:#ddd6fe;stroke:#6d28d9;stroke-dasharray:4 3}
+.figure{overflow-x:auto;border:1px solid #e5e7eb;border-radius:8px;padding:8px;margin:8px 0}
+.badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px}.badge.write{background:#fde68a}.badge.read{background:#bfdbfe}
+"""
+"""The drawing rules of tool graphs and task DAGs (the card's, and the run report's)."""
+
+STYLE = GRAPH_STYLE + """
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1200px;color:#1f2937;padding:0 16px}
+h1{margin-bottom:4px}h2{border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin-top:32px}
+.meta{color:#4b5563}.meta code{font-size:12px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f9fafb}
 .bar{fill:#2563eb}.chart-title{font-weight:600}.charts{display:flex;flex-wrap:wrap;gap:12px}
 .task h3{margin-bottom:2px}.task .instruction{color:#374151;margin:2px 0 6px}
-.badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px}.badge.write{background:#fde68a}.badge.read{background:#bfdbfe}
 details{margin:8px 0}pre{white-space:pre-wrap;background:#f9fafb;padding:8px;border-radius:6px}
 """
 
@@ -64,7 +70,7 @@ def render_card(environment: Environment, results: EvaluationResults | None = No
             "<p>An arrow from A to B: some task feeds A's result into a call of B (the number counts such tasks). "
             '<span class="badge read">reads</span> <span class="badge write">writes</span></p>'
         ),
-        _figure(_tool_graph(environment)),
+        tool_graph_figure(spec, environment.tasks.values()),
         "<h2>Sample tasks</h2>",
         *(_task(task, writing) for task in sample_tasks(environment)),
         "<h2>Difficulty</h2>",
@@ -114,20 +120,24 @@ def _figure(svg: str) -> str:
     return f'<div class="figure">{svg}</div>'
 
 
-def _tool_graph(environment: Environment) -> str:
-    graph = tool_graph(environment)
-    writes = {t.name: t.writes for t in environment.spec.tools}
-    return draw_graph(
-        graph,
-        element_id="tool-graph",
-        label=str,
-        css_class=lambda n: "tool write" if writes.get(str(n)) else "tool read",
-        edge_label=lambda s, t: str(graph.edges[s, t]["weight"]) if graph.edges[s, t]["weight"] > 1 else "",
-        title="tool graph",
+def tool_graph_figure(spec: EnvSpec, tasks: Iterable[Task], element_id: str = "tool-graph") -> str:
+    """The tool graph of an environment's tasks, as a figure (style: GRAPH_STYLE)."""
+    graph = tool_graph(spec, tasks)
+    writes = {t.name: t.writes for t in spec.tools}
+    return _figure(
+        draw_graph(
+            graph,
+            element_id=element_id,
+            label=str,
+            css_class=lambda n: "tool write" if writes.get(str(n)) else "tool read",
+            edge_label=lambda s, t: str(graph.edges[s, t]["weight"]) if graph.edges[s, t]["weight"] > 1 else "",
+            title="tool graph",
+        )
     )
 
 
-def _task(task: Task, writing: set[str]) -> str:
+def task_figure(task: Task, writing: set[str], element_id: str | None = None) -> str:
+    """A task's solution DAG, as a figure: calls (bold when they write, `writing`) and reasoning nodes."""
     graph = solution_graph(task.solution)
     nodes = {n.id: n for n in task.solution.nodes}
 
@@ -144,17 +154,23 @@ def _task(task: Task, writing: set[str]) -> str:
             return "call write" if node.tool in writing else "call"
         return "reasoning"
 
+    return _figure(
+        draw_graph(
+            graph,
+            element_id=element_id or f"task-{_slug(task.id)}",
+            label=label,
+            css_class=css,
+            title=f"solution of {task.id}",
+        )
+    )
+
+
+def _task(task: Task, writing: set[str]) -> str:
     d = task.difficulty
     return (
         f'<div class="task"><h3>{escape(task.id)} <small>({escape(task.split)}; {d.calls} calls, {d.writes} writes, '
         f"depth {d.depth}, {d.reasoning_nodes} reasoning)</small></h3>"
-        f'<p class="instruction">{escape(task.instruction)}</p>'
-        + _figure(
-            draw_graph(
-                graph, element_id=f"task-{_slug(task.id)}", label=label, css_class=css, title=f"solution of {task.id}"
-            )
-        )
-        + "</div>"
+        f'<p class="instruction">{escape(task.instruction)}</p>' + task_figure(task, writing) + "</div>"
     )
 
 

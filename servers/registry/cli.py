@@ -32,7 +32,13 @@ Reference = Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")]
 @registry_commands.command("publish")
 def publish_command(
     environment: Annotated[str, typer.Argument(help="Environment folder (servers/<env>) or bundled name.")],
-    version: Annotated[str | None, typer.Option(help="Publish under this version [default: env.json's].")] = None,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            help="Publish under this version [default: env.json's; while that is the default 0.1.0, the version "
+            "of the document the environment was made from, if its provenance records one]."
+        ),
+    ] = None,
     registry: RegistryOption = None,
     allow_ungated: Annotated[
         bool, typer.Option(help="Accept tasks whose reward nothing gates (imported benchmarks).")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import networkx as nx
 
-from ..environment import Environment
 from ..solution import solution_graph
-from ..spec import EnvSpec
+from ..spec import EnvSpec, Task
 
 __all__ = ["table_graph", "tool_graph"]
 
@@ -24,14 +25,14 @@ def table_graph(spec: EnvSpec) -> nx.DiGraph:
     return graph
 
 
-def tool_graph(environment: Environment) -> nx.DiGraph:
+def tool_graph(spec: EnvSpec, tasks: Iterable[Task]) -> nx.DiGraph:
     """Tools as nodes; an edge A -> B when a task's solution feeds A's result into a call of B.
 
     A result may pass through reasoning nodes on its way; edge weight counts the tasks that use it.
     """
     graph = nx.DiGraph()
-    graph.add_nodes_from((t.name, {"writes": t.writes}) for t in environment.spec.tools)
-    for task in environment.tasks.values():
+    graph.add_nodes_from((t.name, {"writes": t.writes}) for t in spec.tools)
+    for task in tasks:
         dag = solution_graph(task.solution)
         tools = {n.id: n.tool for n in task.solution.calls}
         pairs = set()

@@ -2,8 +2,9 @@
 
 The archive holds the folder's files, less build litter (`__pycache__`, compiled files, hidden
 files, editor backups), with server.json and README.md generated afresh from the environment so
-they always describe what is packed. `version` republishes the folder under another version: the
-packed env.json carries it (the folder itself is not touched).
+they always describe what is packed. The version packed is `release_version`'s: env.json's, or the
+source document's own version while env.json still has the default one. `version` republishes the
+folder under another version. Either way the packed env.json carries it (the folder is not touched).
 """
 
 from __future__ import annotations
@@ -12,19 +13,47 @@ import dataclasses
 import fnmatch
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..environment import ENV_FILES, files_sha256, load_environment
 from ..errors import RegistryError
+from ..spec import EnvSpec
 from .archive import DEFAULT_LIMITS, Limits, write_archive
 from .manifest import server_manifest
+from .references import SEMVER_PATTERN
 from .readme import readme_card
 
-__all__ = ["LITTER", "PackedEnvironment", "collect_files", "pack_environment"]
+__all__ = ["LITTER", "PackedEnvironment", "collect_files", "pack_environment", "release_version"]
 
 LITTER = ("__pycache__", "*.pyc", "*.pyo", ".*", "*~", "*.swp", "*.tmp", "*.orig", "*.rej", "Thumbs.db")
 """Names (of files or folders) that are never packed."""
+
+
+_DEFAULT_VERSION = EnvSpec.model_fields["version"].default
+_NUMBERED = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.(\d+))?([-+][0-9A-Za-z.+-]+)?", re.IGNORECASE)
+_DATED = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def release_version(spec: EnvSpec) -> str:
+    """The version an environment is published under when none is asked for.
+
+    env.json's version, unless it is still the default (nobody chose one) and the provenance records
+    the version of the document the environment was made from: then that one, as a semantic version
+    (2.3 -> 2.3.0, v4 -> 4.0.0, 2024-05-01 -> 2024.5.1). A document version that reads as neither is
+    left aside.
+    """
+    stated = (spec.provenance.source_version or "").strip()
+    if spec.version != _DEFAULT_VERSION or not stated:
+        return spec.version
+    candidate = spec.version
+    if dated := _DATED.fullmatch(stated):
+        candidate = ".".join(str(int(part)) for part in dated.groups())
+    elif numbered := _NUMBERED.fullmatch(stated):
+        major, minor, patch, suffix = numbered.groups()
+        candidate = f"{int(major)}.{int(minor or 0)}.{int(patch or 0)}{suffix or ''}"
+    return candidate if re.fullmatch(SEMVER_PATTERN, candidate) else spec.version
 
 
 @dataclass(frozen=True)
@@ -67,11 +96,12 @@ def collect_files(folder: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, by
 
 
 def pack_environment(folder: str | Path, version: str | None = None) -> PackedEnvironment:
-    """Pack an environment folder (loaded and checked first), optionally under another version."""
+    """Pack an environment folder (loaded and checked first), under `version` or its `release_version`."""
     folder = Path(folder)
     environment = load_environment(folder)
     files = collect_files(folder)
-    if version is not None and version != environment.spec.version:
+    version = version or release_version(environment.spec)
+    if version != environment.spec.version:
         raw = json.loads(files["env.json"])
         raw["version"] = version
         files["env.json"] = (json.dumps(raw, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -227,6 +227,7 @@ def build_parts(domain: str, checkout: Checkout, name: str, domains: Mapping[str
             source=f"{checkout.repository}@{checkout.commit or 'unknown-commit'}:{files.folder.relative_to(checkout.root)}",
             source_sha256=_sha256(*files.sources()),
             source_format=checkout.source_format,
+            source_version=checkout.release(),
             backend="import",
             generator=f"autoforge import {checkout.label}",
         ),

@@ -243,19 +243,25 @@ def exchange_delivered_order_items(db, order_id, item_ids, new_item_ids, payment
 
 
 def find_user_id_by_name_zip(db, first_name, last_name, zip):
-    for user in db.query("SELECT user_id, first_name, last_name, zip FROM users ORDER BY position"):
-        if (
-            user["first_name"].lower() == first_name.lower()
-            and user["last_name"].lower() == last_name.lower()
-            and user["zip"] == zip
-        ):
+    # The zip must match exactly, so SQLite narrows the users to those at it; the names compare as tau2's do.
+    for user in db.query("SELECT user_id, first_name, last_name FROM users WHERE zip = ? ORDER BY position", zip):
+        if user["first_name"].lower() == first_name.lower() and user["last_name"].lower() == last_name.lower():
             return user["user_id"]
     raise ToolError("User not found")
 
 
 def find_user_id_by_email(db, email):
-    for user in db.query("SELECT user_id, email FROM users ORDER BY position"):
-        if user["email"].lower() == email.lower():
+    # SQLite's lower() folds ASCII only: it finds every ASCII address equal to the lowered one, and every
+    # address holding another character (more bytes than characters) is a candidate too, compared here
+    # with Python's lower() as in tau2.
+    wanted = email.lower()
+    candidates = db.query(
+        "SELECT user_id, email FROM users WHERE lower(email) = ? "
+        "OR length(CAST(email AS BLOB)) > length(email) ORDER BY position",
+        wanted,
+    )
+    for user in candidates:
+        if user["email"].lower() == wanted:
             return user["user_id"]
     raise ToolError("User not found")
 

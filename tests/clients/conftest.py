@@ -112,3 +112,13 @@ def recorded_run(library: Environment, tmp_path: Path) -> Callable[..., Awaitabl
         return RecordedRun(agent, user, summary, record)
 
     return run
+
+
+def outcomes(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """A run's results by key, without what differs between two runs of the same episodes (timing, transport)."""
+    result = {}
+    for record in ResultsFile(run_dir / "results.jsonl").records():
+        line = record.model_dump(mode="json", exclude={"seconds", "finished_at", "transport"})
+        line["trajectory"] = [{k: v for k, v in e.items() if k not in ("at", "seconds")} for e in line["trajectory"]]
+        result[record.key] = line
+    return result

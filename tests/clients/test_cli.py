@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from autoforge.clients import ResultsFile, run_eval
 from typer.testing import CliRunner
@@ -60,8 +59,8 @@ def test_bad_input_is_one_clear_line_without_a_traceback(tmp_path):
     assert "ENV=http://HOST:PORT/mcp" in result.stderr + result.stdout and "Traceback" not in result.stderr
 
 
-def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(library, tmp_path):
-    """SIGINT stops the run keeping only whole lines; rerunning finishes exactly the missing episodes."""
+def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(library, tmp_path, run_until):
+    """SIGINT stops a run in worker processes keeping only whole lines; rerunning finishes exactly the missing ones."""
     out, reference = tmp_path / "interrupted", tmp_path / "reference"
     command = [
         sys.executable,
@@ -73,15 +72,16 @@ def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(li
         "10",
         "--concurrency",
         "4",
+        "--workers",
+        "2",
         "--out",
         str(out),
     ]
     results = out / "results.jsonl"
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not results.exists() or results.read_bytes().count(b"\n") < 10):
-        time.sleep(0.02)
+    run_until(process, lambda: results.exists() and results.read_bytes().count(b"\n") >= 10)
     process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGCONT)
     assert process.wait(timeout=60) == 130, process.stderr.read().decode() if process.stderr else ""
     partial = ResultsFile(results).records()
     total = len(library.tasks) * 10

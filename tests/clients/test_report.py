@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import subprocess
@@ -46,6 +47,36 @@ def test_report_holds_the_table_chart_failures_and_every_trajectory(run_dir, han
     assert 'id="passk-chart"' in html and html.count("<polyline") == len(handmade) + 1
     assert "pass^2" in html and "failures" in html.lower()
     assert "http://" not in html.split("<svg", 1)[0] and "<link" not in html and 'src="' not in html
+
+
+def test_coinciding_pass_k_lines_are_drawn_apart_each_in_its_own_style(run_dir, handmade):
+    """Every line of the random run lies at 0.0, yet each has its own points, and its own colour and dash."""
+    html = write_report(run_dir).read_text(encoding="utf-8")
+    chart = html.split('id="passk-chart"', 1)[1].split("</svg>", 1)[0]
+    lines = re.findall(r'<polyline points="([^"]+)" fill="none" stroke="([^"]+)" stroke-width="2"(?: stroke-dasharray="([^"]+)")?', chart)
+    assert len(lines) == len(handmade) + 1
+    assert len({points for points, _, _ in lines}) == len(lines)
+    assert len({(colour, dash) for _, colour, dash in lines}) == len(lines)
+
+
+def test_report_draws_each_tool_graph_and_each_episodes_solution_dag(run_dir, handmade):
+    """The card's drawings: one tool graph per environment, and the solution DAG inside each trajectory."""
+    html = write_report(run_dir).read_text(encoding="utf-8")
+    assert html.count('id="tool-graph-') == len(handmade)
+    assert html.count('<details class="solution">') == html.count('<details class="episode')
+    first = html.split('<details class="episode', 1)[1].split("</details></details>", 1)[0]
+    task = first.split(" / ", 1)[1].split(" #", 1)[0]
+    assert f"Solution DAG of {task}" in first and 'class="graph"' in first
+
+
+def test_report_of_a_run_whose_environment_changed_says_why_its_graphs_are_missing(tmp_path, library):
+    """A run's environment folder edited since the run: the page still renders and names the change."""
+    folder = tmp_path / "library-loans"
+    shutil.copytree(library.path, folder)
+    run_eval([folder], trials=1, task_ids=["renew-one-of-two"], out=tmp_path / "run")
+    (folder / "tasks.jsonl").write_text((folder / "tasks.jsonl").read_text() + "\n")
+    html = write_report(tmp_path / "run").read_text(encoding="utf-8")
+    assert "Not drawn: " in html and "has changed since the run" in html and 'class="solution"' not in html
 
 
 def test_report_of_a_folder_without_a_run_says_how_to_make_one(tmp_path):

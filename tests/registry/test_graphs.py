@@ -13,7 +13,7 @@ from autoforge.servers.registry.svg import draw_graph, layered_positions
 def test_tool_edges_follow_results_through_reasoning_nodes(library: Path) -> None:
     """Every call's nearest call ancestors (skipping reasoning nodes) become tool edges, and nothing else does."""
     environment = load_environment(library)
-    graph = tool_graph(environment)
+    graph = tool_graph(environment.spec, environment.tasks.values())
     assert set(graph.nodes) == {t.name for t in environment.spec.tools}
     expected = set()
     for task in environment.tasks.values():
@@ -43,7 +43,7 @@ def test_table_edges_are_the_foreign_keys(library: Path) -> None:
 
 def test_layers_follow_edges_and_cycles_share_a_layer(library: Path) -> None:
     """In the layout every edge goes to a later layer, except within a cycle; drawing gives one box per node."""
-    graph = tool_graph(load_environment(library))
+    graph = tool_graph((environment := load_environment(library)).spec, environment.tasks.values())
     graph.add_edges_from([("pay_fine", "find_member"), ("find_member", "find_member")], weight=1)
     positions = layered_positions(graph)
     component = {n: i for i, members in enumerate(nx.strongly_connected_components(graph)) for n in members}

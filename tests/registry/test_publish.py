@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from autoforge.servers import RegistryError, SpecError
+from autoforge.servers import EnvSpec, RegistryError, SpecError
 from autoforge.servers.registry import parse_index, publish, read_archive
+from autoforge.servers.registry.pack import release_version
 
 from .conftest import serving
 
@@ -84,3 +85,45 @@ async def test_a_bad_version_is_refused_before_any_work(folder: Path, tmp_path: 
     """--version must be a semantic version."""
     with pytest.raises(RegistryError, match="not a semantic version"):
         await publish(folder, registry=tmp_path / "registry", version="v1")
+
+
+async def test_the_source_documents_version_is_published_while_env_json_keeps_the_default(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A synthesized environment (version 0.1.0) made from an API at info.version 2.4 publishes as 2.4.0."""
+    spec = json.loads((folder / "env.json").read_text())
+    spec["version"], spec["provenance"]["source_version"] = "0.1.0", "2.4"
+    (folder / "env.json").write_text(json.dumps(spec, indent=2) + "\n")
+    result = await publish(folder, registry=tmp_path / "registry")
+    assert result.entry.version == "2.4.0" and result.archive.name == f"{spec['name']}-2.4.0.tar.gz"
+    assert json.loads(read_archive(result.archive.read_bytes(), "packed")["env.json"])["version"] == "2.4.0"
+    assert json.loads((folder / "env.json").read_text())["version"] == "0.1.0"  # the folder is not touched
+
+
+@pytest.mark.parametrize(
+    ("chosen", "stated", "published"),
+    [
+        ("0.1.0", "2.3", "2.3.0"),
+        ("0.1.0", "v4", "4.0.0"),
+        ("0.1.0", "2024-05-01", "2024.5.1"),
+        ("0.1.0", "1.0.0-beta.2", "1.0.0-beta.2"),
+        ("0.1.0", "the spring edition", "0.1.0"),
+        ("0.1.0", None, "0.1.0"),
+        ("1.3.0", "2.3", "1.3.0"),
+    ],
+)
+def test_release_version_reads_the_documents_version_only_where_nobody_chose_one(
+    chosen: str, stated: str | None, published: str
+) -> None:
+    """A version env.json states wins; the default gives way to the document's, read as a semantic version."""
+    spec = EnvSpec.model_validate(
+        {
+            "name": "x",
+            "version": chosen,
+            "description": "x",
+            "tables": [{"name": "t", "columns": [{"name": "id", "type": "TEXT", "primary_key": True}]}],
+            "tools": [{"name": "f", "description": "f", "input_schema": {"type": "object"}, "writes": False}],
+            "provenance": {"source": "api.yaml", "source_version": stated},
+        }
+    )
+    assert release_version(spec) == published

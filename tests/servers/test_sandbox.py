@@ -44,6 +44,7 @@ def squares(db, n):
         ("def f(db):\n    return f(db)\n", 1, "recursion"),
         ("def f(db):\n    return db.value(\"SELECT datetime('now')\")\n", 2, "wall clock"),
         ("from datetime import datetime\ndef f(db):\n    return datetime.now()\n", 3, "wall clock"),
+        ("def f(db):\n    return db.value('SELECT CURRENT_TIMESTAMP')\n", 2, "wall clock"),
         ("import subprocess\n", 1, "import of 'subprocess'"),
         ("def f(db):\n    return globals()\n", 2, "'globals'"),
         ("class A:\n    pass\n", 1, "class"),
@@ -76,6 +77,12 @@ def test_forbidden_construct_is_refused_with_its_line(source: str, line: int, fr
     with pytest.raises(SandboxError) as refused:
         load_tools(source, ["f"])
     assert f"tools.py:{line}" in str(refused.value)
+
+
+def test_a_name_that_merely_contains_a_clock_word_is_not_the_clock() -> None:
+    """A tool or column named like `get_current_time` is a name, not SQL reading the wall clock."""
+    source = "def get_current_time(db):\n    return db.value(\"SELECT value FROM settings WHERE key = 'get_current_time'\")\n"
+    assert check_source(source) == []
 
 
 def test_every_violation_is_listed_not_just_the_first() -> None:

@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -66,7 +65,7 @@ async def test_an_interrupted_run_resumes_from_its_checkpoints(small_api: Path, 
     assert files(resumed.path) == files(fresh.path)
 
 
-def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: Path, run_until) -> None:
     """SIGINT after the first task batch is saved exits 130; the rerun resumes from the batch and matches."""
     source = write(tmp_path, "shop.yaml", SMALL_API)
     args = ["synth", str(source), "--tasks", "90", "--min-calls", "2"]
@@ -77,14 +76,9 @@ def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 120
-    while (
-        not list((tmp_path / "work").glob("*/batches/0000.json"))
-        and time.monotonic() < deadline
-        and process.poll() is None
-    ):
-        time.sleep(0.05)
+    run_until(process, lambda: bool(list((tmp_path / "work").glob("*/batches/0000.json"))))
     process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGCONT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr.decode()[-400:]
     assert not (tmp_path / "out" / "shop").exists()

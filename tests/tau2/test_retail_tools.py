@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+from autoforge.servers import Db, ToolError
+from autoforge.synthesizer.tau2 import retail_tools
+
 
 async def test_calculate_rounds_like_tau2_and_refuses_other_characters(session) -> None:
     """calculate rounds to 2 decimals and names invalid characters or a division by zero."""
@@ -256,3 +262,27 @@ async def test_addresses_change_on_pending_orders_and_users(session) -> None:
         )
         assert (await s.call("modify_user_address", user_id="cy_moss_303", **address))["address"]["city"] == "Boston"
         assert await s.error("modify_user_address", user_id="nobody", **address) == "Error: User not found"
+
+
+def test_user_lookups_narrowed_in_sqlite_match_exactly_as_pythons_lower_does() -> None:
+    """Emails with characters SQLite does not fold (É, the Kelvin sign) are still found; the first user wins."""
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    conn.execute("CREATE TABLE users (user_id TEXT, position INTEGER, first_name TEXT, last_name TEXT, zip TEXT, email TEXT)")
+    rows = [
+        ("kelvin", 0, "Kai", "Lane", "10001", "\u212aai@example.com"),  # Python lowers the Kelvin sign to k
+        ("elise", 1, "Élise", "Roy", "10001", "ÉLISE@Example.com"),
+        ("kai", 2, "KAI", "lane", "10001", "kai@example.com"),
+        ("other", 3, "Kai", "Lane", "20002", "other@example.com"),
+    ]
+    conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db = Db(conn, "2025-01-01T00:00:00", {})
+    assert retail_tools.find_user_id_by_email(db, "KAI@example.com") == "kelvin"
+    assert retail_tools.find_user_id_by_email(db, "élise@example.com") == "elise"
+    assert retail_tools.find_user_id_by_name_zip(db, "kai", "LANE", "10001") == "kelvin"
+    assert retail_tools.find_user_id_by_name_zip(db, "élise", "roy", "10001") == "elise"
+    assert retail_tools.find_user_id_by_name_zip(db, "Kai", "Lane", "20002") == "other"
+    with pytest.raises(ToolError, match="User not found"):
+        retail_tools.find_user_id_by_email(db, "nobody@example.com")
+    with pytest.raises(ToolError, match="User not found"):
+        retail_tools.find_user_id_by_name_zip(db, "Kai", "Lane", "30003")

@@ -1,0 +1,189 @@
+"""Environment servers as Ray actors: one per environment per node, each carrying many episodes at once.
+
+An `EnvActor` holds an environment (its files are shipped to it, so nodes need no copy) and an
+in-memory MCP client to its `EnvServer`; its methods are the episode contract: reset, tool calls by
+episode, verify, close. Tool code still runs in the sandbox's confined worker processes, which the
+actor starts; the actor itself keeps Ray's sockets. Actors are named after the environment's content
+and the node (`get_if_exists`), so the orchestrator (`autoforge eval --ray`) and veRL's agent-loop
+workers (`transport: ray`) reach the same ones. `RayConnection` is the client side: a `Connection`
+whose requests are actor calls, leased from an `EnvPool` like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from autoforge.servers import Environment, load_environment
+from autoforge.servers.environment import ENV_FILES
+from autoforge.servers.errors import SpecError
+from autoforge.servers.limits import CallLimits
+from autoforge.servers.pool import pool_for
+from autoforge.servers.protocol import VerifyResult
+from mcp.types import CallToolResult, TextContent, Tool
+
+from .connections import Connection, Endpoint
+from .errors import ConnectionLost, InfraError
+
+if TYPE_CHECKING:
+    from ray.actor import ActorHandle
+
+__all__ = ["NAMESPACE", "EnvActor", "RayConnection", "connect_ray", "env_actor", "ray_nodes"]
+
+T = TypeVar("T")
+NAMESPACE = "autoforge"
+ACTOR_TOOL_WORKERS = 2
+"""Tool worker processes per actor (they start as calls overlap)."""
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise SpecError(
+            "Ray is not installed; install the training extra (pip install -e '.[rl]') or `pip install ray`"
+        ) from None
+    return ray
+
+
+def connect_ray(address: str | None = None) -> None:
+    """Join the Ray cluster at `address` ('auto', 'HOST:PORT', 'ray://HOST:PORT'), or start one here if None."""
+    ray = _ray()
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address, namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False)
+    except ConnectionError as exc:
+        raise SpecError(
+            f"could not join the Ray cluster at {address}: {exc}; start it with `ray start --head` "
+            "or pass --ray with no address to run one on this machine"
+        ) from None
+
+
+def ray_nodes() -> list[str]:
+    """Ids of the cluster's live nodes, this process's node first."""
+    ray = _ray()
+    if not ray.is_initialized():
+        raise SpecError("Ray is not initialised: call connect_ray() (or ray.init()) first, or use `autoforge eval --ray`")
+    here = ray.get_runtime_context().get_node_id()
+    nodes = sorted(n["NodeID"] for n in ray.nodes() if n["Alive"])
+    return sorted(nodes, key=lambda n: n != here)
+
+
+class EnvActor:
+    """An environment's server on one node (a Ray actor class: `ray.remote` is applied in `env_actor`)."""
+
+    def __init__(self, name: str, sha256: str, files: dict[str, bytes]) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="autoforge-actor-")) / name
+        folder.mkdir()
+        for file, data in files.items():
+            (folder / file).write_bytes(data)
+        pool_for(CallLimits.from_environ()).size = ACTOR_TOOL_WORKERS
+        self.environment = load_environment(folder)
+        if self.environment.sha256 != sha256:
+            raise SpecError(f"{name}: the files shipped to the actor hash to {self.environment.sha256[:12]}")
+        self._connection: Connection | None = None
+        self._opening = asyncio.Lock()
+
+    async def _connected(self) -> Connection:
+        async with self._opening:
+            if self._connection is None or not self._connection.alive:
+                connection = Connection(Endpoint(self.environment))
+                await connection.open()
+                self._connection = connection
+        return self._connection
+
+    async def describe(self) -> tuple[list[Tool], str]:
+        connection = await self._connected()
+        return connection.tools, connection.instructions
+
+    async def reset(self, task_id: str) -> str:
+        return await (await self._connected()).reset(task_id)
+
+    async def call(self, episode_id: str, name: str, arguments: dict[str, Any]) -> tuple[list[str], bool]:
+        """The result's text blocks and error flag (plain data: cheaper to send than the result model)."""
+        result = await (await self._connected()).call(episode_id, name, arguments)
+        return [getattr(block, "text", "") for block in result.content], result.is_error
+
+    async def verify(self, episode_id: str, transcript: list[str]) -> VerifyResult:
+        return await (await self._connected()).verify(episode_id, transcript)
+
+    async def close(self, episode_id: str) -> None:
+        await (await self._connected()).close_episode(episode_id)
+
+
+def env_actor(environment: Environment, node: str) -> ActorHandle:
+    """The actor serving `environment` on `node`, started there if it is not running yet."""
+    ray = _ray()
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    if environment.path is None:
+        raise SpecError(f"{environment.name} was built in memory; Ray actors are sent an environment folder's files")
+    files = {name: (environment.path / name).read_bytes() for name in ENV_FILES}
+    remote = ray.remote(EnvActor).options(
+        name=f"{environment.name}@{environment.sha256[:16]}@{node[:16]}",
+        namespace=NAMESPACE,
+        get_if_exists=True,
+        num_cpus=0,  # it mostly waits; its tool workers and episodes take what they use
+        max_concurrency=1000,
+        scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False),
+    )
+    return remote.remote(environment.name, environment.sha256, files)
+
+
+class RayConnection(Connection):
+    """A connection whose requests are calls of an `EnvActor`: the `index`-th of a pool, on node index % nodes."""
+
+    def __init__(self, endpoint: Endpoint, *, call_timeout: float = 30.0, index: int = 0) -> None:
+        super().__init__(endpoint, call_timeout=call_timeout)
+        self.index = index
+        self._actor: ActorHandle | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._actor is not None and not self._closing.is_set()
+
+    async def open(self) -> None:
+        nodes = ray_nodes()
+        node = nodes[self.index % len(nodes)]
+        self._actor = env_actor(self.endpoint.environment, node)
+        self.tools, self.instructions = await self._remote("describe", lambda a: a.describe.remote(), self.open_timeout)
+
+    async def shutdown(self) -> None:
+        self._closing.set()  # the actor lives on for other clients; it ends with the job
+
+    async def reset(self, task_id: str) -> str:
+        return await self._remote("episode_reset", lambda a: a.reset.remote(task_id))
+
+    async def call(self, episode_id: str, name: str, arguments: dict[str, Any]) -> CallToolResult:
+        texts, is_error = await self._remote(f"tools/call {name}", lambda a: a.call.remote(episode_id, name, arguments))
+        return CallToolResult(content=[TextContent(type="text", text=text) for text in texts], is_error=is_error)
+
+    async def verify(self, episode_id: str, transcript: list[str]) -> VerifyResult:
+        return await self._remote("episode_verify", lambda a: a.verify.remote(episode_id, transcript))
+
+    async def close_episode(self, episode_id: str) -> None:
+        await self._remote("episode_close", lambda a: a.close.remote(episode_id))
+
+    async def _remote(self, what: str, send: Any, timeout: float | None = None) -> Any:
+        ray = _ray()
+        actor = self._actor
+        if actor is None or self._closing.is_set():
+            raise ConnectionLost(f"{what}: the connection to {self.endpoint.describe()} is closed")
+        reference: Awaitable[Any] = send(actor)
+        try:
+            async with asyncio.timeout(timeout or self.call_timeout):
+                return await reference
+        except TimeoutError:
+            raise InfraError(f"{what} on {self.endpoint.describe()} timed out after {timeout or self.call_timeout:g} s") from None
+        except ray.exceptions.RayActorError as exc:
+            self._closing.set()
+            raise ConnectionLost(f"{what}: the actor serving {self.endpoint.describe()} died ({exc})") from None
+        except ray.exceptions.RayTaskError as exc:
+            cause = exc.cause if isinstance(exc.cause, BaseException) else None
+            if isinstance(cause, InfraError):
+                raise type(cause)(str(cause)) from None
+            raise InfraError(f"{what} on {self.endpoint.describe()} failed: {cause or exc}") from None
