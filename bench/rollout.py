@@ -53,8 +53,12 @@ async def raw(environments: list[Environment], transport: str, trials: int, conc
     async with AsyncExitStack() as stack:
         clients: dict[str, Client] = {}
         for environment in environments:
-            url = await stack.enter_async_context(serve_http(environment)) if transport == "http" else None
-            target: Any = Endpoint(environment, transport, url).target()  # type: ignore[arg-type]
+            if transport == "http":
+                url, token = await stack.enter_async_context(serve_http(environment))
+                endpoint = Endpoint(environment, "http", url, token=token)
+            else:
+                endpoint = Endpoint(environment, transport)  # type: ignore[arg-type]
+            target: Any = endpoint.target()
             clients[environment.name] = await stack.enter_async_context(Client(target))
 
         async def episode(client: Client, task: Task) -> int:

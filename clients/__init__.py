@@ -9,8 +9,8 @@ from autoforge.lazy import lazy_exports
 if TYPE_CHECKING:
     from .agents import Agent, AgentContext, LLMAgent, OracleAgent, RandomAgent, make_agent
     from .chat import ChatBackend, make_backend
-    from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport
-    from .episode import LABELS, Attempt, Label, Limits, run_episode
+    from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport, bearer_transport, read_token
+    from .episode import LABELS, Attempt, Label, Limits, replay_calls, run_episode
     from .errors import ConnectionLost, InfraError, ResultsError
     from .passk import Summary, Totals, pass_hat_k, summarize
     from .report import render_report, write_report
@@ -54,6 +54,7 @@ _HOMES = {
     "Transport": "connections",
     "Usage": "trajectory",
     "UserTurn": "users",
+    "bearer_transport": "connections",
     "detect_user_errors": "user_errors",
     "evaluate": "runner",
     "load_environments": "runner",
@@ -61,6 +62,8 @@ _HOMES = {
     "make_backend": "chat",
     "make_user": "users",
     "pass_hat_k": "passk",
+    "read_token": "connections",
+    "replay_calls": "episode",
     "render_report": "report",
     "run_episode": "episode",
     "run_eval": "runner",
@@ -101,6 +104,7 @@ __all__ = [
     "Transport",
     "Usage",
     "UserTurn",
+    "bearer_transport",
     "detect_user_errors",
     "evaluate",
     "load_environments",
@@ -108,6 +112,8 @@ __all__ = [
     "make_backend",
     "make_user",
     "pass_hat_k",
+    "read_token",
+    "replay_calls",
     "render_report",
     "run_episode",
     "run_eval",

@@ -33,6 +33,15 @@ def eval_command(
     url: Annotated[
         list[str] | None, typer.Option(help="ENV=URL of a running streamable-HTTP server (with --transport http).")
     ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env",
+            metavar="VAR",
+            help="Environment variable holding the bearer token for the --url servers (run with "
+            "`autoforge serve --token-env`). Servers this command starts itself get a fresh token of their own.",
+        ),
+    ] = None,
     servers: Annotated[
         int | None, typer.Option(min=1, help="Connections (stdio: processes) per environment and worker.")
     ] = None,
@@ -72,10 +81,13 @@ def eval_command(
     Example: autoforge eval servers/library-loans --agent oracle --user scripted --trials 4 --concurrency 16 --out runs/oracle
 
     Example, on a Ray cluster: autoforge eval library-loans --trials 8 --concurrency 256 --ray auto
+
+    Example, on a team's server: autoforge eval library-loans --transport http --url library-loans=http://gpu-box:8123/mcp --token-env MY_TOKEN
     """
     from autoforge.servers.errors import SpecError
     from autoforge.servers.locate import bundled_environments
 
+    from .connections import read_token
     from .episode import Limits
     from .runner import evaluate
 
@@ -87,6 +99,12 @@ def eval_command(
         urls[name] = address
     if transport not in ("inprocess", "stdio", "http"):
         raise typer.BadParameter("choose inprocess, stdio or http (or --ray for Ray actors)", param_hint="--transport")
+    if token_env and not urls:
+        raise typer.BadParameter(
+            "a token is for servers named with --url ENV=URL; servers eval starts itself make their own",
+            param_hint="--token-env",
+        )
+    token = read_token(token_env) if token_env else None
     if ray is not None:
         if transport != "inprocess":
             raise typer.BadParameter("--ray serves the environments itself; drop --transport", param_hint="--ray")
@@ -123,6 +141,7 @@ def eval_command(
                 out=out,
                 transport=transport,  # type: ignore[arg-type]
                 urls=urls,
+                token=token,
                 pool_size=servers,
                 limits=limits,
                 agent_options={**llm_options, **({"base_url": base_url} if base_url else {})} if ":" in agent else {},

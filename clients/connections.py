@@ -4,8 +4,10 @@ A `Connection` is one `mcp.Client`, opened and closed by its own keeper task (th
 scopes must be entered and left in one task), through which many episodes run at once, each
 addressed by its episode id. An `EnvPool` holds up to `size` connections to one environment,
 opens them as load grows (a stdio connection is one `mcp run` process: one per env per pool slot,
-never one per episode; over Ray, a client of an environment actor) and replaces a connection that died. Transport failures surface as
-`ConnectionLost` / `InfraError`, which the episode loop labels `infra`.
+never one per episode; over Ray, a client of an environment actor) and replaces a connection that
+died. Transport failures surface as `ConnectionLost` / `InfraError`, which the episode loop labels
+`infra`. An HTTP endpoint with a token sends it as `Authorization: Bearer <token>` on every request
+(`bearer_transport`).
 """
 
 from __future__ import annotations
@@ -16,27 +18,39 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
+import httpx2
 from autoforge.servers import (
     Environment,
     EnvServer,
     call_tool,
     close_episode,
+    read_tokens,
     reset_episode,
     verify_episode,
 )
-from autoforge.servers.errors import SpecError
+from autoforge.servers.errors import AccessError, SpecError
 from autoforge.servers.protocol import VerifyResult
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult, Tool
 
 from .errors import ConnectionLost, InfraError
 
-__all__ = ["TRANSPORTS", "Connection", "Endpoint", "EnvPool", "Transport", "mcp_command"]
+__all__ = [
+    "TRANSPORTS",
+    "Connection",
+    "Endpoint",
+    "EnvPool",
+    "Transport",
+    "bearer_transport",
+    "mcp_command",
+    "read_token",
+]
 
 T = TypeVar("T")
 Transport = Literal["inprocess", "stdio", "http", "ray"]
@@ -52,14 +66,34 @@ def mcp_command() -> str:
     return found
 
 
+def read_token(variable: str) -> str:
+    """The bearer token the environment variable `variable` holds (one: a client sends one token)."""
+    tokens = read_tokens([variable])
+    if len(tokens) > 1:
+        raise AccessError(f"{variable} holds {len(tokens)} tokens; a client sends one: export {variable}=<your token>")
+    return tokens[0]
+
+
+@asynccontextmanager
+async def bearer_transport(url: str, token: str) -> AsyncIterator[Any]:
+    """The SDK's streamable-HTTP transport to `url`, sending `Authorization: Bearer <token>` on every request."""
+    timeout = httpx2.Timeout(30.0, read=300.0)  # the SDK's own: a response stream may stay open for minutes
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=timeout) as http,
+        streamable_http_client(url, http_client=http) as streams,
+    ):
+        yield streams
+
+
 @dataclass
 class Endpoint:
-    """How to reach one environment's server: the environment, a transport and, for HTTP, a URL."""
+    """How to reach one environment's server: the environment, a transport and, for HTTP, a URL and a token."""
 
     environment: Environment
     transport: Transport = "inprocess"
     url: str | None = None
     server: EnvServer | None = None
+    token: str | None = field(default=None, repr=False)
 
     def target(self) -> Any:
         """What `mcp.Client` connects to."""
@@ -72,7 +106,7 @@ class Endpoint:
                 raise SpecError(
                     f"{self.environment.name}: an HTTP endpoint needs a URL such as http://127.0.0.1:8000/mcp"
                 )
-            return self.url
+            return self.url if self.token is None else bearer_transport(self.url, self.token)
         folder = self.environment.path
         if folder is None:
             raise SpecError(

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from autoforge.servers import Check, Task
+from autoforge.servers import Check, Environment, Task
 from autoforge.servers.errors import BackendError
 from pydantic import BaseModel, Field
 
@@ -26,7 +26,7 @@ from .trajectory import Event, ToolCall, Usage, transcript
 from .user_errors import detect_user_errors
 from .users import SimulatedUser, UserTurn
 
-__all__ = ["LABELS", "Attempt", "Label", "Limits", "Termination", "run_episode"]
+__all__ = ["LABELS", "Attempt", "Label", "Limits", "Termination", "replay_calls", "run_episode"]
 
 Label = Literal["agent", "user", "infra"]
 LABELS: tuple[Label, ...] = ("agent", "user", "infra")
@@ -144,6 +144,25 @@ async def run_episode(
     attempt.user_tokens = user.usage
     attempt.seconds = round(time.monotonic() - start, 6)
     return attempt
+
+
+async def replay_calls(
+    connection: Connection,
+    environment: Environment,
+    task_id: str,
+    calls: Sequence[Mapping[str, Any]],
+    messages: list[str],
+) -> float:
+    """The verifier's reward for making recorded `calls` in order on a fresh episode of the task, then telling
+    the user `messages` (calls the rollout never sent, to unknown tools or without object arguments, are skipped)."""
+    episode = await connection.reset(task_id)
+    try:
+        for call in calls:
+            if call["name"] in environment.tools and isinstance(call.get("arguments"), dict):
+                await connection.call(episode, call["name"], call["arguments"])
+        return float((await connection.verify(episode, messages)).reward)
+    finally:
+        await connection.close_episode(episode)
 
 
 async def _converse(run: _Run, agent: Agent, user: SimulatedUser, seed: int) -> Termination:

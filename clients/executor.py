@@ -43,6 +43,8 @@ class RunSettings:
     user_options: dict[str, Any] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     """Environment name -> URL of its streamable-HTTP server (transport "http")."""
+    tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    """Environment name -> the bearer token its HTTP server requires, where it requires one."""
     pool_size: int = 1
     """Connections per environment (stdio: server processes)."""
 
@@ -99,7 +101,8 @@ class EpisodeExecutor:
         if settings.user != "scripted" and "backend" not in self._user_options:
             self._user_options["backend"] = make_backend(settings.user, role="user", **self._user_options)
         for name, environment in self.environments.items():
-            endpoint = Endpoint(environment, settings.transport, settings.urls.get(name))
+            url, token = settings.urls.get(name), settings.tokens.get(name)
+            endpoint = Endpoint(environment, settings.transport, url, token=token)
             pool = EnvPool(endpoint, settings.pool_size, call_timeout=settings.limits.call_timeout)
             self.pools[name] = await self._stack.enter_async_context(pool)
         await asyncio.gather(*(pool.fill() for pool in self.pools.values()))

@@ -1,24 +1,39 @@
-"""Local streamable-HTTP servers for an evaluation: `autoforge serve ENV --port N`, one process per environment."""
+"""Local streamable-HTTP servers for an evaluation: `autoforge serve ENV --port N`, one process per environment.
+
+Each server requires a fresh random bearer token, handed to it in an environment variable (never on
+the command line) and to the run alone: other users of the machine cannot use it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import ctypes
+import os
+import secrets
 import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 
 from autoforge.servers import Environment
 
 from .errors import InfraError
 
-__all__ = ["free_port", "serve_http"]
+__all__ = ["LocalServer", "free_port", "serve_http"]
 
 START_TIMEOUT = 60.0
 PR_SET_PDEATHSIG = 1
+TOKEN_VARIABLE = "AUTOFORGE_SERVE_TOKEN"
+
+
+class LocalServer(NamedTuple):
+    """A server started for a run: its URL and the bearer token it requires."""
+
+    url: str
+    token: str
 
 
 def free_port() -> int:
@@ -29,11 +44,12 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve_http(environment: Environment) -> AsyncIterator[str]:
-    """Serve `environment` over streamable HTTP in a child process for the block; yields its URL."""
+async def serve_http(environment: Environment) -> AsyncIterator[LocalServer]:
+    """Serve `environment` over streamable HTTP in a child process for the block; yields how to reach it."""
     if environment.path is None:
         raise InfraError(f"{environment.name} was built in memory; serving it over HTTP needs its folder")
     port = free_port()
+    token = secrets.token_urlsafe(32)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -42,13 +58,16 @@ async def serve_http(environment: Environment) -> AsyncIterator[str]:
         str(Path(environment.path).resolve()),
         "--port",
         str(port),
+        "--token-env",
+        TOKEN_VARIABLE,
+        env={**os.environ, TOKEN_VARIABLE: token},
         stdout=asyncio.subprocess.DEVNULL,
         start_new_session=True,  # a Ctrl-C at the terminal reaches the runner, which stops the server itself
         preexec_fn=_die_with_parent,
     )
     try:
         await _wait_listening(port, process)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield LocalServer(f"http://127.0.0.1:{port}/mcp", token)
     finally:
         if process.returncode is None:
             process.terminate()

@@ -93,6 +93,7 @@ async def evaluate(
     out: str | Path = "runs/eval",
     transport: Transport = "inprocess",
     urls: dict[str, str] | None = None,
+    token: str | None = None,
     pool_size: int | None = None,
     limits: Limits | None = None,
     agent_options: dict[str, Any] | None = None,
@@ -104,8 +105,9 @@ async def evaluate(
 ) -> Summary:
     """Run `trials` episodes of every task (or of `task_ids`) and return the summary of the results.
 
-    `urls` maps environment names to running streamable-HTTP servers; with transport "http" the
-    others are served by child processes for the duration of the run. `pool_size` is the number of
+    `urls` maps environment names to running streamable-HTTP servers, reached with the bearer `token`
+    when they require one; with transport "http" the others are served by child processes for the
+    duration of the run, each requiring a fresh token of its own. `pool_size` is the number of
     connections (stdio: server processes) per environment, per process. `workers` runs whole episodes
     in that many rollout worker processes (or in a `RolloutPool` you hold); 0 runs them here; None
     picks one per core for runs of at least AUTO_WORKERS_FROM episodes whose environments are folders
@@ -142,9 +144,11 @@ async def evaluate(
     workers = _workers(workers, transport, todo, pending, agent_options, user_options)
     async with AsyncExitStack() as stack:
         served = dict(urls or {})
+        tokens = dict.fromkeys(served, token) if token else {}
         if transport == "http":
             for environment in (e for e in pending if e.name not in served):
-                served[environment.name] = await stack.enter_async_context(serve_http(_environment(environment)))
+                local = await stack.enter_async_context(serve_http(_environment(environment)))
+                served[environment.name], tokens[environment.name] = local.url, local.token
         settings = RunSettings(
             agent=agent,
             user=user,
@@ -154,6 +158,7 @@ async def evaluate(
             agent_options=agent_options,
             user_options=user_options,
             urls=served,
+            tokens=tokens,
             pool_size=pool_size or _pool_size(transport, concurrency, workers),
         )
         if not todo:

@@ -28,6 +28,7 @@ from autoforge.servers.locate import resolve_environment
 from autoforge.servers.pool import pool_for
 
 from .connections import Endpoint, EnvPool
+from .episode import replay_calls
 from .errors import InfraError
 from .executor import EpisodeExecutor
 
@@ -96,14 +97,7 @@ class _Worker:
         if key not in self.replays:
             self.replays[key] = EnvPool(Endpoint(environment))
         async with self.replays[key].lease() as connection:
-            episode = await connection.reset(task_id)
-            try:
-                for call in calls:
-                    if call["name"] in environment.tools and isinstance(call.get("arguments"), dict):
-                        await connection.call(episode, call["name"], call["arguments"])
-                return float((await connection.verify(episode, messages)).reward)
-            finally:
-                await connection.close_episode(episode)
+            return await replay_calls(connection, environment, task_id, calls, messages)
 
     async def close(self) -> None:
         for executor in self.runs.values():

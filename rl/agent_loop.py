@@ -29,6 +29,7 @@ from autoforge.clients import (
     UserTurn,
     make_backend,
     make_user,
+    read_token,
 )
 from autoforge.servers import Environment, Task
 from autoforge.servers.errors import SpecError
@@ -167,8 +168,10 @@ class AutoForgeAgentLoop(AgentLoopBase):
         """One episode of the row's task; its reward is the verifier's."""
         env, task = _row_task(kwargs)
         system = [m for m in kwargs.get("raw_prompt", []) if m["role"] == "system"]
+        settings = self.settings
+        token = read_token(settings.token_env) if settings.token_env else None
         pool = environment_pool(
-            env, self.settings.transport, self.settings.url, self.settings.connections, self.settings.call_timeout
+            env, settings.transport, settings.url, settings.connections, settings.call_timeout, token
         )
         reward, ending, failure = 0.0, "infra", ""
         trajectory = _Trajectory(self)

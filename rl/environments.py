@@ -19,11 +19,11 @@ from autoforge.servers import Environment, load_environment
 from autoforge.servers.errors import SpecError
 from autoforge.servers.locate import resolve_environment
 
-__all__ = ["agent_system_prompt", "close_pools", "environment", "environment_pool"]
+__all__ = ["agent_system_prompt", "close_pools", "environment", "environment_pool", "environment_url"]
 
-_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str, str | None], EnvPool]] = (
-    weakref.WeakKeyDictionary()
-)
+_PoolKey = tuple[str, str, str | None, str | None]
+"""(environment sha256, transport, URL, bearer token)."""
+_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_PoolKey, EnvPool]] = weakref.WeakKeyDictionary()
 
 
 @cache
@@ -54,14 +54,23 @@ def environment_pool(
     url: str | None = None,
     size: int = 4,
     call_timeout: float = 30.0,
+    token: str | None = None,
 ) -> EnvPool:
-    """This event loop's connection pool to `environment` (`url` may hold `{env}` for the environment's name)."""
+    """This event loop's connection pool to `environment` (`url` may hold `{env}` for the environment's name).
+
+    `token` is the bearer token an HTTP server run with `autoforge serve --token-env` requires.
+    """
     pools = _POOLS.setdefault(asyncio.get_running_loop(), {})
-    address = url.format(env=environment.name) if url else None
-    key = (environment.sha256, transport, address)
+    key = (environment.sha256, transport, address := environment_url(environment, url), token)
     if key not in pools:
-        pools[key] = EnvPool(Endpoint(environment, transport, address), size=size, call_timeout=call_timeout)
+        endpoint = Endpoint(environment, transport, address, token=token)
+        pools[key] = EnvPool(endpoint, size=size, call_timeout=call_timeout)
     return pools[key]
+
+
+def environment_url(environment: Environment, url: str | None) -> str | None:
+    """`url` with `{env}` replaced by the environment's name."""
+    return url.format(env=environment.name) if url else None
 
 
 async def close_pools() -> None:

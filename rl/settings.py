@@ -37,6 +37,10 @@ class LoopSettings(BaseModel):
     judge_options: dict[str, Any] = Field(default_factory=dict, description="Backend options of an LLM judge.")
     transport: Transport = Field(default="inprocess", description="How workers reach environment servers.")
     url: str | None = Field(default=None, description="HTTP server URL; `{env}` stands for the environment name.")
+    token_env: str | None = Field(
+        default=None,
+        description="Environment variable holding the bearer token for `url` (servers run with `--token-env`).",
+    )
     connections: int = Field(default=4, ge=1, description="Connections per environment per worker.")
     call_timeout: float = Field(default=30.0, gt=0, description="Seconds for one MCP request.")
     max_turns: int = Field(default=20, ge=1, description="Agent messages to the user (multi_turn.max_user_turns).")

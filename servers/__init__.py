@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .environment import Environment, build_environment, content_sha256, load_environment
     from .episodes import Episode, EpisodeStore
     from .errors import (
+        AccessError,
         AutoForgeError,
         BackendError,
         EpisodeError,
@@ -47,11 +48,13 @@ if TYPE_CHECKING:
         UserScenario,
     )
     from .state import diff_rows, read_rows
+    from .tokens import read_tokens
     from .toolkit import Db, ToolError
     from .validate import validate_folder
     from .verify import Check, Verdict, compare, normalise_text
 
 _HOMES = {
+    "AccessError": "errors",
     "AutoForgeError": "errors",
     "BackendError": "errors",
     "CallNode": "spec",
@@ -105,6 +108,7 @@ _HOMES = {
     "normalise_text": "verify",
     "oracle_transcript": "check",
     "read_rows": "state",
+    "read_tokens": "tokens",
     "reset_episode": "protocol",
     "run_solution": "solution",
     "solution_graph": "solution",
@@ -113,6 +117,7 @@ _HOMES = {
 }
 __all__ = [
     "EPISODE_META_KEY",
+    "AccessError",
     "AutoForgeError",
     "BackendError",
     "CallNode",
@@ -165,6 +170,7 @@ __all__ = [
     "normalise_text",
     "oracle_transcript",
     "read_rows",
+    "read_tokens",
     "reset_episode",
     "run_solution",
     "solution_graph",

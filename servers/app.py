@@ -6,7 +6,9 @@ annotated read-only or destructive. Tool calls are answered by the episodes exte
 routes each call to its episode (`_meta["autoforge/episode"]`, else the default episode) and runs
 it as a transaction; the extension also serves reset / verify / close as vendor methods that never
 appear in `tools/list`. On 2026-era connections a middleware answers plain tool calls the same way
-with less of the SDK's per-request work (`ToolCallFastPath`).
+with less of the SDK's per-request work (`ToolCallFastPath`). Over HTTP with bearer tokens each
+request's token owns the episodes it makes (`tokens.request_owner`); in-process and on stdio the
+owner is None.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
 from .environment import Environment, load_environment
-from .episodes import DEFAULT_MAX_EPISODES, DEFAULT_TTL_SECONDS, EpisodeStore
+from .episodes import DEFAULT_MAX_EPISODES, DEFAULT_MAX_PER_OWNER, DEFAULT_TTL_SECONDS, EpisodeStore
 from .errors import EpisodeError
 from .execution import unknown_tool_message
 from .lifetime import end_on_sigterm, end_with_parent
@@ -47,6 +49,7 @@ from .protocol import (
     VerifyParams,
     VerifyResult,
 )
+from .tokens import request_owner
 from .toolkit import ToolError
 from .verify import verify_episode
 
@@ -72,13 +75,15 @@ class EpisodesExtension(Extension):
             MethodBinding(CLOSE_METHOD, CloseParams, self._close),
         ]
 
-    async def answer(self, name: str, arguments: Mapping[str, Any], episode_id: Any) -> dict[str, Any]:
-        """The wire result of one tool call in its episode (a plain dict: no model is built for it)."""
+    async def answer(
+        self, name: str, arguments: Mapping[str, Any], episode_id: Any, owner: str | None
+    ) -> dict[str, Any]:
+        """The wire result of one tool call in `owner`'s episode (a plain dict: no model is built for it)."""
         tool = self.compiled.get(name)
         if tool is None:
             return _error(unknown_tool_message(name, self.tool_names))
         try:
-            episode = self.store.get(episode_id)
+            episode = self.store.get(episode_id, owner)
             async with episode.lock:  # calls within an episode are serialised; others run meanwhile
                 text = await tool.arun(episode, arguments)
         except (ToolError, EpisodeError) as exc:
@@ -89,18 +94,19 @@ class EpisodesExtension(Extension):
         self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
         meta = ctx.meta
-        return await self.answer(params.name, params.arguments or {}, meta.get(EPISODE_META_KEY) if meta else None)
+        episode_id = meta.get(EPISODE_META_KEY) if meta else None
+        return await self.answer(params.name, params.arguments or {}, episode_id, request_owner(ctx))
 
     async def _reset(self, ctx: ServerRequestContext[Any, Any], params: ResetParams) -> ResetResult:
         try:
-            episode = self.store.reset(params.task_id, params.episode_id)
+            episode = self.store.reset(params.task_id, params.episode_id, request_owner(ctx))
         except EpisodeError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from None
         return ResetResult(episode_id=episode.id, task_id=episode.task_id)
 
     async def _verify(self, ctx: ServerRequestContext[Any, Any], params: VerifyParams) -> VerifyResult:
         try:
-            episode = self.store.get(params.episode_id)
+            episode = self.store.get(params.episode_id, request_owner(ctx))
         except EpisodeError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from None
         async with episode.lock:
@@ -109,7 +115,7 @@ class EpisodesExtension(Extension):
 
     async def _close(self, ctx: ServerRequestContext[Any, Any], params: CloseParams) -> EmptyResult:
         try:
-            self.store.close(params.episode_id)
+            self.store.close(params.episode_id, request_owner(ctx))
         except EpisodeError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from None
         return EmptyResult()
@@ -146,7 +152,7 @@ class ToolCallFastPath:
         except ValidationError:
             return await call_next(ctx)  # the SDK's path reports it
         meta = params.get("_meta") or {}
-        result = await self.episodes.answer(name, arguments, meta.get(EPISODE_META_KEY))
+        result = await self.episodes.answer(name, arguments, meta.get(EPISODE_META_KEY), request_owner(ctx))
         return {**result, "_meta": {SERVER_INFO_META_KEY: dict(self.server_info)}}
 
 
@@ -161,6 +167,7 @@ class EnvServer(MCPServer):
         environment: Environment,
         *,
         max_episodes: int | None = None,
+        max_episodes_per_token: int | None = None,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         tracing: bool | None = None,
     ) -> None:
@@ -168,7 +175,12 @@ class EnvServer(MCPServer):
         cap = max_episodes or int(os.environ.get("AUTOFORGE_MAX_EPISODES", DEFAULT_MAX_EPISODES))
         self.environment = environment
         self.episodes = EpisodeStore(
-            spec, environment.template, environment.tasks, max_episodes=cap, ttl_seconds=ttl_seconds
+            spec,
+            environment.template,
+            environment.tasks,
+            max_episodes=cap,
+            max_per_owner=max_episodes_per_token or DEFAULT_MAX_PER_OWNER,
+            ttl_seconds=ttl_seconds,
         )
         super().__init__(
             name=spec.name,
@@ -218,7 +230,15 @@ class EnvServer(MCPServer):
         return list(self._listed)
 
     def run(self, transport: Any = "stdio", **kwargs: Any) -> None:  # type: ignore[override]
-        """Serve until the client goes away; on stdio, also until the parent dies or SIGTERM comes."""
+        """Serve until the client goes away; on stdio, also until the parent dies or SIGTERM comes.
+
+        "streamable-http" takes `host`, `port`, `tokens` and `insecure` (see `http.serve_http`).
+        """
+        if transport == "streamable-http":
+            from .http import serve_http
+
+            serve_http(self, **kwargs)
+            return
         if transport == "stdio":
             end_with_parent()
             end_on_sigterm()

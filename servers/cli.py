@@ -84,23 +84,62 @@ def check(
 def serve(
     environment: Annotated[str, typer.Argument(help="Environment folder or bundled name.")],
     transport: Annotated[str, typer.Option(help="stdio or http (streamable HTTP).")] = "http",
-    host: Annotated[str, typer.Option(help="Interface to bind (http).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (http). Without tokens only 127.0.0.1, ::1 or localhost.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (http).")] = 8000,
+    token_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--token-env",
+            metavar="VAR",
+            help="Environment variable holding bearer tokens, separated by commas or whitespace (repeatable). "
+            "Every request must then send 'Authorization: Bearer <token>', and each token sees only its own episodes.",
+        ),
+    ] = None,
+    max_episodes_per_token: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Live episodes one token may hold; default 1,000 (the server's own cap also applies)."
+        ),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option(help="Serve a non-loopback --host without tokens: anyone who reaches the port can use it.")
+    ] = False,
 ) -> None:
     """Serve an environment over MCP: streamable HTTP at http://HOST:PORT/mcp, or stdio.
 
-    Example: autoforge serve library-loans --port 8123
-    """
-    from .app import load_server
+    For a team, give each member a token: every request must carry one, and an episode belongs to the
+    token that started it (others get "unknown episode"). Without tokens the server binds only loopback.
 
-    server = load_server(resolve_environment(environment))
+    Example: autoforge serve library-loans --port 8123
+
+    Example, for a team: TOKENS="$ALICE_TOKEN,$BOB_TOKEN" autoforge serve library-loans --host 0.0.0.0 --token-env TOKENS
+    """
+    import os
+
+    from .app import load_server
+    from .http import check_bind
+    from .tokens import read_tokens
+
+    if transport not in ("stdio", "http"):
+        raise typer.BadParameter("transport must be 'stdio' or 'http'", param_hint="--transport")
+    if transport == "stdio" and token_env:
+        raise typer.BadParameter(
+            "tokens guard HTTP; a stdio server answers only its own client", param_hint="--token-env"
+        )
+    tokens = read_tokens(token_env or [])
+    for variable in token_env or []:
+        os.environ.pop(variable, None)  # tool workers, started later, inherit no token
+    if transport == "http":
+        check_bind(host, tokens, insecure)
+    server = load_server(resolve_environment(environment), max_episodes_per_token=max_episodes_per_token)
     if transport == "stdio":
         server.run("stdio")
-    elif transport == "http":
-        console.print(f"serving {server.environment.name} at http://{host}:{port}/mcp", highlight=False)
-        server.run("streamable-http", host=host, port=port)
-    else:
-        raise typer.BadParameter("transport must be 'stdio' or 'http'", param_hint="--transport")
+        return
+    guarded = f", {len(tokens)} token(s) required" if tokens else ", no token required"
+    console.print(f"serving {server.environment.name} at http://{host}:{port}/mcp{guarded}", highlight=False)
+    server.run("streamable-http", host=host, port=port, tokens=tokens, insecure=insecure)
 
 
 tasks_app = typer.Typer(help="Work on an environment's tasks.", no_args_is_help=True)

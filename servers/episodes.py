@@ -1,4 +1,9 @@
-"""Episodes: each an isolated copy of the seed database in its own file, made with SQLite's backup API."""
+"""Episodes: each an isolated copy of the seed database in its own file, made with SQLite's backup API.
+
+Episodes are kept per owner (over HTTP with tokens, the token that made them; None in-process and
+on stdio): an owner sees only its own episodes, has its own default episode, and has a cap of its
+own besides the store's, so no owner can fill the store for the others.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import difflib
 import secrets
 import sqlite3
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +28,7 @@ from .toolkit import Db
 __all__ = [
     "DEFAULT_EPISODE",
     "DEFAULT_MAX_EPISODES",
+    "DEFAULT_MAX_PER_OWNER",
     "DEFAULT_TTL_SECONDS",
     "Episode",
     "EpisodeStore",
@@ -32,7 +38,11 @@ __all__ = [
 
 DEFAULT_EPISODE = "default"
 DEFAULT_MAX_EPISODES = 10_000
+DEFAULT_MAX_PER_OWNER = 1_000
+"""Live episodes one owner (an HTTP token) may hold; owner None (in-process, stdio) has only the store's cap."""
 DEFAULT_TTL_SECONDS = 3600.0
+
+_Key = str | tuple[str, str]
 
 
 def key_types(spec: EnvSpec) -> dict[str, tuple[str, str]]:
@@ -81,7 +91,7 @@ class Episode:
 
 
 class EpisodeStore:
-    """Live episodes of one environment, capped, with idle ones swept after a TTL."""
+    """Live episodes of one environment, by owner, capped, with idle ones swept after a TTL."""
 
     def __init__(
         self,
@@ -90,14 +100,18 @@ class EpisodeStore:
         tasks: dict[str, Task],
         *,
         max_episodes: int = DEFAULT_MAX_EPISODES,
+        max_per_owner: int = DEFAULT_MAX_PER_OWNER,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
     ) -> None:
         self.spec = spec
         self.template = template
         self.tasks = tasks
         self.max_episodes = max_episodes
+        self.max_per_owner = max_per_owner
         self.ttl_seconds = ttl_seconds
-        self._live: OrderedDict[str, Episode] = OrderedDict()
+        self._live: OrderedDict[_Key, Episode] = OrderedDict()
+        """Least recently used first; keyed by episode id for owner None, by (owner, episode id) for the others."""
+        self._owned: Counter[str] = Counter()
         self._keys = key_types(spec)
 
     def __len__(self) -> int:
@@ -106,21 +120,29 @@ class EpisodeStore:
     def __iter__(self) -> Iterator[Episode]:
         return iter(self._live.values())
 
-    def reset(self, task_id: str | None = None, episode_id: str | None = None) -> Episode:
+    def reset(self, task_id: str | None = None, episode_id: str | None = None, owner: str | None = None) -> Episode:
         """Start (or restart) an episode on a fresh copy of the seed, with the task's initial state applied."""
         task = self._task(task_id)
         episode_id = episode_id or f"ep-{secrets.token_hex(8)}"
-        old = self._live.pop(episode_id, None)
-        if old is not None:
-            old.close()
+        key = episode_id if owner is None else (owner, episode_id)
+        if key in self._live:
+            self._drop(key).close()
         self.sweep()
         if len(self._live) >= self.max_episodes:
             raise EpisodeError(
                 f"{len(self._live):,} episodes are live, the cap for this server; close finished ones with "
                 "autoforge/episode_close, or raise the cap (AUTOFORGE_MAX_EPISODES)"
             )
+        if owner is not None and self._owned[owner] >= self.max_per_owner:
+            raise EpisodeError(
+                f"this token holds {self._owned[owner]:,} live episodes, its cap on this server; close finished "
+                f"ones with autoforge/episode_close (idle ones close after {self.ttl_seconds:.0f} s), or ask the "
+                "server's operator to raise --max-episodes-per-token"
+            )
         episode = self.fresh(task, episode_id)
-        self._live[episode_id] = episode
+        self._live[key] = episode
+        if owner is not None:
+            self._owned[owner] += 1
         return episode
 
     def fresh(self, task: Task | None, episode_id: str = "scratch") -> Episode:
@@ -134,38 +156,39 @@ class EpisodeStore:
         db = Db(conn, self.spec.clock, self._keys, counters)
         return Episode(episode_id, task.id if task else None, path, conn, db, counters)
 
-    def get(self, episode_id: str | None) -> Episode:
-        """The live episode `episode_id`; no id means the default episode, made on first use."""
-        if episode_id is None or episode_id == DEFAULT_EPISODE:
-            episode = self._live.get(DEFAULT_EPISODE) or self.reset(episode_id=DEFAULT_EPISODE)
-        else:
-            found = self._live.get(episode_id)
-            if found is None:
+    def get(self, episode_id: str | None, owner: str | None = None) -> Episode:
+        """`owner`'s live episode `episode_id`; no id means the owner's default episode, made on first use."""
+        if episode_id is None:
+            episode_id = DEFAULT_EPISODE
+        key = episode_id if owner is None else (owner, episode_id)  # the hot path: no tuple for owner None
+        episode = self._live.get(key)
+        if episode is None:
+            if episode_id != DEFAULT_EPISODE:  # another owner's episode is as unknown as one never started
                 raise EpisodeError(
                     f"unknown episode {episode_id!r}: it was never started, was closed, or idled past "
                     f"{self.ttl_seconds:.0f} s; start one with autoforge/episode_reset"
                 )
-            episode = found
+            episode = self.reset(episode_id=DEFAULT_EPISODE, owner=owner)
         episode.last_used = time.monotonic()
-        self._live.move_to_end(episode.id)
+        self._live.move_to_end(key)
         return episode
 
-    def close(self, episode_id: str) -> None:
-        episode = self._live.pop(episode_id, None)
-        if episode is None:
+    def close(self, episode_id: str, owner: str | None = None) -> None:
+        """Close `owner`'s episode `episode_id` and delete its database."""
+        key = episode_id if owner is None else (owner, episode_id)
+        if key not in self._live:
             raise EpisodeError(f"unknown episode {episode_id!r}; nothing to close")
-        episode.close()
+        self._drop(key).close()
 
     def sweep(self) -> int:
         """Close episodes idle for longer than the TTL; returns how many were closed."""
         deadline = time.monotonic() - self.ttl_seconds
         closed = 0
         while self._live:  # oldest first: the dict is kept in order of last use
-            episode = next(iter(self._live.values()))
+            key, episode = next(iter(self._live.items()))
             if episode.last_used >= deadline:
                 break
-            del self._live[episode.id]
-            episode.close()
+            self._drop(key).close()
             closed += 1
         return closed
 
@@ -173,6 +196,16 @@ class EpisodeStore:
         for episode in self._live.values():
             episode.close()
         self._live.clear()
+        self._owned.clear()
+
+    def _drop(self, key: _Key) -> Episode:
+        episode = self._live.pop(key)
+        if isinstance(key, tuple):
+            owner = key[0]
+            self._owned[owner] -= 1
+            if not self._owned[owner]:
+                del self._owned[owner]
+        return episode
 
     def _task(self, task_id: str | None) -> Task | None:
         if task_id is None:

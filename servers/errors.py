@@ -4,6 +4,7 @@
      ├── SpecError            an environment folder or spec is malformed (carries every problem)
      ├── SandboxError         generated tool code breaks the AST allow-list
      ├── EpisodeError         an unknown episode, a task that does not exist, the live-episode cap
+     ├── AccessError          HTTP access misconfigured: a token variable unset, a bind that needs tokens (exit 2)
      ├── SynthesisError       the synthesizer could not produce a verified environment
      ├── BackendError         an LLM backend failed (no key, bad response after retries)
      └── RegistryError        publish / install / verify of a packed environment failed
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessError",
     "AutoForgeError",
     "BackendError",
     "EpisodeError",
@@ -62,6 +64,12 @@ class SandboxError(_ProblemsError):
 
 class EpisodeError(AutoForgeError):
     """An episode operation cannot be carried out (unknown id, unknown task, cap reached)."""
+
+
+class AccessError(AutoForgeError):
+    """Serving or reaching an environment over HTTP is misconfigured (tokens, the interface to bind)."""
+
+    exit_code = 2
 
 
 class SynthesisError(AutoForgeError):

@@ -305,9 +305,12 @@ class ToolPool:
     def close(self) -> None:
         """Stop every worker (calls in flight fail as crashes)."""
         with self._lock:
-            workers, self._live, self._idle = list(self._live), set(), []
-        for worker in workers:
+            idle, busy = self._idle, self._live.difference(self._idle)
+            self._live, self._idle = set(), []
+        for worker in idle:
             worker.kill()
+        for worker in busy:  # its caller must see the pipe's end (a closed pipe wakes no one), then closes it
+            worker.process.kill()
 
 
 _pools: dict[CallLimits, ToolPool] = {}

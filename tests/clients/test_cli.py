@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from autoforge.clients import ResultsFile, run_eval
 from typer.testing import CliRunner
 
 from autoforge.cli import app
+
+from ..serving import new_token, served
 
 runner = CliRunner()
 
@@ -91,3 +94,34 @@ def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(li
     assert len(resumed) == len(set(resumed)) == total
     assert set(resumed) == {r.key for r in ResultsFile(reference / "results.jsonl").records()}
     assert resumed[: len(partial)] == [r.key for r in partial]  # nothing written before was touched
+
+
+def test_eval_reaches_a_token_guarded_server_with_token_env(library, tmp_path):
+    """With --token-env every episode on a server that requires tokens passes; without it each is an infra
+    failure that names the refusal."""
+    token = new_token()
+    with served("library-loans", "--token-env", "TEAM_TOKENS", environ={"TEAM_TOKENS": token}) as server:
+        base = ["eval", "library-loans", "--transport", "http", "--url", f"library-loans={server.url}"]
+        granted = runner.invoke(
+            app, [*base, "--token-env", "MY_TOKEN", "--out", str(tmp_path / "granted")], env={"MY_TOKEN": token}
+        )
+        refused = runner.invoke(app, [*base, "--attempts", "1", "--out", str(tmp_path / "refused")])
+    assert refused.exit_code == 0, refused.output  # infra failures are results, not a crash of the run
+    assert granted.exit_code == 0, granted.output
+    passed = ResultsFile(tmp_path / "granted" / "results.jsonl").records()
+    assert len(passed) == len(library.tasks) and all(r.passed and r.transport == "http" for r in passed)
+    failed = ResultsFile(tmp_path / "refused" / "results.jsonl").records()
+    assert failed and all(r.label == "infra" and "no bearer token was sent" in (r.reason or "") for r in failed)
+
+
+def test_a_token_without_a_url_or_a_variable_with_two_tokens_is_refused(tmp_path):
+    """--token-env is for --url servers; a client sends one token: either mistake is a usage error, exit 2."""
+    alone = runner.invoke(app, ["eval", "library-loans", "--token-env", "MY_TOKEN", "--out", str(tmp_path)])
+    assert alone.exit_code == 2 and "--url" in alone.output
+    two = subprocess.run(
+        [sys.executable, "-m", "autoforge", "eval", "library-loans", "--transport", "http", "--url",
+         "library-loans=http://127.0.0.1:9/mcp", "--token-env", "MY_TOKEN", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "MY_TOKEN": f"{new_token()},{new_token()}"},
+    )  # fmt: skip
+    assert two.returncode == 2 and "MY_TOKEN holds 2 tokens; a client sends one" in two.stdout + two.stderr

@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+import httpx2
 import pytest
+from autoforge.clients import bearer_transport
 from autoforge.clients.http_servers import serve_http
 from mcp import Client
 
@@ -20,8 +22,8 @@ from autoforge.servers import load_environment
 from autoforge.servers.locate import resolve_environment
 
 async def main():
-    async with serve_http(load_environment(resolve_environment("library-loans"))) as url:
-        print(url, flush=True)
+    async with serve_http(load_environment(resolve_environment("library-loans"))) as served:
+        print(served.url, flush=True)
         await asyncio.sleep(120)
 
 asyncio.run(main())
@@ -29,12 +31,21 @@ asyncio.run(main())
 
 
 async def test_served_environment_answers_at_the_yielded_url_and_stops_after(library):
-    """The block gets a URL with a live server; leaving the block stops the process."""
-    async with serve_http(library) as url, Client(url) as client:
+    """The block gets the URL and token of a live server; leaving the block stops the process."""
+    async with serve_http(library) as served, Client(bearer_transport(*served)) as client:
         assert len((await client.list_tools()).tools) == len(library.spec.tools)
     with pytest.raises(Exception):  # noqa: B017 - any connection error: nothing listens any more
-        async with Client(url) as client:
+        async with Client(bearer_transport(*served)) as client:
             await client.list_tools()
+
+
+async def test_a_served_environment_is_private_to_the_run(library):
+    """The server requires the run's fresh token: a client without it is turned away with 401."""
+    async with serve_http(library) as served:
+        assert len(served.token) >= 32
+        async with httpx2.AsyncClient() as http:
+            response = await http.post(served.url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        assert response.status_code == 401
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux-only")

@@ -9,8 +9,10 @@ import pytest
 
 pytest.importorskip("verl", reason="veRL is not installed (pip install -e '.[rl]' after the CPU torch wheel)")
 
+from autoforge.clients import InfraError
 from autoforge.rl import LoopSettings, compute_score, replay_reward
 
+from ..serving import new_token, served
 from .conftest import ChatReplay
 from .episodes import ASK_EMAIL, TASK, ScriptedServer, make_loop, replies, row
 
@@ -100,3 +102,28 @@ async def test_the_configured_judge_decides_the_mask(tokenizer: Any, pools: None
         0,
         2,
     )
+
+
+async def test_an_episode_on_a_token_guarded_server_uses_the_configured_token(
+    tokenizer: Any, pools: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `autoforge.transport=http`, `url` and `token_env` the loop runs its episode on a server that requires
+    tokens, and the reward function replays it there with the same `url` and `token_env` reward kwargs; with a
+    token the server does not hold, both are refused."""
+    token = new_token()
+    monkeypatch.setenv("MY_TOKEN", token)
+    with served("library-loans", "--token-env", "TEAM_TOKENS", environ={"TEAM_TOKENS": token}) as server:
+        settings = ["autoforge.transport=http", f"autoforge.url={server.url}", "autoforge.token_env=MY_TOKEN"]
+        output = await make_loop(tokenizer, ScriptedServer(tokenizer, replies(14)), settings).run({}, **row())
+        assert output.extra_fields["label"] == "" and output.reward_score == 1.0
+        info = {**row()["extra_info"], **output.extra_fields}
+        scored = await compute_score(
+            output.extra_fields["env_id"], "", TASK, info, url=server.url, token_env="MY_TOKEN"
+        )
+        assert scored["score"] == 1.0
+        monkeypatch.setenv("MY_TOKEN", new_token())
+        refused = await make_loop(tokenizer, ScriptedServer(tokenizer, replies(14)), settings).run({}, **row())
+        assert refused.extra_fields["label"] == "infra"
+        assert "not one this server accepts" in json.loads(refused.extra_fields["episode"])["failure"]
+        with pytest.raises(InfraError, match="not one this server accepts"):
+            await compute_score(output.extra_fields["env_id"], "", TASK, info, url=server.url, token_env="MY_TOKEN")

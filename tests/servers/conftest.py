@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,49 @@ def library_with_tools(tmp_path: Path, code: str, tools: list[dict[str, Any]]) -
     spec["tools"] += tools
     (folder / "env.json").write_text(json.dumps(spec), encoding="utf-8")
     return folder, head.count("\n")
+
+
+SPIN = """
+def spin(db):
+    total = 0
+    for i in range(100000):
+        for j in range(100000):
+            total = total + j
+    return total
+"""
+
+
+def library_with_spin(tmp_path: Path) -> Path:
+    """A copy of library-loans with a `spin` tool that runs until a limit stops it (nested loops, no arguments)."""
+    no_arguments = {"type": "object", "properties": {}, "additionalProperties": False}
+    tool = {"name": "spin", "description": "Never ends.", "input_schema": no_arguments, "writes": False}
+    return library_with_tools(tmp_path, SPIN, [tool])[0]
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """The tool worker processes the process `server_pid` started (Linux: read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if stat.split(")")[-1].split()[1] == str(server_pid) and b"autoforge.servers.worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def ended(pids: list[int], within: float) -> bool:
+    """Whether every process in `pids` is gone (or a zombie) within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(
+            Path(f"/proc/{pid}").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text() for pid in pids
+        ):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def bundled_ids() -> list[str]:

@@ -6,10 +6,8 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from mcp import Client, StdioServerParameters
 from autoforge.servers import EnvServer, call_tool, close_episode, load_server, reset_episode, verify_episode
 from autoforge.servers.check import oracle_transcript
 
+from ..serving import served
 from .conftest import bundled_ids, bundled_path
 
 
@@ -81,29 +80,11 @@ async def test_policy_is_a_resource(library: EnvServer) -> None:
     assert "Loans last 21 days" in contents.contents[0].text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def http_server() -> Iterator[str]:
     """`autoforge serve library-loans` on a free port, as a subprocess."""
-    port = _free_port()
-    command = [str(Path(sys.executable).with_name("autoforge")), "serve", "library-loans", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with served("library-loans") as server:
+        yield server.url
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])

@@ -57,7 +57,11 @@ async def test_reset_applies_the_task_initial_state(tiny: EnvServer) -> None:
         {
             "id": "with-setup",
             "instruction": "Add a plum.",
-            "initial_state": {"changes": [{"table": "items", "op": "insert", "key": "IT-9", "values": {"id": "IT-9", "name": "fig", "qty": 1}}]},
+            "initial_state": {
+                "changes": [
+                    {"table": "items", "op": "insert", "key": "IT-9", "values": {"id": "IT-9", "name": "fig", "qty": 1}}
+                ]
+            },
             "solution": {"nodes": [{"id": "a", "kind": "call", "tool": "add_item", "arguments": {"name": "plum"}}]},
         }
     )
@@ -92,6 +96,46 @@ def test_live_episode_cap_gives_a_clear_error() -> None:
         server.episodes.reset(episode_id="e3")
     server.episodes.close("e0")
     server.episodes.reset(episode_id="e3")
+
+
+def test_an_owner_sees_only_its_own_episodes() -> None:
+    """The same id names each owner's own episode; another owner's id is unknown with the never-started message,
+    and each owner (None included) has its own default episode."""
+    store = EnvServer(tiny_environment()).episodes
+    alice = store.reset(episode_id="e1", owner="alice")
+    bob = store.reset(episode_id="e1", owner="bob")
+    assert alice is not bob and store.get("e1", "alice") is alice and store.get("e1", "bob") is bob
+    store.reset(episode_id="e2", owner="alice")
+    with pytest.raises(EpisodeError) as theirs:
+        store.get("e2", "bob")
+    with pytest.raises(EpisodeError) as never:
+        store.get("e3", "bob")
+    assert str(theirs.value).replace("e2", "e3") == str(never.value)
+    with pytest.raises(EpisodeError, match="unknown episode 'e2'; nothing to close"):
+        store.close("e2", "bob")
+    defaults = {store.get(None, owner).path for owner in ("alice", "bob", None)}
+    assert len(defaults) == 3 and store.get("default", "alice") is store.get(None, "alice")
+
+
+def test_each_owner_has_its_own_cap_and_owner_none_only_the_servers() -> None:
+    """An owner past its cap is refused while others start episodes; closing or sweeping one frees a place."""
+    server = EnvServer(tiny_environment(), max_episodes=10, max_episodes_per_token=2, ttl_seconds=60)
+    store = server.episodes
+    first, _ = store.reset(owner="alice"), store.reset(owner="alice")
+    with pytest.raises(EpisodeError, match="this token holds 2 live episodes, its cap.*--max-episodes-per-token"):
+        store.reset(owner="alice")
+    store.reset(owner="bob")
+    for i in range(5):
+        store.reset(episode_id=f"anonymous-{i}")
+    store.close(first.id, "alice")
+    store.reset(owner="alice")
+    for episode in store:
+        episode.last_used -= 120
+    assert store.sweep() == 8 and len(store) == 0
+    store.reset(owner="alice")
+    store.reset(owner="alice")
+    with pytest.raises(EpisodeError, match="its cap"):
+        store.reset(owner="alice")
 
 
 def test_idle_episodes_are_swept_after_the_ttl() -> None:
