@@ -1,13 +1,13 @@
 """Package front doors that import a name's module only when the name is first used (PEP 562).
 
 A package lists where each public name lives; `import autoforge.clients` then costs nothing, and
-a process that needs one part (a tool worker, `autoforge --help`) does not import the others.
+a process that needs one part (a tool worker, `autoforge --help`) does not import the others. No
+export may share its name with a submodule: importing the submodule would bind it over the export.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,10 +22,7 @@ def lazy_exports(package: str, homes: Mapping[str, str]) -> tuple[Callable[[str]
         if home is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(f"{package}.{home}"), name)
-        front = importlib.import_module(package)
-        setattr(front, name, value)
-        if homes.get(home) == home:  # importing submodule `install` bound its name over the function `install`
-            setattr(front, home, getattr(sys.modules[f"{package}.{home}"], home))
+        setattr(importlib.import_module(package), name, value)
         return value
 
     def __dir__() -> list[str]:

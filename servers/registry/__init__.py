@@ -12,11 +12,11 @@ if TYPE_CHECKING:
     from .clients import CLIENTS, LAUNCHERS, client_config, server_command
     from .describe import describe_environment
     from .index import INDEX_FILE, SCHEMA_PATH, RegistryEntry, RegistryIndex, index_schema, parse_index
-    from .install import InstallResult, Verification, install, verify_installed, verify_registry
+    from .installing import InstallResult, Verification, install, verify_installed, verify_registry
     from .lock import LOCK_FILE, LockEntry, LockFile, installed_folder, read_lock
     from .manifest import DEFAULT_NAMESPACE, SERVER_SCHEMA_URL, server_manifest, write_server_json
     from .pack import PackedEnvironment, pack_environment
-    from .publish import PublishResult, publish
+    from .publishing import PublishResult, publish
     from .readme import readme_card, write_readme
     from .references import parse_reference, version_key
     from .serve import registry_app, serve_registry
@@ -29,32 +29,32 @@ _HOMES = {
     "DEFAULT_NAMESPACE": "manifest",
     "DifficultySummary": "summary",
     "INDEX_FILE": "index",
-    "InstallResult": "install",
+    "InstallResult": "installing",
     "LAUNCHERS": "clients",
     "LOCK_FILE": "lock",
     "Limits": "archive",
     "LockEntry": "lock",
     "LockFile": "lock",
     "PackedEnvironment": "pack",
-    "PublishResult": "publish",
+    "PublishResult": "publishing",
     "Registry": "sources",
     "RegistryEntry": "index",
     "RegistryIndex": "index",
     "SCHEMA_PATH": "index",
     "SERVER_SCHEMA_URL": "manifest",
-    "Verification": "install",
+    "Verification": "installing",
     "client_config": "clients",
     "counts_of": "summary",
     "describe_environment": "describe",
     "difficulty_of": "summary",
     "index_schema": "index",
-    "install": "install",
+    "install": "installing",
     "installed_folder": "lock",
     "open_registry": "sources",
     "pack_environment": "pack",
     "parse_index": "index",
     "parse_reference": "references",
-    "publish": "publish",
+    "publish": "publishing",
     "read_archive": "archive",
     "read_lock": "lock",
     "readme_card": "readme",
@@ -63,8 +63,8 @@ _HOMES = {
     "serve_registry": "serve",
     "server_command": "clients",
     "server_manifest": "manifest",
-    "verify_installed": "install",
-    "verify_registry": "install",
+    "verify_installed": "installing",
+    "verify_registry": "installing",
     "version_key": "references",
     "write_archive": "archive",
     "write_card": "card",

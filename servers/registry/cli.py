@@ -48,7 +48,7 @@ def publish_command(
 
     Example: autoforge registry publish servers/library-loans --registry ./registry
     """
-    from .publish import publish
+    from .publishing import publish
     from .sources import default_registry
 
     folder = resolve_environment(environment)
@@ -125,7 +125,7 @@ def install_command(
 
     Example: autoforge registry install library-loans@1.0.0 --registry http://127.0.0.1:8765 --to servers/
     """
-    from .install import install
+    from .installing import install
     from .sources import default_registry
 
     result = asyncio.run(install(reference, registry=registry or default_registry(), to=to, lock=lock, force=force))
@@ -144,7 +144,7 @@ def verify_command(
 
     Example: autoforge registry verify --registry ./registry
     """
-    from .install import verify_installed, verify_registry
+    from .installing import verify_installed, verify_registry
 
     results = verify_installed(lock)
     if registry:
