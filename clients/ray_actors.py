@@ -1,9 +1,10 @@
 """Environment servers as Ray actors: one per environment per node, each carrying many episodes at once.
 
-An `EnvActor` holds an environment (its files are shipped to it, so nodes need no copy) and an
-in-memory MCP client to its `EnvServer`; its methods are the episode contract: reset, tool calls by
-episode, verify, close. Tool code still runs in the sandbox's confined worker processes, which the
-actor starts; the actor itself keeps Ray's sockets. Actors are named after the environment's content
+An `EnvActor` holds an environment (its files are shipped to it, so nodes need no copy) and its
+`EnvServer`; its methods are the episode contract: reset, tool calls by episode, verify, close,
+answered by the server's own episode store, tool-call path and verifier (what answers its MCP
+requests, less the framing: Ray's call is the transport). Tool code still runs in the sandbox's
+confined worker processes, which the actor starts; the actor itself keeps Ray's sockets. Actors are named after the environment's content
 and the node (`get_if_exists`), so the orchestrator (`autoforge eval --ray`) and veRL's agent-loop
 workers (`transport: ray`) reach the same ones. `RayConnection` is the client side: a `Connection`
 whose requests are actor calls, leased from an `EnvPool` like any other.
@@ -12,17 +13,20 @@ whose requests are actor calls, leased from an `EnvPool` like any other.
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autoforge.servers import Environment, load_environment
+from autoforge.servers import Environment, EnvServer, load_environment
+from autoforge.servers.app import EpisodesExtension
 from autoforge.servers.environment import ENV_FILES
-from autoforge.servers.errors import SpecError
+from autoforge.servers.errors import EpisodeError, SpecError
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.pool import pool_for
 from autoforge.servers.protocol import VerifyResult
+from autoforge.servers.verify import verify_episode
 from mcp.types import CallToolResult, TextContent, Tool
 
 from .connections import Connection, Endpoint
@@ -82,37 +86,46 @@ class EnvActor:
         for file, data in files.items():
             (folder / file).write_bytes(data)
         pool_for(CallLimits.from_environ()).size = ACTOR_TOOL_WORKERS
-        self.environment = load_environment(folder)
-        if self.environment.sha256 != sha256:
-            raise SpecError(f"{name}: the files shipped to the actor hash to {self.environment.sha256[:12]}")
-        self._connection: Connection | None = None
-        self._opening = asyncio.Lock()
-
-    async def _connected(self) -> Connection:
-        async with self._opening:
-            if self._connection is None or not self._connection.alive:
-                connection = Connection(Endpoint(self.environment))
-                await connection.open()
-                self._connection = connection
-        return self._connection
+        environment = load_environment(folder)
+        if environment.sha256 != sha256:
+            raise SpecError(f"{name}: the files shipped to the actor hash to {environment.sha256[:12]}")
+        self.server = EnvServer(environment)
+        self.tools = EpisodesExtension(environment, self.server.episodes)
 
     async def describe(self) -> tuple[list[Tool], str]:
-        connection = await self._connected()
-        return connection.tools, connection.instructions
+        return await self.server.list_tools(), str(self.server.instructions or "")
 
     async def reset(self, task_id: str) -> str:
-        return await (await self._connected()).reset(task_id)
+        try:
+            return self.server.episodes.reset(task_id).id
+        except EpisodeError as exc:
+            raise InfraError(f"episode_reset failed: {exc}") from None
 
     async def call(self, episode_id: str, name: str, arguments: dict[str, Any]) -> tuple[list[str], bool]:
         """The result's text blocks and error flag (plain data: cheaper to send than the result model)."""
-        result = await (await self._connected()).call(episode_id, name, arguments)
-        return [getattr(block, "text", "") for block in result.content], result.is_error
+        result = await self.tools.answer(name, arguments, episode_id)
+        return [block["text"] for block in result["content"]], bool(result["isError"])
 
     async def verify(self, episode_id: str, transcript: list[str]) -> VerifyResult:
-        return await (await self._connected()).verify(episode_id, transcript)
+        try:
+            episode = self.server.episodes.get(episode_id)
+        except EpisodeError as exc:
+            raise InfraError(f"episode_verify failed: {exc}") from None
+        async with episode.lock:
+            verdict = verify_episode(self.server.episodes, episode, transcript)
+        return VerifyResult(reward=verdict.reward, checks=verdict.checks, diff=verdict.diff)
 
     async def close(self, episode_id: str) -> None:
-        await (await self._connected()).close_episode(episode_id)
+        try:
+            self.server.episodes.close(episode_id)
+        except EpisodeError as exc:
+            raise InfraError(f"episode_close failed: {exc}") from None
+
+
+@functools.cache
+def _actor_class() -> Any:
+    """`EnvActor` as a Ray actor class, made once (Ray exports each class it is given)."""
+    return _ray().remote(EnvActor)
 
 
 def env_actor(environment: Environment, node: str) -> ActorHandle:
@@ -123,7 +136,7 @@ def env_actor(environment: Environment, node: str) -> ActorHandle:
     if environment.path is None:
         raise SpecError(f"{environment.name} was built in memory; Ray actors are sent an environment folder's files")
     files = {name: (environment.path / name).read_bytes() for name in ENV_FILES}
-    remote = ray.remote(EnvActor).options(
+    remote = _actor_class().options(
         name=f"{environment.name}@{environment.sha256[:16]}@{node[:16]}",
         namespace=NAMESPACE,
         get_if_exists=True,
