@@ -130,7 +130,7 @@ def _actor_class() -> Any:
 
 def env_actor(environment: Environment, node: str) -> ActorHandle:
     """The actor serving `environment` on `node`, started there if it is not running yet."""
-    ray = _ray()
+    _ray()  # a clear error when the rl extra is missing
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     if environment.path is None:

@@ -22,8 +22,8 @@ from ..errors import RegistryError
 from ..spec import EnvSpec
 from .archive import DEFAULT_LIMITS, Limits, write_archive
 from .manifest import server_manifest
-from .references import SEMVER_PATTERN
 from .readme import readme_card
+from .references import SEMVER_PATTERN
 
 __all__ = ["LITTER", "PackedEnvironment", "collect_files", "pack_environment", "release_version"]
 
