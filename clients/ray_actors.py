@@ -103,7 +103,7 @@ class EnvActor:
 
     async def call(self, episode_id: str, name: str, arguments: dict[str, Any]) -> tuple[list[str], bool]:
         """The result's text blocks and error flag (plain data: cheaper to send than the result model)."""
-        result = await self.tools.answer(name, arguments, episode_id)
+        result = await self.tools.answer(name, arguments, episode_id, None)
         return [block["text"] for block in result["content"]], bool(result["isError"])
 
     async def verify(self, episode_id: str, transcript: list[str]) -> VerifyResult:
