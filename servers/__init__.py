@@ -27,9 +27,12 @@ from .spec import (
     EnvSpec,
     Expected,
     InitialState,
+    Invariant,
     Provenance,
     ReasoningNode,
+    Roles,
     Solution,
+    StaffMember,
     Table,
     Task,
     ToolSpec,
@@ -38,7 +41,7 @@ from .spec import (
 from .state import diff_rows, read_rows
 from .toolkit import Db, ToolError
 from .validate import validate_folder
-from .verify import Check, Verdict, compare, normalise_text
+from .verify import Check, Verdict, compare, normalise_text, told
 
 __all__ = [
     "EPISODE_META_KEY",
@@ -60,15 +63,18 @@ __all__ = [
     "EpisodeStore",
     "Expected",
     "InitialState",
+    "Invariant",
     "Problem",
     "Provenance",
     "ReasoningNode",
     "Records",
     "RegistryError",
+    "Roles",
     "SandboxError",
     "Solution",
     "SolutionRun",
     "SpecError",
+    "StaffMember",
     "SynthesisError",
     "Table",
     "TableRules",
@@ -97,6 +103,7 @@ __all__ = [
     "reset_episode",
     "run_solution",
     "solution_graph",
+    "told",
     "validate_folder",
     "verify_episode",
 ]

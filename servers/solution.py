@@ -8,7 +8,7 @@ import networkx as nx
 
 from .environment import Environment
 from .episodes import EpisodeStore
-from .spec import CallNode, Change, Difficulty, Expected, Solution, Task
+from .spec import CallNode, Change, Difficulty, Solution, Task
 from .toolkit import ToolError
 from .verify import episode_changes
 
@@ -83,7 +83,7 @@ def complete_task(environment: Environment, task: Task) -> Task:
         raise ValueError(f"task {task.id!r}: the solution does not execute ({failed})")
     return task.model_copy(
         update={
-            "expected": Expected(changes=run.changes, facts=task.expected.facts),
+            "expected": task.expected.model_copy(update={"changes": run.changes}),
             "difficulty": measure_difficulty(environment, task.solution),
         }
     )
