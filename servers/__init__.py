@@ -16,7 +16,7 @@ from .errors import (
 )
 from .execution import CompiledTool, ToolResult
 from .protocol import EPISODE_META_KEY, call_tool, close_episode, reset_episode, verify_episode
-from .records import Records, TableRules
+from .records import Records
 from .sandbox import check_source
 from .solution import SolutionRun, complete_task, measure_difficulty, run_solution, solution_graph
 from .spec import (
@@ -39,6 +39,7 @@ from .spec import (
     UserScenario,
 )
 from .state import diff_rows, read_rows
+from .table_rules import Line, Nights, Schedule, Stock, TableRules, Total
 from .toolkit import Db, ToolError
 from .validate import validate_folder
 from .verify import Check, Verdict, compare, normalise_text, told
@@ -64,6 +65,8 @@ __all__ = [
     "Expected",
     "InitialState",
     "Invariant",
+    "Line",
+    "Nights",
     "Problem",
     "Provenance",
     "ReasoningNode",
@@ -71,10 +74,12 @@ __all__ = [
     "RegistryError",
     "Roles",
     "SandboxError",
+    "Schedule",
     "Solution",
     "SolutionRun",
     "SpecError",
     "StaffMember",
+    "Stock",
     "SynthesisError",
     "Table",
     "TableRules",
@@ -83,6 +88,7 @@ __all__ = [
     "ToolError",
     "ToolResult",
     "ToolSpec",
+    "Total",
     "UserScenario",
     "Verdict",
     "build_environment",

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from .spec import Column
+from .spec import Column, EnvSpec
 
-__all__ = ["FORMATS", "column_rule", "compiles", "problem"]
+__all__ = ["FORMATS", "column_rule", "compiles", "problem", "state_problems"]
 
 FORMATS = ("date", "date-time", "email", "uri", "url", "uuid", "time")
 """Formats checked; any other documented format is an annotation."""
@@ -88,6 +89,22 @@ def problem(name: str, rule: Mapping[str, Any], value: Any) -> str | None:
     if isinstance(value, str):
         return _text_problem(name, rule, value)
     return None
+
+
+def state_problems(conn: sqlite3.Connection, spec: EnvSpec, limit: int = 20) -> list[str]:
+    """Every stored value that breaks its column's documented constraints, as 'table KEY: problem' (at most `limit`)."""
+    found: list[str] = []
+    for table in spec.tables:
+        rules = {c.name: column_rule(c) for c in table.columns if not c.primary_key and not c.references}
+        columns = ", ".join(f'"{c}"' for c in [table.primary_key, *rules])
+        for row in conn.execute(f'SELECT {columns} FROM "{table.name}"'):
+            for name, value in zip(rules, tuple(row)[1:], strict=True):
+                message = problem(name, rules[name], value)
+                if message:
+                    found.append(f"{table.name} {row[0]!r}: {message} (it is {value!r})")
+                    if len(found) >= limit:
+                        return found
+    return found
 
 
 def _text_problem(name: str, rule: Mapping[str, Any], value: str) -> str | None:

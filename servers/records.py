@@ -118,6 +118,7 @@ class Records:
         elif db.one(f'SELECT 1 FROM "{table}" WHERE "{key}" = ?', row[key]) is not None:
             raise ToolError(f"A {rules.noun} {row[key]!r} already exists.")
         self._check_row(db, table, row, set(row))
+        self._check_unique(db, table, row, set(row))
         self._take(db, table, row)
         db.insert(table, row)
         self._derive(db, table, row, None)
@@ -333,6 +334,19 @@ class Records:
         if rules.overlap is not None and set(rules.overlap) & changed and not self._void(table, row):
             self._no_overlap(db, table, row)
 
+    def _check_unique(self, db: Db, table: str, row: Mapping[str, Any], changed: set[str]) -> None:
+        """No two rows share a unique column's value (case aside)."""
+        rules = self._tables[table]
+        for column in rules.unique:
+            if column in changed and isinstance(row.get(column), str):
+                clash = db.one(
+                    f'SELECT 1 FROM "{table}" WHERE lower("{column}") = lower(?) AND "{rules.key}" IS NOT ? LIMIT 1',
+                    row[column],
+                    row.get(rules.key),
+                )
+                if clash is not None:
+                    raise ToolError(f"Another {rules.noun} already has the {column} {row[column]!r}.")
+
     def _no_overlap(self, db: Db, table: str, row: Mapping[str, Any]) -> None:
         rules = self._tables[table]
         ref, start, end = rules.overlap  # type: ignore[misc]
@@ -431,6 +445,7 @@ class Records:
         after = {**row, **changes}
         changed = {c for c, v in changes.items() if row.get(c) != v}
         self._check_row(db, table, after, changed)
+        self._check_unique(db, table, after, changed)
         if rules.stock is not None and {rules.stock.ref, rules.stock.quantity, rules.status} & changed:
             self._give_back(db, table, row)
             self._take(db, table, after)

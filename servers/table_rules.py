@@ -117,3 +117,4 @@ class TableRules(_Rule):
     requires: dict[str, tuple[Any, ...]] = Field(
         default_factory=dict, description="Reference column -> states the referenced row must be in for a new row."
     )
+    unique: tuple[str, ...] = Field(default=(), description="Columns no two rows share (case aside).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,22 +30,27 @@ from autoforge.servers import (
     ToolSpec,
     build_environment,
 )
+from autoforge.servers.constraints import state_problems
+from autoforge.servers.invariants import violations
 from autoforge.servers.registry.describe import describe_environment
+from autoforge.servers.tables import create_schema
 
 from .backends import Backend, make_backend
 from .checkpoint import Checkpoints, default_work_dir
+from .derived import derive
 from .graph import candidate_edges
+from .invariants import invariants_of
 from .models import Blueprint, Draft, Usage
-from .naming import humanize, singular
 from .options import GENERATOR, SynthOptions
+from .policy import policy_text, roles_of
 from .probes import probe_tools
-from .rules import terminal_values
 from .schema import infer_blueprint, tool_schema
 from .seed import DEFAULT_CLOCK, build_seed, to_sql
 from .sources import RawSource, parse_structured, read_source
 from .stats import TaskStats, task_stats
 from .taskgen import check_batch, generate_batch, signature, split_of
-from .toolgen import generate_tools, tool_function
+from .toolgen import generate_tools, table_rules, tool_function
+from .values import Values
 from .writer import write_environment
 
 __all__ = ["STAGES", "Event", "SynthResult", "synthesize"]
@@ -255,7 +261,6 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
         name=name,
         version="0.1.0",
         description=(draft.source.description or f"A sandboxed twin of {title}")[:600],
-        policy=_policy(title, blueprint),
         clock=DEFAULT_CLOCK,
         tables=blueprint.tables,
         tools=tuple(tools),
@@ -269,32 +274,42 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
             generator=GENERATOR,
         ),
     )
+    spec = _governed(spec, blueprint, title, options.seed)
     return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "notes": (*draft.notes, *notes)})
 
 
-def _policy(title: str, blueprint: Blueprint) -> str:
-    lines = [
-        f"# {title}: policy",
-        "",
-        f"You help users of {title}. Today is {DEFAULT_CLOCK[:10]}.",
-        "",
-        "- Find records with the tools; never guess an id, and never ask the user for an internal id.",
-        "- Make only the changes the user asked for, with exactly the values the user gave.",
-        "- Tell the user every value they asked for as the tools return it (amounts like 1234.50, dates like 2026-03-02).",
-    ]
-    for table in blueprint.tables:
-        ended = terminal_values(table)
-        if ended:
-            states = " or ".join(repr(v) for v in ended)
-            lines.append(f"- A {humanize(singular(table.name))} that is {states} can no longer be changed.")
-    lines.append("- A record that others still refer to cannot be deleted.")
-    return "\n".join(lines) + "\n"
+def _governed(spec: EnvSpec, blueprint: Blueprint, title: str, seed: int) -> EnvSpec:
+    """The spec with its roles, policy and invariants, written from the blueprint (after any tool is dropped)."""
+    roles = roles_of(blueprint, Values(seed, spec.clock, title))
+    rules = table_rules(blueprint)
+    policy = policy_text(title, spec.description, blueprint, roles, rules, spec.clock)
+    invariants = invariants_of(blueprint, derive(blueprint), spec.clock)
+    return spec.model_copy(update={"roles": roles, "policy": policy, "invariants": invariants})
 
 
 async def _seed(draft: Draft, options: SynthOptions) -> Draft:
-    assert draft.blueprint is not None
-    data = build_seed(draft.blueprint, options.seed, options.rows)
-    return draft.model_copy(update={"seed_sql": to_sql(draft.blueprint, data)})
+    assert draft.blueprint is not None and draft.spec is not None
+    blueprint = draft.blueprint
+    data = build_seed(blueprint, options.seed, options.rows, derive(blueprint), draft.spec.clock, draft.source.title)
+    seed_sql = to_sql(blueprint, data)
+    _check_seed(draft.spec, seed_sql, draft.source.name)
+    return draft.model_copy(update={"seed_sql": seed_sql})
+
+
+def _check_seed(spec: EnvSpec, seed_sql: str, source: str) -> None:
+    """The seed keeps every invariant and every documented constraint; an environment that breaks one is refused."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        create_schema(conn, spec)
+        try:
+            conn.executescript(seed_sql)
+        except sqlite3.Error as exc:
+            raise SynthesisError(f"{source}: the seed does not load ({exc}); a synthesizer bug, please report it") from None
+        problems = [str(v) for v in violations(conn, spec.invariants, seed=True)] + state_problems(conn, spec)
+    finally:
+        conn.close()
+    if problems:
+        raise SynthesisError(f"{source}: the seed breaks the environment's own rules: {'; '.join(problems[:4])}")
 
 
 async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) -> Draft:
@@ -316,7 +331,8 @@ async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) 
             )
         notes += [f"dropped tool {tool}: {found[0].message}" for tool, found in broken.items()]
         blueprint = blueprint.model_copy(update={"plans": keep})
-        spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken)})
+        spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken), "roles": None})
+        spec = _governed(spec, blueprint, draft.source.title, spec.provenance.seed or 0)
         source = generate_tools(blueprint, schemas, name, draft.source.name) if backend.offline else source
     listener(Event("tools", 1, 1, f"{len(spec.tools)} tools checked on the seed"))
     return draft.model_copy(

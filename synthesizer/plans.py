@@ -12,7 +12,7 @@ from .naming import normal, singular, split_words
 from .resources import LIMIT_ARGS, SEARCH_ARGS, Resource, column_for, ignorable, range_of
 from .semantics import is_status_column
 from .shapes import ACTION_TARGETS, Shape
-from .sources.schemas import schema_type
+from .sources.schemas import schema_type, without_notes
 
 __all__ = ["plan_of", "tool_schema"]
 
@@ -114,7 +114,7 @@ def tool_schema(op: Operation, plan: ToolPlan, blueprint: Blueprint) -> tuple[di
     Real documents disagree with themselves (an id that is a string in the record and an integer in the
     path); the twin follows the record, and says so.
     """
-    schema = dict(op.input_schema)
+    schema = without_notes(op.input_schema)
     properties = dict(schema.get("properties", {}))
     notes: list[str] = []
     for param in plan.params:

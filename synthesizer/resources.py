@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autoforge.servers import Column, Table
+from autoforge.servers.constraints import FORMATS
 
 from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, label_rank
 from .shapes import Shape, id_entity
-from .sources.schemas import merged_properties, schema_type
+from .sources.schemas import DOC_KEY, merged_properties, schema_type
 
 __all__ = [
     "LIMIT_ARGS",
@@ -39,12 +40,64 @@ _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 @dataclass
 class Col:
+    """A column as the documents describe it, its constraints merged over every schema that mentions it."""
+
     name: str
     json_type: str | None
     enum: tuple[str, ...] | None = None
     fmt: str | None = None
     description: str = ""
     required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    read_only: bool = False
+    examples: list[Any] = field(default_factory=list)
+
+    def merge(self, schema: dict[str, Any]) -> None:
+        """Add what another schema of the same field says: the tighter bound wins, examples add up."""
+        notes = {**_prose_notes(str(schema.get("description") or "")), **(schema.get(DOC_KEY) or {})}
+        self.minimum = _tighter(self.minimum, schema.get("minimum"), max)
+        self.maximum = _tighter(self.maximum, schema.get("maximum"), min)
+        self.min_length = _tighter(self.min_length, schema.get("minLength"), max)
+        self.max_length = _tighter(self.max_length, schema.get("maxLength", notes.get("maxLength")), min)
+        self.fmt = self.fmt or schema.get("format") or notes.get("format")
+        self.pattern = self.pattern or notes.get("pattern")
+        self.read_only = self.read_only or schema.get("readOnly") is True
+        default = schema.get("default")
+        extra = [*notes.get("examples", ()), *([default] if isinstance(default, (str, int, float)) else [])]
+        self.examples += [e for e in extra if e not in self.examples and not isinstance(e, bool)]
+        if not self.description and schema.get("description"):
+            self.description = str(schema["description"])[:200]
+
+
+_PROSE_LENGTH = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than)\s+(\d+)\s+char", re.IGNORECASE)
+_PROSE_FORMATS = (
+    (re.compile(r"YYYY-MM-DD[T ]HH:MM(:SS)?"), "date-time"),
+    (re.compile(r"\bYYYY-MM-DD\b"), "date"),
+    (re.compile(r"\b(ISO[- ]?8601 )?date and time\b", re.IGNORECASE), "date-time"),
+)
+
+
+def _prose_notes(text: str) -> dict[str, Any]:
+    """Constraints a field's description states in words: 'Up to 40 characters.', 'Date, YYYY-MM-DD.'."""
+    notes: dict[str, Any] = {}
+    length = _PROSE_LENGTH.search(text)
+    if length:
+        notes["maxLength"] = int(length.group(1))
+    for pattern, fmt in _PROSE_FORMATS:
+        if pattern.search(text):
+            notes["format"] = fmt
+            break
+    return notes
+
+
+def _tighter(current: Any, new: Any, pick: Any) -> Any:
+    if not isinstance(new, (int, float)) or isinstance(new, bool):
+        return current
+    return new if current is None else pick(current, new)
 
 
 @dataclass
@@ -196,17 +249,18 @@ def _bound_column(name: str) -> str | None:
 def _add_column(res: Resource, name: str, schema: Any, required: bool = False) -> None:
     column = name if _COLUMN.fullmatch(name) else identifier(name, "field")
     existing = column_for(res, name)
+    schema = schema if isinstance(schema, dict) else {}
     if existing:
         res.columns[existing].required = res.columns[existing].required or required
+        res.columns[existing].merge(schema)
         return
     if len(res.columns) >= MAX_COLUMNS:
         return
     kind, _ = schema_type(schema)
-    values = schema.get("enum") if isinstance(schema, dict) else None
+    values = schema.get("enum")
     enum = tuple(str(v) for v in values if v is not None) if kind == "string" and values else None
-    description = schema.get("description", "") if isinstance(schema, dict) else ""
-    fmt = schema.get("format") if isinstance(schema, dict) else None
-    res.columns[column] = Col(column, kind, enum or None, fmt, str(description)[:200], required)
+    res.columns[column] = Col(column, kind, enum or None, required=required)
+    res.columns[column].merge(schema)
 
 
 def column_for(res: Resource, argument: str) -> str | None:
@@ -277,6 +331,7 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                     generated=name == key and res.created and not res.client_key,
                     enum=col.enum if sql == "TEXT" and not parent and name != key else None,
                     description=col.description,
+                    **_constraints(col, sql if not parent else "KEY", name == key),
                 )
             )
         tables.append(
@@ -287,6 +342,30 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
             )
         )
     return tuple(tables)
+
+
+def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
+    """The Column fields a document's constraints give (ranges for numbers, lengths, formats and patterns for text)."""
+    found: dict[str, Any] = {"read_only": col.read_only and not key}
+    if sql in ("INTEGER", "REAL") and col.json_type != "boolean":
+        found.update(minimum=col.minimum, maximum=col.maximum)
+    if sql == "TEXT":
+        found.update(min_length=col.min_length, max_length=col.max_length, pattern=col.pattern)
+        if col.fmt in FORMATS:
+            found["format"] = col.fmt
+    if sql != "KEY" and not key:
+        found["examples"] = tuple(e for e in col.examples if _fits(e, sql))[:12]
+    if found.get("minimum") is not None and found.get("maximum") is not None and found["minimum"] > found["maximum"]:
+        found.update(minimum=None, maximum=None)  # the document contradicts itself; keep neither bound
+    return found
+
+
+def _fits(value: Any, sql: str) -> bool:
+    if sql == "TEXT":
+        return isinstance(value, str)
+    if sql == "INTEGER":
+        return isinstance(value, int)
+    return isinstance(value, (int, float))
 
 
 def _key_sql_type(res: Resource) -> str:

@@ -32,7 +32,7 @@ from .graph import tool_graph
 from .instantiate import Rejected, instantiate
 from .models import Blueprint, Draft
 from .options import SynthOptions
-from .seed import ValueFactory
+from .values import Values
 from .walks import Walker
 from .wording import leaks, word_task
 
@@ -80,7 +80,7 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
     assert draft.blueprint is not None and draft.spec is not None
     blueprint = draft.blueprint
     rng = random.Random(f"{options.seed}:tasks:{number}")
-    values = ValueFactory(options.seed * 7919 + number, environment.spec.clock)
+    values = Values(options.seed * 7919 + number, environment.spec.clock, draft.source.title)
     walker = Walker(environment, blueprint, tool_graph(blueprint, draft.edges), rng, values, options.reasoning)
     batch = Batch()
     try:

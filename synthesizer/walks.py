@@ -25,8 +25,8 @@ from autoforge.servers import Environment, EpisodeStore, ToolError
 from .models import Blueprint, ToolPlan
 from .naming import normal
 from .rules import children, terminal_values
-from .seed import ValueFactory
 from .semantics import is_creation_time, is_person_table
+from .values import Values
 
 __all__ = ["Entity", "FromRow", "Goal", "KeyOf", "Known", "Pick", "Resolution", "Result", "Walk", "Walker"]
 
@@ -249,7 +249,7 @@ class Walker:
         blueprint: Blueprint,
         graph: nx.MultiDiGraph,
         rng: random.Random,
-        values: ValueFactory,
+        values: Values,
         reasoning: float,
     ) -> None:
         self.env = environment

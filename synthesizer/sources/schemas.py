@@ -166,7 +166,9 @@ def _examples(value: Any) -> list[Any]:
     if isinstance(value, list):
         return [v for v in value if not isinstance(v, (dict, list))]
     if isinstance(value, dict):
-        return [v["value"] for v in value.values() if isinstance(v, dict) and not isinstance(v.get("value"), (dict, list))]
+        return [
+            v["value"] for v in value.values() if isinstance(v, dict) and not isinstance(v.get("value"), (dict, list))
+        ]
     return [value]
 
 

@@ -1,0 +1,532 @@
+"""Realistic values for a column, seeded: documented examples first, then faker (and its community providers)
+and small domain vocabularies chosen by the column's name, its table and the rest of its row.
+
+A product's name sounds like a product of its category, an event's title like an event of its kind, a
+ticket's subject like a support request, a gift message like a gift message; a number keeps to the
+document's range, a text to its length and pattern. Nothing is lorem ipsum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import string
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import faker_airtravel
+import faker_food
+import faker_vehicle
+from autoforge.servers import Column, Table
+from autoforge.servers.constraints import column_rule, problem
+from faker import Faker
+
+from . import vocab
+from .naming import singular, split_words
+from .semantics import is_person_table
+
+__all__ = ["Person", "Values", "topic"]
+
+_COMPANY_NOUNS = frozenset(["company", "organization", "organisation", "vendor", "supplier", "merchant", "brand",
+                            "employer", "client", "partner", "publisher", "carrier", "bank", "agency", "payee"])  # fmt: skip
+_PLACE_NOUNS = frozenset(["venue", "place", "location", "hotel", "restaurant", "store", "shop", "branch", "office",
+                          "clinic", "warehouse", "site", "property", "listing", "room_type"])  # fmt: skip
+_SUPPORT_NOUNS = frozenset(["ticket", "issue", "case", "request", "incident", "complaint", "inquiry", "enquiry",
+                            "bug", "question", "problem", "conversation", "thread"])  # fmt: skip
+_EVENT_NOUNS = frozenset(["event", "show", "concert", "performance", "session", "class", "workshop", "course",
+                          "match", "game", "exhibition", "screening", "meetup", "webinar", "special_event"])  # fmt: skip
+_TASK_NOUNS = frozenset(["task", "todo", "reminder", "chore", "job", "action_item", "checklist_item"])
+_NOTE_NOUNS = frozenset(["note", "page", "document", "file", "post", "article", "bookmark", "entry", "memo",
+                         "draft", "snippet", "journal"])  # fmt: skip
+_PRODUCT_NOUNS = frozenset(["product", "item", "article", "good", "sku", "variant", "menu_item", "dish", "book",
+                            "listing_item", "merchandise", "part"])  # fmt: skip
+_GROUP_NOUNS = frozenset(["department", "team", "group", "division", "unit"])
+_COLLECTION_NOUNS = frozenset(["list", "tasklist", "task_list", "collection", "folder", "calendar", "playlist",
+                               "album", "board", "notebook", "category", "label", "tag", "shelf"])  # fmt: skip
+_DEVICE_NOUNS = frozenset(["device", "vehicle", "asset", "tracker", "car", "truck", "van", "bike"])
+_ZONE_NOUNS = frozenset(["geofence", "zone", "area", "region", "route", "territory"])
+_GENERIC = frozenset(["api", "the", "service", "services", "v1", "v2", "rest", "openapi", "swagger", "server", "mcp",
+                      "tools", "app", "platform", "system", "booking", "reservations", "orders", "a", "an", "of"])  # fmt: skip
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whom a row is about: its names agree with its email."""
+
+    first: str
+    last: str
+
+    @property
+    def full(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+def topic(table: str, column: str) -> str:
+    """What a text column is about, from its name and its table: 'subject', 'gift', 'event', 'product', ..."""
+    words = split_words(column)
+    noun = singular(table)
+    last = noun.split("_")[-1]
+    name = "_".join(words)
+    if "gift" in words:
+        return "gift"
+    if name in ("special_requests", "special_request", "requests", "preferences", "request"):
+        return "request"
+    if {"reason", "cause"} & set(words):
+        return "reason"
+    if {"memo", "reference"} & set(words):
+        return "memo"
+    if {"nickname", "alias"} & set(words) or (last == "account" and words[-1:] == ["name"]):
+        return "nickname"
+    if {"bio", "about"} & set(words):
+        return "bio"
+    if (
+        words[-1:]
+        and words[-1] in ("subject", "summary", "headline")
+        or (words[-1:] == ["title"] and last in _SUPPORT_NOUNS)
+    ):
+        return "subject" if last in _SUPPORT_NOUNS or words[-1] == "subject" else "title"
+    if words[-1:] and words[-1] in ("title", "name", "label") and not is_person_table(table):
+        for nouns, kind in ((_EVENT_NOUNS, "event"), (_TASK_NOUNS, "todo"), (_NOTE_NOUNS, "note_title"),
+                            (_PRODUCT_NOUNS, "product"), (_PLACE_NOUNS, "place"), (_COMPANY_NOUNS, "company"),
+                            (_GROUP_NOUNS, "department"), (_COLLECTION_NOUNS, "collection"),
+                            (_DEVICE_NOUNS, "device"), (_ZONE_NOUNS, "zone")):  # fmt: skip
+            if last in nouns or noun in nouns:
+                return kind
+        return "named"
+    if {"comment", "body", "message", "reply", "content", "text"} & set(words):
+        if last in ("review", "rating", "feedback"):
+            return "review"
+        return "comment" if last in ("comment", "reply", "message", "answer") or last in _SUPPORT_NOUNS else "note"
+    if {"description", "details", "summary"} & set(words):
+        if last in _SUPPORT_NOUNS:
+            return "problem"
+        if last in ("charge", "fee", "expense", "extra", "transaction", "purchase", "line", "item"):
+            return "charge"
+        return "description"
+    if {"note", "notes", "remark", "remarks", "instructions"} & set(words):
+        return "note"
+    if last in ("review", "rating", "feedback") and {"comment", "text", "review"} & set(words):
+        return "review"
+    return "text"
+
+
+class Values:
+    """Value generators sharing one seeded faker and random source."""
+
+    def __init__(self, seed: int, clock: str, brand: str = "") -> None:
+        self.random = random.Random(seed)
+        self.fake = Faker("en_US")
+        for provider in (faker_airtravel.AirTravelProvider, faker_vehicle.VehicleProvider, faker_food.FoodProvider):
+            self.fake.add_provider(provider)
+        self.fake.seed_instance(seed)
+        self.today = dt.datetime.fromisoformat(clock)
+        words = [w for w in re.findall(r"[A-Za-z]+", brand) if w.lower() not in _GENERIC]
+        self.brand = words[0].capitalize() if words else self.fake.last_name()
+
+    # ---- people ----------------------------------------------------------------------------------
+
+    def person(self) -> Person:
+        return Person(self.fake.first_name(), self.fake.last_name())
+
+    def email(self, person: Person) -> str:
+        """An email address that agrees with the name."""
+        host = self.random.choice(["mail.test", "inbox.test", "post.test", "webmail.test"])
+        style = self.random.random()
+        local = f"{person.first}.{person.last}" if style < 0.6 else f"{person.first[0]}{person.last}"
+        return f"{re.sub(r'[^a-z.]', '', local.lower())}@{host}"
+
+    # ---- columns ---------------------------------------------------------------------------------
+
+    def value(
+        self,
+        table: Table,
+        column: Column,
+        kind: str,
+        row: Mapping[str, Any] | None = None,
+        person: Person | None = None,
+    ) -> Any:
+        """A value for `column` that keeps the document's constraints (a documented example half the time)."""
+        row = row or {}
+        person = person or self.person()
+        rule = column_rule(column, boolean=kind == "bool")
+        if column.examples and self.random.random() < 0.5:
+            example = self.random.choice(column.examples)
+            if problem(column.name, rule, example) is None:
+                return example
+        for _ in range(8):
+            value = self._fitted(self._raw(table, column, kind, row, person), column)
+            if problem(column.name, rule, value) is None:
+                return value
+        fallback = next((e for e in column.examples if problem(column.name, rule, e) is None), None)
+        return fallback if fallback is not None else self._fitted(self._raw(table, column, kind, row, person), column)
+
+    def _fitted(self, value: Any, column: Column) -> Any:
+        """`value` moved into the column's documented bounds (type, range, length, pattern)."""
+        if value is None:
+            return None
+        if column.enum:
+            return value if value in column.enum else self.random.choice(column.enum)
+        if column.type == "INTEGER" and not isinstance(value, int):
+            value = int(value) if isinstance(value, float) else self.random.randint(1, 10)
+        if column.type == "REAL" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            value = round(self.random.uniform(1, 500), 2)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = column.minimum, column.maximum
+            if (low is not None and value < low) or (high is not None and value > high):
+                low = low if low is not None else min(0.0, high or 0.0)
+                high = high if high is not None else low + 100
+                value = (
+                    self.random.randint(int(-(-low // 1)), int(high))
+                    if column.type == "INTEGER"
+                    else _money(self.random.uniform(low, high))
+                )
+            return value
+        if column.type == "TEXT" and not isinstance(value, str):
+            value = str(value)
+        if isinstance(value, str):
+            if column.pattern and not re.search(column.pattern, value):
+                value = pattern_value(self.random, column.pattern) or value
+            if column.max_length is not None and len(value) > column.max_length:
+                value = _shorten(value, column.max_length)
+        return value
+
+    def _raw(self, table: Table, column: Column, kind: str, row: Mapping[str, Any], person: Person) -> Any:
+        if column.enum:
+            return self.random.choice(column.enum)
+        generator = _KINDS.get(kind)
+        if generator is not None:
+            return generator(self, table, column, row, person)
+        return self._text(table, column, row, person)
+
+    # ---- text --------------------------------------------------------------------------------------
+
+    def fill(self, template: str, person: Person | None = None) -> str:
+        """A vocabulary entry with its placeholders filled in (only those it has are made)."""
+        if "{" not in template:
+            return template
+        person = person or self.person()
+        makers = {
+            "first": lambda: person.first, "last": lambda: person.last, "other": lambda: self.fake.first_name(),
+            "city": self.fake.city, "other_city": self.fake.city, "company": self.fake.company,
+            "month": lambda: _MONTHS[(self.today.month - 2) % 12],
+            "number": lambda: f"{self.random.randint(1000, 9999)}",
+            "place": lambda: self.random.choice(("Old Mill", "Harbor Hall", "Corn Exchange", "Riverside", "Grand Hall")),
+            "thing": lambda: self.random.choice(vocab.PRODUCTS).lower(),
+            "brand": lambda: self.brand,
+        }  # fmt: skip
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        return template.format(**{name: makers[name]() for name in names})
+
+    def _pick(self, bank: tuple[str, ...], person: Person | None = None) -> str:
+        return self.fill(self.random.choice(bank), person)
+
+    def _text(self, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+        about = topic(table.name, column.name)
+        category = next((str(row[c.name]) for c in table.columns if c.enum and c.name != column.name
+                         and split_words(c.name)[-1:] in (["category"], ["type"], ["kind"], ["genre"])
+                         and row.get(c.name)), "")  # fmt: skip
+        return _TOPICS.get(about, _plain)(self, table, column, row, person, category.lower())
+
+    def product(self, category: str) -> str:
+        names = vocab.CATEGORY_PRODUCTS.get(category) or vocab.CATEGORY_PRODUCTS[""]
+        return f"{self.random.choice(vocab.PRODUCT_ADJECTIVES)} {self.random.choice(names)}"
+
+
+def _money(value: float) -> float:
+    return round(value, 2)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to fit `limit` characters."""
+    if limit <= 0:
+        return ""
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:-")
+
+
+_CLASS = {"\\d": "0123456789", "[0-9]": "0123456789", "[A-Z]": "ABCDEFGHJKLMNPQRSTUVWXYZ",
+          "[a-z]": "abcdefghijkmnopqrstuvwxyz", "\\w": "abcdefghijkmnopqrstuvwxyz0123456789",
+          "[A-Za-z]": "ABCDEFGHabcdefgh", "[a-zA-Z]": "ABCDEFGHabcdefgh", "[A-Z0-9]": "ABCDEFGH0123456789",
+          "[a-z0-9]": "abcdefgh0123456789", ".": "abcdefgh"}  # fmt: skip
+_TOKEN = re.compile(r"(\\d|\\w|\[[^\]]+\]|\.|\\.|[^\\\[\]{}()*+?^$|])(\{(\d+)(?:,(\d*))?\}|[*+?])?")
+
+
+def pattern_value(rng: random.Random, pattern: str) -> str | None:
+    """A string matching a simple pattern (character classes, literals, counts); None for anything fancier."""
+    body = pattern.removeprefix("^").removesuffix("$")
+    out: list[str] = []
+    position = 0
+    while position < len(body):
+        match = _TOKEN.match(body, position)
+        if match is None:
+            return None
+        atom, count, low, high = match.group(1), match.group(2), match.group(3), match.group(4)
+        choices = _CLASS.get(atom) or (atom[1] if atom.startswith("\\") and len(atom) == 2 else None)
+        if choices is None:
+            if atom.startswith("["):
+                return None
+            choices = atom
+        if count in ("*", "?"):
+            times = rng.randint(0, 1)
+        elif count == "+":
+            times = rng.randint(1, 3)
+        elif low is not None:
+            least = int(low)
+            most = least if high is None else int(high) if high else least + 2
+            times = rng.randint(least, max(least, most))
+        else:
+            times = 1
+        out.extend(rng.choice(choices) for _ in range(times))
+        position = match.end()
+    text = "".join(out)
+    return text if re.search(pattern, text) else None
+
+
+# ---- generators by kind of value ---------------------------------------------------------------------
+
+
+def _email(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    if is_person_table(table.name):
+        return v.email(person)
+    return f"{v.fake.user_name()}@{v.fake.domain_word()}.test"
+
+
+def _person(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    return person.full
+
+
+def _name(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    if is_person_table(table.name):
+        return person.full
+    return v._text(table, column, row, person)
+
+
+def _moment(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    moment = v.today - dt.timedelta(days=v.random.randint(1, 200), hours=v.random.randint(0, 10))
+    if column.format == "date" or "date" in column.name and "time" not in column.name:
+        return moment.date().isoformat()
+    return moment.replace(minute=v.random.choice([0, 15, 30, 45]), second=0).isoformat(timespec="seconds")
+
+
+def _date(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    return (v.today.date() + dt.timedelta(days=v.random.randint(1, 60))).isoformat()
+
+
+def _datetime(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    moment = v.today + dt.timedelta(days=v.random.randint(1, 60))
+    return moment.replace(
+        hour=v.random.choice([9, 10, 14, 18, 19, 20]), minute=v.random.choice([0, 30]), second=0
+    ).isoformat(timespec="seconds")
+
+
+def _money_value(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> float:
+    words = set(split_words(column.name))
+    if {"balance", "budget"} & words:
+        low, high = 50.0, 20000.0
+    elif {"salary", "income"} & words:
+        low, high = 30000.0, 150000.0
+    elif "limit" in words:
+        low, high = 500.0, 5000.0
+    elif {"fee", "tax", "discount"} & words:
+        low, high = 2.0, 60.0
+    elif {"fare", "rate"} & words:
+        low, high = 60.0, 450.0
+    elif {"amount", "charge"} & words and singular(table.name).split("_")[-1] in ("charge", "fee", "extra"):
+        low, high = 5.0, 120.0
+    else:
+        low, high = 5.0, 250.0
+    low, high = _within(low, high, column)
+    if high - low < 20:
+        return _money(v.random.uniform(low, high))
+    value = v.random.uniform(low, high)
+    return _money(min(high, int(value) + v.random.choice([0.0, 0.5, 0.99, 0.25, 0.0])))
+
+
+def _within(low: float, high: float, column: Column) -> tuple[float, float]:
+    """A typical range kept inside the document's bounds (the bounds alone when they do not meet)."""
+    least = column.minimum if column.minimum is not None else float("-inf")
+    most = column.maximum if column.maximum is not None else float("inf")
+    if max(low, least) <= min(high, most):
+        return max(low, least), min(high, most)
+    return (least if least != float("-inf") else most - 10), (most if most != float("inf") else least + 10)
+
+
+def _quantity(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> int:
+    words = set(split_words(column.name))
+    if "capacity" in words or "occupancy" in words:
+        big = singular(table.name).split("_")[-1] in ("venue", "hall", "arena", "stadium", "theatre", "theater")
+        low, high = (80, 2000) if big else (1, 6)
+    elif {"seats", "stock", "inventory", "available", "remaining", "left"} & words:
+        low, high = 0, 120
+    elif "year" in words:
+        low, high = 1990, v.today.year
+    elif "age" in words:
+        low, high = 18, 80
+    elif {"minutes", "duration"} & words:
+        low, high = 15, 120
+    elif {"miles", "points", "loyalty"} & words:
+        low, high = 0, 20000
+    elif {"stars", "rating", "score"} & words:
+        low, high = 1, 5
+    else:
+        low, high = 1, 4
+    least, most = _within(low, high, column)
+    least, most = int(-(-least // 1)), int(most // 1)
+    value = v.random.randint(least, max(least, most))
+    if {"minutes", "duration"} & words and most - least >= 15:
+        value = max(least, min(most, round(value / 15) * 15))
+    return value
+
+
+def _code(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    words = [*split_words(column.name), *split_words(singular(table.name))]
+    if "iban" in words:
+        return str(v.fake.iban())
+    if "flight" in words:
+        return f"{v.random.choice(['SW', 'HL', 'NR'])}{v.random.randint(100, 989)}"
+    if "room" in words:
+        return f"{v.random.randint(1, 6)}{v.random.randint(1, 30):02d}"
+    if "sku" in words:
+        return f"{''.join(v.random.choice('ABCDEFGHJKLMNPRSTUVWXYZ') for _ in range(3))}-{v.random.randint(1000, 9999)}"
+    letters = "".join(v.random.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(2))
+    return f"{letters}{v.random.randint(100000, 999999)}"
+
+
+def _simple(generate: Any) -> Any:
+    return lambda v, table, column, row, person: generate(v)
+
+
+_KINDS: dict[str, Any] = {
+    "email": _email,
+    "person": _person,
+    "name": _name,
+    "first_name": lambda v, t, c, r, p: p.first,
+    "last_name": lambda v, t, c, r, p: p.last,
+    "middle_name": _simple(lambda v: v.fake.first_name()),
+    "username": lambda v, t, c, r, p: f"{p.first.lower()}{v.random.randint(10, 99)}",
+    "phone": _simple(lambda v: f"555-{v.random.randint(1000, 9999)}"),
+    "url": _simple(lambda v: f"https://{v.fake.domain_word()}.example/{v.fake.slug()}"),
+    "path": _simple(lambda v: f"{v.random.choice(['notes', 'projects', 'journal', 'archive'])}/{v.fake.slug()}.md"),
+    "street": _simple(lambda v: v.fake.street_address()),
+    "city": _simple(lambda v: v.fake.city()),
+    "country": lambda v, t, c, r, p: v.fake.country_code() if "code" in c.name else v.fake.country(),
+    "zip": _simple(lambda v: v.fake.postcode()),
+    "airport": _simple(lambda v: v.fake.airport_iata()),
+    "seat": _simple(lambda v: f"{v.random.randint(1, 38)}{v.random.choice('ABCDEF')}"),
+    "currency": _simple(lambda v: v.random.choice(["USD", "EUR", "GBP"])),
+    "color": _simple(lambda v: v.fake.color_name()),
+    "latitude": _simple(lambda v: round(v.random.uniform(-60, 60), 5)),
+    "longitude": _simple(lambda v: round(v.random.uniform(-150, 150), 5)),
+    "date": _date,
+    "datetime": _datetime,
+    "past": _moment,
+    "money": _money_value,
+    "quantity": _quantity,
+    "rating": _simple(lambda v: v.random.randint(1, 5)),
+    "number": _simple(lambda v: round(v.random.uniform(0, 100), 2)),
+    "bool": _simple(lambda v: v.random.randint(0, 1)),
+    "uuid": _simple(lambda v: str(uuid.UUID(int=v.random.getrandbits(128), version=4))),
+    "code": _code,
+    "ref": _code,
+    "json": lambda v, t, c, r, p: None if c.nullable else "{}",
+    "title": lambda v, t, c, r, p: v._text(t, c, r, p),
+    "text": lambda v, t, c, r, p: v._text(t, c, r, p),
+}
+
+
+# ---- text by topic -------------------------------------------------------------------------------------
+
+
+def _subject(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    return v._pick(vocab.SUBJECTS.get(category) or vocab.SUBJECTS[""], p)
+
+
+def _event(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    return v._pick(vocab.EVENT_TITLES.get(category) or vocab.EVENT_TITLES[""])
+
+
+def _product(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    if category in ("food", "dish", "meal", "restaurant") or "menu" in t.name or "dish" in t.name:
+        return str(v.fake.dish())
+    return v.product(category)
+
+
+def _charge(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    if category == "restaurant" and v.random.random() < 0.5:
+        return str(v.fake.dish())
+    return v._pick(vocab.CHARGE_DESCRIPTIONS.get(category) or vocab.CHARGE_DESCRIPTIONS[""])
+
+
+def _review(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    rating = next((r[k] for k in ("rating", "stars", "score") if isinstance(r.get(k), int)), 4)
+    mood = "good" if rating >= 4 else "mixed" if rating == 3 else "bad"
+    return v._pick(vocab.REVIEWS[mood], p)
+
+
+def _comment(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    author = next((str(x) for k, x in r.items() if k in ("author", "author_type", "from", "role") and x), "")
+    bank = vocab.COMMENTS.get(author) or vocab.COMMENTS["agent" if v.random.random() < 0.5 else "customer"]
+    return v._pick(bank, p)
+
+
+def _reason(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    noun = singular(t.name).split("_")[-1]
+    key = (
+        "return"
+        if noun in ("return", "refund", "exchange")
+        else "dispute"
+        if noun in ("dispute", "claim")
+        else ("cancel" if noun in ("cancellation",) else "")
+    )
+    return v._pick(vocab.REASONS[key], p)
+
+
+def _named(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    """A name for something with no vocabulary: a proper noun and the thing's own noun ('Garcia Geofence')."""
+    noun = singular(t.name).split("_")[-1].replace("_", " ").title()
+    head = v.fake.city() if v.random.random() < 0.5 else v.fake.last_name()
+    return f"{head} {noun}"
+
+
+def _plain(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    return v._pick(vocab.DESCRIPTIONS, p)
+
+
+_TOPICS: dict[str, Any] = {
+    "gift": lambda v, t, c, r, p, k: v._pick(vocab.GIFT_MESSAGES, p),
+    "request": lambda v, t, c, r, p, k: v._pick(vocab.SPECIAL_REQUESTS, p),
+    "reason": _reason,
+    "memo": lambda v, t, c, r, p, k: v._pick(vocab.MEMOS, p),
+    "nickname": lambda v, t, c, r, p, k: v._pick(vocab.ACCOUNT_NAMES, p),
+    "bio": lambda v, t, c, r, p, k: f"{v.fake.job()} based in {v.fake.city()}.",
+    "subject": _subject,
+    "title": lambda v, t, c, r, p, k: v._pick(vocab.NOTE_TITLES, p),
+    "event": _event,
+    "todo": lambda v, t, c, r, p, k: v._pick(vocab.TODO_TITLES, p),
+    "note_title": lambda v, t, c, r, p, k: v._pick(vocab.NOTE_TITLES, p),
+    "product": _product,
+    "place": lambda v, t, c, r, p, k: v._pick(
+        vocab.PLACE_NAMES.get(singular(t.name).split("_")[-1]) or vocab.PLACE_NAMES[""], p
+    ),
+    "company": lambda v, t, c, r, p, k: str(v.fake.company()),
+    "department": lambda v, t, c, r, p, k: v.random.choice(vocab.DEPARTMENTS),
+    "collection": lambda v, t, c, r, p, k: v.random.choice(
+        vocab.COLLECTION_NAMES if "tag" not in t.name else vocab.TAGS
+    ),
+    "device": lambda v, t, c, r, p, k: (
+        f"{v.fake.vehicle_make()} {v.random.choice(['Van', 'Truck', 'Car'])} {v.random.randint(1, 40)}"
+    ),
+    "zone": lambda v, t, c, r, p, k: f"{v.fake.city()} {v.random.choice(['Depot', 'Yard', 'Warehouse', 'Site'])}",
+    "named": _named,
+    "review": _review,
+    "comment": _comment,
+    "note": lambda v, t, c, r, p, k: v._pick(vocab.NOTES, p),
+    "problem": lambda v, t, c, r, p, k: v.random.choice(vocab.TOPIC_DESCRIPTIONS),
+    "charge": _charge,
+    "description": _plain,
+}
