@@ -10,22 +10,49 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from autoforge.servers import StaffMember
 
 from .models import Blueprint
 from .walks import PICKED, Entity, Goal, KeyOf, Resolution, Walk
 
-__all__ = ["TaskPlan", "compatible", "grow", "intents"]
+__all__ = ["Refusal", "TaskPlan", "compatible", "grow", "intents"]
 
 INTENT_WEIGHTS = {1: 0.05, 2: 0.25, 3: 0.40, 4: 0.30}
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A request the policy forbids: which rule, the tool it would take, and why (what the agent tells)."""
+
+    rule: Literal["staff-only", "lifecycle", "identification", "ownership", "confirmation"]
+    goal: Goal
+    reason: str
+    facts: tuple[tuple[Entity, str], ...] = ()
+
+
 @dataclass
 class TaskPlan:
-    """The requests of one task and how the agent finds every row they need."""
+    """The requests of one user and how the agent finds every row they need.
+
+    `role` says who the user is (a customer, a member of staff, the account's owner); `persona` is their own
+    row (found first, from what they say: `identity`); `staff` is the roster entry of a staff user the
+    document has no table for; `impostor` is who an unidentifiable user claims to be; `refusal` is the one
+    request the agent must turn down.
+    """
 
     goals: list[Goal] = field(default_factory=list)
     resolutions: dict[Entity, Resolution] = field(default_factory=dict)
     walks: list[Walk] = field(default_factory=list)
+    role: Literal["customer", "staff", "owner"] = "owner"
+    persona: Entity | None = None
+    identity: Resolution | None = None
+    staff: StaffMember | None = None
+    impostor: dict[str, Any] | None = None
+    refusal: Refusal | None = None
+    described: dict[Entity, Resolution] = field(default_factory=dict)
+    """How the user describes rows the agent never looks up (someone else's record they ask about)."""
 
     def add(self, walk: Walk) -> None:
         self.walks.append(walk)
@@ -62,6 +89,8 @@ def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
         blueprint
     ):
         return False
+    if first.goal.entities and set(first.goal.entities) == set(second.goal.entities):
+        return False  # two comparisons of the same rows
     return first.goal != second.goal
 
 

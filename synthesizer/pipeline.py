@@ -304,7 +304,9 @@ def _check_seed(spec: EnvSpec, seed_sql: str, source: str) -> None:
         try:
             conn.executescript(seed_sql)
         except sqlite3.Error as exc:
-            raise SynthesisError(f"{source}: the seed does not load ({exc}); a synthesizer bug, please report it") from None
+            raise SynthesisError(
+                f"{source}: the seed does not load ({exc}); a synthesizer bug, please report it"
+            ) from None
         problems = [str(v) for v in violations(conn, spec.invariants, seed=True)] + state_problems(conn, spec)
     finally:
         conn.close()
@@ -396,7 +398,10 @@ async def _tasks(
         saved = checkpoints.load_batch(number)
         if saved is None:
             size = max(10, min(BATCH_SIZE, math.ceil((options.tasks - len(accepted)) * 1.4)))
-            batch = generate_batch(draft, environment, number, size, options, set(seen))
+            used = Counter(c.tool for t in accepted for c in t.solution.calls)
+            sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
+            refusals = sum(1 for t in accepted if t.refusal)
+            batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, refusals)
             tasks = [await _reword(task, backend) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)
             saved = {

@@ -130,7 +130,7 @@ class _Builder:
             status = status_column(self.bp.table(target))
             parents = [p for p in parents if status is not None and p.get(status.name) in needed]
             self.rng.shuffle(parents)
-            return iter(parents)
+            return iter(parents[: max(1, len(parents) // 2)])  # half of them: the rest can still get one
         if needed is not None:
             status = status_column(self.bp.table(target))
             parents = [p for p in parents if status is not None and p.get(status.name) in needed]
