@@ -20,25 +20,54 @@ _TYPES = {"TEXT": str, "INTEGER": int, "REAL": float}
 
 
 def create_schema(conn: sqlite3.Connection, spec: EnvSpec) -> None:
-    """Create the spec's tables (STRICT, with keys, foreign keys and checks) and index foreign keys."""
+    """Create the spec's tables (STRICT, with keys, foreign keys and checks) and index foreign keys.
+
+    Tables are made after the tables they refer to; a reference that closes a cycle is left undeclared (the
+    records engine still checks it).
+    """
     db = Database(conn, recursive_triggers=False, execute_plugins=False)
-    for table in spec.tables:
+    made: set[str] = set()
+    for table in _parents_first(spec):
+        references = [c for c in table.columns if c.references]
+        declared = [c for c in references if c.references.split(".")[0] in made | {table.name}]  # type: ignore[union-attr]
         conn.execute(
             db.create_table_sql(
                 table.name,
                 {c.name: _TYPES[c.type] for c in table.columns},
                 pk=table.primary_key,
-                foreign_keys=[
-                    (c.name, *c.references.split(".")) for c in table.columns if c.references  # type: ignore[misc]
-                ],
+                foreign_keys=[(c.name, *c.references.split(".")) for c in declared],  # type: ignore[misc, union-attr]
                 not_null=[c.name for c in table.columns if not c.nullable and not c.primary_key],
                 strict=True,
                 _checks=table_checks(table),
             )
         )
-        for column in table.columns:
-            if column.references:
-                conn.execute(f'CREATE INDEX "{table.name}__{column.name}" ON "{table.name}" ("{column.name}")')
+        made.add(table.name)
+        for column in references:
+            conn.execute(f'CREATE INDEX "{table.name}__{column.name}" ON "{table.name}" ("{column.name}")')
+
+
+def _parents_first(spec: EnvSpec) -> list[Table]:
+    """The spec's tables, each after the ones it refers to where a cycle allows (spec order otherwise)."""
+    order: list[Table] = []
+    placed: set[str] = set()
+    visiting: set[str] = set()
+    tables = {t.name: t for t in spec.tables}
+
+    def place(name: str) -> None:
+        if name in placed or name in visiting:
+            return
+        visiting.add(name)
+        for column in tables[name].columns:
+            target = column.references.split(".")[0] if column.references else None
+            if target in tables and target != name:
+                place(target)
+        visiting.discard(name)
+        placed.add(name)
+        order.append(tables[name])
+
+    for table in spec.tables:
+        place(table.name)
+    return order
 
 
 def table_checks(table: Table) -> list[Check]:

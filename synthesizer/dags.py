@@ -38,8 +38,8 @@ class TaskPlan:
 
     `role` says who the user is (a customer, a member of staff, the account's owner); `persona` is their own
     row (found first, from what they say: `identity`); `staff` is the roster entry of a staff user the
-    document has no table for; `impostor` is who an unidentifiable user claims to be; `refusal` is the one
-    request the agent must turn down.
+    document has no table for; `impostor` is who an unidentifiable user claims to be; `newcomer` is a new
+    customer opening an account; `refusal` is the one request the agent must turn down.
     """
 
     goals: list[Goal] = field(default_factory=list)
@@ -50,6 +50,7 @@ class TaskPlan:
     identity: Resolution | None = None
     staff: StaffMember | None = None
     impostor: dict[str, Any] | None = None
+    newcomer: dict[str, Any] | None = None
     refusal: Refusal | None = None
     described: dict[Entity, Resolution] = field(default_factory=dict)
     """How the user describes rows the agent never looks up (someone else's record they ask about)."""

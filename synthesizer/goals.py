@@ -15,6 +15,8 @@ from .naming import normal
 from .outcomes import apply_change
 from .rules import children, terminal_values
 from .semantics import is_creation_time, is_person_table
+from .toolgen import table_rules
+from .values import Person
 from .walks import (
     NUMERIC,
     SETTABLE,
@@ -86,6 +88,7 @@ class Walker(Resolver):
         self.used = used
         self.pairs = {t.name: pairs_of(self.bp, t) for t in self.bp.tables}
         self.requires = {t.name: required_states(self.bp, t) for t in self.bp.tables}
+        self.rules = table_rules(self.bp)
         self.today = dt.date.fromisoformat(self.env.spec.clock[:10])
         self.role: Role = "owner"
         self.persona: Entity | None = None
@@ -165,21 +168,25 @@ class Walker(Resolver):
             "write": self._write_goal, "tell": self._tell_goal, "compute": self._compute_goal,
             "total": self._total_goal, "compare": self._compare_goal, "branch": self._branch_goal,
         }  # fmt: skip
-        reasoning = [k for k in ("compute", "total", "compare", "branch") if k not in self.barren]
-        if reasoning and self.rng.random() < self.reasoning:
+        barren = {kind for role, kind in self.barren if role == self.role}
+        reasoning = [k for k in ("compute", "total", "compare", "branch") if k not in barren]
+        unused = any(self.used[p.name] == 0 for p in self._writers("update", "action", "delete", "create"))
+        if unused and self.rng.random() < 0.5:
+            kind = "write"
+        elif reasoning and self.rng.random() < self.reasoning:
             kind = self.rng.choice(reasoning)
         else:
-            kind = "write" if self.rng.random() < 0.85 or "tell" in self.barren else "tell"
+            kind = "write" if self.rng.random() < 0.85 or "tell" in barren else "tell"
         walk = None
         for _ in range(3):
             walk = makers[kind]()
             if walk is None or self.works(walk.goal):
                 break
             walk = None
-        tries, wins = self.tries.get(kind, (0, 0))
-        self.tries[kind] = (tries + 1, wins + (walk is not None))
+        tries, wins = self.tries.get((self.role, kind), (0, 0))
+        self.tries[(self.role, kind)] = (tries + 1, wins + (walk is not None))
         if tries + 1 >= 25 and not wins and walk is None:
-            self.barren.add(kind)
+            self.barren.add((self.role, kind))
         return walk
 
     def _writers(self, *kinds: str) -> list[ToolPlan]:
@@ -244,10 +251,13 @@ class Walker(Resolver):
         self.rng.shuffle(rows)
         good: list[dict[str, Any]] = []
         kids = children(self.bp, plan.table)
+        sources = self.rules[plan.table].transitions.get(str(plan.target.get(status))) if status else None
         for row in rows:
             if ended and any(row.get(c.name) in ended for c in table.columns if c.enum):
                 continue
             if status is not None and row.get(status) == _as_stored(plan.target[status]):
+                continue
+            if sources is not None and row.get(status) not in sources:
                 continue
             if plan.kind == "delete" and any(
                 any(r.get(col) == row[table.primary_key] for r in self.rows[child]) for child, col in kids
@@ -402,6 +412,29 @@ class Walker(Resolver):
             if self.resolve(target, plan.name, param.name, found):
                 return param.name, KeyOf(target)
         return None
+
+    def signup(self, plan: ToolPlan) -> tuple[Walk, Person, str] | None:
+        """A new customer's profile: one made-up person whose names and email agree (and the email)."""
+        person = self.values.person()
+        email = self.values.email(person)
+        table = self.bp.table(plan.table)
+        made = {"first_name": person.first, "last_name": person.last, "person": person.full, "email": email}
+        args: list[tuple[str, Source]] = []
+        for param in plan.roles("field"):
+            column = table.column(param.column or "")
+            if column is None:
+                continue
+            value = made.get(self.kind(table.name, column.name))
+            if value is None:
+                if param.name not in self.required[plan.name] and self.rng.random() < 0.5:
+                    continue
+                value = self._fresh(plan, param.name, None)
+            if value is None:
+                return None
+            args.append((param.name, Known(value, param.name)))
+        if self.required[plan.name] - {name for name, _ in args}:
+            return None
+        return Walk(Goal("create", plan.name, tuple(args)), {}), person, email
 
     def _create_goal(self, plan: ToolPlan, forced: dict[str, dict[str, Any]] | None = None) -> Walk | None:
         """A new row: its parents (`forced` ones, or open rows the user may use) and the values the user states."""

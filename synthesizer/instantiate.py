@@ -159,12 +159,16 @@ class _Run:
             member = plan.staff
             note = f"check the staff list of the policy: {member.name} ({member.email}) is a {member.title}"
             self.gate = self.reason("check", note, True, [])
-        elif plan.impostor is not None:
-            tool, args = plan.impostor["tool"], plan.impostor["args"]
+        elif plan.impostor is not None or plan.newcomer is not None:
+            stranger = plan.impostor or plan.newcomer or {}
+            tool, args = stranger["tool"], stranger["args"]
             node, output = self.call(tool, tuple((k, Known(v, k)) for k, v in args.items()))
             if output:
-                raise Rejected("the impostor's details match an account")
-            self.gate = self.reason("check", "no account matches what the user says: change nothing", False, [node])
+                raise Rejected("the stranger's details match an account")
+            note = "no account matches what the user says: " + (
+                "change nothing" if plan.impostor is not None else "open a new one"
+            )
+            self.gate = self.reason("check", note, plan.newcomer is not None, [node])
         elif plan.persona is not None and plan.identity is not None:
             self.plan.resolutions.setdefault(plan.persona, plan.identity)
             _, self.gate = self.entity(plan.persona)

@@ -48,7 +48,7 @@ from .schema import infer_blueprint, tool_schema
 from .seed import DEFAULT_CLOCK, build_seed, to_sql
 from .sources import RawSource, parse_structured, read_source
 from .stats import TaskStats, task_stats
-from .taskgen import check_batch, generate_batch, signature, split_of
+from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of
 from .toolgen import generate_tools, table_rules, tool_function
 from .values import Values
 from .writer import write_environment
@@ -256,11 +256,11 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
                 tables=(plan.table,),
             )
         )
-    title = draft.source.title
+    title = service_title(draft.source.title)
     spec = EnvSpec(
         name=name,
         version="0.1.0",
-        description=(draft.source.description or f"A sandboxed twin of {title}")[:600],
+        description=(draft.source.description or f"The {title} service.")[:600],
         clock=DEFAULT_CLOCK,
         tables=blueprint.tables,
         tools=tuple(tools),
@@ -276,6 +276,14 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
     )
     spec = _governed(spec, blueprint, title, options.seed)
     return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "notes": (*draft.notes, *notes)})
+
+
+def service_title(title: str) -> str:
+    """A document's title as a service's name: 'helpdesk-tickets.tools' -> 'Helpdesk Tickets'."""
+    if " " in title.strip() or not re.search(r"[-_.]", title):
+        return title.strip()[:1].upper() + title.strip()[1:] or "the service"
+    stem = re.sub(r"(\.(json|ya?ml|md|tools|functions|openapi|swagger))+$", "", title, flags=re.IGNORECASE)
+    return " ".join(w.capitalize() for w in re.split(r"[-_.\s]+", stem) if w) or title
 
 
 def _governed(spec: EnvSpec, blueprint: Blueprint, title: str, seed: int) -> EnvSpec:
@@ -334,7 +342,7 @@ async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) 
         notes += [f"dropped tool {tool}: {found[0].message}" for tool, found in broken.items()]
         blueprint = blueprint.model_copy(update={"plans": keep})
         spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken), "roles": None})
-        spec = _governed(spec, blueprint, draft.source.title, spec.provenance.seed or 0)
+        spec = _governed(spec, blueprint, service_title(draft.source.title), spec.provenance.seed or 0)
         source = generate_tools(blueprint, schemas, name, draft.source.name) if backend.offline else source
     listener(Event("tools", 1, 1, f"{len(spec.tools)} tools checked on the seed"))
     return draft.model_copy(
@@ -392,16 +400,22 @@ async def _tasks(
     rejected: Counter[str] = Counter()
     seen: set[str] = set()
     stale = 0
+    quota = refusal_quota(options.tasks)
     for number in range(MAX_BATCHES):
-        if len(accepted) >= options.tasks or stale >= 4:
+        refusals = [t for t in accepted if t.refusal]
+        others = len(accepted) - len(refusals)
+        wanted_refusals = max(0, quota - len(refusals))
+        wanted_others = max(0, options.tasks - quota - others)
+        if (wanted_refusals + wanted_others == 0) or stale >= 4 or (not wanted_others and number >= MAX_BATCHES // 2):
             break
         saved = checkpoints.load_batch(number)
         if saved is None:
-            size = max(10, min(BATCH_SIZE, math.ceil((options.tasks - len(accepted)) * 1.4)))
+            wanted = wanted_refusals + wanted_others
+            size = max(10, min(BATCH_SIZE, math.ceil(wanted * 1.4)))
             used = Counter(c.tool for t in accepted for c in t.solution.calls)
             sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
-            refusals = sum(1 for t in accepted if t.refusal)
-            batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, refusals)
+            odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
+            batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, odds)
             tasks = [await _reword(task, backend) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)
             saved = {
@@ -417,12 +431,27 @@ async def _tasks(
         seen.update(saved["signatures"])
         listener(Event("tasks", min(len(accepted), options.tasks), options.tasks, f"batch {number + 1}"))
     final = []
-    for index, task in enumerate(accepted[: options.tasks], start=1):
+    for index, task in enumerate(_select(accepted, options.tasks, quota), start=1):
         task_id = f"{draft.spec.name}-{index:04d}"
         final.append(
             task.model_copy(update={"id": task_id, "split": split_of(task_id, options.seed, options.test_fraction)})
         )
     return draft.model_copy(update={"tasks": tuple(final), "rejected": dict(rejected)})
+
+
+def refusal_quota(tasks: int) -> int:
+    """How many of `tasks` should be refusals: REFUSAL_SHARE of them (at least one in ten, at most a quarter)."""
+    return max(math.ceil(tasks * 0.10), min(math.floor(tasks * 0.25), round(tasks * REFUSAL_SHARE)))
+
+
+def _select(accepted: list[Task], total: int, quota: int) -> list[Task]:
+    """`total` tasks in the order they were made, with `quota` refusals when there are enough (more of the
+    others otherwise)."""
+    refusals = [t for t in accepted if t.refusal]
+    others = [t for t in accepted if not t.refusal]
+    keep_refusals = min(len(refusals), max(quota, total - len(others)))
+    chosen = {id(t) for t in refusals[:keep_refusals]} | {id(t) for t in others[: total - keep_refusals]}
+    return [t for t in accepted if id(t) in chosen]
 
 
 async def _reword(task: Task, backend: Backend) -> Task:

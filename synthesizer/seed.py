@@ -115,14 +115,16 @@ class _Builder:
 
     def fill(self, table: Table, count: int) -> None:
         self.data[table.name] = []
-        deals = {c.name: self._dealer(table, c) for c in table.columns if c.references}
+        main = next((c.name for c in table.columns if c.references and not c.nullable), None)
+        deals = {c.name: self._dealer(table, c, even=c.name == main) for c in table.columns if c.references}
         for number in range(1, count + 1):
             row = self._row(table, number, deals)
             if row is not None:
                 self.data[table.name].append(row)
 
-    def _dealer(self, table: Table, column: Column) -> Iterator[dict[str, Any]] | None:
-        """Parent rows to hand out in turn (so each parent gets its share), or None when there are none."""
+    def _dealer(self, table: Table, column: Column, even: bool) -> Iterator[dict[str, Any]] | None:
+        """Parent rows to hand out: in turn for the main parent (each customer gets a few orders), at random for
+        others (so some payees have no payments and can go); None when there are none."""
         target = column.references.split(".")[0]  # type: ignore[union-attr]
         parents = list(self.data.get(target) or [])
         needed = allowed_states(self.bp, table).get(column.name)
@@ -130,7 +132,7 @@ class _Builder:
             status = status_column(self.bp.table(target))
             parents = [p for p in parents if status is not None and p.get(status.name) in needed]
             self.rng.shuffle(parents)
-            return iter(parents[: max(1, len(parents) // 2)])  # half of them: the rest can still get one
+            return iter(parents[: max(1, len(parents) * 2 // 3)])  # most of them: the rest can still get one
         if needed is not None:
             status = status_column(self.bp.table(target))
             parents = [p for p in parents if status is not None and p.get(status.name) in needed]
@@ -139,6 +141,9 @@ class _Builder:
 
         def deal() -> Iterator[dict[str, Any]]:
             while True:
+                if not even:
+                    yield self.rng.choice(parents)
+                    continue
                 order = list(parents)
                 self.rng.shuffle(order)
                 yield from order
@@ -250,7 +255,7 @@ class _Builder:
         if status is None or not status.enum:
             return
         void = set(void_values(table))
-        weights = [0.15 if v in void else 1.0 for v in status.enum]
+        weights = [0.15 if v in void else 2.0 if i == 0 else 1.0 for i, v in enumerate(status.enum)]
         row[status.name] = self.rng.choices(list(status.enum), weights=weights)[0]
 
     def _created(self, table: Table, row: dict[str, Any]) -> dt.datetime | None:

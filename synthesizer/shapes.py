@@ -240,6 +240,8 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
     references = {p: id_entity(p) for p in properties}
     key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)
     parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]
+    if key is not None and kind in ("update", "action"):
+        parents = []  # `assign_ticket(ticket_id, agent_id)`: the agent is a value the update sets, not an owner
     required = op.input_schema.get("required", [])
     if key is None and kind in ("get", "update", "delete", "action"):
         natural = [

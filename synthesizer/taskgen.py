@@ -36,14 +36,23 @@ from .dags import TaskPlan, grow, intents
 from .goals import Walker
 from .graph import tool_graph
 from .instantiate import Rejected, instantiate
-from .models import Blueprint, Draft
+from .models import Blueprint, Draft, ToolPlan
 from .options import SynthOptions
 from .refusals import refusal_plan
 from .values import Values
 from .walks import Entity
 from .wording import leaks, word_task
 
-__all__ = ["REFUSAL_SHARE", "SEQUENCE_BATCHES", "Batch", "check_batch", "generate_batch", "signature", "split_of", "told_in"]
+__all__ = [
+    "REFUSAL_SHARE",
+    "SEQUENCE_BATCHES",
+    "Batch",
+    "check_batch",
+    "generate_batch",
+    "signature",
+    "split_of",
+    "told_in",
+]
 
 
 @dataclass
@@ -98,13 +107,14 @@ SEQUENCE_BATCHES = 6
 
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
                    seen: set[str], used: Counter[str] | None = None,
-                   sequences: Counter[tuple[str, ...]] | None = None, refusals: int = 0) -> Batch:  # fmt: skip
+                   sequences: Counter[tuple[str, ...]] | None = None,
+                   refusal_odds: float = REFUSAL_SHARE) -> Batch:  # fmt: skip
     """Candidate tasks of batch `number` (about `size` of them), before the MCP check.
 
     `used` counts the tools the tasks kept so far call: tools used less are picked more often. `sequences`
     counts their tool sequences: early batches keep only tasks with a sequence of their own, later ones
-    allow repeats (a small API has few sequences to offer). `refusals` is how many kept tasks are refusals:
-    refusal tasks are tried often enough to bring their share near REFUSAL_SHARE.
+    allow repeats (a small API has few sequences to offer). `refusal_odds` is the share of candidates built
+    as refusals (the pipeline sets it from the refusals still wanted).
     """
     assert draft.blueprint is not None and draft.spec is not None
     blueprint = draft.blueprint
@@ -114,9 +124,6 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
     walker = Walker(environment, blueprint, tool_graph(blueprint, draft.edges), rng, values, options.reasoning)
     walker.govern(roles, Counter(used or {}))
     people = _people(walker, roles)
-    kept = sum((sequences or Counter()).values())
-    short = REFUSAL_SHARE * (kept + size) - refusals
-    refusal_odds = min(0.5, max(0.05, short / size if size else REFUSAL_SHARE))
     batch = Batch()
     try:
         plans: list[TaskPlan] = []
@@ -191,6 +198,11 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
     staff_tools = [p for p in walker.bp.plans if p.name in roles.staff_only or p.name in roles.staff_fields]
     writers = [p for p in walker.bp.plans if p.writes]
     staff_share = min(0.35, max(0.1, len(staff_tools) / max(1, len(writers)))) if staff_tools else 0.0
+    if any(walker.used[p.name] == 0 for p in staff_tools):
+        staff_share = 0.5
+    signups = [p for p in walker.bp.plans if p.kind == "create" and p.table == roles.customer]
+    if signups and rng.random() < 1.5 / (1 + walker.used[signups[0].name]) ** 1.5:
+        return _newcomer(walker, rng, signups[0], roles)
     plan = TaskPlan(role="owner")
     if people.customers and rng.random() >= staff_share:
         plan = TaskPlan(role="customer", persona=rng.choice(people.customers))
@@ -202,9 +214,14 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
             plan.staff = rng.choice(roles.staff_members)
     elif people.customers:
         plan = TaskPlan(role="customer", persona=rng.choice(people.customers))
-    walker.begin(plan.role, plan.persona)
+    walk = None
     try:
-        walk = walker.sample()
+        for _ in range(3):  # another customer may have what the goal needs (a stay under way, a free payee)
+            walker.begin(plan.role, plan.persona)
+            walk = walker.sample()
+            if walk is not None or plan.role != "customer":
+                break
+            plan.persona = rng.choice(people.customers)
         if walk is None:
             return None
         plan.add(walk)
@@ -221,6 +238,32 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
             plan.identity = walker.identify(plan.persona, ways)
             if plan.identity is None:
                 return None
+    finally:
+        walker.begin("owner", None)
+    return plan
+
+
+def _newcomer(walker: Walker, rng: random.Random, signup: ToolPlan, roles: Roles) -> TaskPlan | None:
+    """A new customer opens an account (after the agent checks they have none) and asks a public question."""
+    made = walker.signup(signup)
+    email = roles.identify[0][0] if roles.identify else None
+    finder = next((p for p in walker.bp.plans if p.table == signup.table and p.kind == "list"
+                   and any(f.column == email and f.match == "eq" for f in p.roles("filter"))), None)  # fmt: skip
+    if made is None or finder is None:
+        return None
+    walk, person, address = made
+    param = next(f.name for f in finder.roles("filter") if f.column == email)
+    plan = TaskPlan(role="customer", newcomer={"tool": finder.name, "args": {param: address}, "name": person.full,
+                                               "email": address})  # fmt: skip
+    plan.add(walk)
+    walker.begin("customer", None)
+    walker.scope = set()
+    try:
+        for _ in range(4):
+            public = walker._tell_goal()
+            if public is not None and public.goal.entity is not None and walker.owns(public.goal.entity):
+                plan.add(public)
+                break
     finally:
         walker.begin("owner", None)
     return plan
@@ -245,7 +288,7 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
     owned = {*roles.owned, roles.customer} if roles.customer else set()
     built = instantiate(environment, blueprint, plan, owned)  # type: ignore[arg-type]
     calls = sum(1 for n in built.nodes if isinstance(n, CallNode))
-    least = min(options.min_calls, 2) if plan.refusal is not None else options.min_calls
+    least = min(options.min_calls, 2) if plan.refusal is not None or plan.newcomer is not None else options.min_calls
     if calls < least:
         raise Rejected(f"fewer than {options.min_calls} calls (--min-calls)")
     if calls > options.max_calls:

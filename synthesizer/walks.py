@@ -296,8 +296,8 @@ class Resolver:
                             self.links.setdefault(a, set()).add(b)
                             self.links.setdefault(b, set()).add(a)
         self.area: set[Entity] | None = None  # when set, goals stay on rows near these
-        self.tries: dict[str, tuple[int, int]] = {}
-        self.barren: set[str] = set()  # kinds of goal that never worked here
+        self.tries: dict[tuple[str, str], tuple[int, int]] = {}
+        self.barren: set[tuple[str, str]] = set()  # (role, kind of goal) that never worked here
 
     def close(self) -> None:
         self.episode.close()

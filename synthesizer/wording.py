@@ -300,7 +300,9 @@ class _Speaker:
         mine = [o for o in owners if o != "me"]
         last = singular(plan.table).split("_")[-1]
         article = "an" if noun[:1] in "aeiou" else "a"
-        if last in ("return", "refund", "exchange") and mine:
+        if plan.table == self.roles.customer:
+            text = "open an account for me"
+        elif last in ("return", "refund", "exchange") and mine:
             text = f"return {mine[0]}"
         elif last in ("review", "rating") and mine:
             text = f"leave a review of {mine[0]}"
@@ -431,6 +433,10 @@ def _opening(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, rng: rando
         speaker.remember("email", plan.impostor["email"])
         greeting = rng.choice(_GREETINGS).format(name=plan.impostor["name"])
         return f"{greeting} My email is {plan.impostor['email']}.", True
+    if plan.newcomer is not None:
+        speaker.remember("name", plan.newcomer["name"])
+        greeting = rng.choice(_GREETINGS).format(name=plan.newcomer["name"])
+        return f"{greeting} I'm new here.", True
     persona = plan.persona
     if persona is None:
         return rng.choice(("Hi.", "Hello!", "Hi there.")), True
@@ -492,8 +498,9 @@ def _scenario(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, env_title
     roles = speaker.roles
     if plan.staff is not None:
         persona = f"{plan.staff.name}, a {plan.staff.title} at {env_title}."
-    elif plan.persona is not None or plan.impostor is not None:
-        name = plan.impostor["name"] if plan.impostor else speaker.name_of(plan.persona)  # type: ignore[arg-type]
+    elif plan.persona is not None or plan.impostor is not None or plan.newcomer is not None:
+        stranger = plan.impostor or plan.newcomer
+        name = stranger["name"] if stranger else speaker.name_of(plan.persona)  # type: ignore[arg-type]
         noun = (
             humanize(singular(roles.customer or plan.persona.table)) if (roles.customer or plan.persona) else "customer"
         )  # type: ignore[union-attr]
