@@ -91,9 +91,9 @@ def _expressions(column: Column) -> list[str]:
         if column.max_length is not None:
             found.append(f"length({name}) <= {column.max_length}")
         if column.format == "date":
-            found.append(f"date({name}) = {name}")
+            found.append(f"{name} IS NULL OR date({name}) = {name}")
         elif column.format == "date-time":
-            found.append(f"datetime({name}) IS NOT NULL")
+            found.append(f"{name} IS NULL OR datetime({name}) IS NOT NULL")
     return found
 
 

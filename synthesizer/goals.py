@@ -253,7 +253,8 @@ class Walker(Resolver):
         kids = children(self.bp, plan.table)
         sources = self.rules[plan.table].transitions.get(str(plan.target.get(status))) if status else None
         for row in rows:
-            if ended and any(row.get(c.name) in ended for c in table.columns if c.enum):
+            reopening = sources is not None and row.get(status) in sources
+            if ended and not reopening and any(row.get(c.name) in ended for c in table.columns if c.enum):
                 continue
             if status is not None and row.get(status) == _as_stored(plan.target[status]):
                 continue
@@ -473,7 +474,7 @@ class Walker(Resolver):
                     return None
                 if kind not in SETTABLE:
                     continue
-                value = self._fresh(plan, param.name, None, None, values)
+                value = self._speaker_value(column) or self._fresh(plan, param.name, None, None, values)
                 if value is None:
                     return None
                 values[column.name] = value
@@ -481,6 +482,17 @@ class Walker(Resolver):
             elif param.name in required:
                 return None
         return Walk(Goal("create", plan.name, tuple(args)), found)
+
+    def _speaker_value(self, column: Any) -> str | None:
+        """For a field naming who wrote a row (author: customer | agent), the current user's side."""
+        if not column.enum or self.role == "owner":
+            return None
+        sides = (
+            ("customer", "guest", "passenger", "user", "attendee", "client", "member")
+            if self.role == "customer"
+            else ("agent", "staff", "admin", "support", "employee", "operator")
+        )
+        return next((v for v in column.enum if v in sides), None)
 
     def _in_states(self, table_name: str, states: tuple[str, ...]) -> list[dict[str, Any]]:
         """Rows the user may use whose state is one of `states` (an order that is delivered, for a return)."""

@@ -169,7 +169,12 @@ def _create_refusal(walker: Walker, tool: ToolPlan, plan: TaskPlan) -> TaskPlan 
             reason = _dry_run(walker, walk.goal)
             key = walker.bp.table(parent_table).primary_key
             parent = Entity(parent_table, row[key])
-            if reason is None or "must" in reason or reason.startswith("No ") or str(row[key]) not in reason:
+            states = [str(v) for c, v in row.items() if isinstance(v, str) and walker.bp.table(parent_table).column(c)
+                      and walker.bp.table(parent_table).column(c).enum]  # type: ignore[union-attr]  # fmt: skip
+            named = (
+                reason is not None and str(row[key]) in reason and any(s.replace("_", " ") in reason for s in states)
+            )
+            if not named or "must" in (reason or ""):
                 continue
             if walker.resolve(parent, tool.name, param.name, walk.resolutions, need_row=True):
                 refused = Walk(Goal("create", tool.name, walk.goal.args, parent), walk.resolutions)

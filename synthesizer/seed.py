@@ -218,7 +218,8 @@ class _Builder:
 
     def _value(self, table: Table, column: Column, row: dict[str, Any], person: Person) -> Any:
         kind = self.bp.semantic(table.name, column.name)
-        labelled = column.name in self.bp.labels.get(table.name, ()) or column.unique
+        identifying = kind in ("email", "username", "code", "path", "url", "person", "phone")
+        labelled = (column.name in self.bp.labels.get(table.name, ()) and identifying) or column.unique
         if kind == "email" and is_person_table(table.name):
             return self._unique(table, column, lambda: self.values.email(person))
         if labelled:

@@ -65,8 +65,16 @@ def spoken_value(value: Any, kind: str, today: dt.date) -> str:
     return str(value).replace("_", " ") if kind == "enum" else str(value)
 
 
+_COMPOUNDS = {"check in": "check-in date", "check out": "check-out date", "checkin": "check-in date",
+              "checkout": "check-out date", "guests": "number of guests", "passengers": "number of passengers",
+              "seats": "number of seats", "tickets": "number of tickets", "nights": "number of nights"}  # fmt: skip
+
+
 def field_words(column: str) -> str:
     """A column in words: 'shipping_method' -> 'shipping method', 'qty' -> 'quantity', 'starts_at' -> 'start time'."""
+    spoken = " ".join(split_words(column))
+    if spoken in _COMPOUNDS:
+        return _COMPOUNDS[spoken]
     words = [_FIELD.get(w, w) for w in split_words(column)]
     if len(words) > 1 and words[-1] in ("at", "on"):
         words = words[:-1]

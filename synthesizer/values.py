@@ -84,6 +84,8 @@ def topic(table: str, column: str) -> str:
         return "nickname"
     if {"bio", "about"} & set(words):
         return "bio"
+    if {"company", "employer", "organization", "organisation", "business", "vendor", "merchant"} & set(words):
+        return "company"
     if (
         words[-1:]
         and words[-1] in ("subject", "summary", "headline")
@@ -109,7 +111,7 @@ def topic(table: str, column: str) -> str:
             return "charge"
         return "description"
     if {"note", "notes", "remark", "remarks", "instructions"} & set(words):
-        return "note"
+        return "worklog" if last in ("entry", "log", "worklog", "timesheet") or "time" in noun else "note"
     if last in ("review", "rating", "feedback") and {"comment", "text", "review"} & set(words):
         return "review"
     return "text"
@@ -526,6 +528,7 @@ _TOPICS: dict[str, Any] = {
     "review": _review,
     "comment": _comment,
     "note": lambda v, t, c, r, p, k: v._pick(vocab.NOTES, p),
+    "worklog": lambda v, t, c, r, p, k: v._pick(vocab.WORK_NOTES, p),
     "problem": lambda v, t, c, r, p, k: v.random.choice(vocab.TOPIC_DESCRIPTIONS),
     "charge": _charge,
     "description": _plain,

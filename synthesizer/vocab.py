@@ -33,6 +33,7 @@ __all__ = [
     "TAGS",
     "TODO_TITLES",
     "TOPIC_DESCRIPTIONS",
+    "WORK_NOTES",
 ]
 
 SUBJECTS: dict[str, tuple[str, ...]] = {
@@ -121,6 +122,11 @@ NOTES: tuple[str, ...] = (
     "Called the customer to confirm.", "Leave the parcel with the neighbour.", "Use the side entrance.",
     "Customer prefers email.", "Follow up next week.", "Paid in person at the desk.", "Keep for tax records.",
     "Split with {first}.", "Reimbursable work expense.", "Ring the bell twice.",
+)  # fmt: skip
+WORK_NOTES: tuple[str, ...] = (
+    "Reproduced the problem and sent a fix.", "Called the customer to walk through the settings.",
+    "Checked the logs; waiting on engineering.", "Updated the billing details and re-ran the charge.",
+    "Wrote up the workaround for the knowledge base.", "Reviewed the account history.",
 )  # fmt: skip
 NOTE_TITLES: tuple[str, ...] = (
     "Trip ideas", "Grocery list", "Meeting notes with {first}", "Books to read", "Packing list for {city}",

@@ -334,6 +334,8 @@ class Resolver:
         existing = found.get(entity)
         if existing is not None:
             return existing.shows_row or not need_row
+        if not self.owns(entity):
+            return False  # a customer never goes through someone else's records
         if depth > MAX_DEPTH or entity in visiting:
             return False
         edges = [
@@ -496,6 +498,10 @@ class Resolver:
                     entity, plan.name, args, via=via, listed=(holder[source.primary_key],), shows_row=False
                 )
         return None
+
+    def owns(self, entity: Entity) -> bool:
+        """Whether the current user may use `entity` (everyone may, unless a subclass says who the user is)."""
+        return True
 
     def pick(self, entity: Entity, rows: list[dict[str, Any]]) -> Pick | None:
         """How the user would single out `entity` among `rows`: a name, a day, a kind only it has, or an extreme."""

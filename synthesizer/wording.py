@@ -195,7 +195,7 @@ class _Speaker:
         self.remember(field, spoken_value(pick.value, kind, self.today) if kind in ("date", "datetime") else pick.value)
         if kind in ("date", "datetime"):
             day = spoken_date(pick.value, self.today)
-            if is_creation_time(pick.column):
+            if is_creation_time(pick.column) or str(pick.value)[:10] < self.today.isoformat():
                 return f"from {day}"
             starts = set(split_words(pick.column)) & {"check", "in", "start", "starts", "departure", "begin"}
             return f"starting {day}" if starts else f"for {day}"
@@ -377,10 +377,9 @@ class _Speaker:
             condition = f"the {field} of {obj} {verb} more than {amount}"
             if obj == "my account":
                 condition = f"my {field} {verb} more than {amount}"
-        elif kind == "enum":
-            condition = (
-                f"{obj} is {'still ' if self.rng.random() < 0.5 else ''}{spoken_value(goal.amount, 'enum', self.today)}"
-            )
+        elif kind == "enum" and split_words(column)[-1] in ("status", "state"):
+            still = "still " if self.rng.random() < 0.5 else ""
+            condition = f"{obj} is {still}{spoken_value(goal.amount, 'enum', self.today)}"
         elif obj == "my account":
             condition = f"my {field} is {spoken_value(goal.amount, kind, self.today)}"
         else:
