@@ -133,7 +133,7 @@ class Provenance(_Model):
 class Invariant(_Model):
     """A rule the state always keeps: a read-only query that returns the rows breaking it (none when it holds)."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,120}$")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,160}$")
     description: str = Field(min_length=1, description="The rule in words.")
     sql: str = Field(description="SELECT (or WITH ... SELECT) returning the violating rows.")
     scope: Literal["always", "seed"] = Field(

@@ -204,37 +204,46 @@ class Walker(Resolver):
         weights = [1.0 / (1 + self.used[p.name]) ** 2 for p in plans]
         return self.rng.choices(plans, weights=weights)[0]
 
-    def works(self, goal: Goal) -> bool:
-        """Whether the write a goal makes succeeds on the seed (tried inside a savepoint and rolled back)."""
+    def arguments(self, goal: Goal) -> dict[str, Any] | None:
+        """The concrete arguments of a goal's write on the seed (a computed value worked out), or None."""
         acting = goal.then if goal.kind == "branch" else goal
-        if (
-            acting is None
-            or acting.tool is None
-            or acting.kind in ("tell", "total")
-            or acting.entity is None
-            and acting.kind != "create"
-        ):
-            return True
+        if acting is None or acting.tool is None:
+            return None
         arguments: dict[str, Any] = {}
         for name, source in acting.args:
             if isinstance(source, FromRow):
                 arguments[name] = self.row(source.entity).get(source.column)
             elif isinstance(source, Result):
                 arguments[name] = goal.entity.key if goal.kind == "compare" and goal.entity else self._outcome(goal)
+                if arguments[name] is None:
+                    return None
             else:
                 arguments[name] = self.concrete(source)
-        if any(v is None for v in arguments.values()) and isinstance(acting.args, tuple) and goal.kind == "compute":
-            return False
+        return arguments
+
+    def attempt_error(self, goal: Goal) -> str | None:
+        """The tool's refusal of a goal's write on the seed (tried inside a savepoint and rolled back), or None."""
+        acting = goal.then if goal.kind == "branch" else goal
+        arguments = self.arguments(goal)
+        if acting is None or acting.tool is None or arguments is None:
+            return "the write has no arguments yet"
         conn = self.episode.conn
         conn.execute("SAVEPOINT walk_probe")
         try:
             self.env.tools[acting.tool].run(self.episode, arguments)
-        except ToolError:
-            return False
+        except ToolError as exc:
+            return str(exc)
         finally:
             conn.execute("ROLLBACK TO walk_probe")
             conn.execute("RELEASE walk_probe")
-        return True
+        return None
+
+    def works(self, goal: Goal) -> bool:
+        """Whether the write a goal makes succeeds on the seed."""
+        acting = goal.then if goal.kind == "branch" else goal
+        if acting is None or acting.tool is None or acting.kind in ("tell", "total"):
+            return True
+        return self.attempt_error(goal) is None
 
     def _outcome(self, goal: Goal) -> Any:
         """What a compute goal's reasoning works out, from the row as it is on the seed."""

@@ -53,7 +53,7 @@ from .toolgen import generate_tools, table_rules, tool_function
 from .values import Values
 from .writer import write_environment
 
-__all__ = ["STAGES", "Event", "SynthResult", "synthesize"]
+__all__ = ["STAGES", "Event", "SynthResult", "governed", "service_title", "synthesize"]
 
 STAGES = ("parse", "schema", "seed", "tools", "graph", "tasks")
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -274,7 +274,7 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
             generator=GENERATOR,
         ),
     )
-    spec = _governed(spec, blueprint, title, options.seed)
+    spec = governed(spec, blueprint, title, options.seed)
     return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "notes": (*draft.notes, *notes)})
 
 
@@ -286,7 +286,7 @@ def service_title(title: str) -> str:
     return " ".join(w.capitalize() for w in re.split(r"[-_.\s]+", stem) if w) or title
 
 
-def _governed(spec: EnvSpec, blueprint: Blueprint, title: str, seed: int) -> EnvSpec:
+def governed(spec: EnvSpec, blueprint: Blueprint, title: str, seed: int) -> EnvSpec:
     """The spec with its roles, policy and invariants, written from the blueprint (after any tool is dropped)."""
     roles = roles_of(blueprint, Values(seed, spec.clock, title))
     rules = table_rules(blueprint)
@@ -342,7 +342,7 @@ async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) 
         notes += [f"dropped tool {tool}: {found[0].message}" for tool, found in broken.items()]
         blueprint = blueprint.model_copy(update={"plans": keep})
         spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken), "roles": None})
-        spec = _governed(spec, blueprint, service_title(draft.source.title), spec.provenance.seed or 0)
+        spec = governed(spec, blueprint, service_title(draft.source.title), spec.provenance.seed or 0)
         source = generate_tools(blueprint, schemas, name, draft.source.name) if backend.offline else source
     listener(Event("tools", 1, 1, f"{len(spec.tools)} tools checked on the seed"))
     return draft.model_copy(
@@ -401,6 +401,7 @@ async def _tasks(
     seen: set[str] = set()
     stale = 0
     quota = refusal_quota(options.tasks)
+    misses = 0  # batches in a row that wanted refusals and kept none
     for number in range(MAX_BATCHES):
         refusals = [t for t in accepted if t.refusal]
         others = len(accepted) - len(refusals)
@@ -426,6 +427,9 @@ async def _tasks(
             checkpoints.save_batch(number, saved)
         kept_tasks = [Task.model_validate(t) for t in saved["tasks"]]
         stale = stale + 1 if not kept_tasks else 0
+        misses = misses + 1 if wanted_refusals and not any(t.refusal for t in kept_tasks) else 0
+        if misses >= 3:  # this environment gives few refusals: keep what it gave, fill up with other tasks
+            quota = sum(1 for t in [*accepted, *kept_tasks] if t.refusal)
         accepted += kept_tasks
         rejected.update(saved["rejected"])
         seen.update(saved["signatures"])

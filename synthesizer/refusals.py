@@ -19,8 +19,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from autoforge.servers import ToolError
-
 from .dags import Refusal, TaskPlan
 from .goals import TOLD, Walker, clear_fact
 from .models import ToolPlan
@@ -80,21 +78,6 @@ def _start(walker: Walker, persona: Entity | None) -> TaskPlan | None:
     return TaskPlan(role="customer", persona=persona, identity=identity)
 
 
-def _dry_run(walker: Walker, goal: Goal) -> str | None:
-    """The tool's refusal of a goal's write on the seed (its message), or None when it would succeed."""
-    arguments = {name: walker.concrete(source) for name, source in goal.args}
-    conn = walker.episode.conn
-    conn.execute("SAVEPOINT refusal_probe")
-    try:
-        walker.env.tools[goal.tool or ""].run(walker.episode, arguments)
-    except ToolError as exc:
-        return str(exc)
-    finally:
-        conn.execute("ROLLBACK TO refusal_probe")
-        conn.execute("RELEASE refusal_probe")
-    return None
-
-
 def _record_facts(walker: Walker, entity: Entity) -> list[tuple[Entity, str]]:
     """What tells one record apart when the agent explains a refusal: its number (when the user does not know
     it) and its state or dates."""
@@ -141,8 +124,8 @@ def _lifecycle(walker: Walker, rng: random.Random, persona: Entity | None, custo
             walk = walker.attempt(tool, row)
             if walk is None or walk.goal.entity is None:
                 continue
-            reason = _dry_run(walker, walk.goal)
-            if reason is None or reason.startswith(("No ", "Nothing to change")) or "must" in reason:
+            reason = walker.attempt_error(walk.goal)
+            if reason is None or reason.startswith(("No ", "Nothing to change", "the write has")) or "must" in reason:
                 continue
             if walker.resolve(walk.goal.entity, tool.name, (tool.param("key") or tool.params[0]).name,
                               walk.resolutions, need_row=True):  # fmt: skip
@@ -166,7 +149,7 @@ def _create_refusal(walker: Walker, tool: ToolPlan, plan: TaskPlan) -> TaskPlan 
             walk = walker._create_goal(tool, {param.name: row})
             if walk is None:
                 continue
-            reason = _dry_run(walker, walk.goal)
+            reason = walker.attempt_error(walk.goal)
             key = walker.bp.table(parent_table).primary_key
             parent = Entity(parent_table, row[key])
             states = [str(v) for c, v in row.items() if isinstance(v, str) and walker.bp.table(parent_table).column(c)
@@ -201,7 +184,7 @@ def _staff_only(walker: Walker, rng: random.Random, persona: Entity | None, cust
         for row in candidates:
             walk = walker.attempt(tool, row)
             walker.role = "customer"
-            if walk is None or walk.goal.entity is None or _dry_run(walker, walk.goal) is not None:
+            if walk is None or walk.goal.entity is None or walker.attempt_error(walk.goal) is not None:
                 walker.role = "staff"
                 continue
             key = (tool.param("key") or tool.params[0]).name

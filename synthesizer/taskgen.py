@@ -90,7 +90,7 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
     for node in nodes:
         if isinstance(node, CallNode) and blueprint.plan(node.tool).writes:
             table = blueprint.plan(node.tool).table
-            for other in related[table]:
+            for other in sorted(related[table]):
                 previous = last.get(other)
                 if previous is not None and previous not in node.depends_on:
                     node = node.model_copy(update={"depends_on": (*node.depends_on, previous)})
