@@ -161,7 +161,8 @@ class Values:
             if problem(column.name, rule, example) is None:
                 return example
         for _ in range(8):
-            value = self._fitted(self._raw(table, column, kind, row, person), column)
+            raw = pattern_value(self.random, column.pattern) if column.pattern else None
+            value = self._fitted(raw if raw is not None else self._raw(table, column, kind, row, person), column)
             if problem(column.name, rule, value) is None:
                 return value
         fallback = next((e for e in column.examples if problem(column.name, rule, e) is None), None)
@@ -251,42 +252,134 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-")
 
 
-_CLASS = {"\\d": "0123456789", "[0-9]": "0123456789", "[A-Z]": "ABCDEFGHJKLMNPQRSTUVWXYZ",
-          "[a-z]": "abcdefghijkmnopqrstuvwxyz", "\\w": "abcdefghijkmnopqrstuvwxyz0123456789",
-          "[A-Za-z]": "ABCDEFGHabcdefgh", "[a-zA-Z]": "ABCDEFGHabcdefgh", "[A-Z0-9]": "ABCDEFGH0123456789",
-          "[a-z0-9]": "abcdefgh0123456789", ".": "abcdefgh"}  # fmt: skip
-_TOKEN = re.compile(r"(\\d|\\w|\[[^\]]+\]|\.|\\.|[^\\\[\]{}()*+?^$|])(\{(\d+)(?:,(\d*))?\}|[*+?])?")
+_SETS = {"d": "0123456789", "w": "abcdefghijkmnopqrstuvwxyz0123456789", "s": " ", "D": "abcdef", "W": "-", "S": "x"}
 
 
 def pattern_value(rng: random.Random, pattern: str) -> str | None:
-    """A string matching a simple pattern (character classes, literals, counts); None for anything fancier."""
-    body = pattern.removeprefix("^").removesuffix("$")
-    out: list[str] = []
-    position = 0
-    while position < len(body):
-        match = _TOKEN.match(body, position)
-        if match is None:
-            return None
-        atom, count, low, high = match.group(1), match.group(2), match.group(3), match.group(4)
-        choices = _CLASS.get(atom) or (atom[1] if atom.startswith("\\") and len(atom) == 2 else None)
-        if choices is None:
-            if atom.startswith("["):
-                return None
-            choices = atom
-        if count in ("*", "?"):
-            times = rng.randint(0, 1)
-        elif count == "+":
-            times = rng.randint(1, 3)
-        elif low is not None:
-            least = int(low)
-            most = least if high is None else int(high) if high else least + 2
-            times = rng.randint(least, max(least, most))
-        else:
-            times = 1
-        out.extend(rng.choice(choices) for _ in range(times))
-        position = match.end()
-    text = "".join(out)
-    return text if re.search(pattern, text) else None
+    """A short string matching a documented pattern (literals, classes, groups, alternatives, counts), or None
+    when the pattern uses something else (look-arounds, back-references)."""
+    try:
+        text = _Pattern(pattern, rng).generate()
+    except (ValueError, IndexError):
+        return None
+    try:
+        return text if re.search(pattern, text) else None
+    except re.error:
+        return None
+
+
+class _Pattern:
+    """A tiny generator for the regular expressions API documents use."""
+
+    def __init__(self, pattern: str, rng: random.Random) -> None:
+        self.text = pattern
+        self.at = 0
+        self.rng = rng
+
+    def generate(self) -> str:
+        out = self._alternatives()
+        if self.at != len(self.text):
+            raise ValueError("unbalanced pattern")
+        return out
+
+    def _alternatives(self) -> str:
+        options = [self._sequence()]
+        while self._peek() == "|":
+            self.at += 1
+            options.append(self._sequence())
+        return self.rng.choice(options)
+
+    def _sequence(self) -> str:
+        parts: list[str] = []
+        while self.at < len(self.text) and self._peek() not in "|)":
+            atom = self._atom()
+            low, high = self._count()
+            times = 1 if low is None else self.rng.randint(low, high)
+            parts += [atom() if callable(atom) else atom for _ in range(times)]
+        return "".join(parts)
+
+    def _atom(self) -> Any:
+        char = self.text[self.at]
+        self.at += 1
+        if char in "^$":
+            return ""
+        if char == "(":
+            if self.text.startswith("?:", self.at):
+                self.at += 2
+            elif self._peek() == "?":
+                raise ValueError("look-arounds are not supported")
+            start = self.at
+            self._skip_group()
+            body = self.text[start : self.at - 1]
+            return lambda: _Pattern(body, self.rng).generate()
+        if char == "[":
+            choices = self._class()
+            return lambda: self.rng.choice(choices)
+        if char == ".":
+            return lambda: self.rng.choice("abcdefgh")
+        if char == "\\":
+            escaped = self.text[self.at]
+            self.at += 1
+            if escaped in _SETS:
+                return lambda: self.rng.choice(_SETS[escaped])
+            if escaped.isdigit():
+                raise ValueError("back-references are not supported")
+            return escaped
+        return char
+
+    def _skip_group(self) -> None:
+        depth = 1
+        while depth:
+            char = self.text[self.at]
+            self.at += 1
+            if char == "\\":
+                self.at += 1
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+
+    def _class(self) -> str:
+        negated = self._peek() == "^"
+        if negated:
+            self.at += 1
+        chars = ""
+        while self.text[self.at] != "]" or not chars:
+            char = self.text[self.at]
+            self.at += 1
+            if char == "\\":
+                escaped = self.text[self.at]
+                self.at += 1
+                chars += _SETS.get(escaped, escaped)
+            elif self._peek() == "-" and self.at + 1 < len(self.text) and self.text[self.at + 1] != "]":
+                end = self.text[self.at + 1]
+                self.at += 2
+                chars += "".join(chr(c) for c in range(ord(char), ord(end) + 1))
+            else:
+                chars += char
+        self.at += 1
+        if negated:
+            return "".join(c for c in "abcdefghijkmnpqrstuvwxyz0123456789" if c not in chars) or "x"
+        return chars
+
+    def _count(self) -> tuple[int | None, int]:
+        char = self._peek()
+        if char in ("?", "*", "+"):
+            self.at += 1
+            if self._peek() in ("?", "+"):
+                self.at += 1
+            return {"?": (0, 1), "*": (0, 2), "+": (1, 3)}[char]
+        if char == "{":
+            end = self.text.index("}", self.at)
+            spec = self.text[self.at + 1 : end]
+            self.at = end + 1
+            low, _, high = spec.partition(",")
+            least = int(low or 0)
+            return least, (int(high) if high else least + 2) if "," in spec else least
+        return None, 0
+
+    def _peek(self) -> str:
+        return self.text[self.at] if self.at < len(self.text) else ""
 
 
 # ---- generators by kind of value ---------------------------------------------------------------------
