@@ -75,6 +75,14 @@ def _conflict(writes: dict[Entity, frozenset[str] | None], decisions: dict[Entit
     return False
 
 
+def _pointed_at(walk: Walk) -> set[Entity]:
+    """Rows a walk's write names in its arguments (the ticket a new comment goes on)."""
+    acting = walk.acting
+    if acting is None:
+        return set()
+    return {source.entity for _, source in acting.args if isinstance(source, KeyOf)}
+
+
 def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
     """Whether two walks can share a task without one changing what the other decides on."""
     writes_a, writes_b = first.writes(blueprint), second.writes(blueprint)
@@ -92,6 +100,8 @@ def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
         return False
     if first.goal.entities and set(first.goal.entities) == set(second.goal.entities):
         return False  # two comparisons of the same rows
+    if set(writes_a) & _pointed_at(second) or set(writes_b) & _pointed_at(first):
+        return False  # one changes a row the other's write names (closing a ticket, then commenting on it)
     return first.goal != second.goal
 
 

@@ -36,6 +36,7 @@ class Built:
     nodes: list[SolutionNode] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     outcomes: dict[int, Any] = field(default_factory=dict)  # goal index -> what its reasoning concluded
+    refused: dict[str, Any] | None = None  # the call the agent must not make: {"tool", "arguments"}
 
 
 def fact_text(value: Any, kind: str) -> str:
@@ -320,6 +321,19 @@ class _Run:
         ):
             depends.append(self.entity(goal.entity)[1])
         self.reason("refuse", f"do not {refusal.rule.replace('-', ' ')} request: {refusal.reason}", None, depends)
+        arguments: dict[str, Any] = {}
+        for name, source in goal.args:
+            if isinstance(source, KeyOf):
+                arguments[name] = source.entity.key
+            elif isinstance(source, Known):
+                arguments[name] = source.value
+            elif isinstance(source, FromRow):
+                key = self.bp.table(source.entity.table).primary_key
+                stored = self.episode.db.one(
+                    f'SELECT * FROM "{source.entity.table}" WHERE "{key}" = ?', source.entity.key
+                )
+                arguments[name] = (stored or {}).get(source.column)
+        self.built.refused = {"tool": goal.tool, "arguments": arguments}
         for entity, column in refusal.facts:
             row, _ = self.row(entity)
             key = self.bp.table(entity.table).primary_key

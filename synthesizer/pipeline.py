@@ -32,6 +32,7 @@ from autoforge.servers import (
 )
 from autoforge.servers.constraints import state_problems
 from autoforge.servers.invariants import violations
+from autoforge.servers.quality import phrasing_problems
 from autoforge.servers.registry.describe import describe_environment
 from autoforge.servers.tables import create_schema
 
@@ -48,7 +49,7 @@ from .schema import infer_blueprint, tool_schema
 from .seed import DEFAULT_CLOCK, build_seed, to_sql
 from .sources import RawSource, parse_structured, read_source
 from .stats import TaskStats, task_stats
-from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of
+from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of, told_in
 from .toolgen import generate_tools, table_rules, tool_function
 from .values import Values
 from .writer import write_environment
@@ -417,7 +418,7 @@ async def _tasks(
             sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
             odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
             batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, odds)
-            tasks = [await _reword(task, backend) for task in batch.tasks]
+            tasks = [await _reword(task, backend, draft.spec) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)
             saved = {
                 "tasks": [t.model_dump(mode="json") for t in kept],
@@ -458,9 +459,18 @@ def _select(accepted: list[Task], total: int, quota: int) -> list[Task]:
     return [t for t in accepted if id(t) in chosen]
 
 
-async def _reword(task: Task, backend: Backend) -> Task:
+async def _reword(task: Task, backend: Backend, spec: EnvSpec) -> Task:
+    """An LLM backend's rewording of the instruction, kept only when it passes the same checks as the template:
+    every value the template states survives, no fact or id is given away, and it reads like a person."""
     if backend.offline:
         return task
     secrets = [*task.expected.facts, *task.user.unknown]
-    instruction = await backend.word(task.instruction, dict(task.user.known_facts), secrets)
+    stated = {k: v for k, v in task.user.known_facts.items() if str(v).lower() in task.instruction.lower()}
+    instruction = await backend.word(task.instruction, stated, secrets)
+    awkward = phrasing_problems(instruction, spec)
+    if awkward or any(told_in(fact, instruction) for fact in task.expected.facts):
+        backend.notes.append(
+            f"wording: kept a template instruction (the rewording {awkward[0] if awkward else 'gives a fact away'})"
+        )
+        return task
     return task.model_copy(update={"instruction": instruction})

@@ -100,6 +100,8 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
 
 
 REFUSAL_SHARE = 0.16
+REFUSAL_REPEATS = 8
+"""Refusals that may share a tool sequence (finding one record and saying no offers few sequences)."""
 SEQUENCE_BATCHES = 6
 """Batches that keep only tasks whose tool sequence no kept task has (then one repeat, then any)."""
 """Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
@@ -159,7 +161,7 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
                 batch.rejected["duplicate of another task"] += 1
                 continue
             sequence = tuple(c.tool for c in task.solution.calls)
-            if repeats[sequence] >= (allowed + 2 if task.refusal else allowed):
+            if repeats[sequence] >= (max(allowed, REFUSAL_REPEATS) if task.refusal else allowed):
                 batch.rejected["repeats another task's tool sequence"] += 1
                 continue
             repeats[sequence] += 1
@@ -300,6 +302,7 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
                                    "generator": "autoforge-synthesizer"}  # fmt: skip
     if plan.refusal is not None:
         metadata["rule"] = plan.refusal.rule
+        metadata["refused"] = built.refused
     task = Task(
         id=task_id,
         instruction=wording.instruction,
