@@ -1,5 +1,6 @@
-"""Realistic values for a column, seeded: documented examples first, then faker (and its community providers)
-and small domain vocabularies chosen by the column's name, its table and the rest of its row.
+"""Realistic values for a column, seeded: documented examples first, then faker (and the data of its community
+providers: airports, vehicles, dishes, drawn with our own seeded random source since the providers draw from
+Python's global one) and small domain vocabularies chosen by the column's name, its table and the rest of its row.
 
 A product's name sounds like a product of its category, an event's title like an event of its kind, a
 ticket's subject like a support request, a gift message like a gift message; a number keeps to the
@@ -17,12 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import faker_airtravel
-import faker_food
-import faker_vehicle
 from autoforge.servers import Column, Table
 from autoforge.servers.constraints import column_rule, problem
 from faker import Faker
+from faker_airtravel.constants import airport_list
+from faker_food.dishes import dishes
+from faker_vehicle.vehicle_dict import vehicles
 
 from . import vocab
 from .naming import singular, split_words
@@ -123,8 +124,6 @@ class Values:
     def __init__(self, seed: int, clock: str, brand: str = "") -> None:
         self.random = random.Random(seed)
         self.fake = Faker("en_US")
-        for provider in (faker_airtravel.AirTravelProvider, faker_vehicle.VehicleProvider, faker_food.FoodProvider):
-            self.fake.add_provider(provider)
         self.fake.seed_instance(seed)
         self.today = dt.datetime.fromisoformat(clock)
         words = [w for w in re.findall(r"[A-Za-z]+", brand) if w.lower() not in _GENERIC]
@@ -511,7 +510,7 @@ _KINDS: dict[str, Any] = {
     "city": _simple(lambda v: v.fake.city()),
     "country": lambda v, t, c, r, p: v.fake.country_code() if "code" in c.name else v.fake.country(),
     "zip": _simple(lambda v: v.fake.postcode()),
-    "airport": _simple(lambda v: v.fake.airport_iata()),
+    "airport": _simple(lambda v: v.random.choice(airport_list)["iata"]),
     "seat": _simple(lambda v: f"{v.random.randint(1, 38)}{v.random.choice('ABCDEF')}"),
     "currency": _simple(lambda v: v.random.choice(["USD", "EUR", "GBP"])),
     "color": _simple(lambda v: v.fake.color_name()),
@@ -547,13 +546,13 @@ def _event(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cate
 
 def _product(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
     if category in ("food", "dish", "meal", "restaurant") or "menu" in t.name or "dish" in t.name:
-        return str(v.fake.dish())
+        return v.random.choice(dishes)
     return v.product(category)
 
 
 def _charge(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
     if category == "restaurant" and v.random.random() < 0.5:
-        return str(v.fake.dish())
+        return v.random.choice(dishes)
     return v._pick(vocab.CHARGE_DESCRIPTIONS.get(category) or vocab.CHARGE_DESCRIPTIONS[""])
 
 
@@ -614,7 +613,7 @@ _TOPICS: dict[str, Any] = {
         vocab.COLLECTION_NAMES if "tag" not in t.name else vocab.TAGS
     ),
     "device": lambda v, t, c, r, p, k: (
-        f"{v.fake.vehicle_make()} {v.random.choice(['Van', 'Truck', 'Car'])} {v.random.randint(1, 40)}"
+        f"{v.random.choice(vehicles)['Make']} {v.random.choice(['Van', 'Truck', 'Car'])} {v.random.randint(1, 40)}"
     ),
     "zone": lambda v, t, c, r, p, k: f"{v.fake.city()} {v.random.choice(['Depot', 'Yard', 'Warehouse', 'Site'])}",
     "named": _named,
