@@ -1,10 +1,11 @@
-"""Runtime benchmark: tool-call rates (direct, in-memory MCP, stdio), episode reset time, memory per episode.
+"""Runtime benchmark: tool-call rates (in the worker, direct, in-memory MCP, stdio), reset time, memory per episode.
 
 Run: python bench/runtime.py            (about a minute on 2 cores; prints numbers, asserts nothing)
 
 Baselines, measured in the same run:
 - a plain `MCPServer` with a trivial `echo` tool and the same episode routing (the SDK's own floor);
-- the runtime's validated tool function called directly (no MCP).
+- the tool run by a worker's own runner in this process (no process hop, no MCP): the difference to a
+  direct validated call, which crosses into a worker process and back, is what the hop costs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from mcp.server import MCPServer
 
 from autoforge.servers import EnvSpec, build_environment, call_tool, load_server
 from autoforge.servers.episodes import EpisodeStore
+from autoforge.servers.limits import CallLimits
 from autoforge.servers.locate import resolve_environment
+from autoforge.servers.state import diff_rows, read_rows
+from autoforge.servers.verify import episode_changes
+from autoforge.servers.worker import CallJob, ToolRunner
 
 LIBRARY = resolve_environment("library-loans")
 READ_TOOL, READ_ARGS = "get_member", {"member_id": "M-1001"}
@@ -62,20 +67,30 @@ async def rate(client: Client, name: str, arguments: dict[str, object], episode:
     return calls / (time.perf_counter() - start)
 
 
-def direct_rate(seconds: float = 2.0) -> float:
+def direct_rate(seconds: float = 2.0) -> tuple[float, float]:
+    """Calls per second: the runner in this process (no hop), and a validated call through a worker."""
     server = load_server(LIBRARY)
     episode = server.episodes.reset(episode_id="bench")
     tool = server.environment.tools[READ_TOOL]
+    runner = ToolRunner(CallLimits())
+    runner.handle(("load", tool.program))
+    job = CallJob(READ_TOOL, READ_ARGS, str(episode.path), {})
+    in_process = _calls_per_second(lambda: runner.handle(("call", tool.program.key, job, [])), seconds)
+    through_worker = _calls_per_second(lambda: tool.run(episode, READ_ARGS), seconds)
+    return in_process, through_worker
+
+
+def _calls_per_second(call, seconds: float) -> float:  # type: ignore[no-untyped-def]
     calls, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        for _ in range(1000):
-            tool.run(episode, READ_ARGS)
-        calls += 1000
+        for _ in range(200):
+            call()
+        calls += 200
     return calls / (time.perf_counter() - start)
 
 
 async def call_rates() -> None:
-    direct = direct_rate()
+    in_process, direct = direct_rate()
     echo_rates, ours = [], []
     server = load_server(LIBRARY)
     for _ in range(3):  # interleave to share any machine noise fairly
@@ -92,10 +107,14 @@ async def call_rates() -> None:
 
         episode = (await reset_episode(client)).episode_id
         stdio = await rate(client, READ_TOOL, READ_ARGS, episode)
+    hop = (1 / direct - 1 / in_process) * 1e6
     print("tool calls (sequential, one client)")
-    print(f"  direct validated call      {direct:>10,.0f} calls/s")
+    print(f"  runner in this process     {in_process:>10,.0f} calls/s   (no hop: what a worker does per call)")
+    print(f"  direct validated call      {direct:>10,.0f} calls/s   (through a worker: the hop costs {hop:.0f} us)")
     print(f"  SDK echo, in-memory MCP    {echo:>10,.0f} calls/s   (baseline)")
-    print(f"  ours {READ_TOOL}, in-memory  {memory:>10,.0f} calls/s   ratio vs echo {memory / echo:.2f}x (target >= 1.5x)")
+    print(
+        f"  ours {READ_TOOL}, in-memory  {memory:>10,.0f} calls/s   ratio vs echo {memory / echo:.2f}x (target >= 1.5x)"
+    )
     print(f"  ours {READ_TOOL}, stdio      {stdio:>10,.0f} calls/s   ratio vs in-memory {stdio / memory:.2f}x")
     print(f"  direct / in-memory MCP     {direct / memory:>10.1f}x  (target <= 15x)")
 
@@ -107,7 +126,13 @@ def big_environment(rows: int = 10_000):  # type: ignore[no-untyped-def]
             "name": "big",
             "description": "Reset benchmark.",
             "tables": [
-                {"name": "owners", "columns": [{"name": "id", "type": "INTEGER", "primary_key": True}, {"name": "name", "type": "TEXT"}]},
+                {
+                    "name": "owners",
+                    "columns": [
+                        {"name": "id", "type": "INTEGER", "primary_key": True},
+                        {"name": "name", "type": "TEXT"},
+                    ],
+                },
                 {
                     "name": "items",
                     "columns": [
@@ -118,16 +143,22 @@ def big_environment(rows: int = 10_000):  # type: ignore[no-untyped-def]
                     ],
                 },
             ],
-            "tools": [{"name": "noop", "description": "x", "writes": False, "input_schema": {"type": "object"}}],
+            "tools": [
+                {"name": "noop", "description": "x", "writes": False, "input_schema": {"type": "object"}},
+                {"name": "touch", "description": "x", "writes": True, "input_schema": {"type": "object"}},
+            ],
             "provenance": {"source": "bench"},
         }
     )
     owners = rows // 10
     seed = "INSERT INTO owners VALUES " + ",".join(f"({i}, 'owner {i}')" for i in range(owners)) + ";\n"
-    seed += "INSERT INTO items VALUES " + ",".join(
-        f"({i}, {i % owners}, 'item number {i}', {i * 0.5})" for i in range(rows - owners)
-    ) + ";"
-    return build_environment(spec, "def noop(db):\n    return 1\n", seed)
+    seed += (
+        "INSERT INTO items VALUES "
+        + ",".join(f"({i}, {i % owners}, 'item number {i}', {i * 0.5})" for i in range(rows - owners))
+        + ";"
+    )
+    tools = "def noop(db):\n    return 1\n\n\ndef touch(db):\n    return db.execute('UPDATE items SET price = price + 1 WHERE id = 7')\n"
+    return build_environment(spec, tools, seed)
 
 
 def reset_time() -> None:
@@ -139,8 +170,37 @@ def reset_time() -> None:
         store.reset(episode_id=f"e{i % 5}")
         samples.append(time.perf_counter() - start)
     samples.sort()
-    print("episode reset, 10,000-row database (SQLite backup API into memory)")
+    print("episode reset, 10,000-row database (SQLite backup API into a file on tmpfs)")
     print(f"  median {samples[100] * 1e3:.3f} ms   p95 {samples[190] * 1e3:.3f} ms   (target <= 1 ms)")
+
+
+def verify_cost() -> None:
+    """Verifying an episode that wrote one row: from its change log, and by diffing the written table whole."""
+    print("verify, one row written (change log vs a full diff of the written table, as before)")
+    logged_small = None
+    for rows in (1_000, 10_000, 100_000):
+        environment = big_environment(rows)
+        store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+        items = environment.spec.table("items")
+        baseline = read_rows(environment.template, items)  # cached once, as the old verifier cached it
+        episode = store.reset(episode_id="verify")
+        environment.tools["touch"].run(episode, {})
+        logged = _median_seconds(lambda: episode_changes(store, episode))
+        full = _median_seconds(lambda: diff_rows(items, baseline, read_rows(episode.conn, items)))  # noqa: B023
+        logged_small = logged_small or logged
+        print(
+            f"  {rows:>7,} rows: change log {logged * 1e3:7.3f} ms   full diff {full * 1e3:8.3f} ms   "
+            f"speed-up {full / logged:6.0f}x   vs 1,000 rows {logged / logged_small:.2f}x (target <= 3x)"
+        )
+
+
+def _median_seconds(work, repeats: int = 21) -> float:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - start)
+    return sorted(samples)[repeats // 2]
 
 
 def rss_bytes() -> int:
@@ -157,12 +217,17 @@ def memory_per_episode(count: int = 1000) -> None:
         episode.db.query("SELECT * FROM members LIMIT 1")  # touch each database once
     gc.collect()
     per = (rss_bytes() - before) / count
+    files = sum(e.path.stat().st_size for e in server.episodes) / count
     size = server.environment.template.execute("PRAGMA page_count").fetchone()[0] * 4096
     print(f"memory, {count:,} live episodes of library-loans in one process (seed database {size / 1024:.0f} KiB)")
-    print(f"  {per / 1024:.0f} KiB per episode   (target < 1024 KiB)")
+    print(
+        f"  {(per + files) / 1024:.0f} KiB per episode   (target < 1024 KiB): {per / 1024:.0f} KiB in the process, "
+        f"{files / 1024:.0f} KiB of episode file on tmpfs"
+    )
 
 
 if __name__ == "__main__":
     asyncio.run(call_rates())
     reset_time()
+    verify_cost()
     memory_per_episode()

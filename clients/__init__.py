@@ -1,23 +1,73 @@
 """Rollouts over MCP: agent policies, simulated users, the async episode runner, pass^k and the HTML report."""
 
-from .agents import Agent, AgentContext, LLMAgent, OracleAgent, RandomAgent, make_agent
-from .chat import ChatBackend, make_backend
-from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport
-from .episode import LABELS, Attempt, Label, Limits, run_episode
-from .errors import ConnectionLost, InfraError, ResultsError
-from .passk import Summary, Totals, pass_hat_k, summarize
-from .report import render_report, write_report
-from .results import EpisodeRecord, ResultsFile, RunConfig
-from .runner import evaluate, load_environments, run_eval
-from .trajectory import AgentTurn, Event, ToolCall, Usage
-from .user_errors import detect_user_errors
-from .users import STOP, TRANSFER, LLMUser, ScriptedUser, SimulatedUser, UserTurn, make_user
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from autoforge.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .agents import Agent, AgentContext, LLMAgent, OracleAgent, RandomAgent, make_agent
+    from .chat import ChatBackend, make_backend
+    from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport
+    from .episode import LABELS, Attempt, Label, Limits, run_episode
+    from .errors import ConnectionLost, InfraError, ResultsError
+    from .passk import Summary, Totals, pass_hat_k, summarize
+    from .report import render_report, write_report
+    from .results import EpisodeRecord, ResultsFile, RunConfig
+    from .runner import evaluate, load_environments, run_eval
+    from .trajectory import AgentTurn, Event, ToolCall, Usage
+    from .user_errors import detect_user_errors
+    from .users import STOP, TRANSFER, LLMUser, ScriptedUser, SimulatedUser, UserTurn, make_user
+
+_HOMES = {
+    "Agent": "agents",
+    "AgentContext": "agents",
+    "AgentTurn": "trajectory",
+    "Attempt": "episode",
+    "ChatBackend": "chat",
+    "Connection": "connections",
+    "ConnectionLost": "errors",
+    "Endpoint": "connections",
+    "EnvPool": "connections",
+    "EpisodeRecord": "results",
+    "Event": "trajectory",
+    "InfraError": "errors",
+    "LABELS": "episode",
+    "LLMAgent": "agents",
+    "LLMUser": "users",
+    "Label": "episode",
+    "Limits": "episode",
+    "OracleAgent": "agents",
+    "RandomAgent": "agents",
+    "ResultsError": "errors",
+    "ResultsFile": "results",
+    "RunConfig": "results",
+    "STOP": "users",
+    "ScriptedUser": "users",
+    "SimulatedUser": "users",
+    "Summary": "passk",
+    "TRANSFER": "users",
+    "TRANSPORTS": "connections",
+    "ToolCall": "trajectory",
+    "Totals": "passk",
+    "Transport": "connections",
+    "Usage": "trajectory",
+    "UserTurn": "users",
+    "detect_user_errors": "user_errors",
+    "evaluate": "runner",
+    "load_environments": "runner",
+    "make_agent": "agents",
+    "make_backend": "chat",
+    "make_user": "users",
+    "pass_hat_k": "passk",
+    "render_report": "report",
+    "run_episode": "episode",
+    "run_eval": "runner",
+    "summarize": "passk",
+    "write_report": "report",
+}
 __all__ = [
-    "LABELS",
-    "STOP",
-    "TRANSFER",
-    "TRANSPORTS",
     "Agent",
     "AgentContext",
     "AgentTurn",
@@ -30,6 +80,7 @@ __all__ = [
     "EpisodeRecord",
     "Event",
     "InfraError",
+    "LABELS",
     "LLMAgent",
     "LLMUser",
     "Label",
@@ -39,9 +90,12 @@ __all__ = [
     "ResultsError",
     "ResultsFile",
     "RunConfig",
+    "STOP",
     "ScriptedUser",
     "SimulatedUser",
     "Summary",
+    "TRANSFER",
+    "TRANSPORTS",
     "ToolCall",
     "Totals",
     "Transport",
@@ -60,3 +114,4 @@ __all__ = [
     "summarize",
     "write_report",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -1,49 +1,129 @@
-"""Environments as MCP servers: the spec, the sandboxed runtime, episodes and the verifier."""
+"""Environments as MCP servers: the spec, the sandboxed runtime, episodes and the verifier.
 
-from .app import EnvServer, load_server
-from .check import CheckReport, TaskCheck, check_env, oracle_transcript
-from .environment import Environment, build_environment, content_sha256, load_environment
-from .episodes import Episode, EpisodeStore
-from .errors import (
-    AutoForgeError,
-    BackendError,
-    EpisodeError,
-    Problem,
-    RegistryError,
-    SandboxError,
-    SpecError,
-    SynthesisError,
-)
-from .execution import CompiledTool, ToolResult
-from .protocol import EPISODE_META_KEY, call_tool, close_episode, reset_episode, verify_episode
-from .records import Records
-from .sandbox import check_source
-from .solution import SolutionRun, complete_task, measure_difficulty, run_solution, solution_graph
-from .spec import (
-    CallNode,
-    Change,
-    Column,
-    Difficulty,
-    EnvSpec,
-    Expected,
-    InitialState,
-    Invariant,
-    Provenance,
-    ReasoningNode,
-    Roles,
-    Solution,
-    StaffMember,
-    Table,
-    Task,
-    ToolSpec,
-    UserScenario,
-)
-from .state import diff_rows, read_rows
-from .table_rules import Line, Nights, Schedule, Stock, TableRules, Total
-from .toolkit import Db, ToolError
-from .validate import validate_folder
-from .verify import Check, Verdict, compare, normalise_text, told
+The names below load on first use (PEP 562): a process that needs one part of the runtime (a tool
+worker, `autoforge --help`) does not import the others, nor the MCP SDK.
+"""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from autoforge.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .app import EnvServer, load_server
+    from .check import CheckReport, TaskCheck, check_env, oracle_transcript
+    from .environment import Environment, build_environment, content_sha256, load_environment
+    from .episodes import Episode, EpisodeStore
+    from .errors import (
+        AutoForgeError,
+        BackendError,
+        EpisodeError,
+        Problem,
+        RegistryError,
+        SandboxError,
+        SpecError,
+        SynthesisError,
+    )
+    from .execution import CompiledTool, ToolResult
+    from .protocol import EPISODE_META_KEY, call_tool, close_episode, reset_episode, verify_episode
+    from .records import Records
+    from .sandbox import check_source
+    from .solution import SolutionRun, complete_task, measure_difficulty, run_solution, solution_graph
+    from .spec import (
+        CallNode,
+        Change,
+        Column,
+        Difficulty,
+        EnvSpec,
+        Expected,
+        InitialState,
+        Invariant,
+        Provenance,
+        ReasoningNode,
+        Roles,
+        Solution,
+        StaffMember,
+        Table,
+        Task,
+        ToolSpec,
+        UserScenario,
+    )
+    from .state import diff_rows, read_rows
+    from .table_rules import Line, Nights, Schedule, Stock, TableRules, Total
+    from .toolkit import Db, ToolError
+    from .validate import validate_folder
+    from .verify import Check, Verdict, compare, normalise_text, told
+
+_HOMES = {
+    "AutoForgeError": "errors",
+    "BackendError": "errors",
+    "CallNode": "spec",
+    "Change": "spec",
+    "Check": "verify",
+    "CheckReport": "check",
+    "Column": "spec",
+    "CompiledTool": "execution",
+    "Db": "toolkit",
+    "Difficulty": "spec",
+    "EPISODE_META_KEY": "protocol",
+    "EnvServer": "app",
+    "EnvSpec": "spec",
+    "Environment": "environment",
+    "Episode": "episodes",
+    "EpisodeError": "errors",
+    "EpisodeStore": "episodes",
+    "Expected": "spec",
+    "InitialState": "spec",
+    "Invariant": "spec",
+    "Line": "table_rules",
+    "Nights": "table_rules",
+    "Problem": "errors",
+    "Provenance": "spec",
+    "ReasoningNode": "spec",
+    "Records": "records",
+    "RegistryError": "errors",
+    "Roles": "spec",
+    "SandboxError": "errors",
+    "Schedule": "table_rules",
+    "Solution": "spec",
+    "SolutionRun": "solution",
+    "SpecError": "errors",
+    "StaffMember": "spec",
+    "Stock": "table_rules",
+    "SynthesisError": "errors",
+    "Table": "spec",
+    "TableRules": "table_rules",
+    "Task": "spec",
+    "TaskCheck": "check",
+    "ToolError": "toolkit",
+    "ToolResult": "execution",
+    "ToolSpec": "spec",
+    "Total": "table_rules",
+    "UserScenario": "spec",
+    "Verdict": "verify",
+    "build_environment": "environment",
+    "call_tool": "protocol",
+    "check_env": "check",
+    "check_source": "sandbox",
+    "close_episode": "protocol",
+    "compare": "verify",
+    "complete_task": "solution",
+    "content_sha256": "environment",
+    "diff_rows": "state",
+    "load_environment": "environment",
+    "load_server": "app",
+    "measure_difficulty": "solution",
+    "normalise_text": "verify",
+    "oracle_transcript": "check",
+    "read_rows": "state",
+    "reset_episode": "protocol",
+    "run_solution": "solution",
+    "solution_graph": "solution",
+    "told": "verify",
+    "validate_folder": "validate",
+    "verify_episode": "protocol",
+}
 __all__ = [
     "EPISODE_META_KEY",
     "AutoForgeError",
@@ -113,3 +193,5 @@ __all__ = [
     "validate_folder",
     "verify_episode",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -12,9 +12,6 @@ with less of the SDK's per-request work (`ToolCallFastPath`).
 from __future__ import annotations
 
 import os
-import resource
-import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +34,7 @@ from .environment import Environment, load_environment
 from .episodes import DEFAULT_MAX_EPISODES, DEFAULT_TTL_SECONDS, EpisodeStore
 from .errors import EpisodeError
 from .execution import unknown_tool_message
+from .lifetime import end_on_sigterm, end_with_parent
 from .protocol import (
     CLOSE_METHOD,
     EPISODE_META_KEY,
@@ -54,9 +52,7 @@ from .verify import verify_episode
 
 __all__ = ["EnvServer", "load_server"]
 
-MEMORY_LIMIT_ENV = "AUTOFORGE_MEMORY_LIMIT_MB"
 TRACING_ENV = "AUTOFORGE_TRACING"
-DEFAULT_MEMORY_LIMIT_MB = 4096
 
 
 class EpisodesExtension(Extension):
@@ -76,23 +72,24 @@ class EpisodesExtension(Extension):
             MethodBinding(CLOSE_METHOD, CloseParams, self._close),
         ]
 
-    def answer(self, name: str, arguments: Mapping[str, Any], episode_id: Any) -> dict[str, Any]:
+    async def answer(self, name: str, arguments: Mapping[str, Any], episode_id: Any) -> dict[str, Any]:
         """The wire result of one tool call in its episode (a plain dict: no model is built for it)."""
         tool = self.compiled.get(name)
         if tool is None:
             return _error(unknown_tool_message(name, self.tool_names))
         try:
-            result = tool.run(self.store.get(episode_id), arguments)
+            episode = self.store.get(episode_id)
+            async with episode.lock:  # calls within an episode are serialised; others run meanwhile
+                text = await tool.arun(episode, arguments)
         except (ToolError, EpisodeError) as exc:
             return _error(str(exc))
-        # Runs inline on the event loop with no await: calls within an episode are serialised.
-        return {"content": [{"type": "text", "text": result.text}], "isError": False, "resultType": "complete"}
+        return {"content": [{"type": "text", "text": text}], "isError": False, "resultType": "complete"}
 
     async def intercept_tool_call(
         self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
         meta = ctx.meta
-        return self.answer(params.name, params.arguments or {}, meta.get(EPISODE_META_KEY) if meta else None)
+        return await self.answer(params.name, params.arguments or {}, meta.get(EPISODE_META_KEY) if meta else None)
 
     async def _reset(self, ctx: ServerRequestContext[Any, Any], params: ResetParams) -> ResetResult:
         try:
@@ -106,7 +103,8 @@ class EpisodesExtension(Extension):
             episode = self.store.get(params.episode_id)
         except EpisodeError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from None
-        verdict = verify_episode(self.store, episode, params.transcript)
+        async with episode.lock:
+            verdict = verify_episode(self.store, episode, params.transcript)
         return VerifyResult(reward=verdict.reward, checks=verdict.checks, diff=verdict.diff)
 
     async def _close(self, ctx: ServerRequestContext[Any, Any], params: CloseParams) -> EmptyResult:
@@ -148,7 +146,7 @@ class ToolCallFastPath:
         except ValidationError:
             return await call_next(ctx)  # the SDK's path reports it
         meta = params.get("_meta") or {}
-        result = self.episodes.answer(name, arguments, meta.get(EPISODE_META_KEY))
+        result = await self.episodes.answer(name, arguments, meta.get(EPISODE_META_KEY))
         return {**result, "_meta": {SERVER_INFO_META_KEY: dict(self.server_info)}}
 
 
@@ -220,35 +218,13 @@ class EnvServer(MCPServer):
         return list(self._listed)
 
     def run(self, transport: Any = "stdio", **kwargs: Any) -> None:  # type: ignore[override]
-        """Serve until the client goes away, under a memory limit (and, on stdio, a parent watchdog)."""
-        _limit_memory()
+        """Serve until the client goes away; on stdio, also until the parent dies or SIGTERM comes."""
         if transport == "stdio":
-            _exit_with_parent()
+            end_with_parent()
+            end_on_sigterm()
         super().run(transport, **kwargs)
 
 
 def load_server(folder: str | Path, **options: Any) -> EnvServer:
     """The MCP server for an environment folder (what each `server.py` calls)."""
     return EnvServer(load_environment(folder), **options)
-
-
-def _limit_memory() -> None:
-    megabytes = int(os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT_MB))
-    if megabytes > 0:
-        limit = megabytes * 1024 * 1024
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or hard > limit:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _exit_with_parent() -> None:
-    """Stdio servers whose client died without closing stdin must not linger as orphans."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="autoforge-parent-watchdog", daemon=True).start()

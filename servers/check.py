@@ -93,7 +93,8 @@ async def _check_task(client: Client, server: EnvServer, task: Task, allow_ungat
     result.alternate_order_reward = await _replay(client, task, alternate_order(task))
     result.empty_reward = await _empty(client, task)
     environment = server.environment
-    first, second = run_solution(environment, task), run_solution(environment, task)
+    first = await asyncio.to_thread(run_solution, environment, task)
+    second = await asyncio.to_thread(run_solution, environment, task)
     result.deterministic = first.changes == second.changes
     if result.oracle_reward != 1.0:
         result.problems.append("oracle replay does not verify 1.0")

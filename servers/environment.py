@@ -12,11 +12,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import Problem, SpecError
-from .execution import CompiledTool
-from .sandbox import load_tools
+from . import changelog
+from .episodes import key_types
+from .errors import Problem, SandboxError, SpecError
+from .execution import CompiledTool, tool_parameters
+from .limits import CallLimits
+from .pool import pool_for
+from .sandbox import check_source
 from .spec import EnvSpec, Task
 from .tables import create_schema
+from .worker import ToolProgram
 
 __all__ = [
     "ENV_FILES",
@@ -44,20 +49,28 @@ class Environment:
     template: sqlite3.Connection
     sha256: str
     path: Path | None = None
+    limits: CallLimits = CallLimits()
+    """What one tool call may use (its code runs in worker processes under these limits)."""
 
     @property
     def name(self) -> str:
         return self.spec.name
 
 
-def load_environment(folder: str | Path) -> Environment:
-    """Load and check an environment folder; raises SpecError or SandboxError naming every problem."""
+def load_environment(folder: str | Path, limits: CallLimits | None = None) -> Environment:
+    """Load and check an environment folder; raises SpecError or SandboxError naming every problem.
+
+    Its tool code is checked here and loaded only in worker processes (`limits`: the default
+    limits, or those the environment variables set).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise SpecError(f"{folder} is not an environment folder (expected a directory with {', '.join(ENV_FILES)})")
     missing = [name for name in ENV_FILES if not (folder / name).is_file()]
     if missing:
-        raise SpecError(f"{folder} is not a complete environment", [Problem(str(folder), f"missing {m}") for m in missing])
+        raise SpecError(
+            f"{folder} is not a complete environment", [Problem(str(folder), f"missing {m}") for m in missing]
+        )
     spec = read_spec(folder / "env.json")
     if spec.name != folder.name:
         raise SpecError(
@@ -72,6 +85,7 @@ def load_environment(folder: str | Path) -> Environment:
         tasks,
         path=folder,
         sha256=content_sha256(folder),
+        limits=limits,
     )
 
 
@@ -83,22 +97,65 @@ def build_environment(
     *,
     path: Path | None = None,
     sha256: str | None = None,
+    limits: CallLimits | None = None,
 ) -> Environment:
     """An environment from its parts (what the synthesizer holds before writing a folder)."""
-    functions = load_tools(tools_source, [t.name for t in spec.tools])
-    tools = {t.name: CompiledTool.build(t, functions[t.name]) for t in spec.tools}
+    limits = limits or CallLimits.from_environ()
+    program = _program(spec, tools_source)
+    pool = pool_for(limits)
+    pool.load(program)
+    parameters = tool_parameters(tools_source)
+    tools = {t.name: CompiledTool.build(t, program, pool, parameters[t.name]) for t in spec.tools}
     template = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
     create_schema(template, spec)
     _load_seed(template, seed_sql)
+    changelog.install(template, spec)
     task_map: dict[str, Task] = {}
     for task in tasks:
         if task.id in task_map:
             raise SpecError(f"duplicate task id {task.id!r}")
         task_map[task.id] = task
-    digest = sha256 or hashlib.sha256(
-        json.dumps([spec.model_dump(mode="json"), tools_source, seed_sql, [t.model_dump(mode="json") for t in task_map.values()]]).encode()
-    ).hexdigest()
-    return Environment(spec, task_map, tools, template, digest, path)
+    digest = (
+        sha256
+        or hashlib.sha256(
+            json.dumps(
+                [
+                    spec.model_dump(mode="json"),
+                    tools_source,
+                    seed_sql,
+                    [t.model_dump(mode="json") for t in task_map.values()],
+                ]
+            ).encode()
+        ).hexdigest()
+    )
+    return Environment(spec, task_map, tools, template, digest, path, limits)
+
+
+def _program(spec: EnvSpec, source: str, filename: str = "tools.py") -> ToolProgram:
+    """The tool code as workers load it, after the allow-list check (nothing of it runs here)."""
+    problems = check_source(source, filename)
+    if problems:
+        raise SandboxError(f"{filename} was refused: it uses constructs outside the sandbox allow-list", problems)
+    defined = tool_parameters(source)
+    missing = [t.name for t in spec.tools if t.name not in defined]
+    if missing:
+        raise SandboxError(
+            f"{filename} lacks functions for tools declared in env.json",
+            [Problem(filename, f"no function named {name!r}") for name in missing],
+        )
+    names = tuple(t.name for t in spec.tools)
+    key = hashlib.sha256(
+        json.dumps([source, names, spec.clock, [t.model_dump(mode="json") for t in spec.tools]]).encode()
+    )
+    return ToolProgram(
+        key=key.hexdigest(),
+        source=source,
+        names=names,
+        writes=frozenset(t.name for t in spec.tools if t.writes),
+        output_schemas={t.name: t.output_schema for t in spec.tools if t.output_schema is not None},
+        clock=spec.clock,
+        keys=key_types(spec),
+    )
 
 
 def read_spec(path: Path) -> EnvSpec:
@@ -150,7 +207,9 @@ def _load_seed(conn: sqlite3.Connection, seed_sql: str) -> None:
         raise SpecError(f"seed.sql could not be loaded: {exc} (it may contain only INSERT statements)") from None
     finally:
         conn.set_authorizer(None)
-    problems = [Problem("seed.sql", f"foreign key violation in {row[0]}") for row in conn.execute("PRAGMA foreign_key_check")]
+    problems = [
+        Problem("seed.sql", f"foreign key violation in {row[0]}") for row in conn.execute("PRAGMA foreign_key_check")
+    ]
     if problems:
         raise SpecError("seed.sql breaks referential integrity", problems[:20])
 

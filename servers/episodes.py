@@ -1,18 +1,23 @@
-"""Episodes: each an isolated in-memory copy of the seed database, made with SQLite's backup API."""
+"""Episodes: each an isolated copy of the seed database in its own file, made with SQLite's backup API."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import secrets
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from . import changelog
 from .errors import EpisodeError
+from .pool import forget_episode
 from .spec import EnvSpec, Task
-from .state import Rows, apply_changes, read_state
+from .state import apply_changes
+from .storage import configure, new_episode_path, remove_episode_file
 from .toolkit import Db
 
 __all__ = [
@@ -21,95 +26,58 @@ __all__ = [
     "DEFAULT_TTL_SECONDS",
     "Episode",
     "EpisodeStore",
-    "open_connection",
+    "create_episode_file",
+    "key_types",
 ]
 
 DEFAULT_EPISODE = "default"
 DEFAULT_MAX_EPISODES = 10_000
 DEFAULT_TTL_SECONDS = 3600.0
-PROGRESS_INTERVAL = 1_000
-UNLIMITED_STEPS = 1 << 62
-BASELINE_CACHE = 32
-"""Starting states kept in memory for verification (the seed, plus tasks with an initial state)."""
-
-_DENIED = {
-    sqlite3.SQLITE_ATTACH: "ATTACH",
-    sqlite3.SQLITE_DETACH: "DETACH",
-    sqlite3.SQLITE_PRAGMA: "PRAGMA",
-    sqlite3.SQLITE_CREATE_TABLE: "CREATE TABLE",
-    sqlite3.SQLITE_CREATE_TEMP_TABLE: "CREATE TABLE",
-    sqlite3.SQLITE_CREATE_INDEX: "CREATE INDEX",
-    sqlite3.SQLITE_CREATE_TRIGGER: "CREATE TRIGGER",
-    sqlite3.SQLITE_CREATE_TEMP_TRIGGER: "CREATE TRIGGER",
-    sqlite3.SQLITE_CREATE_VIEW: "CREATE VIEW",
-    sqlite3.SQLITE_CREATE_TEMP_VIEW: "CREATE VIEW",
-    sqlite3.SQLITE_CREATE_VTABLE: "CREATE VIRTUAL TABLE",
-    sqlite3.SQLITE_DROP_TABLE: "DROP TABLE",
-    sqlite3.SQLITE_DROP_INDEX: "DROP INDEX",
-    sqlite3.SQLITE_DROP_TRIGGER: "DROP TRIGGER",
-    sqlite3.SQLITE_DROP_VIEW: "DROP VIEW",
-    sqlite3.SQLITE_ALTER_TABLE: "ALTER TABLE",
-}
-_DENIED_FUNCTIONS = frozenset({"random", "randomblob", "load_extension"})
 
 
-_WRITES = frozenset({sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
-Authorizer = Callable[[int, "str | None", "str | None", "str | None", "str | None"], int]
+def key_types(spec: EnvSpec) -> dict[str, tuple[str, str]]:
+    """Table -> (primary-key column, its SQL type): what `db.new_id` needs."""
+    return {t.name: (t.primary_key, t.column(t.primary_key).type) for t in spec.tables}  # type: ignore[union-attr]
 
 
-def authorizer(written: set[str]) -> Authorizer:
-    """The episode connection's authorizer: rows may be read and written, never the schema or files.
-
-    It also records every table a statement is prepared to write into `written` (a superset of the
-    tables that changed), so verification diffs only those.
-    """
-
-    def authorize(action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
-        if action in _WRITES:
-            written.add(arg1 or "")
-        elif action in _DENIED:
-            return sqlite3.SQLITE_DENY
-        elif action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
-            return sqlite3.SQLITE_DENY
-        return sqlite3.SQLITE_OK
-
-    return authorize
-
-
-def open_connection(template: sqlite3.Connection, written: set[str]) -> sqlite3.Connection:
-    """A fresh in-memory copy of `template` (SQLite backup API), locked down for tool code."""
-    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+def create_episode_file(template: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """A fresh copy of `template` in the file `path` (SQLite backup API), open for this process's trusted code."""
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    configure(conn)
     template.backup(conn)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.set_authorizer(authorizer(written))
     return conn
 
 
 @dataclass(eq=False)
 class Episode:
-    """One isolated run of an environment: its own database, id counters and step budget."""
+    """One isolated run of an environment: its own database file and id counters.
+
+    Tool calls run in worker processes on the file at `path`; `conn` and `db` are this process's
+    own (trusted) view of it, for verification, initial states and the synthesizer's reads.
+    """
 
     id: str
     task_id: str | None
+    path: Path
     conn: sqlite3.Connection
     db: Db
-    written: set[str] = field(default_factory=set)
-    """Tables statements of this episode were prepared to write (initial state included)."""
-    steps_left: list[int] = field(default_factory=lambda: [UNLIMITED_STEPS])
+    counters: dict[str, int] = field(default_factory=dict)
+    """The id counters of `db.new_id`, carried from call to call."""
     last_used: float = field(default_factory=time.monotonic)
+    _lock: asyncio.Lock | None = None
 
-    def __post_init__(self) -> None:
-        steps = self.steps_left
-
-        def tick() -> int:
-            steps[0] -= 1
-            return 1 if steps[0] < 0 else 0
-
-        self.conn.set_progress_handler(tick, PROGRESS_INTERVAL)
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held while a call or a verification uses the episode: its calls are serialised."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
 
     def close(self) -> None:
         self.conn.close()
+        remove_episode_file(self.path)
+        forget_episode(str(self.path))
 
 
 class EpisodeStore:
@@ -130,8 +98,7 @@ class EpisodeStore:
         self.max_episodes = max_episodes
         self.ttl_seconds = ttl_seconds
         self._live: OrderedDict[str, Episode] = OrderedDict()
-        self._baselines: dict[str | None, dict[str, Rows]] = {}
-        self._keys = {t.name: (t.primary_key, t.column(t.primary_key).type) for t in spec.tables}  # type: ignore[union-attr]
+        self._keys = key_types(spec)
 
     def __len__(self) -> int:
         return len(self._live)
@@ -158,26 +125,14 @@ class EpisodeStore:
 
     def fresh(self, task: Task | None, episode_id: str = "scratch") -> Episode:
         """An episode that is not registered (for verification baselines and checks)."""
-        written: set[str] = set()
-        conn = open_connection(self.template, written)
+        path = new_episode_path()
+        conn = create_episode_file(self.template, path)
         if task is not None and task.initial_state is not None:
             apply_changes(conn, self.spec, task.initial_state.changes)
-        return Episode(episode_id, task.id if task else None, conn, Db(conn, self.spec.clock, self._keys), written)
-
-    def baseline(self, task: Task | None) -> dict[str, Rows]:
-        """Every table's rows in the state an episode of `task` starts from (cached; the seed is immutable)."""
-        key = task.id if task is not None and task.initial_state is not None else None
-        rows = self._baselines.get(key)
-        if rows is None:
-            start = self.fresh(task)
-            try:
-                rows = read_state(start.conn, self.spec)
-            finally:
-                start.close()
-            if len(self._baselines) >= BASELINE_CACHE:
-                self._baselines.pop(next(iter(self._baselines)))
-            self._baselines[key] = rows
-        return rows
+            changelog.clear(conn, self.spec)  # verification compares with the state after the initial changes
+        counters: dict[str, int] = {}
+        db = Db(conn, self.spec.clock, self._keys, counters)
+        return Episode(episode_id, task.id if task else None, path, conn, db, counters)
 
     def get(self, episode_id: str | None) -> Episode:
         """The live episode `episode_id`; no id means the default episode, made on first use."""

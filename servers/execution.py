@@ -1,38 +1,34 @@
-"""Running one tool call: validate the arguments, execute as a transaction under a step budget."""
+"""Running one tool call: validate the arguments here, execute in a worker process as a transaction."""
 
 from __future__ import annotations
 
+import ast
 import difflib
-import inspect
 import json
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import fastjsonschema
 
-from .episodes import PROGRESS_INTERVAL, UNLIMITED_STEPS, Episode
+from .episodes import Episode
+from .pool import ToolPool
 from .spec import ToolSpec
 from .toolkit import ToolError
+from .worker import CallJob, Reply, ToolProgram
 
 __all__ = [
     "MAX_ARGUMENT_CHARS",
-    "MAX_STEPS_PER_CALL",
     "CompiledTool",
     "ToolCrash",
     "ToolResult",
     "signature",
+    "tool_parameters",
     "unknown_tool_message",
 ]
 
 MAX_ARGUMENT_CHARS = 10_000
 """Longest string argument accepted unless the tool's schema sets a larger maxLength."""
-MAX_STEPS_PER_CALL = 20_000_000
-"""SQLite virtual-machine steps one call may take before it is interrupted."""
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class ToolCrash(ToolError):
@@ -48,45 +44,42 @@ class ToolResult(NamedTuple):
 
 @dataclass(frozen=True)
 class CompiledTool:
-    """A tool ready to run: its spec, its checked function and compiled schema validators."""
+    """A tool ready to run: its spec, its compiled input validator, and where its code runs."""
 
     spec: ToolSpec
-    function: Callable[..., Any]
+    program: ToolProgram
+    pool: ToolPool
     validate_input: Callable[[Any], Any]
-    validate_output: Callable[[Any], Any] | None
     parameters: frozenset[str] | None
     """Keyword arguments the function accepts (None when it takes **kwargs)."""
 
     @classmethod
-    def build(cls, spec: ToolSpec, function: Callable[..., Any]) -> CompiledTool:
-        output = fastjsonschema.compile(spec.output_schema) if spec.output_schema is not None else None
-        accepted = list(inspect.signature(function).parameters.values())[1:]  # after `db`
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted)
-        names = None if takes_any else frozenset(p.name for p in accepted)
-        return cls(spec, function, fastjsonschema.compile(spec.input_schema), output, names)
+    def build(
+        cls, spec: ToolSpec, program: ToolProgram, pool: ToolPool, parameters: frozenset[str] | None
+    ) -> CompiledTool:
+        return cls(spec, program, pool, fastjsonschema.compile(spec.input_schema), parameters)
 
     def run(self, episode: Episode, arguments: Mapping[str, Any]) -> ToolResult:
-        """Run the tool in `episode` as one transaction; on ToolError the episode is unchanged."""
+        """Run the tool in `episode` as one transaction and wait; on ToolError the episode is unchanged."""
         self._check(arguments)
-        conn = episode.conn
-        episode.steps_left[0] = MAX_STEPS_PER_CALL // PROGRESS_INTERVAL
-        changes_before = conn.total_changes
-        conn.execute("SAVEPOINT tool_call")
-        try:
-            value = self.function(episode.db, **arguments)
-            if not self.spec.writes and conn.total_changes != changes_before:
-                raise ToolCrash(f"internal error in {self.spec.name}: it is declared read-only but changed the database")
-            if self.validate_output is not None:
-                self.validate_output(value)
-            text = _JSON.encode(value)
-        except BaseException as exc:
-            conn.execute("ROLLBACK TO tool_call")
-            conn.execute("RELEASE tool_call")
-            raise _as_tool_error(self.spec.name, exc) from exc
-        finally:
-            episode.steps_left[0] = UNLIMITED_STEPS
-        conn.execute("RELEASE tool_call")
-        return ToolResult(value, text)
+        text = self._outcome(episode, self.pool.call(self.program, self._job(episode, arguments)))
+        return ToolResult(json.loads(text), text)
+
+    async def arun(self, episode: Episode, arguments: Mapping[str, Any]) -> str:
+        """`run` for the event loop: the JSON text of the result, the loop free meanwhile."""
+        self._check(arguments)
+        return self._outcome(episode, await self.pool.acall(self.program, self._job(episode, arguments)))
+
+    def _job(self, episode: Episode, arguments: Mapping[str, Any]) -> CallJob:
+        return CallJob(self.spec.name, dict(arguments), str(episode.path), episode.counters)
+
+    @staticmethod
+    def _outcome(episode: Episode, reply: Reply) -> str:
+        if reply.status == "ok":
+            if reply.counters is not None:
+                episode.counters.update(reply.counters)
+            return reply.text
+        raise ToolCrash(reply.text) if reply.status == "crash" else ToolError(reply.text)
 
     def _check(self, arguments: Mapping[str, Any]) -> None:
         properties = self.spec.input_schema.get("properties", {})
@@ -106,6 +99,20 @@ class CompiledTool:
             raise ToolError(f"invalid arguments: unexpected {', '.join(map(repr, unexpected))}. {signature(self.spec)}")
 
 
+def tool_parameters(source: str) -> dict[str, frozenset[str] | None]:
+    """For each module-level function of checked tool code: the keyword arguments it takes after `db`.
+
+    Read from the syntax tree, so the code is never executed in this process; None means **kwargs.
+    """
+    parameters: dict[str, frozenset[str] | None] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef):
+            args = node.args
+            named = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)][1:]
+            parameters[node.name] = None if args.kwarg is not None else frozenset(named)
+    return parameters
+
+
 def unknown_tool_message(name: str, known: list[str]) -> str:
     """An error for a tool name the environment lacks, with the closest match."""
     close = difflib.get_close_matches(name, known, n=1)
@@ -123,20 +130,6 @@ def signature(spec: ToolSpec) -> str:
         for name, schema in properties.items()
     ]
     return f"{spec.name} takes {{{', '.join(parts)}}}." if parts else f"{spec.name} takes no arguments."
-
-
-def _as_tool_error(tool: str, exc: BaseException) -> BaseException:
-    if isinstance(exc, ToolError):
-        return exc
-    if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
-        return ToolError(f"{tool} exceeded its compute budget of {MAX_STEPS_PER_CALL:,} database steps")
-    if isinstance(exc, sqlite3.IntegrityError):
-        return ToolError(f"{tool} was refused by a database constraint: {exc}")
-    if isinstance(exc, fastjsonschema.JsonSchemaValueException):
-        return ToolCrash(f"internal error in {tool}: its output does not match its output schema: {exc.message}")
-    if isinstance(exc, Exception):
-        return ToolCrash(f"internal error in {tool} (a bug in the tool, not in your call): {type(exc).__name__}: {exc}")
-    return exc  # KeyboardInterrupt, CancelledError: not the tool's to report
 
 
 def _explain(exc: fastjsonschema.JsonSchemaValueException) -> str:

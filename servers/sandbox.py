@@ -2,10 +2,17 @@
 
 Tool code is untrusted (an LLM may have written it). Before anything runs, `check_source` walks
 its syntax tree and lists every construct outside the allow-list with its line: imports beyond a
-few pure modules, names that reach the interpreter (`open`, `exec`, `getattr`, ...), any dunder or
-private attribute, `str.format` attribute tricks, `while`, recursion, classes, `try`, `with`,
-async code, SQL that reads the wall clock. `load_tools` then executes the checked module with a
-reduced set of builtins, a capped `range` and an import hook that admits only the allow-list.
+few modules, or names those modules do not offer (`servers/facades.py` lists them); a module used
+other than as `module.name`; names that reach the interpreter (`open`, `exec`, `getattr`, ...); any
+dunder or private attribute, frame and code attributes, `format`/`format_map` (field lookups in
+format strings), assigning attributes; `while`, recursion, classes, `try`, `with`, async code,
+decorators, nested functions; SQL that reads the wall clock. Module level runs when the file is
+loaded (by `validate`, `registry publish` and `install` too), so it holds only imports, docstrings,
+functions, literal constants and the safe constructor calls of `facades.SAFE_CONSTRUCTORS`; default
+arguments are constants and annotations are plain type expressions. `load_tools` then executes the
+checked module with a reduced set of builtins, a capped `range` and an import hook that returns
+the facades, never a module, and makes the module's dicts and lists read-only (their methods refuse
+changes), so a tool cannot carry state in them from one episode to the next.
 """
 
 from __future__ import annotations
@@ -14,27 +21,23 @@ import ast
 import builtins
 import re
 from collections.abc import Callable, Iterator, Mapping
-from types import ModuleType
 from typing import Any
 
 from .errors import Problem, SandboxError
+from .facades import ALLOWED_NAMES, FACADES, SAFE_CONSTRUCTORS, Facade, not_offered
 from .toolkit import ToolError
 
-__all__ = ["ALLOWED_MODULES", "MAX_RANGE", "check_source", "load_tools"]
+__all__ = ["ALLOWED_MODULES", "MAX_RANGE", "SAFE_BUILTINS", "check_source", "load_tools"]
 
-ALLOWED_MODULES = frozenset(
-    {
-        "math", "re", "json", "datetime", "decimal", "statistics", "collections", "typing",
-        "autoforge.servers.toolkit", "autoforge.servers.arithmetic", "autoforge.servers.records",
-    }
-)  # fmt: skip
+ALLOWED_MODULES = frozenset(ALLOWED_NAMES)
 MAX_RANGE = 100_000
 
-_SAFE_BUILTINS = (
+SAFE_BUILTINS = tuple(
     "abs all any bool dict divmod enumerate filter float frozenset int isinstance len list map max min "
     "reversed round set sorted str sum tuple zip True False None "
-    "ValueError KeyError IndexError TypeError ZeroDivisionError Exception"
-).split()
+    "ValueError KeyError IndexError TypeError ZeroDivisionError Exception".split()
+)
+"""The builtins tool code sees (with a capped `range` and `ToolError`)."""
 _FORBIDDEN_NAMES = frozenset(
     "eval exec compile open globals locals vars getattr setattr delattr hasattr __import__ type object "
     "super breakpoint input memoryview help dir id classmethod staticmethod property exit quit print "
@@ -52,6 +55,10 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.FormattedValue, ast.Lambda,
     ast.Load, ast.Store, ast.Del, ast.boolop, ast.operator, ast.unaryop, ast.cmpop, ast.expr_context,
 )  # fmt: skip
+_TYPE_NODES = (
+    ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant, ast.BinOp, ast.BitOr, ast.Load,
+)  # fmt: skip
+"""What an annotation may hold: it is evaluated at load, so nothing in it may be called."""
 _DESCRIBED = {
     ast.While: "'while' loops (loops must be 'for' over a bounded iterable)",
     ast.Try: "'try' blocks (raise ToolError for business errors; let other errors surface)",
@@ -67,6 +74,11 @@ _DESCRIBED = {
     ast.Assert: "'assert' (raise ToolError instead)",
 }
 _WALL_CLOCK_SQL = re.compile(r"'now'|current_(timestamp|date|time)\b|\brandom(blob)?\s*\(", re.IGNORECASE)
+_TRANSACTION_SQL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+_DB_SQL_METHODS = frozenset({"execute", "query", "one", "value"})
+
+Imported = dict[str, tuple[str, str | None]]
+"""Name bound by an import -> (module, member), member None for the module itself."""
 
 
 def check_source(source: str, filename: str = "tools.py") -> list[Problem]:
@@ -75,44 +87,147 @@ def check_source(source: str, filename: str = "tools.py") -> list[Problem]:
         tree = ast.parse(source, filename=filename)
     except SyntaxError as exc:
         return [Problem(f"{filename}:{exc.lineno or 0}", f"syntax error: {exc.msg}")]
-    problems = [Problem(f"{filename}:{line}", message) for line, message in _violations(tree)]
-    problems += [Problem(f"{filename}:{line}", message) for line, message in _recursion(tree)]
+    imported = _imported(tree)
+    found = [*_module_level(tree, imported), *_violations(tree, imported), *_recursion(tree)]
+    problems = [Problem(f"{filename}:{line}", message) for line, message in found]
     return sorted(problems, key=lambda p: int(p.location.rsplit(":", 1)[1]))
 
 
-def _violations(tree: ast.Module) -> Iterator[tuple[int, str]]:
+def _imported(tree: ast.Module) -> Imported:
+    names: Imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update({a.asname or a.name: (a.name, None) for a in node.names if a.name in ALLOWED_NAMES})
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            names.update({a.asname or a.name: (node.module, a.name) for a in node.names})
+    return names
+
+
+def _module_level(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str]]:
+    """What runs at load: only imports, docstrings, functions, literal constants and safe constructors."""
+    constants: set[str] = set()
     for statement in tree.body:
-        docstring = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-        if not (docstring or isinstance(statement, (ast.FunctionDef, ast.Import, ast.ImportFrom, ast.Assign))):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            if not isinstance(statement.value.value, str):
+                yield statement.lineno, "a module-level expression must be a docstring"
+        elif isinstance(statement, ast.FunctionDef):
+            yield from _signature(statement)
+        elif isinstance(statement, ast.Assign):
+            targets = [t.id for t in statement.targets if isinstance(t, ast.Name)]
+            if len(targets) != len(statement.targets):
+                yield statement.lineno, "module-level assignments bind plain names (NAME = literal)"
+            elif not (_is_literal(statement.value) or _safe_construction(statement.value, imported, constants)):
+                calls = ", ".join(f"{name}(...)" for _, name in sorted(SAFE_CONSTRUCTORS))
+                yield (
+                    statement.lineno,
+                    (
+                        f"module-level {targets[0]} must be a literal (numbers, strings, lists, dicts) or {calls} with "
+                        "literal or constant arguments; compute anything else inside a tool function"
+                    ),
+                )
+            elif _is_literal(statement.value):
+                constants.update(targets)
+        else:
             kind = type(statement).__name__
-            yield statement.lineno, f"only functions, imports, constants and docstrings may appear at module level, not {kind}"
+            yield (
+                statement.lineno,
+                f"only functions, imports, constants and docstrings may appear at module level, not {kind}",
+            )
+
+
+def _signature(function: ast.FunctionDef) -> Iterator[tuple[int, str]]:
+    """Defaults and annotations are evaluated at load: constants and type expressions only."""
+    args = function.args
+    for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+        if not _is_constant(default):
+            yield (
+                default.lineno,
+                (
+                    f"default {ast.unparse(default)!r} of {function.name} must be a constant (None, a number, a string "
+                    "or a tuple of them); build lists and dicts inside the function"
+                ),
+            )
+    parameters = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    annotations = [p.annotation for p in parameters if p is not None and p.annotation is not None]
+    for annotation in (*annotations, *([function.returns] if function.returns else [])):
+        if not all(isinstance(n, _TYPE_NODES) for n in ast.walk(annotation)):
+            yield (
+                annotation.lineno,
+                f"annotation {ast.unparse(annotation)!r} must be a plain type such as int or typing.Optional[str]",
+            )
+
+
+def _is_constant(node: ast.expr) -> bool:
+    """None, a number, a string, bytes, a signed number or a tuple of these: values no call can change."""
+    if isinstance(node, ast.Tuple):
+        return all(_is_constant(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        return isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float, complex))
+    return isinstance(node, ast.Constant)
+
+
+def _is_literal(node: ast.expr) -> bool:
+    """A constant, or a list, set, tuple or dict built of literals only (nothing is called)."""
+    if isinstance(node, (ast.List, ast.Set, ast.Tuple)):
+        return all(_is_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _is_literal(k) for k in node.keys) and all(_is_literal(v) for v in node.values)
+    return _is_constant(node)
+
+
+def _safe_construction(node: ast.expr, imported: Imported, constants: set[str]) -> bool:
+    """A call of a listed safe constructor whose arguments are literals or module-level constants."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name):
+        origin = imported.get(func.id)
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in imported:
+        module, member = imported[func.value.id]
+        origin = (module, func.attr) if member is None else None
+    else:
+        origin = None
+    values = [*node.args, *(k.value for k in node.keywords if k.arg is not None)]
+    plain = len(values) == len(node.args) + len(node.keywords)
+    return (
+        origin in SAFE_CONSTRUCTORS
+        and plain
+        and all(_is_literal(v) or (isinstance(v, ast.Name) and v.id in constants) for v in values)
+    )
+
+
+def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str]]:
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    modules = {name for name, (_, member) in imported.items() if member is None}
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if not isinstance(node, _ALLOWED_NODES):
             what = _DESCRIBED.get(type(node), type(node).__name__)
             yield line, f"{what} not allowed"
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-            for name in names:
-                if isinstance(node, ast.ImportFrom) and node.level:
-                    yield line, "relative imports are not allowed"
-                elif name not in ALLOWED_MODULES:
-                    yield line, f"import of {name!r} is not allowed (allowed: {', '.join(sorted(ALLOWED_MODULES))})"
-        elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_NAMES:
-            yield line, f"name {node.id!r} is not allowed"
-        elif isinstance(node, ast.Name) and node.id.startswith("__"):
-            yield line, f"dunder name {node.id!r} is not allowed"
-        elif isinstance(node, ast.Attribute):
-            message = _attribute_problem(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from ((line, message) for message in _import_problems(node))
+        elif isinstance(node, ast.Name):
+            message = _name_problem(node, modules, parents.get(node))
             if message:
                 yield line, message
-        elif isinstance(node, ast.alias) and node.name.startswith("_"):
-            yield line, f"importing private name {node.name!r} is not allowed"
+        elif isinstance(node, ast.Attribute):
+            message = _attribute_problem(node, imported)
+            if message:
+                yield line, message
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("__"):
             yield line, f"dunder function {node.name!r} is not allowed"
         elif isinstance(node, ast.FunctionDef) and node.decorator_list:
-            yield line, "decorators are not allowed"
+            yield node.decorator_list[0].lineno, "decorators are not allowed"
+        elif isinstance(node, ast.Call) and (statement := _transaction_statement(node)):
+            yield (
+                line,
+                (
+                    f"{statement} in tool code is not allowed: the runtime runs each call as one transaction "
+                    "and rolls it back when the tool raises"
+                ),
+            )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _WALL_CLOCK_SQL.search(node.value):
             yield line, "SQL reading the wall clock or randomness is not allowed; use db.now() / db.today()"
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
@@ -120,8 +235,60 @@ def _violations(tree: ast.Module) -> Iterator[tuple[int, str]]:
             yield function.lineno, f"nested function {function.name!r} is not allowed; define it at module level"
 
 
-def _attribute_problem(node: ast.Attribute) -> str | None:
+def _transaction_statement(call: ast.Call) -> str | None:
+    """The transaction statement that `db.execute('COMMIT')` (or query, one, value) spells out, if any."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _DB_SQL_METHODS and isinstance(func.value, ast.Name)):
+        return None
+    sql = call.args[0] if call.args and func.value.id == "db" else None
+    if not (isinstance(sql, ast.Constant) and isinstance(sql.value, str)):
+        return None
+    match = _TRANSACTION_SQL.match(sql.value)
+    return match.group(1).upper() if match else None
+
+
+def _import_problems(node: ast.Import | ast.ImportFrom) -> Iterator[str]:
+    allowed = ", ".join(sorted(ALLOWED_MODULES))
+    for alias in node.names:
+        if alias.asname and (alias.asname.startswith("__") or alias.asname in _FORBIDDEN_NAMES):
+            yield f"importing as {alias.asname!r} is not allowed; pick a plain name"
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            yield "relative imports are not allowed"
+        elif node.module not in ALLOWED_MODULES:
+            yield f"import of {node.module!r} is not allowed (allowed: {allowed})"
+        else:
+            for alias in node.names:
+                if alias.name == "*":
+                    yield f"'from {node.module} import *' is not allowed; import the names you use"
+                elif alias.name not in ALLOWED_NAMES[node.module]:
+                    yield not_offered(node.module, alias.name)
+        return
+    for alias in node.names:
+        if alias.name not in ALLOWED_MODULES:
+            yield f"import of {alias.name!r} is not allowed (allowed: {allowed})"
+        elif "." in alias.name:
+            names = ", ".join(sorted(ALLOWED_NAMES[alias.name]))
+            yield f"write 'from {alias.name} import NAME' (NAME one of {names}) instead of 'import {alias.name}'"
+
+
+def _name_problem(node: ast.Name, modules: set[str], parent: ast.AST | None) -> str | None:
+    if node.id in _FORBIDDEN_NAMES:
+        return f"name {node.id!r} is not allowed"
+    if node.id.startswith("__"):
+        return f"dunder name {node.id!r} is not allowed"
+    if node.id in modules and not (isinstance(parent, ast.Attribute) and parent.value is node):
+        return f"module {node.id!r} may only be used as {node.id}.NAME, not passed around or rebound"
+    return None
+
+
+def _attribute_problem(node: ast.Attribute, imported: Imported) -> str | None:
     attr = node.attr
+    if not isinstance(node.ctx, ast.Load):
+        return f"assigning or deleting attribute {attr!r} is not allowed; tool code changes dicts and the database"
+    origin = imported.get(node.value.id) if isinstance(node.value, ast.Name) else None
+    if origin is not None and origin[1] is None:
+        return None if attr in ALLOWED_NAMES[origin[0]] else not_offered(origin[0], attr)
     if attr.startswith("_"):
         return f"private or dunder attribute {attr!r} is not allowed"
     if attr.startswith(_FRAME_PREFIXES):
@@ -166,21 +333,59 @@ def _capped_range(*args: int) -> range:
     return result
 
 
-def _restricted_import(
+def _import_facade(
     name: str,
     globals: Mapping[str, Any] | None = None,
     locals: Mapping[str, Any] | None = None,
-    fromlist: tuple[str, ...] = (),
+    fromlist: tuple[str, ...] | None = (),
     level: int = 0,
-) -> ModuleType:
-    if name not in ALLOWED_MODULES or level:
-        raise ImportError(f"import of {name!r} is not allowed in tool code")
-    return __import__(name, globals, locals, fromlist, level)
+) -> Facade:
+    facade = FACADES.get(name)
+    if facade is None or level:
+        raise ImportError(
+            f"import of {name!r} is not allowed in tool code (allowed: {', '.join(sorted(ALLOWED_MODULES))})"
+        )
+    return facade
+
+
+def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(
+        "module-level constants of tools.py are shared by every episode and cannot change; "
+        "change a copy (dict(NAME), list(NAME)) instead"
+    )
+
+
+class _ConstantDict(dict[Any, Any]):
+    """A module-level dict of tools.py: read like any dict, changed by no one (every episode shares it)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+
+class _ConstantList(list[Any]):
+    """A module-level list of tools.py: read like any list, changed by no one (every episode shares it)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = clear = extend = insert = pop = remove = reverse = sort = _read_only
+
+
+def _constant(value: Any) -> Any:
+    """`value` with every dict, list and set in it made read-only (module-level literals only hold these)."""
+    if isinstance(value, dict):
+        return _ConstantDict({k: _constant(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return _ConstantList(_constant(v) for v in value)
+    if isinstance(value, tuple):
+        return tuple(_constant(v) for v in value)
+    if isinstance(value, set):
+        return frozenset(value)
+    return value
 
 
 def _sandbox_builtins() -> dict[str, Any]:
-    safe = {name: getattr(builtins, name) for name in _SAFE_BUILTINS}
-    safe.update(range=_capped_range, __import__=_restricted_import, ToolError=ToolError)
+    safe = {name: getattr(builtins, name) for name in SAFE_BUILTINS}
+    safe.update(range=_capped_range, __import__=_import_facade, ToolError=ToolError)
     return safe
 
 
@@ -198,6 +403,7 @@ def load_tools(source: str, names: list[str], filename: str = "tools.py") -> dic
         exec(code, namespace)  # checked above against the allow-list; runs with restricted builtins
     except Exception as exc:  # noqa: BLE001 - any failure at import time refuses the file
         raise SandboxError(f"{filename} failed while loading: {type(exc).__name__}: {exc}") from None
+    namespace.update({name: _constant(value) for name, value in namespace.items() if not name.startswith("__")})
     missing = [n for n in names if not callable(namespace.get(n))]
     if missing:
         raise SandboxError(

@@ -21,9 +21,11 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from mcp.server.mcpserver.exceptions import ToolError
-
 __all__ = ["Db", "ToolError"]
+
+
+class ToolError(Exception):
+    """A broken domain rule or a bad call: the agent reads the message as a tool error and can act on it."""
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
@@ -34,11 +36,17 @@ class Db:
 
     __slots__ = ("_conn", "_clock", "_keys", "_counters")
 
-    def __init__(self, conn: sqlite3.Connection, clock: str, keys: Mapping[str, tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        clock: str,
+        keys: Mapping[str, tuple[str, str]],
+        counters: dict[str, int] | None = None,
+    ) -> None:
         self._conn = conn
         self._clock = clock
         self._keys = keys  # table -> (primary-key column, SQL type)
-        self._counters: dict[str, int] = {}
+        self._counters = {} if counters is None else counters  # the episode's, updated in place
 
     def query(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """All rows of a SELECT, as dicts."""

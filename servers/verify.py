@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import changelog
 from .episodes import Episode, EpisodeStore
 from .spec import Change, EnvSpec, Task
-from .state import diff_rows, read_rows
 
 __all__ = ["Check", "Verdict", "episode_changes", "normalise_text", "told", "verify_episode"]
 
@@ -42,14 +42,8 @@ class Verdict(BaseModel):
 
 
 def episode_changes(store: EpisodeStore, episode: Episode) -> list[Change]:
-    """What the episode changed, relative to the state it was reset to (only tables it wrote are read)."""
-    task = store.tasks.get(episode.task_id) if episode.task_id else None
-    baseline = store.baseline(task)
-    changes: list[Change] = []
-    for table in store.spec.tables:
-        if table.name in episode.written:
-            changes += diff_rows(table, baseline[table.name], read_rows(episode.conn, table))
-    return changes
+    """What the episode changed, relative to the state it was reset to (only the rows it wrote are read)."""
+    return changelog.changes(episode.conn, store.spec)
 
 
 def verify_episode(store: EpisodeStore, episode: Episode, transcript: Sequence[str]) -> Verdict:

@@ -4,6 +4,7 @@ each on a row the current user may act on, sampled so that every writing tool ge
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from typing import Any, Literal
 
@@ -86,6 +87,9 @@ class Walker(Resolver):
         """Take the environment's roles and how often earlier tasks used each tool."""
         self.roles = roles or Roles()
         self.used = used
+        self.probe = self.store.fresh(None)
+        self.attempts = self.memo.writes
+        self.settable: dict[tuple[str, str], list[str]] = {}
         self.pairs = {t.name: pairs_of(self.bp, t) for t in self.bp.tables}
         self.requires = {t.name: required_states(self.bp, t) for t in self.bp.tables}
         self.rules = table_rules(self.bp)
@@ -142,16 +146,16 @@ class Walker(Resolver):
 
     # ---- goals --------------------------------------------------------------------------------
 
-    def sample(self, near: set[Entity] | None = None) -> Walk | None:
+    def sample(self, near: set[Entity] | None = None, checked: bool = True) -> Walk | None:
         """One random walk: a goal on a random row (near the given rows, if any), resolved back to what the user knows."""
         self.area = None
         if near:
             area = set(near)
-            for _ in range(2):
+            for _ in range(self.rng.choice((1, 1, 2))):  # mostly the rows right next to these: they share one
                 area |= {n for e in area for n in self.links.get(e, ())}
             self.area = area if len(area) > len(near) else None  # rows linked to nothing: any row will do
         try:
-            return self._sample()
+            return self._sample(checked)
         finally:
             self.area = None
 
@@ -161,9 +165,9 @@ class Walker(Resolver):
             rows = [r for r in rows if Entity(table, r[key]) in self.scope]
         if self.area is None:
             return rows
-        return [r for r in rows if Entity(table, r[key]) in self.area] or rows
+        return [r for r in rows if Entity(table, r[key]) in self.area]  # a partner walk stays next to the plan
 
-    def _sample(self) -> Walk | None:
+    def _sample(self, checked: bool) -> Walk | None:
         makers = {
             "write": self._write_goal, "tell": self._tell_goal, "compute": self._compute_goal,
             "total": self._total_goal, "compare": self._compare_goal, "branch": self._branch_goal,
@@ -180,7 +184,7 @@ class Walker(Resolver):
         walk = None
         for _ in range(3):
             walk = makers[kind]()
-            if walk is None or self.works(walk.goal):
+            if walk is None or not checked or self.works(walk.goal):
                 break
             walk = None
         tries, wins = self.tries.get((self.role, kind), (0, 0))
@@ -222,21 +226,28 @@ class Walker(Resolver):
         return arguments
 
     def attempt_error(self, goal: Goal) -> str | None:
-        """The tool's refusal of a goal's write on the seed (tried inside a savepoint and rolled back), or None."""
+        """The tool's refusal of a goal's write on the seed, or None when it succeeds (tried on a probe episode,
+        which is made afresh after a write that went through)."""
         acting = goal.then if goal.kind == "branch" else goal
         arguments = self.arguments(goal)
         if acting is None or acting.tool is None or arguments is None:
             return "the write has no arguments yet"
-        conn = self.episode.conn
-        conn.execute("SAVEPOINT walk_probe")
+        signature = json.dumps([acting.tool, arguments], sort_keys=True, default=str)
+        if signature in self.attempts:
+            return self.attempts[signature]
         try:
-            self.env.tools[acting.tool].run(self.episode, arguments)
+            self.env.tools[acting.tool].run(self.probe, arguments)
         except ToolError as exc:
+            self.attempts[signature] = str(exc)  # a refused call leaves the probe episode as it was
             return str(exc)
-        finally:
-            conn.execute("ROLLBACK TO walk_probe")
-            conn.execute("RELEASE walk_probe")
+        self.probe.close()
+        self.probe = self.store.fresh(None)
+        self.attempts[signature] = None
         return None
+
+    def close(self) -> None:
+        super().close()
+        self.probe.close()
 
     def works(self, goal: Goal) -> bool:
         """Whether the write a goal makes succeeds on the seed."""
@@ -316,6 +327,12 @@ class Walker(Resolver):
 
     def _settable(self, plan: ToolPlan) -> list[str]:
         """Field arguments of a write whose values the current user would state (staff fields are staff's)."""
+        key = (self.role, plan.name)
+        if key not in self.settable:
+            self.settable[key] = self._fields_for(plan)
+        return self.settable[key]
+
+    def _fields_for(self, plan: ToolPlan) -> list[str]:
         table = self.bp.table(plan.table)
         names = []
         staff_fields = set(self.roles.staff_fields.get(plan.name, ()))
@@ -391,6 +408,8 @@ class Walker(Resolver):
 
     def _write_goal(self) -> Walk | None:
         plans = self._writers("update", "action", "delete", "create")
+        if self.area is not None:  # a partner must share a row: a new row with no parent shares none
+            plans = [p for p in plans if p.kind != "create" or p.roles("parent")]
         if not plans:
             return None
         plan = self._choose(plans)
@@ -521,7 +540,8 @@ class Walker(Resolver):
         ended = set(terminal_values(table))
         rows = [r for r in self.rows[table_name] if not any(r.get(c.name) in ended for c in table.columns if c.enum)]
         near = self._near(table_name, rows)
-        return near if near or (self.scope is not None and table_name in self.owned) else rows
+        strict = self.area is not None or (self.scope is not None and table_name in self.owned)
+        return near if near or strict else rows
 
     def _visible(self, table: str) -> tuple[Entity, dict[Entity, Resolution]] | None:
         """A random row of `table` the agent can find and see (through a list or a get)."""

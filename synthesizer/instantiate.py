@@ -12,7 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from autoforge.servers import CallNode, Environment, EpisodeStore, ReasoningNode, ToolError, read_rows
+from autoforge.servers import CallNode, Change, Environment, EpisodeStore, ReasoningNode, ToolError, read_rows
+from autoforge.servers.invariants import Violation, violations
+from autoforge.servers.verify import episode_changes
 
 from .dags import TaskPlan
 from .models import Blueprint
@@ -37,6 +39,8 @@ class Built:
     facts: list[str] = field(default_factory=list)
     outcomes: dict[int, Any] = field(default_factory=dict)  # goal index -> what its reasoning concluded
     refused: dict[str, Any] | None = None  # the call the agent must not make: {"tool", "arguments"}
+    changes: tuple[Change, ...] = ()  # what executing the solution changed
+    violations: tuple[Violation, ...] = ()  # invariants the final state breaks
 
 
 def fact_text(value: Any, kind: str) -> str:
@@ -388,6 +392,8 @@ def instantiate(environment: Environment, blueprint: Blueprint, plan: TaskPlan, 
         for index, goal in enumerate(plan.goals):
             run.goal(index, goal)
         run.recheck_picks()
+        run.built.changes = tuple(episode_changes(run.store, run.episode))
+        run.built.violations = tuple(violations(run.episode.conn, environment.spec.invariants))
     finally:
         run.close()
     return run.built

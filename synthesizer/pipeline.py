@@ -52,6 +52,7 @@ from .stats import TaskStats, task_stats
 from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of, told_in
 from .toolgen import generate_tools, table_rules, tool_function
 from .values import Values
+from .walks import SeedMemo
 from .writer import write_environment
 
 __all__ = ["STAGES", "Event", "SynthResult", "governed", "service_title", "synthesize"]
@@ -59,7 +60,7 @@ __all__ = ["STAGES", "Event", "SynthResult", "governed", "service_title", "synth
 STAGES = ("parse", "schema", "seed", "tools", "graph", "tasks")
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_BATCHES = 40
-BATCH_SIZE = 60
+BATCH_SIZE = 120
 
 
 @dataclass(frozen=True)
@@ -402,6 +403,7 @@ async def _tasks(
     seen: set[str] = set()
     stale = 0
     quota = refusal_quota(options.tasks)
+    memo = SeedMemo()
     misses = 0  # batches in a row that wanted refusals and kept none
     for number in range(MAX_BATCHES):
         refusals = [t for t in accepted if t.refusal]
@@ -413,11 +415,11 @@ async def _tasks(
         saved = checkpoints.load_batch(number)
         if saved is None:
             wanted = wanted_refusals + wanted_others
-            size = max(10, min(BATCH_SIZE, math.ceil(wanted * 1.4)))
+            size = max(10, min(BATCH_SIZE, math.ceil(wanted * 2.0)))
             used = Counter(c.tool for t in accepted for c in t.solution.calls)
             sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
             odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
-            batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, odds)
+            batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, odds, memo)
             tasks = [await _reword(task, backend, draft.spec) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)
             saved = {
@@ -451,9 +453,11 @@ def refusal_quota(tasks: int) -> int:
 
 def _select(accepted: list[Task], total: int, quota: int) -> list[Task]:
     """`total` tasks in the order they were made, with `quota` refusals when there are enough (more of the
-    others otherwise)."""
+    others otherwise); none when only refusals passed."""
     refusals = [t for t in accepted if t.refusal]
     others = [t for t in accepted if not t.refusal]
+    if not others:
+        return []  # refusals alone make no environment: nothing else passed
     keep_refusals = min(len(refusals), max(quota, total - len(others)))
     chosen = {id(t) for t in refusals[:keep_refusals]} | {id(t) for t in others[: total - keep_refusals]}
     return [t for t in accepted if id(t) in chosen]

@@ -26,13 +26,13 @@ from autoforge.servers import (
     Task,
     build_environment,
     check_env,
-    complete_task,
+    measure_difficulty,
     normalise_text,
     told,
 )
 from autoforge.servers.quality import phrasing_problems
 
-from .dags import TaskPlan, grow, intents
+from .dags import TaskPlan, fits, intents, planned_calls
 from .goals import Walker
 from .graph import tool_graph
 from .instantiate import Rejected, instantiate
@@ -40,7 +40,7 @@ from .models import Blueprint, Draft, ToolPlan
 from .options import SynthOptions
 from .refusals import refusal_plan
 from .values import Values
-from .walks import Entity
+from .walks import Entity, SeedMemo
 from .wording import leaks, word_task
 
 __all__ = [
@@ -110,20 +110,22 @@ SEQUENCE_BATCHES = 6
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
                    seen: set[str], used: Counter[str] | None = None,
                    sequences: Counter[tuple[str, ...]] | None = None,
-                   refusal_odds: float = REFUSAL_SHARE) -> Batch:  # fmt: skip
+                   refusal_odds: float = REFUSAL_SHARE, memo: SeedMemo | None = None) -> Batch:  # fmt: skip
     """Candidate tasks of batch `number` (about `size` of them), before the MCP check.
 
     `used` counts the tools the tasks kept so far call: tools used less are picked more often. `sequences`
     counts their tool sequences: early batches keep only tasks with a sequence of their own, later ones
     allow repeats (a small API has few sequences to offer). `refusal_odds` is the share of candidates built
-    as refusals (the pipeline sets it from the refusals still wanted).
+    as refusals (the pipeline sets it from the refusals still wanted). `memo` carries the calls made on the
+    seed from batch to batch.
     """
     assert draft.blueprint is not None and draft.spec is not None
     blueprint = draft.blueprint
     roles = draft.spec.roles or Roles()
     rng = random.Random(f"{options.seed}:tasks:{number}")
     values = Values(options.seed * 7919 + number, environment.spec.clock, draft.source.title)
-    walker = Walker(environment, blueprint, tool_graph(blueprint, draft.edges), rng, values, options.reasoning)
+    graph = tool_graph(blueprint, draft.edges)
+    walker = Walker(environment, blueprint, graph, rng, values, options.reasoning, memo)
     walker.govern(roles, Counter(used or {}))
     people = _people(walker, roles)
     batch = Batch()
@@ -136,8 +138,11 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
                 plan = refusal_plan(walker, rng, people.customers)
                 reason = "no refusal could be built"
             else:
-                plan = _user_plan(walker, rng, options, people, roles)
                 reason = "walk found no way to its goal"
+                try:
+                    plan = _user_plan(walker, rng, options, people, roles)
+                except Rejected as exc:
+                    plan, reason = None, str(exc)
             if plan is None:
                 batch.rejected[reason] += 1
                 continue
@@ -228,18 +233,21 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
             return None
         plan.add(walk)
         wanted = intents(rng, options.max_intents)
-        for _ in range(3 * wanted):
-            if len(plan.walks) >= wanted:
-                break
+        for attempt in range(3 * wanted + 6):
+            short = planned_calls(plan) + (1 if plan.persona is not None else 0) < options.min_calls
+            if (len(plan.walks) >= wanted and not short) or (attempt >= 3 * wanted and not short):
+                break  # enough requests; a plan still too short gets a few more tries
             near = {e for w in plan.walks for e in w.entities()}
-            partner = walker.sample(near)
-            if partner is not None:
-                grow(plan, partner, walker.bp, options.max_calls)
+            partner = walker.sample(near, checked=False)  # tried on the seed only once it fits the plan
+            if partner is not None and fits(plan, partner, walker.bp, options.max_calls) and walker.works(partner.goal):
+                plan.add(partner)
         if plan.persona is not None:
             ways = roles.identify if plan.role == "customer" else _staff_ways(walker, plan.persona)
             plan.identity = walker.identify(plan.persona, ways)
             if plan.identity is None:
                 return None
+        if planned_calls(plan) < options.min_calls:  # found out before any call is made
+            raise Rejected(f"fewer than {options.min_calls} calls (--min-calls)")
     finally:
         walker.begin("owner", None)
     return plan
@@ -313,10 +321,14 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
         refusal=plan.refusal is not None,
         metadata=metadata,
     )
-    try:
-        task = complete_task(environment, task)
-    except ValueError as exc:
-        raise Rejected(f"the ground truth does not run: {exc}") from None
+    if built.violations:
+        raise Rejected(f"the ground truth breaks an invariant: {built.violations[0]}")
+    task = task.model_copy(  # the changes executing the plan made (instantiation ran it call by call)
+        update={
+            "expected": task.expected.model_copy(update={"changes": built.changes}),
+            "difficulty": measure_difficulty(environment, task.solution),
+        }
+    )
     writes = any(blueprint.plan(c.tool).writes for c in task.solution.calls)
     if writes and not task.expected.changes:
         raise Rejected("the goal already holds (the writes change nothing)")

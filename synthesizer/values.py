@@ -49,6 +49,8 @@ _COLLECTION_NOUNS = frozenset(["list", "tasklist", "task_list", "collection", "f
                                "album", "board", "notebook", "category", "label", "tag", "shelf"])  # fmt: skip
 _DEVICE_NOUNS = frozenset(["device", "vehicle", "asset", "tracker", "car", "truck", "van", "bike"])
 _ZONE_NOUNS = frozenset(["geofence", "zone", "area", "region", "route", "territory"])
+POOL = 160
+"""Faker values made per kind of value (names, cities, companies) and then drawn at random."""
 _GENERIC = frozenset(["api", "the", "service", "services", "v1", "v2", "rest", "openapi", "swagger", "server", "mcp",
                       "tools", "app", "platform", "system", "booking", "reservations", "orders", "a", "an", "of"])  # fmt: skip
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -65,6 +67,31 @@ class Person:
     @property
     def full(self) -> str:
         return f"{self.first} {self.last}"
+
+
+class _Someone:
+    """A person made only when a value needs one (most values do not; faker names cost time)."""
+
+    def __init__(self, values: Values) -> None:
+        self._values = values
+        self._person: Person | None = None
+
+    def _made(self) -> Person:
+        if self._person is None:
+            self._person = self._values.person()
+        return self._person
+
+    @property
+    def first(self) -> str:
+        return self._made().first
+
+    @property
+    def last(self) -> str:
+        return self._made().last
+
+    @property
+    def full(self) -> str:
+        return self._made().full
 
 
 def topic(table: str, column: str) -> str:
@@ -125,14 +152,23 @@ class Values:
         self.random = random.Random(seed)
         self.fake = Faker("en_US")
         self.fake.seed_instance(seed)
+        self.pools: dict[str, list[str]] = {}
         self.today = dt.datetime.fromisoformat(clock)
         words = [w for w in re.findall(r"[A-Za-z]+", brand) if w.lower() not in _GENERIC]
         self.brand = words[0].capitalize() if words else self.fake.last_name()
 
     # ---- people ----------------------------------------------------------------------------------
 
+    def pooled(self, kind: str) -> str:
+        """A faker value of `kind` (city, first_name...), drawn from a pool made once: faker is slow per call."""
+        pool = self.pools.get(kind)
+        if pool is None:
+            make = getattr(self.fake, kind)
+            pool = self.pools[kind] = [str(make()) for _ in range(POOL)]
+        return self.random.choice(pool)
+
     def person(self) -> Person:
-        return Person(self.fake.first_name(), self.fake.last_name())
+        return Person(self.pooled("first_name"), self.pooled("last_name"))
 
     def email(self, person: Person) -> str:
         """An email address that agrees with the name."""
@@ -153,7 +189,7 @@ class Values:
     ) -> Any:
         """A value for `column` that keeps the document's constraints (a documented example half the time)."""
         row = row or {}
-        person = person or self.person()
+        someone: Any = person or _Someone(self)
         rule = column_rule(column, boolean=kind == "bool")
         if column.examples and self.random.random() < 0.5:
             example = self.random.choice(column.examples)
@@ -161,11 +197,11 @@ class Values:
                 return example
         for _ in range(8):
             raw = pattern_value(self.random, column.pattern) if column.pattern else None
-            value = self._fitted(raw if raw is not None else self._raw(table, column, kind, row, person), column)
+            value = self._fitted(raw if raw is not None else self._raw(table, column, kind, row, someone), column)
             if problem(column.name, rule, value) is None:
                 return value
         fallback = next((e for e in column.examples if problem(column.name, rule, e) is None), None)
-        return fallback if fallback is not None else self._fitted(self._raw(table, column, kind, row, person), column)
+        return fallback if fallback is not None else self._fitted(self._raw(table, column, kind, row, someone), column)
 
     def _fitted(self, value: Any, column: Column) -> Any:
         """`value` moved into the column's documented bounds (type, range, length, pattern)."""
@@ -211,10 +247,11 @@ class Values:
         """A vocabulary entry with its placeholders filled in (only those it has are made)."""
         if "{" not in template:
             return template
-        person = person or self.person()
+        person = person or _Someone(self)  # type: ignore[assignment]
         makers = {
-            "first": lambda: person.first, "last": lambda: person.last, "other": lambda: self.fake.first_name(),
-            "city": self.fake.city, "other_city": self.fake.city, "company": self.fake.company,
+            "first": lambda: person.first, "last": lambda: person.last, "other": lambda: self.pooled("first_name"),
+            "city": lambda: self.pooled("city"), "other_city": lambda: self.pooled("city"),
+            "company": lambda: self.pooled("company"),
             "month": lambda: _MONTHS[(self.today.month - 2) % 12],
             "number": lambda: f"{self.random.randint(1000, 9999)}",
             "place": lambda: self.random.choice(("Old Mill", "Harbor Hall", "Corn Exchange", "Riverside", "Grand Hall")),
@@ -387,7 +424,7 @@ class _Pattern:
 def _email(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
     if is_person_table(table.name):
         return v.email(person)
-    return f"{v.fake.user_name()}@{v.fake.domain_word()}.test"
+    return f"{v.pooled('user_name')}@{v.pooled('domain_word')}.test"
 
 
 def _person(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
@@ -480,7 +517,7 @@ def _quantity(v: Values, table: Table, column: Column, row: Mapping[str, Any], p
 def _code(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
     words = [*split_words(column.name), *split_words(singular(table.name))]
     if "iban" in words:
-        return str(v.fake.iban())
+        return v.pooled("iban")
     if "flight" in words:
         return f"{v.random.choice(['SW', 'HL', 'NR'])}{v.random.randint(100, 989)}"
     if "room" in words:
@@ -501,19 +538,19 @@ _KINDS: dict[str, Any] = {
     "name": _name,
     "first_name": lambda v, t, c, r, p: p.first,
     "last_name": lambda v, t, c, r, p: p.last,
-    "middle_name": _simple(lambda v: v.fake.first_name()),
+    "middle_name": _simple(lambda v: v.pooled("first_name")),
     "username": lambda v, t, c, r, p: f"{p.first.lower()}{v.random.randint(10, 99)}",
     "phone": _simple(lambda v: f"555-{v.random.randint(1000, 9999)}"),
-    "url": _simple(lambda v: f"https://{v.fake.domain_word()}.example/{v.fake.slug()}"),
-    "path": _simple(lambda v: f"{v.random.choice(['notes', 'projects', 'journal', 'archive'])}/{v.fake.slug()}.md"),
-    "street": _simple(lambda v: v.fake.street_address()),
-    "city": _simple(lambda v: v.fake.city()),
-    "country": lambda v, t, c, r, p: v.fake.country_code() if "code" in c.name else v.fake.country(),
-    "zip": _simple(lambda v: v.fake.postcode()),
+    "url": _simple(lambda v: f"https://{v.pooled('domain_word')}.example/{v.pooled('slug')}"),
+    "path": _simple(lambda v: f"{v.random.choice(['notes', 'projects', 'journal', 'archive'])}/{v.pooled('slug')}.md"),
+    "street": _simple(lambda v: v.pooled("street_address")),
+    "city": _simple(lambda v: v.pooled("city")),
+    "country": lambda v, t, c, r, p: v.pooled("country_code") if "code" in c.name else v.pooled("country"),
+    "zip": _simple(lambda v: v.pooled("postcode")),
     "airport": _simple(lambda v: v.random.choice(airport_list)["iata"]),
     "seat": _simple(lambda v: f"{v.random.randint(1, 38)}{v.random.choice('ABCDEF')}"),
     "currency": _simple(lambda v: v.random.choice(["USD", "EUR", "GBP"])),
-    "color": _simple(lambda v: v.fake.color_name()),
+    "color": _simple(lambda v: v.pooled("color_name")),
     "latitude": _simple(lambda v: round(v.random.uniform(-60, 60), 5)),
     "longitude": _simple(lambda v: round(v.random.uniform(-150, 150), 5)),
     "date": _date,
@@ -583,7 +620,7 @@ def _reason(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cat
 def _named(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
     """A name for something with no vocabulary: a proper noun and the thing's own noun ('Garcia Geofence')."""
     noun = singular(t.name).split("_")[-1].replace("_", " ").title()
-    head = v.fake.city() if v.random.random() < 0.5 else v.fake.last_name()
+    head = v.pooled("city") if v.random.random() < 0.5 else v.pooled("last_name")
     return f"{head} {noun}"
 
 
@@ -597,7 +634,7 @@ _TOPICS: dict[str, Any] = {
     "reason": _reason,
     "memo": lambda v, t, c, r, p, k: v._pick(vocab.MEMOS, p),
     "nickname": lambda v, t, c, r, p, k: v._pick(vocab.ACCOUNT_NAMES, p),
-    "bio": lambda v, t, c, r, p, k: f"{v.fake.job()} based in {v.fake.city()}.",
+    "bio": lambda v, t, c, r, p, k: f"{v.pooled('job')} based in {v.pooled('city')}.",
     "subject": _subject,
     "title": lambda v, t, c, r, p, k: v._pick(vocab.NOTE_TITLES, p),
     "event": _event,
@@ -607,7 +644,7 @@ _TOPICS: dict[str, Any] = {
     "place": lambda v, t, c, r, p, k: v._pick(
         vocab.PLACE_NAMES.get(singular(t.name).split("_")[-1]) or vocab.PLACE_NAMES[""], p
     ),
-    "company": lambda v, t, c, r, p, k: str(v.fake.company()),
+    "company": lambda v, t, c, r, p, k: v.pooled("company"),
     "department": lambda v, t, c, r, p, k: v.random.choice(vocab.DEPARTMENTS),
     "collection": lambda v, t, c, r, p, k: v.random.choice(
         vocab.COLLECTION_NAMES if "tag" not in t.name else vocab.TAGS
@@ -615,7 +652,7 @@ _TOPICS: dict[str, Any] = {
     "device": lambda v, t, c, r, p, k: (
         f"{v.random.choice(vehicles)['Make']} {v.random.choice(['Van', 'Truck', 'Car'])} {v.random.randint(1, 40)}"
     ),
-    "zone": lambda v, t, c, r, p, k: f"{v.fake.city()} {v.random.choice(['Depot', 'Yard', 'Warehouse', 'Site'])}",
+    "zone": lambda v, t, c, r, p, k: f"{v.pooled('city')} {v.random.choice(['Depot', 'Yard', 'Warehouse', 'Site'])}",
     "named": _named,
     "review": _review,
     "comment": _comment,

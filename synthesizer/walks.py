@@ -27,7 +27,19 @@ from .naming import singular
 from .semantics import is_person_table
 from .values import Values
 
-__all__ = ["Entity", "FromRow", "Goal", "KeyOf", "Known", "Pick", "Resolution", "Resolver", "Result", "Walk"]
+__all__ = [
+    "Entity",
+    "FromRow",
+    "Goal",
+    "KeyOf",
+    "Known",
+    "Pick",
+    "Resolution",
+    "Resolver",
+    "Result",
+    "SeedMemo",
+    "Walk",
+]
 
 MAX_DEPTH = 4
 PICKABLE = frozenset(
@@ -88,6 +100,16 @@ SETTABLE = frozenset(
         "last_name",
     ]
 )
+
+
+@dataclass
+class SeedMemo:
+    """Calls already made on the seed during one synthesis run (the seed never changes): read outputs, and the
+    refusal (or None) of each write tried, by tool and arguments. Tool calls run in worker processes, so
+    remembering them across batches saves most of the walk's time."""
+
+    reads: dict[str, Any] = field(default_factory=dict)
+    writes: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -264,6 +286,7 @@ class Resolver:
         rng: random.Random,
         values: Values,
         reasoning: float,
+        memo: SeedMemo | None = None,
     ) -> None:
         self.env = environment
         self.bp = blueprint
@@ -296,6 +319,8 @@ class Resolver:
                             self.links.setdefault(a, set()).add(b)
                             self.links.setdefault(b, set()).add(a)
         self.area: set[Entity] | None = None  # when set, goals stay on rows near these
+        self.memo = memo or SeedMemo()
+        self.outputs = self.memo.reads
         self.tries: dict[tuple[str, str], tuple[int, int]] = {}
         self.barren: set[tuple[str, str]] = set()  # (role, kind of goal) that never worked here
 
@@ -305,12 +330,15 @@ class Resolver:
     # ---- running read tools on the seed ----------------------------------------------------------
 
     def read(self, tool: str, args: Args, keys: dict[Entity, Any] | None = None) -> Any:
-        """The output of a read tool on the seed, or None when it refuses."""
+        """The output of a read tool on the seed, or None when it refuses (remembered: the seed never changes)."""
         concrete = {name: self.concrete(source) for name, source in args}
-        try:
-            return self.env.tools[tool].run(self.episode, concrete).value
-        except ToolError:
-            return None
+        signature = json.dumps([tool, concrete], sort_keys=True, default=str)
+        if signature not in self.outputs:
+            try:
+                self.outputs[signature] = self.env.tools[tool].run(self.episode, concrete).value
+            except ToolError:
+                self.outputs[signature] = None
+        return self.outputs[signature]
 
     @staticmethod
     def concrete(source: Source) -> Any:
@@ -521,10 +549,15 @@ class Resolver:
                 candidate = Pick(column.name, value)
             elif kind in ("date", "datetime"):
                 candidate = Pick(column.name, value, day=True)
-            if candidate is not None and sum(1 for r in rows if candidate.matches(r.get(column.name))) == 1:
-                by_value.append(candidate)
-            if kind in NUMERIC | {"date", "datetime"} and all(r.get(column.name) is not None for r in rows):
-                values = [r[column.name] for r in rows]
+            if candidate is not None:
+                said = str(value)[:10] if candidate.day else _norm(value)
+                seen = [str(r.get(column.name))[:10] if candidate.day else _norm(r.get(column.name)) for r in rows]
+                if seen.count(said) == 1:
+                    by_value.append(candidate)
+            if kind in NUMERIC | {"date", "datetime"}:
+                values = [r.get(column.name) for r in rows]
+                if None in values:
+                    continue
                 for extreme, best in (("max", max(values)), ("min", min(values))):
                     if value == best and values.count(best) == 1:
                         extremes.append(Pick(column.name, value, extreme))  # type: ignore[arg-type]

@@ -13,13 +13,16 @@ from autoforge.servers import EnvSpec, SynthesisError, Task
 
 __all__ = ["SERVER_PY", "SYNTH_FILES", "write_environment"]
 
-SERVER_PY = '''"""MCP server for this environment: `mcp run server.py` (stdio) or `autoforge serve <folder> --port N` (HTTP)."""
+SERVER_PY = '''"""MCP server for this environment: `python server.py` or `mcp run server.py` (stdio), `autoforge serve <folder>` (HTTP)."""
 
 from pathlib import Path
 
 from autoforge.servers import load_server
 
 mcp = load_server(Path(__file__).resolve().parent)
+
+if __name__ == "__main__":
+    mcp.run()
 '''
 SYNTH_FILES = ("env.json", "tools.py", "seed.sql", "tasks.jsonl", "server.py")
 """The files synthesis writes; other files already in the folder (server.json, README.md) are kept."""

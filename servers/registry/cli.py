@@ -13,8 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..locate import resolve_environment
-from .clients import Client, Launcher, client_config
-from .sources import default_registry
 
 console = Console()
 registry_commands = typer.Typer(help="Publish, install, pin and verify environments.", no_args_is_help=True)
@@ -45,6 +43,7 @@ def publish_command(
     Example: autoforge registry publish servers/library-loans --registry ./registry
     """
     from .publish import publish
+    from .sources import default_registry
 
     folder = resolve_environment(environment)
     with Progress(
@@ -71,7 +70,7 @@ def list_command(registry: RegistryOption = None) -> None:
 
     Example: autoforge registry list --registry http://127.0.0.1:8765
     """
-    from .sources import open_registry
+    from .sources import default_registry, open_registry
 
     index = asyncio.run(open_registry(registry or default_registry()).read_index())
     table = Table(title=f"{len(index.environments)} environment version(s)", title_justify="left")
@@ -97,7 +96,7 @@ def show_command(reference: Reference, registry: RegistryOption = None) -> None:
     Example: autoforge registry show library-loans@1.0.0
     """
     from .references import parse_reference
-    from .sources import open_registry
+    from .sources import default_registry, open_registry
 
     name, version = parse_reference(reference)
     index = asyncio.run(open_registry(registry or default_registry()).read_index())
@@ -121,6 +120,7 @@ def install_command(
     Example: autoforge registry install library-loans@1.0.0 --registry http://127.0.0.1:8765 --to servers/
     """
     from .install import install
+    from .sources import default_registry
 
     result = asyncio.run(install(reference, registry=registry or default_registry(), to=to, lock=lock, force=force))
     verb = "installed" if result.changed else "already installed:"
@@ -206,6 +206,8 @@ def mcp_config(
 
     Example: autoforge mcp-config library-loans --client vscode
     """
+    from .clients import Client, Launcher, client_config
+
     config = client_config(resolve_environment(environment), cast(Client, client), cast(Launcher, launcher))
     print(json.dumps(config, indent=2))
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..environment import ENV_FILES, content_sha256, files_sha256, load_environment
 from ..errors import RegistryError
+from ..sandbox import check_source
 from .archive import DEFAULT_LIMITS, Limits, read_archive, write_tree
 from .index import RegistryEntry
 from .lock import LockEntry, default_lock_path, read_lock, write_lock
@@ -105,6 +106,10 @@ def _checked_files(entry: RegistryEntry, data: bytes, limits: Limits) -> dict[st
         )
     if files_sha256(files) != entry.env_sha256:
         raise RegistryError(f"{entry.reference}: the archive's content hash differs from the registry's; refusing it")
+    problems = check_source(files["tools.py"].decode("utf-8", errors="replace"))
+    if problems:
+        listed = "; ".join(f"{p.location}: {p.message}" for p in problems[:10])
+        raise RegistryError(f"{entry.reference}: its tools.py breaks the sandbox's rules ({listed}); refusing to install it")
     return files
 
 

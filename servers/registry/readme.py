@@ -55,7 +55,7 @@ def readme_card(environment: Environment) -> str:
         lines.append(f"| {measure.replace('_', ' ')} | {spread.min} | {spread.mean:g} | {spread.max} |")
     if environment.tasks and spec.invariants:
         lines += ["", "## Quality", "", "| measure | value |", "| --- | --- |"]
-        lines += [f"| {measure} | {_cell(value)} |" for measure, value in quality(environment).rows()]
+        lines += [f"| {measure} | {_cell(value)} |" for measure, value in quality(environment, replay=False).rows()]
     provenance = spec.provenance
     lines += [
         "",

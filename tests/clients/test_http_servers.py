@@ -39,13 +39,22 @@ async def test_served_environment_answers_at_the_yielded_url_and_stops_after(lib
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux-only")
 def test_server_exits_when_the_runner_is_killed():
-    """SIGKILL of the runner (no cleanup runs) still takes its HTTP server down."""
+    """SIGKILL of the runner (no cleanup runs) still takes its HTTP server and its tool workers down."""
     runner = subprocess.Popen([sys.executable, "-c", RUNNER], stdout=subprocess.PIPE, text=True)
     assert runner.stdout is not None and runner.stdout.readline().startswith("http://127.0.0.1:")
-    (server,) = [int(pid) for pid in Path(f"/proc/{runner.pid}/task/{runner.pid}/children").read_text().split()]
+    children = [int(pid) for pid in Path(f"/proc/{runner.pid}/task/{runner.pid}/children").read_text().split()]
+    (server,) = [pid for pid in children if b"\x00serve\x00" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()
     deadline = time.monotonic() + 15
-    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not Path(f"/proc/{server}").exists() or "Z" in Path(f"/proc/{server}/stat").read_text().split()[2]
+    assert not any(_running(pid) for pid in children), f"still running: server {server}, children {children}"
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False

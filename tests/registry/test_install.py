@@ -19,6 +19,7 @@ from autoforge.servers.registry import (
     verify_registry,
     write_archive,
 )
+from autoforge.servers.environment import files_sha256
 from autoforge.servers.registry.archive import read_archive
 
 from .conftest import serving
@@ -153,6 +154,26 @@ async def test_an_archive_holding_another_environment_is_refused(
     with pytest.raises(RegistryError, match="holds .*@9.9.9"):
         await install(entry.reference, registry=registry_copy, to=tmp_path / "envs", lock=tmp_path / "lock")
     assert not (tmp_path / "envs").exists()
+
+
+async def test_tool_code_outside_the_sandbox_rules_is_refused_before_anything_is_written(
+    registry_copy: Path, tmp_path: Path
+) -> None:
+    """A well-pinned archive whose tools.py breaks the allow-list is refused, with its line, and leaves no file."""
+    entry = _index(registry_copy).environments[0]
+    files = read_archive((registry_copy / entry.url).read_bytes(), "original")
+    files["tools.py"] += b"\n\nimport os\nos.system('touch installed-canary')\n"
+    data = write_archive(files)
+    _replace_archive(registry_copy, entry.name, data, update_hash=True)
+    index = _index(registry_copy)
+    pinned = next(e for e in index.environments if e.name == entry.name)
+    (registry_copy / "registry.json").write_text(
+        index.with_entry(pinned.model_copy(update={"env_sha256": files_sha256(files)})).dumps()
+    )
+    with pytest.raises(RegistryError, match=r"tools\.py:\d+: import of 'os' is not allowed"):
+        await install(entry.reference, registry=registry_copy, to=tmp_path / "envs", lock=tmp_path / "lock")
+    assert not (tmp_path / "envs").exists()
+    assert not Path("installed-canary").exists()
 
 
 async def test_an_existing_folder_is_kept_unless_forced(published: Path, tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +27,21 @@ def clinic() -> EnvServer:
     return load_server(next(p for p in BUNDLED if p.name == "clinic-appointments"))
 
 
+def library_with_tools(tmp_path: Path, code: str, tools: list[dict[str, Any]]) -> tuple[Path, int]:
+    """A copy of library-loans in `tmp_path` with `code` appended to tools.py and `tools` added to env.json.
+
+    Returns the folder and the number of lines before `code` (to find a line of it in tools.py).
+    """
+    folder = tmp_path / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    head = (folder / "tools.py").read_text(encoding="utf-8") + "\n\n"
+    (folder / "tools.py").write_text(head + code, encoding="utf-8")
+    spec = json.loads((folder / "env.json").read_text(encoding="utf-8"))
+    spec["tools"] += tools
+    (folder / "env.json").write_text(json.dumps(spec), encoding="utf-8")
+    return folder, head.count("\n")
+
+
 def bundled_ids() -> list[str]:
     return [p.name for p in BUNDLED]
 
@@ -32,7 +50,7 @@ def bundled_path(name: str) -> Path:
     return next(p for p in BUNDLED if p.name == name)
 
 
-TINY_TOOLS = '''
+TINY_TOOLS = """
 from autoforge.servers.toolkit import ToolError
 
 
@@ -58,7 +76,7 @@ def sneaky(db):
 
 def broken(db):
     return {"x": 1}["y"]
-'''
+"""
 
 
 def tiny_environment():

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from autoforge.servers import EnvServer, ToolError, call_tool, reset_episode
+from autoforge.servers import EnvServer, ToolError, call_tool
 from autoforge.servers.execution import MAX_ARGUMENT_CHARS, ToolCrash
 from autoforge.servers.state import state_hash
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import json
+from types import ModuleType
+
 import pytest
 
 from autoforge.servers import SandboxError, ToolError
+from autoforge.servers.facades import ALLOWED_NAMES, FACADES, SAFE_CONSTRUCTORS
 from autoforge.servers.sandbox import MAX_RANGE, check_source, load_tools
 
 SAFE = '''
@@ -43,6 +48,25 @@ def squares(db, n):
         ("def f(db):\n    return globals()\n", 2, "'globals'"),
         ("class A:\n    pass\n", 1, "class"),
         ("x = compile('1', 'x', 'eval')\n", 1, "'compile'"),
+        ("import json\ndef f(db):\n    return json.codecs\n", 3, "json offers tool code only dumps, loads; 'codecs'"),
+        ("from typing import sys\n", 1, "typing offers tool code only Any, Dict"),
+        ("import json\ndef f(db):\n    return [json]\n", 3, "may only be used as json.NAME"),
+        ("import autoforge.servers.toolkit\n", 1, "from autoforge.servers.toolkit import NAME"),
+        ("from re import *\n", 1, "import the names you use"),
+        ("from json import loads as __builtins__\n", 1, "importing as '__builtins__'"),
+        ("def f(db):\n    db.query = None\n", 2, "assigning or deleting attribute 'query'"),
+        ("import json\nX = json.loads('[]')\n", 2, "module-level X must be a literal"),
+        ("X = lambda: 1\n", 1, "module-level X must be a literal"),
+        ("if True:\n    X = 1\n", 1, "only functions, imports, constants and docstrings"),
+        (
+            "from autoforge.servers.records import Records\nR = Records(dict(), list_limit=1)\n",
+            2,
+            "Records(...) with literal",
+        ),
+        ("def f(db, seen=[]):\n    return seen\n", 1, "default '[]' of f must be a constant"),
+        ("def f(db, x: len([]) = 1):\n    return x\n", 1, "must be a plain type"),
+        ("@sorted\ndef f(db):\n    return 1\n", 1, "decorators"),
+        ("def f(db):\n    return db.execute('COMMIT')\n", 2, "COMMIT in tool code is not allowed"),
     ],
 )
 def test_forbidden_construct_is_refused_with_its_line(source: str, line: int, fragment: str) -> None:
@@ -68,6 +92,68 @@ def test_safe_code_loads_and_runs_with_restricted_builtins() -> None:
     with pytest.raises(ToolError):
         tools["area"](None, -1)
     assert tools["squares"](None, 4) == [0, 1, 4, 9]
+
+
+LOAD_TIME = '''
+import typing
+from autoforge.servers.records import Records
+
+"""Only literals, safe constructors, constant defaults and plain annotations run at load."""
+LIMIT = -1
+TABLES = {}
+NAMES = ("a", "b")
+records = Records(TABLES, list_limit=50)
+
+
+def f(db, x: typing.Optional[str] = None, y: int | None = -1.5, z=("a", None)) -> typing.List[int]:
+    return [LIMIT, len(NAMES)]
+'''
+
+
+def test_literals_safe_constructors_constant_defaults_and_plain_annotations_load() -> None:
+    """What may run at load passes the check, loads and works."""
+    assert check_source(LOAD_TIME) == []
+    assert load_tools(LOAD_TIME, ["f"])["f"](None) == [-1, 2]
+
+
+def test_safe_constructors_are_offered_names() -> None:
+    """Every safe constructor is a name its module's facade offers."""
+    assert all(name in ALLOWED_NAMES[module] for module, name in SAFE_CONSTRUCTORS)
+
+
+def test_imports_in_tool_code_bind_facades_not_modules() -> None:
+    """`import json` in tool code binds the json facade, at module level and inside a function."""
+    source = "import json\n\ndef f(db):\n    import re\n    return json.loads('[1]'), re.escape('.')\n"
+    f = load_tools(source, ["f"])["f"]
+    assert f(None) == ([1], "\\.")
+    assert f.__globals__["json"] is FACADES["json"]
+    assert not any(isinstance(value, ModuleType) for value in f.__globals__.values())
+
+
+@pytest.mark.parametrize("module", sorted(ALLOWED_NAMES))
+def test_a_facade_offers_its_listed_names_and_nothing_else(module: str) -> None:
+    """A facade lists, serves and keeps its module's allowed names; any other name is refused with the list."""
+    facade, real = FACADES[module], importlib.import_module(module)
+    assert not isinstance(facade, ModuleType)
+    assert dir(facade) == sorted(ALLOWED_NAMES[module])
+    assert all(getattr(facade, name) is getattr(real, name) for name in ALLOWED_NAMES[module])
+    with pytest.raises(AttributeError, match=f"{module} offers tool code only {min(ALLOWED_NAMES[module])}"):
+        facade.sys  # noqa: B018
+    with pytest.raises(AttributeError, match="read-only"):
+        facade.anything = 1
+
+
+def test_module_level_constants_read_as_plain_data_and_cannot_change() -> None:
+    """Module-level dicts and lists read like dicts and lists, but a tool cannot change them."""
+    source = (
+        "LIMITS = {'a': [1, 2]}\n\ndef read(db):\n    return LIMITS\n\ndef keep(db, x):\n    LIMITS['a'].append(x)\n"
+    )
+    tools = load_tools(source, ["read", "keep"])
+    assert json.dumps(tools["read"](None)) == '{"a": [1, 2]}'
+    assert isinstance(tools["read"](None), dict)
+    with pytest.raises(TypeError, match="shared by every episode"):
+        tools["keep"](None, 3)
+    assert tools["read"](None) == {"a": [1, 2]}
 
 
 def test_range_is_capped_at_runtime() -> None:

@@ -1,0 +1,87 @@
+"""The SQLite authorizer of episode connections: tool code reads and writes rows, nothing else.
+
+SQLite asks the authorizer about every statement when it is prepared. Tool code may read and
+write rows; it may not touch the schema, attach files, run pragmas, call the random or extension
+functions, or control transactions: BEGIN, COMMIT, ROLLBACK and RELEASE belong to the runtime,
+whose one savepoint has a name tool code cannot know. Statements the runtime itself runs
+(`runtime_sql`) carry that secret too, so tool code can never reuse them from the connection's
+statement cache. The tables of the change log (`changelog.py`) are open to its triggers only.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .changelog import is_change_log
+
+__all__ = ["Authorizer"]
+
+_DENIED = {
+    sqlite3.SQLITE_ATTACH: "ATTACH",
+    sqlite3.SQLITE_DETACH: "DETACH",
+    sqlite3.SQLITE_PRAGMA: "PRAGMA",
+    sqlite3.SQLITE_TRANSACTION: "BEGIN / COMMIT / ROLLBACK",
+    sqlite3.SQLITE_CREATE_TABLE: "CREATE TABLE",
+    sqlite3.SQLITE_CREATE_TEMP_TABLE: "CREATE TABLE",
+    sqlite3.SQLITE_CREATE_INDEX: "CREATE INDEX",
+    sqlite3.SQLITE_CREATE_TEMP_INDEX: "CREATE INDEX",
+    sqlite3.SQLITE_CREATE_TRIGGER: "CREATE TRIGGER",
+    sqlite3.SQLITE_CREATE_TEMP_TRIGGER: "CREATE TRIGGER",
+    sqlite3.SQLITE_CREATE_VIEW: "CREATE VIEW",
+    sqlite3.SQLITE_CREATE_TEMP_VIEW: "CREATE VIEW",
+    sqlite3.SQLITE_CREATE_VTABLE: "CREATE VIRTUAL TABLE",
+    sqlite3.SQLITE_DROP_TABLE: "DROP TABLE",
+    sqlite3.SQLITE_DROP_INDEX: "DROP INDEX",
+    sqlite3.SQLITE_DROP_TRIGGER: "DROP TRIGGER",
+    sqlite3.SQLITE_DROP_VIEW: "DROP VIEW",
+    sqlite3.SQLITE_DROP_VTABLE: "DROP VIRTUAL TABLE",
+    sqlite3.SQLITE_ALTER_TABLE: "ALTER TABLE",
+    sqlite3.SQLITE_ANALYZE: "ANALYZE",
+    sqlite3.SQLITE_REINDEX: "REINDEX",
+}
+_DENIED_FUNCTIONS = frozenset({"random", "randomblob", "load_extension", "readfile", "writefile", "edit"})
+_ROWS = frozenset({sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
+
+
+class Authorizer:
+    """The callable SQLite consults for each statement of one episode connection."""
+
+    __slots__ = ("_secret", "_trusted")
+
+    def __init__(self) -> None:
+        self._secret = f"autoforge_{secrets.token_hex(12)}"
+        self._trusted = False
+
+    def __call__(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
+        if self._trusted:
+            return sqlite3.SQLITE_OK
+        elif action in _ROWS and is_change_log(arg1) and not is_change_log(source):
+            return sqlite3.SQLITE_DENY
+        elif action in _DENIED:
+            return sqlite3.SQLITE_DENY
+        elif action == sqlite3.SQLITE_SAVEPOINT and arg2 != self._secret:
+            return sqlite3.SQLITE_DENY
+        elif action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    @property
+    def savepoint(self) -> str:
+        """The name of the runtime's savepoint (tool code cannot name it, so cannot release it)."""
+        return self._secret
+
+    def runtime_sql(self, statement: str) -> str:
+        """`statement` marked as the runtime's own, so a cached copy cannot be reused by tool code."""
+        return f"{statement} /* {self._secret} */"
+
+    @contextmanager
+    def trusted(self) -> Iterator[None]:
+        """Authorise everything while the runtime prepares its own statements."""
+        self._trusted = True
+        try:
+            yield
+        finally:
+            self._trusted = False

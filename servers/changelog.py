@@ -1,0 +1,100 @@
+"""Each episode's own record of what it wrote, kept by SQLite triggers, so verification costs what changed.
+
+The template database of an environment gets, for every table, triggers that note each written
+row in `_autoforge_changes` (table, key, and whether the row was new) and keep the row as it was
+before its first change in a shadow table `_autoforge_before_<table>`. Every episode copies them
+with the seed. Verification then reads only the rows an episode touched, however large its tables
+are. Tool code can neither read nor change these tables: the authorizer admits them only to the
+triggers (`is_change_log`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from .spec import Change, EnvSpec, Table
+from .state import diff_rows
+
+__all__ = ["PREFIX", "changes", "clear", "install", "is_change_log"]
+
+PREFIX = "_autoforge_"
+_LOG = f"{PREFIX}changes"
+
+
+def install(conn: sqlite3.Connection, spec: EnvSpec) -> None:
+    """Create the change log, the shadow tables and the triggers that fill them (on the template).
+
+    Their columns have no declared type, so SQLite stores keys and values exactly as it got them.
+    """
+    conn.execute(f'CREATE TABLE "{_LOG}" (tbl TEXT NOT NULL, key, fresh INTEGER NOT NULL, PRIMARY KEY (tbl, key))')
+    for table in spec.tables:
+        shadow, key = _shadow(table), table.primary_key
+        columns = [c.name for c in table.columns]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        old = ", ".join(f'old."{c}"' for c in columns)
+        name = table.name.replace("'", "''")
+        conn.execute(f'CREATE TABLE "{shadow}" ({quoted}, PRIMARY KEY ("{key}"))')
+        conn.executescript(
+            f"""
+            CREATE TRIGGER "{PREFIX}log_{table.name}_insert" AFTER INSERT ON "{table.name}" BEGIN
+                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', new."{key}", 1);
+            END;
+            CREATE TRIGGER "{PREFIX}log_{table.name}_update" AFTER UPDATE ON "{table.name}" BEGIN
+                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', old."{key}", 0);
+                INSERT OR IGNORE INTO "{shadow}" VALUES ({old});
+                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', new."{key}", 1);
+            END;
+            CREATE TRIGGER "{PREFIX}log_{table.name}_delete" AFTER DELETE ON "{table.name}" BEGIN
+                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', old."{key}", 0);
+                INSERT OR IGNORE INTO "{shadow}" VALUES ({old});
+            END;
+            """
+        )
+
+
+def clear(conn: sqlite3.Connection, spec: EnvSpec) -> None:
+    """Forget what was noted so far: the state now is the one verification compares with."""
+    conn.execute(f'DELETE FROM "{_LOG}"')
+    for table in spec.tables:
+        conn.execute(f'DELETE FROM "{_shadow(table)}"')
+
+
+def changes(conn: sqlite3.Connection, spec: EnvSpec) -> list[Change]:
+    """What was written since the last `clear`, table by table, reading only the rows it names."""
+    touched: dict[str, list[tuple[Any, bool]]] = {}
+    for tbl, key, fresh in conn.execute(f'SELECT tbl, key, fresh FROM "{_LOG}"'):
+        touched.setdefault(tbl, []).append((key, bool(fresh)))
+    result: list[Change] = []
+    for table in spec.tables:
+        keys = touched.get(table.name)
+        if keys:
+            existed = [key for key, fresh in keys if not fresh]
+            before = _rows(conn, _shadow(table), table, existed)
+            after = _rows(conn, table.name, table, [key for key, _ in keys])
+            result += diff_rows(table, before, after)
+    return result
+
+
+def is_change_log(table: str | None) -> bool:
+    """Whether `table` is one of the change log's own (hidden from tool code)."""
+    return table is not None and table.startswith(PREFIX)
+
+
+def _shadow(table: Table) -> str:
+    return f"{PREFIX}before_{table.name}"
+
+
+def _rows(conn: sqlite3.Connection, source: str, table: Table, keys: list[Any]) -> dict[Any, tuple[Any, ...]]:
+    """Rows of `source` (a table, or its shadow) with the given keys, in `table`'s column order."""
+    names = [c.name for c in table.columns]
+    key_index = names.index(table.primary_key)
+    columns = ", ".join(f'"{n}"' for n in names)
+    rows: dict[Any, tuple[Any, ...]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        cursor = conn.execute(f'SELECT {columns} FROM "{source}" WHERE "{table.primary_key}" IN ({marks})', chunk)
+        cursor.row_factory = None
+        rows.update((row[key_index], row) for row in cursor)
+    return rows

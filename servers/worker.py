@@ -1,0 +1,245 @@
+"""A worker process that runs tool code: checked tools, one call at a time, on episode files, confined.
+
+The pool (`pool.py`) starts each worker as a fresh interpreter running `start()`, which imports
+only the sandbox's own modules. A worker sets a hard memory limit,
+confines itself (`guard.confine`: no processes, sockets or file writes outside the episode
+folder) and then answers messages on its pipe, one at a time:
+
+    ("load", ToolProgram)                   -> ("loaded",) | ("refused", message, [(location, problem)])
+    ("call", program key, CallJob, [paths]) -> Reply  (the paths: episode files closed since; dropped first)
+
+A call runs as one transaction under the runtime's savepoint, with the statement budget and a
+CPU-time limit set by the kernel (RLIMIT_CPU, which kills the worker if a single C operation runs
+away); the server kills the worker when the call outlives its wall time. Either way the episode's
+rollback journal undoes the half-made call when the file is next opened.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import sqlite3
+import sys
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import fastjsonschema
+
+from .authorizer import Authorizer
+from .errors import SandboxError
+from .guard import confine
+from .limits import CallLimits
+from .sandbox import load_tools
+from .storage import configure
+from .toolkit import Db, ToolError
+
+__all__ = ["CallJob", "Reply", "ToolProgram", "ToolRunner", "main", "start"]
+
+PROGRESS_INTERVAL = 1_000
+"""SQLite steps between two ticks of the statement budget."""
+OPEN_EPISODES = 64
+"""Episode connections a worker keeps open (least recently used closed first)."""
+UNLIMITED_STEPS = 1 << 62
+
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+_READ_ONLY = "internal error in {tool}: it is declared read-only but tried to change the database"
+
+
+@dataclass(frozen=True)
+class ToolProgram:
+    """An environment's tool code as a worker needs it; sent once to each worker, then named by `key`."""
+
+    key: str
+    source: str
+    names: tuple[str, ...]
+    writes: frozenset[str]
+    output_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    clock: str = "2025-01-01T00:00:00"
+    keys: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Table -> (primary-key column, SQL type), for `db.new_id`."""
+
+
+@dataclass(frozen=True)
+class CallJob:
+    """One tool call: which tool, its validated arguments, and its episode's file and id counters."""
+
+    tool: str
+    arguments: Mapping[str, Any]
+    path: str
+    counters: Mapping[str, int]
+
+
+class Reply(NamedTuple):
+    """A call's outcome: 'ok' (text is the JSON result), 'error' (the agent's mistake) or 'crash' (the tool's)."""
+
+    status: str
+    text: str
+    counters: Mapping[str, int] | None = None
+
+
+def main(conn: Connection, limits: CallLimits, folder: str) -> None:
+    """The worker's life: limit, confine, announce, then answer messages until the pipe closes.
+
+    When the server goes away the pipe closes and the worker ends; a call running then is ended by
+    its CPU limit at the latest.
+    """
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    memory = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    notes = confine(Path(folder))
+    conn.send(("ready", notes))
+    runner = ToolRunner(limits)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "call":
+            _limit_cpu(limits.cpu_seconds)
+        conn.send(runner.handle(message))
+
+
+@dataclass
+class _Tools:
+    program: ToolProgram
+    functions: dict[str, Callable[..., Any]]
+    validate_output: dict[str, Callable[[Any], Any]]
+
+
+class _Episode:
+    """A worker's open connection to one episode file, locked down for tool code."""
+
+    __slots__ = ("conn", "authorizer", "steps", "read_only")
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False)
+        configure(self.conn)
+        self.conn.row_factory = sqlite3.Row
+        self.authorizer = Authorizer()
+        self.conn.set_authorizer(self.authorizer)
+        self.steps = UNLIMITED_STEPS
+        self.read_only = False
+        self.conn.set_progress_handler(self._tick, PROGRESS_INTERVAL)
+
+    def _tick(self) -> int:
+        self.steps -= 1
+        return 1 if self.steps < 0 else 0
+
+    def set_read_only(self, read_only: bool) -> None:
+        """SQLite's own query_only switch: no statement can change the file while it is on."""
+        if read_only != self.read_only:
+            with self.authorizer.trusted():
+                self.conn.execute(self.authorizer.runtime_sql(f"PRAGMA query_only = {int(read_only)}"))
+            self.read_only = read_only
+
+
+class ToolRunner:
+    """Runs calls of loaded tool programs on episode files: what a worker does with each message."""
+
+    def __init__(self, limits: CallLimits) -> None:
+        self.limits = limits
+        self.loaded: dict[str, _Tools] = {}
+        self.episodes: OrderedDict[str, _Episode] = OrderedDict()
+
+    def handle(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+        if message[0] == "load":
+            return self.load(message[1])
+        _, key, job, closed = message
+        for path in closed:
+            episode = self.episodes.pop(path, None)
+            if episode is not None:
+                episode.conn.close()
+        return self.call(self.loaded[key], job)
+
+    def load(self, program: ToolProgram) -> tuple[Any, ...]:
+        try:
+            functions = load_tools(program.source, list(program.names))
+        except SandboxError as exc:
+            return ("refused", str(exc), [(p.location, p.message) for p in exc.problems])
+        outputs = {name: fastjsonschema.compile(dict(schema)) for name, schema in program.output_schemas.items()}
+        self.loaded[program.key] = _Tools(program, functions, outputs)
+        return ("loaded",)
+
+    def call(self, tools: _Tools, job: CallJob) -> Reply:
+        episode = self._episode(job.path)
+        conn, authorizer = episode.conn, episode.authorizer
+        writes = job.tool in tools.program.writes
+        counters = dict(job.counters)
+        db = Db(conn, tools.program.clock, tools.program.keys, counters)
+        episode.set_read_only(not writes)
+        episode.steps = self.limits.steps // PROGRESS_INTERVAL
+        savepoint = authorizer.savepoint
+        conn.execute(f"SAVEPOINT {savepoint}")
+        changes_before = conn.total_changes
+        try:
+            value = tools.functions[job.tool](db, **job.arguments)
+            if not writes and conn.total_changes != changes_before:
+                raise _Crash(_READ_ONLY.format(tool=job.tool))
+            validate = tools.validate_output.get(job.tool)
+            if validate is not None:
+                validate(value)
+            text = _JSON.encode(value)
+        except BaseException as exc:  # noqa: BLE001 - every failure of tool code is reported, the call undone
+            conn.execute(f"ROLLBACK TO {savepoint}")
+            conn.execute(f"RELEASE {savepoint}")
+            status, message = self._failure(job.tool, exc)
+            return Reply(status, message)
+        finally:
+            episode.steps = UNLIMITED_STEPS
+        conn.execute(f"RELEASE {savepoint}")
+        return Reply("ok", text, counters)
+
+    def _episode(self, path: str) -> _Episode:
+        episode = self.episodes.get(path)
+        if episode is None:
+            episode = self.episodes[path] = _Episode(path)
+            if len(self.episodes) > OPEN_EPISODES:
+                _, oldest = self.episodes.popitem(last=False)
+                oldest.conn.close()
+        else:
+            self.episodes.move_to_end(path)
+        return episode
+
+    def _failure(self, tool: str, exc: BaseException) -> tuple[str, str]:
+        if isinstance(exc, _Crash):
+            return "crash", str(exc)
+        if isinstance(exc, ToolError):
+            return "error", str(exc)
+        if isinstance(exc, MemoryError) or (isinstance(exc, sqlite3.Error) and "out of memory" in str(exc)):
+            return "error", f"{tool} exceeded its memory limit of {self.limits.memory_mb:,} MB; the call was undone"
+        if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
+            return "error", f"{tool} exceeded its compute budget of {self.limits.steps:,} database steps"
+        if isinstance(exc, sqlite3.OperationalError) and "readonly database" in str(exc):
+            return "crash", _READ_ONLY.format(tool=tool)
+        if isinstance(exc, sqlite3.DatabaseError) and "not authorized" in str(exc):
+            return "crash", (
+                f"internal error in {tool}: it ran SQL that tool code may not run (schema changes, pragmas, "
+                "attached files, transaction control, randomness)"
+            )
+        if isinstance(exc, sqlite3.IntegrityError):
+            return "error", f"{tool} was refused by a database constraint: {exc}"
+        if isinstance(exc, fastjsonschema.JsonSchemaValueException):
+            return "crash", f"internal error in {tool}: its output does not match its output schema: {exc.message}"
+        return "crash", f"internal error in {tool} (a bug in the tool, not in your call): {type(exc).__name__}: {exc}"
+
+
+def _limit_cpu(seconds: int) -> None:
+    """Let the kernel stop the next call after `seconds` more of CPU time (SIGXCPU ends the worker)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+
+
+class _Crash(Exception):
+    """The tool broke a rule of the runtime (a bug in the environment, not the agent's mistake)."""
+
+
+def start() -> None:
+    """Entry point of a worker process: `python -c '...start()' FD LIMITS-JSON FOLDER`."""
+    fd, limits, folder = sys.argv[1:4]
+    main(Connection(int(fd)), CallLimits(**json.loads(limits)), folder)

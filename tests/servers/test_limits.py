@@ -1,0 +1,157 @@
+"""Per-call limits: a runaway tool ends as a tool error naming its limit, undone, and the server keeps serving."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from autoforge.servers import EnvServer, EnvSpec, build_environment, call_tool
+from autoforge.servers.limits import CallLimits
+from autoforge.servers.state import state_hash
+
+LIMITS = CallLimits(wall_seconds=4.0, cpu_seconds=1, memory_mb=256)
+
+RUNAWAY_TOOLS = """
+import re
+
+
+def add_item(db, name):
+    db.execute("INSERT INTO items (id, name) VALUES (?, ?)", name, name)
+    return {"added": name}
+
+
+def list_items(db):
+    return db.query("SELECT id, name FROM items ORDER BY id")
+
+
+def spin(db, name):
+    db.execute("INSERT INTO items (id, name) VALUES (?, ?)", name, name)
+    total = 0
+    for i in range(100000):
+        for j in range(100000):
+            total = total + j
+    return total
+
+
+def huge_power(db, name):
+    db.execute("INSERT INTO items (id, name) VALUES (?, ?)", name, name)
+    return 10 ** 10 ** 9 > 0
+
+
+def backtrack(db, name):
+    db.execute("INSERT INTO items (id, name) VALUES (?, ?)", name, name)
+    return re.match("(a+)+$", "a" * 64 + "b") is not None
+
+
+def hog(db, name):
+    db.execute("INSERT INTO items (id, name) VALUES (?, ?)", name, name)
+    return len("x" * (1024 * 1024 * 1024))
+"""
+
+
+def _tool(name: str, writes: bool, with_name: bool = True) -> dict[str, Any]:
+    properties = {"name": {"type": "string"}} if with_name else {}
+    return {
+        "name": name,
+        "description": f"{name} (a test tool).",
+        "writes": writes,
+        "input_schema": {"type": "object", "properties": properties, "required": list(properties)},
+    }
+
+
+def runaway_environment(limits: CallLimits = LIMITS):  # type: ignore[no-untyped-def]
+    spec = EnvSpec.model_validate(
+        {
+            "name": "runaway",
+            "description": "Tools that never finish on their own.",
+            "tables": [
+                {
+                    "name": "items",
+                    "columns": [
+                        {"name": "id", "type": "TEXT", "primary_key": True},
+                        {"name": "name", "type": "TEXT", "nullable": False},
+                    ],
+                }
+            ],
+            "tools": [
+                _tool("add_item", True),
+                _tool("list_items", False, with_name=False),
+                *(_tool(name, True) for name in ("spin", "huge_power", "backtrack", "hog")),
+            ],
+            "provenance": {"source": "tests"},
+        }
+    )
+    return build_environment(spec, RUNAWAY_TOOLS, "INSERT INTO items VALUES ('a', 'apple');", limits=limits)
+
+
+@pytest.fixture(scope="module")
+def runaway() -> EnvServer:
+    return EnvServer(runaway_environment())
+
+
+CASES = [
+    ("spin", "CPU time limit of 1 s"),
+    ("huge_power", "CPU time limit of 1 s"),
+    ("backtrack", "CPU time limit of 1 s"),
+    ("hog", "memory limit of 256 MB"),
+]
+
+
+@pytest.mark.parametrize(("tool", "limit"), CASES)
+async def test_runaway_call_is_a_tool_error_within_its_limit_and_undone(
+    runaway: EnvServer, tool: str, limit: str
+) -> None:
+    """CPU-, C-operation-, regex- and memory-bound calls end as tool errors naming the limit; their write is undone."""
+    episode = runaway.episodes.reset(episode_id=f"runaway-{tool}")
+    neighbour = runaway.episodes.reset(episode_id=f"neighbour-{tool}")
+    async with Client(runaway) as client:
+        await call_tool(client, neighbour.id, "add_item", {"name": "kept"})
+        before = state_hash(episode.conn, runaway.environment.spec)
+        neighbour_before = state_hash(neighbour.conn, runaway.environment.spec)
+        start = time.monotonic()
+        result = await call_tool(client, episode.id, tool, {"name": "undone"})
+        elapsed = time.monotonic() - start
+        assert result.is_error
+        assert limit in result.content[0].text
+        assert elapsed < LIMITS.wall_seconds + 2
+        assert state_hash(episode.conn, runaway.environment.spec) == before
+        assert state_hash(neighbour.conn, runaway.environment.spec) == neighbour_before
+        listed = await call_tool(client, episode.id, "list_items", {})
+        assert not listed.is_error and "undone" not in listed.content[0].text
+
+
+async def test_a_call_past_its_wall_time_is_stopped_and_the_episode_is_unchanged() -> None:
+    """With a wall limit below the CPU limit, the server kills the worker at the wall limit and says so."""
+    server = EnvServer(runaway_environment(CallLimits(wall_seconds=1.0, cpu_seconds=30, memory_mb=256)))
+    episode = server.episodes.reset(episode_id="walled")
+    before = state_hash(episode.conn, server.environment.spec)
+    async with Client(server) as client:
+        start = time.monotonic()
+        result = await call_tool(client, episode.id, "backtrack", {"name": "undone"})
+        assert time.monotonic() - start < 3
+        assert result.is_error and "time limit of 1 s" in result.content[0].text
+        again = await call_tool(client, episode.id, "add_item", {"name": "after"})
+        assert not again.is_error
+    assert state_hash(episode.conn, server.environment.spec) != before  # only the later write landed
+    rows = [row["id"] for row in episode.db.query("SELECT id FROM items ORDER BY id")]
+    assert rows == ["a", "after"]
+
+
+async def test_other_episodes_are_served_while_one_call_runs_away(runaway: EnvServer) -> None:
+    """The event loop stays free: another episode's calls are answered while a runaway call holds a worker."""
+    slow = runaway.episodes.reset(episode_id="slow")
+    quick = runaway.episodes.reset(episode_id="quick")
+    async with Client(runaway) as client:
+        runaway_call = asyncio.create_task(call_tool(client, slow.id, "spin", {"name": "x"}))
+        await asyncio.sleep(0.2)
+        start = time.monotonic()
+        for index in range(5):
+            answered = await call_tool(client, quick.id, "add_item", {"name": f"q{index}"})
+            assert not answered.is_error
+        assert time.monotonic() - start < 1.0
+        assert not runaway_call.done()
+        assert (await runaway_call).is_error
