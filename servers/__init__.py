@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     )
     from .execution import CompiledTool, ToolResult
     from .protocol import EPISODE_META_KEY, call_tool, close_episode, reset_episode, verify_episode
-    from .records import Records, TableRules
+    from .records import Records
     from .sandbox import check_source
     from .solution import SolutionRun, complete_task, measure_difficulty, run_solution, solution_graph
     from .spec import (
@@ -39,19 +39,23 @@ if TYPE_CHECKING:
         EnvSpec,
         Expected,
         InitialState,
+        Invariant,
         Provenance,
         ReasoningNode,
+        Roles,
         Solution,
+        StaffMember,
         Table,
         Task,
         ToolSpec,
         UserScenario,
     )
     from .state import diff_rows, read_rows
+    from .table_rules import Line, Nights, Schedule, Stock, TableRules, Total
     from .tokens import read_tokens
     from .toolkit import Db, ToolError
     from .validate import validate_folder
-    from .verify import Check, Verdict, compare, normalise_text
+    from .verify import Check, Verdict, compare, normalise_text, told
 
 _HOMES = {
     "AccessError": "errors",
@@ -74,23 +78,31 @@ _HOMES = {
     "EpisodeStore": "episodes",
     "Expected": "spec",
     "InitialState": "spec",
+    "Invariant": "spec",
+    "Line": "table_rules",
+    "Nights": "table_rules",
     "Problem": "errors",
     "Provenance": "spec",
     "ReasoningNode": "spec",
     "Records": "records",
     "RegistryError": "errors",
+    "Roles": "spec",
     "SandboxError": "errors",
+    "Schedule": "table_rules",
     "Solution": "spec",
     "SolutionRun": "solution",
     "SpecError": "errors",
+    "StaffMember": "spec",
+    "Stock": "table_rules",
     "SynthesisError": "errors",
     "Table": "spec",
-    "TableRules": "records",
+    "TableRules": "table_rules",
     "Task": "spec",
     "TaskCheck": "check",
     "ToolError": "toolkit",
     "ToolResult": "execution",
     "ToolSpec": "spec",
+    "Total": "table_rules",
     "UserScenario": "spec",
     "Verdict": "verify",
     "build_environment": "environment",
@@ -112,6 +124,7 @@ _HOMES = {
     "reset_episode": "protocol",
     "run_solution": "solution",
     "solution_graph": "solution",
+    "told": "verify",
     "validate_folder": "validate",
     "verify_episode": "protocol",
 }
@@ -136,15 +149,22 @@ __all__ = [
     "EpisodeStore",
     "Expected",
     "InitialState",
+    "Invariant",
+    "Line",
+    "Nights",
     "Problem",
     "Provenance",
     "ReasoningNode",
     "Records",
     "RegistryError",
+    "Roles",
     "SandboxError",
+    "Schedule",
     "Solution",
     "SolutionRun",
     "SpecError",
+    "StaffMember",
+    "Stock",
     "SynthesisError",
     "Table",
     "TableRules",
@@ -153,6 +173,7 @@ __all__ = [
     "ToolError",
     "ToolResult",
     "ToolSpec",
+    "Total",
     "UserScenario",
     "Verdict",
     "build_environment",
@@ -174,6 +195,7 @@ __all__ = [
     "reset_episode",
     "run_solution",
     "solution_graph",
+    "told",
     "validate_folder",
     "verify_episode",
 ]

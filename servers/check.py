@@ -2,7 +2,7 @@
 
 For each task: replaying its solution (file order, then another topological order) verifies 1.0;
 an empty trajectory verifies 0.0 when the task writes or has facts; replaying twice gives the same
-changes (determinism). Synthesis, CI and users share this check.
+changes (determinism); the replayed state keeps every invariant. Synthesis, CI and users share this check.
 """
 
 from __future__ import annotations
@@ -109,6 +109,8 @@ async def _check_task(client: Client, server: EnvServer, task: Task, allow_ungat
         result.problems.append("replaying the solution twice gives different changes")
     if first.errors:
         result.problems.append(f"ground-truth calls fail: {first.errors}")
+    if first.violations:
+        result.problems.append(f"the solution breaks an invariant: {first.violations[0]}")
     return result
 
 

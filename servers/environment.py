@@ -19,7 +19,8 @@ from .execution import CompiledTool, tool_parameters
 from .limits import CallLimits
 from .pool import pool_for
 from .sandbox import check_source
-from .spec import EnvSpec, Table, Task
+from .spec import EnvSpec, Task
+from .tables import create_schema
 from .worker import ToolProgram
 
 __all__ = [
@@ -190,34 +191,6 @@ def _problems(location: str, exc: ValidationError) -> list[Problem]:
         Problem(f"{location}: {'.'.join(str(p) for p in error['loc']) or '(root)'}", error["msg"])
         for error in exc.errors()
     ]
-
-
-def create_schema(conn: sqlite3.Connection, spec: EnvSpec) -> None:
-    """Create the spec's tables (STRICT, with keys, foreign keys and enum checks) and index foreign keys."""
-    for table in spec.tables:
-        conn.execute(_table_ddl(table))
-        for column in table.columns:
-            if column.references:
-                conn.execute(f'CREATE INDEX "{table.name}__{column.name}" ON "{table.name}" ("{column.name}")')
-
-
-def _table_ddl(table: Table) -> str:
-    parts: list[str] = []
-    for column in table.columns:
-        part = f'"{column.name}" {column.type}'
-        if column.primary_key:
-            part += " PRIMARY KEY"
-        if not column.nullable and not column.primary_key:
-            part += " NOT NULL"
-        if column.enum:
-            allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in column.enum)
-            part += f' CHECK ("{column.name}" IN ({allowed}))'
-        parts.append(part)
-    for column in table.columns:
-        if column.references:
-            ref_table, ref_column = column.references.split(".")
-            parts.append(f'FOREIGN KEY ("{column.name}") REFERENCES "{ref_table}" ("{ref_column}")')
-    return f'CREATE TABLE "{table.name}" ({", ".join(parts)}) STRICT'
 
 
 def _only_inserts(action: int, *_: Any) -> int:

@@ -1,7 +1,7 @@
 """Table-driven records: the list, count, get, create, update, act and delete behind synthesized tools.
 
-A synthesized tools.py describes its tables once (`TABLES`: keys, nouns, references, the states that
-end a row's life, defaults) and each tool is one call on a `Records` built from that description:
+A synthesized tools.py describes its tables once (`TABLES`: keys, nouns, references, states, rules; see
+`TableRules`) and each tool is one call on a `Records` built from that description:
 
     records = Records(TABLES, list_limit=50)
 
@@ -9,55 +9,35 @@ end a row's life, defaults) and each tool is one call on a `Records` built from 
         '''Cancel an order.'''
         return records.act(db, 'orders', orderId, {'status': 'cancelled'})
 
-The rules come back as `ToolError`s an agent can act on: a missing row or reference names the tool
-that finds the right id; a row in an ended state (cancelled, closed) can no longer change, unless an
-action moves it out of that state; a new row needs parents that have not ended; a row that others
-still refer to cannot be deleted. This is trusted library code on the sandbox's import allow-list.
+The rules come back as `ToolError`s an agent can act on, each naming the rule: a missing row or
+reference names the tool that finds the right id; a value the document forbids (out of range, badly
+formatted, read-only) is refused; a row in an ended state (cancelled, closed) can no longer change,
+and neither can the lines of an ended parent; an action starts only from the states the document
+allows, and only when the clock allows it (no check-in before the check-in date); a new row needs
+parents that have not ended (or that are in the state it needs: a return needs a delivered order);
+a row that others still refer to cannot be deleted. Derived values stay true after every call: a
+total equals its lines, a line's price is copied from its product, stock moves with the rows that
+take it. This is trusted library code on the sandbox's import allow-list.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
+from .constraints import problem
 from .errors import Problem, SpecError
+from .table_rules import Line, TableRules
 from .toolkit import Db, ToolError
 
 __all__ = ["Condition", "Records", "TableRules"]
 
 Condition = tuple[str | None, str, Any]
 """`(column, match, value)`: match is 'eq', 'min', 'max' or 'search' (column None); a None value is no condition."""
-
-
-class TableRules(BaseModel):
-    """How the rows of one table are found, stored, described and guarded (one entry of `TABLES`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    key: str = Field(description="The primary-key column.")
-    prefix: str = Field(description="Prefix of new text keys, such as 'ORD-'.")
-    noun: str = Field(description="One row in words, such as 'order'.")
-    nouns: str = Field(description="Several rows in words, such as 'orders'.")
-    finder: str = Field(description="The tool that lists these rows, named when one is missing ('' for none).")
-    single: bool = Field(
-        description="The table holds one record (a profile, the settings) that tools take without a key."
-    )
-    columns: tuple[str, ...] = Field(description="Every column, in table order.")
-    json_columns: tuple[str, ...] = Field(alias="json", description="Columns stored as JSON text, returned decoded.")
-    bool_columns: tuple[str, ...] = Field(alias="bool", description="Columns stored as 0/1, returned as booleans.")
-    search: tuple[str, ...] = Field(description="Text columns a free-text 'search' condition looks in.")
-    status: str | None = Field(description="The column holding the row's state, if any.")
-    ended: tuple[Any, ...] = Field(description="States after which a row can no longer change.")
-    refs: dict[str, str] = Field(description="Reference column -> the table it refers to.")
-    parents: tuple[str, ...] = Field(description="Reference columns a row cannot exist without.")
-    required: tuple[str, ...] = Field(description="Columns a create must be given.")
-    defaults: dict[str, Any] = Field(
-        description="Values a create fills in when not given; '@clock' and '@date' take the environment's clock."
-    )
-    children: tuple[tuple[str, str], ...] = Field(description="(table, column) pairs that refer to this table.")
 
 
 class Records:
@@ -72,11 +52,22 @@ class Records:
             except ValidationError as exc:
                 problems += [Problem(f"TABLES[{name!r}]", f"{_path(e['loc'])}: {e['msg']}") for e in exc.errors()]
         for name, parsed in self._tables.items():
-            named = [*parsed.refs.values(), *(child for child, _ in parsed.children)]
+            named = [
+                *parsed.refs.values(),
+                *(child for child, _ in parsed.children),
+                *(line.table for total in parsed.totals.values() for line in total.lines),
+            ]
             problems += [Problem(f"TABLES[{name!r}]", f"names unknown table {t!r}") for t in named if t not in tables]
         if problems:
             raise SpecError("the TABLES description of tools.py is malformed (fix it, or synthesize again)", problems)
         self._list_limit = list_limit
+        self._lines: dict[str, list[tuple[str, str, Line]]] = {}
+        for name, parsed in self._tables.items():
+            for column, total in parsed.totals.items():
+                for line in total.lines:
+                    self._lines.setdefault(line.table, []).append((name, column, line))
+
+    # ---- reads ---------------------------------------------------------------------------------
 
     def select(
         self, db: Db, table: str, conditions: Iterable[Condition], limit: int | None = None
@@ -98,31 +89,39 @@ class Records:
         self._in_scope(table, row, scope or {})
         return self._out(table, row)
 
+    # ---- writes --------------------------------------------------------------------------------
+
     def create(self, db: Db, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """Insert a row from the given values, the table's defaults and a new key; returns it as stored."""
         rules = self._tables[table]
-        self._check_refs(db, table, values)
-        missing = [c for c in rules.required if values.get(c) is None]
+        given = {c: v for c, v in values.items() if v is not None}
+        self._check_values(table, given, creating=True)
+        self._check_refs(db, table, given, creating=True)
+        missing = [c for c in rules.required if given.get(c) is None and c not in rules.copies]
         if missing:
             raise ToolError(f"A new {rules.noun} needs {', '.join(missing)}.")
         row: dict[str, Any] = {}
         for column in rules.columns:
-            value = values.get(column)
             default = rules.defaults.get(column)
-            if value is not None:
-                row[column] = self._stored(table, column, value)
+            if column in given:
+                row[column] = self._stored(table, column, given[column])
             elif default == "@clock":
                 row[column] = db.now()
             elif default == "@date":
                 row[column] = db.today()
             elif default is not None:
                 row[column] = default
+        row.update(self._copied(db, table, given))
         key = rules.key
         if row.get(key) is None:
             row[key] = db.new_id(table, rules.prefix)
         elif db.one(f'SELECT 1 FROM "{table}" WHERE "{key}" = ?', row[key]) is not None:
             raise ToolError(f"A {rules.noun} {row[key]!r} already exists.")
+        self._check_row(db, table, row, set(row))
+        self._check_unique(db, table, row, set(row))
+        self._take(db, table, row)
         db.insert(table, row)
+        self._derive(db, table, row, None)
         return self._out(table, self._find(db, table, row[key]))
 
     def update(
@@ -132,10 +131,12 @@ class Records:
         row = self._row(db, table, key)
         self._in_scope(table, row, scope or {})
         self._guard(table, row)
+        self._frozen(db, table, row)
         given = {c: v for c, v in values.items() if v is not None}
         if not given:
             raise ToolError(f"Nothing to change: give at least one of {', '.join(values)}.")
-        self._check_refs(db, table, given)
+        self._check_values(table, given, creating=False, row=row)
+        self._check_refs(db, table, given, creating=False)
         return self._write(db, table, row, {c: self._stored(table, c, v) for c, v in given.items()})
 
     def act(
@@ -149,8 +150,9 @@ class Records:
     ) -> dict[str, Any]:
         """Move one row to the `target` state (cancel, close, approve), setting any given `values` too.
 
-        Refused when the row already is in that state, and, for a move into an ended state, when the row
-        has ended already (a move out of one, such as reopen, may start there).
+        Refused when the row already is in that state, when the document does not allow the move from
+        the row's state, when the clock does not allow it yet, and, for a move into an ended state, when
+        the row has ended already (a move out of one, such as reopen, may start there).
         """
         rules = self._tables[table]
         row = self._row(db, table, key)
@@ -160,7 +162,12 @@ class Records:
                 raise ToolError(f"{self._name(table, row)} is already {value}.")
         if rules.ended and all(v in rules.ended for v in target.values()):
             self._guard(table, row)
-        changes = {c: self._stored(table, c, v) for c, v in (values or {}).items() if v is not None}
+        self._frozen(db, table, row)
+        for column, value in target.items():
+            self._transition(db, table, row, column, value)
+        given = {c: v for c, v in (values or {}).items() if v is not None}
+        self._check_values(table, given, creating=False, row=row)
+        changes = {c: self._stored(table, c, v) for c, v in given.items()}
         for column, value in target.items():
             changes[column] = self._stored(table, column, value)
         return self._write(db, table, row, changes)
@@ -170,13 +177,18 @@ class Records:
         rules = self._tables[table]
         row = self._row(db, table, key)
         self._in_scope(table, row, scope or {})
+        self._frozen(db, table, row)
         for child, column in rules.children:
             count = db.value(f'SELECT COUNT(*) FROM "{child}" WHERE "{column}" = ?', row[rules.key])
             if count:
                 nouns = self._tables[child].nouns
                 raise ToolError(f"{self._name(table, row)} still has {count} {nouns}; remove or move them first.")
+        self._give_back(db, table, row)
         db.execute(f'DELETE FROM "{table}" WHERE "{rules.key}" = ?', row[rules.key])
+        self._derive(db, table, None, row)
         return {"deleted": row[rules.key]}
+
+    # ---- finding and naming rows ---------------------------------------------------------------
 
     def _where(self, table: str, conditions: Iterable[Condition]) -> tuple[str, list[Any]]:
         """The WHERE clause (or '') and its parameters for `conditions`."""
@@ -260,8 +272,26 @@ class Records:
             if value is not None and str(row.get(column)) != str(value):
                 raise ToolError(f"{self._name(table, row)} does not belong to {value!r}.")
 
-    def _check_refs(self, db: Db, table: str, values: Mapping[str, Any]) -> None:
-        """Every referenced row must exist; a parent in an ended state takes no new children."""
+    # ---- rules on values -----------------------------------------------------------------------
+
+    def _check_values(
+        self, table: str, given: Mapping[str, Any], *, creating: bool, row: Mapping[str, Any] | None = None
+    ) -> None:
+        """Given values keep the document's constraints, and leave read-only and fixed columns alone."""
+        rules = self._tables[table]
+        for column, value in given.items():
+            if column in rules.read_only or column in rules.totals:
+                raise ToolError(f"{column} is set by the service; it cannot be given.")
+            if not creating and column in rules.immutable and row is not None and row.get(column) != value:
+                raise ToolError(f"{column} cannot change once the {rules.noun} exists.")
+            if column in rules.checks:
+                found = problem(column, rules.checks[column], value)
+                if found:
+                    raise ToolError(f"{found[0].upper()}{found[1:]}.")
+
+    def _check_refs(self, db: Db, table: str, values: Mapping[str, Any], *, creating: bool) -> None:
+        """Every referenced row must exist; a parent in an ended state takes no new children, and a
+        parent a new row needs in a given state (a delivered order for a return) must be in it."""
         rules = self._tables[table]
         for column, target in rules.refs.items():
             value = values.get(column)
@@ -272,10 +302,84 @@ class Records:
             if parent is None:
                 raise self._missing(target, value)
             status = parent_rules.status
-            if column in rules.parents and status and parent[status] in parent_rules.ended:
+            if not creating or not status:
+                continue
+            needed = rules.requires.get(column)
+            if needed is not None:
+                if parent[status] not in needed:
+                    raise ToolError(
+                        f"{self._name(target, parent)} is {_words(parent[status])}; {_a(rules.noun)} needs "
+                        f"{_a(parent_rules.noun)} that is {_either(needed)}."
+                    )
+            elif column in rules.parents and parent[status] in parent_rules.ended:
                 raise ToolError(
                     f"{self._name(target, parent)} is {parent[status]}; no {rules.noun} can be added to it."
                 )
+
+    def _check_row(self, db: Db, table: str, row: Mapping[str, Any], changed: set[str]) -> None:
+        """Rules on a whole row as it will be: pairs in order, no past dates, capacity, no overlap."""
+        rules = self._tables[table]
+        for start, end in rules.pairs:
+            if {start, end} & changed and not _ordered(row.get(start), row.get(end)):
+                raise ToolError(f"{end} must be after {start} ({row[start]}).")
+        for column in rules.upcoming:
+            if column in changed and row.get(column) is not None and str(row[column])[:10] < db.today():
+                raise ToolError(f"{column} cannot be in the past (today is {db.today()}).")
+        for column, (ref, limit) in rules.capacity.items():
+            if {column, ref} & changed and row.get(column) is not None and row.get(ref) is not None:
+                parent = self._find(db, rules.refs[ref], row[ref])
+                if parent.get(limit) is not None and row[column] > parent[limit]:
+                    noun = self._tables[rules.refs[ref]].noun
+                    raise ToolError(f"{column} is {row[column]}, more than the {noun}'s {limit} of {parent[limit]}.")
+        if rules.overlap is not None and set(rules.overlap) & changed and not self._void(table, row):
+            self._no_overlap(db, table, row)
+
+    def _check_unique(self, db: Db, table: str, row: Mapping[str, Any], changed: set[str]) -> None:
+        """No two rows share a unique column's value (case aside)."""
+        rules = self._tables[table]
+        for column in rules.unique:
+            if column in changed and isinstance(row.get(column), str):
+                clash = db.one(
+                    f'SELECT 1 FROM "{table}" WHERE lower("{column}") = lower(?) AND "{rules.key}" IS NOT ? LIMIT 1',
+                    row[column],
+                    row.get(rules.key),
+                )
+                if clash is not None:
+                    raise ToolError(f"Another {rules.noun} already has the {column} {row[column]!r}.")
+
+    def _no_overlap(self, db: Db, table: str, row: Mapping[str, Any]) -> None:
+        rules = self._tables[table]
+        ref, start, end = rules.overlap  # type: ignore[misc]
+        if any(row.get(c) is None for c in (ref, start, end)):
+            return
+        live = self._live_clause(table)
+        clash = db.one(
+            f'SELECT 1 FROM "{table}" WHERE "{ref}" = ? AND "{rules.key}" IS NOT ? AND "{start}" < ? AND ? < "{end}"'
+            f"{live} LIMIT 1",
+            row[ref],
+            row.get(rules.key),
+            row[end],
+            row[start],
+        )
+        if clash is not None:
+            noun = self._tables[rules.refs[ref]].noun
+            raise ToolError(f"The {noun} {row[ref]!r} is already taken for part of {row[start]} to {row[end]}.")
+
+    def _copied(self, db: Db, table: str, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Values a new row copies from the rows it refers to (a line's price from its product)."""
+        rules = self._tables[table]
+        copied: dict[str, Any] = {}
+        for column, (ref, source) in rules.copies.items():
+            if given.get(ref) is None:
+                continue
+            value = self._find(db, rules.refs[ref], given[ref]).get(source)
+            if column in given and given[column] != value:
+                noun = self._tables[rules.refs[ref]].noun
+                raise ToolError(f"{column} comes from the {noun}: it is {value}.")
+            copied[column] = value
+        return copied
+
+    # ---- lifecycle -----------------------------------------------------------------------------
 
     def _guard(self, table: str, row: Mapping[str, Any]) -> None:
         """Refuse a change to a row in an ended state."""
@@ -283,11 +387,170 @@ class Records:
         if rules.status and row[rules.status] in rules.ended:
             raise ToolError(f"{self._name(table, row)} is {row[rules.status]}; it can no longer be changed.")
 
+    def _frozen(self, db: Db, table: str, row: Mapping[str, Any]) -> None:
+        """Refuse a change to a row whose parent has ended (the items of a cancelled order)."""
+        rules = self._tables[table]
+        for column in rules.parents:
+            if column in rules.requires or row.get(column) is None:
+                continue
+            target = rules.refs[column]
+            parent_rules = self._tables[target]
+            if not parent_rules.status or not parent_rules.ended:
+                continue
+            parent = db.one(f'SELECT * FROM "{target}" WHERE "{parent_rules.key}" = ?', row[column])
+            if parent is not None and parent[parent_rules.status] in parent_rules.ended:
+                raise ToolError(
+                    f"{self._name(target, parent)} is {parent[parent_rules.status]}; "
+                    f"its {rules.nouns} can no longer change."
+                )
+
+    def _transition(self, db: Db, table: str, row: Mapping[str, Any], column: str, value: Any) -> None:
+        """The document's lifecycle: the states a move may start from, and when the clock allows it."""
+        rules = self._tables[table]
+        if column != rules.status:
+            return
+        allowed = rules.transitions.get(str(value))
+        if allowed is not None and row[column] not in allowed:
+            raise ToolError(
+                f"{self._name(table, row)} is {_words(row[column])}; only {_either(allowed)} {rules.nouns} can be "
+                f"{_words(value)}."
+            )
+        schedule = rules.schedule
+        if schedule is None or value not in (*schedule.ongoing, *schedule.past):
+            return
+        start = str(row.get(schedule.start) or "")[:10]
+        if start and start > db.today():
+            raise ToolError(f"{self._name(table, row)} starts on {start}; it cannot be {_words(value)} before then.")
+        end = str(row.get(schedule.end) or "")[:10] if schedule.end else ""
+        if value in schedule.ongoing and end and end < db.today():
+            raise ToolError(f"{self._name(table, row)} ended on {end}; it can no longer be {_words(value)}.")
+
+    def _void(self, table: str, row: Mapping[str, Any]) -> bool:
+        rules = self._tables[table]
+        return bool(rules.status and rules.void and row.get(rules.status) in rules.void)
+
+    def _live_clause(self, table: str) -> str:
+        """' AND status NOT IN (...)' for a table whose voided rows do not count, else ''."""
+        rules = self._tables[table]
+        if not rules.status or not rules.void:
+            return ""
+        states = ", ".join("'" + str(v).replace("'", "''") + "'" for v in rules.void)
+        return f' AND "{rules.status}" NOT IN ({states})'
+
+    # ---- derived values ------------------------------------------------------------------------
+
     def _write(self, db: Db, table: str, row: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-        key = self._tables[table].key
+        """Apply `changes` to `row` with every rule and derived value kept; returns the row as stored."""
+        rules = self._tables[table]
+        after = {**row, **changes}
+        changed = {c for c, v in changes.items() if row.get(c) != v}
+        self._check_row(db, table, after, changed)
+        self._check_unique(db, table, after, changed)
+        if rules.stock is not None and {rules.stock.ref, rules.stock.quantity, rules.status} & changed:
+            self._give_back(db, table, row)
+            self._take(db, table, after)
+        if self._void(table, after) and not self._void(table, row):
+            for child, column in rules.children:
+                if self._tables[child].stock is not None:
+                    for line in db.query(f'SELECT * FROM "{child}" WHERE "{column}" = ?', row[rules.key]):
+                        self._give_back(db, child, line)
         sets = ", ".join(f'"{c}" = ?' for c in changes)
-        db.execute(f'UPDATE "{table}" SET {sets} WHERE "{key}" = ?', *changes.values(), row[key])
-        return self._out(table, self._find(db, table, row[key]))
+        db.execute(f'UPDATE "{table}" SET {sets} WHERE "{rules.key}" = ?', *changes.values(), row[rules.key])
+        self._derive(db, table, after, row)
+        return self._out(table, self._find(db, table, row[rules.key]))
+
+    def _take(self, db: Db, table: str, row: Mapping[str, Any]) -> None:
+        """A live row takes its quantity from the stock of the row it refers to; refused beyond the stock."""
+        stock = self._tables[table].stock
+        if stock is None or row.get(stock.ref) is None or self._void(table, row):
+            return
+        target = self._tables[table].refs[stock.ref]
+        source = self._find(db, target, row[stock.ref])
+        wanted = row.get(stock.quantity) if stock.quantity else 1
+        if source.get(stock.column) is None or not wanted:
+            return
+        if wanted > source[stock.column]:
+            noun = self._tables[target].noun
+            raise ToolError(f"Only {source[stock.column]} left of the {noun} {row[stock.ref]!r}; {wanted} asked for.")
+        key = self._tables[target].key
+        db.execute(
+            f'UPDATE "{target}" SET "{stock.column}" = "{stock.column}" - ? WHERE "{key}" = ?', wanted, row[stock.ref]
+        )
+
+    def _give_back(self, db: Db, table: str, row: Mapping[str, Any]) -> None:
+        """A live row that goes (deleted, voided, changed) returns what it took to the stock."""
+        stock = self._tables[table].stock
+        if stock is None or row.get(stock.ref) is None or self._void(table, row):
+            return
+        wanted = row.get(stock.quantity) if stock.quantity else 1
+        target = self._tables[table].refs[stock.ref]
+        key = self._tables[target].key
+        db.execute(
+            f'UPDATE "{target}" SET "{stock.column}" = "{stock.column}" + ? WHERE "{key}" = ? '
+            f'AND "{stock.column}" IS NOT NULL',
+            wanted or 0,
+            row[stock.ref],
+        )
+
+    def _derive(self, db: Db, table: str, after: Mapping[str, Any] | None, before: Mapping[str, Any] | None) -> None:
+        """Recompute the totals a write affects: the row's own, and those of the rows its lines add up into."""
+        rules = self._tables[table]
+        if after is not None and rules.totals:
+            self._recompute(db, table, after[rules.key])
+        for parent, _, line in self._lines.get(table, ()):
+            owners = {r.get(line.via) for r in (after, before) if r is not None} - {None}
+            for owner in owners:
+                if db.one(f'SELECT 1 FROM "{parent}" WHERE "{self._tables[parent].key}" = ?', owner) is not None:
+                    self._recompute(db, parent, owner)
+
+    def _recompute(self, db: Db, table: str, key: Any) -> None:
+        rules = self._tables[table]
+        row = self._find(db, table, key)
+        for column, total in rules.totals.items():
+            value = 0.0
+            nights = total.nights
+            if nights is not None and row.get(nights.ref) is not None:
+                rate = self._find(db, rules.refs[nights.ref], row[nights.ref]).get(nights.rate) or 0
+                value += _nights(row.get(nights.start), row.get(nights.end)) * rate
+            for line in total.lines:
+                quantity = f'"{line.quantity}"' if line.quantity else "1"
+                value += db.value(
+                    f'SELECT COALESCE(SUM({quantity} * "{line.amount}"), 0) FROM "{line.table}" '
+                    f'WHERE "{line.via}" = ?{self._live_clause(line.table)}',
+                    key,
+                )
+            db.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE "{rules.key}" = ?', round(value, 2), key)
+
+
+def _ordered(start: Any, end: Any) -> bool:
+    """Whether `start` comes before `end` (either missing: nothing to compare)."""
+    if start is None or end is None:
+        return True
+    if isinstance(start, str) or isinstance(end, str):
+        return str(start) < str(end)
+    return bool(start < end)
+
+
+def _nights(start: Any, end: Any) -> int:
+    """Whole days from `start` to `end` (ISO dates or date-times); 0 when either is missing."""
+    if not start or not end:
+        return 0
+    days = (dt.date.fromisoformat(str(end)[:10]) - dt.date.fromisoformat(str(start)[:10])).days
+    return max(days, 0)
+
+
+def _words(value: Any) -> str:
+    """A state as words: 'checked_in' -> 'checked in'."""
+    return str(value).replace("_", " ")
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def _either(values: Iterable[Any]) -> str:
+    items = [_words(v) for v in values]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def _path(location: tuple[int | str, ...]) -> str:

@@ -8,7 +8,8 @@ import networkx as nx
 
 from .environment import Environment
 from .episodes import EpisodeStore
-from .spec import CallNode, Change, Difficulty, Expected, Solution, Task
+from .invariants import Violation, violations
+from .spec import CallNode, Change, Difficulty, Solution, Task
 from .toolkit import ToolError
 from .verify import episode_changes
 
@@ -17,11 +18,13 @@ __all__ = ["SolutionRun", "complete_task", "measure_difficulty", "run_solution",
 
 @dataclass(frozen=True)
 class SolutionRun:
-    """What executing a solution produced: each call's output (or error) and the database changes."""
+    """What executing a solution produced: each call's output (or error), the database changes, and the
+    environment's invariants the final state breaks."""
 
     outputs: dict[str, object]
     errors: dict[str, str]
     changes: tuple[Change, ...]
+    violations: tuple[Violation, ...] = ()
 
 
 def solution_graph(solution: Solution) -> nx.DiGraph:
@@ -51,7 +54,8 @@ def run_solution(environment: Environment, task: Task, order: list[str] | None =
                 outputs[node.id] = tool.run(episode, node.arguments).value
             except ToolError as exc:
                 errors[node.id] = str(exc)
-        return SolutionRun(outputs, errors, tuple(episode_changes(store, episode)))
+        broken = tuple(violations(episode.conn, environment.spec.invariants))
+        return SolutionRun(outputs, errors, tuple(episode_changes(store, episode)), broken)
     finally:
         episode.close()
 
@@ -75,15 +79,18 @@ def measure_difficulty(environment: Environment, solution: Solution) -> Difficul
 def complete_task(environment: Environment, task: Task) -> Task:
     """The task with `expected.changes` and `difficulty` computed by executing its solution.
 
-    Raises ValueError when a ground-truth call fails: a task whose solution does not run is not kept.
+    Raises ValueError when a ground-truth call fails or the final state breaks an invariant: such a task is
+    not kept.
     """
     run = run_solution(environment, task)
     if run.errors:
         failed = "; ".join(f"{node}: {message}" for node, message in run.errors.items())
         raise ValueError(f"task {task.id!r}: the solution does not execute ({failed})")
+    if run.violations:
+        raise ValueError(f"task {task.id!r}: the solution breaks an invariant ({run.violations[0]})")
     return task.model_copy(
         update={
-            "expected": Expected(changes=run.changes, facts=task.expected.facts),
+            "expected": task.expected.model_copy(update={"changes": run.changes}),
             "difficulty": measure_difficulty(environment, task.solution),
         }
     )

@@ -22,10 +22,13 @@ __all__ = [
     "EnvSpec",
     "Expected",
     "InitialState",
+    "Invariant",
     "Provenance",
     "ReasoningNode",
-    "SolutionNode",
+    "Roles",
     "Solution",
+    "SolutionNode",
+    "StaffMember",
     "Table",
     "Task",
     "ToolSpec",
@@ -62,6 +65,15 @@ class Column(_Model):
     volatile: bool = Field(default=False, description="Exempt from verification (e.g. a free-text note).")
     enum: tuple[str, ...] | None = None
     description: str = ""
+    minimum: float | None = Field(default=None, description="Smallest value the document allows.")
+    maximum: float | None = Field(default=None, description="Largest value the document allows.")
+    min_length: int | None = Field(default=None, ge=0, description="Fewest characters the document allows.")
+    max_length: int | None = Field(default=None, ge=0, description="Most characters the document allows.")
+    pattern: str | None = Field(default=None, description="Regular expression every value matches (the document's).")
+    format: str | None = Field(default=None, description="date, date-time, email, uri or uuid, as the document says.")
+    read_only: bool = Field(default=False, description="Set by the service, never by a tool's caller.")
+    unique: bool = Field(default=False, description="No two rows share a value (a natural key beside the key).")
+    examples: tuple[Any, ...] = Field(default=(), description="Example values the document gives.")
 
 
 class Table(_Model):
@@ -121,6 +133,53 @@ class Provenance(_Model):
     generator: str = ""
 
 
+class Invariant(_Model):
+    """A rule the state always keeps: a read-only query that returns the rows breaking it (none when it holds)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,160}$")
+    description: str = Field(min_length=1, description="The rule in words.")
+    sql: str = Field(description="SELECT (or WITH ... SELECT) returning the violating rows.")
+    scope: Literal["always", "seed"] = Field(
+        default="always",
+        description="'always': after seeding and after every replay; 'seed': only the seed (a copied price may "
+        "drift from its source later, as prices do).",
+    )
+
+    @model_validator(mode="after")
+    def _read_only(self) -> Invariant:
+        if not re.match(r"^\s*(SELECT|WITH)\b", self.sql, re.IGNORECASE) or ";" in self.sql.strip().rstrip(";"):
+            raise ValueError(f"invariant {self.name!r}: sql must be one SELECT statement")
+        return self
+
+
+class StaffMember(_Model):
+    """Someone who works for the service, listed in the policy so the agent can tell staff from customers."""
+
+    name: str
+    email: str
+    title: str = ""
+
+
+class Roles(_Model):
+    """Who the users are and what each may ask for: the policy as data (the policy text says it in words)."""
+
+    customer: str | None = Field(default=None, description="The table of the people the service serves.")
+    identify: tuple[tuple[str, ...], ...] = Field(
+        default=(), description="Column sets that identify a customer (any one set will do), e.g. (('email',),)."
+    )
+    owned: tuple[str, ...] = Field(default=(), description="Tables whose rows belong to one customer.")
+    staff: str | None = Field(default=None, description="The table listing staff, when the document has one.")
+    staff_members: tuple[StaffMember, ...] = Field(
+        default=(), description="The staff roster, when the document has no staff table."
+    )
+    staff_only: tuple[str, ...] = Field(default=(), description="Tools only a staff member may have the agent call.")
+    staff_fields: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Per tool, the arguments only staff may set (a loyalty tier, a price)."
+    )
+    confirm: tuple[str, ...] = Field(default=(), description="Tools that need the user's explicit yes first.")
+    handoff: str | None = Field(default=None, description="The documented tool that hands a case to a person.")
+
+
 class EnvSpec(_Model):
     """An environment: state schema, tools, policy and provenance (the content of env.json)."""
 
@@ -129,6 +188,7 @@ class EnvSpec(_Model):
     version: str = Field(default="0.1.0", pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
     description: str = Field(min_length=1)
     policy: str = ""
+    roles: Roles | None = Field(default=None, description="The policy's roles and rules as data.")
     clock: str = Field(
         default="2026-01-15T09:00:00", description="The frozen 'now' of every episode (ISO-8601, no timezone)."
     )
@@ -136,6 +196,7 @@ class EnvSpec(_Model):
     tools: tuple[ToolSpec, ...] = Field(min_length=1)
     provenance: Provenance
     license: str = "MIT"
+    invariants: tuple[Invariant, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> EnvSpec:
@@ -157,6 +218,14 @@ class EnvSpec(_Model):
             for name in tool.tables:
                 if name not in tables:
                     problems.append(f"tool {tool.name!r} names unknown table {name!r}")
+        if self.roles is not None:
+            named = [*self.roles.staff_only, *self.roles.confirm, *self.roles.staff_fields, self.roles.handoff]
+            problems += [f"roles name unknown tool {t!r}" for t in named if t is not None and t not in tool_names]
+            owners = [self.roles.customer, self.roles.staff, *self.roles.owned]
+            problems += [f"roles name unknown table {t!r}" for t in owners if t is not None and t not in tables]
+        names = [i.name for i in self.invariants]
+        if len(set(names)) != len(names):
+            problems.append("duplicate invariant names")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", self.clock):
             problems.append(f"clock {self.clock!r} is not YYYY-MM-DDTHH:MM:SS")
         if problems:
@@ -250,7 +319,8 @@ class UserScenario(_Model):
     unknown: tuple[str, ...] = Field(
         default=(), description="Things the user does not know and must not invent (ids, internal codes)."
     )
-    behavior: str = ""
+    reason: str = Field(default="", description="Why the user gets in touch, in their words.")
+    behavior: str = Field(default="", description="How the user acts, with conditional instructions.")
 
 
 class Expected(_Model):
@@ -258,6 +328,11 @@ class Expected(_Model):
 
     changes: tuple[Change, ...] = ()
     facts: tuple[str, ...] = ()
+    match: Literal["whole", "substring"] = Field(
+        default="whole",
+        description="How a fact counts as told: 'whole' as a whole value (not inside a longer word, number or "
+        "date), the synthesizer's rule; 'substring' anywhere, as imported benchmarks (tau2) grade.",
+    )
 
 
 class Difficulty(_Model):
@@ -282,4 +357,9 @@ class Task(_Model):
     expected: Expected = Field(default_factory=Expected)
     difficulty: Difficulty = Field(default_factory=Difficulty)
     split: Literal["train", "test"] = "train"
+    refusal: bool = Field(
+        default=False,
+        description="The user asks for what the policy forbids: the right outcome changes no record (but a "
+        "documented hand-off) and tells the user the reason, so an empty trajectory still fails.",
+    )
     metadata: dict[str, Any] = Field(default_factory=dict)

@@ -4,7 +4,8 @@ Both sides are reduced to a canonical form before they are compared: volatile co
 floats are rounded, rows the agent created are matched by content (their generated keys, and
 references to them, become placeholders), and the changes are compared as multisets. Facts are
 found case-insensitively in the agent's messages after normalising whitespace and thousands
-separators. The reward is 1.0 only if both hold.
+separators: in synthesized tasks as a whole value (`told`: "14" is not told by "2026-04-14" or "9149"),
+in imported benchmark tasks anywhere (their own rule). The reward is 1.0 only if both hold.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from . import changelog
 from .episodes import Episode, EpisodeStore
 from .spec import Change, EnvSpec, Task
 
-__all__ = ["Check", "Verdict", "episode_changes", "normalise_text", "verify_episode"]
+__all__ = ["Check", "Verdict", "episode_changes", "normalise_text", "told", "verify_episode"]
 
 
 class Check(BaseModel):
@@ -66,7 +67,8 @@ def compare(spec: EnvSpec, task: Task, actual: Sequence[Change], transcript: Seq
     unexpected = actual_keys - expected_keys
     state_ok = not missing and not unexpected
     said = normalise_text(" ".join(transcript))
-    absent = [fact for fact in task.expected.facts if normalise_text(fact) not in said]
+    whole = task.expected.match == "whole"
+    absent = [fact for fact in task.expected.facts if not told(normalise_text(fact), said, whole=whole)]
     checks = [
         Check(
             name="state",
@@ -101,6 +103,41 @@ _SPACE = re.compile(r"\s+")
 def normalise_text(text: str) -> str:
     """Lower case, single spaces, no thousands separators: '1,234.50  USD' -> '1234.50 usd'."""
     return _SPACE.sub(" ", _THOUSANDS.sub("", text)).strip().lower()
+
+
+_JOINERS = "-./:,_"
+"""Characters that glue tokens into one value (a date, a code, a decimal number) when letters or digits sit on
+both sides."""
+
+
+def told(fact: str, said: str, *, whole: bool = True) -> bool:
+    """Whether normalised `fact` occurs in normalised `said`; `whole`: only as a whole value.
+
+    A whole value is not part of a longer word, number, code or date: '14' is not told by '2026-04-14',
+    '9149' or 'ORD-1014', but is by 'room 14.' or '(14)'.
+    """
+    if not fact:
+        return True
+    if not whole:
+        return fact in said
+    start = said.find(fact)
+    while start >= 0:
+        end = start + len(fact)
+        if not _glued(said, start - 1, -1) and not _glued(said, end, 1):
+            return True
+        start = said.find(fact, start + 1)
+    return False
+
+
+def _glued(text: str, index: int, step: int) -> bool:
+    """Whether the character at `index` (just outside a match, looking in direction `step`) continues the value."""
+    if index < 0 or index >= len(text):
+        return False
+    char = text[index]
+    if char.isalnum():
+        return True
+    beyond = index + step
+    return char in _JOINERS and 0 <= beyond < len(text) and text[beyond].isalnum()
 
 
 def _canonical(spec: EnvSpec, changes: Iterable[Change]) -> Counter[str]:

@@ -36,16 +36,16 @@ _HOMES = {
     "task_stats": "stats",
 }
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "STAGES",
     "Backend",
     "Blueprint",
-    "DEFAULT_MAX_BYTES",
     "Draft",
     "Edge",
     "Event",
     "OfflineBackend",
     "Operation",
     "ParamPlan",
-    "STAGES",
     "Skip",
     "SourceDoc",
     "SynthOptions",

@@ -10,22 +10,51 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from autoforge.servers import StaffMember
 
 from .models import Blueprint
+from .rules import status_column
 from .walks import PICKED, Entity, Goal, KeyOf, Resolution, Walk
 
-__all__ = ["TaskPlan", "compatible", "grow", "intents"]
+__all__ = ["Refusal", "TaskPlan", "compatible", "fits", "grow", "intents", "planned_calls"]
 
 INTENT_WEIGHTS = {1: 0.05, 2: 0.25, 3: 0.40, 4: 0.30}
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A request the policy forbids: which rule, the tool it would take, and why (what the agent tells)."""
+
+    rule: Literal["staff-only", "lifecycle", "identification", "ownership", "confirmation"]
+    goal: Goal
+    reason: str
+    facts: tuple[tuple[Entity, str], ...] = ()
+
+
 @dataclass
 class TaskPlan:
-    """The requests of one task and how the agent finds every row they need."""
+    """The requests of one user and how the agent finds every row they need.
+
+    `role` says who the user is (a customer, a member of staff, the account's owner); `persona` is their own
+    row (found first, from what they say: `identity`); `staff` is the roster entry of a staff user the
+    document has no table for; `impostor` is who an unidentifiable user claims to be; `newcomer` is a new
+    customer opening an account; `refusal` is the one request the agent must turn down.
+    """
 
     goals: list[Goal] = field(default_factory=list)
     resolutions: dict[Entity, Resolution] = field(default_factory=dict)
     walks: list[Walk] = field(default_factory=list)
+    role: Literal["customer", "staff", "owner"] = "owner"
+    persona: Entity | None = None
+    identity: Resolution | None = None
+    staff: StaffMember | None = None
+    impostor: dict[str, Any] | None = None
+    newcomer: dict[str, Any] | None = None
+    refusal: Refusal | None = None
+    described: dict[Entity, Resolution] = field(default_factory=dict)
+    """How the user describes rows the agent never looks up (someone else's record they ask about)."""
 
     def add(self, walk: Walk) -> None:
         self.walks.append(walk)
@@ -47,6 +76,24 @@ def _conflict(writes: dict[Entity, frozenset[str] | None], decisions: dict[Entit
     return False
 
 
+def _pointed_at(walk: Walk) -> set[Entity]:
+    """Rows a walk's write names in its arguments (the ticket a new comment goes on)."""
+    acting = walk.acting
+    if acting is None:
+        return set()
+    return {source.entity for _, source in acting.args if isinstance(source, KeyOf)}
+
+
+def _restates(writes: dict[Entity, frozenset[str] | None], named: set[Entity], blueprint: Blueprint) -> bool:
+    """Whether a write deletes, or moves the state of, a row another write names."""
+    for entity in set(writes) & named:
+        columns = writes[entity]
+        status = status_column(blueprint.table(entity.table))
+        if columns is None or (status is not None and status.name in columns):
+            return True
+    return False
+
+
 def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
     """Whether two walks can share a task without one changing what the other decides on."""
     writes_a, writes_b = first.writes(blueprint), second.writes(blueprint)
@@ -62,12 +109,17 @@ def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
         blueprint
     ):
         return False
+    if first.goal.entities and set(first.goal.entities) == set(second.goal.entities):
+        return False  # two comparisons of the same rows
+    if _restates(writes_a, _pointed_at(second), blueprint) or _restates(writes_b, _pointed_at(first), blueprint):
+        return False  # one changes the state of a row the other's write names (closing a ticket, commenting on it)
     return first.goal != second.goal
 
 
-def _calls(plan: TaskPlan) -> int:
-    """Tool calls the merged DAG will make (identical reads counted once)."""
-    reads = {(r.tool, _signature(r)) for r in plan.resolutions.values() if r.tool and not r.through}
+def planned_calls(plan: TaskPlan) -> int:
+    """Tool calls the merged DAG will make (identical reads counted once, the user's identification included)."""
+    found = [*plan.resolutions.values(), *([plan.identity] if plan.identity is not None else [])]
+    reads = {(r.tool, _signature(r)) for r in found if r.tool and not r.through}
     listings = {(g.listing.tool, _signature(g.listing)) for g in plan.goals if g.listing is not None}
     writes = sum(1 for w in plan.walks if w.acting is not None and w.acting.tool)
     return len(reads | listings) + writes
@@ -81,7 +133,15 @@ def _signature(resolution: Resolution) -> tuple[object, ...]:
 
 
 def grow(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bool:
-    """Merge `walk` into `plan` when it shares a row with it and spoils nothing; True if it did."""
+    """Merge `walk` into `plan` when it fits (see `fits`); True if it did."""
+    if not fits(plan, walk, blueprint, max_calls):
+        return False
+    plan.add(walk)
+    return True
+
+
+def fits(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bool:
+    """Whether `walk` shares a row with `plan`, spoils none of its requests and keeps it within `max_calls`."""
     entities = {e for w in plan.walks for e in w.entities()}
     calls = {(r.tool, _signature(r)) for r in plan.resolutions.values() if r.tool}
     shared = entities & walk.entities() or calls & {
@@ -92,10 +152,7 @@ def grow(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bo
     trial = TaskPlan()
     for member in [*plan.walks, walk]:
         trial.add(member)
-    if _calls(trial) > max_calls:
-        return False
-    plan.add(walk)
-    return True
+    return planned_calls(trial) <= max_calls
 
 
 def intents(rng: random.Random, max_intents: int) -> int:

@@ -8,16 +8,18 @@ output. A plan whose execution disagrees with it, or whose calls fail, is reject
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from autoforge.servers import CallNode, Environment, EpisodeStore, ReasoningNode, ToolError, read_rows
+from autoforge.servers import CallNode, Change, Environment, EpisodeStore, ReasoningNode, ToolError, read_rows
+from autoforge.servers.invariants import Violation, violations
+from autoforge.servers.verify import episode_changes
 
 from .dags import TaskPlan
 from .models import Blueprint
 from .naming import humanize, singular
+from .outcomes import apply_change, holds
 from .walks import Entity, FromRow, Goal, KeyOf, Known, Pick, Resolution, Result
 
 __all__ = ["Built", "Rejected", "fact_text", "instantiate"]
@@ -36,6 +38,9 @@ class Built:
     nodes: list[SolutionNode] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     outcomes: dict[int, Any] = field(default_factory=dict)  # goal index -> what its reasoning concluded
+    refused: dict[str, Any] | None = None  # the call the agent must not make: {"tool", "arguments"}
+    changes: tuple[Change, ...] = ()  # what executing the solution changed
+    violations: tuple[Violation, ...] = ()  # invariants the final state breaks
 
 
 def fact_text(value: Any, kind: str) -> str:
@@ -56,10 +61,13 @@ def _norm(value: Any) -> str:
 class _Run:
     """Executes one plan on a fresh episode, recording nodes as it goes."""
 
-    def __init__(self, environment: Environment, blueprint: Blueprint, plan: TaskPlan) -> None:
+    def __init__(self, environment: Environment, blueprint: Blueprint, plan: TaskPlan, owned: set[str]) -> None:
         self.env = environment
         self.bp = blueprint
         self.plan = plan
+        self.owned = owned
+        self.gate = ""  # the node that establishes who the user is (their account, or the staff roster)
+        self.ancestors: dict[str, set[str]] = {}
         self.store = EpisodeStore(environment.spec, environment.template, {})
         self.episode = self.store.fresh(None)
         self.built = Built()
@@ -116,16 +124,59 @@ class _Run:
             raise Rejected(f"{tool} failed: {exc}") from None
         if before is not None and before == read_rows(self.episode.conn, table):
             raise Rejected(f"{tool} changed nothing (the goal already holds)")
+        if plan.writes:
+            depends = self._gated(depends, tool, concrete)
         node = self._id("c")
         self.built.nodes.append(CallNode(id=node, tool=tool, arguments=concrete, depends_on=tuple(depends)))
+        self._trace(node, depends)
         self.calls[signature] = (node, output)
         return node, output
 
     def reason(self, op: str, note: str, output: Any, depends: list[str]) -> str:
         node = self._id("r")
-        unique = list(dict.fromkeys(depends))
+        unique = [d for d in dict.fromkeys(depends) if d]
         self.built.nodes.append(ReasoningNode(id=node, note=note, op=op, output=output, depends_on=tuple(unique)))
+        self._trace(node, unique)
         return node
+
+    def _trace(self, node: str, depends: list[str]) -> None:
+        self.ancestors[node] = set(depends).union(*(self.ancestors.get(d, set()) for d in depends))
+
+    def _gated(self, depends: list[str], tool: str, arguments: dict[str, Any]) -> list[str]:
+        """A write waits for who the user is: their own account found (and the row shown to be theirs), or the
+        staff roster checked."""
+        if not self.gate or any(self.gate == d or self.gate in self.ancestors.get(d, ()) for d in depends):
+            return depends
+        plan = self.bp.plan(tool)
+        key = plan.param("key")
+        target = Entity(plan.table, arguments.get(key.name)) if key is not None else None
+        if target is not None and plan.table in self.owned and target in self.shown and self.plan.role == "customer":
+            noun = humanize(singular(target.table))
+            _, nodes = self.shown[target]
+            check = self.reason("check", f"check that {noun} {target.key} is the user's own", True, [self.gate, *nodes])
+            return [*depends, check]
+        return [*depends, self.gate]
+
+    def identify(self) -> None:
+        """First find who the user is: their own record from what they say, or them on the staff roster."""
+        plan = self.plan
+        if plan.staff is not None:
+            member = plan.staff
+            note = f"check the staff list of the policy: {member.name} ({member.email}) is a {member.title}"
+            self.gate = self.reason("check", note, True, [])
+        elif plan.impostor is not None or plan.newcomer is not None:
+            stranger = plan.impostor or plan.newcomer or {}
+            tool, args = stranger["tool"], stranger["args"]
+            node, output = self.call(tool, tuple((k, Known(v, k)) for k, v in args.items()))
+            if output:
+                raise Rejected("the stranger's details match an account")
+            note = "no account matches what the user says: " + (
+                "change nothing" if plan.impostor is not None else "open a new one"
+            )
+            self.gate = self.reason("check", note, plan.newcomer is not None, [node])
+        elif plan.persona is not None and plan.identity is not None:
+            self.plan.resolutions.setdefault(plan.persona, plan.identity)
+            _, self.gate = self.entity(plan.persona)
 
     def entity(self, entity: Entity) -> tuple[Any, str]:
         """Find `entity`'s key the planned way; returns the key and the node that yields it."""
@@ -173,7 +224,7 @@ class _Run:
             best = max(values) if pick.extreme == "max" else min(values)
             matches = [r for r in rows if r.get(pick.column) == best]
         else:
-            matches = [r for r in rows if _norm(r.get(pick.column)) == _norm(pick.value)]
+            matches = [r for r in rows if pick.matches(r.get(pick.column))]
         if len(matches) != 1 or matches[0].get(key) != entity.key:
             raise Rejected(f"the pick for {entity.table} does not single out the planned row")
         return matches[0]
@@ -203,7 +254,7 @@ class _Run:
         elif kind == "compute":
             row, nodes = self.row(goal.entity)  # type: ignore[arg-type]
             current = row.get(goal.column or "")
-            new = _apply(goal.op or "", goal.amount, current)
+            new = apply_change(goal.op or "", goal.amount, current)
             if new is None or new == current:
                 raise Rejected("the computed value equals the current one")
             node = self.reason("compute", self._compute_note(goal, current, new), new, nodes)
@@ -237,23 +288,60 @@ class _Run:
             note = f"compare the {humanize(goal.column or '')} of the two {noun}s ({', '.join(fact_text(v, '') for v in values)}) and take the {goal.op} one"
             node = self.reason("compare", note, winner.key, [n for _, nodes in rows for n in nodes])
             self.call(goal.tool or "", goal.args, extra=[node], result=(winner.key, [node]), reuse=False)
+        elif kind == "refuse":
+            self._refuse(goal)
         elif kind == "branch":
             row, nodes = self.row(goal.entity)  # type: ignore[arg-type]
             value = row.get(goal.column or "")
-            holds = _holds(goal.op or "", value, goal.amount)
-            arm = goal.then if holds else goal.otherwise
+            met = holds(goal.op or "", value, goal.amount)
+            arm = goal.then if met else goal.otherwise
             if arm is None:
                 raise Rejected("the branch has no arm for this case")
             condition = f"{humanize(goal.column or '')} {goal.op} {fact_text(goal.amount, '')}"
-            note = f"check whether {condition}: it is {fact_text(value, '')}, so {'yes' if holds else 'no'}"
-            node = self.reason("branch", note, "yes" if holds else "no", nodes)
-            self.built.outcomes[index] = holds
+            note = f"check whether {condition}: it is {fact_text(value, '')}, so {'yes' if met else 'no'}"
+            node = self.reason("branch", note, "yes" if met else "no", nodes)
+            self.built.outcomes[index] = met
             if arm.kind == "tell":
                 self._fact(arm.entity.table, arm.column or "", row.get(arm.column or ""))  # type: ignore[union-attr]
             else:
                 self.call(arm.tool or "", arm.args, extra=[node], reuse=False)
         else:
             raise Rejected(f"unknown goal kind {kind!r}")
+
+    def _refuse(self, goal: Goal) -> None:
+        """A request the policy forbids: find the record, decide not to act, and tell the user why."""
+        refusal = self.plan.refusal
+        assert refusal is not None
+        depends = [self.gate]
+        for entity, _ in refusal.facts:
+            _, nodes = self.row(entity)
+            depends += nodes
+        looked_up = refusal.rule in ("lifecycle", "staff-only", "confirmation")
+        if (
+            looked_up
+            and goal.entity is not None
+            and goal.entity in self.plan.resolutions
+            and goal.entity not in self.shown
+        ):
+            depends.append(self.entity(goal.entity)[1])
+        self.reason("refuse", f"do not {refusal.rule.replace('-', ' ')} request: {refusal.reason}", None, depends)
+        arguments: dict[str, Any] = {}
+        for name, source in goal.args:
+            if isinstance(source, KeyOf):
+                arguments[name] = source.entity.key
+            elif isinstance(source, Known):
+                arguments[name] = source.value
+            elif isinstance(source, FromRow):
+                key = self.bp.table(source.entity.table).primary_key
+                stored = self.episode.db.one(
+                    f'SELECT * FROM "{source.entity.table}" WHERE "{key}" = ?', source.entity.key
+                )
+                arguments[name] = (stored or {}).get(source.column)
+        self.built.refused = {"tool": goal.tool, "arguments": arguments}
+        for entity, column in refusal.facts:
+            row, _ = self.row(entity)
+            key = self.bp.table(entity.table).primary_key
+            self._fact(entity.table, column, entity.key if column == key else row.get(column))
 
     def recheck_picks(self) -> None:
         """Each pick must single out its row whatever order the writes happen in.
@@ -270,7 +358,7 @@ class _Run:
                 if row.get(key) == entity.key:
                     continue
                 values = [row.get(pick.column)] + ([after[row[key]].get(pick.column)] if row[key] in after else [])
-                if pick.extreme is None and any(_norm(v) == _norm(pick.value) for v in values):
+                if pick.extreme is None and any(pick.matches(v) for v in values):
                     raise Rejected("a write makes a pick ambiguous")
                 mine = target.get(pick.column)
                 if pick.extreme and any(
@@ -292,37 +380,20 @@ class _Run:
         return f"change the {column} {current} by {goal.amount}: {new}"
 
 
-def _apply(op: str, amount: Any, current: Any) -> Any:
-    if current is None:
-        return None
-    if op == "days":
-        try:
-            moment = dt.date.fromisoformat(str(current)[:10]) + dt.timedelta(days=int(amount))
-        except ValueError:
-            return None
-        return moment.isoformat() + str(current)[10:]
-    if op == "percent" and isinstance(current, (int, float)):
-        return round(current * (100 + amount) / 100, 2)
-    if op == "add" and isinstance(current, (int, float)):
-        return current + amount
-    return None
+def instantiate(environment: Environment, blueprint: Blueprint, plan: TaskPlan, owned: set[str] | None = None) -> Built:
+    """Execute `plan` on a fresh episode; raises Rejected when it fails or disagrees with itself.
 
-
-def _holds(op: str, value: Any, amount: Any) -> bool:
-    if op == "above":
-        return isinstance(value, (int, float)) and value > amount
-    if isinstance(amount, bool):
-        return bool(value) == amount
-    return _norm(value) == _norm(amount)
-
-
-def instantiate(environment: Environment, blueprint: Blueprint, plan: TaskPlan) -> Built:
-    """Execute `plan` on a fresh episode; raises Rejected when it fails or disagrees with itself."""
-    run = _Run(environment, blueprint, plan)
+    `owned` are the tables whose rows belong to one customer: a customer's write on one waits for the
+    customer's own account to be found (and the row shown to be theirs).
+    """
+    run = _Run(environment, blueprint, plan, owned or set())
     try:
+        run.identify()
         for index, goal in enumerate(plan.goals):
             run.goal(index, goal)
         run.recheck_picks()
+        run.built.changes = tuple(episode_changes(run.store, run.episode))
+        run.built.violations = tuple(violations(run.episode.conn, environment.spec.invariants))
     finally:
         run.close()
     return run.built

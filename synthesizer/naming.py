@@ -61,8 +61,13 @@ _SINGULAR_ENDINGS = ("ss", "us", "is")
 
 def split_words(text: str) -> list[str]:
     """'getOrderById', 'get-order_by id' -> ['get', 'order', 'by', 'id'] (lower case)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
     spaced = _CAMEL.sub(" ", text)
-    return [w.lower() for w in _NON_WORD.split(spaced) if w]
+    return tuple(w.lower() for w in _NON_WORD.split(spaced) if w)
 
 
 def snake(text: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,30 +30,37 @@ from autoforge.servers import (
     ToolSpec,
     build_environment,
 )
+from autoforge.servers.constraints import state_problems
+from autoforge.servers.invariants import violations
+from autoforge.servers.quality import phrasing_problems
 from autoforge.servers.registry.describe import describe_environment
+from autoforge.servers.tables import create_schema
 
 from .backends import Backend, make_backend
 from .checkpoint import Checkpoints, default_work_dir
+from .derived import derive
 from .graph import candidate_edges
+from .invariants import invariants_of
 from .models import Blueprint, Draft, Usage
-from .naming import humanize, singular
 from .options import GENERATOR, SynthOptions
+from .policy import policy_text, roles_of
 from .probes import probe_tools
-from .rules import terminal_values
 from .schema import infer_blueprint, tool_schema
 from .seed import DEFAULT_CLOCK, build_seed, to_sql
 from .sources import RawSource, parse_structured, read_source
 from .stats import TaskStats, task_stats
-from .taskgen import check_batch, generate_batch, signature, split_of
-from .toolgen import generate_tools, tool_function
+from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of, told_in
+from .toolgen import generate_tools, table_rules, tool_function
+from .values import Values
+from .walks import SeedMemo
 from .writer import write_environment
 
-__all__ = ["STAGES", "Event", "SynthResult", "synthesize"]
+__all__ = ["STAGES", "Event", "SynthResult", "governed", "service_title", "synthesize"]
 
 STAGES = ("parse", "schema", "seed", "tools", "graph", "tasks")
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_BATCHES = 40
-BATCH_SIZE = 60
+BATCH_SIZE = 120
 
 
 @dataclass(frozen=True)
@@ -250,12 +258,11 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
                 tables=(plan.table,),
             )
         )
-    title = draft.source.title
+    title = service_title(draft.source.title)
     spec = EnvSpec(
         name=name,
         version="0.1.0",
-        description=(draft.source.description or f"A sandboxed twin of {title}")[:600],
-        policy=_policy(title, blueprint),
+        description=(draft.source.description or f"The {title} service.")[:600],
         clock=DEFAULT_CLOCK,
         tables=blueprint.tables,
         tools=tuple(tools),
@@ -269,32 +276,52 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
             generator=GENERATOR,
         ),
     )
+    spec = governed(spec, blueprint, title, options.seed)
     return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "notes": (*draft.notes, *notes)})
 
 
-def _policy(title: str, blueprint: Blueprint) -> str:
-    lines = [
-        f"# {title}: policy",
-        "",
-        f"You help users of {title}. Today is {DEFAULT_CLOCK[:10]}.",
-        "",
-        "- Find records with the tools; never guess an id, and never ask the user for an internal id.",
-        "- Make only the changes the user asked for, with exactly the values the user gave.",
-        "- Tell the user every value they asked for as the tools return it (amounts like 1234.50, dates like 2026-03-02).",
-    ]
-    for table in blueprint.tables:
-        ended = terminal_values(table)
-        if ended:
-            states = " or ".join(repr(v) for v in ended)
-            lines.append(f"- A {humanize(singular(table.name))} that is {states} can no longer be changed.")
-    lines.append("- A record that others still refer to cannot be deleted.")
-    return "\n".join(lines) + "\n"
+def service_title(title: str) -> str:
+    """A document's title as a service's name: 'helpdesk-tickets.tools' -> 'Helpdesk Tickets'."""
+    if " " in title.strip() or not re.search(r"[-_.]", title):
+        return title.strip()[:1].upper() + title.strip()[1:] or "the service"
+    stem = re.sub(r"(\.(json|ya?ml|md|tools|functions|openapi|swagger))+$", "", title, flags=re.IGNORECASE)
+    return " ".join(w.capitalize() for w in re.split(r"[-_.\s]+", stem) if w) or title
+
+
+def governed(spec: EnvSpec, blueprint: Blueprint, title: str, seed: int) -> EnvSpec:
+    """The spec with its roles, policy and invariants, written from the blueprint (after any tool is dropped)."""
+    roles = roles_of(blueprint, Values(seed, spec.clock, title))
+    rules = table_rules(blueprint)
+    policy = policy_text(title, spec.description, blueprint, roles, rules, spec.clock)
+    invariants = invariants_of(blueprint, derive(blueprint), spec.clock)
+    return spec.model_copy(update={"roles": roles, "policy": policy, "invariants": invariants})
 
 
 async def _seed(draft: Draft, options: SynthOptions) -> Draft:
-    assert draft.blueprint is not None
-    data = build_seed(draft.blueprint, options.seed, options.rows)
-    return draft.model_copy(update={"seed_sql": to_sql(draft.blueprint, data)})
+    assert draft.blueprint is not None and draft.spec is not None
+    blueprint = draft.blueprint
+    data = build_seed(blueprint, options.seed, options.rows, derive(blueprint), draft.spec.clock, draft.source.title)
+    seed_sql = to_sql(blueprint, data)
+    _check_seed(draft.spec, seed_sql, draft.source.name)
+    return draft.model_copy(update={"seed_sql": seed_sql})
+
+
+def _check_seed(spec: EnvSpec, seed_sql: str, source: str) -> None:
+    """The seed keeps every invariant and every documented constraint; an environment that breaks one is refused."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        create_schema(conn, spec)
+        try:
+            conn.executescript(seed_sql)
+        except sqlite3.Error as exc:
+            raise SynthesisError(
+                f"{source}: the seed does not load ({exc}); a synthesizer bug, please report it"
+            ) from None
+        problems = [str(v) for v in violations(conn, spec.invariants, seed=True)] + state_problems(conn, spec)
+    finally:
+        conn.close()
+    if problems:
+        raise SynthesisError(f"{source}: the seed breaks the environment's own rules: {'; '.join(problems[:4])}")
 
 
 async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) -> Draft:
@@ -316,7 +343,8 @@ async def _tools(draft: Draft, name: str, backend: Backend, listener: Listener) 
             )
         notes += [f"dropped tool {tool}: {found[0].message}" for tool, found in broken.items()]
         blueprint = blueprint.model_copy(update={"plans": keep})
-        spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken)})
+        spec = spec.model_copy(update={"tools": tuple(t for t in spec.tools if t.name not in broken), "roles": None})
+        spec = governed(spec, blueprint, service_title(draft.source.title), spec.provenance.seed or 0)
         source = generate_tools(blueprint, schemas, name, draft.source.name) if backend.offline else source
     listener(Event("tools", 1, 1, f"{len(spec.tools)} tools checked on the seed"))
     return draft.model_copy(
@@ -374,14 +402,25 @@ async def _tasks(
     rejected: Counter[str] = Counter()
     seen: set[str] = set()
     stale = 0
+    quota = refusal_quota(options.tasks)
+    memo = SeedMemo()
+    misses = 0  # batches in a row that wanted refusals and kept none
     for number in range(MAX_BATCHES):
-        if len(accepted) >= options.tasks or stale >= 4:
+        refusals = [t for t in accepted if t.refusal]
+        others = len(accepted) - len(refusals)
+        wanted_refusals = max(0, quota - len(refusals))
+        wanted_others = max(0, options.tasks - quota - others)
+        if (wanted_refusals + wanted_others == 0) or stale >= 4 or (not wanted_others and number >= MAX_BATCHES // 2):
             break
         saved = checkpoints.load_batch(number)
         if saved is None:
-            size = max(10, min(BATCH_SIZE, math.ceil((options.tasks - len(accepted)) * 1.4)))
-            batch = generate_batch(draft, environment, number, size, options, set(seen))
-            tasks = [await _reword(task, backend) for task in batch.tasks]
+            wanted = wanted_refusals + wanted_others
+            size = max(10, min(BATCH_SIZE, math.ceil(wanted * 2.0)))
+            used = Counter(c.tool for t in accepted for c in t.solution.calls)
+            sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
+            odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
+            batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, odds, memo)
+            tasks = [await _reword(task, backend, draft.spec) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)
             saved = {
                 "tasks": [t.model_dump(mode="json") for t in kept],
@@ -391,12 +430,15 @@ async def _tasks(
             checkpoints.save_batch(number, saved)
         kept_tasks = [Task.model_validate(t) for t in saved["tasks"]]
         stale = stale + 1 if not kept_tasks else 0
+        misses = misses + 1 if wanted_refusals and not any(t.refusal for t in kept_tasks) else 0
+        if misses >= 3:  # this environment gives few refusals: keep what it gave, fill up with other tasks
+            quota = sum(1 for t in [*accepted, *kept_tasks] if t.refusal)
         accepted += kept_tasks
         rejected.update(saved["rejected"])
         seen.update(saved["signatures"])
         listener(Event("tasks", min(len(accepted), options.tasks), options.tasks, f"batch {number + 1}"))
     final = []
-    for index, task in enumerate(accepted[: options.tasks], start=1):
+    for index, task in enumerate(_select(accepted, options.tasks, quota), start=1):
         task_id = f"{draft.spec.name}-{index:04d}"
         final.append(
             task.model_copy(update={"id": task_id, "split": split_of(task_id, options.seed, options.test_fraction)})
@@ -404,9 +446,35 @@ async def _tasks(
     return draft.model_copy(update={"tasks": tuple(final), "rejected": dict(rejected)})
 
 
-async def _reword(task: Task, backend: Backend) -> Task:
+def refusal_quota(tasks: int) -> int:
+    """How many of `tasks` should be refusals: REFUSAL_SHARE of them (at least one in ten, at most a quarter)."""
+    return max(math.ceil(tasks * 0.10), min(math.floor(tasks * 0.25), round(tasks * REFUSAL_SHARE)))
+
+
+def _select(accepted: list[Task], total: int, quota: int) -> list[Task]:
+    """`total` tasks in the order they were made, with `quota` refusals when there are enough (more of the
+    others otherwise); none when only refusals passed."""
+    refusals = [t for t in accepted if t.refusal]
+    others = [t for t in accepted if not t.refusal]
+    if not others:
+        return []  # refusals alone make no environment: nothing else passed
+    keep_refusals = min(len(refusals), max(quota, total - len(others)))
+    chosen = {id(t) for t in refusals[:keep_refusals]} | {id(t) for t in others[: total - keep_refusals]}
+    return [t for t in accepted if id(t) in chosen]
+
+
+async def _reword(task: Task, backend: Backend, spec: EnvSpec) -> Task:
+    """An LLM backend's rewording of the instruction, kept only when it passes the same checks as the template:
+    every value the template states survives, no fact or id is given away, and it reads like a person."""
     if backend.offline:
         return task
     secrets = [*task.expected.facts, *task.user.unknown]
-    instruction = await backend.word(task.instruction, dict(task.user.known_facts), secrets)
+    stated = {k: v for k, v in task.user.known_facts.items() if str(v).lower() in task.instruction.lower()}
+    instruction = await backend.word(task.instruction, stated, secrets)
+    awkward = phrasing_problems(instruction, spec)
+    if awkward or any(told_in(fact, instruction) for fact in task.expected.facts):
+        backend.notes.append(
+            f"wording: kept a template instruction (the rewording {awkward[0] if awkward else 'gives a fact away'})"
+        )
+        return task
     return task.model_copy(update={"instruction": instruction})

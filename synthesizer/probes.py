@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 import fastjsonschema
-from autoforge.servers import Environment, EpisodeStore, Problem, ToolError, diff_rows, read_rows
+from autoforge.servers import Environment, EpisodeStore, Problem, TableRules, ToolError, diff_rows, read_rows
 
 from .models import Blueprint, ToolPlan
 from .rules import children, terminal_values
+from .toolgen import table_rules
 
 __all__ = ["probe_tools"]
 
@@ -20,25 +21,51 @@ MISSING = {"TEXT": "NO-SUCH-ROW-0", "INTEGER": -424242}
 def probe_tools(environment: Environment, blueprint: Blueprint) -> dict[str, list[Problem]]:
     """Problems per tool (an empty list: it behaved); a tool with no row to try it on is not judged."""
     store = EpisodeStore(environment.spec, environment.template, {})
+    rules = table_rules(blueprint)
     return {
-        plan.name: _probe(environment, store, blueprint, plan)
+        plan.name: _probe(environment, store, blueprint, plan, rules)
         for plan in blueprint.plans
         if plan.name in environment.tools
     }
 
 
+def _allowed(plan: ToolPlan, row: dict[str, Any], rules: dict[str, TableRules], episode: Any, today: str) -> bool:
+    """Whether the document's lifecycle lets `plan` act on `row` (its state, its parents', the clock)."""
+    rule = rules[plan.table]
+    if plan.kind == "action" and rule.status is not None:
+        target = plan.target.get(rule.status)
+        sources = rule.transitions.get(str(target)) if target is not None else None
+        if sources is not None and row.get(rule.status) not in sources:
+            return False
+        schedule = rule.schedule
+        timed = schedule is not None and target in (*schedule.ongoing, *schedule.past)
+        if timed and str(row.get(schedule.start) or "")[:10] > today:  # type: ignore[union-attr]
+            return False
+    for column in rule.parents:
+        parent_rules = rules[rule.refs[column]]
+        if column in rule.requires or not parent_rules.status or row.get(column) is None:
+            continue
+        state = episode.db.value(
+            f'SELECT "{parent_rules.status}" FROM "{rule.refs[column]}" WHERE "{parent_rules.key}" = ?', row[column]
+        )
+        if state in parent_rules.ended:
+            return False
+    return True
+
+
 def _sample(
-    environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan
+    environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan, rules: dict[str, TableRules]
 ) -> dict[str, Any] | None:
     table = blueprint.table(plan.table)
     ended = set(terminal_values(table))
     episode = store.fresh(None)
     try:
-        rows = episode.db.query(f'SELECT * FROM "{table.name}" ORDER BY rowid LIMIT 40')
+        rows = episode.db.query(f'SELECT * FROM "{table.name}" ORDER BY rowid LIMIT 60')
         if plan.kind == "delete":  # a row others refer to is rightly refused; try one that is free
             for child, column in children(blueprint, table.name):
                 used = {r[column] for r in episode.db.query(f'SELECT DISTINCT "{column}" FROM "{child}"')}
                 rows = [r for r in rows if r[table.primary_key] not in used]
+        rows = [r for r in rows if _allowed(plan, r, rules, episode, environment.spec.clock[:10])]
     finally:
         episode.close()
     for row in rows:
@@ -84,9 +111,11 @@ def _argument(blueprint: Blueprint, table: str, column: str, stored: Any) -> Any
     return stored
 
 
-def _probe(environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan) -> list[Problem]:
+def _probe(
+    environment: Environment, store: EpisodeStore, blueprint: Blueprint, plan: ToolPlan, rules: dict[str, TableRules]
+) -> list[Problem]:
     tool = environment.tools[plan.name]
-    row = _sample(environment, store, blueprint, plan)
+    row = _sample(environment, store, blueprint, plan, rules)
     if row is None:
         return []
     table = blueprint.table(plan.table)
@@ -121,7 +150,7 @@ def _probe(environment: Environment, store: EpisodeStore, blueprint: Blueprint, 
         ):
             problems.append(Problem(where, f"get returned another row than {key!r}"))
         if plan.kind in ("create", "update", "delete", "action"):
-            problems += _write_problems(plan, table.name, key, args, changes, where)
+            problems += _write_problems(plan, table.name, key, changes, _derived_columns(rules), where)
         if plan.param("key") is not None and table.name not in blueprint.singletons:
             problems += _bad_key(
                 environment, store, plan, args, table.columns[0].type if table.columns[0].primary_key else "TEXT", where
@@ -132,8 +161,18 @@ def _probe(environment: Environment, store: EpisodeStore, blueprint: Blueprint, 
     return problems
 
 
+def _derived_columns(rules: dict[str, TableRules]) -> set[tuple[str, str]]:
+    """(table, column) pairs a write may change beside its own table: totals it feeds, stock it takes."""
+    found: set[tuple[str, str]] = set()
+    for name, rule in rules.items():
+        found |= {(name, column) for column in rule.totals}
+        if rule.stock is not None:
+            found.add((rule.refs[rule.stock.ref], rule.stock.column))
+    return found
+
+
 def _write_problems(
-    plan: ToolPlan, table: str, key: Any, args: dict[str, Any], changes: list[Any], where: str
+    plan: ToolPlan, table: str, key: Any, changes: list[Any], derived: set[tuple[str, str]], where: str
 ) -> list[Problem]:
     mine = [c for c in changes if c.table == table]
     if plan.kind == "create":
@@ -149,8 +188,11 @@ def _write_problems(
         wanted = {c: (1 if v is True else 0 if v is False else v) for c, v in plan.target.items()}
         if changed is None or any(changed.values.get(c) != v for c, v in wanted.items()):
             return [Problem(where, f"did not set {wanted} on {key!r}")]
-    if any(c.table != table for c in changes):
-        return [Problem(where, "changed another table than its own")]
+    for change in changes:
+        if change.table != table and (
+            change.op != "update" or any((change.table, c) not in derived for c in change.values)
+        ):
+            return [Problem(where, "changed another table than its own")]
     return []
 
 

@@ -1,57 +1,41 @@
-"""Seed data: realistic rows for every table (faker, seeded), consistent keys and references, as seed.sql."""
+"""Seed data: realistic, consistent rows for every table, as seed.sql.
+
+Rows are made parents first, so every reference is valid, and each row is built in steps that keep the
+document's rules: its references (a customer's orders spread evenly, so each has a few; a return only
+on a delivered order), its state, its dates (created after its parent and before now; a booked stay
+starts after today, a checked-in one around it, a finished one before it; check-out after check-in),
+its other values (documented examples, then realistic ones that keep every constraint), capacity (no
+more guests than beds), no double booking, and copied prices. Totals are added up last. People have
+unique emails that match their names, and some share a last name (a lookup by name meets a look-alike).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import random
-import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
 from autoforge.servers import Column, Table
-from faker import Faker
 
+from .derived import Derived
+from .lifecycle import allowed_states, schedule_of, start_column, state_class, void_values
 from .models import Blueprint
 from .naming import singular, split_words
-from .rules import status_column, terminal_values
-from .semantics import BIRTH, is_person_table
+from .rules import status_column
+from .semantics import BIRTH, is_creation_time, is_person_table
+from .values import Person, Values
 
-__all__ = ["DEFAULT_CLOCK", "SeedData", "ValueFactory", "build_seed", "key_prefixes", "to_sql"]
+__all__ = ["DEFAULT_CLOCK", "FUTURE_WORDS", "SeedData", "build_seed", "key_prefixes", "order_tables", "to_sql"]
 
 DEFAULT_CLOCK = "2026-03-02T09:00:00"
 SeedData = dict[str, list[dict[str, Any]]]
-_COMPANY_TABLES = frozenset(
-    [
-        "company",
-        "organization",
-        "organisation",
-        "vendor",
-        "supplier",
-        "merchant",
-        "store",
-        "shop",
-        "hotel",
-        "restaurant",
-        "venue",
-        "airline",
-        "bank",
-        "brand",
-        "team",
-        "department",
-        "branch",
-        "clinic",
-        "office",
-        "agency",
-        "carrier",
-        "partner",
-        "publisher",
-    ]
-)
-_AIRPORTS = ("SEA", "DEN", "SFO", "BOS", "ORD", "AUS", "JFK", "MIA")
-_FUTURE = ("due", "departure", "arrival", "check_in", "checkin", "check_out", "start", "end", "expires", "expiry",
-           "scheduled", "event", "deadline", "until", "appointment", "travel", "flight", "show", "performance")  # fmt: skip
+FUTURE_WORDS = frozenset(["due", "departure", "arrival", "check_in", "checkin", "check_out", "checkout", "start",
+                          "starts", "end", "ends", "expires", "expiry", "scheduled", "event", "deadline", "until",
+                          "appointment", "travel", "flight", "show", "performance", "begins", "valid_until"])  # fmt: skip
+SIMILAR_NAMES = 0.2
+"""Share of people who share a last name with someone seeded before them."""
 
 
 def key_prefixes(blueprint: Blueprint) -> dict[str, str]:
@@ -70,20 +54,7 @@ def key_prefixes(blueprint: Blueprint) -> dict[str, str]:
     return prefixes
 
 
-def build_seed(blueprint: Blueprint, seed: int, rows: int, clock: str = DEFAULT_CLOCK) -> SeedData:
-    """Rows for every table, parents before children; the same blueprint and seed give the same rows."""
-    maker = ValueFactory(seed, clock)
-    tables = {t.name: t for t in blueprint.tables}
-    prefixes = key_prefixes(blueprint)
-    data: SeedData = {}
-    for name in _order(blueprint):
-        table = tables[name]
-        count = _row_count(table, data, rows, name in blueprint.singletons)
-        data[name] = maker.rows(table, count, blueprint, data, prefixes[name])
-    return {t.name: data[t.name] for t in blueprint.tables}
-
-
-def _order(blueprint: Blueprint) -> list[str]:
+def order_tables(blueprint: Blueprint) -> list[str]:
     """Tables in an order where every referenced table comes first (cycles broken at nullable references)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(t.name for t in blueprint.tables)
@@ -101,6 +72,18 @@ def _order(blueprint: Blueprint) -> list[str]:
     return list(nx.lexicographical_topological_sort(graph, key=lambda n: position[n]))
 
 
+def build_seed(blueprint: Blueprint, seed: int, rows: int, derived: Derived | None = None,
+               clock: str = DEFAULT_CLOCK, brand: str = "") -> SeedData:  # fmt: skip
+    """Rows for every table, parents before children; the same blueprint and seed give the same rows."""
+    builder = _Builder(blueprint, derived or Derived(), Values(seed, clock, brand), clock)
+    for name in order_tables(blueprint):
+        table = blueprint.table(name)
+        count = _row_count(table, builder.data, rows, name in blueprint.singletons)
+        builder.fill(table, count)
+    builder.add_totals()
+    return {t.name: builder.data[t.name] for t in blueprint.tables}
+
+
 def _row_count(table: Table, data: SeedData, rows: int, singleton: bool) -> int:
     if singleton:
         return 1
@@ -113,198 +96,329 @@ def _row_count(table: Table, data: SeedData, rows: int, singleton: bool) -> int:
     return rows
 
 
-class ValueFactory:
-    """Value generators by kind of column, sharing one seeded faker and random source."""
+class _Builder:
+    """Makes the rows of each table in turn, with what earlier tables hold."""
 
-    def __init__(self, seed: int, clock: str) -> None:
-        self.random = random.Random(seed)
-        self.fake = Faker("en_US")
-        self.fake.seed_instance(seed)
-        self.today = dt.datetime.fromisoformat(clock)
+    def __init__(self, blueprint: Blueprint, derived: Derived, values: Values, clock: str) -> None:
+        self.bp = blueprint
+        self.derived = derived
+        self.values = values
+        self.rng = values.random
+        self.now = dt.datetime.fromisoformat(clock)
+        self.data: SeedData = {}
         self.used: dict[tuple[str, str], set[Any]] = {}
+        self.born: dict[tuple[str, Any], dt.datetime] = {}
+        self.prefixes = key_prefixes(blueprint)
+        self.last_names: list[str] = []
 
-    def rows(self, table: Table, count: int, blueprint: Blueprint, data: SeedData, prefix: str) -> list[dict[str, Any]]:
-        labels = set(blueprint.labels.get(table.name, ()))
-        status = status_column(table)
-        ended = set(terminal_values(table))
-        out: list[dict[str, Any]] = []
+    # ---- tables ----------------------------------------------------------------------------------
+
+    def fill(self, table: Table, count: int) -> None:
+        self.data[table.name] = []
+        main = next((c.name for c in table.columns if c.references and not c.nullable), None)
+        deals = {c.name: self._dealer(table, c, even=c.name == main) for c in table.columns if c.references}
         for number in range(1, count + 1):
-            person = self._person()
-            row: dict[str, Any] = {}
-            for column in table.columns:
-                kind = blueprint.semantic(table.name, column.name)
-                if column.primary_key:
-                    value = self._key(table, column, kind, number, prefix, person)
-                elif column.references:
-                    value = self._reference(column, data)
-                elif status is not None and column.name == status.name:
-                    value = self._status(column, ended)
-                else:
-                    value = self._value(table, column, kind, person)
-                    if column.name in labels:
-                        value = self._unique(
-                            table.name,
-                            column.name,
-                            value,
-                            lambda k=kind, c=column: self._value(table, c, k, self._person()),
-                        )
-                row[column.name] = value
-            out.append(row)
-        return out
+            row = self._row(table, number, deals)
+            if row is not None:
+                self.data[table.name].append(row)
 
-    def _key(self, table: Table, column: Column, kind: str, number: int, prefix: str, person: dict[str, str]) -> Any:
+    def _dealer(self, table: Table, column: Column, even: bool) -> Iterator[dict[str, Any]] | None:
+        """Parent rows to hand out: in turn for the main parent (each customer gets a few orders), at random for
+        others (so some payees have no payments and can go); None when there are none."""
+        target = column.references.split(".")[0]  # type: ignore[union-attr]
+        parents = list(self.data.get(target) or [])
+        needed = allowed_states(self.bp, table).get(column.name)
+        if needed is not None and not self._timed_child(table, column):  # a return: one for each finished parent
+            status = status_column(self.bp.table(target))
+            parents = [p for p in parents if status is not None and p.get(status.name) in needed]
+            self.rng.shuffle(parents)
+            return iter(parents[: max(1, len(parents) * 2 // 3)])  # most of them: the rest can still get one
+        if needed is not None:
+            status = status_column(self.bp.table(target))
+            parents = [p for p in parents if status is not None and p.get(status.name) in needed]
+        if not parents:
+            return None
+
+        def deal() -> Iterator[dict[str, Any]]:
+            while True:
+                if not even:
+                    yield self.rng.choice(parents)
+                    continue
+                order = list(parents)
+                self.rng.shuffle(order)
+                yield from order
+
+        return deal()
+
+    def _row(
+        self, table: Table, number: int, deals: dict[str, Iterator[dict[str, Any]] | None]
+    ) -> dict[str, Any] | None:
+        person = self._person(table)
+        row: dict[str, Any] = {}
+        parents: dict[str, dict[str, Any]] = {}
+        for column in table.columns:
+            if column.primary_key:
+                row[column.name] = self._key(table, column, number, person)
+            elif column.references:
+                deal = deals.get(column.name)
+                if deal is None or (column.nullable and self.rng.random() < 0.1):
+                    if not column.nullable:
+                        return None
+                    row[column.name] = None
+                    continue
+                parent = next(deal, None)
+                if parent is None:
+                    return None
+                parents[column.name] = parent
+                row[column.name] = parent[column.references.split(".")[1]]  # type: ignore[union-attr]
+        needed = allowed_states(self.bp, table)
+        if any(c in needed and c not in parents for c in needed):
+            return None
+        self._status(table, row, parents)
+        self._dates(table, row, parents)
+        for column in sorted(table.columns, key=_value_order):
+            if column.name not in row:
+                row[column.name] = self._value(table, column, row, person)
+        self._copies(table, row, parents)
+        self._capacity(table, row, parents)
+        if not self._free(table, row):
+            return None
+        created = self._created(table, row)
+        if created is not None:
+            self.born[(table.name, row[table.primary_key])] = created
+        return row
+
+    def _key(self, table: Table, column: Column, number: int, person: Person) -> Any:
         if column.type == "INTEGER":
             return number
+        kind = self.bp.semantic(table.name, column.name)
         if kind == "id":
-            return f"{prefix}{1000 + number}"
-        return self._unique(
-            table.name,
-            column.name,
-            self._value(table, column, kind, person),
-            lambda: self._value(table, column, kind, self._person()),
-        )
+            return f"{self.prefixes[table.name]}{1000 + number}"
+        return self._unique(table, column, lambda: self.values.value(table, column, kind, {}, person))
 
-    def _reference(self, column: Column, data: SeedData) -> Any:
-        target, key = column.references.split(".")  # type: ignore[union-attr]
-        rows = data.get(target) or []
-        if not rows or (column.nullable and self.random.random() < 0.1):
-            return None
-        return self.random.choice(rows)[key]
+    def _person(self, table: Table) -> Person:
+        person = self.values.person()
+        if is_person_table(table.name):
+            if self.last_names and self.rng.random() < SIMILAR_NAMES:
+                person = Person(person.first, self.rng.choice(self.last_names))
+            self.last_names.append(person.last)
+        return person
 
-    def _status(self, column: Column, ended: set[str]) -> str | None:
-        values = list(column.enum or ())
-        open_values = [v for v in values if v not in ended] or values
-        pool = open_values if self.random.random() < 0.75 else values
-        return self.random.choice(pool) if pool else None
-
-    def _unique(self, table: str, column: str, value: Any, again: Callable[[], Any]) -> Any:
-        seen = self.used.setdefault((table, column), set())
-        for _ in range(30):
-            if value not in seen:
+    def _unique(self, table: Table, column: Column, again: Any) -> Any:
+        seen = self.used.setdefault((table.name, column.name), set())
+        value = again()
+        for _ in range(40):
+            if str(value).lower() not in seen:
                 break
             value = again()
-        if value in seen:
-            value = f"{value} {len(seen) + 1}"
-        seen.add(value)
+        if str(value).lower() in seen:
+            value = f"{value} {len(seen) + 1}" if isinstance(value, str) else value
+        seen.add(str(value).lower())
         return value
 
-    def _person(self) -> dict[str, str]:
-        first, last = self.fake.first_name(), self.fake.last_name()
-        return {"first": first, "last": last, "middle": self.fake.first_name()}
+    def _value(self, table: Table, column: Column, row: dict[str, Any], person: Person) -> Any:
+        kind = self.bp.semantic(table.name, column.name)
+        identifying = kind in ("email", "username", "code", "path", "url", "person", "phone")
+        labelled = (column.name in self.bp.labels.get(table.name, ()) and identifying) or column.unique
+        if kind == "email" and is_person_table(table.name):
+            return self._unique(table, column, lambda: self.values.email(person))
+        if labelled:
+            return self._unique(table, column, lambda: self.values.value(table, column, kind, row, person))
+        if column.nullable and kind in ("text", "json") and self.rng.random() < 0.15:
+            return None
+        return self.values.value(table, column, kind, row, person)
 
-    def value(self, table: Table, column: Column, kind: str) -> Any:
-        """A fresh, realistic value for `column` (what a user might ask to set it to)."""
-        return self._value(table, column, kind, self._person())
+    # ---- state and time --------------------------------------------------------------------------
 
-    def _value(self, table: Table, column: Column, kind: str, person: dict[str, str]) -> Any:
-        if column.enum:
-            return self.random.choice(column.enum)
-        value = self._by_kind(table, column, kind, person)
-        if column.type == "INTEGER" and not isinstance(value, int):
-            return self.random.randint(1, 100)
-        if column.type == "REAL" and not isinstance(value, (int, float)):
-            return round(self.random.uniform(1, 500), 2)
-        if column.type == "TEXT" and value is not None and not isinstance(value, str):
-            return str(value)
-        return value
+    def _timed_child(self, table: Table, column: Column) -> bool:
+        """Whether rows of `table` happen during their parent's schedule (charges during a stay)."""
+        target = self.bp.table(column.references.split(".")[0])  # type: ignore[union-attr]
+        schedule = schedule_of(self.bp, target)
+        return schedule is not None and set(allowed_states(self.bp, table).get(column.name, ())) <= {
+            *schedule.ongoing,
+            *schedule.past,
+        }
 
-    def _by_kind(self, table: Table, column: Column, kind: str, person: dict[str, str]) -> Any:
-        fake, rnd = self.fake, self.random
-        words = split_words(column.name)
-        people = is_person_table(table.name)
-        if kind == "email":
-            if people:
-                return f"{person['first']}.{person['last']}@{rnd.choice(['mail', 'inbox', 'post'])}.test".lower()
-            return f"{fake.user_name()}@{fake.domain_word()}.test"
-        if kind == "phone":
-            return f"555-{rnd.randint(1000, 9999)}"
-        if kind in ("first_name", "last_name", "middle_name"):
-            return person[{"first_name": "first", "last_name": "last", "middle_name": "middle"}[kind]]
-        if kind == "person":
-            return f"{person['first']} {person['last']}"
-        if kind == "username":
-            return f"{person['first'].lower()}{rnd.randint(10, 99)}"
-        if kind == "name":
-            noun = singular(table.name).split("_")[-1]
-            if noun in _COMPANY_TABLES or people:
-                return fake.company() if not people else f"{person['first']} {person['last']}"
-            return " ".join(w.capitalize() for w in fake.catch_phrase().split()[:3])
-        if kind == "title":
-            return fake.sentence(nb_words=rnd.randint(3, 6)).rstrip(".")
-        if kind == "text":
-            return fake.sentence(nb_words=rnd.randint(6, 12))
-        if kind == "url":
-            return f"https://{fake.domain_word()}.example/{fake.slug()}"
-        if kind == "path":
-            return f"{rnd.choice(['notes', 'projects', 'journal', 'archive'])}/{fake.slug()}.md"
-        if kind == "street":
-            return fake.street_address()
-        if kind == "city":
-            return fake.city()
-        if kind == "country":
-            return fake.country_code() if "code" in words else fake.country()
-        if kind == "zip":
-            return fake.postcode()
-        if kind == "airport":
-            return rnd.choice(_AIRPORTS)
-        if kind == "seat":
-            return f"{rnd.randint(1, 38)}{rnd.choice('ABCDEF')}"
-        if kind == "currency":
-            return rnd.choice(["USD", "EUR", "GBP"])
-        if kind == "color":
-            return fake.color_name()
-        if kind == "latitude":
-            return round(rnd.uniform(-60, 60), 5)
-        if kind == "longitude":
-            return round(rnd.uniform(-150, 150), 5)
-        if kind in ("date", "datetime"):
-            return self._moment(column, kind)
-        if kind == "money":
-            high = 5000 if {"balance", "salary", "limit", "budget"} & set(words) else 500
-            return round(rnd.uniform(5, high), 2)
-        if kind == "quantity":
-            return self._quantity(words)
-        if kind == "rating":
-            return rnd.randint(1, 5)
-        if kind == "number":
-            return round(rnd.uniform(0, 100), 2)
-        if kind == "bool":
-            return rnd.randint(0, 1)
-        if kind == "uuid":
-            return str(uuid.UUID(int=rnd.getrandbits(128), version=4))
-        if kind in ("code", "ref"):
-            letters = "".join(rnd.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(3))
-            return f"{letters}{rnd.randint(1000, 9999)}"
-        if kind == "json":
-            return None if column.nullable else "{}"
-        return fake.word()
+    def _window(self, table: Table, parents: dict[str, dict[str, Any]]) -> tuple[dt.datetime, dt.datetime] | None:
+        """The span a row's own times fall in when its parent is scheduled (a charge during its stay)."""
+        for column, parent in parents.items():
+            target = self.bp.table(table.column(column).references.split(".")[0])  # type: ignore[union-attr]
+            schedule = schedule_of(self.bp, target)
+            if schedule is None or column not in allowed_states(self.bp, table):
+                continue
+            start = dt.datetime.fromisoformat(str(parent[schedule.start])[:19])
+            end = dt.datetime.fromisoformat(str(parent[schedule.end])[:19]) if schedule.end else self.now
+            return start, min(end, self.now)
+        return None
 
-    def _moment(self, column: Column, kind: str) -> str:
-        name = column.name.lower()
-        future = any(word in name for word in _FUTURE)
-        days = self.random.randint(1, 90) if future else -self.random.randint(1, 365)
-        if BIRTH.search("_".join(split_words(column.name))):
-            days = -self.random.randint(18 * 365, 80 * 365)
-        moment = self.today + dt.timedelta(days=days, hours=self.random.randint(-8, 8) if kind == "datetime" else 0)
-        if kind == "date":
-            return moment.date().isoformat()
-        return moment.replace(minute=self.random.choice([0, 15, 30, 45]), second=0).isoformat(timespec="seconds")
+    def _status(self, table: Table, row: dict[str, Any], parents: dict[str, dict[str, Any]]) -> None:
+        status = status_column(table)
+        if status is None or not status.enum:
+            return
+        void = set(void_values(table))
+        weights = [0.15 if v in void else 2.0 if i == 0 else 1.0 for i, v in enumerate(status.enum)]
+        row[status.name] = self.rng.choices(list(status.enum), weights=weights)[0]
 
-    def _quantity(self, words: list[str]) -> int:
-        rnd = self.random
-        if {"capacity", "seats", "stock", "inventory"} & set(words):
-            return rnd.randint(10, 300)
-        if "year" in words:
-            return rnd.randint(1990, 2025)
-        if "age" in words:
-            return rnd.randint(18, 80)
-        return rnd.randint(1, 10)
+    def _created(self, table: Table, row: dict[str, Any]) -> dt.datetime | None:
+        for column in table.columns:
+            if is_creation_time(column.name) and isinstance(row.get(column.name), str):
+                return dt.datetime.fromisoformat(row[column.name][:19])
+        return None
+
+    def _dates(self, table: Table, row: dict[str, Any], parents: dict[str, dict[str, Any]]) -> None:
+        """Creation times after the parents' and before now, aged by state; schedules that agree with the state."""
+        floor = max(
+            (self.born.get((c.references.split(".")[0], row[c.name]), self.now - dt.timedelta(days=400))  # type: ignore[union-attr]
+             for c in table.columns if c.references and row.get(c.name) is not None),
+            default=self.now - dt.timedelta(days=400),
+        )  # fmt: skip
+        status = status_column(table)
+        position = self._age(table, row.get(status.name) if status else None)
+        created = self._between(floor, self.now, position)
+        dates = start_column(self.bp, table)
+        schedule = self._schedule(table, row, dates) if dates else {}
+        window = self._window(table, parents)
+        for column in table.columns:
+            kind = self.bp.semantic(table.name, column.name)
+            if kind not in ("date", "datetime") or column.name in row or column.type != "TEXT":
+                continue
+            if column.name in schedule:
+                moment = schedule[column.name]
+            elif window is not None and not any(w in FUTURE_WORDS for w in split_words(column.name)):
+                moment = self._between(window[0], window[1], self.rng.random())
+            elif is_creation_time(column.name):
+                moment = created
+            elif BIRTH.search("_".join(split_words(column.name))):
+                moment = self.now - dt.timedelta(days=self.rng.randint(18 * 365, 80 * 365))
+            elif any(w in FUTURE_WORDS for w in split_words(column.name)):
+                moment = self.now + dt.timedelta(days=self.rng.randint(1, 60), hours=self.rng.randint(0, 8))
+            else:
+                moment = self._between(created, self.now, self.rng.random())
+            row[column.name] = _stamp(moment, kind, column)
+
+    def _age(self, table: Table, state: Any) -> float:
+        """How far back in its window a row was made: rows further along their lifecycle are older."""
+        status = status_column(table)
+        if status is None or not status.enum or state is None:
+            return self.rng.random()
+        live = [v for v in status.enum if state_class(v) != "void"]
+        if state not in live:
+            return self.rng.random()
+        share = live.index(state) / max(1, len(live) - 1)
+        return min(0.98, max(0.0, 1 - share * 0.8 - self.rng.random() * 0.2))
+
+    def _between(self, start: dt.datetime, end: dt.datetime, share: float) -> dt.datetime:
+        """A moment between `start` and `end` (on a quarter hour when one fits)."""
+        start = min(start, end)
+        moment = start + (end - start) * share
+        rounded = moment.replace(minute=self.rng.choice([0, 15, 30, 45]), second=0, microsecond=0)
+        return rounded if start <= rounded <= end else moment.replace(microsecond=0)
+
+    def _schedule(self, table: Table, row: dict[str, Any], dates: tuple[str, str | None]) -> dict[str, dt.datetime]:
+        """Start (and end) of a scheduled row, on the right side of today for its state."""
+        status = status_column(table)
+        state = state_class(row.get(status.name)) if status is not None else ""
+        today = self.now.replace(hour=0, minute=0)
+        if state == "during":
+            start = today - dt.timedelta(days=self.rng.randint(0, 3))
+        elif state == "after":
+            start = today - dt.timedelta(days=self.rng.randint(4, 120))
+        elif state == "before" and self.rng.random() < 0.15:
+            start = today  # arriving today: can check in now
+        else:
+            start = today + dt.timedelta(days=self.rng.randint(1, 90))
+        start += dt.timedelta(hours=self.rng.choice([8, 10, 14, 15, 18]))
+        start_name, end_name = dates
+        found = {start_name: start}
+        if end_name is not None:
+            kind = self.bp.semantic(table.name, end_name)
+            length = (
+                dt.timedelta(days=self.rng.randint(1, 6))
+                if kind == "date"
+                else dt.timedelta(hours=self.rng.randint(1, 6), minutes=self.rng.choice([0, 30]))
+            )
+            end = start + length
+            if state == "during" and end.date() <= self.now.date():
+                end = today + dt.timedelta(days=self.rng.randint(1, 4), hours=11)
+            if state == "after" and end > self.now:
+                end = self.now - dt.timedelta(hours=2)
+            found[end_name] = end
+        return found
+
+    # ---- derived values and shared resources -----------------------------------------------------
+
+    def _copies(self, table: Table, row: dict[str, Any], parents: dict[str, dict[str, Any]]) -> None:
+        for column, (ref, source) in self.derived.copies.get(table.name, {}).items():
+            if ref in parents:
+                row[column] = parents[ref].get(source)
+
+    def _capacity(self, table: Table, row: dict[str, Any], parents: dict[str, dict[str, Any]]) -> None:
+        for column, (ref, limit) in self.derived.capacity.get(table.name, {}).items():
+            most = parents.get(ref, {}).get(limit)
+            if isinstance(most, int) and isinstance(row.get(column), int) and row[column] > most:
+                row[column] = max(1, most)
+
+    def _free(self, table: Table, row: dict[str, Any]) -> bool:
+        """Whether a live row's dates overlap no other live row of the same resource (no double booking)."""
+        rule = self.derived.overlap.get(table.name)
+        status = status_column(table)
+        if rule is None or (status is not None and row.get(status.name) in void_values(table)):
+            return True
+        ref, start, end = rule
+        for other in self.data.get(table.name, []):
+            if other.get(ref) != row.get(ref) or (status is not None and other.get(status.name) in void_values(table)):
+                continue
+            if str(other[start]) < str(row[end]) and str(row[start]) < str(other[end]):
+                return False
+        return True
+
+    def add_totals(self) -> None:
+        """Each total as its lines and nights add up."""
+        for name, totals in self.derived.totals.items():
+            table = self.bp.table(name)
+            for column, total in totals.items():
+                for row in self.data.get(name, []):
+                    value = 0.0
+                    nights = total.nights
+                    if nights is not None and row.get(nights.ref) is not None:
+                        target = table.column(nights.ref).references.split(".")  # type: ignore[union-attr]
+                        rated = next((r for r in self.data[target[0]] if r[target[1]] == row[nights.ref]), {})
+                        value += _nights(row.get(nights.start), row.get(nights.end)) * (rated.get(nights.rate) or 0)
+                    for line in total.lines:
+                        child = self.bp.table(line.table)
+                        void = set(void_values(child))
+                        status = status_column(child)
+                        for item in self.data.get(line.table, []):
+                            if item.get(line.via) != row[table.primary_key]:
+                                continue
+                            if status is not None and item.get(status.name) in void:
+                                continue
+                            amount = item.get(line.amount) or 0
+                            value += amount * (item.get(line.quantity) or 0 if line.quantity else 1)
+                    row[column] = round(value, 2)
+
+
+def _value_order(column: Column) -> int:
+    """Enums and numbers before text, so a title can follow its category and a comment its rating."""
+    return 0 if column.enum or column.type != "TEXT" else 1
+
+
+def _stamp(moment: dt.datetime, kind: str, column: Column) -> str:
+    if kind == "date" or column.format == "date":
+        return moment.date().isoformat()
+    return moment.replace(second=0, microsecond=0).isoformat(timespec="seconds")
+
+
+def _nights(start: Any, end: Any) -> int:
+    if not start or not end:
+        return 0
+    return max(0, (dt.date.fromisoformat(str(end)[:10]) - dt.date.fromisoformat(str(start)[:10])).days)
 
 
 def to_sql(blueprint: Blueprint, data: SeedData) -> str:
     """seed.sql: one multi-row INSERT per table (parents first), inside one transaction."""
     lines = ["-- Seed data (rows only; the schema comes from env.json).", "BEGIN;"]
-    for name in _order(blueprint):
+    for name in order_tables(blueprint):
         table = blueprint.table(name)
         rows = data.get(name) or []
         names = [c.name for c in table.columns]

@@ -169,7 +169,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 _CREATED = re.compile(
     r"(^|_)(created|placed|opened|submitted|booked|ordered|requested|registered|joined|issued|added|filed|reported|"
-    r"updated|modified)(_at|_on|_date|_time)?$"
+    r"updated|modified|charged|logged|posted|recorded|received|uploaded|made)(_at|_on|_date|_time)?$"
 )
 
 

@@ -9,6 +9,7 @@ trajectory fails). Batches are independent given the tasks kept so far, so a run
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import random
@@ -20,23 +21,38 @@ from autoforge.servers import (
     Environment,
     EnvServer,
     Expected,
+    Roles,
     Solution,
     Task,
     build_environment,
     check_env,
-    complete_task,
+    measure_difficulty,
+    normalise_text,
+    told,
 )
+from autoforge.servers.quality import phrasing_problems
 
-from .dags import TaskPlan, grow, intents
+from .dags import TaskPlan, fits, intents, planned_calls
+from .goals import Walker
 from .graph import tool_graph
 from .instantiate import Rejected, instantiate
-from .models import Blueprint, Draft
+from .models import Blueprint, Draft, ToolPlan
 from .options import SynthOptions
-from .seed import ValueFactory
-from .walks import Walker
+from .refusals import refusal_plan
+from .values import Values
+from .walks import Entity, SeedMemo
 from .wording import leaks, word_task
 
-__all__ = ["Batch", "check_batch", "generate_batch", "signature", "split_of"]
+__all__ = [
+    "REFUSAL_SHARE",
+    "SEQUENCE_BATCHES",
+    "Batch",
+    "check_batch",
+    "generate_batch",
+    "signature",
+    "split_of",
+    "told_in",
+]
 
 
 @dataclass
@@ -60,55 +76,88 @@ def split_of(task_id: str, seed: int, test_fraction: float) -> str:
 
 
 def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> list[object]:
-    """Add a depends_on edge from each write to the previous write on the same table (file order)."""
+    """Add a depends_on edge from each write to the previous write on a related table (the same table, or one
+    it refers to or that refers to it: cancelling an order and changing its lines must keep their order)."""
+    related: dict[str, set[str]] = {t.name: {t.name} for t in blueprint.tables}
+    for table in blueprint.tables:
+        for column in table.columns:
+            if column.references:
+                target = column.references.split(".")[0]
+                related[table.name].add(target)
+                related[target].add(table.name)
     last: dict[str, str] = {}
     out: list[object] = []
     for node in nodes:
         if isinstance(node, CallNode) and blueprint.plan(node.tool).writes:
             table = blueprint.plan(node.tool).table
-            previous = last.get(table)
-            if previous is not None and previous not in node.depends_on:
-                node = node.model_copy(update={"depends_on": (*node.depends_on, previous)})
+            for other in sorted(related[table]):
+                previous = last.get(other)
+                if previous is not None and previous not in node.depends_on:
+                    node = node.model_copy(update={"depends_on": (*node.depends_on, previous)})
             last[table] = node.id
         out.append(node)
     return out
 
 
+REFUSAL_SHARE = 0.16
+REFUSAL_REPEATS = 8
+"""Refusals that may share a tool sequence (finding one record and saying no offers few sequences)."""
+SEQUENCE_BATCHES = 6
+"""Batches that keep only tasks whose tool sequence no kept task has (then one repeat, then any)."""
+"""Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
+
+
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
-                   seen: set[str]) -> Batch:  # fmt: skip
-    """Candidate tasks of batch `number` (about `size` of them), before the MCP check."""
+                   seen: set[str], used: Counter[str] | None = None,
+                   sequences: Counter[tuple[str, ...]] | None = None,
+                   refusal_odds: float = REFUSAL_SHARE, memo: SeedMemo | None = None) -> Batch:  # fmt: skip
+    """Candidate tasks of batch `number` (about `size` of them), before the MCP check.
+
+    `used` counts the tools the tasks kept so far call: tools used less are picked more often. `sequences`
+    counts their tool sequences: early batches keep only tasks with a sequence of their own, later ones
+    allow repeats (a small API has few sequences to offer). `refusal_odds` is the share of candidates built
+    as refusals (the pipeline sets it from the refusals still wanted). `memo` carries the calls made on the
+    seed from batch to batch.
+    """
     assert draft.blueprint is not None and draft.spec is not None
     blueprint = draft.blueprint
+    roles = draft.spec.roles or Roles()
     rng = random.Random(f"{options.seed}:tasks:{number}")
-    values = ValueFactory(options.seed * 7919 + number, environment.spec.clock)
-    walker = Walker(environment, blueprint, tool_graph(blueprint, draft.edges), rng, values, options.reasoning)
+    values = Values(options.seed * 7919 + number, environment.spec.clock, draft.source.title)
+    graph = tool_graph(blueprint, draft.edges)
+    walker = Walker(environment, blueprint, graph, rng, values, options.reasoning, memo)
+    walker.govern(roles, Counter(used or {}))
+    people = _people(walker, roles)
     batch = Batch()
     try:
         plans: list[TaskPlan] = []
-        for _ in range(size * 2):
+        for _ in range(size * 3):
             if len(plans) >= size:
                 break
-            walk = walker.sample()
-            if walk is None:
-                batch.rejected["walk found no way to its goal"] += 1
+            if rng.random() < refusal_odds:
+                plan = refusal_plan(walker, rng, people.customers)
+                reason = "no refusal could be built"
+            else:
+                reason = "walk found no way to its goal"
+                try:
+                    plan = _user_plan(walker, rng, options, people, roles)
+                except Rejected as exc:
+                    plan, reason = None, str(exc)
+            if plan is None:
+                batch.rejected[reason] += 1
                 continue
-            plan = TaskPlan()
-            plan.add(walk)
-            wanted = intents(rng, options.max_intents)
-            for _ in range(3 * wanted):
-                if len(plan.walks) >= wanted:
-                    break
-                near = {e for w in plan.walks for e in w.entities()}
-                partner = walker.sample(near)
-                if partner is not None:
-                    grow(plan, partner, blueprint, options.max_calls)
             plans.append(plan)
+            for walk in plan.walks:
+                if walk.goal.tool and walk.goal.kind != "refuse":
+                    walker.used[walk.goal.tool] += 1
         title = draft.source.title
         tool_names = [t.name for t in environment.spec.tools]
+        repeats = Counter(sequences or {})
+        allowed = 1 if number < SEQUENCE_BATCHES else 2 if number < 2 * SEQUENCE_BATCHES else size
         for index, plan in enumerate(plans):
             task_id = f"b{number:03d}-{index:03d}"
             try:
-                task = _task(environment, blueprint, plan, walker, task_id, title, tool_names, options)
+                task = _task(environment, blueprint, plan, walker, task_id, title, tool_names, options, roles, rng)
             except Rejected as exc:
                 batch.rejected[_reason(str(exc))] += 1
                 continue
@@ -116,11 +165,127 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
             if key in seen:
                 batch.rejected["duplicate of another task"] += 1
                 continue
+            sequence = tuple(c.tool for c in task.solution.calls)
+            if repeats[sequence] >= (max(allowed, REFUSAL_REPEATS) if task.refusal else allowed):
+                batch.rejected["repeats another task's tool sequence"] += 1
+                continue
+            repeats[sequence] += 1
             seen.add(key)
             batch.tasks.append(task)
     finally:
         walker.close()
     return batch
+
+
+@dataclass
+class _People:
+    """Who tasks can be for: customers with records of their own, and staff (rows of a staff table)."""
+
+    customers: list[Entity]
+    staff: list[Entity]
+
+
+def _people(walker: Walker, roles: Roles) -> _People:
+    customers = []
+    if roles.customer:
+        key = walker.bp.table(roles.customer).primary_key
+        owners = Counter(walker.owner.values())
+        customers = [Entity(roles.customer, r[key]) for r in walker.rows[roles.customer]]
+        customers = [c for c in customers if owners[c] > 1] or customers
+    staff = []
+    if roles.staff:
+        key = walker.bp.table(roles.staff).primary_key
+        staff = [Entity(roles.staff, r[key]) for r in walker.rows[roles.staff]]
+    return _People(customers, staff)
+
+
+def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people: _People,
+               roles: Roles) -> TaskPlan | None:  # fmt: skip
+    """A task of one user's requests: a customer's on their own records, staff work, or an owner's."""
+    staff_tools = [p for p in walker.bp.plans if p.name in roles.staff_only or p.name in roles.staff_fields]
+    writers = [p for p in walker.bp.plans if p.writes]
+    staff_share = min(0.35, max(0.1, len(staff_tools) / max(1, len(writers)))) if staff_tools else 0.0
+    if any(walker.used[p.name] == 0 for p in staff_tools):
+        staff_share = 0.5
+    signups = [p for p in walker.bp.plans if p.kind == "create" and p.table == roles.customer]
+    if signups and rng.random() < 1.5 / (1 + walker.used[signups[0].name]) ** 1.5:
+        return _newcomer(walker, rng, signups[0], roles)
+    plan = TaskPlan(role="owner")
+    if people.customers and rng.random() >= staff_share:
+        plan = TaskPlan(role="customer", persona=rng.choice(people.customers))
+    elif staff_tools and (people.staff or roles.staff_members):
+        plan = TaskPlan(role="staff")
+        if people.staff:
+            plan.persona = rng.choice(people.staff)
+        else:
+            plan.staff = rng.choice(roles.staff_members)
+    elif people.customers:
+        plan = TaskPlan(role="customer", persona=rng.choice(people.customers))
+    walk = None
+    try:
+        for _ in range(3):  # another customer may have what the goal needs (a stay under way, a free payee)
+            walker.begin(plan.role, plan.persona)
+            walk = walker.sample()
+            if walk is not None or plan.role != "customer":
+                break
+            plan.persona = rng.choice(people.customers)
+        if walk is None:
+            return None
+        plan.add(walk)
+        wanted = intents(rng, options.max_intents)
+        for attempt in range(3 * wanted + 6):
+            short = planned_calls(plan) + (1 if plan.persona is not None else 0) < options.min_calls
+            if (len(plan.walks) >= wanted and not short) or (attempt >= 3 * wanted and not short):
+                break  # enough requests; a plan still too short gets a few more tries
+            near = {e for w in plan.walks for e in w.entities()}
+            partner = walker.sample(near, checked=False)  # tried on the seed only once it fits the plan
+            if partner is not None and fits(plan, partner, walker.bp, options.max_calls) and walker.works(partner.goal):
+                plan.add(partner)
+        if plan.persona is not None:
+            ways = roles.identify if plan.role == "customer" else _staff_ways(walker, plan.persona)
+            plan.identity = walker.identify(plan.persona, ways)
+            if plan.identity is None:
+                return None
+        if planned_calls(plan) < options.min_calls:  # found out before any call is made
+            raise Rejected(f"fewer than {options.min_calls} calls (--min-calls)")
+    finally:
+        walker.begin("owner", None)
+    return plan
+
+
+def _newcomer(walker: Walker, rng: random.Random, signup: ToolPlan, roles: Roles) -> TaskPlan | None:
+    """A new customer opens an account (after the agent checks they have none) and asks a public question."""
+    made = walker.signup(signup)
+    email = roles.identify[0][0] if roles.identify else None
+    finder = next((p for p in walker.bp.plans if p.table == signup.table and p.kind == "list"
+                   and any(f.column == email and f.match == "eq" for f in p.roles("filter"))), None)  # fmt: skip
+    if made is None or finder is None:
+        return None
+    walk, person, address = made
+    param = next(f.name for f in finder.roles("filter") if f.column == email)
+    plan = TaskPlan(role="customer", newcomer={"tool": finder.name, "args": {param: address}, "name": person.full,
+                                               "email": address})  # fmt: skip
+    plan.add(walk)
+    walker.begin("customer", None)
+    walker.scope = set()
+    try:
+        for _ in range(4):
+            public = walker._tell_goal()
+            if public is not None and public.goal.entity is not None and walker.owns(public.goal.entity):
+                plan.add(public)
+                break
+    finally:
+        walker.begin("owner", None)
+    return plan
+
+
+def _staff_ways(walker: Walker, persona: Entity) -> tuple[tuple[str, ...], ...]:
+    """How a member of staff is found in the staff table: by email, else by name."""
+    table = walker.bp.table(persona.table)
+    kinds = {c.name: walker.kind(table.name, c.name) for c in table.columns}
+    email = [c for c, k in kinds.items() if k == "email"]
+    name = [c for c, k in kinds.items() if k in ("person", "name")]
+    return tuple((c,) for c in [*email, *name])
 
 
 def _reason(message: str) -> str:
@@ -129,15 +294,23 @@ def _reason(message: str) -> str:
 
 
 def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker: Walker, task_id: str, title: str,
-          tool_names: list[str], options: SynthOptions) -> Task:  # fmt: skip
-    built = instantiate(environment, blueprint, plan)
+          tool_names: list[str], options: SynthOptions, roles: Roles, rng: random.Random) -> Task:  # fmt: skip
+    owned = {*roles.owned, roles.customer} if roles.customer else set()
+    built = instantiate(environment, blueprint, plan, owned)  # type: ignore[arg-type]
     calls = sum(1 for n in built.nodes if isinstance(n, CallNode))
-    if calls < options.min_calls:
+    least = min(options.min_calls, 2) if plan.refusal is not None or plan.newcomer is not None else options.min_calls
+    if calls < least:
         raise Rejected(f"fewer than {options.min_calls} calls (--min-calls)")
     if calls > options.max_calls:
         raise Rejected(f"more than {options.max_calls} calls")
-    wording = word_task(blueprint, plan, walker.row, title)
+    today = dt.date.fromisoformat(environment.spec.clock[:10])
+    wording = word_task(blueprint, plan, walker.row, title, roles, rng, today)
     facts = tuple(dict.fromkeys(built.facts))
+    metadata: dict[str, object] = {"requests": [g.kind for g in plan.goals], "role": plan.role,
+                                   "generator": "autoforge-synthesizer"}  # fmt: skip
+    if plan.refusal is not None:
+        metadata["rule"] = plan.refusal.rule
+        metadata["refused"] = built.refused
     task = Task(
         id=task_id,
         instruction=wording.instruction,
@@ -145,15 +318,22 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
         solution=Solution(nodes=tuple(_with_write_order(list(built.nodes), blueprint))),  # type: ignore[arg-type]
         expected=Expected(facts=facts),
         split=split_of(task_id, options.seed, options.test_fraction),  # type: ignore[arg-type]
-        metadata={"requests": [g.kind for g in plan.goals], "generator": "autoforge-synthesizer"},
+        refusal=plan.refusal is not None,
+        metadata=metadata,
     )
-    try:
-        task = complete_task(environment, task)
-    except ValueError as exc:
-        raise Rejected(f"the ground truth does not run: {exc}") from None
+    if built.violations:
+        raise Rejected(f"the ground truth breaks an invariant: {built.violations[0]}")
+    task = task.model_copy(  # the changes executing the plan made (instantiation ran it call by call)
+        update={
+            "expected": task.expected.model_copy(update={"changes": built.changes}),
+            "difficulty": measure_difficulty(environment, task.solution),
+        }
+    )
     writes = any(blueprint.plan(c.tool).writes for c in task.solution.calls)
     if writes and not task.expected.changes:
         raise Rejected("the goal already holds (the writes change nothing)")
+    if task.refusal and (writes or task.expected.changes):
+        raise Rejected("a refusal task changes records")
     if not task.expected.changes and not task.expected.facts:
         raise Rejected("nothing gates the reward (no change and no fact)")
     touched = {c.table for c in task.expected.changes}
@@ -165,13 +345,21 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
     if idle:
         raise Rejected(f"a write call is filler ({idle[0]} leaves no change)")
     instruction = wording.instruction
-    told = [f for f in task.expected.facts if f.lower() in instruction.lower()]
+    told = [f for f in task.expected.facts if told_in(f, instruction)]
     if told:
         raise Rejected("a fact to tell is already in the instruction")
     leak = leaks(instruction, blueprint, plan, tool_names)
     if leak:
         raise Rejected(leak)
+    awkward = phrasing_problems(instruction, environment.spec)
+    if awkward:
+        raise Rejected(f"the instruction {awkward[0]}")
     return task.model_copy(update={"instruction": instruction, "user": wording.user})
+
+
+def told_in(fact: str, text: str) -> bool:
+    """Whether the instruction already says a fact (as the verifier would find it)."""
+    return told(normalise_text(fact), normalise_text(text))
 
 
 async def check_batch(draft: Draft, tasks: list[Task]) -> tuple[list[Task], Counter[str]]:

@@ -14,15 +14,19 @@ from functools import lru_cache
 from string import Template
 from typing import Any
 
-from autoforge.servers import SandboxError, Table, TableRules, check_source
+from autoforge.servers import SandboxError, Schedule, Table, TableRules, check_source
+from autoforge.servers.constraints import column_rule
 
+from .derived import derive
+from .invariants import unique_columns
+from .lifecycle import pairs_of, required_states, schedule_of, transitions_of, void_values
 from .models import Blueprint, ToolPlan
-from .naming import humanize, is_identifier, plural, singular
+from .naming import humanize, is_identifier, plural, singular, split_words
 from .rules import LIST_LIMIT, children, status_column, terminal_values
-from .seed import key_prefixes
+from .seed import FUTURE_WORDS, key_prefixes
 from .semantics import is_creation_time
 
-__all__ = ["column_defaults", "generate_tools", "tool_function"]
+__all__ = ["column_defaults", "generate_tools", "table_rules", "tool_function"]
 
 
 PRELUDE = Template("""
@@ -53,15 +57,17 @@ def column_defaults(table: Table, blueprint: Blueprint) -> dict[str, Any]:
     return defaults
 
 
-def _table_rules(blueprint: Blueprint) -> dict[str, TableRules]:
-    """What the records engine needs to know of each table: keys, nouns, states, references, defaults."""
+def table_rules(blueprint: Blueprint) -> dict[str, TableRules]:
+    """What the records engine needs to know of each table: keys, nouns, states, references, defaults, rules."""
     finders = _finders(blueprint)
     prefixes = key_prefixes(blueprint)
+    derived = derive(blueprint)
     rules: dict[str, TableRules] = {}
     for table in blueprint.tables:
         defaults = column_defaults(table, blueprint)
         kinds = {c.name: blueprint.semantic(table.name, c.name) for c in table.columns}
         status = status_column(table)
+        schedule = schedule_of(blueprint, table)
         rules[table.name] = TableRules(
             key=table.primary_key,
             prefix=prefixes[table.name],
@@ -84,15 +90,66 @@ def _table_rules(blueprint: Blueprint) -> dict[str, TableRules]:
             ),
             defaults=defaults,
             children=tuple(children(blueprint, table.name)),
+            checks=_checks(table, kinds),
+            read_only=tuple(c.name for c in table.columns if c.read_only and not c.primary_key),
+            immutable=tuple(c.name for c in table.columns if c.references and not c.nullable),
+            pairs=tuple(pairs_of(blueprint, table)),
+            upcoming=_upcoming(blueprint, table, schedule),
+            totals=derived.totals.get(table.name, {}),
+            copies=derived.copies.get(table.name, {}),
+            stock=derived.stock.get(table.name),
+            capacity=derived.capacity.get(table.name, {}),
+            overlap=derived.overlap.get(table.name),
+            void=void_values(table),
+            transitions=_transitions(blueprint, table),
+            schedule=schedule,
+            requires=required_states(blueprint, table),
+            unique=unique_columns(blueprint, table),
         )
     return rules
+
+
+def _checks(table: Table, kinds: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each column's documented constraints (left out when the type alone is all there is to say)."""
+    found: dict[str, dict[str, Any]] = {}
+    for column in table.columns:
+        if column.primary_key or column.references or kinds[column.name] == "json":
+            continue
+        rule = column_rule(column, boolean=kinds[column.name] == "bool")
+        if len(rule) > 1 or rule["type"] == "integer":
+            found[column.name] = rule
+    return found
+
+
+def _upcoming(blueprint: Blueprint, table: Table, schedule: Schedule | None) -> tuple[str, ...]:
+    """Date columns a write may not set before today: a schedule's dates, and dates named for what lies ahead."""
+    found = [schedule.start, *([schedule.end] if schedule.end else [])] if schedule else []
+    for column in table.columns:
+        dated = blueprint.semantic(table.name, column.name) in ("date", "datetime") and column.type == "TEXT"
+        if dated and any(w in FUTURE_WORDS for w in split_words(column.name)) and not is_creation_time(column.name):
+            found.append(column.name)
+    return tuple(dict.fromkeys(found))
+
+
+def _transitions(blueprint: Blueprint, table: Table) -> dict[str, tuple[Any, ...]]:
+    """Target state -> the states the document lets an action start from."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for plan in blueprint.plans:
+        if plan.table != table.name or plan.kind != "action":
+            continue
+        sources = transitions_of(plan, table, plan.description)
+        status = status_column(table)
+        target = plan.target.get(status.name) if status else None
+        if sources is not None and target is not None:
+            found[str(target)] = tuple(dict.fromkeys([*found.get(str(target), ()), *sources]))
+    return found
 
 
 def _tables_literal(blueprint: Blueprint) -> str:
     """`TABLES` as a Python literal, one table and one rule a line."""
     entries = [
-        f"    {name!r}: {_literal(rules.model_dump(mode='json', by_alias=True), 4)},"
-        for name, rules in _table_rules(blueprint).items()
+        f"    {name!r}: {_literal(rules.model_dump(mode='json', by_alias=True, exclude_defaults=True), 4)},"
+        for name, rules in table_rules(blueprint).items()
     ]
     return "{\n" + "\n".join(entries) + "\n}"
 

@@ -23,12 +23,23 @@ import networkx as nx
 from autoforge.servers import Environment, EpisodeStore, ToolError
 
 from .models import Blueprint, ToolPlan
-from .naming import normal
-from .rules import children, terminal_values
-from .seed import ValueFactory
-from .semantics import is_creation_time, is_person_table
+from .naming import singular
+from .semantics import is_person_table
+from .values import Values
 
-__all__ = ["Entity", "FromRow", "Goal", "KeyOf", "Known", "Pick", "Resolution", "Result", "Walk", "Walker"]
+__all__ = [
+    "Entity",
+    "FromRow",
+    "Goal",
+    "KeyOf",
+    "Known",
+    "Pick",
+    "Resolution",
+    "Resolver",
+    "Result",
+    "SeedMemo",
+    "Walk",
+]
 
 MAX_DEPTH = 4
 PICKABLE = frozenset(
@@ -53,6 +64,11 @@ PICKABLE = frozenset(
         "airport",
     ]
 )
+NATURAL = frozenset(["email", "username", "person", "name", "title", "code", "phone", "url", "path", "city", "street",
+                     "first_name", "last_name", "seat", "airport", "enum"])  # fmt: skip
+"""Kinds of value a person names a row by ('my savings account', 'flight SW120', 'the Copper Kettle')."""
+MONEY_NAMED = frozenset(["transaction", "charge", "payment", "fee", "expense", "refund", "purchase", "bill", "invoice"])
+"""Rows people do name by their amount ('the 42.10 charge')."""
 NUMERIC = frozenset({"money", "quantity", "number", "rating"})
 PICKED = "pick:"
 """Marks a decision column that only singles out a row from a list (deleting another row cannot spoil it)."""
@@ -84,6 +100,16 @@ SETTABLE = frozenset(
         "last_name",
     ]
 )
+
+
+@dataclass
+class SeedMemo:
+    """Calls already made on the seed during one synthesis run (the seed never changes): read outputs, and the
+    refusal (or None) of each write tried, by tool and arguments. Tool calls run in worker processes, so
+    remembering them across batches saves most of the walk's time."""
+
+    reads: dict[str, Any] = field(default_factory=dict)
+    writes: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,11 +154,19 @@ Args = tuple[tuple[str, Source], ...]
 
 @dataclass(frozen=True)
 class Pick:
-    """How the user singles out their row among several: by a value, or as the largest / smallest."""
+    """How the user singles out their row among several: by a value (a date by its day), or as the largest /
+    smallest."""
 
     column: str
     value: Any
     extreme: Literal["max", "min"] | None = None
+    day: bool = False
+
+    def matches(self, value: Any) -> bool:
+        """Whether a row's `value` is the one the user means."""
+        if self.day:
+            return str(value)[:10] == str(self.value)[:10]
+        return _norm(value) == _norm(self.value)
 
 
 @dataclass(frozen=True)
@@ -154,7 +188,7 @@ class Resolution:
 class Goal:
     """One thing the user wants: a write, a fact, or a write or fact that needs reasoning first."""
 
-    kind: Literal["update", "action", "delete", "create", "tell", "total", "compute", "compare", "branch"]
+    kind: Literal["update", "action", "delete", "create", "tell", "total", "compute", "compare", "branch", "refuse"]
     tool: str | None = None
     args: Args = ()
     entity: Entity | None = None
@@ -168,6 +202,7 @@ class Goal:
 
     @property
     def writes(self) -> bool:
+        """Whether the goal changes the state (a refused request changes nothing)."""
         return self.kind in ("update", "action", "delete", "create", "compute", "compare") or (
             self.kind == "branch" and self.then is not None and self.then.writes
         )
@@ -240,8 +275,8 @@ class Walk:
         return tables
 
 
-class Walker:
-    """Samples walks over one environment's tool graph, checking each step on its seed database."""
+class Resolver:
+    """Finds how the agent reaches rows through one environment's tool graph, checking each step on its seed."""
 
     def __init__(
         self,
@@ -249,8 +284,9 @@ class Walker:
         blueprint: Blueprint,
         graph: nx.MultiDiGraph,
         rng: random.Random,
-        values: ValueFactory,
+        values: Values,
         reasoning: float,
+        memo: SeedMemo | None = None,
     ) -> None:
         self.env = environment
         self.bp = blueprint
@@ -283,8 +319,10 @@ class Walker:
                             self.links.setdefault(a, set()).add(b)
                             self.links.setdefault(b, set()).add(a)
         self.area: set[Entity] | None = None  # when set, goals stay on rows near these
-        self.tries: dict[str, tuple[int, int]] = {}
-        self.barren: set[str] = set()  # kinds of goal that never worked here
+        self.memo = memo or SeedMemo()
+        self.outputs = self.memo.reads
+        self.tries: dict[tuple[str, str], tuple[int, int]] = {}
+        self.barren: set[tuple[str, str]] = set()  # (role, kind of goal) that never worked here
 
     def close(self) -> None:
         self.episode.close()
@@ -292,12 +330,15 @@ class Walker:
     # ---- running read tools on the seed ----------------------------------------------------------
 
     def read(self, tool: str, args: Args, keys: dict[Entity, Any] | None = None) -> Any:
-        """The output of a read tool on the seed, or None when it refuses."""
+        """The output of a read tool on the seed, or None when it refuses (remembered: the seed never changes)."""
         concrete = {name: self.concrete(source) for name, source in args}
-        try:
-            return self.env.tools[tool].run(self.episode, concrete).value
-        except ToolError:
-            return None
+        signature = json.dumps([tool, concrete], sort_keys=True, default=str)
+        if signature not in self.outputs:
+            try:
+                self.outputs[signature] = self.env.tools[tool].run(self.episode, concrete).value
+            except ToolError:
+                self.outputs[signature] = None
+        return self.outputs[signature]
 
     @staticmethod
     def concrete(source: Source) -> Any:
@@ -321,6 +362,8 @@ class Walker:
         existing = found.get(entity)
         if existing is not None:
             return existing.shows_row or not need_row
+        if not self.owns(entity):
+            return False  # a customer never goes through someone else's records
         if depth > MAX_DEPTH or entity in visiting:
             return False
         edges = [
@@ -484,540 +527,82 @@ class Walker:
                 )
         return None
 
+    def owns(self, entity: Entity) -> bool:
+        """Whether the current user may use `entity` (everyone may, unless a subclass says who the user is)."""
+        return True
+
     def pick(self, entity: Entity, rows: list[dict[str, Any]]) -> Pick | None:
-        """How the user would single out `entity` among `rows`: a value only it has, or an extreme."""
+        """How the user would single out `entity` among `rows`: a name, a day, a kind only it has, or an extreme."""
         table = self.bp.table(entity.table)
         target = next(r for r in rows if r.get(table.primary_key) == entity.key)
         labels = self.labels.get(table.name, ())
+        noun = singular(table.name).split("_")[-1]
         by_value: list[Pick] = []
         extremes: list[Pick] = []
         for column in table.columns:
-            kind = self.kind(table.name, column.name)
+            kind = "enum" if column.enum else self.kind(table.name, column.name)
             value = target.get(column.name)
             if value is None or column.primary_key or column.references:
                 continue
-            if kind in PICKABLE or column.name in labels:
-                same = sum(1 for r in rows if _norm(r.get(column.name)) == _norm(value))
-                if same == 1:
-                    by_value.append(Pick(column.name, value))
-            if kind in NUMERIC | {"date", "datetime"} and all(r.get(column.name) is not None for r in rows):
-                values = [r[column.name] for r in rows]
+            candidate = None
+            if kind in NATURAL or column.name in labels or (kind == "money" and noun in MONEY_NAMED):
+                candidate = Pick(column.name, value)
+            elif kind in ("date", "datetime"):
+                candidate = Pick(column.name, value, day=True)
+            if candidate is not None:
+                said = str(value)[:10] if candidate.day else _norm(value)
+                seen = [str(r.get(column.name))[:10] if candidate.day else _norm(r.get(column.name)) for r in rows]
+                if seen.count(said) == 1:
+                    by_value.append(candidate)
+            if kind in NUMERIC | {"date", "datetime"}:
+                values = [r.get(column.name) for r in rows]
+                if None in values:
+                    continue
                 for extreme, best in (("max", max(values)), ("min", min(values))):
                     if value == best and values.count(best) == 1:
                         extremes.append(Pick(column.name, value, extreme))  # type: ignore[arg-type]
-        labelled = [p for p in by_value if p.column in labels]
+        labelled = sorted((p for p in by_value if p.column in labels), key=lambda p: labels.index(p.column))
         if is_person_table(table.name):  # people are named by name or email, never "the one created last"
             return self.rng.choice(labelled) if labelled else None
         if extremes and (self.rng.random() < 0.3 or not by_value):
             return self.rng.choice(extremes)
-        if labelled and self.rng.random() < 0.7:
-            return self.rng.choice(labelled)
+        if labelled and self.rng.random() < 0.8:
+            return labelled[0] if self.rng.random() < 0.7 else self.rng.choice(labelled)
         return self.rng.choice(by_value) if by_value else None
 
-    # ---- goals --------------------------------------------------------------------------------
-
-    def sample(self, near: set[Entity] | None = None) -> Walk | None:
-        """One random walk: a goal on a random row (near the given rows, if any), resolved back to what the user knows."""
-        self.area = None
-        if near:
-            area = set(near)
-            for _ in range(2):
-                area |= {n for e in area for n in self.links.get(e, ())}
-            self.area = area if len(area) > len(near) else None  # rows linked to nothing: any row will do
-        try:
-            return self._sample()
-        finally:
-            self.area = None
-
-    def _near(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if self.area is None:
-            return rows
-        key = self.bp.table(table).primary_key
-        return [r for r in rows if Entity(table, r[key]) in self.area] or rows
-
-    def _sample(self) -> Walk | None:
-        makers = {
-            "write": self._write_goal, "tell": self._tell_goal, "compute": self._compute_goal,
-            "total": self._total_goal, "compare": self._compare_goal, "branch": self._branch_goal,
-        }  # fmt: skip
-        reasoning = [k for k in ("compute", "total", "compare", "branch") if k not in self.barren]
-        if reasoning and self.rng.random() < self.reasoning:
-            kind = self.rng.choice(reasoning)
-        else:
-            kind = "write" if self.rng.random() < 0.85 or "tell" in self.barren else "tell"
-        walk = makers[kind]()
-        tries, wins = self.tries.get(kind, (0, 0))
-        self.tries[kind] = (tries + 1, wins + (walk is not None))
-        if tries + 1 >= 25 and not wins and walk is None:
-            self.barren.add(kind)
-        return walk
-
-    def _writers(self, *kinds: str) -> list[ToolPlan]:
-        return [p for p in self.bp.plans if p.kind in kinds]
-
-    def _candidates(self, plan: ToolPlan, limit: int = 6) -> list[dict[str, Any]]:
-        """Rows a write tool could be applied to, by its rules (not ended, not already in the target state)."""
-        table = self.bp.table(plan.table)
-        ended = set(terminal_values(table))
-        status = next(iter(plan.target), None) if plan.kind == "action" else None
-        rows = self._near(plan.table, list(self.rows[plan.table]))
-        self.rng.shuffle(rows)
-        good: list[dict[str, Any]] = []
-        kids = children(self.bp, plan.table)
-        for row in rows:
-            if ended and any(row.get(c.name) in ended for c in table.columns if c.enum):
-                continue
-            if status is not None and row.get(status) == _as_stored(plan.target[status]):
-                continue
-            if plan.kind == "delete" and any(
-                any(r.get(col) == row[table.primary_key] for r in self.rows[child]) for child, col in kids
-            ):
-                continue
-            good.append(row)
-            if len(good) >= limit:
-                break
-        return good
-
-    def _targeted(self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution], need_row: bool = False,
-                  chosen_fields: tuple[str, ...] = ()) -> Args | None:  # fmt: skip
-        """Key and scope arguments naming `row` for a write, with every key resolved."""
-        table = self.bp.table(plan.table)
-        entity = Entity(table.name, row[table.primary_key])
-        args: list[tuple[str, Source]] = []
-        for param in plan.params:
-            if param.role == "key":
-                if not self.resolve(entity, plan.name, param.name, found, need_row=need_row):
-                    return None
-                args.append((param.name, KeyOf(entity)))
-            elif param.role == "parent" and param.name in self.required[plan.name] and param.column:
-                column = table.column(param.column)
-                value = row.get(param.column)
-                if value is None or column is None or not column.references:
-                    return None
-                target = Entity(column.references.split(".")[0], value)
-                if not self.resolve(target, plan.name, param.name, found):
-                    return None
-                args.append((param.name, KeyOf(target)))
-        if plan.param("key") is None and plan.table not in self.bp.singletons:
-            return None
-        filled = {name for name, _ in args}
-        chosen = set(chosen_fields)
-        for name in self.required[plan.name] - filled - chosen:
-            param = next((p for p in plan.params if p.name == name), None)
-            column = (param.column if param else None) or next(
-                (c.name for c in table.columns if normal(c.name) == normal(name)), None
-            )
-            if column is None or row.get(column) is None or param is None or param.role == "key":
-                return None
-            if not self.resolve(entity, plan.name, (plan.param("key") or param).name, found, need_row=True):
-                return None
-            args.append((name, FromRow(entity, column)))
-        return tuple(args)
-
-    def _settable(self, plan: ToolPlan) -> list[str]:
-        """Field arguments of a write whose values a user would state."""
-        table = self.bp.table(plan.table)
-        names = []
-        for param in plan.roles("field"):
-            column = table.column(param.column or "")
-            if column is None or column.primary_key or column.references or is_creation_time(column.name):
-                continue
-            if self.kind(table.name, column.name) in SETTABLE:
-                names.append(param.name)
-        return names
-
-    def _fresh(self, plan: ToolPlan, param: str, current: Any) -> Any:
-        """A new value for a field, different from the current one and valid for the argument's schema."""
-        table = self.bp.table(plan.table)
-        column = table.column(next(p.column for p in plan.params if p.name == param) or "")
-        assert column is not None
-        kind = self.kind(table.name, column.name)
-        schema = self.schemas[plan.name].get("properties", {}).get(param, {})
-        for _ in range(10):
-            value = _conform(self.rng, schema, self.values.value(table, column, kind))
-            if kind == "bool":
-                value = not bool(current) if current is not None else bool(value)
-            if value is not None and _norm(value) != _norm(current) and _valid(schema, value):
-                return value
-        return None
-
-    def _write_goal(self) -> Walk | None:
-        plans = self._writers("update", "action", "delete", "create")
-        if not plans:
-            return None
-        plan = self.rng.choice(plans)
-        if plan.kind == "create":
-            return self._create_goal(plan)
-        for row in self._candidates(plan, 3):
-            found: dict[Entity, Resolution] = {}
-            args = self._targeted(plan, row, found)
-            if args is None:
-                continue
-            entity = Entity(plan.table, row[self.bp.table(plan.table).primary_key])
-            if plan.kind == "update":
-                moved = self._reassign(plan, row, found)
-                if moved is not None:
-                    return Walk(Goal("update", plan.name, _merge(args, (moved,)), entity), found)
-                fields = self._settable(plan)
-                if not fields:
-                    return None
-                chosen = self.rng.sample(fields, min(len(fields), self.rng.choice([1, 1, 2])))
-                extra = []
-                for name in chosen:
-                    column = next(p.column for p in plan.params if p.name == name)
-                    value = self._fresh(plan, name, row.get(column or ""))
-                    if value is None:
-                        break
-                    extra.append((name, Known(value, name)))
-                else:
-                    return Walk(Goal("update", plan.name, _merge(args, extra), entity), found)
-                continue
-            return Walk(Goal(plan.kind, plan.name, args, entity), found)  # type: ignore[arg-type]
-        return None
-
-    def _reassign(
-        self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution]
-    ) -> tuple[str, Source] | None:
-        """Sometimes an update points a reference elsewhere (assign a ticket to another agent)."""
-        table = self.bp.table(plan.table)
-        options = [
-            p for p in plan.roles("field") if p.column and (table.column(p.column) or table.columns[0]).references
-        ]
-        if not options or self.rng.random() < 0.4:
-            return None
-        param = self.rng.choice(options)
-        target_table = (table.column(param.column or "") or table.columns[0]).references.split(".")[0]  # type: ignore[union-attr]
-        key = self.bp.table(target_table).primary_key
-        rows = [r for r in self._open_rows(target_table) if r[key] != row.get(param.column or "")]
-        self.rng.shuffle(rows)
-        for candidate in rows[:3]:
-            target = Entity(target_table, candidate[key])
-            if self.resolve(target, plan.name, param.name, found):
-                return param.name, KeyOf(target)
-        return None
-
-    def _create_goal(self, plan: ToolPlan) -> Walk | None:
-        table = self.bp.table(plan.table)
-        found: dict[Entity, Resolution] = {}
-        args: list[tuple[str, Source]] = []
-        required = self.required[plan.name]
-        for param in plan.params:
-            column = table.column(param.column or "")
-            if param.role == "parent" and column is not None and column.references:
-                if param.name not in required and self.rng.random() < 0.3:
+    def identify(self, persona: Entity, ways: tuple[tuple[str, ...], ...]) -> Resolution | None:
+        """How the agent finds the user's own record from what the user says (an email; a name and a phone)."""
+        table = self.bp.table(persona.table)
+        row = self.row(persona)
+        options = [list(w) for w in ways]
+        self.rng.shuffle(options)
+        for group in options:
+            for plan in self.bp.plans:
+                if plan.table != table.name or plan.kind != "list":
                     continue
-                target_table = column.references.split(".")[0]
-                parents = self._open_rows(target_table)
-                if not parents:
-                    return None
-                parent = self.rng.choice(parents)
-                target = Entity(target_table, parent[self.bp.table(target_table).primary_key])
-                if not self.resolve(target, plan.name, param.name, found):
-                    return None
-                args.append((param.name, KeyOf(target)))
-            elif (
-                param.role == "field"
-                and column is not None
-                and (param.name in required or (param.name in self._settable(plan) and self.rng.random() < 0.35))
-            ):
-                kind = self.kind(table.name, column.name)
-                if kind not in SETTABLE and param.name in required:
-                    return None
-                if kind not in SETTABLE:
+                param = next((p for p in plan.roles("filter") if p.column == group[0] and p.match == "eq"), None)
+                if param is None or row.get(group[0]) is None:
                     continue
-                value = self._fresh(plan, param.name, None)
-                if value is None:
-                    return None
-                args.append((param.name, Known(value, param.name)))
-            elif param.name in required:
-                return None
-        return Walk(Goal("create", plan.name, tuple(args)), found)
-
-    def _open_rows(self, table_name: str) -> list[dict[str, Any]]:
-        table = self.bp.table(table_name)
-        ended = set(terminal_values(table))
-        rows = [r for r in self.rows[table_name] if not any(r.get(c.name) in ended for c in table.columns if c.enum)]
-        return self._near(table_name, rows) or rows
-
-    def _visible(self, table: str) -> tuple[Entity, dict[Entity, Resolution]] | None:
-        """A random row of `table` the agent can find and see (through a list or a get)."""
-        consumers = [
-            (p.name, p.param("key").name) for p in self.bp.plans if p.table == table and p.param("key") is not None
-        ]  # type: ignore[union-attr]
-        rows = self._near(table, list(self.rows[table]))
-        self.rng.shuffle(rows)
-        key = self.bp.table(table).primary_key
-        for row in rows[:4]:
-            entity = Entity(table, row[key])
-            for consumer, param in consumers:
-                found: dict[Entity, Resolution] = {}
-                if self.resolve(entity, consumer, param, found, need_row=True):
-                    return entity, found
-        return None
-
-    def _tell_goal(self) -> Walk | None:
-        tables = [t for t in self.bp.tables if self.rows[t.name]]
-        if not tables:
-            return None
-        table = self.rng.choice(tables)
-        seen = self._visible(table.name)
-        if seen is None:
-            return None
-        entity, found = seen
-        row = self.row(entity)
-        pick = found[entity].pick
-        labels = self.labels.get(table.name, ())
-        columns = [c.name for c in table.columns
-                   if row.get(c.name) not in (None, "") and c.name not in labels and not c.primary_key and not c.references
-                   and (pick is None or pick.column != c.name)
-                   and self.kind(table.name, c.name) in ("enum", "date", "datetime", "money", "title", "name", "person",
-                                                          "code", "phone", "email", "city", "street")]  # fmt: skip
-        if not columns:
-            return None
-        return Walk(Goal("tell", entity=entity, column=self.rng.choice(columns)), found)
-
-    def _compute_goal(self) -> Walk | None:
-        plans = [p for p in self._writers("update") if self._numeric_fields(p)]
-        if not plans:
-            return None
-        plan = self.rng.choice(plans)
-        name, column, kind = self.rng.choice(self._numeric_fields(plan))
-        for row in self._candidates(plan, 3):
-            current = row.get(column)
-            if current is None or (kind == "date" and not _is_date(current)):
-                continue
-            found: dict[Entity, Resolution] = {}
-            args = self._targeted(plan, row, found, need_row=True)
-            if args is None:
-                continue
-            op, amount = self._change(kind, current)
-            entity = Entity(plan.table, row[self.bp.table(plan.table).primary_key])
-            return Walk(
-                Goal("compute", plan.name, _merge(args, ((name, Result()),)), entity, column, op, amount), found
-            )
-        return None
-
-    def _numeric_fields(self, plan: ToolPlan) -> list[tuple[str, str, str]]:
-        table = self.bp.table(plan.table)
-        found = []
-        for param in plan.roles("field"):
-            column = table.column(param.column or "")
-            if column is None:
-                continue
-            kind = self.kind(table.name, column.name)
-            if kind in ("money", "quantity") or (kind == "date" and column.type == "TEXT"):
-                found.append((param.name, column.name, kind))
-        return found
-
-    def _change(self, kind: str, current: Any) -> tuple[str, Any]:
-        if kind == "date":
-            return "days", self.rng.choice([1, 2, 3, 5, 7, 10, 14])
-        if kind == "money":
-            return "percent", self.rng.choice([-20, -15, -10, 5, 10, 15, 25])
-        amount = self.rng.randint(1, 5)
-        return "add", -amount if isinstance(current, int) and current > amount and self.rng.random() < 0.4 else amount
-
-    def _total_goal(self) -> Walk | None:
-        options = []
+                args: Args = ((param.name, Known(row[group[0]], group[0])),)
+                if self.required[plan.name] - {param.name}:
+                    continue
+                output = self.read(plan.name, args)
+                if not isinstance(output, list) or not any(r.get(table.primary_key) == persona.key for r in output):
+                    continue
+                listed = tuple(r.get(table.primary_key) for r in output)
+                if len(output) == 1:
+                    return Resolution(persona, plan.name, args, listed=listed)
+                for column in group[1:]:
+                    pick = Pick(column, row.get(column))
+                    if row.get(column) is not None and sum(1 for r in output if pick.matches(r.get(column))) == 1:
+                        return Resolution(persona, plan.name, args, pick, listed=listed)
         for plan in self.bp.plans:
-            if plan.kind != "list":
-                continue
-            table = self.bp.table(plan.table)
-            numeric = [
-                c.name
-                for c in table.columns
-                if self.kind(table.name, c.name) in ("money", "quantity") and not c.primary_key
-            ]
-            parents = [
-                p
-                for p in plan.roles("parent", "filter")
-                if p.column and (table.column(p.column) or table.columns[0]).references
-            ]
-            if numeric and parents:
-                options.append((plan, numeric, parents))
-        if not options:
-            return None
-        plan, numeric, parents = self.rng.choice(options)
-        table = self.bp.table(plan.table)
-        scope = self.rng.choice(parents)
-        column = self.rng.choice(numeric)
-        by_parent: dict[Any, list[dict[str, Any]]] = {}
-        for row in self.rows[table.name]:
-            by_parent.setdefault(row.get(scope.column or ""), []).append(row)
-        groups = [
-            rows
-            for value, rows in by_parent.items()
-            if value is not None and len(rows) >= 2 and all(r.get(column) is not None for r in rows)
-        ]
-        if self.area is not None:
-            parent_table = (table.column(scope.column or "") or table.columns[0]).references.split(".")[0]  # type: ignore[union-attr]
-            groups = [g for g in groups if Entity(parent_table, g[0][scope.column or ""]) in self.area]
-        if not groups:
-            return None
-        rows = self.rng.choice(groups)
-        found: dict[Entity, Resolution] = {}
-        parent_table = (table.column(scope.column or "") or table.columns[0]).references.split(".")[0]  # type: ignore[union-attr]
-        parent = Entity(parent_table, rows[0][scope.column or ""])
-        if not self.resolve(parent, plan.name, scope.name, found):
-            return None
-        args: Args = ((scope.name, KeyOf(parent)),)
-        if any(p.name in self.required[plan.name] and p.name != scope.name for p in plan.params):
-            return None
-        output = self.read(plan.name, args)
-        if not isinstance(output, list) or len(output) < 2 or len(output) >= 50:
-            return None
-        listing = Resolution(parent, plan.name, args, listed=tuple(r.get(table.primary_key) for r in output))
-        return Walk(Goal("total", entity=parent, column=column, op="sum", listing=listing), found)
-
-    def _compare_goal(self) -> Walk | None:
-        plans = [p for p in self._writers("action", "update", "delete") if p.param("key") is not None
-                 and not (self.required[p.name] - {p.param("key").name})]  # type: ignore[union-attr]  # fmt: skip
-        if not plans:
-            return None
-        plan = self.rng.choice(plans)
-        table = self.bp.table(plan.table)
-        if is_person_table(table.name):
-            return None
-        numeric = [
-            c.name
-            for c in table.columns
-            if self.kind(table.name, c.name) in NUMERIC | {"date", "datetime"} and not c.primary_key
-        ]
-        rows = self._candidates(plan, 8)
-        if not numeric or len(rows) < 2:
-            return None
-        column = self.rng.choice(numeric)
-        rows = [r for r in rows if r.get(column) is not None]
-        for first in range(len(rows)):
-            for second in range(first + 1, len(rows)):
-                a, b = rows[first], rows[second]
-                if a[column] == b[column]:
-                    continue
+            if plan.table == table.name and plan.kind == "list":
                 found: dict[Entity, Resolution] = {}
-                entities = tuple(Entity(table.name, r[table.primary_key]) for r in (a, b))
-                if all(self.resolve(e, plan.name, plan.param("key").name, found, need_row=True) for e in entities):  # type: ignore[union-attr]
-                    op = self.rng.choice(["lower", "higher"])
-                    winner = a if (a[column] < b[column]) == (op == "lower") else b
-                    extra = self._write_extras(plan, winner)
-                    if extra is None:
-                        return None
-                    key = plan.param("key").name  # type: ignore[union-attr]
-                    goal = Goal(
-                        "compare",
-                        plan.name,
-                        ((key, Result()), *extra),
-                        Entity(table.name, winner[table.primary_key]),
-                        column,
-                        op,
-                        entities=entities,
-                    )
-                    return Walk(goal, found)
-                if second > 3:
-                    break
+                resolution = self._by_list(persona, plan, found, 0, frozenset({persona}))
+                if resolution is not None and not found:
+                    return resolution
         return None
-
-    def _write_extras(self, plan: ToolPlan, row: dict[str, Any]) -> Args | None:
-        """Field values for an update (new values the user states); nothing for other writes."""
-        if plan.kind != "update":
-            return ()
-        fields = self._settable(plan)
-        if not fields:
-            return None
-        name = self.rng.choice(fields)
-        column = next(p.column for p in plan.params if p.name == name)
-        value = self._fresh(plan, name, row.get(column or ""))
-        return None if value is None else ((name, Known(value, name)),)
-
-    def _branch_goal(self) -> Walk | None:
-        plans = [p for p in self._writers("action", "update") if p.param("key") is not None]
-        if not plans:
-            return None
-        plan = self.rng.choice(plans)
-        table = self.bp.table(plan.table)
-        conditions = [
-            c
-            for c in table.columns
-            if (c.enum or self.kind(table.name, c.name) in ("money", "quantity", "bool")) and not c.primary_key
-        ]
-        if not conditions:
-            return None
-        for row in self._candidates(plan, 3):
-            found: dict[Entity, Resolution] = {}
-            args = self._targeted(plan, row, found, need_row=True)
-            if args is None:
-                continue
-            entity = Entity(table.name, row[table.primary_key])
-            column = self.rng.choice(conditions)
-            value = row.get(column.name)
-            if value is None:
-                continue
-            holds = self.rng.random() < 0.5
-            op, amount = self._condition(table.name, column, value, holds)
-            if op is None:
-                continue
-            taken = self._branch_arm(plan, row, args, entity)
-            other = self._other_arm(table.name, plan, row, entity)
-            if taken is None or other is None or _same_request(taken, other):
-                continue
-            if column.name in self._arm_columns(taken) | self._arm_columns(other):
-                continue
-            then, otherwise = (taken, other) if holds else (other, taken)
-            return Walk(
-                Goal("branch", entity=entity, column=column.name, op=op, amount=amount, then=then, otherwise=otherwise),
-                found,
-            )
-        return None
-
-    def _arm_columns(self, goal: Goal) -> set[str]:
-        plan = self.plans[goal.tool or ""]
-        named = dict(goal.args)
-        return set(plan.target) | {p.column for p in plan.roles("field") if p.column and p.name in named}
-
-    def _condition(self, table: str, column: Any, value: Any, holds: bool) -> tuple[str | None, Any]:
-        """(comparison, value) so that `column <comparison> value` holds for the row exactly when `holds`."""
-        kind = self.kind(table, column.name)
-        if column.enum:
-            others = [v for v in column.enum if v != value]
-            if not others:
-                return None, None
-            return "is", value if holds else self.rng.choice(others)
-        if kind == "bool":
-            return "is", bool(value) if holds else not bool(value)
-        step = 10 if kind == "money" and value >= 20 else 1
-        factor = self.rng.uniform(0.5, 0.9) if holds else self.rng.uniform(1.1, 1.6)
-        threshold = int(value * factor) // step * step
-        if holds and threshold >= value:
-            threshold = int(value) - 1
-        if not holds and threshold < value:
-            threshold = int(value) + step
-        return "above", threshold
-
-    def _branch_arm(self, plan: ToolPlan, row: dict[str, Any], args: Args, entity: Entity) -> Goal | None:
-        if plan.kind == "action":
-            return Goal("action", plan.name, args, entity)
-        extra = self._write_extras(plan, row)
-        return None if extra is None else Goal("update", plan.name, _merge(args, extra), entity)
-
-    def _other_arm(self, table: str, plan: ToolPlan, row: dict[str, Any], entity: Entity) -> Goal | None:
-        """What the user wants when the condition goes the other way (described, not run)."""
-        options = [
-            p
-            for p in self.bp.plans
-            if p.table == table
-            and p.kind in ("action", "update")
-            and p.name != plan.name
-            and p.param("key") is not None
-        ]
-        if not options:
-            options = [plan] if plan.kind == "update" else []
-        if not options:
-            return None
-        other = self.rng.choice(options)
-        key = other.param("key").name  # type: ignore[union-attr]
-        if other.kind == "action":
-            return Goal("action", other.name, ((key, KeyOf(entity)),), entity)
-        extra = self._write_extras(other, row)
-        return None if extra is None else Goal("update", other.name, ((key, KeyOf(entity)), *extra), entity)
 
 
 def _merge(args: Args, extra: Args) -> Args:

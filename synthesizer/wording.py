@@ -1,27 +1,40 @@
-"""The user's side of a task (offline backend): an instruction in plain words and the simulated user's scenario.
+"""The user's side of a task (offline backend): an instruction in a person's words and a tau2-style scenario.
 
-The user names rows the way a person would (their email, a title, "my most recent order"), states the
-new values they want, and never mentions tool names or internal ids: finding those is the agent's job.
+The user greets, says who they are (or waits to be asked), asks for each thing with a reason, and names
+rows the way people do: their name or email, "my order from February 12", "my most recent booking",
+"the Copper Kettle", "flight SW120" - never an internal id, a tool name or a timestamp. The scenario has
+the persona, the reason for getting in touch, what the user knows and may say when asked, what they do not
+know, and how they behave (when to confirm, when to accept a refusal, when to change their mind).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections.abc import Callable
 from typing import Any
 
-from autoforge.servers import UserScenario
+from autoforge.servers import Roles, UserScenario
 
 from .dags import TaskPlan
 from .instantiate import fact_text
-from .models import Blueprint
+from .models import Blueprint, ToolPlan
 from .naming import humanize, plural, singular, split_words
-from .schema import ACTION_TARGETS
-from .semantics import is_person_table
-from .walks import Entity, Goal, KeyOf, Known, Resolution
+from .semantics import is_creation_time, is_person_table
+from .shapes import ACTION_TARGETS
+from .speech import field_words, reason_for, spoken_date, spoken_value, verb_of
+from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution
 
 __all__ = ["Wording", "leaks", "word_task"]
 
-_SPOKEN = {"checkin": "check in", "unarchive": "restore", "unfreeze": "unfreeze"}
+_VERBS = {"checkin": "check in", "unarchive": "restore", "pay": "pay for", "refund": "get a refund for",
+          "mark": "mark", "hold": "put on hold"}  # fmt: skip
+_TRAITS = ("Polite and brief.", "Friendly and a little chatty.", "In a hurry; answers in few words.",
+           "Careful: double-checks every detail before agreeing.", "A bit anxious about getting it right.",
+           "Direct and matter-of-fact.")  # fmt: skip
+_GREETINGS = ("Hi, this is {name}.", "Hello, my name is {name}.", "Hi there, I'm {name}.", "Good morning, {name} here.")
+_CLASSES = frozenset(["status", "state", "type", "kind", "category", "tier", "level", "class", "cabin", "plan"])
+_ON = frozenset(["item", "line", "charge", "ticket", "bag", "comment", "entry", "passenger", "payment", "card"])
 
 
 class Wording:
@@ -32,206 +45,243 @@ class Wording:
         self.user = user
 
 
-class _Phrases:
-    def __init__(self, blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict[str, Any]]) -> None:
+class _Speaker:
+    """Says one task's requests as its user would."""
+
+    def __init__(self, blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict[str, Any]], roles: Roles,
+                 rng: random.Random, today: dt.date) -> None:  # fmt: skip
         self.bp = blueprint
         self.plan = plan
         self.row = row
+        self.roles = roles
+        self.rng = rng
+        self.today = today
         self.known: dict[str, Any] = {}
-        self.persona = self._persona()
+
+    # ---- what the user knows ---------------------------------------------------------------------
 
     def remember(self, what: str, value: Any) -> None:
-        name = humanize(what)
-        if name in self.known and self.known[name] != value:
-            number = 2
-            while f"{name} {number}" in self.known:
-                number += 1
-            name = f"{name} {number}"
+        name = what
+        number = 2
+        while name in self.known and self.known[name] != value:
+            name = f"{what} {number}"
+            number += 1
         self.known[name] = value
 
-    def _persona(self) -> Entity | None:
-        for entity, resolution in self.plan.resolutions.items():
-            if is_person_table(entity.table) and any(isinstance(s, Known) for _, s in resolution.args) | (
-                resolution.pick is not None
-            ):
-                return entity
-        return None
+    def kind(self, table: str, column: str) -> str:
+        column_def = self.bp.table(table).column(column)
+        return "enum" if column_def is not None and column_def.enum else self.bp.semantic(table, column)
 
-    def person_name(self) -> str | None:
-        if self.persona is None:
-            return None
-        row = self.row(self.persona)
-        for column in self.bp.table(self.persona.table).columns:
-            if self.bp.semantic(self.persona.table, column.name) in ("person",) and row.get(column.name):
-                return str(row[column.name])
-        first = next(
-            (
-                row.get(c.name)
-                for c in self.bp.table(self.persona.table).columns
-                if self.bp.semantic(self.persona.table, c.name) == "first_name"
-            ),
-            None,
-        )
-        last = next(
-            (
-                row.get(c.name)
-                for c in self.bp.table(self.persona.table).columns
-                if self.bp.semantic(self.persona.table, c.name) == "last_name"
-            ),
-            None,
-        )
-        return f"{first} {last}" if first and last else None
-
-    # ---- naming rows ----
-
-    def value(self, table: str, column: str, value: Any) -> str:
-        kind = self.bp.semantic(table, column)
-        text = fact_text(value, kind)
-        if kind in ("title", "name", "text", "code", "path", "person", "street", "city") or (
-            isinstance(value, str) and " " in value
-        ):
+    def say(self, table: str, column: str, value: Any) -> str:
+        """A value as the user says it (text in quotes, dates in words)."""
+        kind = self.kind(table, column)
+        text = spoken_value(value, kind, self.today)
+        if kind in ("title", "name", "text", "person", "street", "path") and not is_person_table(table):
             return f'"{text}"'
         return text
 
+    def name_of(self, entity: Entity) -> str:
+        """A person's full name from their row."""
+        row = self.row(entity)
+        kinds = {c.name: self.bp.semantic(entity.table, c.name) for c in self.bp.table(entity.table).columns}
+        full = next((row[c] for c, k in kinds.items() if k == "person" and row.get(c)), None)
+        if full:
+            return str(full)
+        first = next((row[c] for c, k in kinds.items() if k == "first_name" and row.get(c)), "")
+        last = next((row[c] for c, k in kinds.items() if k == "last_name" and row.get(c)), "")
+        return f"{first} {last}".strip()
+
+    # ---- naming rows -------------------------------------------------------------------------------
+
     def ref(self, entity: Entity, depth: int = 0) -> str:
-        """How the user names a row: 'my order whose created at is 2026-01-02', 'the product "Blue Mug"'."""
+        """How the user names a row: 'my order from February 12', 'the "Copper Kettle"', 'Ann's booking'."""
         noun = humanize(singular(entity.table))
-        if entity == self.persona:
+        if entity == self.plan.persona:
             return "my account" if depth == 0 else "me"
-        resolution = self.plan.resolutions.get(entity)
+        if is_person_table(entity.table):
+            return self._person(entity)
+        resolution = self.plan.resolutions.get(entity) or self.plan.described.get(entity)
         if resolution is None or depth > 3:
             return f"the {noun}"
         if resolution.told:
+            key = self.bp.table(entity.table).primary_key
             self.remember(f"{noun} number", entity.key)
-            return f"my {noun} {self.value(entity.table, self.bp.table(entity.table).primary_key, entity.key)}"
+            return f"{noun} {self.say(entity.table, key, entity.key)}"
         if resolution.via:
             through = resolution.through or next((s.entity for _, s in resolution.args if isinstance(s, KeyOf)), None)
             return f"the {noun} of {self.ref(through, depth + 1)}" if through else f"the {noun}"
         owner, details = self._scope(resolution, entity, depth)
+        pick = self._pick(entity, resolution.pick) if resolution.pick else ""
         head = f"my {noun}" if owner == "mine" else f"the {noun}"
-        key = self.bp.table(entity.table).primary_key
-        for name, source in resolution.args:
-            if isinstance(source, Known) and source.what == key:
-                self.remember(f"{noun} {humanize(key)}", source.value)
-                head = f"the {noun} {self.value(entity.table, key, source.value)}"
-        pick = resolution.pick
-        if pick is not None:
-            column = humanize(pick.column)
-            if pick.extreme:
-                dated = self.bp.semantic(entity.table, pick.column) in ("date", "datetime")
-                words = ("latest", "earliest") if dated else ("highest", "lowest")
-                details.append(f"with the {words[0] if pick.extreme == 'max' else words[1]} {column}")
-            else:
-                self.remember(f"{noun} {column}", pick.value)
-                details.append(f"whose {column} is {self.value(entity.table, pick.column, pick.value)}")
-        if owner not in ("mine", ""):
-            details.append(f"of {owner}")
-        return " ".join([head, *details])
+        if owner.endswith("'s"):
+            head = f"{owner} {noun}"
+            owner = ""
+        phrase = " ".join(p for p in [self._before(head, pick), *details] if p)
+        if owner and owner != "mine":
+            prep = "on" if singular(entity.table).split("_")[-1] in _ON else "of"
+            phrase += f" {prep} {owner}"
+        return phrase
+
+    def _person(self, entity: Entity) -> str:
+        """Another person, by name (and the detail the user knows them by, such as their email)."""
+        name = self.name_of(entity)
+        noun = humanize(singular(entity.table))
+        self.remember(f"{noun} name", name)
+        resolution = self.plan.resolutions.get(entity) or self.plan.described.get(entity)
+        details = [
+            str(s.value)
+            for _, s in (resolution.args if resolution else ())
+            if isinstance(s, Known) and str(s.value) != name
+        ]
+        if (
+            resolution is not None
+            and resolution.pick is not None
+            and not resolution.pick.extreme
+            and resolution.pick.value != name
+        ):
+            details.append(str(resolution.pick.value))
+        for detail in details:
+            self.remember(f"{noun} detail", detail)
+        said = name or f"the {noun}"
+        return f"{said} ({', '.join(details)})" if details else said
 
     def _scope(self, resolution: Resolution, entity: Entity, depth: int) -> tuple[str, list[str]]:
         owner = ""
         details: list[str] = []
-        key = self.bp.table(entity.table).primary_key
         for _, source in resolution.args:
             if isinstance(source, KeyOf) and source.entity != entity:
-                owner = "mine" if source.entity == self.persona else self.ref(source.entity, depth + 1)
-            elif isinstance(source, Known) and source.what != key:
-                column = humanize(source.what)
-                if entity == self.persona:
-                    continue
-                self.remember(f"{humanize(singular(entity.table))} {column}", source.value)
-                details.append(f"with {column} {self.value(entity.table, source.what, source.value)}")
+                if source.entity == self.plan.persona:
+                    owner = "mine"
+                elif is_person_table(source.entity.table):
+                    owner = f"{self.name_of(source.entity).split(' ')[0]}'s"
+                    self.remember(f"{humanize(singular(source.entity.table))} name", self.name_of(source.entity))
+                else:
+                    owner = self.ref(source.entity, depth + 1)
+            elif isinstance(source, Known):
+                kind = self.kind(entity.table, source.what)
+                said = self.say(entity.table, source.what, source.value)
+                self.remember(field_words(source.what), source.value)
+                if kind == "enum":
+                    details.insert(0, f"({said})")
+                else:
+                    details.append(f"with {field_words(source.what)} {said}")
         return owner, details
 
-    # ---- requests ----
+    def _before(self, head: str, pick: str) -> str:
+        """Join a head ('my order') and a pick ('from February 12' or 'most recent')."""
+        if not pick:
+            return head
+        if pick.startswith("~"):
+            words = head.split(" ")
+            return " ".join([words[0], pick[1:], *words[1:]])
+        return f"{head} {pick}"
 
-    def fields(self, goal: Goal) -> list[tuple[str, str]]:
-        """(field in words, new value as said) for each value an update sets."""
-        plan = self.bp.plan(goal.tool or "")
+    def _pick(self, entity: Entity, pick: Pick) -> str:
+        """What singles the row out: '~most recent' goes before the noun, 'from February 12' after it."""
+        table = entity.table
+        kind = self.kind(table, pick.column)
+        field = field_words(pick.column)
+        if pick.extreme:
+            high = pick.extreme == "max"
+            if kind in ("date", "datetime"):
+                return "~most recent" if high else "~oldest"
+            if kind == "money":
+                return "~most expensive" if high else "~cheapest"
+            return (
+                f"with the {'most' if high else 'fewest'} {field}"
+                if kind == "quantity"
+                else (f"with the {'highest' if high else 'lowest'} {field}")
+            )
+        self.remember(field, spoken_value(pick.value, kind, self.today) if kind in ("date", "datetime") else pick.value)
+        if kind in ("date", "datetime"):
+            day = spoken_date(pick.value, self.today)
+            if is_creation_time(pick.column) or str(pick.value)[:10] < self.today.isoformat():
+                return f"from {day}"
+            starts = set(split_words(pick.column)) & {"check", "in", "start", "starts", "departure", "begin"}
+            return f"starting {day}" if starts else f"for {day}"
+        if kind == "enum":
+            value = spoken_value(pick.value, "enum", self.today)
+            words = field.split(" ")
+            if len(words) == 1 or words[-1] in _CLASSES:
+                return f"~{value}"
+            trimmed = " ".join(w for w in words if w not in ("method", "mode", "option", "preference"))
+            return f"with {value} {trimmed}"
+        if kind in ("email", "phone", "username"):
+            return f"with {field} {pick.value}"
+        if kind == "city":
+            return f"in {pick.value}"
+        if kind in ("code", "seat", "airport"):
+            return f"with {field} {pick.value}"
+        if kind == "money":
+            return f"of {spoken_value(pick.value, 'money', self.today)}"
+        return self.say(table, pick.column, pick.value)
+
+    # ---- requests ----------------------------------------------------------------------------------
+
+    def request(self, goal: Goal, target: str | None = None) -> str:
+        """One request as an imperative phrase (a question for facts); `target` overrides how the row is named."""
+        plan = self.bp.plan(goal.tool) if goal.tool else None
+        obj = target or (self.ref(goal.entity) if goal.entity is not None else "")
+        kind = goal.kind
+        if kind == "refuse" and plan is not None:
+            kind = plan.kind if plan.kind != "create" else "create"
+            goal = Goal(kind, goal.tool, goal.args, goal.entity)  # type: ignore[arg-type]
+            if kind == "create":
+                return self._create(goal)
+        if kind == "update" and plan is not None:
+            return self._update(goal, plan, obj)
+        if kind == "action" and plan is not None:
+            return f"{self._verb(plan)} {obj}"
+        if kind == "delete":
+            return f"remove {obj}"
+        if kind == "create" and plan is not None:
+            return self._create(goal)
+        if kind == "tell":
+            return self._question(goal, obj)
+        if kind == "compute":
+            return self._compute(goal, obj)
+        if kind == "total":
+            return self._total(goal)
+        if kind == "compare":
+            return self._compare(goal)
+        if kind == "branch":
+            return self._branch(goal, obj)
+        return "help me with my account"
+
+    def _update(self, goal: Goal, plan: ToolPlan, obj: str) -> str:
         columns = {p.name: p.column for p in plan.params}
-        parts = []
         key = plan.param("key")
+        parts = []
         for name, source in goal.args:
+            column = columns.get(name) or name
             if isinstance(source, Known):
-                column = columns.get(name) or name
-                self.remember(f"new {humanize(name)}", source.value)
-                parts.append((humanize(name), self.value(plan.table, column, source.value)))
+                self.remember(f"new {field_words(column)}", source.value)
+                parts.append((field_words(column), self.say(plan.table, column, source.value)))
             elif (
                 isinstance(source, KeyOf)
                 and (key is None or name != key.name)
                 and name in {p.name for p in plan.roles("field")}
             ):
-                parts.append((humanize(singular(source.entity.table)), self.ref(source.entity)))
-        return parts
+                parts.append((field_words(column), self.ref(source.entity)))
+        if not parts:
+            return f"update {obj}"
+        verb = split_words(plan.name)[0]
+        if verb in ("assign", "reassign", "transfer", "move") and len(parts) == 1:
+            return f"{verb} {obj} to {parts[0][1]}"
+        if obj == "my account":
+            return "change " + " and ".join(f"my {field} to {value}" for field, value in parts)
+        if obj == "it":
+            return "change " + " and ".join(f"its {field} to {value}" for field, value in parts)
+        first = f"change the {parts[0][0]} of {obj} to {parts[0][1]}"
+        return " and ".join([first, *(f"its {field} to {value}" for field, value in parts[1:])])
 
-    def request(self, goal: Goal, target: str | None = None) -> str:
-        """An imperative phrase for one request; `target` overrides how the row is named."""
-        plan = self.bp.plan(goal.tool) if goal.tool else None
-        entity = goal.entity
-        obj = target or (self.ref(entity) if entity is not None else "")
-        if goal.kind == "update":
-            changes = self.fields(goal)
-            verb = split_words(goal.tool or "")[0] if goal.tool else ""
-            if verb in ("assign", "reassign", "move", "transfer") and len(changes) == 1:
-                return f"{verb} {obj} to {changes[0][1]}"
-            if obj == "my account":
-                return "change " + " and ".join(f"my {field} to {value}" for field, value in changes)
-            if obj == "it":
-                return "change " + " and ".join(f"its {field} to {value}" for field, value in changes)
-            first = f"change the {changes[0][0]} of {obj} to {changes[0][1]}"
-            return " and ".join([first, *(f"its {field} to {value}" for field, value in changes[1:])])
-        if goal.kind == "action" and plan is not None:
-            return f"{self._verb(goal)} {obj}"
-        if goal.kind == "delete":
-            return f"delete {obj}"
-        if goal.kind == "create" and plan is not None:
-            return self._create(goal)
-        if goal.kind == "tell":
-            return (
-                f"tell me the {humanize(goal.column or '')} of {obj}"
-                if obj != "my account"
-                else f"tell me my {humanize(goal.column or '')}"
-            )
-        if goal.kind == "compute":
-            return self._compute(goal, obj)
-        if goal.kind == "total":
-            listing = goal.listing
-            listed = humanize(plural(self.bp.plan(listing.tool).table)) if listing else "items"
-            owner = self.ref(goal.entity) if goal.entity else ""
-            whose = f"all my {listed}" if owner == "my account" else f"all the {listed} of {owner}"
-            return f"add up the {humanize(goal.column or '')} of {whose} and tell me the sum"
-        if goal.kind == "compare":
-            a, b = (self.ref(e) for e in goal.entities)
-            dated = self.bp.semantic(goal.entities[0].table, goal.column or "") in ("date", "datetime")
-            degree = {"lower": "earlier", "higher": "later"}[goal.op or "lower"] if dated else goal.op
-            one = f"the one with the {degree} {humanize(goal.column or '')}"
-            inner = Goal(self.bp.plan(goal.tool or "").kind, goal.tool, goal.args, goal.entity)  # type: ignore[arg-type]
-            return f"look at {a} and {b}, and {self.request(inner, one)}"
-        if goal.kind == "branch":
-            subject = self.ref(goal.entity) if goal.entity else "it"
-            column = humanize(goal.column or "")
-            amount = self.value(goal.entity.table, goal.column or "", goal.amount) if goal.entity else goal.amount
-            condition = (
-                f"the {column} of {subject} is above {amount}"
-                if goal.op == "above"
-                else f"the {column} of {subject} is {amount}"
-            )
-            if subject == "my account":
-                condition = condition.replace(f"the {column} of my account", f"my {column}")
-            self.remember(f"condition on {column}", goal.amount)
-            then = self.request(goal.then, "it") if goal.then else "leave it"
-            otherwise = self.request(goal.otherwise, "it") if goal.otherwise else "leave it"
-            return f"if {condition}, please {then}; otherwise, please {otherwise}"
-        return "help me"
-
-    def _verb(self, goal: Goal) -> str:
-        plan = self.bp.plan(goal.tool or "")
+    def _verb(self, plan: ToolPlan) -> str:
         words = split_words(plan.name)
         verb = next((w for w in words if w in ACTION_TARGETS and w != "mark"), None)
         if verb is not None:
-            return _SPOKEN.get(verb, verb)
+            return _VERBS.get(verb, verb)
         value = next(iter(plan.target.values()), None)
-        return f"mark as {fact_text(value, '')}" if value is not None else "update"
+        return f"mark as {fact_text(value, '').replace('_', ' ')}" if value is not None else "update"
 
     def _create(self, goal: Goal) -> str:
         plan = self.bp.plan(goal.tool or "")
@@ -240,88 +290,260 @@ class _Phrases:
         for _, source in goal.args:
             if isinstance(source, KeyOf):
                 reference = self.ref(source.entity)
-                owners.append("for me" if reference == "my account" else f"for {reference}")
+                owners.append("me" if reference == "my account" else reference)
         parts = []
         for name, source in goal.args:
             if isinstance(source, Known):
                 column = next((p.column for p in plan.params if p.name == name), name) or name
-                self.remember(f"new {noun} {humanize(name)}", source.value)
-                parts.append(f"{humanize(name)} {self.value(plan.table, column, source.value)}")
-        text = f"create a new {noun} {' and '.join(owners)}".strip()
-        return f"{text} with {', '.join(parts)}" if parts else text
+                self.remember(f"{noun} {field_words(column)}", source.value)
+                parts.append(f"{field_words(column)} {self.say(plan.table, column, source.value)}")
+        mine = [o for o in owners if o != "me"]
+        last = singular(plan.table).split("_")[-1]
+        article = "an" if noun[:1] in "aeiou" else "a"
+        if plan.table == self.roles.customer:
+            text = "open an account for me"
+        elif last in ("return", "refund", "exchange") and mine:
+            text = f"return {mine[0]}"
+        elif last in ("review", "rating") and mine:
+            text = f"leave a review of {mine[0]}"
+        elif last in ("comment", "reply", "note", "message") and mine:
+            text = f"add a {last} to {mine[0]}"
+        elif last in ("item", "line") and len(mine) >= 2:
+            text = f"add {mine[-1]} to {mine[0]}"
+        elif mine:
+            text = f"add {article} new {noun} for {' and '.join(mine)}"
+        else:
+            text = f"add {article} new {noun}" + (" for me" if owners else "")
+        return f"{text}, with {', '.join(parts)}" if parts else text
+
+    def _question(self, goal: Goal, obj: str) -> str:
+        table = goal.entity.table if goal.entity else ""
+        column = goal.column or ""
+        kind = self.kind(table, column)
+        field = field_words(column)
+        if obj == "my account":
+            return f"what is my {field}?" if kind != "quantity" else f"how many {field} do I have?"
+        if kind in ("date", "datetime") and is_creation_time(column):
+            return f"when was {obj} {verb_of(column)}?"
+        if kind in ("date", "datetime"):
+            return f"what is the {field} {'date' if 'date' not in field and kind == 'date' else ''} of {obj}?".replace(
+                "  ", " "
+            )
+        if kind == "money":
+            if set(split_words(column)) & {"price", "cost", "fare", "rate"}:
+                return (
+                    f"how much is {obj}?" if "price" in column or "cost" in column else f"what is the {field} of {obj}?"
+                )
+            return f"how much is the {field} of {obj}?"
+        return f"what is the {field} of {obj}?"
 
     def _compute(self, goal: Goal, obj: str) -> str:
-        column = humanize(goal.column or "")
-        subject = f"my {column}" if obj == "my account" else f"the {column} of {obj}"
-        self.remember(f"change to the {column}", goal.amount)
+        field = field_words(goal.column or "")
+        subject = f"my {field}" if obj == "my account" else f"the {field} of {obj}"
+        self.remember(f"change to the {field}", goal.amount)
         if goal.op == "days":
             return f"move {subject} {goal.amount} day{'s' if goal.amount != 1 else ''} later"
         if goal.op == "percent":
             return f"{'raise' if goal.amount > 0 else 'lower'} {subject} by {abs(goal.amount)}%"
-        return f"{'increase' if goal.amount > 0 else 'decrease'} {subject} by {abs(goal.amount)}"
+        return f"{'increase' if goal.amount > 0 else 'reduce'} {subject} by {abs(goal.amount)}"
+
+    def _total(self, goal: Goal) -> str:
+        listing = goal.listing
+        listed = humanize(plural(self.bp.plan(listing.tool).table)) if listing else "items"
+        owner = self.ref(goal.entity) if goal.entity else ""
+        whose = f"all my {listed}" if owner == "my account" else f"all the {listed} of {owner}"
+        return f"how much do {whose} add up to, counting the {field_words(goal.column or '')} of each?"
+
+    def _compare(self, goal: Goal) -> str:
+        a, b = (self.ref(e) for e in goal.entities)
+        kind = self.kind(goal.entities[0].table, goal.column or "")
+        field = field_words(goal.column or "")
+        if kind in ("date", "datetime"):
+            one = "the earlier one" if goal.op == "lower" else "the later one"
+        elif kind == "money":
+            one = "the cheaper one" if goal.op == "lower" else "the more expensive one"
+        else:
+            one = f"the one with the {goal.op} {field}"
+        inner = Goal(self.bp.plan(goal.tool or "").kind, goal.tool, goal.args, goal.entity)  # type: ignore[arg-type]
+        return f"look at {a} and {b}, and {self.request(inner, one)}"
+
+    def _branch(self, goal: Goal, obj: str) -> str:
+        column = goal.column or ""
+        field = field_words(column)
+        kind = self.kind(goal.entity.table, column) if goal.entity else ""
+        if goal.op == "above":
+            amount = spoken_value(goal.amount, kind, self.today)
+            verb = "are" if field.endswith("s") else "is"
+            condition = f"the {field} of {obj} {verb} more than {amount}"
+            if obj == "my account":
+                condition = f"my {field} {verb} more than {amount}"
+        elif kind == "enum" and split_words(column)[-1] in ("status", "state"):
+            still = "still " if self.rng.random() < 0.5 else ""
+            condition = f"{obj} is {still}{spoken_value(goal.amount, 'enum', self.today)}"
+        elif obj == "my account":
+            condition = f"my {field} is {spoken_value(goal.amount, kind, self.today)}"
+        else:
+            condition = f"the {field} of {obj} is {spoken_value(goal.amount, kind, self.today)}"
+        self.remember(f"condition on {field}", goal.amount)
+        pronoun = None if goal.entity == self.plan.persona else "it"
+        then = self.request(goal.then, pronoun) if goal.then else "leave it"
+        otherwise = self.request(goal.otherwise, pronoun) if goal.otherwise else "leave it"
+        return f"if {condition}, please {then}; if not, {otherwise} instead"
+
+    def reason(self, goal: Goal) -> str:
+        """Why the user asks for `goal`."""
+        plan = self.bp.plan(goal.tool) if goal.tool else None
+        if plan is None:
+            return reason_for(self.rng, "")
+        verb = next((w for w in split_words(plan.name) if w in ACTION_TARGETS), plan.kind)
+        column = next((c for n, s in goal.args if isinstance(s, Known)
+                       for c in [next((p.column for p in plan.params if p.name == n), n)] if c), "")  # fmt: skip
+        noun = singular(plan.table).split("_")[-1]
+        if plan.kind == "create":
+            verb = noun if noun in ("review", "comment") else "create"
+        if plan.kind == "delete":
+            verb = "delete"
+        if goal.kind == "compute" and goal.column:
+            column = goal.column
+        return reason_for(self.rng, verb, column or "", self.kind(plan.table, column) if column else "")
 
 
-def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict[str, Any]], env_title: str) -> Wording:
+def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict[str, Any]], env_title: str,
+              roles: Roles, rng: random.Random, today: dt.date) -> Wording:  # fmt: skip
     """The instruction and user scenario for a task plan."""
-    phrases = _Phrases(blueprint, plan, row)
-    requests = [phrases.request(goal) for goal in plan.goals]
-    name = phrases.person_name()
-    opening = "Hi"
-    if phrases.persona is not None:
-        identity = [f"my {humanize(s.what)} is {phrases.value(phrases.persona.table, s.what, s.value)}"
-                    for _, s in plan.resolutions[phrases.persona].args if isinstance(s, Known) and s.value != name]  # fmt: skip
-        pick = plan.resolutions[phrases.persona].pick
-        if pick is not None and not pick.extreme and pick.value != name:
-            identity.append(
-                f"my {humanize(pick.column)} is {phrases.value(phrases.persona.table, pick.column, pick.value)}"
-            )
-        for _, source in plan.resolutions[phrases.persona].args:
+    speaker = _Speaker(blueprint, plan, row, roles, rng, today)
+    requests = [(goal, speaker.request(goal)) for goal in plan.goals]
+    opening, identity = _opening(speaker, plan, blueprint, rng)
+    body = _join(speaker, requests, rng)
+    instruction = " ".join(p for p in (opening, body) if p)
+    reason = speaker.reason(plan.goals[0]) if plan.goals else ""
+    return Wording(instruction, _scenario(speaker, plan, blueprint, env_title, identity, reason, rng))
+
+
+def _opening(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, rng: random.Random) -> tuple[str, bool]:
+    """The greeting, with who the user is (said now, or left for the agent to ask)."""
+    if plan.staff is not None:
+        speaker.remember("name", plan.staff.name)
+        speaker.remember("work email", plan.staff.email)
+        article = "an" if plan.staff.title[:1] in "aeiou" else "a"
+        return f"Hi, it's {plan.staff.name} ({plan.staff.email}), {article} {plan.staff.title} here.", True
+    if plan.impostor is not None:
+        speaker.remember("name", plan.impostor["name"])
+        speaker.remember("email", plan.impostor["email"])
+        greeting = rng.choice(_GREETINGS).format(name=plan.impostor["name"])
+        return f"{greeting} My email is {plan.impostor['email']}.", True
+    if plan.newcomer is not None:
+        speaker.remember("name", plan.newcomer["name"])
+        greeting = rng.choice(_GREETINGS).format(name=plan.newcomer["name"])
+        return f"{greeting} I'm new here.", True
+    persona = plan.persona
+    if persona is None:
+        return rng.choice(("Hi.", "Hello!", "Hi there.")), True
+    name = speaker.name_of(persona)
+    speaker.remember("name", name)
+    resolution = plan.identity or plan.resolutions.get(persona)
+    details = []
+    if resolution is not None:
+        for _, source in resolution.args:
             if isinstance(source, Known):
-                phrases.remember(source.what, source.value)
-        if name:
-            phrases.remember("name", name)
-        opening = f"Hi, I'm {name}" if name else "Hi"
-        if identity:
-            opening += f" ({'; '.join(identity)})"
-    body = _join(requests)
-    instruction = f"{opening}. {body}"
-    persona = (
-        f"{name}, a {humanize(singular(phrases.persona.table))} of {env_title}"
-        if name and phrases.persona
-        else f"A user of {env_title}"
-    )
+                details.append((field_words(source.what), source.value))
+        if resolution.pick is not None and not resolution.pick.extreme:
+            details.append((field_words(resolution.pick.column), resolution.pick.value))
+    details = [(field, value) for field, value in details if str(value) != name]
+    for field, value in details:
+        speaker.remember(field, value)
+    greeting = rng.choice(_GREETINGS).format(name=name or "a customer")
+    upfront = rng.random() < 0.55 or not details
+    if upfront and details:
+        said = " and ".join(f"my {field} is {value}" for field, value in details)
+        greeting += f" {said[0].upper()}{said[1:]}."
+    return greeting, upfront
+
+
+def _join(speaker: _Speaker, requests: list[tuple[Goal, str]], rng: random.Random) -> str:
+    sentences: list[str] = []
+    for position, (goal, text) in enumerate(requests):
+        question = text.endswith("?")
+        if position == 0:
+            if question:
+                sentence = f"{text[0].upper()}{text[1:]}"
+            elif text.startswith("if "):
+                sentence = f"{text[0].upper()}{text[1:]}."
+            else:
+                sentence = rng.choice(("Could you {t}?", "I'd like you to {t}.", "Please {t}.", "Can you {t}?")).format(
+                    t=text
+                )
+            if goal.kind not in ("tell", "total", "branch"):
+                reason = speaker.reason(goal)
+                sentence += f" {reason[0].upper()}{reason[1:]}."
+        elif question:
+            lead = rng.choice(("Also, ", "And ", "One more thing: "))
+            sentence = f"{lead}{text}"
+        elif text.startswith("if "):
+            sentence = f"Also, {text}."
+        elif position == len(requests) - 1 and len(requests) > 2:
+            sentence = f"Finally, please {text}."
+        else:
+            sentence = rng.choice(("Also, please {t}.", "I'd also like you to {t}.", "And could you {t}?")).format(
+                t=text
+            )
+        sentences.append(sentence)
+    return " ".join(sentences)
+
+
+def _scenario(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, env_title: str, identity_said: bool,
+              reason: str, rng: random.Random) -> UserScenario:  # fmt: skip
+    """The simulated user: persona, reason, what they know and do not know, and how they behave."""
+    roles = speaker.roles
+    if plan.staff is not None:
+        persona = f"{plan.staff.name}, a {plan.staff.title} at {env_title}."
+    elif plan.persona is not None or plan.impostor is not None or plan.newcomer is not None:
+        stranger = plan.impostor or plan.newcomer
+        name = stranger["name"] if stranger else speaker.name_of(plan.persona)  # type: ignore[arg-type]
+        noun = (
+            humanize(singular(roles.customer or plan.persona.table)) if (roles.customer or plan.persona) else "customer"
+        )  # type: ignore[union-attr]
+        persona = f"{name}, a {noun} of {env_title}."
+    else:
+        persona = f"Someone who uses {env_title} for their own records."
+    persona += f" {rng.choice(_TRAITS)}"
     unknown = sorted(
         {
-            f"{humanize(singular(e.table))} id"
+            f"the {humanize(singular(e.table))} number"
             for e in plan.resolutions
             if blueprint.semantic(e.table, blueprint.table(e.table).primary_key) == "id"
         }
     )
-    user = UserScenario(
-        persona=persona,
-        known_facts=phrases.known,
-        unknown=tuple(unknown),
-        behavior="Polite and brief. Give the facts you know when asked; you do not know any internal ids and never invent them.",
-    )
-    return Wording(instruction, user)
-
-
-def _join(requests: list[str]) -> str:
-    sentences = []
-    for position, text in enumerate(requests):
-        if text.startswith("if "):
-            lead = (
-                "" if position == 0 else "Also, " if position < len(requests) - 1 or len(requests) == 2 else "Finally, "
+    behavior = ["Say what you want in your own words, one thing at a time if the agent asks."]
+    if not identity_said:
+        behavior.append("Give your details (the facts above) only when the agent asks for them.")
+    behavior.append("You do not know any internal ids or numbers of your records; never make one up.")
+    refusal = plan.refusal
+    if refusal is None or refusal.rule != "confirmation":
+        behavior.append("When the agent asks you to confirm a change, say yes.")
+    if refusal is not None:
+        if refusal.rule == "confirmation":
+            request = speaker.request(refusal.goal)
+            behavior.append(
+                f"Ask your question first. When the agent asks you to confirm that it will {request}, say you have "
+                "changed your mind and do not want it after all."
             )
-            sentence = f"{lead}{text}."
-            sentences.append(sentence[0].upper() + sentence[1:])
-        elif position == 0:
-            sentences.append(f"Could you {text}?")
-        elif position == len(requests) - 1 and len(requests) > 2:
-            sentences.append(f"Finally, please {text}.")
+        elif refusal.rule == "identification":
+            behavior.append(
+                "You do not remember any other email or phone number. If the agent cannot find your account, accept "
+                "that and do not insist."
+            )
+        elif refusal.rule == "ownership":
+            behavior.append("If the agent says it cannot change the other person's records, accept it.")
         else:
-            sentences.append(f"Also, please {text}.")
-    return " ".join(sentences)
+            behavior.append("If the agent explains that it cannot be done, accept the explanation and do not insist.")
+    return UserScenario(
+        persona=persona,
+        known_facts=speaker.known,
+        unknown=tuple(unknown),
+        reason=reason[0].upper() + reason[1:] + "." if reason else "",
+        behavior=" ".join(behavior),
+    )
 
 
 def leaks(instruction: str, blueprint: Blueprint, plan: TaskPlan, tool_names: list[str]) -> str | None:

@@ -44,6 +44,31 @@ TABLES = {
             'status': 'on_sale',
         },
         'children': [['orders', 'event_id']],
+        'checks': {
+            'category': {
+                'type': 'string',
+                'enum': ['concert', 'theatre', 'comedy', 'sports', 'festival'],
+            },
+            'price': {
+                'type': 'number',
+                'minimum': 5,
+                'maximum': 500,
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['on_sale', 'sold_out', 'cancelled'],
+            },
+            'starts_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'immutable': ['venue_id'],
+        'upcoming': ['starts_at'],
+        'void': ['cancelled'],
+        'transitions': {
+            'cancelled': ['on_sale', 'sold_out'],
+        },
     },
     'attendees': {
         'key': 'attendee_id',
@@ -63,6 +88,7 @@ TABLES = {
         'required': ['email', 'full_name'],
         'defaults': {},
         'children': [['orders', 'attendee_id']],
+        'unique': ['email'],
     },
     'orders': {
         'key': 'order_id',
@@ -87,6 +113,28 @@ TABLES = {
             'status': 'reserved',
         },
         'children': [['tickets', 'order_id']],
+        'checks': {
+            'status': {
+                'type': 'string',
+                'enum': ['reserved', 'paid', 'refunded', 'cancelled'],
+            },
+            'quantity': {
+                'type': 'integer',
+                'minimum': 1,
+                'maximum': 8,
+            },
+            'ticket_type': {
+                'type': 'string',
+                'enum': ['general', 'vip', 'student'],
+            },
+        },
+        'immutable': ['attendee_id', 'event_id'],
+        'void': ['refunded', 'cancelled'],
+        'transitions': {
+            'paid': ['reserved'],
+            'refunded': ['paid'],
+            'cancelled': ['reserved'],
+        },
     },
     'tickets': {
         'key': 'ticket_id',
@@ -110,6 +158,17 @@ TABLES = {
             'status': 'valid',
         },
         'children': [],
+        'checks': {
+            'status': {
+                'type': 'string',
+                'enum': ['valid', 'used', 'void'],
+            },
+        },
+        'immutable': ['order_id'],
+        'void': ['void'],
+        'transitions': {
+            'void': ['valid'],
+        },
     },
 }
 records = Records(TABLES, list_limit=50)

@@ -23,6 +23,32 @@ TABLES = {
             'status': 'scheduled',
         },
         'children': [['bookings', 'flight_id']],
+        'checks': {
+            'departure_time': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+            'arrival_time': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+            'seats_available': {
+                'type': 'integer',
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['scheduled', 'delayed', 'cancelled', 'departed'],
+            },
+        },
+        'pairs': [['departure_time', 'arrival_time']],
+        'upcoming': ['departure_time', 'arrival_time'],
+        'void': ['cancelled'],
+        'schedule': {
+            'start': 'departure_time',
+            'end': 'arrival_time',
+            'past': ['departed'],
+        },
+        'unique': ['flight_number'],
     },
     'passengers': {
         'key': 'id',
@@ -42,6 +68,20 @@ TABLES = {
         'required': ['first_name', 'last_name', 'email'],
         'defaults': {},
         'children': [['bookings', 'passenger_id']],
+        'checks': {
+            'email': {
+                'type': 'string',
+                'format': 'email',
+            },
+            'date_of_birth': {
+                'type': 'string',
+                'format': 'date',
+            },
+            'miles': {
+                'type': 'integer',
+            },
+        },
+        'unique': ['email', 'frequent_flyer_number'],
     },
     'bookings': {
         'key': 'id',
@@ -67,6 +107,38 @@ TABLES = {
             'booked_at': '@clock',
         },
         'children': [['bags', 'booking_id']],
+        'checks': {
+            'cabin': {
+                'type': 'string',
+                'enum': ['economy', 'premium', 'business'],
+            },
+            'meal': {
+                'type': 'string',
+                'enum': ['standard', 'vegetarian', 'vegan', 'gluten_free', 'none'],
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['held', 'confirmed', 'checked_in', 'cancelled'],
+            },
+            'booked_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'immutable': ['passenger_id', 'flight_id'],
+        'copies': {
+            'price': ['flight_id', 'fare'],
+        },
+        'stock': {
+            'ref': 'flight_id',
+            'column': 'seats_available',
+        },
+        'void': ['cancelled'],
+        'transitions': {
+            'confirmed': ['held'],
+            'cancelled': ['held', 'confirmed'],
+            'checked_in': ['held', 'confirmed'],
+        },
     },
     'bags': {
         'key': 'id',
@@ -88,6 +160,18 @@ TABLES = {
         'required': ['booking_id', 'weight_kg', 'kind'],
         'defaults': {},
         'children': [],
+        'checks': {
+            'weight_kg': {
+                'type': 'number',
+                'minimum': 1,
+                'maximum': 32,
+            },
+            'kind': {
+                'type': 'string',
+                'enum': ['suitcase', 'sports', 'instrument'],
+            },
+        },
+        'immutable': ['booking_id'],
     },
 }
 records = Records(TABLES, list_limit=50)

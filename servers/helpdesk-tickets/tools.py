@@ -23,6 +23,17 @@ TABLES = {
             'created_at': '@clock',
         },
         'children': [['tickets', 'customer_id']],
+        'checks': {
+            'plan': {
+                'type': 'string',
+                'enum': ['free', 'pro', 'enterprise'],
+            },
+            'created_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'unique': ['email'],
     },
     'agents': {
         'key': 'agent_id',
@@ -42,6 +53,13 @@ TABLES = {
         'required': [],
         'defaults': {},
         'children': [['tickets', 'agent_id'], ['time_entries', 'agent_id']],
+        'checks': {
+            'team': {
+                'type': 'string',
+                'enum': ['tier1', 'tier2', 'billing'],
+            },
+        },
+        'unique': ['email'],
     },
     'tickets': {
         'key': 'ticket_id',
@@ -60,13 +78,38 @@ TABLES = {
             'customer_id': 'customers',
             'agent_id': 'agents',
         },
-        'parents': ['customer_id', 'agent_id'],
-        'required': ['customer_id', 'agent_id', 'subject', 'priority', 'category'],
+        'parents': ['customer_id'],
+        'required': ['customer_id', 'subject', 'priority', 'category'],
         'defaults': {
             'status': 'open',
             'created_at': '@clock',
         },
         'children': [['comments', 'ticket_id'], ['time_entries', 'ticket_id']],
+        'checks': {
+            'priority': {
+                'type': 'string',
+                'enum': ['low', 'normal', 'high', 'urgent'],
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['open', 'pending', 'escalated', 'resolved', 'closed'],
+            },
+            'category': {
+                'type': 'string',
+                'enum': ['billing', 'technical', 'account', 'other'],
+            },
+            'created_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'immutable': ['customer_id'],
+        'transitions': {
+            'escalated': ['open', 'pending'],
+            'resolved': ['open', 'pending', 'escalated'],
+            'closed': ['open', 'pending', 'escalated'],
+            'open': ['resolved', 'closed'],
+        },
     },
     'comments': {
         'key': 'comment_id',
@@ -90,6 +133,17 @@ TABLES = {
             'created_at': '@clock',
         },
         'children': [],
+        'checks': {
+            'author': {
+                'type': 'string',
+                'enum': ['customer', 'agent'],
+            },
+            'created_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'immutable': ['ticket_id'],
     },
     'time_entries': {
         'key': 'id',
@@ -110,8 +164,22 @@ TABLES = {
         },
         'parents': ['ticket_id', 'agent_id'],
         'required': ['ticket_id', 'agent_id', 'minutes'],
-        'defaults': {},
+        'defaults': {
+            'logged_on': '@date',
+        },
         'children': [],
+        'checks': {
+            'minutes': {
+                'type': 'integer',
+                'minimum': 5,
+                'maximum': 480,
+            },
+            'logged_on': {
+                'type': 'string',
+                'format': 'date',
+            },
+        },
+        'immutable': ['ticket_id', 'agent_id'],
     },
 }
 records = Records(TABLES, list_limit=50)

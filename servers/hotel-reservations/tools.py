@@ -21,6 +21,11 @@ TABLES = {
         'required': [],
         'defaults': {},
         'children': [['rooms', 'hotel_id'], ['reviews', 'hotel_id']],
+        'checks': {
+            'stars': {
+                'type': 'integer',
+            },
+        },
     },
     'rooms': {
         'key': 'id',
@@ -44,6 +49,26 @@ TABLES = {
             'status': 'available',
         },
         'children': [['reservations', 'room_id']],
+        'checks': {
+            'type': {
+                'type': 'string',
+                'enum': ['single', 'double', 'suite'],
+            },
+            'nightly_rate': {
+                'type': 'number',
+                'minimum': 40,
+                'maximum': 900,
+            },
+            'capacity': {
+                'type': 'integer',
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['available', 'maintenance'],
+            },
+        },
+        'immutable': ['hotel_id'],
+        'unique': ['number'],
     },
     'guests': {
         'key': 'id',
@@ -63,6 +88,17 @@ TABLES = {
         'required': ['first_name', 'last_name', 'email'],
         'defaults': {},
         'children': [['reservations', 'guest_id'], ['reviews', 'guest_id']],
+        'checks': {
+            'email': {
+                'type': 'string',
+                'format': 'email',
+            },
+            'loyalty_tier': {
+                'type': 'string',
+                'enum': ['none', 'silver', 'gold'],
+            },
+        },
+        'unique': ['email'],
     },
     'reservations': {
         'key': 'id',
@@ -87,6 +123,54 @@ TABLES = {
             'status': 'booked',
         },
         'children': [['charges', 'reservation_id']],
+        'checks': {
+            'check_in': {
+                'type': 'string',
+                'format': 'date',
+            },
+            'check_out': {
+                'type': 'string',
+                'format': 'date',
+            },
+            'guests': {
+                'type': 'integer',
+                'minimum': 1,
+                'maximum': 6,
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['booked', 'checked_in', 'checked_out', 'cancelled'],
+            },
+        },
+        'immutable': ['guest_id', 'room_id'],
+        'pairs': [['check_in', 'check_out']],
+        'upcoming': ['check_in', 'check_out'],
+        'totals': {
+            'total': {
+                'lines': [{'table': 'charges', 'via': 'reservation_id', 'amount': 'amount'}],
+                'nights': {
+                    'start': 'check_in',
+                    'end': 'check_out',
+                    'ref': 'room_id',
+                    'rate': 'nightly_rate',
+                },
+            },
+        },
+        'capacity': {
+            'guests': ['room_id', 'capacity'],
+        },
+        'overlap': ['room_id', 'check_in', 'check_out'],
+        'void': ['cancelled'],
+        'transitions': {
+            'cancelled': ['booked'],
+            'checked_in': ['booked'],
+        },
+        'schedule': {
+            'start': 'check_in',
+            'end': 'check_out',
+            'ongoing': ['checked_in'],
+            'past': ['checked_out'],
+        },
     },
     'charges': {
         'key': 'id',
@@ -106,8 +190,29 @@ TABLES = {
         },
         'parents': ['reservation_id'],
         'required': ['reservation_id', 'description', 'amount', 'category'],
-        'defaults': {},
+        'defaults': {
+            'charged_at': '@clock',
+        },
         'children': [],
+        'checks': {
+            'amount': {
+                'type': 'number',
+                'minimum': 1,
+                'maximum': 2000,
+            },
+            'category': {
+                'type': 'string',
+                'enum': ['minibar', 'spa', 'restaurant', 'parking', 'laundry'],
+            },
+            'charged_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'immutable': ['reservation_id'],
+        'requires': {
+            'reservation_id': ['checked_in'],
+        },
     },
     'reviews': {
         'key': 'id',
@@ -128,8 +233,22 @@ TABLES = {
         },
         'parents': ['hotel_id', 'guest_id'],
         'required': ['hotel_id', 'guest_id', 'rating', 'comment'],
-        'defaults': {},
+        'defaults': {
+            'posted_on': '@date',
+        },
         'children': [],
+        'checks': {
+            'rating': {
+                'type': 'integer',
+                'minimum': 1,
+                'maximum': 5,
+            },
+            'posted_on': {
+                'type': 'string',
+                'format': 'date',
+            },
+        },
+        'immutable': ['hotel_id', 'guest_id'],
     },
 }
 records = Records(TABLES, list_limit=50)

@@ -21,6 +21,7 @@ TABLES = {
         'required': [],
         'defaults': {},
         'children': [['accounts', 'customer_id'], ['payees', 'customer_id']],
+        'unique': ['email'],
     },
     'accounts': {
         'key': 'account_id',
@@ -44,6 +45,26 @@ TABLES = {
             'status': 'active',
         },
         'children': [['transactions', 'account_id'], ['payments', 'account_id'], ['cards', 'account_id']],
+        'checks': {
+            'type': {
+                'type': 'string',
+                'enum': ['checking', 'savings', 'credit'],
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['active', 'frozen', 'closed'],
+            },
+            'nickname': {
+                'type': 'string',
+                'max_length': 40,
+            },
+        },
+        'immutable': ['customer_id'],
+        'transitions': {
+            'frozen': ['active'],
+            'active': ['frozen'],
+            'closed': ['active', 'frozen'],
+        },
     },
     'transactions': {
         'key': 'transaction_id',
@@ -67,6 +88,20 @@ TABLES = {
             'status': 'posted',
         },
         'children': [],
+        'checks': {
+            'category': {
+                'type': 'string',
+                'enum': ['groceries', 'dining', 'travel', 'utilities', 'shopping', 'income'],
+            },
+            'status': {
+                'type': 'string',
+                'enum': ['posted', 'pending', 'disputed'],
+            },
+        },
+        'immutable': ['account_id'],
+        'transitions': {
+            'disputed': ['posted'],
+        },
     },
     'payees': {
         'key': 'payee_id',
@@ -88,6 +123,8 @@ TABLES = {
         'required': ['customer_id', 'name', 'iban'],
         'defaults': {},
         'children': [['payments', 'payee_id']],
+        'immutable': ['customer_id'],
+        'unique': ['iban'],
     },
     'payments': {
         'key': 'payment_id',
@@ -112,6 +149,31 @@ TABLES = {
             'status': 'scheduled',
         },
         'children': [],
+        'checks': {
+            'status': {
+                'type': 'string',
+                'enum': ['scheduled', 'sent', 'cancelled'],
+            },
+            'amount': {
+                'type': 'number',
+                'minimum': 1,
+                'maximum': 5000,
+            },
+            'scheduled_on': {
+                'type': 'string',
+                'format': 'date',
+            },
+        },
+        'immutable': ['account_id', 'payee_id'],
+        'upcoming': ['scheduled_on'],
+        'void': ['cancelled'],
+        'transitions': {
+            'cancelled': ['scheduled'],
+        },
+        'schedule': {
+            'start': 'scheduled_on',
+            'past': ['sent'],
+        },
     },
     'cards': {
         'key': 'card_id',
@@ -135,6 +197,21 @@ TABLES = {
             'status': 'active',
         },
         'children': [],
+        'checks': {
+            'status': {
+                'type': 'string',
+                'enum': ['active', 'blocked', 'expired'],
+            },
+            'daily_limit': {
+                'type': 'number',
+                'minimum': 50,
+                'maximum': 5000,
+            },
+        },
+        'immutable': ['account_id'],
+        'transitions': {
+            'blocked': ['active'],
+        },
     },
 }
 records = Records(TABLES, list_limit=50)

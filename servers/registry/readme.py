@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..environment import Environment, load_environment
+from ..quality import quality
 from .summary import MEASURES, counts_of, difficulty_of
 
 __all__ = ["readme_card", "write_readme"]
@@ -52,6 +53,9 @@ def readme_card(environment: Environment) -> str:
     for measure in MEASURES:
         spread = getattr(difficulty, measure)
         lines.append(f"| {measure.replace('_', ' ')} | {spread.min} | {spread.mean:g} | {spread.max} |")
+    if environment.tasks and spec.invariants:
+        lines += ["", "## Quality", "", "| measure | value |", "| --- | --- |"]
+        lines += [f"| {measure} | {_cell(value)} |" for measure, value in quality(environment, replay=False).rows()]
     provenance = spec.provenance
     lines += [
         "",

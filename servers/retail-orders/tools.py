@@ -23,6 +23,25 @@ TABLES = {
             'created_at': '@clock',
         },
         'children': [['orders', 'customer_id']],
+        'checks': {
+            'email': {
+                'type': 'string',
+                'format': 'email',
+            },
+            'tier': {
+                'type': 'string',
+                'enum': ['standard', 'gold', 'platinum'],
+            },
+            'loyalty_points': {
+                'type': 'integer',
+            },
+            'created_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'read_only': ['created_at'],
+        'unique': ['email'],
     },
     'products': {
         'key': 'id',
@@ -42,6 +61,16 @@ TABLES = {
         'required': [],
         'defaults': {},
         'children': [['order_items', 'product_id']],
+        'checks': {
+            'category': {
+                'type': 'string',
+                'enum': ['kitchen', 'bath', 'bedroom', 'living', 'garden'],
+            },
+            'stock': {
+                'type': 'integer',
+            },
+        },
+        'unique': ['sku'],
     },
     'orders': {
         'key': 'id',
@@ -66,6 +95,30 @@ TABLES = {
             'placed_at': '@clock',
         },
         'children': [['order_items', 'order_id'], ['returns', 'order_id']],
+        'checks': {
+            'status': {
+                'type': 'string',
+                'enum': ['pending', 'paid', 'shipped', 'delivered', 'cancelled'],
+            },
+            'shipping_method': {
+                'type': 'string',
+                'enum': ['standard', 'express', 'pickup'],
+            },
+            'placed_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'immutable': ['customer_id'],
+        'totals': {
+            'total': {
+                'lines': [{'table': 'order_items', 'via': 'order_id', 'amount': 'unit_price', 'quantity': 'quantity'}],
+            },
+        },
+        'void': ['cancelled'],
+        'transitions': {
+            'cancelled': ['pending', 'paid', 'shipped'],
+        },
     },
     'order_items': {
         'key': 'id',
@@ -88,6 +141,22 @@ TABLES = {
         'required': ['order_id', 'product_id', 'quantity'],
         'defaults': {},
         'children': [],
+        'checks': {
+            'quantity': {
+                'type': 'integer',
+                'minimum': 1,
+                'maximum': 20,
+            },
+        },
+        'immutable': ['order_id', 'product_id'],
+        'copies': {
+            'unit_price': ['product_id', 'price'],
+        },
+        'stock': {
+            'ref': 'product_id',
+            'column': 'stock',
+            'quantity': 'quantity',
+        },
     },
     'returns': {
         'key': 'id',
@@ -112,6 +181,25 @@ TABLES = {
             'created_at': '@clock',
         },
         'children': [],
+        'checks': {
+            'status': {
+                'type': 'string',
+                'enum': ['requested', 'approved', 'rejected'],
+            },
+            'created_at': {
+                'type': 'string',
+                'format': 'date-time',
+            },
+        },
+        'immutable': ['order_id'],
+        'void': ['rejected'],
+        'transitions': {
+            'approved': ['requested'],
+            'rejected': ['requested'],
+        },
+        'requires': {
+            'order_id': ['delivered'],
+        },
     },
 }
 records = Records(TABLES, list_limit=50)

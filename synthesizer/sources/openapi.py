@@ -10,7 +10,7 @@ from autoforge.servers import SynthesisError
 from ..models import Operation, Skip, SourceDoc
 from ..naming import identifier, is_identifier, singular, snake
 from .refs import Resolver
-from .schemas import clean_schema, merged_properties, object_schema, row_schema, schema_type
+from .schemas import DOC_KEY, clean_schema, doc_notes, merged_properties, object_schema, row_schema, schema_type
 
 __all__ = ["common_prefix", "parse_openapi"]
 
@@ -98,6 +98,9 @@ def _operation(
         if schema is None and isinstance(param.get("content"), dict):
             schema = next((c.get("schema") for c in param["content"].values() if isinstance(c, dict)), None)
         cleaned = clean_schema(schema or {"type": "string"})
+        notes = doc_notes(schema or {}, [param.get("example"), *_example_values(param.get("examples"))])
+        if notes:
+            cleaned[DOC_KEY] = notes
         if param.get("description") and "description" not in cleaned:
             cleaned["description"] = " ".join(str(param["description"]).split())[:400]
         if where == "formData":
@@ -140,6 +143,13 @@ def _operation(
         locations=locations,
         output_schema=output,
     )
+
+
+def _example_values(examples: Any) -> list[Any]:
+    """Values of a parameter's OpenAPI `examples` map ({name: {value: ...}})."""
+    if not isinstance(examples, dict):
+        return []
+    return [e.get("value") for e in examples.values() if isinstance(e, dict)]
 
 
 def _media_schema(content: Any) -> Any:

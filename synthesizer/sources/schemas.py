@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["JSON_TYPES", "clean_schema", "merged_properties", "object_schema", "row_schema", "schema_type"]
+__all__ = [
+    "DOC_KEY",
+    "JSON_TYPES",
+    "clean_schema",
+    "doc_notes",
+    "merged_properties",
+    "object_schema",
+    "row_schema",
+    "schema_type",
+    "without_notes",
+]
 
 JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array")
 MAX_NESTING = 3
 MAX_DESCRIPTION = 400
 _WRAPPERS = ("data", "items", "results", "records", "content", "value", "values", "entries", "list", "objects")
 _KEEP_NUMBERS = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems")
+DOC_KEY = "x-doc"
+"""Where a cleaned schema keeps what the document says but a validator must not check as written: the format
+(validators reject dates without a time zone), the pattern (it may be ECMAScript) and example values.
+`without_notes` drops it from the schemas agents are given."""
+MAX_EXAMPLES = 12
 
 
 def merged_properties(schema: Any) -> tuple[dict[str, Any], list[str]]:
@@ -113,11 +128,57 @@ def clean_schema(schema: Any, depth: int = 0, *, formats: bool = False) -> dict[
             out["properties"] = {k: clean_schema(v, depth + 1, formats=formats) for k, v in properties.items()}
     if formats and isinstance(schema.get("format"), str):
         out["format"] = schema["format"]
+    notes = doc_notes(schema)
+    if notes:
+        out[DOC_KEY] = notes
     if schema.get("readOnly") is True:
         out["readOnly"] = True
     default = schema.get("default")
     if default is not None and _valid_default(default, kind, out.get("enum")):
         out["default"] = default
+    return out
+
+
+def doc_notes(schema: Any, extra_examples: Any = None) -> dict[str, Any]:
+    """The format, pattern and example values a schema (or its parameter's `example(s)`) documents."""
+    if not isinstance(schema, dict):
+        return {}
+    notes: dict[str, Any] = {}
+    if isinstance(schema.get("format"), str) and schema["format"]:
+        notes["format"] = schema["format"]
+    if isinstance(schema.get("pattern"), str) and schema["pattern"]:
+        notes["pattern"] = schema["pattern"]
+    examples = [
+        *_examples(schema.get("example")),
+        *_examples(schema.get("examples")),
+        *_examples(extra_examples),
+    ]
+    unique = list(dict.fromkeys(e for e in examples if isinstance(e, (str, int, float)) and not isinstance(e, bool)))
+    if unique:
+        notes["examples"] = unique[:MAX_EXAMPLES]
+    return notes
+
+
+def _examples(value: Any) -> list[Any]:
+    """Example values from `example`, an `examples` list, or an OpenAPI examples map ({name: {value}})."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [v for v in value if not isinstance(v, (dict, list))]
+    if isinstance(value, dict):
+        return [
+            v["value"] for v in value.values() if isinstance(v, dict) and not isinstance(v.get("value"), (dict, list))
+        ]
+    return [value]
+
+
+def without_notes(schema: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a cleaned schema without the document notes (what agents and validators get)."""
+    out = {k: v for k, v in schema.items() if k != DOC_KEY}
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: without_notes(v) if isinstance(v, dict) else v for k, v in out["properties"].items()}
+    if isinstance(out.get("items"), dict):
+        out["items"] = without_notes(out["items"])
     return out
 
 

@@ -65,3 +65,28 @@ def test_volatile_columns_are_ignored() -> None:
     raw["tables"][0]["columns"][2]["volatile"] = True
     spec = EnvSpec.model_validate(raw)
     assert compare(spec, _task([_insert("IT-3", "plum", 2)]), [_insert("IT-3", "plum", 7)], []).reward == 1.0
+
+
+def test_a_fact_glued_inside_a_longer_token_is_not_told() -> None:
+    """'14' inside 9149, a date or a code is not told; standing alone (or quoted) it is."""
+    task = _task([], ("14",))
+    for said in ("Order 9149 ships.", "It arrives 2026-04-14.", "Ticket ORD-14 is open.", "It is 14.5 kg.", "x14y"):
+        assert compare(SPEC, task, [], [said]).reward == 0.0, said
+    for said in ("Room 14.", "Room (14), floor 2", "14 nights", "The answer: 14"):
+        assert compare(SPEC, task, [], [said]).reward == 1.0, said
+
+
+def test_a_fact_inside_a_longer_amount_or_word_is_not_told() -> None:
+    """1234.50 is not told by 11234.50 or 1234.505; 'paid' is not told by 'unpaid'; case and separators still fold."""
+    money = _task([], ("1234.50", "paid"))
+    assert compare(SPEC, money, [], ["You owe 11234.50, unpaid"]).reward == 0.0
+    assert compare(SPEC, money, [], ["You owe 1234.505 and it is paid"]).reward == 0.0
+    assert compare(SPEC, money, [], ["You owe 1,234.50; it is PAID."]).reward == 1.0
+
+
+def test_imported_benchmark_facts_keep_substring_matching() -> None:
+    """A task whose facts match as substrings (tau2's rule) is told by a longer token too."""
+    task = _task([], ("14",)).model_copy(
+        update={"expected": _task([], ("14",)).expected.model_copy(update={"match": "substring"})}
+    )
+    assert compare(SPEC, task, [], ["It arrives 2026-04-14."]).reward == 1.0

@@ -122,6 +122,8 @@ async def built(path: Path):
     from autoforge.synthesizer import Draft
     from autoforge.synthesizer.graph import candidate_edges
     from autoforge.synthesizer.schema import infer_blueprint, tool_schema
+    from autoforge.synthesizer.derived import derive
+    from autoforge.synthesizer.pipeline import governed
     from autoforge.synthesizer.seed import build_seed, to_sql
     from autoforge.synthesizer.sources import parse_structured, read_source
     from autoforge.synthesizer.toolgen import generate_tools
@@ -139,7 +141,9 @@ async def built(path: Path):
     spec = EnvSpec(
         name="test-env", description="x", tables=bp.tables, tools=tools, provenance=Provenance(source=doc.name)
     )
-    source, seed = generate_tools(bp, schemas, "test-env", doc.name), to_sql(bp, build_seed(bp, 0, 24))
+    spec = governed(spec, bp, doc.title, 0)
+    seed = to_sql(bp, build_seed(bp, 0, 24, derive(bp), spec.clock, doc.title))
+    source = generate_tools(bp, schemas, "test-env", doc.name)
     draft = Draft(
         source=doc, blueprint=bp, spec=spec, tools_source=source, seed_sql=seed, edges=tuple(candidate_edges(bp))
     )

@@ -10,8 +10,11 @@ from autoforge.servers import CallNode, ReasoningNode
 from autoforge.synthesizer.dags import TaskPlan, compatible, grow
 from autoforge.synthesizer.graph import tool_graph
 from autoforge.synthesizer.instantiate import Rejected, instantiate
-from autoforge.synthesizer.seed import ValueFactory
-from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Walk, Walker
+from collections import Counter
+
+from autoforge.synthesizer.goals import Walker
+from autoforge.synthesizer.values import Values
+from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Walk
 
 from .conftest import BUNDLED_DOCS, built
 
@@ -24,7 +27,9 @@ def retail():
 
 def walker(retail, seed: int = 1) -> Walker:
     bp, env, draft = retail
-    return Walker(env, bp, tool_graph(bp, draft.edges), random.Random(seed), ValueFactory(seed, env.spec.clock), 0.6)
+    made = Walker(env, bp, tool_graph(bp, draft.edges), random.Random(seed), Values(seed, env.spec.clock), 0.6)
+    made.govern(None, Counter())
+    return made
 
 
 async def test_a_write_walk_starts_from_what_the_user_knows(retail) -> None:

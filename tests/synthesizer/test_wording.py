@@ -16,18 +16,20 @@ def test_facts_are_written_the_way_the_verifier_reads_them() -> None:
     ) == ("1234.50", "3", "2", "yes")
 
 
-def test_instructions_state_known_values_and_hide_ids(small_env: SynthResult) -> None:
-    """Every value the user states is in the scenario's known facts; no key the agent looks up is in the text."""
+def test_instructions_hide_ids_and_the_scenario_holds_what_the_user_knows(small_env: SynthResult) -> None:
+    """No key the agent looks up is in the text; the user knows their name, and their email when it is asked for."""
     keys = {"customerId", "orderId"}
     for task in small_env.tasks:
         assert task.instruction and not task.instruction.startswith(" ")
-        assert "customer id" in task.user.unknown or "order id" in task.user.unknown
+        assert set(task.user.unknown) <= {"the customer number", "the order number"}
         for call in task.solution.calls:
             for name, value in call.arguments.items():
                 if name in keys:
                     assert str(value) not in task.instruction
-        for value in task.user.known_facts.values():
-            assert str(value).lower() in task.instruction.lower() or isinstance(value, (int, float))
+        if task.metadata["role"] == "customer" and not task.refusal:
+            assert task.user.known_facts["name"] in task.instruction
+            said = task.user.known_facts.get("email", "")
+            assert said in task.instruction or "when the agent asks" in task.user.behavior
 
 
 def test_facts_to_tell_are_not_given_away(small_env: SynthResult) -> None:

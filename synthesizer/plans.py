@@ -1,0 +1,147 @@
+"""A plan per tool: its kind (list, get, count, create, update, delete, action), its table, the role of each
+argument, and the input schema agents get."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autoforge.servers import Column, Table
+
+from .models import Blueprint, Operation, ParamPlan, ToolPlan
+from .naming import normal, singular, split_words
+from .resources import LIMIT_ARGS, SEARCH_ARGS, Resource, column_for, ignorable, range_of
+from .semantics import is_status_column
+from .shapes import ACTION_TARGETS, Shape
+from .sources.schemas import schema_type, without_notes
+
+__all__ = ["plan_of", "tool_schema"]
+
+# ---- plans ---------------------------------------------------------------------------------------
+
+
+def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) -> ToolPlan | str:
+    res = resources[shape.resource]
+    table = blueprint.table(res.name)
+    properties: dict[str, Any] = shape.op.input_schema.get("properties", {})
+    parents = dict(shape.parents)
+    params: list[ParamPlan] = []
+    for name in properties:
+        params.append(_param(name, shape, res, table, parents))
+    kind = shape.kind
+    target: dict[str, Any] = {}
+    if kind == "action":
+        found = _action_target(shape.verb, table)
+        if found is None:
+            if any(p.role == "field" for p in params):
+                kind = "update"
+            else:
+                return f"cannot tell what {' '.join(shape.verb) or shape.op.name!r} changes: no status field with a matching value"
+        else:
+            target = found
+    if kind == "update" and not any(p.role == "field" for p in params):
+        return f"{shape.op.name!r} updates a {singular(res.name).replace('_', ' ')} but names no field to change"
+    if kind in ("get", "update", "delete", "action") and not any(p.role == "key" for p in params) and not res.singleton:
+        return f"{shape.op.name!r} names no single {singular(res.name).replace('_', ' ')} (no key argument)"
+    if kind == "create" and res.singleton:
+        return f"{shape.op.name!r} creates the one {singular(res.name).replace('_', ' ')} of a session; the twin keeps it seeded"
+    return ToolPlan(
+        name=shape.op.name,
+        kind=kind,
+        table=res.name,
+        params=tuple(params),
+        target=target,
+        description=shape.op.description,
+    )  # type: ignore[arg-type]
+
+
+def _param(name: str, shape: Shape, res: Resource, table: Table, parents: dict[str, str]) -> ParamPlan:
+    if name == shape.key:
+        return ParamPlan(name=name, role="key", column=res.key, table=res.name)
+    if name in parents and not (shape.kind in ("update", "action") and shape.op.locations.get(name) != "path"):
+        parent = parents[name]
+        column = next((c for c, p in res.parents.items() if p == parent), None)
+        return ParamPlan(name=name, role="parent", column=column, table=parent)
+    column = column_for(res, name)
+    key = normal(name)
+    if shape.kind in ("list", "count"):
+        if key in LIMIT_ARGS:
+            return ParamPlan(name=name, role="limit")
+        if key in SEARCH_ARGS:
+            return ParamPlan(name=name, role="search")
+        bounded = range_of(name, res)
+        if bounded and not column:
+            return ParamPlan(name=name, role="filter", column=bounded[0], match=bounded[1])  # type: ignore[arg-type]
+        if column and res.columns[column].json_type in ("string", "integer", "number", "boolean"):
+            return ParamPlan(name=name, role="filter", column=column)
+        return ParamPlan(name=name, role="ignored")
+    if shape.kind in ("create", "update", "action") and column and column != res.key and not ignorable(name):
+        referenced = res.parents.get(column) or res.refs.get(column)
+        if referenced and shape.kind == "create":
+            return ParamPlan(name=name, role="parent", column=column, table=referenced)
+        return ParamPlan(name=name, role="field", column=column)
+    if shape.kind == "create" and column == res.key and res.client_key:
+        return ParamPlan(name=name, role="field", column=column)
+    return ParamPlan(name=name, role="ignored")
+
+
+def _action_target(verb: tuple[str, ...], table: Table) -> dict[str, Any] | None:
+    if not verb:
+        return None
+    wanted = ACTION_TARGETS.get(verb[0], ())
+    if verb[0] == "mark":
+        wanted = tuple("_".join(verb[i:]) for i in range(1, len(verb)))
+    status = next((c for c in table.columns if c.enum and is_status_column(c.name)), None)
+    if status is not None and status.enum:
+        by_normal = {normal(v): v for v in status.enum}
+        for candidate in wanted:
+            if normal(candidate) in by_normal:
+                return {status.name: by_normal[normal(candidate)]}
+    for column in table.columns:
+        if column.type != "INTEGER" or column.primary_key or column.references:
+            continue
+        words = [w for w in split_words(column.name) if w not in ("is", "has")]
+        if len(words) == 1 and words[0] in wanted:
+            return {column.name: True}
+        base = verb[0][2:] if verb[0].startswith("un") else None
+        if base and len(words) == 1 and words[0] in ACTION_TARGETS.get(base, ()):
+            return {column.name: False}
+    return None
+
+
+def tool_schema(op: Operation, plan: ToolPlan, blueprint: Blueprint) -> tuple[dict[str, Any], list[str]]:
+    """The tool's input schema, with key and reference arguments typed like the keys they hold.
+
+    Real documents disagree with themselves (an id that is a string in the record and an integer in the
+    path); the twin follows the record, and says so.
+    """
+    schema = without_notes(op.input_schema)
+    properties = dict(schema.get("properties", {}))
+    notes: list[str] = []
+    for param in plan.params:
+        target = _key_target(param, plan, blueprint)
+        if target is None or param.name not in properties:
+            continue
+        wanted = "integer" if target.type == "INTEGER" else "string"
+        current = properties[param.name] if isinstance(properties[param.name], dict) else {}
+        declared, nullable = schema_type(current)
+        if declared != wanted:
+            fixed = {k: v for k, v in current.items() if k in ("description",)}
+            fixed["type"] = [wanted, "null"] if nullable else wanted
+            properties[param.name] = fixed
+            notes.append(
+                f"{op.name}.{param.name}: documented as {declared or 'untyped'}, typed {wanted} like {target.name}"
+            )
+    schema["properties"] = properties
+    return schema, notes
+
+
+def _key_target(param: ParamPlan, plan: ToolPlan, blueprint: Blueprint) -> Column | None:
+    """The key column an argument holds a value of (its own table's key, or a referenced one)."""
+    table = blueprint.table(plan.table)
+    if param.role == "key":
+        return table.column(table.primary_key)
+    column = table.column(param.column) if param.column else None
+    if column is None or not column.references or param.role not in ("parent", "filter", "field"):
+        return None
+    ref_table, ref_column = column.references.split(".")
+    return blueprint.table(ref_table).column(ref_column)

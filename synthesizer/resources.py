@@ -1,0 +1,406 @@
+"""Resources to tables: columns from response records, request bodies and filters, with the constraints the
+document states (types, enums, ranges, lengths, formats, patterns, read-only fields, examples); keys and
+references from path parameters and `<entity>_id` fields; labels and the kind of value of each column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from autoforge.servers import Column, Table
+from autoforge.servers.constraints import FORMATS
+
+from .naming import identifier, normal, singular, snake, split_words, table_name
+from .semantics import column_kind, label_rank
+from .shapes import Shape, id_entity
+from .sources.schemas import DOC_KEY, merged_properties, schema_type
+
+__all__ = [
+    "LIMIT_ARGS",
+    "SEARCH_ARGS",
+    "Col",
+    "Resource",
+    "column_for",
+    "ignorable",
+    "labels_of",
+    "range_of",
+    "resources_of",
+    "semantic_of",
+    "tables_of",
+]
+
+LIMIT_ARGS = frozenset({"limit", "perpage", "pagesize", "maxresults", "top", "first", "size", "count", "max"})
+SEARCH_ARGS = frozenset({"q", "query", "search", "keyword", "keywords", "term", "text", "searchterm", "querystring"})
+_RANGE_PREFIX = (("min", "min"), ("from", "min"), ("after", "min"), ("since", "min"), ("start", "min"),
+                 ("max", "max"), ("to", "max"), ("before", "max"), ("until", "max"), ("end", "max"))  # fmt: skip
+MAX_COLUMNS = 48
+_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+@dataclass
+class Col:
+    """A column as the documents describe it, its constraints merged over every schema that mentions it."""
+
+    name: str
+    json_type: str | None
+    enum: tuple[str, ...] | None = None
+    fmt: str | None = None
+    description: str = ""
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    read_only: bool = False
+    examples: list[Any] = field(default_factory=list)
+
+    def merge(self, schema: dict[str, Any]) -> None:
+        """Add what another schema of the same field says: the tighter bound wins, examples add up."""
+        notes = {**_prose_notes(str(schema.get("description") or "")), **(schema.get(DOC_KEY) or {})}
+        self.minimum = _tighter(self.minimum, schema.get("minimum"), max)
+        self.maximum = _tighter(self.maximum, schema.get("maximum"), min)
+        self.min_length = _tighter(self.min_length, schema.get("minLength"), max)
+        self.max_length = _tighter(self.max_length, schema.get("maxLength", notes.get("maxLength")), min)
+        self.fmt = self.fmt or schema.get("format") or notes.get("format")
+        self.pattern = self.pattern or notes.get("pattern")
+        self.read_only = self.read_only or schema.get("readOnly") is True
+        default = schema.get("default")
+        extra = [*notes.get("examples", ()), *([default] if isinstance(default, (str, int, float)) else [])]
+        self.examples += [e for e in extra if e not in self.examples and not isinstance(e, bool)]
+        if not self.description and schema.get("description"):
+            self.description = str(schema["description"])[:200]
+
+
+_PROSE_LENGTH = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than)\s+(\d+)\s+char", re.IGNORECASE)
+_PROSE_FORMATS = (
+    (re.compile(r"YYYY-MM-DD[T ]HH:MM(:SS)?"), "date-time"),
+    (re.compile(r"\bYYYY-MM-DD\b"), "date"),
+    (re.compile(r"\b(ISO[- ]?8601 )?date and time\b", re.IGNORECASE), "date-time"),
+)
+
+
+def _prose_notes(text: str) -> dict[str, Any]:
+    """Constraints a field's description states in words: 'Up to 40 characters.', 'Date, YYYY-MM-DD.'."""
+    notes: dict[str, Any] = {}
+    length = _PROSE_LENGTH.search(text)
+    if length:
+        notes["maxLength"] = int(length.group(1))
+    for pattern, fmt in _PROSE_FORMATS:
+        if pattern.search(text):
+            notes["format"] = fmt
+            break
+    return notes
+
+
+def _tighter(current: Any, new: Any, pick: Any) -> Any:
+    if not isinstance(new, (int, float)) or isinstance(new, bool):
+        return current
+    return new if current is None else pick(current, new)
+
+
+@dataclass
+class Resource:
+    name: str
+    columns: dict[str, Col] = field(default_factory=dict)
+    key: str | None = None
+    key_type: str = "string"
+    parents: dict[str, str] = field(default_factory=dict)  # column -> parent table (from paths and arguments)
+    refs: dict[str, str] = field(default_factory=dict)  # column -> table it names by id (from field names)
+    created: bool = False
+    client_key: bool = False
+    singleton: bool = False
+
+
+# ---- resources and tables ----------------------------------------------------------------------
+
+
+def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
+    resources: dict[str, Resource] = {}
+
+    def resource(name: str) -> Resource:
+        table = table_name(name)
+        return resources.setdefault(table, Resource(table))
+
+    names = {table_name(s.resource) for s in shapes} | {table_name(p) for s in shapes for _, p in s.parents}
+    for shape in shapes:
+        shape.parents = [(arg, resource(parent).name) for arg, parent in shape.parents]
+        if shape.parents:  # /orders/{id}/items is the same resource as /order-items/{id}
+            nested = table_name(f"{singular(shape.parents[-1][1])}_{singular(snake(shape.resource))}")
+            if nested in names and nested != table_name(shape.resource):
+                shape.resource = nested
+        shape.resource = resource(shape.resource).name
+    keyed = {s.resource for s in shapes if s.key}
+    if not http:
+        _merge_by_key(shapes)
+        for name in [n for n in resources if n not in {s.resource for s in shapes}]:
+            del resources[name]
+    for shape in shapes:
+        res = resources[shape.resource]
+        record = shape.op.output_schema
+        if record and shape.kind in ("get", "list", "create", "update", "action"):
+            properties, _ = merged_properties(record)
+            for name, sub in properties.items():
+                _add_column(res, name, sub)
+    for shape in shapes:
+        res = resources[shape.resource]
+        properties = shape.op.input_schema.get("properties", {})
+        required = set(shape.op.input_schema.get("required", []))
+        arguments = {a for a, _ in shape.parents} | ({shape.key} if shape.key else set())
+        if shape.kind in ("create", "update", "action") or (not http and shape.kind in ("list", "count", "get")):
+            for name, sub in properties.items():
+                if name in arguments or ignorable(name) or (shape.kind in ("list", "count") and range_of(name, res)):
+                    continue
+                bounded = _bound_column(name) if shape.kind in ("list", "count") else None
+                if bounded:  # `max_price` on a tool list: the records have a price
+                    _add_column(res, bounded, sub)
+                    continue
+                if shape.kind in ("list", "count", "get") and normal(name) in SEARCH_ARGS:
+                    continue
+                _add_column(res, name, sub, required=shape.kind == "create" and name in required)
+        if shape.kind == "create":
+            res.created = True
+        if shape.key and res.key is None:
+            res.key = _key_column(res, shape.key, properties.get(shape.key, {}))
+            res.key_type = schema_type(properties.get(shape.key, {}))[0] or "string"
+        for argument, parent in shape.parents:
+            column = _parent_column(res, argument, parent)
+            res.parents.setdefault(column, parent)
+    for res in list(resources.values()):
+        for column in res.columns:
+            entity = id_entity(column)
+            target = table_name(entity) if entity else None
+            if target and target != res.name and target in resources and column not in res.parents:
+                res.refs[column] = target
+    for res in resources.values():
+        res.singleton = (
+            res.name not in keyed
+            and any(s.kind in ("update", "action", "get") and s.key is None and s.resource == res.name for s in shapes)
+            and not any(s.kind == "list" and s.resource == res.name for s in shapes)
+        )
+        if res.key is None:
+            own = column_for(res, f"{singular(res.name)}_id")
+            res.key = "id" if "id" in res.columns else own or _natural_key(res) or "id"
+        if res.key in res.columns:
+            res.key_type = (
+                res.columns[res.key].json_type if res.columns[res.key].json_type in ("integer", "string") else "string"
+            )
+        for shape in shapes:
+            if shape.resource == res.name and shape.kind == "create":
+                keys = shape.op.input_schema.get("properties", {})
+                res.client_key = res.client_key or any(column_for(res, a) == res.key for a in keys)
+    return resources
+
+
+def _merge_by_key(shapes: list[Shape]) -> None:
+    """Tools naming their record by the same natural key (`filepath`) work on one table: the one that is listed."""
+    by_key: dict[str, set[str]] = {}
+    for shape in shapes:
+        if shape.key and id_entity(shape.key) is None and normal(shape.key) != "id":
+            by_key.setdefault(normal(shape.key), set()).add(shape.resource)
+    for shape in shapes:
+        arguments = shape.op.input_schema.get("properties", {})
+        for key, tables in by_key.items():
+            if len(tables) > 1 and any(normal(a) == key for a in arguments):
+                listed = sorted(
+                    t for t in tables if any(s.resource == t and s.kind == "list" for s in shapes)
+                ) or sorted(tables)
+                if shape.resource in tables:
+                    shape.resource = listed[0]
+                    if shape.key is None and shape.kind in ("list", "get"):
+                        shape.key = next(a for a in arguments if normal(a) == key) if shape.kind == "get" else None
+
+
+def _natural_key(res: Resource) -> str | None:
+    return next((c for c in res.columns if normal(c) in ("slug", "code", "key", "uuid", "path", "filepath")), None)
+
+
+def ignorable(name: str) -> bool:
+    key = normal(name)
+    return key in LIMIT_ARGS or key in ("page", "offset", "cursor", "sort", "sortby", "order", "orderby", "fields",
+                                         "include", "expand", "passthrough", "raw", "format", "filter", "pagetoken",
+                                         "nextpagetoken", "startingafter", "endingbefore") or not name.strip()  # fmt: skip
+
+
+def range_of(name: str, res: Resource) -> tuple[str, str] | None:
+    """('price', 'min') for `min_price` when the table has such a column."""
+    words = split_words(name)
+    for word, bound in _RANGE_PREFIX:
+        for rest in (words[1:] if words[:1] == [word] else None, words[:-1] if words[-1:] == [word] else None):
+            if rest:
+                column = column_for(res, "_".join(rest))
+                if column:
+                    return column, bound
+    return None
+
+
+def _bound_column(name: str) -> str | None:
+    """'price' for `max_price` or `price_min`: the column a range argument bounds."""
+    words = split_words(name)
+    for word, _ in _RANGE_PREFIX:
+        if len(words) > 1 and words[0] == word:
+            return "_".join(words[1:])
+        if len(words) > 1 and words[-1] == word:
+            return "_".join(words[:-1])
+    return None
+
+
+def _add_column(res: Resource, name: str, schema: Any, required: bool = False) -> None:
+    column = name if _COLUMN.fullmatch(name) else identifier(name, "field")
+    existing = column_for(res, name)
+    schema = schema if isinstance(schema, dict) else {}
+    if existing:
+        res.columns[existing].required = res.columns[existing].required or required
+        res.columns[existing].merge(schema)
+        return
+    if len(res.columns) >= MAX_COLUMNS:
+        return
+    kind, _ = schema_type(schema)
+    values = schema.get("enum")
+    enum = tuple(str(v) for v in values if v is not None) if kind == "string" and values else None
+    res.columns[column] = Col(column, kind, enum or None, required=required)
+    res.columns[column].merge(schema)
+
+
+def column_for(res: Resource, argument: str) -> str | None:
+    """The column an argument names: same name, or the same words spelled differently."""
+    if argument in res.columns:
+        return argument
+    wanted = normal(argument)
+    return next((c for c in res.columns if normal(c) == wanted), None)
+
+
+def _key_column(res: Resource, argument: str, schema: Any) -> str:
+    found = column_for(res, argument)
+    if found:
+        return found
+    entity = id_entity(argument)
+    if "id" in res.columns and (
+        entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name))
+    ):
+        return "id"
+    column = argument if _COLUMN.fullmatch(argument) else identifier(argument, "id")
+    res.columns = {column: Col(column, schema_type(schema)[0] or "string"), **res.columns}
+    return column
+
+
+def _parent_column(res: Resource, argument: str, parent: str) -> str:
+    found = column_for(res, argument) if normal(argument) != "id" else None
+    if found and found != res.key:
+        return found
+    guess = f"{singular(parent)}_id"
+    found = column_for(res, guess)
+    if found and found != res.key:
+        return found
+    res.columns[guess] = Col(guess, "string")
+    return guess
+
+
+def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
+    # Parents referenced but never described get a small table of their own (a tenant such as a ledger).
+    for res in list(resources.values()):
+        for parent in res.parents.values():
+            if parent not in resources:
+                resources[parent] = Resource(parent, {"name": Col("name", "string")}, key="name")
+    tables: list[Table] = []
+    for res in resources.values():
+        key = res.key or "id"
+        if key not in res.columns:
+            res.columns = {key: Col(key, res.key_type), **res.columns}
+        links = {**res.refs, **res.parents}
+        keys = {c: resources[p].key or "id" for c, p in links.items()}
+        columns: list[Column] = []
+        ordered = [
+            key,
+            *[c for c in res.parents if c != key],
+            *[c for c in res.columns if c != key and c not in res.parents],
+        ]
+        for name in ordered:
+            col = res.columns[name]
+            sql = _sql_type(col.json_type) if name != key else ("INTEGER" if res.key_type == "integer" else "TEXT")
+            parent = links.get(name)
+            parent_key_type = _key_sql_type(resources[parent]) if parent else None
+            columns.append(
+                Column(
+                    name=name,
+                    type=parent_key_type or sql,
+                    primary_key=name == key,
+                    nullable=name != key and not col.required and name not in res.parents,
+                    references=f"{parent}.{keys[name]}" if parent else None,
+                    generated=name == key and res.created and not res.client_key,
+                    enum=col.enum if sql == "TEXT" and not parent and name != key else None,
+                    description=col.description,
+                    **_constraints(col, sql if not parent else "KEY", name == key),
+                )
+            )
+        tables.append(
+            Table(
+                name=res.name,
+                description=f"{singular(res.name).replace('_', ' ').capitalize()} records.",
+                columns=tuple(columns),
+            )
+        )
+    return tuple(tables)
+
+
+def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
+    """The Column fields a document's constraints give (ranges for numbers, lengths, formats and patterns for text)."""
+    found: dict[str, Any] = {"read_only": col.read_only and not key}
+    if sql in ("INTEGER", "REAL") and col.json_type != "boolean":
+        found.update(minimum=col.minimum, maximum=col.maximum)
+    if sql == "TEXT":
+        found.update(min_length=col.min_length, max_length=col.max_length, pattern=col.pattern)
+        if col.fmt in FORMATS:
+            found["format"] = col.fmt
+    if sql != "KEY" and not key:
+        found["examples"] = tuple(e for e in col.examples if _fits(e, sql))[:12]
+    if found.get("minimum") is not None and found.get("maximum") is not None and found["minimum"] > found["maximum"]:
+        found.update(minimum=None, maximum=None)  # the document contradicts itself; keep neither bound
+    return found
+
+
+def _fits(value: Any, sql: str) -> bool:
+    if sql == "TEXT":
+        return isinstance(value, str)
+    if sql == "INTEGER":
+        return isinstance(value, int)
+    return isinstance(value, (int, float))
+
+
+def _key_sql_type(res: Resource) -> str:
+    return "INTEGER" if res.key_type == "integer" else "TEXT"
+
+
+def _sql_type(json_type: str | None) -> str:
+    return {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}.get(json_type or "", "TEXT")
+
+
+def semantic_of(table: Table, column: Column, res: Resource) -> str:
+    if column.primary_key:
+        natural = column.name != "id" and not column.generated and normal(column.name) not in ("uuid", "key")
+        kind = column_kind(table.name, column.name, "string", None, False) if natural else "id"
+        return kind if kind in ("code", "email", "path", "name", "username", "url", "title") else "id"
+    if column.references:
+        return "id"
+    col = res.columns.get(column.name)
+    kind = column_kind(
+        table.name, column.name, col.json_type if col else "string", col.fmt if col else None, bool(column.enum)
+    )
+    if kind == "text" and id_entity(column.name):
+        return "ref"
+    return kind
+
+
+def labels_of(table: Table) -> tuple[str, ...]:
+    ranked: list[tuple[int, int, str]] = []
+    for position, column in enumerate(table.columns):
+        if column.type != "TEXT" or column.references or column.enum:
+            continue
+        if column.primary_key and (column.generated or column.name == "id"):
+            continue
+        kind = column_kind(table.name, column.name, "string", None, False)
+        rank = label_rank(table.name, column.name, kind)
+        if rank is not None:
+            ranked.append((rank, position, column.name))
+    return tuple(name for _, _, name in sorted(ranked)[:2])

@@ -1,0 +1,262 @@
+"""How one operation touches the state, read from its HTTP path (`/customers/{id}/orders`) or its tool name
+(`cancel_order(order_id)`): the resource, the kind of operation, its key and parent arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from .models import Operation, SourceDoc
+from .naming import normal, plural, singular, snake, split_words
+from .semantics import column_kind
+from .sources.schemas import schema_type
+
+__all__ = [
+    "ACTION_TARGETS",
+    "VERBS",
+    "Shape",
+    "entities_of",
+    "http_shape",
+    "id_entity",
+    "item_segments",
+    "name_shape",
+    "vendor_prefix",
+]
+
+ACTION_TARGETS: dict[str, tuple[str, ...]] = {
+    "cancel": ("cancelled", "canceled"), "close": ("closed",), "reopen": ("open", "reopened"),
+    "approve": ("approved",), "reject": ("rejected", "declined"), "complete": ("completed", "complete", "done"),
+    "finish": ("finished", "completed", "done"), "archive": ("archived",), "unarchive": ("active", "open"),
+    "resolve": ("resolved", "closed"), "confirm": ("confirmed",), "ship": ("shipped",), "refund": ("refunded",),
+    "revert": ("reverted",), "activate": ("active", "activated", "enabled"), "deactivate": ("inactive", "deactivated"),
+    "enable": ("enabled", "active"), "disable": ("disabled", "inactive"), "suspend": ("suspended",),
+    "publish": ("published",), "unpublish": ("draft", "unpublished"), "lock": ("locked",), "unlock": ("unlocked",),
+    "pause": ("paused",), "resume": ("active", "resumed", "running"), "escalate": ("escalated",),
+    "void": ("void", "voided"), "accept": ("accepted",), "decline": ("declined", "rejected"),
+    "fulfill": ("fulfilled",), "start": ("started", "in_progress", "active"), "stop": ("stopped",),
+    "block": ("blocked",), "unblock": ("active", "unblocked"), "restore": ("active", "restored"),
+    "verify": ("verified",), "expire": ("expired",), "hold": ("on_hold", "held"), "checkin": ("checked_in",),
+    "deliver": ("delivered",), "dispatch": ("dispatched",), "pay": ("paid",), "freeze": ("frozen",),
+    "unfreeze": ("active",), "terminate": ("terminated",), "renew": ("active", "renewed"), "submit": ("submitted",),
+    "dispute": ("disputed",),
+}  # fmt: skip
+VERBS: dict[str, str] = {
+    **{v: "list" for v in ["list", "search", "find", "query", "browse", "filter", "lookup", "all", "index"]},
+    **{v: "get" for v in ["get", "fetch", "read", "retrieve", "show", "describe", "view", "one", "info", "details", "detail", "check"]},
+    "count": "count",
+    **{v: "create" for v in ["create", "add", "new", "insert", "post", "make", "register", "place", "book", "schedule", "reserve", "issue", "log", "record", "open", "buy", "purchase", "file", "request", "send", "invite", "enroll", "upload"]},
+    **{v: "update" for v in ["update", "edit", "modify", "change", "set", "rename", "patch", "put", "move", "reschedule", "replace", "adjust", "upsert", "assign", "transfer"]},
+    **{v: "delete" for v in ["delete", "remove", "destroy", "drop", "purge", "erase", "clear", "unsubscribe"]},
+    **{v: "action" for v in ACTION_TARGETS if v not in ("open",)},
+    "mark": "action",
+}  # fmt: skip
+_METHOD_KINDS = {
+    "GET": "get",
+    "HEAD": "count",
+    "POST": "update",
+    "PUT": "update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
+_QUALIFIERS = frozenset({"by", "for", "from", "in", "of", "to", "with", "on", "at", "as"})
+_FILLER = frozenset(
+    {"a", "an", "the", "id", "ids", "details", "detail", "info", "all", "one", "new", "my", "item", "record"}
+)
+_FORMAT_WORDS = frozenset({"kml", "csv", "gpx", "xlsx", "pdf", "xml", "json", "export", "download"})
+
+
+@dataclass
+class Shape:
+    """How one operation touches the state, before tables exist."""
+
+    op: Operation
+    resource: str
+    kind: str
+    key: str | None = None
+    parents: list[tuple[str, str]] = field(default_factory=list)  # (argument, parent resource)
+    verb: tuple[str, ...] = ()
+
+
+# ---- reading shapes from HTTP paths ---------------------------------------------------------------
+
+
+def item_segments(operations: tuple[Operation, ...]) -> set[str]:
+    """Static path segments followed by a parameter somewhere: resources addressable by key."""
+    found: set[str] = set()
+    for op in operations:
+        parts = [p for p in (op.path or "").split("/") if p]
+        for before, after in pairwise(parts):
+            if not before.startswith("{") and after.startswith("{"):
+                found.add(before)
+    return found
+
+
+def _tokens(path: str) -> list[tuple[str, bool]]:
+    return [(p[1:-1], True) if p.startswith("{") and p.endswith("}") else (p, False) for p in path.split("/") if p]
+
+
+def _first_word(segment: str) -> str:
+    words = split_words(segment)
+    return words[0] if words else ""
+
+
+def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
+    tokens = _tokens(op.path or "")[skip:]
+    method = (op.method or "GET").upper()
+    if not tokens:
+        return "the root path names no resource"
+    refs: list[tuple[str | None, str]] = []
+    for index, (token, is_param) in enumerate(tokens):
+        if is_param:
+            before = tokens[index - 1] if index else None
+            refs.append((before[0] if before and not before[1] else None, token))
+    last, last_is_param = tokens[-1]
+    if last_is_param:
+        segment, key = refs[-1]
+        resource = segment or key
+        kind = {"GET": "get", "HEAD": "get"}.get(method, _METHOD_KINDS[method])
+        return Shape(op, resource, kind, key, _parent_refs(refs[:-1]))
+    owner = tokens[-2] if len(tokens) >= 2 else None
+    if owner is not None and owner[1]:  # .../{id}/word
+        segment, key = refs[-1]
+        owner_resource = segment or key
+        verb = _first_word(last)
+        if method != "GET" and VERBS.get(verb) == "action":
+            return Shape(op, owner_resource, "action", key, _parent_refs(refs[:-1]), tuple(split_words(last)))
+        if last in items or singular(snake(last)) != snake(last):
+            kind = {"GET": "list", "POST": "create", "HEAD": "count"}.get(method)
+            if kind is None:
+                return f"{method} on the collection {last!r} would change every {singular(snake(last))} at once"
+            return Shape(op, last, kind, None, _parent_refs(refs))
+        if method in ("GET", "HEAD"):
+            return Shape(op, owner_resource, "get", key, _parent_refs(refs[:-1]))
+        if method == "DELETE":
+            return f"cannot tell what deleting {last!r} of a {singular(snake(owner_resource))} removes"
+        return Shape(op, owner_resource, "update", key, _parent_refs(refs[:-1]), tuple(split_words(last)))
+    verb = _first_word(last)
+    previous = tokens[-2][0] if owner is not None else None
+    if previous is not None and (last in _FORMAT_WORDS or VERBS.get(verb) in ("list", "count")):
+        return Shape(
+            op,
+            previous,
+            "count" if VERBS.get(verb) == "count" or method == "HEAD" else "list",
+            None,
+            _parent_refs(refs),
+        )
+    verbal = verb in VERBS or _singular_word(last)
+    if previous is not None and verbal and previous not in items and last not in items:
+        if method == "GET":
+            return Shape(op, previous, "get", None, _parent_refs(refs))
+        kind = "action" if VERBS.get(verb) == "action" else "update"
+        return Shape(op, previous, kind, None, _parent_refs(refs), tuple(split_words(last)))
+    if previous is not None and verb in VERBS and last not in items:
+        return f"{method} {op.path} acts on every {singular(snake(previous))} at once; only single-record operations are supported"
+    if method == "GET":
+        return Shape(
+            op, last, "get" if last not in items and _singular_word(last) else "list", None, _parent_refs(refs)
+        )
+    if method == "HEAD":
+        return Shape(op, last, "count", None, _parent_refs(refs))
+    if method == "POST":
+        return Shape(op, last, "create", None, _parent_refs(refs))
+    if method in ("PUT", "PATCH") and last not in items:
+        return Shape(op, last, "update", None, _parent_refs(refs))
+    return f"{method} on the whole collection {last!r} names no single record"
+
+
+def _singular_word(segment: str) -> bool:
+    word = snake(segment)
+    return singular(word) == word and plural(word) != word
+
+
+def _parent_refs(refs: list[tuple[str | None, str]]) -> list[tuple[str, str]]:
+    return [(param, segment or param) for segment, param in refs]
+
+
+# ---- reading shapes from tool names -------------------------------------------------------------
+
+
+def vendor_prefix(operations: tuple[Operation, ...]) -> tuple[str, ...]:
+    """Leading words every tool name shares (`obsidian_`), which say nothing about the tool."""
+    names = [split_words(op.name) for op in operations]
+    if len(names) < 2:
+        return ()
+    prefix: list[str] = []
+    for words in zip(*names):
+        if len(set(words)) != 1 or words[0] in VERBS:
+            break
+        prefix.append(words[0])
+    return tuple(prefix)
+
+
+def _split_name(op: Operation, prefix: tuple[str, ...]) -> tuple[str | None, list[str], list[str]]:
+    """(verb, noun words, qualifier words) of a tool name."""
+    words = split_words(op.name)[len(prefix) :]
+    if not words:
+        return None, [], []
+    if words[0] in VERBS:
+        verb, rest = words[0], words[1:]
+    elif words[-1] in VERBS:
+        verb, rest = words[-1], words[:-1]
+    else:
+        return None, words, []
+    cut = next((i for i, w in enumerate(rest) if w in _QUALIFIERS), len(rest))
+    noun = [w for w in rest[:cut] if w not in _FILLER]
+    return verb, noun, rest[cut + 1 :]
+
+
+def entities_of(source: SourceDoc) -> set[str]:
+    """Resource names a tool list talks about: nouns of tool names."""
+    prefix = vendor_prefix(source.operations)
+    found: set[str] = set()
+    for op in source.operations:
+        verb, noun, _ = _split_name(op, prefix)
+        if verb is not None and noun:
+            found.add(singular(snake("_".join(noun))))
+    return found
+
+
+def id_entity(argument: str) -> str | None:
+    """'customer_id', 'customerId' -> 'customer'; None when the argument is no reference."""
+    words = split_words(argument)
+    if len(words) >= 2 and words[-1] in ("id", "ids", "key", "uuid"):
+        return singular("_".join(words[:-1]))
+    return None
+
+
+def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title: str) -> Shape | str:
+    verb, noun, _ = _split_name(op, prefix)
+    properties: dict[str, Any] = op.input_schema.get("properties", {})
+    if any(normal(p) in ("operation", "action", "op", "command") and isinstance(s, dict) and s.get("enum")
+           for p, s in properties.items()):  # fmt: skip
+        return "it multiplexes several actions through an `operation` argument"
+    if verb is None:
+        return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
+    kind = VERBS[verb]
+    noun_words = noun or split_words(title)[-1:] or ["record"]
+    entity = singular(snake("_".join(noun_words)))
+    plural_noun = bool(noun) and plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]
+    references = {p: id_entity(p) for p in properties}
+    key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)
+    parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]
+    if key is not None and kind in ("update", "action"):
+        parents = []  # `assign_ticket(ticket_id, agent_id)`: the agent is a value the update sets, not an owner
+    required = op.input_schema.get("required", [])
+    if key is None and kind in ("get", "update", "delete", "action"):
+        natural = [
+            p
+            for p in required
+            if column_kind(entity, p, schema_type(properties[p])[0], None, False) in ("path", "code", "email", "url")
+        ]
+        if len(natural) == 1 and not parents:
+            key = natural[0]
+        elif kind == "get":
+            kind = "list"
+        elif kind == "delete" or (kind in ("update", "action") and not parents):
+            return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
+    if kind == "get" and plural_noun and key is None:
+        kind = "list"
+    if kind in ("list", "count", "create") and key is not None and key in required and kind != "create":
+        kind = "get"
+    return Shape(op, entity, kind, key if kind not in ("list", "count", "create") else None, parents, (verb, *noun))

@@ -1,0 +1,157 @@
+"""How people say things: dates relative to today, fields in words, values as they would type them, and why
+they get in touch (a reason for each kind of request)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from .naming import humanize, split_words
+from .semantics import is_creation_time
+
+__all__ = ["field_words", "reason_for", "spoken_date", "spoken_value", "verb_of"]
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_FIELD = {"qty": "quantity", "dob": "date of birth", "num": "number", "amt": "amount", "desc": "description",
+          "iban": "IBAN", "sku": "SKU", "url": "web address", "pnr": "booking reference"}  # fmt: skip
+
+
+_CREATION = {"placed": "order date", "created": "creation date", "booked": "booking date", "submitted": "submission date",
+             "requested": "request date", "issued": "issue date", "registered": "registration date",
+             "joined": "join date", "ordered": "order date", "reported": "report date", "filed": "filing date",
+             "opened": "opening date", "updated": "last update", "modified": "last change", "added": "date added"}  # fmt: skip
+
+
+def spoken_date(value: Any, today: dt.date, with_time: bool = False) -> str:
+    """'today', 'yesterday', 'last Tuesday', 'this Friday', 'February 12', 'March 3, 2025' (+ ' at 4:45 pm')."""
+    text = str(value)
+    day = dt.date.fromisoformat(text[:10])
+    delta = (day - today).days
+    if delta == 0:
+        said = "today"
+    elif delta == -1:
+        said = "yesterday"
+    elif delta == 1:
+        said = "tomorrow"
+    elif -6 <= delta <= -2:
+        said = f"last {_DAYS[day.weekday()]}"
+    elif 2 <= delta <= 6:
+        said = f"this {_DAYS[day.weekday()]}"
+    elif day.year == today.year:
+        said = f"{_MONTHS[day.month - 1]} {day.day}"
+    else:
+        said = f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    if with_time and len(text) >= 16:
+        hour, minute = int(text[11:13]), int(text[14:16])
+        clock = f"{(hour % 12) or 12}" + (f":{minute:02d}" if minute else "") + (" am" if hour < 12 else " pm")
+        said += f" at {clock}"
+    return said
+
+
+def spoken_value(value: Any, kind: str, today: dt.date) -> str:
+    """A value as a user types it: dates in words, amounts with two decimals, the rest as it is."""
+    if kind in ("date", "datetime") and isinstance(value, str) and len(value) >= 10 and value[4] == "-":
+        try:
+            return spoken_date(value, today, with_time=kind == "datetime")
+        except ValueError:
+            return value
+    if kind == "money" and isinstance(value, (int, float)):
+        return f"{value:.2f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ") if kind == "enum" else str(value)
+
+
+_COMPOUNDS = {"check in": "check-in date", "check out": "check-out date", "checkin": "check-in date",
+              "checkout": "check-out date", "guests": "number of guests", "passengers": "number of passengers",
+              "seats": "number of seats", "tickets": "number of tickets", "nights": "number of nights"}  # fmt: skip
+
+
+def field_words(column: str) -> str:
+    """A column in words: 'shipping_method' -> 'shipping method', 'qty' -> 'quantity', 'starts_at' -> 'start time'."""
+    spoken = " ".join(split_words(column))
+    if spoken in _COMPOUNDS:
+        return _COMPOUNDS[spoken]
+    words = [_FIELD.get(w, w) for w in split_words(column)]
+    if len(words) > 1 and words[-1] in ("at", "on"):
+        words = words[:-1]
+        if words[-1] in ("starts", "ends", "start", "end"):
+            words[-1] = words[-1].rstrip("s") + " time"
+        elif is_creation_time(column):
+            words = _CREATION.get(words[-1], f"{words[-1]} date").split()
+    if len(words) > 1 and words[-1] == "id":
+        words = words[:-1]
+    return " ".join(words) or humanize(column)
+
+
+def verb_of(column: str) -> str:
+    """The verb a creation time names: 'placed_at' -> 'placed', 'created_at' -> 'created'."""
+    words = [w for w in split_words(column) if w not in ("at", "on", "date", "time")]
+    return words[0] if words else "made"
+
+
+_REASONS: dict[str, tuple[str, ...]] = {
+    "cancel": ("my plans have changed", "I booked it by mistake", "I no longer need it", "I found another option"),
+    "delete": ("I added it by mistake", "it is no longer needed", "it was a duplicate"),
+    "address": ("I am moving next month", "I have just moved", "I gave the wrong address before"),
+    "phone": ("I have a new phone number", "my old number no longer works"),
+    "email": ("I changed my email address", "I no longer use my old email"),
+    "date": ("my plans have changed", "my trip moved", "I need it a little later", "I can only make it then"),
+    "quantity": ("I need a few more", "I ordered more than I need", "more people are coming"),
+    "people": ("a friend is joining us", "one of us can no longer come"),
+    "shipping": ("I need it sooner", "I would rather pick it up myself", "it is not urgent after all"),
+    "message": ("it is a present", "I want to add a personal note", "the old note had a typo"),
+    "money": ("it needs to match the invoice", "we agreed on a new amount", "the old amount was wrong"),
+    "enum": ("it was set up wrong", "my needs have changed", "the current one does not suit me"),
+    "pay": ("I would like to settle it now", "I want to make sure it is paid before the deadline"),
+    "refund": ("I could not use it", "I was charged but never used it"),
+    "dispute": ("I do not recognise it", "I was charged twice", "the amount is wrong"),
+    "block": ("I lost my card", "I think my card was stolen"),
+    "freeze": ("I think someone has my card details", "I will be away and want it safe"),
+    "unfreeze": ("I found my card again", "I am back from my trip"),
+    "close": ("I no longer use it", "I am moving everything to one place", "the issue is solved"),
+    "reopen": ("the problem is back", "it was closed too early"),
+    "resolve": ("it works now", "the fix did the trick"),
+    "escalate": ("it has been days without an answer", "it is blocking my work"),
+    "confirm": ("I am sure about it now", "I want to lock it in"),
+    "checkin": ("I have just arrived", "I want to get it done before I get there"),
+    "create": ("I want to set it up today", "I need it for next week", "it is for a family occasion"),
+    "review": ("I want to share how it went",),
+    "comment": ("I have an update", "I want to add some details"),
+    "transfer": ("I cannot go any more and a friend will use it",),
+    "approve": ("the customer has sent everything we need",),
+    "reject": ("it does not meet the rules",),
+    "assign": ("they know this customer best",),
+    "": ("it would really help me", "I would like to get this sorted today", "it is a bit urgent"),
+}
+
+
+def reason_for(rng: random.Random, verb: str, column: str = "", kind: str = "") -> str:
+    """Why a user asks for something, in their words."""
+    words = set(split_words(column))
+    key = verb if verb in _REASONS else ""
+    if verb in ("update", "change", "set", "edit", "modify", "move", "reschedule", "rename"):
+        if words & {"street", "address", "city", "zip", "postcode"}:
+            key = "address"
+        elif words & {"phone", "mobile"}:
+            key = "phone"
+        elif "email" in words:
+            key = "email"
+        elif words & {"guests", "people", "passengers", "attendees", "party"}:
+            key = "people"
+        elif words & {"shipping", "delivery"}:
+            key = "shipping"
+        elif words & {"message", "note", "memo", "comment", "requests"}:
+            key = "message"
+        elif kind in ("date", "datetime"):
+            key = "date"
+        elif kind in ("quantity",) or "quantity" in words:
+            key = "quantity"
+        elif kind == "money":
+            key = "money"
+        elif kind == "enum":
+            key = "enum"
+    return rng.choice(_REASONS.get(key) or _REASONS[""])

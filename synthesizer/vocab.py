@@ -1,0 +1,211 @@
+"""Small domain vocabularies: what people, shops and services actually write, for the values faker has no
+provider for (support subjects, gift messages, special requests, event titles, product names, memos).
+
+Each bank is a tuple of short strings; `{first}`, `{last}`, `{other}`, `{city}`, `{other_city}`,
+`{company}`, `{brand}`, `{month}`, `{place}`, `{thing}` and `{number}` are filled in by `values.py`.
+Nothing here is lorem ipsum: every entry is something a person could have typed into the field it is
+used for.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACCOUNT_NAMES",
+    "CATEGORY_PRODUCTS",
+    "CHARGE_DESCRIPTIONS",
+    "COLLECTION_NAMES",
+    "COMMENTS",
+    "DEPARTMENTS",
+    "DESCRIPTIONS",
+    "EVENT_TITLES",
+    "GIFT_MESSAGES",
+    "MEMOS",
+    "NOTES",
+    "NOTE_TITLES",
+    "PLACE_NAMES",
+    "PRODUCTS",
+    "PRODUCT_ADJECTIVES",
+    "PROJECT_NAMES",
+    "REASONS",
+    "REVIEWS",
+    "SPECIAL_REQUESTS",
+    "SUBJECTS",
+    "TAGS",
+    "TODO_TITLES",
+    "TOPIC_DESCRIPTIONS",
+    "WORK_NOTES",
+]
+
+SUBJECTS: dict[str, tuple[str, ...]] = {
+    "billing": (
+        "Charged twice for the same invoice", "Refund has not arrived yet", "Invoice shows the wrong plan",
+        "Card was declined at renewal", "Need a copy of last month's invoice", "Unexpected fee on my bill",
+        "VAT number missing from invoice", "Discount code was not applied",
+    ),
+    "technical": (
+        "Cannot log in after password reset", "Export to CSV times out", "Mobile app crashes on start",
+        "Sync stopped working overnight", "Error 500 when saving a report", "Two-factor code never arrives",
+        "Dashboard charts are not loading", "Webhook deliveries failing", "Search returns no results",
+        "Attachments fail to upload",
+    ),
+    "account": (
+        "Change the email on my account", "Add a second admin user", "Close my old workspace",
+        "Transfer ownership to a colleague", "Account locked after too many attempts", "Update our company address",
+    ),
+    "": (
+        "Question about my order", "Delivery is running late", "Need help with my booking",
+        "Item arrived damaged", "Wrong size sent", "Request for a callback", "Feedback on the new design",
+        "How do I change my plan?", "Missing item in my parcel", "Problem with my last payment",
+    ),
+}  # fmt: skip
+TOPIC_DESCRIPTIONS: tuple[str, ...] = (
+    "Since this morning I get an error whenever I try this; I already tried another browser.",
+    "This started after the last update. It happens every time and blocks my team from finishing our work.",
+    "I noticed it on my latest statement and would like it looked into before the next billing date.",
+    "Could someone check this for me? I have attached what I could and can share more if needed.",
+    "It worked fine last week. Nothing changed on our side as far as I know.",
+    "The problem comes and goes, but today it happened three times in an hour.",
+)
+COMMENTS: dict[str, tuple[str, ...]] = {
+    "customer": (
+        "Thanks, that fixed it.", "It is still happening on my side, sorry.", "I have attached a screenshot.",
+        "Any update on this?", "Great, I will try that this afternoon.", "That works for me, thank you!",
+    ),
+    "agent": (
+        "Thanks for the details, I am looking into it now.", "Could you send a screenshot of the error?",
+        "We have pushed a fix; please try again and let us know.", "I have passed this to our billing team.",
+        "Closing this for now; reply here if it comes back.", "I have refunded the duplicate charge.",
+    ),
+}  # fmt: skip
+GIFT_MESSAGES: tuple[str, ...] = (
+    "Happy birthday, {first}! Love, {other}", "Congratulations on the new home!", "Thinking of you. Get well soon!",
+    "Happy anniversary to my favourite person.", "With love from all of us in {city}.",
+    "Merry Christmas, {first}!", "Thank you for everything this year.", "Enjoy, and see you soon! {other}",
+    "Welcome to the world, little one!", "Happy retirement, {first}!",
+)  # fmt: skip
+SPECIAL_REQUESTS: tuple[str, ...] = (
+    "Late arrival, around 11 pm", "A quiet room away from the elevator, please", "Extra pillows and a blanket",
+    "Baby cot in the room", "Ground floor if possible", "Early check-in if available",
+    "Celebrating our anniversary", "Two separate beds, please", "Gluten-free breakfast",
+    "Parking space for one car",
+)  # fmt: skip
+REVIEWS: dict[str, tuple[str, ...]] = {
+    "good": (
+        "Friendly staff and a spotless room.", "Great location, we will be back.",
+        "Excellent breakfast, comfortable bed.", "Everything went smoothly from start to finish.",
+        "Lovely stay, quiet and clean.",
+    ),
+    "mixed": (
+        "Good value, but the room was a bit small.", "Nice staff; the wifi kept dropping.",
+        "Clean and central, though breakfast was basic.", "Fine for one night.",
+    ),
+    "bad": (
+        "The room was noisy and the shower was cold.", "Check-in took almost an hour.",
+        "Not as pictured; the pool was closed.", "Disappointing, would not stay again.",
+    ),
+}  # fmt: skip
+REASONS: dict[str, tuple[str, ...]] = {
+    "return": (
+        "Arrived damaged", "Wrong size", "Not as described", "Changed my mind", "Arrived too late",
+        "Received the wrong item", "Stopped working after a week", "Colour differs from the photo",
+    ),
+    "cancel": ("Plans changed", "Booked by mistake", "Found a better date", "No longer needed", "Duplicate booking"),
+    "dispute": ("I do not recognise this charge", "Charged twice", "Service was never delivered", "Wrong amount"),
+    "": ("Requested by the customer", "Follow-up after our call", "See the notes on the account"),
+}  # fmt: skip
+MEMOS: tuple[str, ...] = (
+    "Rent for {month}", "Electricity bill", "Dinner with {first}", "Birthday present for {first}",
+    "Gym membership", "Invoice {number}", "Car insurance", "School trip", "Water bill", "Books for the course",
+    "Holiday deposit", "Phone bill {month}",
+)  # fmt: skip
+NOTES: tuple[str, ...] = (
+    "Called the customer to confirm.", "Leave the parcel with the neighbour.", "Use the side entrance.",
+    "Customer prefers email.", "Follow up next week.", "Paid in person at the desk.", "Keep for tax records.",
+    "Split with {first}.", "Reimbursable work expense.", "Ring the bell twice.",
+)  # fmt: skip
+WORK_NOTES: tuple[str, ...] = (
+    "Reproduced the problem and sent a fix.", "Called the customer to walk through the settings.",
+    "Checked the logs; waiting on engineering.", "Updated the billing details and re-ran the charge.",
+    "Wrote up the workaround for the knowledge base.", "Reviewed the account history.",
+)  # fmt: skip
+NOTE_TITLES: tuple[str, ...] = (
+    "Trip ideas", "Grocery list", "Meeting notes with {first}", "Books to read", "Packing list for {city}",
+    "Gift ideas", "Recipes to try", "Budget for {month}", "Weekly plan", "Garden to-do", "Reading notes",
+    "Questions for the landlord",
+)  # fmt: skip
+TODO_TITLES: tuple[str, ...] = (
+    "Call the plumber", "Renew passport", "Buy a birthday present for {first}", "Book the dentist",
+    "Pay the water bill", "Return library books", "Pick up dry cleaning", "Send invoice to {company}",
+    "Plan the weekend in {city}", "Back up the laptop", "Water the plants", "Cancel the old gym membership",
+)  # fmt: skip
+EVENT_TITLES: dict[str, tuple[str, ...]] = {
+    "concert": ("{last} Quartet Live", "{city} Symphony Night", "Jazz at the {place}", "Summer Sounds with {first} {last}",
+                "Acoustic Evening at the {place}", "{city} Indie Showcase"),
+    "theatre": ("Hamlet at the {place}", "A Midsummer Night's Dream", "The {city} Players: Our Town",
+                "Death of a Salesman", "An Evening of One-Act Plays"),
+    "comedy": ("Stand-up Night with {first} {last}", "{city} Comedy Club Live", "Improv Thursday",
+               "Laugh Out Loud at the {place}"),
+    "sports": ("{city} Marathon", "Harbor Cup Final", "{city} vs {other_city} Derby", "Open Tennis Day",
+               "Charity Five-a-Side"),
+    "festival": ("{city} Food Festival", "Summer Lights Festival", "{city} Folk Weekend", "Street Art Fair",
+                 "Harvest Market"),
+    "conference": ("{city} Data Summit", "Future of Retail Conference", "Product Leaders Forum",
+                   "{city} Developer Day"),
+    "workshop": ("Pottery for Beginners", "Sourdough Baking Workshop", "Intro to Watercolour",
+                 "Photography Walk in {city}"),
+    "": ("{city} Spring Gala", "An Evening with {first} {last}", "Open House at the {place}",
+         "{city} Charity Dinner", "Film Night: Classics", "Wine Tasting at the {place}"),
+}  # fmt: skip
+PLACE_NAMES: dict[str, tuple[str, ...]] = {
+    "hotel": ("{brand} {city}", "{brand} Harbourside", "The {last} Hotel", "{city} Grand Hotel", "{brand} Old Town",
+              "{brand} Riverside", "The {city} Inn", "{brand} Airport"),
+    "restaurant": ("The {last} Kitchen", "Trattoria {first}", "{city} Oyster Bar", "The Green Fork", "Blue Door Bistro"),
+    "store": ("{brand} {city}", "{brand} Downtown", "{brand} Outlet {city}", "{brand} Mall Store"),
+    "shop": ("{brand} {city}", "{brand} Downtown", "{brand} Outlet {city}"),
+    "branch": ("{city} Branch", "{city} Main Street", "{city} Central"),
+    "office": ("{city} Office", "{city} HQ", "{city} Studio"),
+    "": ("{last} Hall", "The {city} Arena", "Riverside Theatre", "The Old Mill", "{city} Conference Centre",
+         "Harbor Pavilion", "The Blue Room", "{last} Park Stage", "Union Chapel", "The Corn Exchange"),
+}  # fmt: skip
+CATEGORY_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "kitchen": ("Kettle", "Chef's Knife", "Cast Iron Pan", "Cutting Board", "Salad Bowl", "Coffee Grinder",
+                "Teapot", "Mixing Bowl Set", "Spice Rack", "Toaster"),
+    "bath": ("Bath Towel", "Shower Curtain", "Soap Dispenser", "Bath Mat", "Toothbrush Holder", "Bathrobe"),
+    "bedroom": ("Duvet Cover", "Pillow", "Bedside Lamp", "Throw Blanket", "Alarm Clock", "Fitted Sheet"),
+    "living": ("Floor Lamp", "Cushion Cover", "Bookshelf", "Coffee Table", "Wall Clock", "Armchair", "Rug"),
+    "garden": ("Watering Can", "Hose Reel", "Planter", "Garden Chair", "Pruning Shears", "Bird Feeder"),
+    "electronics": ("Wireless Headphones", "Phone Charger", "Bluetooth Speaker", "USB-C Cable", "Smart Plug"),
+    "clothing": ("Wool Sweater", "Rain Jacket", "Cotton T-Shirt", "Denim Jeans", "Scarf", "Sneakers"),
+    "books": ("Cookbook", "Travel Guide", "Notebook", "Photo Album", "Sketchbook"),
+    "toys": ("Building Blocks", "Puzzle", "Plush Bear", "Board Game", "Kite"),
+    "sports": ("Yoga Mat", "Water Bottle", "Running Cap", "Tennis Racket", "Dumbbell Set"),
+    "office": ("Desk Lamp", "Desk Organiser", "Office Chair", "Monitor Stand", "Planner"),
+    "": ("Lamp", "Vase", "Mug", "Basket", "Candle", "Picture Frame", "Tray", "Storage Box", "Mirror", "Clock"),
+}  # fmt: skip
+PRODUCTS = CATEGORY_PRODUCTS[""]
+PRODUCT_ADJECTIVES: tuple[str, ...] = ("Blue", "Green", "Grey", "White", "Black", "Red", "Oak", "Walnut", "Copper",
+                                       "Brass", "Linen", "Cotton", "Ceramic", "Glass", "Bamboo", "Marble", "Large",
+                                       "Small", "Classic", "Nordic")  # fmt: skip
+CHARGE_DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "minibar": ("Two sodas and a chocolate bar", "Bottle of red wine", "Mineral water", "Snacks from the minibar"),
+    "spa": ("60-minute massage", "Facial treatment", "Sauna access", "Manicure"),
+    "restaurant": ("Dinner for two", "Room service breakfast", "Lunch at the terrace", "Late-night burger"),
+    "parking": ("Parking, one night", "Valet parking", "Garage, two nights"),
+    "laundry": ("Laundry, one bag", "Shirt pressing", "Dry cleaning of a suit"),
+    "": ("Late checkout fee", "Extra bed", "Airport shuttle", "Pet fee", "Bike rental"),
+}  # fmt: skip
+ACCOUNT_NAMES: tuple[str, ...] = ("Everyday", "Rainy day fund", "Holiday savings", "Bills", "House deposit",
+                                  "Joint account", "Car fund", "Emergency fund", "Travel card", "Kids' savings")  # fmt: skip
+DEPARTMENTS: tuple[str, ...] = ("Finance", "Human Resources", "Engineering", "Sales", "Marketing", "Customer Support",
+                                "Operations", "Legal", "Procurement", "Facilities", "Research", "Design")  # fmt: skip
+PROJECT_NAMES: tuple[str, ...] = ("Website Redesign", "Mobile App Launch", "Q3 Budget Review", "Office Move",
+                                  "Customer Survey", "Data Migration", "Holiday Campaign", "Onboarding Revamp",
+                                  "Security Audit", "Warehouse Upgrade")  # fmt: skip
+COLLECTION_NAMES: tuple[str, ...] = ("Groceries", "Work", "Weekend chores", "Travel", "Recipes", "Receipts",
+                                     "Reading list", "Home", "Family", "Ideas", "Holidays", "Errands")  # fmt: skip
+TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",
+                         "health", "reading", "home", "archive")  # fmt: skip
+DESCRIPTIONS: tuple[str, ...] = (
+    "Kept up to date by {first} {last}.", "Used by the {city} team.", "Set up for the {month} launch.",
+    "Shared with {company}.", "Reviewed every quarter.", "Main one for day-to-day use.",
+)  # fmt: skip

@@ -1,0 +1,152 @@
+"""The bundled environments as a tau2-bench author would judge them: faithful to their documents, consistent,
+covered, varied, with refusals, natural instructions, and policy rules an agent fails by breaking."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from functools import cache
+from typing import Any
+
+import jsonschema
+import pytest
+from autoforge.servers import (
+    Environment,
+    EnvServer,
+    EpisodeStore,
+    Task,
+    call_tool,
+    close_episode,
+    load_environment,
+    oracle_transcript,
+    reset_episode,
+    run_solution,
+    verify_episode,
+)
+from autoforge.servers.constraints import column_rule, problem
+from autoforge.servers.invariants import violations
+from autoforge.servers.quality import phrasing_problems, quality
+from autoforge.synthesizer.models import Blueprint
+from autoforge.synthesizer.schema import infer_blueprint
+from autoforge.synthesizer.sources import parse_structured, read_source
+from autoforge.synthesizer.sources.schemas import DOC_KEY, without_notes
+from mcp import Client
+
+from .conftest import BUNDLED_DOCS
+from .test_bundled import BUNDLED, SERVERS
+
+RULES = ("identification", "ownership", "staff-only", "confirmation")
+
+
+@cache
+def bundled(name: str) -> Environment:
+    return load_environment(SERVERS / name)
+
+
+@cache
+def document(name: str) -> tuple[Blueprint, dict[str, dict[str, Any]]]:
+    """The blueprint read from the environment's own document, and each operation's documented input schema."""
+    doc = parse_structured(asyncio.run(read_source(BUNDLED_DOCS / BUNDLED[name], 2**25)))
+    return infer_blueprint(doc), {op.name: op.input_schema for op in doc.operations}
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_seed_rows_and_task_values_keep_the_documents_constraints_and_invariants(name: str) -> None:
+    """Every seeded value and every argument of every task keeps what the document says; no invariant breaks on
+    the seed or after any task's replay."""
+    env = bundled(name)
+    blueprint, inputs = document(name)
+    found: list[str] = []
+    seed = EpisodeStore(env.spec, env.template, {}).fresh(None)
+    try:
+        for table in blueprint.tables:
+            rules = {c.name: column_rule(c) for c in table.columns if not c.primary_key and not c.references}
+            for row in seed.db.query(f'SELECT * FROM "{table.name}"'):
+                found += [f"{table.name}: {m}" for c, r in rules.items() if (m := problem(c, r, row.get(c)))]
+        found += [str(v) for v in violations(seed.conn, env.spec.invariants, seed=True)]
+    finally:
+        seed.close()
+    for task in env.tasks.values():
+        for call in task.solution.calls:
+            found += _argument_problems(call.tool, call.arguments, inputs[call.tool])
+        found += [f"{task.id}: {v}" for v in run_solution(env, task).violations]
+    assert found == []
+
+
+def _argument_problems(tool: str, arguments: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """What the documented input schema says is wrong with a call's arguments (formats and patterns too)."""
+    problems = [
+        f"{tool}: {e.message}" for e in jsonschema.Draft202012Validator(without_notes(schema)).iter_errors(arguments)
+    ]
+    for name, value in arguments.items():
+        notes = (schema.get("properties", {}).get(name) or {}).get(DOC_KEY, {})
+        rule = {"type": "string", **{k: v for k, v in notes.items() if k in ("format", "pattern")}}
+        if isinstance(value, str) and (message := problem(name, rule, value)):
+            problems.append(f"{tool}: {message}")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_tasks_cover_the_tools_vary_and_a_share_are_refusals(name: str) -> None:
+    """At least 90% of writing tools in some task, at least 80 distinct tool sequences in 100 tasks, 10-25%
+    refusals, and no instruction that names a record by a timestamp or says "whose <field> is"."""
+    card = quality(bundled(name))
+    assert card.coverage >= 0.9, card.rows()
+    assert card.sequences >= 80
+    assert 0.10 <= card.refusal_share <= 0.25
+    assert not card.phrasing and not card.invariant_failures and not card.constraint_failures
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_every_instruction_reads_like_a_person(name: str) -> None:
+    """No timestamps, no "whose", no column or tool names; every task has a persona, a reason and behaviour."""
+    env = bundled(name)
+    for task in env.tasks.values():
+        assert phrasing_problems(task.instruction, env.spec) == [], task.instruction
+        assert task.user.persona and task.user.behavior
+    personas = {t.user.persona.split(".")[-2] for t in env.tasks.values() if "." in t.user.persona}
+    assert len({t.user.behavior for t in env.tasks.values()}) > 3 and len(personas) > 1
+
+
+def _rule_tasks(rule: str) -> list[tuple[str, Task]]:
+    return [(name, task) for name in sorted(BUNDLED) for task in bundled(name).tasks.values()
+            if task.metadata.get("rule") == rule][:3]  # fmt: skip
+
+
+async def _run(env: Environment, task: Task, calls: list[tuple[str, dict[str, Any]]], said: list[str]) -> float:
+    async with Client(EnvServer(dataclasses.replace(env, tasks={task.id: task}))) as client:
+        episode = (await reset_episode(client, task.id)).episode_id
+        try:
+            for tool, arguments in calls:
+                await call_tool(client, episode, tool, arguments)
+            return (await verify_episode(client, episode, said)).reward
+        finally:
+            await close_episode(client, episode)
+
+
+@pytest.mark.parametrize("rule", RULES)
+async def test_breaking_a_policy_rule_fails_the_task(rule: str) -> None:
+    """For each rule kind: the oracle of a refusal task scores 1.0, making the forbidden change scores 0.0 (even
+    with every fact told), and doing nothing scores 0.0."""
+    found = _rule_tasks(rule)
+    assert found, f"no bundled task relies on the {rule} rule"
+    for name, task in found:
+        env = bundled(name)
+        assert task.refusal and not task.expected.changes and task.expected.facts
+        oracle = [(c.tool, c.arguments) for c in task.solution.calls]
+        refused = task.metadata["refused"]
+        assert await _run(env, task, oracle, oracle_transcript(task)) == 1.0
+        broken = [*oracle, (refused["tool"], refused["arguments"])]
+        assert await _run(env, task, broken, oracle_transcript(task)) == 0.0, (task.id, refused)
+        assert await _run(env, task, [], []) == 0.0
+
+
+async def test_an_empty_trajectory_fails_every_synthesized_task() -> None:
+    """Refusals included: every bundled task has a change or a fact that an agent doing nothing misses."""
+    for name in sorted(BUNDLED):
+        for task in bundled(name).tasks.values():
+            assert task.expected.changes or task.expected.facts, task.id
+            assert task.expected.match == "whole"
+    task = next(t for name in sorted(BUNDLED) for t in bundled(name).tasks.values() if t.refusal)
+    env = next(bundled(n) for n in sorted(BUNDLED) if task.id in bundled(n).tasks)
+    assert await _run(env, task, [], []) == 0.0
