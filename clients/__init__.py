@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     from .agents import Agent, AgentContext, LLMAgent, OracleAgent, RandomAgent, make_agent
     from .chat import ChatBackend, make_backend
     from .connections import Connection, Endpoint, EnvPool, bearer_transport, read_token
-    from .transports import TRANSPORTS, Transport
     from .episode import LABELS, Attempt, Label, Limits, replay_calls, run_episode
     from .errors import ConnectionLost, InfraError, ResultsError
     from .passk import Summary, Totals, pass_hat_k, summarize
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from .results import EpisodeRecord, ResultsFile, RunConfig
     from .runner import evaluate, load_environments, run_eval
     from .trajectory import AgentTurn, Event, ToolCall, Usage
+    from .transports import TRANSPORTS, Transport
     from .user_errors import detect_user_errors
     from .users import STOP, TRANSFER, LLMUser, ScriptedUser, SimulatedUser, UserTurn, make_user
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import dataclasses
+import functools
 import json
 import os
 import signal
@@ -212,7 +213,7 @@ class ToolPool:
             with self._lock:
                 if self._idle or len(self._live) + self._starting < self.size:
                     continue
-                self._waiters.append(lambda: loop.call_soon_threadsafe(_settle, ready))
+                self._waiters.append(functools.partial(loop.call_soon_threadsafe, _settle, ready))
             await ready
 
     def _take(self, path: str | None, surplus: bool = False) -> tuple[_Worker | None, bool]:
