@@ -1,0 +1,116 @@
+"""Calibrate the word-salad judge: SmolLM2's per-token nats of real values against faker's lorem in the same places.
+
+Real values are the bundled environments' quoted instruction values and free-text seed values, with ordinary
+English phrases; each gets a lorem twin of the same word count in the same context (faker `sentence` where
+the value ends with a full stop, `words` otherwise). Prints the spread of each group, the separation (AUC),
+and for a few thresholds the share of real values flagged and of lorem caught. Values shorter than the
+judge's MIN_WORDS are scored too, apart, to show why they are not judged.
+
+    python bench/salad.py [--seed 2026]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from pathlib import Path
+
+from autoforge.rl.salad import MIN_WORDS, THRESHOLD, WordSaladJudge
+from autoforge.servers import load_environment
+from autoforge.servers.quality import QUOTED, SEED_TEXT, salad_items
+from faker import Faker
+
+SERVERS = Path(__file__).resolve().parents[1] / "servers"
+PHRASES = (
+    "Please leave the parcel with my neighbour", "The heating in our room stopped working last night",
+    "Thank you for the quick reply", "I would like to change the delivery address", "Running late, start without me",
+    "Birthday dinner for my mother", "Can we move the meeting to Thursday afternoon?", "Window seat if possible",
+    "The screen cracked after two days", "Quarterly report for the board", "Bring the blue folder to the office",
+    "Cancel my subscription at the end of the month", "Our flight was delayed by three hours",
+    "Keep the change", "Weekly team meeting", "The invoice lists the wrong amount", "Spare keys for the flat",
+    "Gift for my sister's wedding", "A table by the window for two", "Groceries for the weekend",
+    "Pay back Sam for the concert tickets", "The password reset link has expired", "Morning yoga in the park",
+    "Rent for March", "Extra pillows and a late checkout, please", "Please call me after five",
+    "Summer holiday in Portugal", "The app crashes when I open my photos", "School trip to the science museum",
+    "Dinner with the new clients",
+)  # fmt: skip
+CONTEXTS = ("note:", "subject:", "description:", "message:", "title:")
+
+
+def real_values() -> dict[str, list[tuple[str, str]]]:
+    """(context, value) pairs by group: quoted in bundled instructions, bundled seed text, ordinary phrases."""
+    places: dict[str, set[tuple[str, str]]] = {QUOTED: set(), SEED_TEXT: set()}
+    for folder in sorted(p.parent for p in SERVERS.glob("*/env.json")):
+        for place, item in salad_items(load_environment(folder)):
+            places[place].add(item)
+    phrases = [(CONTEXTS[i % len(CONTEXTS)], phrase) for i, phrase in enumerate(PHRASES)]
+    return {"quoted": sorted(places[QUOTED]), "seed": sorted(places[SEED_TEXT]), "phrases": phrases}
+
+
+def lorem_twin(fake: Faker, context: str, value: str) -> tuple[str, str]:
+    """Faker lorem with the value's word count, in the value's context."""
+    count = len(value.split())
+    if value.endswith("."):
+        return context, fake.sentence(nb_words=count, variable_nb_words=False)
+    return context, " ".join(fake.words(count)).capitalize()
+
+
+def auc(high: list[float], low: list[float]) -> float:
+    """Probability that a random `high` score exceeds a random `low` one (ties count half)."""
+    wins = sum((h > l) + 0.5 * (h == l) for h in high for l in low)  # noqa: E741
+    return wins / (len(high) * len(low)) if high and low else float("nan")
+
+
+def spread(scores: list[float]) -> str:
+    """Count, percentiles 5/25/50/75/95 and max of nats per token, with per-token perplexity at the median."""
+    cuts = statistics.quantiles(scores, n=20, method="inclusive") if len(scores) > 1 else scores * 19
+    median = statistics.median(scores)
+    return (f"n={len(scores):4}  p5 {cuts[0]:5.2f}  p25 {cuts[4]:5.2f}  p50 {median:5.2f}  p75 {cuts[14]:5.2f}  "
+            f"p95 {cuts[18]:5.2f}  max {max(scores):5.2f}  (median perplexity {2.718281828 ** median:,.0f})")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=2026, help="faker's seed for the lorem twins")
+    args = parser.parse_args()
+    fake = Faker()
+    fake.seed_instance(args.seed)
+    groups = real_values()
+    lorem = {name: [lorem_twin(fake, *item) for item in items] for name, items in groups.items()}
+    started = time.perf_counter()
+    judge = WordSaladJudge()
+    loaded = time.perf_counter()
+    values = {**groups, **{f"lorem/{name}": items for name, items in lorem.items()}}
+    scored = {name: judge.nats(items) for name, items in values.items()}
+    print(f"SmolLM2 loaded in {loaded - started:.1f}s; {sum(map(len, values.values()))} values scored in "
+          f"{time.perf_counter() - loaded:.1f}s\n")  # fmt: skip
+    for short in (False, True):
+        keep = {
+            name: [s for s, (_, v) in zip(scored[name], values[name], strict=True)
+                   if (len(v.split()) < MIN_WORDS) == short]
+            for name in values
+        }  # fmt: skip
+        title = f"values of fewer than {MIN_WORDS} words (not judged)" if short else f"values of {MIN_WORDS}+ words"
+        print(f"{title}: nats per token")
+        for name, scores in keep.items():
+            if scores:
+                print(f"  {name:15} {spread(scores)}")
+        real = [s for name, scores in keep.items() if not name.startswith("lorem") for s in scores]
+        fake_scores = [s for name, scores in keep.items() if name.startswith("lorem") for s in scores]
+        print(f"  AUC (lorem scores above real) {auc(fake_scores, real):.3f}")
+        for threshold in sorted({THRESHOLD, 8.0, 8.5, 9.0, 9.5, 10.0, 10.5, 11.0}):
+            flagged = sum(s > threshold for s in real) / len(real)
+            caught = sum(s > threshold for s in fake_scores) / len(fake_scores)
+            mark = "  <- THRESHOLD" if threshold == THRESHOLD else ""
+            print(f"  threshold {threshold:5.2f}: real flagged {flagged:6.1%}, lorem caught {caught:6.1%}{mark}")
+        if not short:
+            worst = sorted(((s, v) for name in groups for s, (_, v) in zip(scored[name], values[name], strict=True)
+                            if len(v.split()) >= MIN_WORDS), reverse=True)[:8]  # fmt: skip
+            print("  highest real: " + "; ".join(f"{v!r} {s:.2f}" for s, v in worst))
+        print()
+
+
+if __name__ == "__main__":
+    main()
