@@ -31,11 +31,13 @@ from .invariants import violations
 from .solution import run_solution
 from .spec import EnvSpec, Task
 
-__all__ = ["QUOTED", "SEED_TEXT", "Quality", "SaladJudge", "phrasing_problems", "quality", "quoted_values",
+__all__ = ["QUOTED", "SEED_TEXT", "TIMESTAMP", "WHOSE", "Quality", "SaladJudge", "phrasing_problems", "quality", "quoted_values",
            "salad_items", "seed_texts"]
 
 QUOTED = "quoted in an instruction"
 SEED_TEXT = "free text in the seed"
+TIMESTAMP = "names a date or time as a timestamp"
+WHOSE = "says 'whose <field> is'"
 
 _TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b")
 _WHOSE = re.compile(r"\bwhose\s+[a-z]+(?:\s+[a-z]+)?\s+(?:is|are|was)\b", re.IGNORECASE)
@@ -94,9 +96,9 @@ def phrasing_problems(instruction: str, spec: EnvSpec) -> list[str]:
     """What makes an instruction read like a database query rather than a person (empty when nothing does)."""
     found = []
     if _TIMESTAMP.search(instruction):
-        found.append("names a date or time as a timestamp")
+        found.append(TIMESTAMP)
     if _WHOSE.search(instruction):
-        found.append("says 'whose <field> is'")
+        found.append(WHOSE)
     columns = {c.name for t in spec.tables for c in t.columns if "_" in c.name}
     snake = set(_SNAKE.findall(instruction))
     if snake & columns:
@@ -150,6 +152,22 @@ class Quality:
         by_place = ", ".join(f"{place} {self.salad[place]} of {n}" for place, n in sorted(self.judged.items()))
         examples = "; e.g. " + ", ".join(repr(v) for v in self.salad_examples[:3]) if self.salad_examples else ""
         return f"{self.salad_share:.0%} of {total} values ({by_place or 'none to judge'}){examples}"
+
+    def misses(self) -> list[str]:
+        """Issue 14's targets this card misses (they apply with at least 5 writing tools and 100 tasks): 90% of
+        writing tools covered, 80% distinct tool sequences, 10-25% refusals, no word salad (when judged), no
+        timestamp or "whose <field> is" phrasing."""
+        missed = []
+        if self.coverage < 0.9:
+            missed.append(f"writing tools covered {self.coverage:.0%} < 90%")
+        if self.sequences < 0.8 * self.tasks:
+            missed.append(f"distinct sequences {self.sequences} of {self.tasks} < 80%")
+        if not 0.10 <= self.refusal_share <= 0.25:
+            missed.append(f"refusals {self.refusal_share:.0%} outside 10-25%")
+        if self.salad:
+            missed.append(f"word salad {sum(self.salad.values())}")
+        missed += [f"{count} {reason}" for reason, count in self.phrasing.items() if reason in (TIMESTAMP, WHOSE)]
+        return missed
 
     def rows(self) -> list[tuple[str, str]]:
         """(measure, value) pairs for a table."""
