@@ -55,7 +55,9 @@ def render_quality(cards: list[tuple[str, Quality]]) -> str:
             f"{card.sequences} of {card.tasks}",
             f"{card.refusal_share:.0%}" + (f" ({rules})" if rules else ""),
             "all hold" if not card.invariant_failures else f"{len(card.invariant_failures)} broken",
-            f"{card.checked_values} kept" if not card.constraint_failures else f"{len(card.constraint_failures)} broken",
+            f"{card.checked_values} kept"
+            if not card.constraint_failures
+            else f"{len(card.constraint_failures)} broken",
             _salad(card),
             phrasing,
             _targets(card),

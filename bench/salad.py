@@ -13,7 +13,6 @@ not judged. The numbers are the ones rl/salad.py states.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import time
 from pathlib import Path
@@ -60,7 +59,7 @@ def lorem_twin(fake: Faker, context: str, value: str) -> tuple[str, str]:
 
 def auc(high: list[float], low: list[float]) -> float:
     """Probability that a random `high` score exceeds a random `low` one (ties count half)."""
-    wins = sum((h > l) + 0.5 * (h == l) for h in high for l in low)  # noqa: E741
+    wins = sum((h > l) + 0.5 * (h == l) for h in high for l in low)
     return wins / (len(high) * len(low)) if high and low else float("nan")
 
 
@@ -91,8 +90,8 @@ def main() -> None:
     lorem_scores = [(v, s) for name in lorem for (_, v), s in zip(values[f"lorem/{name}"], scored[f"lorem/{name}"],
                                                                    strict=True)]  # fmt: skip
     print(f"values of {MIN_WORDS}+ words: nats per token")
-    for name in values:
-        kept = [s for (_, v), s in zip(values[name], scored[name], strict=True) if len(v.split()) >= MIN_WORDS]
+    for name, items in values.items():
+        kept = [s for (_, v), s in zip(items, scored[name], strict=True) if len(v.split()) >= MIN_WORDS]
         print(f"  {name:15} {spread(kept)}")
     long_real = [(v, s) for v, s in real if len(v.split()) >= MIN_WORDS]
     long_lorem = [(v, s) for v, s in lorem_scores if len(v.split()) >= MIN_WORDS]
@@ -101,22 +100,30 @@ def main() -> None:
     for words in sorted({len(v.split()) for v, _ in long_real}):
         r = [s for v, s in long_real if len(v.split()) == words]
         f = [s for v, s in long_lorem if len(v.split()) == words]
-        print(f"  {words:2} words  n={len(r):3}  real {statistics.median(r):5.2f} {max(r):5.2f}  "
-              f"lorem {min(f):5.2f} {statistics.median(f):5.2f}  bar {judge.bar(' '.join(['w'] * words)):5.2f}")
+        print(
+            f"  {words:2} words  n={len(r):3}  real {statistics.median(r):5.2f} {max(r):5.2f}  "
+            f"lorem {min(f):5.2f} {statistics.median(f):5.2f}  bar {judge.bar(' '.join(['w'] * words)):5.2f}"
+        )
     flagged = [(v, s) for v, s in long_real if s > judge.bar(v)]
     caught = sum(s > judge.bar(v) for v, s in long_lorem) / len(long_lorem)
-    print(f"\nthe judge ({THRESHOLD:g} + {ALLOWANCE:g} / words): real flagged {len(flagged)} of {len(long_real)} "
-          f"({len(flagged) / len(long_real):.1%}) {flagged}, lorem caught {caught:.1%}")
+    print(
+        f"\nthe judge ({THRESHOLD:g} + {ALLOWANCE:g} / words): real flagged {len(flagged)} of {len(long_real)} "
+        f"({len(flagged) / len(long_real):.1%}) {flagged}, lorem caught {caught:.1%}"
+    )
     for flat in (9.0, 10.0, 11.0):
         share = sum(s > flat for _, s in long_real) / len(long_real)
-        print(f"  flat {flat:4.1f}: real flagged {share:5.1%}, lorem caught "
-              f"{sum(s > flat for _, s in long_lorem) / len(long_lorem):5.1%}")
+        print(
+            f"  flat {flat:4.1f}: real flagged {share:5.1%}, lorem caught "
+            f"{sum(s > flat for _, s in long_lorem) / len(long_lorem):5.1%}"
+        )
     short_real = [s for v, s in real if len(v.split()) < MIN_WORDS]
     short_lorem = [s for v, s in lorem_scores if len(v.split()) < MIN_WORDS]
-    print(f"\nvalues of fewer than {MIN_WORDS} words (not judged): {len(short_real)} real, AUC "
-          f"{auc(short_lorem, short_real):.3f}; at a flat 11.0 real flagged "
-          f"{sum(s > 11 for s in short_real) / len(short_real):.1%}, lorem caught "
-          f"{sum(s > 11 for s in short_lorem) / len(short_lorem):.1%}")
+    print(
+        f"\nvalues of fewer than {MIN_WORDS} words (not judged): {len(short_real)} real, AUC "
+        f"{auc(short_lorem, short_real):.3f}; at a flat 11.0 real flagged "
+        f"{sum(s > 11 for s in short_real) / len(short_real):.1%}, lorem caught "
+        f"{sum(s > 11 for s in short_lorem) / len(short_lorem):.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,8 @@ class WordSaladJudge:
         self.threshold = threshold
         self.allowance = allowance
         self.tokenizer: Any = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        self.model: Any = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name).eval()
+        self.model: Any = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        self.model.eval()
 
     def __call__(self, items: Sequence[tuple[str, str]]) -> list[bool]:
         """Whether each (context, value) is word salad."""

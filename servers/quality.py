@@ -31,8 +31,19 @@ from .invariants import violations
 from .solution import run_solution
 from .spec import EnvSpec, Task
 
-__all__ = ["QUOTED", "SEED_TEXT", "TIMESTAMP", "WHOSE", "Quality", "SaladJudge", "phrasing_problems", "quality", "quoted_values",
-           "salad_items", "seed_texts"]
+__all__ = [
+    "QUOTED",
+    "SEED_TEXT",
+    "TIMESTAMP",
+    "WHOSE",
+    "Quality",
+    "SaladJudge",
+    "phrasing_problems",
+    "quality",
+    "quoted_values",
+    "salad_items",
+    "seed_texts",
+]
 
 QUOTED = "quoted in an instruction"
 SEED_TEXT = "free text in the seed"

@@ -59,5 +59,7 @@ def test_synthesis_and_its_quality_card_never_load_torch() -> None:
         "print(card.judged, [m for m in ('torch', 'transformers') if m in sys.modules])\n"
     )
     folder = importlib.import_module("autoforge.servers").__path__[0] + "/retail-orders"
-    done = subprocess.run([sys.executable, "-c", probe, folder], capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, folder], capture_output=True, text=True, timeout=120, check=True
+    )
     assert done.stdout.split() == ["None", "[]"]

