@@ -76,7 +76,6 @@ class WordSaladJudge:
         self.allowance = allowance
         self.tokenizer: Any = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         self.model: Any = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        self.model.eval()
 
     def __call__(self, items: Sequence[tuple[str, str]]) -> list[bool]:
         """Whether each (context, value) is word salad."""
