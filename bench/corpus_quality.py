@@ -51,7 +51,7 @@ def render_quality(cards: list[tuple[str, Quality]]) -> str:
         phrasing = ", ".join(f"{reason} ({n})" for reason, n in card.phrasing.most_common()) or "none"
         cells = (
             document,
-            f"{len(card.covered)} of {len(card.writing_tools)} ({card.coverage:.0%})",
+            f"{len(card.covered)} of {len(card.writing_tools)} ({card.coverage:.0%})" + _uncovered(card),
             f"{card.sequences} of {card.tasks}",
             f"{card.refusal_share:.0%}" + (f" ({rules})" if rules else ""),
             "all hold" if not card.invariant_failures else f"{len(card.invariant_failures)} broken",
@@ -64,6 +64,15 @@ def render_quality(cards: list[tuple[str, Quality]]) -> str:
         )
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines)
+
+
+def _uncovered(card: Quality) -> str:
+    missing = sorted(set(card.writing_tools) - set(card.covered))
+    return (
+        f"; not: {', '.join(missing[:4])}" + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        if missing
+        else ""
+    )
 
 
 def _salad(card: Quality) -> str:
