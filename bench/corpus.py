@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus_manifest import Entry, Row, load_manifest, locate, render_table
+from corpus_quality import quality_report
 
 DEFAULT_CORPUS = Path("/work/shared/corpus")
 RESULTS = ("verified", "refused", "BUG", "timeout")
@@ -89,6 +90,7 @@ async def run_one(path: Path, tasks: int, scratch: Path) -> dict[str, Any]:
         "rejected": dict(result.rejected),
         "notes": list(result.notes),
         "stage_seconds": dict(result.seconds),
+        "folder": str(result.path),
         "seconds": time.perf_counter() - started,
         "cpu_seconds": _cpu_now() - cpu,
     }
@@ -196,6 +198,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="run only documents whose name contains this")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per document (default 600)")
     parser.add_argument("--json", type=Path, help="also write each outcome, in full, as a line of this file")
+    parser.add_argument("--no-salad", action="store_true", help="skip the word-salad judge (SmolLM2)")
     args = parser.parse_args()
     if args.manifest:
         found, missing = locate(load_manifest(args.manifest), args.source or args.manifest.parent)
@@ -209,17 +212,21 @@ def main() -> None:
         print(f"no documents to run (looked in {args.source or args.corpus})")
         return
     rows: list[Row] = []
+    outcomes: list[dict[str, Any]] = []
     sink = args.json.open("w", encoding="utf-8") if args.json else None
     with tempfile.TemporaryDirectory() as scratch:
         for index, (document, entry, path) in enumerate(jobs):
             outcome = run_isolated(path, args.tasks, Path(scratch) / str(index), args.timeout)
             rows.append(_row(document, entry, outcome))
+            outcomes.append(outcome)
             seconds, cpu = outcome.get("seconds") or 0, outcome.get("cpu_seconds")
             used = f"{seconds:.1f}s" + (f", {cpu:.1f}s CPU" if cpu is not None else "")
             print(f"{outcome['result']:9} {document}: {rows[-1].detail} ({used})", flush=True)
             if sink:
                 sink.write(json.dumps({"document": document, **outcome}, default=str) + "\n")
                 sink.flush()
+        verified = [(row.document, Path(o["folder"])) for row, o in zip(rows, outcomes) if o["result"] == "verified"]
+        quality = quality_report(verified, salad=not args.no_salad)
     if sink:
         sink.close()
     counts = {result: sum(1 for row in rows if row.result == result) for result in RESULTS}
@@ -228,6 +235,8 @@ def main() -> None:
         f"\n{counts['verified']} of {len(rows)} verified, {counts['refused']} refused with exit 2, "
         f"{counts['BUG']} bugs (exit 1 or traceback), {counts['timeout']} over {args.timeout:g} s"
     )
+    if quality:
+        print("\n" + quality)
 
 
 if __name__ == "__main__":

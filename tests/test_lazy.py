@@ -43,3 +43,23 @@ def test_an_export_stays_the_export_after_its_module_is_imported_directly() -> N
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == ["function", "function"]
+
+
+def test_synthesis_and_its_quality_card_never_load_torch() -> None:
+    """The CLI, the synthesizer and a quality card (as synthesis writes it into the README) load neither torch nor
+    transformers: word salad is judged only where a judge is passed (bench/corpus.py, tests)."""
+    probe = (
+        "import sys, asyncio, pathlib\n"
+        "from autoforge.cli import main\n"
+        "from autoforge.servers import load_environment\n"
+        "from autoforge.servers.quality import quality\n"
+        "from autoforge.synthesizer import synthesize\n"
+        "here = pathlib.Path(sys.argv[1])\n"
+        "card = quality(load_environment(here), replay=False)\n"
+        "print(card.judged, [m for m in ('torch', 'transformers') if m in sys.modules])\n"
+    )
+    folder = importlib.import_module("autoforge.servers").__path__[0] + "/retail-orders"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, folder], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["None", "[]"]
