@@ -47,7 +47,8 @@ def synth(
 
     Example: autoforge synth petstore.yaml --out servers/petstore --tasks 100
     """
-    from autoforge.servers import SynthesisError
+    from autoforge.servers import SynthesisError, load_environment
+    from autoforge.servers.quality import quality
     from pydantic import ValidationError
 
     from .options import SynthOptions
@@ -80,6 +81,8 @@ def synth(
     table.add_column("")
     table.add_row("tools / tables", f"{len(result.spec.tools)} / {len(result.spec.tables)}")
     for label, value in result.stats.as_rows():
+        table.add_row(label, value)
+    for label, value in quality(load_environment(result.path), replay=False).rows():  # the README card's figures
         table.add_row(label, value)
     table.add_row(
         "rejected",

@@ -12,7 +12,7 @@ from autoforge.servers import Invariant, Table
 from .derived import Derived
 from .lifecycle import allowed_states, pairs_of, schedule_of, state_class, void_values
 from .models import Blueprint
-from .naming import humanize, plural, singular
+from .naming import humanize, indefinite, plural, singular
 from .rules import status_column
 from .semantics import is_creation_time
 
@@ -64,7 +64,7 @@ def _table_invariants(blueprint: Blueprint, derived: Derived, table: Table, cloc
         ))  # fmt: skip
     for start, end in pairs_of(blueprint, table):
         found.append(Invariant(
-            name=f"{name}.{start}.before.{end}", description=f"a {_noun(name)}'s {humanize(start)} comes before its {humanize(end)}",
+            name=f"{name}.{start}.before.{end}", description=f"{indefinite(_noun(name))}'s {humanize(start)} comes before its {humanize(end)}",
             sql=f"SELECT {k} AS key FROM {t} WHERE {_q(start)} IS NOT NULL AND {_q(end)} IS NOT NULL "
                 f"AND NOT ({_q(start)} < {_q(end)})",
         ))  # fmt: skip
@@ -91,7 +91,7 @@ def _table_invariants(blueprint: Blueprint, derived: Derived, table: Table, cloc
             rules.append(f"({_q(status.name)} IN ({_values(schedule.past)}) AND substr({start}, 1, 10) > '{today}')")
         found.append(Invariant(
             name=f"{name}.{status.name}.clock",
-            description=f"a {_noun(name)}'s {humanize(status.name)} agrees with today ({today}) and its "
+            description=f"{indefinite(_noun(name))}'s {humanize(status.name)} agrees with today ({today}) and its "
                         f"{humanize(schedule.start)}",
             sql=f"SELECT {k} AS key, {_q(status.name)} AS state, {start} AS start FROM {t} WHERE " + " OR ".join(rules),
         ))  # fmt: skip
@@ -101,7 +101,7 @@ def _table_invariants(blueprint: Blueprint, derived: Derived, table: Table, cloc
         assert parent_status is not None
         found.append(Invariant(
             name=f"{name}.{column}.state",
-            description=f"a {_noun(name)} is only for a {_noun(parent)} that is {' or '.join(states)}",
+            description=f"{indefinite(_noun(name))} is only for {indefinite(_noun(parent))} that is {' or '.join(states)}",
             sql=f"SELECT c.{k} AS key, p.{_q(parent_status.name)} AS state FROM {t} c JOIN {_q(parent)} p "
                 f"ON p.{_q(parent_key)} = c.{_q(column)} WHERE p.{_q(parent_status.name)} NOT IN ({_values(states)})",
         ))  # fmt: skip
@@ -123,7 +123,7 @@ def _after_parents(blueprint: Blueprint, table: Table, created: str) -> list[Inv
         width = 10 if "date" in (blueprint.semantic(table.name, created), blueprint.semantic(parent, other)) else 19
         found.append(Invariant(
             name=f"{table.name}.{created}.after.{parent}",
-            description=f"a {_noun(table.name)} is made after its {_noun(parent)}",
+            description=f"{indefinite(_noun(table.name))} is made after its {_noun(parent)}",
             sql=f"SELECT c.{_q(table.primary_key)} AS key FROM {_q(table.name)} c JOIN {_q(parent)} p "
                 f"ON p.{_q(parent_key)} = c.{_q(column.name)} WHERE substr(c.{_q(created)}, 1, {width}) < "
                 f"substr(p.{_q(other)}, 1, {width})",
@@ -157,7 +157,7 @@ def _derived(blueprint: Blueprint, derived: Derived, table: Table, live: str) ->
              *(["its nights times the rate"] if total.nights else [])]
         )  # fmt: skip
         found.append(Invariant(
-            name=f"{name}.{column}.derived", description=f"a {_noun(name)}'s {humanize(column)} adds up {sources}",
+            name=f"{name}.{column}.derived", description=f"{indefinite(_noun(name))}'s {humanize(column)} adds up {sources}",
             sql=f"SELECT p.{k} AS key, p.{_q(column)} AS value FROM {t} p WHERE abs(coalesce(p.{_q(column)}, 0) - "
                 f"({' + '.join(parts)})) > 0.005",
             scope="seed" if total.nights is not None else "always",
@@ -166,7 +166,7 @@ def _derived(blueprint: Blueprint, derived: Derived, table: Table, live: str) ->
         parent, parent_key = table.column(ref).references.split(".")  # type: ignore[union-attr]
         found.append(Invariant(
             name=f"{name}.{column}.copied",
-            description=f"a {_noun(name)}'s {humanize(column)} is its {_noun(parent)}'s {humanize(source)}",
+            description=f"{indefinite(_noun(name))}'s {humanize(column)} is its {_noun(parent)}'s {humanize(source)}",
             sql=f"SELECT c.{k} AS key FROM {t} c JOIN {_q(parent)} p ON p.{_q(parent_key)} = c.{_q(ref)} "
                 f"WHERE abs(c.{_q(column)} - p.{_q(source)}) > 0.005",
             scope="seed",
@@ -183,7 +183,7 @@ def _derived(blueprint: Blueprint, derived: Derived, table: Table, live: str) ->
         parent, parent_key = table.column(ref).references.split(".")  # type: ignore[union-attr]
         found.append(Invariant(
             name=f"{name}.{column}.capacity",
-            description=f"a {_noun(name)}'s {humanize(column)} fits its {_noun(parent)}'s {humanize(limit)}",
+            description=f"{indefinite(_noun(name))}'s {humanize(column)} fits its {_noun(parent)}'s {humanize(limit)}",
             sql=f"SELECT c.{k} AS key FROM {t} c JOIN {_q(parent)} p ON p.{_q(parent_key)} = c.{_q(ref)} "
                 f"WHERE c.{_q(column)} > p.{_q(limit)}",
         ))  # fmt: skip

@@ -11,6 +11,7 @@ import inflection
 __all__ = [
     "humanize",
     "identifier",
+    "indefinite",
     "is_identifier",
     "normal",
     "plural",
@@ -131,3 +132,14 @@ def table_name(text: str) -> str:
 def humanize(name: str) -> str:
     """'order_items' -> 'order items', 'createdAt' -> 'created at'."""
     return " ".join(split_words(name))
+
+
+_SOUNDS_LIKE_YOU = ("uni", "use", "usu", "ute", "eu", "one", "once")
+_SILENT_H = ("hour", "honest", "honor", "honour", "heir")
+
+
+def indefinite(noun: str) -> str:
+    """The noun with its indefinite article: 'an event organiser', 'a user', 'an hour', 'a ticket'."""
+    word = noun.lower()
+    vowel = word[:1] in tuple("aeiou") and not word.startswith(_SOUNDS_LIKE_YOU)
+    return f"{'an' if vowel or word.startswith(_SILENT_H) else 'a'} {noun}"

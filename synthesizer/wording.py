@@ -19,7 +19,7 @@ from autoforge.servers import Roles, UserScenario
 from .dags import TaskPlan
 from .instantiate import fact_text
 from .models import Blueprint, ToolPlan
-from .naming import humanize, plural, singular, split_words
+from .naming import humanize, indefinite, plural, singular, split_words
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS
 from .speech import field_words, reason_for, spoken_date, spoken_value, verb_of
@@ -490,14 +490,14 @@ def _scenario(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, env_title
     """The simulated user: persona, reason, what they know and do not know, and how they behave."""
     roles = speaker.roles
     if plan.staff is not None:
-        persona = f"{plan.staff.name}, a {plan.staff.title} at {env_title}."
+        persona = f"{plan.staff.name}, {indefinite(plan.staff.title)} at {env_title}."
     elif plan.persona is not None or plan.impostor is not None or plan.newcomer is not None:
         stranger = plan.impostor or plan.newcomer
         name = stranger["name"] if stranger else speaker.name_of(plan.persona)  # type: ignore[arg-type]
         noun = (
             humanize(singular(roles.customer or plan.persona.table)) if (roles.customer or plan.persona) else "customer"
         )  # type: ignore[union-attr]
-        persona = f"{name}, a {noun} of {env_title}."
+        persona = f"{name}, {indefinite(noun)} of {env_title}."
     else:
         persona = f"Someone who uses {env_title} for their own records."
     persona += f" {rng.choice(_TRAITS)}"
