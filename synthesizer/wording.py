@@ -494,9 +494,8 @@ def _scenario(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, env_title
     elif plan.persona is not None or plan.impostor is not None or plan.newcomer is not None:
         stranger = plan.impostor or plan.newcomer
         name = stranger["name"] if stranger else speaker.name_of(plan.persona)  # type: ignore[arg-type]
-        noun = (
-            humanize(singular(roles.customer or plan.persona.table)) if (roles.customer or plan.persona) else "customer"
-        )  # type: ignore[union-attr]
+        table = plan.persona.table if plan.persona is not None else roles.customer  # staff speak as staff
+        noun = humanize(singular(table)) if table else "customer"
         persona = f"{name}, {indefinite(noun)} of {env_title}."
     else:
         persona = f"Someone who uses {env_title} for their own records."
