@@ -12,6 +12,7 @@ from autoforge.servers import Roles, ToolError
 
 from .lifecycle import pairs_of, required_states
 from .models import ToolPlan
+from .moments import day_of, shifted
 from .naming import normal
 from .outcomes import apply_change
 from .rules import children, terminal_values
@@ -52,12 +53,6 @@ def summable(column: str) -> bool:
     """Whether adding a column up over rows means something (amounts and totals do; unit prices do not)."""
     words = set(column.lower().split("_"))
     return bool(words & {"total", "amount", "balance", "fee", "fees", "spent", "paid", "charge", "cost", "subtotal"})
-
-
-def _shift(value: str, days: int) -> str:
-    """An ISO date or date-time moved by whole days, keeping its form."""
-    moved = dt.date.fromisoformat(value[:10]) + dt.timedelta(days=days)
-    return moved.isoformat() + value[10:]
 
 
 def clear_fact(value: Any, kind: str) -> bool:
@@ -372,11 +367,10 @@ class Walker(Resolver):
         """A date that keeps its pair in order: an end a few days after the start, a start before the end."""
         for start, end in self.pairs.get(table, ()):
             if column == end and isinstance(known.get(start), str):
-                return _shift(known[start], self.rng.randint(1, 5))
-            if column == start and isinstance(known.get(end), str):
-                days = (dt.date.fromisoformat(known[end][:10]) - self.today).days
-                if days >= 2:
-                    return _shift(known[end], -self.rng.randint(1, min(days - 1, 5)))
+                return shifted(known[start], self.rng.randint(1, 5))
+            ending = day_of(known.get(end)) if column == start and isinstance(known.get(end), str) else None
+            if ending is not None and (ending - self.today).days >= 2:
+                return shifted(known[end], -self.rng.randint(1, min((ending - self.today).days - 1, 5)))
         return None
 
     def attempt(self, plan: ToolPlan, row: dict[str, Any]) -> Walk | None:

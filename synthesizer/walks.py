@@ -10,7 +10,6 @@ single out theirs (by a name, a date, the most recent...).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import networkx as nx
 from autoforge.servers import Environment, EpisodeStore, ToolError
 
 from .models import Blueprint, ToolPlan
+from .moments import day_of
 from .naming import singular
 from .semantics import is_person_table
 from .values import Values
@@ -657,8 +657,4 @@ def _as_stored(value: Any) -> Any:
 
 
 def _is_date(value: Any) -> bool:
-    try:
-        dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return False
-    return True
+    return day_of(value) is not None
