@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
 from autoforge.servers import Column, Table
 from autoforge.servers.constraints import FORMATS
 
@@ -328,7 +329,7 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                     primary_key=name == key,
                     nullable=name != key and not col.required and name not in res.parents,
                     references=f"{parent}.{keys[name]}" if parent else None,
-                    generated=name == key and res.created and not res.client_key,
+                    generated=name == key and res.created and not res.client_key and not parent,
                     enum=col.enum if sql == "TEXT" and not parent and name != key else None,
                     description=col.description,
                     **_constraints(col, sql if not parent else "KEY", name == key),
@@ -341,7 +342,30 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                 columns=tuple(columns),
             )
         )
-    return tuple(tables)
+    return _without_required_cycles(tables)
+
+
+def _without_required_cycles(tables: list[Table]) -> tuple[Table, ...]:
+    """The tables with each cycle of required references opened at one of them, which becomes optional: a
+    relation documented from both sides (`/bookmarks/{id}/tags`, `/tags/{id}/bookmarks`) otherwise leaves no
+    order in which rows can be made."""
+    by_name = {t.name: t for t in tables}
+    graph = nx.MultiDiGraph()
+    for table in tables:
+        for column in table.columns:
+            target = column.references.split(".")[0] if column.references else None
+            if target and target != table.name and not column.nullable and not column.primary_key:
+                graph.add_edge(table.name, target, key=column.name)
+    while True:
+        try:
+            child, parent, loose = nx.find_cycle(graph)[-1][:3]
+        except nx.NetworkXNoCycle:
+            break
+        table = by_name[child]
+        columns = tuple(c.model_copy(update={"nullable": True}) if c.name == loose else c for c in table.columns)
+        by_name[child] = table.model_copy(update={"columns": columns})
+        graph.remove_edge(child, parent, key=loose)
+    return tuple(by_name[t.name] for t in tables)
 
 
 def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
