@@ -209,7 +209,9 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
         staff_share = 0.5
     signups = [p for p in walker.bp.plans if p.kind == "create" and p.table == roles.customer]
     if signups and rng.random() < 1.5 / (1 + walker.used[signups[0].name]) ** 1.5:
-        return _newcomer(walker, rng, signups[0], roles)
+        newcomer = _newcomer(walker, rng, signups[0], roles)
+        if newcomer is not None:
+            return newcomer  # else an existing customer's task: this API cannot check that a newcomer is new
     plan = TaskPlan(role="owner")
     if people.customers and rng.random() >= staff_share:
         plan = TaskPlan(role="customer", persona=rng.choice(people.customers))
@@ -255,10 +257,10 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
 
 def _newcomer(walker: Walker, rng: random.Random, signup: ToolPlan, roles: Roles) -> TaskPlan | None:
     """A new customer opens an account (after the agent checks they have none) and asks a public question."""
-    made = walker.signup(signup)
     email = roles.identify[0][0] if roles.identify else None
     finder = next((p for p in walker.bp.plans if p.table == signup.table and p.kind == "list"
                    and any(f.column == email and f.match == "eq" for f in p.roles("filter"))), None)  # fmt: skip
+    made = walker.signup(signup) if finder is not None else None
     if made is None or finder is None:
         return None
     walk, person, address = made
