@@ -41,7 +41,7 @@ from .checkpoint import Checkpoints, default_work_dir
 from .derived import derive
 from .graph import candidate_edges
 from .invariants import invariants_of
-from .lengths import TaskLength
+from .leeway import Leeway
 from .models import Blueprint, Draft, Usage
 from .options import GENERATOR, SynthOptions
 from .policy import policy_text, roles_of
@@ -412,7 +412,7 @@ async def _tasks(
     quota = refusal_quota(options.tasks)
     memo = SeedMemo()
     misses = 0  # batches in a row that wanted refusals and kept none
-    length = TaskLength(options)
+    leeway = Leeway(options)
     for number in range(MAX_BATCHES):
         refusals = [t for t in accepted if t.refusal]
         others = len(accepted) - len(refusals)
@@ -428,8 +428,9 @@ async def _tasks(
             sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
             odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
             batch = generate_batch(
-                draft, environment, number, size, length.applied(options), set(seen), used, sequences, odds, memo
-            )
+                draft, environment, number, size, leeway.applied(options), set(seen), used, sequences,
+                leeway.allowed(number, size), odds, memo,
+            )  # fmt: skip
             tasks = [await _reword(task, backend, draft.spec) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)
             saved = {
@@ -439,8 +440,8 @@ async def _tasks(
             }
             checkpoints.save_batch(number, saved)
         kept_tasks = [Task.model_validate(t) for t in saved["tasks"]]
-        shortened = length.shorten(len(kept_tasks), wanted)
-        stale = 0 if kept_tasks or shortened else stale + 1
+        relaxed = leeway.relax(len(kept_tasks), wanted, saved["rejected"])
+        stale = 0 if kept_tasks or relaxed else stale + 1
         misses = misses + 1 if wanted_refusals and not any(t.refusal for t in kept_tasks) else 0
         if misses >= 3:  # this environment gives few refusals: keep what it gave, fill up with other tasks
             quota = sum(1 for t in [*accepted, *kept_tasks] if t.refusal)

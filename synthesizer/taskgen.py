@@ -36,6 +36,7 @@ from .dags import TaskPlan, fits, intents, planned_calls
 from .goals import Walker
 from .graph import tool_graph
 from .instantiate import Rejected, instantiate
+from .leeway import REPEATED
 from .models import Blueprint, Draft, ToolPlan
 from .options import SynthOptions
 from .refusals import refusal_plan
@@ -45,7 +46,6 @@ from .wording import leaks, word_task
 
 __all__ = [
     "REFUSAL_SHARE",
-    "SEQUENCE_BATCHES",
     "Batch",
     "check_batch",
     "generate_batch",
@@ -100,22 +100,20 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
 
 
 REFUSAL_SHARE = 0.16
+"""Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
 REFUSAL_REPEATS = 8
 """Refusals that may share a tool sequence (finding one record and saying no offers few sequences)."""
-SEQUENCE_BATCHES = 6
-"""Batches that keep only tasks whose tool sequence no kept task has (then one repeat, then any)."""
-"""Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
 
 
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
                    seen: set[str], used: Counter[str] | None = None,
-                   sequences: Counter[tuple[str, ...]] | None = None,
+                   sequences: Counter[tuple[str, ...]] | None = None, allowed: int = 1,
                    refusal_odds: float = REFUSAL_SHARE, memo: SeedMemo | None = None) -> Batch:  # fmt: skip
     """Candidate tasks of batch `number` (about `size` of them), before the MCP check.
 
     `used` counts the tools the tasks kept so far call: tools used less are picked more often. `sequences`
-    counts their tool sequences: early batches keep only tasks with a sequence of their own, later ones
-    allow repeats (a small API has few sequences to offer). `refusal_odds` is the share of candidates built
+    counts their tool sequences, and at most `allowed` kept tasks may share one (the pipeline allows more in
+    later batches, and sooner for a small API, which has few sequences to offer). `refusal_odds` is the share of candidates built
     as refusals (the pipeline sets it from the refusals still wanted). `memo` carries the calls made on the
     seed from batch to batch.
     """
@@ -153,7 +151,6 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
         title = draft.source.title
         tool_names = [t.name for t in environment.spec.tools]
         repeats = Counter(sequences or {})
-        allowed = 1 if number < SEQUENCE_BATCHES else 2 if number < 2 * SEQUENCE_BATCHES else size
         for index, plan in enumerate(plans):
             task_id = f"b{number:03d}-{index:03d}"
             try:
@@ -167,7 +164,7 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
                 continue
             sequence = tuple(c.tool for c in task.solution.calls)
             if repeats[sequence] >= (max(allowed, REFUSAL_REPEATS) if task.refusal else allowed):
-                batch.rejected["repeats another task's tool sequence"] += 1
+                batch.rejected[REPEATED] += 1
                 continue
             repeats[sequence] += 1
             seen.add(key)
