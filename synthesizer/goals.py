@@ -15,7 +15,7 @@ from .models import ToolPlan
 from .moments import day_of, shifted
 from .naming import normal
 from .outcomes import apply_change
-from .rules import children, terminal_values
+from .rules import children, linked_table, terminal_values
 from .semantics import is_creation_time, is_person_table
 from .toolgen import table_rules
 from .values import Person
@@ -292,9 +292,11 @@ class Walker(Resolver):
         args: list[tuple[str, Source]] = []
         for param in plan.params:
             if param.role == "key":
-                if not self.resolve(entity, plan.name, param.name, found, need_row=need_row):
+                linked = linked_table(table)  # unfollow: the agent finds the account, whose key keys the follow
+                target = Entity(linked, entity.key) if linked else entity
+                if not self.resolve(target, plan.name, param.name, found, need_row=need_row and not linked):
                     return None
-                args.append((param.name, KeyOf(entity)))
+                args.append((param.name, KeyOf(target)))
             elif param.role == "parent" and param.name in self.required[plan.name] and param.column:
                 column = table.column(param.column)
                 value = row.get(param.column)

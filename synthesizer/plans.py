@@ -55,6 +55,8 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
 
 
 def _param(name: str, shape: Shape, res: Resource, table: Table, parents: dict[str, str]) -> ParamPlan:
+    if name == shape.key and shape.toggle and shape.kind == "create":  # switched on: a row keyed by what it links
+        return ParamPlan(name=name, role="parent", column=res.key, table=parents[name])
     if name == shape.key:
         return ParamPlan(name=name, role="key", column=res.key, table=res.name)
     if name in parents and not (shape.kind in ("update", "action") and shape.op.locations.get(name) != "path"):

@@ -162,7 +162,11 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                 _add_column(res, name, sub, required=shape.kind == "create" and name in required)
         if shape.kind == "create":
             res.created = True
-        if shape.key and res.key is None:
+        linked = dict(shape.parents).get(shape.key or "") if shape.toggle else None
+        if shape.key and res.key is None and linked is not None:  # a follow is keyed by the account it follows
+            res.key = _parent_column(res, shape.key, linked)
+            res.client_key = True
+        elif shape.key and res.key is None:
             res.key = _key_column(res, shape.key, properties.get(shape.key, {}))
             res.key_type = schema_type(properties.get(shape.key, {}))[0] or "string"
         for argument, parent in shape.parents:

@@ -122,10 +122,10 @@ class _Builder:
         main = next((c.name for c in table.columns if c.references and not c.nullable), None)
         deals = {c.name: self._dealer(table, c, even=c.name == main) for c in table.columns if c.references}
         for column in table.columns:
-            if column.primary_key and column.references:  # keyed by its parent's key: one row per parent at most
-                parents = list(self.data.get(column.references.split(".")[0]) or [])
-                self.rng.shuffle(parents)
-                deals[column.name] = iter(parents)
+            if column.primary_key and column.references:  # keyed by its parent's key (a follow of an account):
+                parents = list(self.data.get(column.references.split(".")[0]) or [])  # one row for half the parents,
+                self.rng.shuffle(parents)  # so that some can still be linked
+                deals[column.name] = iter(parents[: max(1, len(parents) // 2)])
         for number in range(1, count + 1):
             row = self._row(table, number, deals)
             if row is not None:

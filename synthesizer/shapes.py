@@ -59,6 +59,13 @@ _METHOD_KINDS = {
     "PATCH": "update",
     "DELETE": "delete",
 }
+TOGGLES: dict[str, str] = {
+    "follow": "follow", "star": "star", "favourite": "favourite", "favorite": "favorite", "pin": "pin",
+    "mute": "mute", "like": "like", "watch": "watch", "bookmark": "bookmark", "reblog": "reblog",
+    "endorse": "endorsement", "subscribe": "subscription", "upvote": "upvote",
+}  # fmt: skip
+"""Verbs that switch a relation to a record on (their `un-` twin, or DELETE, switches it off) -> the noun of one
+such relation: a follow of an account is a row of `account_follows`, keyed by the account."""
 _QUALIFIERS = frozenset({"by", "for", "from", "in", "of", "to", "with", "on", "at", "as"})
 _FILLER = frozenset(
     {"a", "an", "the", "id", "ids", "details", "detail", "info", "all", "one", "new", "my", "item", "record"}
@@ -76,6 +83,7 @@ class Shape:
     key: str | None = None
     parents: list[tuple[str, str]] = field(default_factory=list)  # (argument, parent resource)
     verb: tuple[str, ...] = ()
+    toggle: bool = False  # a relation switched on or off; its key argument is the linked record's key
 
 
 # ---- reading shapes from HTTP paths ---------------------------------------------------------------
@@ -121,6 +129,9 @@ def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     if owner is not None and owner[1]:  # .../{id}/word
         segment, key = refs[-1]
         owner_resource = segment or key
+        toggle = toggle_of(split_words(last), method)
+        if toggle is not None:
+            return _toggle_shape(op, owner_resource, key, toggle, _parent_refs(refs[:-1]))
         verb = _first_word(last)
         if method != "GET" and VERBS.get(verb) == "action":
             return Shape(op, owner_resource, "action", key, _parent_refs(refs[:-1]), tuple(split_words(last)))
@@ -163,6 +174,28 @@ def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     if method in ("PUT", "PATCH") and last not in items:
         return Shape(op, last, "update", None, _parent_refs(refs))
     return f"{method} on the whole collection {last!r} names no single record"
+
+
+def toggle_of(words: list[str], method: str = "POST") -> tuple[str, bool] | None:
+    """('follow', True) for 'follow', ('follow', False) for 'unfollow' or a DELETE of 'follow'; None for other
+    words. Only a word that is the whole name counts (`follow_requests` is a collection)."""
+    if len(words) != 1 or method == "GET":
+        return None
+    word = words[0]
+    if word in TOGGLES:
+        return TOGGLES[word], method != "DELETE"
+    if word.startswith("un") and word[2:] in TOGGLES and method != "DELETE":
+        return TOGGLES[word[2:]], False
+    return None
+
+
+def _toggle_shape(
+    op: Operation, owner: str, key: str, toggle: tuple[str, bool], parents: list[tuple[str, str]]
+) -> Shape:
+    """Switching a relation on or off: a create or delete on the relation's table, keyed by the record it links."""
+    noun, on = toggle
+    relation = f"{singular(snake(owner))}_{noun}"
+    return Shape(op, relation, "create" if on else "delete", key, [*parents, (key, owner)], (noun,), toggle=True)
 
 
 def _singular_word(segment: str) -> bool:
@@ -231,6 +264,16 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
     if any(normal(p) in ("operation", "action", "op", "command") and isinstance(s, dict) and s.get("enum")
            for p, s in properties.items()):  # fmt: skip
         return "it multiplexes several actions through an `operation` argument"
+    words = split_words(op.name)[len(prefix) :]
+    toggle = toggle_of(words[:1])
+    if toggle is not None and len(words) > 1:
+        linked = singular(snake("_".join(w for w in words[1:] if w not in _FILLER) or words[-1]))
+        required = op.input_schema.get("required", [])
+        key = next((p for p in properties if id_entity(p) == linked or normal(p) == "id"), None)
+        key = key or (required[0] if len(required) == 1 else None)
+        if key is None:
+            return f"cannot tell which {linked.replace('_', ' ')} {op.name!r} switches: it takes no id"
+        return _toggle_shape(op, linked, key, toggle, [])
     if verb is None:
         return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
     kind = VERBS[verb]

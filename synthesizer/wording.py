@@ -20,8 +20,9 @@ from .dags import TaskPlan
 from .instantiate import fact_text
 from .models import Blueprint, ToolPlan
 from .naming import humanize, plural, singular, split_words
+from .rules import linked_table
 from .semantics import is_creation_time, is_person_table
-from .shapes import ACTION_TARGETS
+from .shapes import ACTION_TARGETS, toggle_of
 from .speech import field_words, reason_for, spoken_date, spoken_value, verb_of
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution
 
@@ -221,6 +222,8 @@ class _Speaker:
     def request(self, goal: Goal, target: str | None = None) -> str:
         """One request as an imperative phrase (a question for facts); `target` overrides how the row is named."""
         plan = self.bp.plan(goal.tool) if goal.tool else None
+        if plan is not None and plan.kind in ("create", "delete") and linked_table(self.bp.table(plan.table)):
+            return self._toggle(goal, plan)
         obj = target or (self.ref(goal.entity) if goal.entity is not None else "")
         kind = goal.kind
         if kind == "refuse" and plan is not None:
@@ -247,6 +250,18 @@ class _Speaker:
         if kind == "branch":
             return self._branch(goal, obj)
         return "help me with my account"
+
+    def _toggle(self, goal: Goal, plan: ToolPlan) -> str:
+        """'follow the account with username ann5', 'unfavourite the post "Trip ideas"': the tool's own verb and
+        the record the relation links (a follow row is keyed by the account)."""
+        linked = linked_table(self.bp.table(plan.table))
+        assert linked is not None
+        target = next((s.entity for _, s in goal.args if isinstance(s, KeyOf) and s.entity.table == linked), None)
+        if target is None and goal.entity is not None:
+            target = Entity(linked, goal.entity.key)
+        words = split_words(plan.name)
+        verb = next((w for w in words if toggle_of([w]) is not None), words[0] if words else "update")
+        return f"{verb} {self.ref(target)}" if target is not None else verb
 
     def _update(self, goal: Goal, plan: ToolPlan, obj: str) -> str:
         columns = {p.name: p.column for p in plan.params}
