@@ -124,6 +124,37 @@ class Records:
         self._derive(db, table, row, None)
         return self._out(table, self._find(db, table, row[key]))
 
+    def create_many(self, db: Db, table: str, items: Any, fields: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """Insert one row per item (`fields`: item field -> column), all or none: the first item refused refuses
+        the call, and the runtime then keeps none of its rows. Returns `{"created": [rows]}`."""
+        rules = self._tables[table]
+        made = []
+        for index, item in enumerate(self._batch(table, items, dict)):
+            values = {column: item.get(field) for field, column in fields.items()}
+            try:
+                made.append(self.create(db, table, values))
+            except ToolError as exc:
+                raise ToolError(f"Item {index + 1}: {exc} No {rules.nouns} were created.") from None
+        return {"created": made}
+
+    def delete_many(self, db: Db, table: str, keys: Any) -> dict[str, list[Any]]:
+        """Remove the rows with these keys, all or none (as `create_many`). Returns `{"deleted": [keys]}`."""
+        rules = self._tables[table]
+        gone = []
+        for key in self._batch(table, keys, (str, int)):
+            try:
+                gone.append(self.delete(db, table, key)["deleted"])
+            except ToolError as exc:
+                raise ToolError(f"{exc} No {rules.nouns} were removed.") from None
+        return {"deleted": gone}
+
+    def _batch(self, table: str, given: Any, kind: type | tuple[type, ...]) -> list[Any]:
+        """A batch argument checked: a non-empty list of items of `kind`."""
+        nouns = self._tables[table].nouns
+        if not isinstance(given, list) or not given or not all(isinstance(i, kind) for i in given):
+            raise ToolError(f"Give the {nouns} as a non-empty list.")
+        return given
+
     def update(
         self, db: Db, table: str, key: Any, values: Mapping[str, Any], scope: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:

@@ -190,7 +190,7 @@ class Walker(Resolver):
 
     def _writers(self, *kinds: str) -> list[ToolPlan]:
         """Writing tools of these kinds that the current user may have called, least used first in weight."""
-        plans = [p for p in self.bp.plans if p.kind in kinds]
+        plans = [p for p in self.bp.plans if p.kind in kinds and p.many is None]  # batches: tools, not goals
         staff = set(self.roles.staff_only)
         if self.role == "customer":
             plans = [p for p in plans if p.name not in staff]

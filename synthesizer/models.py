@@ -86,6 +86,10 @@ class ToolPlan(_Model):
     table: str
     params: tuple[ParamPlan, ...] = ()
     target: dict[str, Any] = Field(default_factory=dict, description="Columns an action sets, with their values.")
+    many: str | None = Field(
+        default=None, description="A batch tool's array argument: the rows it creates, or the keys it deletes."
+    )
+    items: dict[str, str] = Field(default_factory=dict, description="A batch create's item field -> column.")
     description: str
 
     @property

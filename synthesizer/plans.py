@@ -7,6 +7,7 @@ from typing import Any
 
 from autoforge.servers import Column, Table
 
+from .batches import item_properties
 from .models import Blueprint, Operation, ParamPlan, ToolPlan
 from .naming import normal, singular, split_words
 from .resources import LIMIT_ARGS, SEARCH_ARGS, Resource, column_for, ignorable, range_of
@@ -24,6 +25,8 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
     table = blueprint.table(res.name)
     properties: dict[str, Any] = shape.op.input_schema.get("properties", {})
     parents = dict(shape.parents)
+    if shape.many is not None:
+        return _batch_plan(shape, res)
     params: list[ParamPlan] = []
     for name in properties:
         params.append(_param(name, shape, res, table, parents))
@@ -52,6 +55,29 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
         target=target,
         description=shape.op.description,
     )  # type: ignore[arg-type]
+
+
+def _batch_plan(shape: Shape, res: Resource) -> ToolPlan | str:
+    """A batch create (each item a row: its fields mapped onto columns) or a batch delete (an array of keys)."""
+    assert shape.many is not None
+    items = {}
+    if shape.kind == "create":
+        for field in item_properties(shape.op, shape.many):
+            column = column_for(res, field)
+            if column and not ignorable(field) and (column != res.key or res.client_key):
+                items[field] = column
+        if not items:
+            return f"{shape.op.name!r} creates {res.name.replace('_', ' ')} but its items name no field"
+    params = [ParamPlan(name=n, role="ignored") for n in shape.op.input_schema.get("properties", {})]
+    return ToolPlan(
+        name=shape.op.name,
+        kind=shape.kind,  # type: ignore[arg-type]
+        table=res.name,
+        params=tuple(params),
+        many=shape.many,
+        items=items,
+        description=shape.op.description,
+    )
 
 
 def _param(name: str, shape: Shape, res: Resource, table: Table, parents: dict[str, str]) -> ParamPlan:

@@ -12,6 +12,7 @@ import networkx as nx
 from autoforge.servers import Column, Table
 from autoforge.servers.constraints import FORMATS
 
+from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, label_rank
 from .shapes import Shape, id_entity
@@ -148,6 +149,10 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
         res = resources[shape.resource]
         properties = shape.op.input_schema.get("properties", {})
         required = set(shape.op.input_schema.get("required", []))
+        if shape.many and shape.kind == "create":  # a batch: each item is a row
+            properties, required = item_properties(shape.op, shape.many), set()
+        elif shape.many:
+            properties = {}
         arguments = {a for a, _ in shape.parents} | ({shape.key} if shape.key else set())
         if shape.kind in ("create", "update", "action") or (not http and shape.kind in ("list", "count", "get")):
             for name, sub in properties.items():

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from .batches import BATCH_SEGMENTS, batch_argument
 from .models import Operation, SourceDoc
 from .naming import normal, plural, singular, snake, split_words
 from .semantics import column_kind
@@ -84,6 +85,7 @@ class Shape:
     parents: list[tuple[str, str]] = field(default_factory=list)  # (argument, parent resource)
     verb: tuple[str, ...] = ()
     toggle: bool = False  # a relation switched on or off; its key argument is the linked record's key
+    many: str | None = None  # a batch tool's array argument (rows to create, keys to delete)
 
 
 # ---- reading shapes from HTTP paths ---------------------------------------------------------------
@@ -110,8 +112,17 @@ def _first_word(segment: str) -> str:
 
 
 def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
+    shape = _http_shape(op, items, skip)
+    if isinstance(shape, Shape):
+        shape.many = batch_argument(op, shape.kind)
+    return shape
+
+
+def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     tokens = _tokens(op.path or "")[skip:]
     method = (op.method or "GET").upper()
+    if len(tokens) > 1 and not tokens[-1][1] and tokens[-1][0].lower() in BATCH_SEGMENTS and method != "GET":
+        tokens = tokens[:-1]  # POST /tasks/bulk: many tasks at once
     if not tokens:
         return "the root path names no resource"
     refs: list[tuple[str | None, str]] = []
@@ -137,6 +148,8 @@ def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
             return Shape(op, owner_resource, "action", key, _parent_refs(refs[:-1]), tuple(split_words(last)))
         if last in items or singular(snake(last)) != snake(last):
             kind = {"GET": "list", "POST": "create", "HEAD": "count"}.get(method)
+            if method == "DELETE" and batch_argument(op, "delete"):
+                kind = "delete"
             if kind is None:
                 return f"{method} on the collection {last!r} would change every {singular(snake(last))} at once"
             return Shape(op, last, kind, None, _parent_refs(refs))
@@ -173,6 +186,8 @@ def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
         return Shape(op, last, "create", None, _parent_refs(refs))
     if method in ("PUT", "PATCH") and last not in items:
         return Shape(op, last, "update", None, _parent_refs(refs))
+    if method == "DELETE" and batch_argument(op, "delete"):
+        return Shape(op, last, "delete", None, _parent_refs(refs))
     return f"{method} on the whole collection {last!r} names no single record"
 
 
@@ -286,6 +301,9 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
     if key is not None and kind in ("update", "action"):
         parents = []  # `assign_ticket(ticket_id, agent_id)`: the agent is a value the update sets, not an owner
     required = op.input_schema.get("required", [])
+    many = batch_argument(op, kind)
+    if many is not None:
+        return Shape(op, entity, kind, None, parents, (verb, *noun), many=many)
     if key is None and kind in ("get", "update", "delete", "action"):
         natural = [
             p

@@ -204,7 +204,7 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
     staff_share = min(0.35, max(0.1, len(staff_tools) / max(1, len(writers)))) if staff_tools else 0.0
     if any(walker.used[p.name] == 0 for p in staff_tools):
         staff_share = 0.5
-    signups = [p for p in walker.bp.plans if p.kind == "create" and p.table == roles.customer]
+    signups = [p for p in walker.bp.plans if p.kind == "create" and p.table == roles.customer and p.many is None]
     if signups and rng.random() < 1.5 / (1 + walker.used[signups[0].name]) ** 1.5:
         newcomer = _newcomer(walker, rng, signups[0], roles)
         if newcomer is not None:

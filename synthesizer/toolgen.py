@@ -208,7 +208,11 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
     scoped = f", scope={scope}" if scope != "{}" else ""
     key = next((arg(p.name) for p in plan.roles("key")), "None")
     head = f"db, {plan.table!r}"
-    if plan.kind in ("list", "count"):
+    if plan.many is not None and plan.kind == "create":
+        call = f"create_many({head}, {arg(plan.many)}, {plan.items!r})"
+    elif plan.many is not None:
+        call = f"delete_many({head}, {arg(plan.many)})"
+    elif plan.kind in ("list", "count"):
         conditions = [
             f"({p.column!r}, {p.match!r}, {arg(p.name)})"
             for p in plan.params
