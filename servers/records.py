@@ -89,6 +89,26 @@ class Records:
         self._in_scope(table, row, scope or {})
         return self._out(table, row)
 
+    def lookup(self, db: Db, table: str, column: str, value: Any) -> Any:
+        """The key of the one row whose `column` is `value` (case and spacing aside): a tool that finds its row
+        by a name. No match and several matches are tool errors that say how to go on."""
+        rules = self._tables[table]
+        if value is None or str(value).strip() == "":
+            raise ToolError(f"Give the {_words(column)} of the {rules.noun}.")
+        wanted = " ".join(str(value).split()).lower()
+        rows = db.query(f'SELECT "{rules.key}" AS key, "{column}" AS named FROM "{table}" WHERE 1 = 1{self._live_clause(table)}')
+        keys = [r["key"] for r in rows if " ".join(str(r["named"] or "").split()).lower() == wanted]
+        finder = f" Call {rules.finder} to see them." if rules.finder else ""
+        if not keys:
+            raise ToolError(f"No {rules.noun} has the {_words(column)} {value!r}.{finder}")
+        if len(keys) > 1:
+            shown = ", ".join(repr(k) for k in keys[:5])
+            raise ToolError(
+                f"{len(keys)} {rules.nouns} have the {_words(column)} {value!r} ({shown}); this tool needs one that "
+                f"is unique, so rename one of them first.{finder}"
+            )
+        return keys[0]
+
     # ---- writes --------------------------------------------------------------------------------
 
     def create(self, db: Db, table: str, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -297,6 +297,8 @@ class Walker(Resolver):
                 if not self.resolve(target, plan.name, param.name, found, need_row=need_row and not linked):
                     return None
                 args.append((param.name, KeyOf(target)))
+            elif param.role == "lookup" and param.column and row.get(param.column) not in (None, ""):
+                args.append((param.name, Known(row[param.column], param.column)))  # the user names it
             elif param.role == "parent" and param.name in self.required[plan.name] and param.column:
                 column = table.column(param.column)
                 value = row.get(param.column)
@@ -306,7 +308,7 @@ class Walker(Resolver):
                 if not self.resolve(target, plan.name, param.name, found):
                     return None
                 args.append((param.name, KeyOf(target)))
-        if plan.param("key") is None and plan.table not in self.bp.singletons:
+        if plan.param("key") is None and plan.param("lookup") is None and plan.table not in self.bp.singletons:
             return None
         filled = {name for name, _ in args}
         chosen = set(chosen_fields)

@@ -72,7 +72,7 @@ class ParamPlan(_Model):
     """How one tool argument maps onto the state."""
 
     name: str
-    role: Literal["key", "parent", "filter", "search", "field", "limit", "ignored"]
+    role: Literal["key", "lookup", "parent", "filter", "search", "field", "limit", "ignored"]
     column: str | None = None
     table: str | None = Field(default=None, description="For key and parent arguments: the table they point into.")
     match: Literal["eq", "like", "min", "max"] = "eq"

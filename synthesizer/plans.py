@@ -12,7 +12,7 @@ from .models import Blueprint, Operation, ParamPlan, ToolPlan
 from .naming import normal, singular, split_words
 from .resources import LIMIT_ARGS, SEARCH_ARGS, Resource, column_for, ignorable, range_of
 from .semantics import is_status_column
-from .shapes import ACTION_TARGETS, Shape
+from .shapes import ACTION_TARGETS, Shape, lookup_column
 from .sources.schemas import schema_type, without_notes
 
 __all__ = ["plan_of", "tool_schema"]
@@ -43,7 +43,8 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
             target = found
     if kind == "update" and not any(p.role == "field" for p in params):
         return f"{shape.op.name!r} updates a {singular(res.name).replace('_', ' ')} but names no field to change"
-    if kind in ("get", "update", "delete", "action") and not any(p.role == "key" for p in params) and not res.singleton:
+    keyed = any(p.role in ("key", "lookup") for p in params)
+    if kind in ("get", "update", "delete", "action") and not keyed and not res.singleton:
         return f"{shape.op.name!r} names no single {singular(res.name).replace('_', ' ')} (no key argument)"
     if kind == "create" and res.singleton:
         return f"{shape.op.name!r} creates the one {singular(res.name).replace('_', ' ')} of a session; the twin keeps it seeded"
@@ -81,6 +82,8 @@ def _batch_plan(shape: Shape, res: Resource) -> ToolPlan | str:
 
 
 def _param(name: str, shape: Shape, res: Resource, table: Table, parents: dict[str, str]) -> ParamPlan:
+    if name == shape.lookup:
+        return ParamPlan(name=name, role="lookup", column=lookup_column(name, singular(res.name), res.columns))
     if name == shape.key and shape.toggle and shape.kind == "create":  # switched on: a row keyed by what it links
         return ParamPlan(name=name, role="parent", column=res.key, table=parents[name])
     if name == shape.key:

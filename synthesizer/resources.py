@@ -15,7 +15,7 @@ from autoforge.servers.constraints import FORMATS
 from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, label_rank
-from .shapes import Shape, id_entity
+from .shapes import Shape, id_entity, lookup_column
 from .sources.schemas import DOC_KEY, merged_properties, schema_type
 
 __all__ = [
@@ -153,7 +153,9 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
             properties, required = item_properties(shape.op, shape.many), set()
         elif shape.many:
             properties = {}
-        arguments = {a for a, _ in shape.parents} | ({shape.key} if shape.key else set())
+        arguments = {a for a, _ in shape.parents} | {a for a in (shape.key, shape.lookup) if a}
+        if shape.lookup and not lookup_column(shape.lookup, singular(res.name), res.columns):
+            _add_column(res, shape.lookup, properties.get(shape.lookup))
         if shape.kind in ("create", "update", "action") or (not http and shape.kind in ("list", "count", "get")):
             for name, sub in properties.items():
                 if name in arguments or ignorable(name) or (shape.kind in ("list", "count") and range_of(name, res)):
@@ -278,7 +280,11 @@ def column_for(res: Resource, argument: str) -> str | None:
     if argument in res.columns:
         return argument
     wanted = normal(argument)
-    return next((c for c in res.columns if normal(c) == wanted), None)
+    found = next((c for c in res.columns if normal(c) == wanted), None)
+    words = split_words(argument)
+    if found is None and len(words) > 1 and words[0] == "new":  # `new_name` sets the name
+        return column_for(res, "_".join(words[1:]))
+    return found
 
 
 def _key_column(res: Resource, argument: str, schema: Any) -> str:

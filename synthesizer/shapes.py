@@ -15,13 +15,17 @@ from .sources.schemas import schema_type
 
 __all__ = [
     "ACTION_TARGETS",
+    "NAMES",
+    "TOGGLES",
     "VERBS",
     "Shape",
     "entities_of",
     "http_shape",
     "id_entity",
     "item_segments",
+    "lookup_column",
     "name_shape",
+    "toggle_of",
     "vendor_prefix",
 ]
 
@@ -86,6 +90,7 @@ class Shape:
     verb: tuple[str, ...] = ()
     toggle: bool = False  # a relation switched on or off; its key argument is the linked record's key
     many: str | None = None  # a batch tool's array argument (rows to create, keys to delete)
+    lookup: str | None = None  # the argument naming the row by a name or title instead of a key
 
 
 # ---- reading shapes from HTTP paths ---------------------------------------------------------------
@@ -265,6 +270,25 @@ def entities_of(source: SourceDoc) -> set[str]:
     return found
 
 
+NAMES = ("name", "title", "person", "username")
+"""Kinds of value a tool may find its row by, as a query that can match none or several rows."""
+
+
+def _unprefixed(argument: str, entity: str) -> str:
+    """'project_name' -> 'name' for the entity 'project': the column an argument names on the entity's rows."""
+    words, own = split_words(argument), split_words(entity)
+    return "_".join(words[len(own) :]) if len(words) > len(own) and words[: len(own)] == own else argument
+
+
+def lookup_column(argument: str, entity: str, columns: Any) -> str | None:
+    """The column of `columns` a lookup argument (`project_name`) matches (`name`), if any."""
+    for name in (argument, _unprefixed(argument, entity)):
+        found = next((c for c in columns if normal(c) == normal(name)), None)
+        if found is not None:
+            return found
+    return None
+
+
 def id_entity(argument: str) -> str | None:
     """'customer_id', 'customerId' -> 'customer'; None when the argument is no reference."""
     words = split_words(argument)
@@ -310,8 +334,13 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
             for p in required
             if column_kind(entity, p, schema_type(properties[p])[0], None, False) in ("path", "code", "email", "url")
         ]
+        named = [p for p in required if column_kind(entity, _unprefixed(p, entity), schema_type(properties[p])[0],
+                                                    None, False) in NAMES]  # fmt: skip
+        named = [p for p in named if _unprefixed(p, entity) != p] or named  # `rename(project_name, new_name)`
         if len(natural) == 1 and not parents:
             key = natural[0]
+        elif len(named) == 1 and len(required) <= 2 and kind != "get":  # `delete_project(project_name)`
+            return Shape(op, entity, kind, None, parents, (verb, *noun), lookup=named[0])
         elif kind == "get":
             kind = "list"
         elif kind == "delete" or (kind in ("update", "action") and not parents):

@@ -207,6 +207,9 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
     scope = columns(("parent",))
     scoped = f", scope={scope}" if scope != "{}" else ""
     key = next((arg(p.name) for p in plan.roles("key")), "None")
+    lookup = plan.param("lookup")
+    if lookup is not None:  # the row named by a query that must match exactly one
+        key = f"records.lookup(db, {plan.table!r}, {lookup.column!r}, {arg(lookup.name)})"
     head = f"db, {plan.table!r}"
     if plan.many is not None and plan.kind == "create":
         call = f"create_many({head}, {arg(plan.many)}, {plan.items!r})"

@@ -224,7 +224,7 @@ class _Speaker:
         plan = self.bp.plan(goal.tool) if goal.tool else None
         if plan is not None and plan.kind in ("create", "delete") and linked_table(self.bp.table(plan.table)):
             return self._toggle(goal, plan)
-        obj = target or (self.ref(goal.entity) if goal.entity is not None else "")
+        obj = target or self._named(goal, plan) or (self.ref(goal.entity) if goal.entity is not None else "")
         kind = goal.kind
         if kind == "refuse" and plan is not None:
             kind = plan.kind if plan.kind != "create" else "create"
@@ -251,6 +251,15 @@ class _Speaker:
             return self._branch(goal, obj)
         return "help me with my account"
 
+    def _named(self, goal: Goal, plan: ToolPlan | None) -> str:
+        """'the project "Garden"': a row the tool finds by the name the user says ('' for other tools)."""
+        lookup = plan.param("lookup") if plan is not None else None
+        value = next((s for n, s in goal.args if lookup is not None and n == lookup.name), None)
+        if plan is None or lookup is None or not isinstance(value, Known) or lookup.column is None:
+            return ""
+        self.remember(field_words(lookup.column), value.value)
+        return f"the {humanize(singular(plan.table))} {self.say(plan.table, lookup.column, value.value)}"
+
     def _toggle(self, goal: Goal, plan: ToolPlan) -> str:
         """'follow the account with username ann5', 'unfavourite the post "Trip ideas"': the tool's own verb and
         the record the relation links (a follow row is keyed by the account)."""
@@ -266,9 +275,12 @@ class _Speaker:
     def _update(self, goal: Goal, plan: ToolPlan, obj: str) -> str:
         columns = {p.name: p.column for p in plan.params}
         key = plan.param("key")
+        lookup = plan.param("lookup")
         parts = []
         for name, source in goal.args:
             column = columns.get(name) or name
+            if lookup is not None and name == lookup.name:
+                continue
             if isinstance(source, Known):
                 self.remember(f"new {field_words(column)}", source.value)
                 parts.append((field_words(column), self.say(plan.table, column, source.value)))
