@@ -549,12 +549,18 @@ class Walker(Resolver):
         rows = self._near(table, list(self.rows[table]))
         self.rng.shuffle(rows)
         key = self.bp.table(table).primary_key
+        listers = [p for p in self.bp.plans if p.table == table and p.kind == "list"]
         for row in rows[:4]:
             entity = Entity(table, row[key])
             for consumer, param in consumers:
                 found: dict[Entity, Resolution] = {}
                 if self.resolve(entity, consumer, param, found, need_row=True):
                     return entity, found
+            for lister in listers:  # no tool takes its key (a read-only API): the list shows the row
+                found = {}
+                resolution = self._by_list(entity, lister, found, 0, frozenset({entity}))
+                if resolution is not None:
+                    return entity, {**found, entity: resolution}
         return None
 
     def _tell_goal(self) -> Walk | None:

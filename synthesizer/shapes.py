@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -289,6 +290,44 @@ def lookup_column(argument: str, entity: str, columns: Any) -> str | None:
     return None
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s")
+_READ_WORDS = frozenset(
+    {
+        "search",
+        "find",
+        "list",
+        "get",
+        "show",
+        "return",
+        "returns",
+        "retrieve",
+        "fetch",
+        "read",
+        "view",
+        "look",
+        "lists",
+        "gets",
+        "shows",
+        "retrieves",
+        "fetches",
+        "finds",
+        "searches",
+    }
+)
+_WRITE_WORDS = frozenset(
+    {w + ending for w, kind in VERBS.items() if kind not in ("list", "get", "count") for ending in ("", "s", "es")}
+    | {"dismiss", "dismisses", "marking", "write", "writes", "save", "saves", "run", "runs", "execute", "executes"}
+)
+
+
+def _reads(op: Operation) -> bool:
+    """Whether a tool whose name has no verb says in its description's first sentence that it only reads, and
+    takes no argument that would name a row to change."""
+    first = _SENTENCE.split(" ".join(op.description.split()), maxsplit=1)[0]
+    words = set(split_words(first))
+    return bool(words & _READ_WORDS) and not words & _WRITE_WORDS
+
+
 def id_entity(argument: str) -> str | None:
     """'customer_id', 'customerId' -> 'customer'; None when the argument is no reference."""
     words = split_words(argument)
@@ -313,6 +352,9 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
         if key is None:
             return f"cannot tell which {linked.replace('_', ' ')} {op.name!r} switches: it takes no id"
         return _toggle_shape(op, linked, key, toggle, [])
+    if verb is None and _reads(op) and words:  # `contacts(name)`: "Search contacts by name" -> a read tool
+        entity = singular(snake("_".join(w for w in words if w not in _FILLER) or words[-1]))
+        return Shape(op, entity, "list", None, [], tuple(words))
     if verb is None:
         return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
     kind = VERBS[verb]
