@@ -14,8 +14,8 @@ from autoforge.servers.constraints import FORMATS
 
 from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
-from .semantics import column_kind, label_rank
-from .shapes import Shape, id_entity, lookup_column
+from .semantics import column_kind, is_status_column, label_rank
+from .shapes import ACTION_TARGETS, Shape, id_entity, lookup_column
 from .sources.schemas import DOC_KEY, merged_properties, schema_type
 
 __all__ = [
@@ -186,6 +186,8 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
             if target and target != res.name and target in resources and column not in res.parents:
                 res.refs[column] = target
     for res in resources.values():
+        _add_states(res, [s for s in shapes if s.resource == res.name and s.kind == "action"])
+    for res in resources.values():
         res.singleton = (
             res.name not in keyed
             and any(s.kind in ("update", "action", "get") and s.key is None and s.resource == res.name for s in shapes)
@@ -203,6 +205,20 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                 keys = shape.op.input_schema.get("properties", {})
                 res.client_key = res.client_key or any(column_for(res, a) == res.key for a in keys)
     return resources
+
+
+def _add_states(res: Resource, actions: list[Shape]) -> None:
+    """A lifecycle for a resource whose actions (`/orders/{id}/cancel`) move it between states the document never
+    lists: a `status` column, 'active' first, then each action's target state. A documented status is kept."""
+    targets = [ACTION_TARGETS[s.verb[0]][0] for s in actions if s.verb and s.verb[0] in ACTION_TARGETS]
+    status = next((c for c in res.columns.values() if is_status_column(c.name)), None)
+    if not targets or (status is not None and status.enum):
+        return
+    states = tuple(dict.fromkeys(["active", *targets]))
+    if status is not None and status.json_type in ("string", None):
+        status.enum, status.json_type = states, "string"
+    elif status is None and len(res.columns) < MAX_COLUMNS:
+        res.columns["status"] = Col("status", "string", states, description="The state its actions move it to.")
 
 
 def _merge_by_key(shapes: list[Shape]) -> None:
