@@ -45,7 +45,7 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "verify": ("verified",), "expire": ("expired",), "hold": ("on_hold", "held"), "checkin": ("checked_in",),
     "deliver": ("delivered",), "dispatch": ("dispatched",), "pay": ("paid",), "freeze": ("frozen",),
     "unfreeze": ("active",), "terminate": ("terminated",), "renew": ("active", "renewed"), "submit": ("submitted",),
-    "dispute": ("disputed",),
+    "dispute": ("disputed",), "merge": ("merged",), "restart": ("active", "running"),
 }  # fmt: skip
 VERBS: dict[str, str] = {
     **{v: "list" for v in ["list", "search", "find", "query", "browse", "filter", "lookup", "all", "index"]},
