@@ -157,13 +157,15 @@ class Records:
                 raise ToolError(f"Item {index + 1}: {exc} No {rules.nouns} were created.") from None
         return {"created": made}
 
-    def delete_many(self, db: Db, table: str, keys: Any) -> dict[str, list[Any]]:
-        """Remove the rows with these keys, all or none (as `create_many`). Returns `{"deleted": [keys]}`."""
+    def delete_many(self, db: Db, table: str, keys: Any, by: str | None = None) -> dict[str, list[Any]]:
+        """Remove the rows with these keys (or, with `by`, these values of that column, each naming one row), all
+        or none (as `create_many`). Returns `{"deleted": [keys]}`."""
         rules = self._tables[table]
         gone = []
         for key in self._batch(table, keys, (str, int)):
             try:
-                gone.append(self.delete(db, table, key)["deleted"])
+                found = self.lookup(db, table, by, key) if by else key
+                gone.append(self.delete(db, table, found)["deleted"])
             except ToolError as exc:
                 raise ToolError(f"{exc} No {rules.nouns} were removed.") from None
         return {"deleted": gone}

@@ -12,7 +12,7 @@ from .models import Blueprint, Operation, ParamPlan, ToolPlan
 from .naming import normal, singular, split_words
 from .resources import LIMIT_ARGS, SEARCH_ARGS, Resource, column_for, ignorable, range_of
 from .semantics import is_status_column
-from .shapes import ACTION_TARGETS, Shape, lookup_column
+from .shapes import ACTION_TARGETS, Shape, id_entity, lookup_column
 from .sources.schemas import schema_type, without_notes
 
 __all__ = ["plan_of", "tool_schema"]
@@ -69,7 +69,12 @@ def _batch_plan(shape: Shape, res: Resource) -> ToolPlan | str:
                 items[field] = column
         if not items:
             return f"{shape.op.name!r} creates {res.name.replace('_', ' ')} but its items name no field"
-    params = [ParamPlan(name=n, role="ignored") for n in shape.op.input_schema.get("properties", {})]
+    by = lookup_column(shape.many, singular(res.name), res.columns) if shape.kind == "delete" else None
+    by = by if by != res.key and id_entity(shape.many) is None else None  # `chore_ids` are keys, `names` are not
+    params = [
+        ParamPlan(name=n, role="lookup", column=by) if by and n == shape.many else ParamPlan(name=n, role="ignored")
+        for n in shape.op.input_schema.get("properties", {})
+    ]
     return ToolPlan(
         name=shape.op.name,
         kind=shape.kind,  # type: ignore[arg-type]

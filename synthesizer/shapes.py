@@ -282,8 +282,8 @@ def _unprefixed(argument: str, entity: str) -> str:
 
 
 def lookup_column(argument: str, entity: str, columns: Any) -> str | None:
-    """The column of `columns` a lookup argument (`project_name`) matches (`name`), if any."""
-    for name in (argument, _unprefixed(argument, entity)):
+    """The column of `columns` a lookup argument (`project_name`, `entityNames`) matches (`name`), if any."""
+    for name in (argument, _unprefixed(argument, entity), singular(snake(_unprefixed(argument, entity)))):
         found = next((c for c in columns if normal(c) == normal(name)), None)
         if found is not None:
             return found

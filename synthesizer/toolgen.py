@@ -214,7 +214,8 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
     if plan.many is not None and plan.kind == "create":
         call = f"create_many({head}, {arg(plan.many)}, {plan.items!r})"
     elif plan.many is not None:
-        call = f"delete_many({head}, {arg(plan.many)})"
+        by = next((f", by={p.column!r}" for p in plan.roles("lookup") if p.column), "")
+        call = f"delete_many({head}, {arg(plan.many)}{by})"
     elif plan.kind in ("list", "count"):
         conditions = [
             f"({p.column!r}, {p.match!r}, {arg(p.name)})"

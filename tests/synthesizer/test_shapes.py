@@ -8,11 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from autoforge.servers import EnvServer, SynthesisError, call_tool, close_episode, load_environment, reset_episode
+from autoforge.servers import (
+    EnvServer,
+    EpisodeStore,
+    SynthesisError,
+    ToolError,
+    call_tool,
+    close_episode,
+    load_environment,
+    reset_episode,
+)
 from autoforge.synthesizer import SynthOptions, SynthResult, synthesize
 from mcp import Client
 
-from .conftest import write
+from .conftest import built, write
 
 OPTIONS = SynthOptions(tasks=12, rows=8)
 
@@ -213,3 +222,31 @@ async def test_a_small_api_gets_short_tasks_and_a_tiny_one_is_refused_saying_why
     with pytest.raises(SynthesisError, match=r"passed the checks \(an environment needs 10\)") as error:
         await _synthesized(tmp_path, "tiny.tools.json", tiny, OPTIONS.model_copy(update={"rows": 4}))
     assert error.value.exit_code == 2
+
+
+MEMORY = [
+    {"name": "create_entities", "description": "Create multiple new entities in the knowledge graph",
+     "inputSchema": {"type": "object", "required": ["entities"], "properties": {"entities": {"type": "array", "items": {
+         "type": "object", "required": ["name", "entityType"],
+         "properties": {"name": {"type": "string"}, "entityType": {"type": "string"}}}}}}},
+    {"name": "delete_entities", "description": "Delete multiple entities from the knowledge graph",
+     "inputSchema": {"type": "object", "required": ["entityNames"],
+                     "properties": {"entityNames": {"type": "array", "items": {"type": "string"}}}}},
+]  # fmt: skip
+
+
+async def test_a_batch_delete_by_names_looks_each_name_up(tmp_path: Path) -> None:
+    """delete_entities(entityNames) finds each row by its name; a name that matches nothing undoes the whole call."""
+    _, environment, _ = await built(write(tmp_path, "memory.tools.json", json.dumps({"tools": MEMORY})))
+    store = EpisodeStore(environment.spec, environment.template, {})
+    episode = store.fresh(None)
+    tools = environment.tools
+    made = tools["create_entities"].run(episode, {"entities": [{"name": "Ada", "entityType": "person"},
+                                                                  {"name": "Bob", "entityType": "person"}]}).value  # fmt: skip
+    assert [row["name"] for row in made["created"]] == ["Ada", "Bob"]
+    count = episode.db.value('SELECT COUNT(*) FROM "entities"')
+    with pytest.raises(ToolError, match="No entity has the name 'Nobody'.*No entities were removed"):
+        tools["delete_entities"].run(episode, {"entityNames": ["Ada", "Nobody"]})
+    assert episode.db.value('SELECT COUNT(*) FROM "entities"') == count
+    assert tools["delete_entities"].run(episode, {"entityNames": ["ada", "Bob"]}).value["deleted"]
+    assert episode.db.value('SELECT COUNT(*) FROM "entities"') == count - 2
