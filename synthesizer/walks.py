@@ -19,11 +19,12 @@ from typing import Any, Literal
 
 import fastjsonschema
 import networkx as nx
-from autoforge.servers import Environment, EpisodeStore, ToolError
+from autoforge.servers import Environment, EpisodeStore
 
 from .models import Blueprint, ToolPlan
 from .moments import day_of
 from .naming import singular
+from .seedreads import SeedReader
 from .semantics import is_person_table
 from .values import Values
 
@@ -296,6 +297,7 @@ class Resolver:
         self.reasoning = reasoning
         self.store = EpisodeStore(environment.spec, environment.template, {})
         self.episode = self.store.fresh(None)
+        self.reader = SeedReader(environment, self.episode)
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.by_key: dict[str, dict[Any, dict[str, Any]]] = {}
         for table in blueprint.tables:
@@ -325,6 +327,7 @@ class Resolver:
         self.barren: set[tuple[str, str]] = set()  # (role, kind of goal) that never worked here
 
     def close(self) -> None:
+        self.reader.close()
         self.episode.close()
 
     # ---- running read tools on the seed ----------------------------------------------------------
@@ -334,10 +337,7 @@ class Resolver:
         concrete = {name: self.concrete(source) for name, source in args}
         signature = json.dumps([tool, concrete], sort_keys=True, default=str)
         if signature not in self.outputs:
-            try:
-                self.outputs[signature] = self.env.tools[tool].run(self.episode, concrete).value
-            except ToolError:
-                self.outputs[signature] = None
+            self.outputs[signature] = self.reader.read(tool, concrete)
         return self.outputs[signature]
 
     @staticmethod
