@@ -21,6 +21,7 @@ from .toolgen import table_rules
 from .values import Person
 from .walks import (
     NUMERIC,
+    RESOLVE_STEPS,
     SETTABLE,
     Args,
     Entity,
@@ -557,7 +558,7 @@ class Walker(Resolver):
                 if self.resolve(entity, consumer, param, found, need_row=True):
                     return entity, found
             for lister in listers:  # no tool takes its key (a read-only API): the list shows the row
-                found = {}
+                found, self.steps = {}, RESOLVE_STEPS
                 resolution = self._by_list(entity, lister, found, 0, frozenset({entity}))
                 if resolution is not None:
                     return entity, {**found, entity: resolution}
