@@ -9,7 +9,7 @@ from autoforge.lazy import lazy_exports
 if TYPE_CHECKING:
     from .agents import Agent, AgentContext, LLMAgent, OracleAgent, RandomAgent, make_agent
     from .chat import ChatBackend, make_backend
-    from .connections import TRANSPORTS, Connection, Endpoint, EnvPool, Transport, bearer_transport, read_token
+    from .connections import Connection, Endpoint, EnvPool, bearer_transport, read_token
     from .episode import LABELS, Attempt, Label, Limits, replay_calls, run_episode
     from .errors import ConnectionLost, InfraError, ResultsError
     from .passk import Summary, Totals, pass_hat_k, summarize
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .results import EpisodeRecord, ResultsFile, RunConfig
     from .runner import evaluate, load_environments, run_eval
     from .trajectory import AgentTurn, Event, ToolCall, Usage
+    from .transports import TRANSPORTS, Transport
     from .user_errors import detect_user_errors
     from .users import STOP, TRANSFER, LLMUser, ScriptedUser, SimulatedUser, UserTurn, make_user
 
@@ -48,10 +49,10 @@ _HOMES = {
     "SimulatedUser": "users",
     "Summary": "passk",
     "TRANSFER": "users",
-    "TRANSPORTS": "connections",
+    "TRANSPORTS": "transports",
     "ToolCall": "trajectory",
     "Totals": "passk",
-    "Transport": "connections",
+    "Transport": "transports",
     "Usage": "trajectory",
     "UserTurn": "users",
     "bearer_transport": "connections",
@@ -71,6 +72,10 @@ _HOMES = {
     "write_report": "report",
 }
 __all__ = [
+    "LABELS",
+    "STOP",
+    "TRANSFER",
+    "TRANSPORTS",
     "Agent",
     "AgentContext",
     "AgentTurn",
@@ -83,7 +88,6 @@ __all__ = [
     "EpisodeRecord",
     "Event",
     "InfraError",
-    "LABELS",
     "LLMAgent",
     "LLMUser",
     "Label",
@@ -93,12 +97,9 @@ __all__ = [
     "ResultsError",
     "ResultsFile",
     "RunConfig",
-    "STOP",
     "ScriptedUser",
     "SimulatedUser",
     "Summary",
-    "TRANSFER",
-    "TRANSPORTS",
     "ToolCall",
     "Totals",
     "Transport",
@@ -113,8 +114,8 @@ __all__ = [
     "make_user",
     "pass_hat_k",
     "read_token",
-    "replay_calls",
     "render_report",
+    "replay_calls",
     "run_episode",
     "run_eval",
     "summarize",

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx2
 from autoforge.servers import (
@@ -40,6 +40,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult, Tool
 
 from .errors import ConnectionLost, InfraError
+from .transports import TRANSPORTS, Transport
 
 __all__ = [
     "TRANSPORTS",
@@ -53,8 +54,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Transport = Literal["inprocess", "stdio", "http", "ray"]
-TRANSPORTS: tuple[Transport, ...] = ("inprocess", "stdio", "http", "ray")
 
 
 def mcp_command() -> str:

@@ -71,7 +71,9 @@ def ray_nodes() -> list[str]:
     """Ids of the cluster's live nodes, this process's node first."""
     ray = _ray()
     if not ray.is_initialized():
-        raise SpecError("Ray is not initialised: call connect_ray() (or ray.init()) first, or use `autoforge eval --ray`")
+        raise SpecError(
+            "Ray is not initialised: call connect_ray() (or ray.init()) first, or use `autoforge eval --ray`"
+        )
     here = ray.get_runtime_context().get_node_id()
     nodes = sorted(n["NodeID"] for n in ray.nodes() if n["Alive"])
     return sorted(nodes, key=lambda n: n != here)
@@ -191,7 +193,9 @@ class RayConnection(Connection):
             async with asyncio.timeout(timeout or self.call_timeout):
                 return await reference
         except TimeoutError:
-            raise InfraError(f"{what} on {self.endpoint.describe()} timed out after {timeout or self.call_timeout:g} s") from None
+            raise InfraError(
+                f"{what} on {self.endpoint.describe()} timed out after {timeout or self.call_timeout:g} s"
+            ) from None
         except ray.exceptions.RayActorError as exc:
             self._closing.set()
             raise ConnectionLost(f"{what}: the actor serving {self.endpoint.describe()} died ({exc})") from None

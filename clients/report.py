@@ -51,7 +51,9 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
         if r.config == run["config"] and r.env_sha256 in shas
     ]
     path = Path(output) if output else run_dir / REPORT_FILE
-    path.write_text(render_report(run, records, title=run_dir.name, environments=run_environments(run)), encoding="utf-8")
+    path.write_text(
+        render_report(run, records, title=run_dir.name, environments=run_environments(run)), encoding="utf-8"
+    )
     return path
 
 
@@ -65,7 +67,10 @@ def run_environments(run: dict[str, Any]) -> dict[str, tuple[EnvSpec, dict[str, 
         elif content_sha256(folder) != entry["sha256"]:
             found[entry["name"]] = f"{folder} has changed since the run"
         else:
-            found[entry["name"]] = (read_spec(folder / "env.json"), {t.id: t for t in read_tasks(folder / "tasks.jsonl")})
+            found[entry["name"]] = (
+                read_spec(folder / "env.json"),
+                {t.id: t for t in read_tasks(folder / "tasks.jsonl")},
+            )
     return found
 
 
@@ -212,7 +217,6 @@ def _marker(shape: str, x: float, y: float, colour: str, label: str) -> str:
     return f'<polygon points="{corners}" fill="{colour}">{tip}</polygon>'
 
 
-
 def _failures(summary: Summary, numbered: list[tuple[int, EpisodeRecord]]) -> str:
     counts = "".join(
         f"<tr><th>{escape(t.environment)}</th>"
@@ -262,7 +266,7 @@ def _tool_graphs(environments: dict[str, tuple[EnvSpec, dict[str, Task]] | str])
     if not environments:
         return '<p class="muted">No environment of this run could be read.</p>'
     parts = [
-        '<p>An arrow from A to B: some task feeds A\'s result into a call of B (the number counts such tasks). '
+        "<p>An arrow from A to B: some task feeds A's result into a call of B (the number counts such tasks). "
         '<span class="badge read">reads</span> <span class="badge write">writes</span></p>'
     ]
     for number, (name, found) in enumerate(sorted(environments.items())):

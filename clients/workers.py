@@ -241,7 +241,7 @@ class RolloutPool:
             code = process.wait()
             conn.close()
             raise InfraError(
-                f"a rollout worker ended while starting (exit code {code}); run `python -c \"{_BOOT}\"` to see why"
+                f'a rollout worker ended while starting (exit code {code}); run `python -c "{_BOOT}"` to see why'
             ) from None
         worker = _Worker(process, conn)
         threading.Thread(target=worker.read, name=f"rollout worker {process.pid}", daemon=True).start()

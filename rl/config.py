@@ -23,7 +23,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .dataset import count_rows
 from .errors import TrainingError
 from .settings import ErpoConfig, LoopSettings
 
@@ -185,6 +184,8 @@ def write_config(folder: Path, setup: TrainingSetup | None = None) -> list[Path]
     Refuses to write over a file that git tracks (the project's own files) and a dataset smaller
     than one batch.
     """
+    from .dataset import count_rows  # loads the environments' modules: only when a config is written
+
     setup = setup or TrainingSetup()
     train = count_rows(Path(setup.train_files))
     validation = sum(count_rows(Path(setup.val_files)).values())

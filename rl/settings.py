@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from autoforge.clients import Transport
+from autoforge.clients.transports import Transport
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["ErpoConfig", "LoopSettings"]

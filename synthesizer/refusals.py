@@ -24,6 +24,7 @@ from .goals import TOLD, Walker, clear_fact
 from .models import ToolPlan
 from .values import Person
 from .walks import Entity, Goal, Known, Walk
+from .wording import full_name
 
 __all__ = ["RULES", "refusal_plan"]
 
@@ -256,7 +257,7 @@ def _identification(walker: Walker, rng: random.Random, persona: Entity | None,
     param = next(f.name for f in finder.roles("filter") if f.column == email)
     taken = {str(r.get(email)).lower() for r in walker.rows[table.name]}
     row = walker.row(persona)
-    name = _full_name(walker, table.name, row)
+    name = full_name(row, {c: walker.kind(table.name, c) for c in row})
     if " " not in name:
         return None
     first, last = name.split(" ", 1)
@@ -275,14 +276,6 @@ def _identification(walker: Walker, rng: random.Random, persona: Entity | None,
     return _finish(plan, walk, "identification", "no account matches the user's details", [])
 
 
-def _full_name(walker: Walker, table: str, row: dict[str, Any]) -> str:
-    kinds = {c: walker.kind(table, c) for c in row}
-    full = next((row[c] for c, k in kinds.items() if k == "person" and row.get(c)), None)
-    if full:
-        return str(full)
-    first = next((row[c] for c, k in kinds.items() if k == "first_name" and row.get(c)), "")
-    last = next((row[c] for c, k in kinds.items() if k == "last_name" and row.get(c)), "")
-    return f"{first} {last}".strip()
 
 
 def _ownership(walker: Walker, rng: random.Random, persona: Entity | None, customers: list[Entity]) -> TaskPlan | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from autoforge.servers import EnvServer, load_server
+from autoforge.servers import Environment, EnvServer, Episode, EpisodeStore, load_server
 from autoforge.servers.locate import bundled_environments
 
 BUNDLED = bundled_environments()
@@ -170,3 +170,16 @@ def tiny_environment():
 def tiny() -> EnvServer:
     """The tiny test environment as a server."""
     return EnvServer(tiny_environment())
+
+
+@pytest.fixture
+def episode(env: Environment) -> Iterator[Episode]:
+    """A fresh episode on the seed of the module's `env`."""
+    fresh = EpisodeStore(env.spec, env.template, {}).fresh(None)
+    yield fresh
+    fresh.close()
+
+
+def call(env: Environment, episode: Episode, tool: str, **arguments: Any) -> Any:
+    """The value a tool returns for these arguments (run through the worker, as on a server)."""
+    return env.tools[tool].run(episode, arguments).value

@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mcp import Client, StdioServerParameters
-
 from autoforge.servers import EnvServer, call_tool, close_episode, load_server, reset_episode, verify_episode
 from autoforge.servers.check import oracle_transcript
+from mcp import Client, StdioServerParameters
 
 from ..serving import served
 from .conftest import bundled_ids, bundled_path

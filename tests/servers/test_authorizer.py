@@ -6,7 +6,6 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
-
 from autoforge.servers import EnvServer
 from autoforge.servers.authorizer import Authorizer
 from autoforge.servers.storage import configure

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-
 from autoforge.servers import CallNode, Environment, EpisodeStore, Task, ToolError, compare, load_environment
 from autoforge.servers.state import diff_rows, read_state
 from autoforge.servers.verify import episode_changes
@@ -48,7 +47,7 @@ def _check(environment: Environment) -> int:
         other = tasks[(index + 1) % len(tasks)]
         for name, calls in trajectories(task, other).items():
             logged, diffed = full_diff(store, task, calls, environment)
-            key = lambda c: (c.table, c.op, str(c.key))  # noqa: E731 - a sort key
+            key = lambda c: (c.table, c.op, str(c.key))
             assert sorted(logged, key=key) == sorted(diffed, key=key), (task.id, name)
             transcript = list(task.expected.facts)
             assert compare(environment.spec, task, logged, transcript) == compare(

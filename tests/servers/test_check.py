@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from autoforge.servers import check_env, load_server
 
 from .conftest import bundled_ids, bundled_path

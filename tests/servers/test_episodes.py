@@ -6,11 +6,10 @@ import asyncio
 import json
 
 import pytest
-from mcp import Client
-from mcp.shared.exceptions import MCPError
-
 from autoforge.servers import EnvServer, EpisodeError, call_tool, close_episode, reset_episode, verify_episode
 from autoforge.servers.check import oracle_transcript
+from mcp import Client
+from mcp.shared.exceptions import MCPError
 
 from .conftest import tiny_environment
 

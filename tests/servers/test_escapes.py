@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
-
 from autoforge.servers import Db, call_tool, load_server, reset_episode, validate_folder
 from autoforge.servers.facades import ALLOWED_NAMES, FACADES
 from autoforge.servers.sandbox import SAFE_BUILTINS, check_source, load_tools
+from mcp import Client
 
 from .conftest import library_with_tools
 

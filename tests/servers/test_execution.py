@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mcp import Client
-
 from autoforge.servers import EnvServer, ToolError, call_tool
 from autoforge.servers.execution import MAX_ARGUMENT_CHARS, ToolCrash
 from autoforge.servers.state import state_hash
+from mcp import Client
 
 
 def _hash(server: EnvServer, episode_id: str) -> str:

@@ -17,10 +17,9 @@ import httpx2
 import pytest
 from autoforge.clients import bearer_transport
 from autoforge.clients.http_servers import free_port
+from autoforge.servers import call_tool, close_episode, reset_episode, verify_episode
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-
-from autoforge.servers import call_tool, close_episode, reset_episode, verify_episode
 
 from ..serving import new_token, served
 from .conftest import ended, library_with_spin, worker_pids

@@ -7,11 +7,10 @@ import time
 from typing import Any
 
 import pytest
-from mcp import Client
-
 from autoforge.servers import EnvServer, EnvSpec, build_environment, call_tool
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.state import state_hash
+from mcp import Client
 
 LIMITS = CallLimits(wall_seconds=30.0, cpu_seconds=1, memory_mb=256)
 """The CPU limit ends a runaway call first, however loaded the machine (1 s of CPU may take many seconds)."""

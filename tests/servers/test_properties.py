@@ -7,13 +7,12 @@ from contextlib import closing
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from autoforge.servers import Environment, ToolError, load_environment
 from autoforge.servers.episodes import Episode, EpisodeStore
 from autoforge.servers.execution import ToolCrash
 from autoforge.servers.state import read_state
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .conftest import bundled_ids, bundled_path
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from autoforge.servers import Environment, EnvSpec, Episode, EpisodeStore, ToolError, build_environment
+from autoforge.servers import Environment, EnvSpec, Episode, ToolError, build_environment
+
+from .conftest import call
 
 BASE = {"json": [], "bool": [], "search": [], "status": None, "ended": [], "refs": {}, "parents": [],
         "required": [], "defaults": {}, "children": []}  # fmt: skip
@@ -148,18 +149,6 @@ def _spec() -> EnvSpec:
 def env() -> Environment:
     """Orders with lines, stock and returns; rooms with stays."""
     return build_environment(_spec(), TOOLS, SEED)
-
-
-@pytest.fixture
-def episode(env: Environment) -> Iterator[Episode]:
-    """A fresh episode on the seed."""
-    fresh = EpisodeStore(env.spec, env.template, {}).fresh(None)
-    yield fresh
-    fresh.close()
-
-
-def call(env: Environment, episode: Episode, tool: str, **arguments: Any) -> Any:
-    return env.tools[tool].run(episode, arguments).value
 
 
 def refused(env: Environment, episode: Episode, tool: str, **arguments: Any) -> str:

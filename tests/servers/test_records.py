@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +10,6 @@ from autoforge.servers import (
     EnvServer,
     EnvSpec,
     Episode,
-    EpisodeStore,
     Records,
     SandboxError,
     SpecError,
@@ -20,6 +18,8 @@ from autoforge.servers import (
     check_source,
 )
 from mcp import Client
+
+from .conftest import call
 
 CUSTOMERS = {
     "key": "code",
@@ -225,18 +225,6 @@ def records_spec() -> EnvSpec:
 def env() -> Environment:
     """The records test environment, built in memory from its spec, tools and seed."""
     return build_environment(records_spec(), TOOLS, SEED)
-
-
-@pytest.fixture
-def episode(env: Environment) -> Iterator[Episode]:
-    """A fresh episode on the seed."""
-    fresh = EpisodeStore(env.spec, env.template, {}).fresh(None)
-    yield fresh
-    fresh.close()
-
-
-def call(env: Environment, episode: Episode, tool: str, **arguments: Any) -> Any:
-    return env.tools[tool].run(episode, arguments).value
 
 
 def refused(env: Environment, episode: Episode, tool: str, **arguments: Any) -> str:

@@ -7,12 +7,11 @@ import json
 from types import ModuleType
 
 import pytest
-
 from autoforge.servers import SandboxError, ToolError
 from autoforge.servers.facades import ALLOWED_NAMES, FACADES, SAFE_CONSTRUCTORS
 from autoforge.servers.sandbox import MAX_RANGE, check_source, load_tools
 
-SAFE = '''
+SAFE = """
 from autoforge.servers.toolkit import ToolError
 import math
 
@@ -25,7 +24,7 @@ def area(db, radius):
 
 def squares(db, n):
     return [i * i for i in range(n)]
-'''
+"""
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from autoforge.servers import AccessError, read_tokens
 
 LONG_A, LONG_B, LONG_C = "a" * 16, "b-._~+/=" * 3, "C" * 40
