@@ -282,8 +282,6 @@ def _identification(walker: Walker, rng: random.Random, persona: Entity | None,
     return _finish(plan, walk, "identification", "no account matches the user's details", [])
 
 
-
-
 def _ownership(walker: Walker, rng: random.Random, persona: Entity | None, customers: list[Entity]) -> TaskPlan | None:
     """An identified customer asks, besides their own question, for a change to someone else's record."""
     others = [c for c in customers if c != persona]

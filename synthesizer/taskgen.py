@@ -32,6 +32,7 @@ from autoforge.servers import (
 )
 from autoforge.servers.quality import phrasing_problems
 
+from .bugs import internal_error
 from .dags import TaskPlan, fits, intents, planned_calls
 from .goals import Walker
 from .graph import tool_graph
@@ -132,15 +133,17 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
         for _ in range(size * 3):
             if len(plans) >= size:
                 break
-            if rng.random() < refusal_odds:
-                plan = refusal_plan(walker, rng, people.customers)
-                reason = "no refusal could be built"
-            else:
-                reason = "walk found no way to its goal"
-                try:
+            try:
+                if rng.random() < refusal_odds:
+                    plan = refusal_plan(walker, rng, people.customers)
+                    reason = "no refusal could be built"
+                else:
+                    reason = "walk found no way to its goal"
                     plan = _user_plan(walker, rng, options, people, roles)
-                except Rejected as exc:
-                    plan, reason = None, str(exc)
+            except Rejected as exc:
+                plan, reason = None, str(exc)
+            except Exception as exc:  # noqa: BLE001 - a candidate that trips a synthesizer bug is dropped, counted
+                plan, reason = None, internal_error(exc)
             if plan is None:
                 batch.rejected[reason] += 1
                 continue
@@ -157,6 +160,9 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
                 task = _task(environment, blueprint, plan, walker, task_id, title, tool_names, options, roles, rng)
             except Rejected as exc:
                 batch.rejected[_reason(str(exc))] += 1
+                continue
+            except Exception as exc:  # noqa: BLE001 - as above: the task is dropped and the reason counted
+                batch.rejected[internal_error(exc)] += 1
                 continue
             key = signature(task)
             if key in seen:

@@ -115,7 +115,9 @@ PROJECTS = [
 async def _synthesized(tmp_path: Path, name: str, text: str, options: SynthOptions = OPTIONS) -> SynthResult:
     source = write(tmp_path, name, text)
     folder = name.split(".")[0]
-    return await synthesize(source, tmp_path / "out" / folder, options, work_dir=tmp_path / "work")
+    result = await synthesize(source, tmp_path / "out" / folder, options, work_dir=tmp_path / "work")
+    assert not [reason for reason in result.rejected if reason.startswith("internal error")]
+    return result
 
 
 async def _call(client: Client, episode: str, tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
