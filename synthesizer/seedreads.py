@@ -23,6 +23,7 @@ class SeedReader:
         self.env = environment
         self.episode = episode
         self.runner: ToolRunner | None = None
+        self.tools: Any = None  # the runner's loaded program
         programs = {id(t.program): t.program for t in environment.tools.values()}
         if environment.spec.provenance.backend == "offline" and len(programs) == 1:
             program = next(iter(programs.values()))

@@ -291,29 +291,8 @@ def lookup_column(argument: str, entity: str, columns: Any) -> str | None:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
-_READ_WORDS = frozenset(
-    {
-        "search",
-        "find",
-        "list",
-        "get",
-        "show",
-        "return",
-        "returns",
-        "retrieve",
-        "fetch",
-        "read",
-        "view",
-        "look",
-        "lists",
-        "gets",
-        "shows",
-        "retrieves",
-        "fetches",
-        "finds",
-        "searches",
-    }
-)
+_READ_WORDS = frozenset({"search", "find", "list", "get", "show", "return", "returns", "retrieve", "fetch", "read",
+                        "view", "look", "lists", "gets", "shows", "retrieves", "fetches", "finds", "searches"})  # fmt: skip
 _WRITE_WORDS = frozenset(
     {w + ending for w, kind in VERBS.items() if kind not in ("list", "get", "count") for ending in ("", "s", "es")}
     | {"dismiss", "dismisses", "marking", "write", "writes", "save", "saves", "run", "runs", "execute", "executes"}
