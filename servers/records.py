@@ -89,6 +89,26 @@ class Records:
         self._in_scope(table, row, scope or {})
         return self._out(table, row)
 
+    def lookup(self, db: Db, table: str, column: str, value: Any) -> Any:
+        """The key of the one row whose `column` is `value` (case and spacing aside): a tool that finds its row
+        by a name. No match and several matches are tool errors that say how to go on."""
+        rules = self._tables[table]
+        if value is None or str(value).strip() == "":
+            raise ToolError(f"Give the {_words(column)} of the {rules.noun}.")
+        wanted = " ".join(str(value).split()).lower()
+        rows = db.query(f'SELECT "{rules.key}" AS key, "{column}" AS named FROM "{table}" WHERE 1 = 1{self._live_clause(table)}')
+        keys = [r["key"] for r in rows if " ".join(str(r["named"] or "").split()).lower() == wanted]
+        finder = f" Call {rules.finder} to see them." if rules.finder else ""
+        if not keys:
+            raise ToolError(f"No {rules.noun} has the {_words(column)} {value!r}.{finder}")
+        if len(keys) > 1:
+            shown = ", ".join(repr(k) for k in keys[:5])
+            raise ToolError(
+                f"{len(keys)} {rules.nouns} have the {_words(column)} {value!r} ({shown}); this tool needs one that "
+                f"is unique, so rename one of them first.{finder}"
+            )
+        return keys[0]
+
     # ---- writes --------------------------------------------------------------------------------
 
     def create(self, db: Db, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +143,39 @@ class Records:
         db.insert(table, row)
         self._derive(db, table, row, None)
         return self._out(table, self._find(db, table, row[key]))
+
+    def create_many(self, db: Db, table: str, items: Any, fields: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """Insert one row per item (`fields`: item field -> column), all or none: the first item refused refuses
+        the call, and the runtime then keeps none of its rows. Returns `{"created": [rows]}`."""
+        rules = self._tables[table]
+        made = []
+        for index, item in enumerate(self._batch(table, items, dict)):
+            values = {column: item.get(field) for field, column in fields.items()}
+            try:
+                made.append(self.create(db, table, values))
+            except ToolError as exc:
+                raise ToolError(f"Item {index + 1}: {exc} No {rules.nouns} were created.") from None
+        return {"created": made}
+
+    def delete_many(self, db: Db, table: str, keys: Any, by: str | None = None) -> dict[str, list[Any]]:
+        """Remove the rows with these keys (or, with `by`, these values of that column, each naming one row), all
+        or none (as `create_many`). Returns `{"deleted": [keys]}`."""
+        rules = self._tables[table]
+        gone = []
+        for key in self._batch(table, keys, (str, int)):
+            try:
+                found = self.lookup(db, table, by, key) if by else key
+                gone.append(self.delete(db, table, found)["deleted"])
+            except ToolError as exc:
+                raise ToolError(f"{exc} No {rules.nouns} were removed.") from None
+        return {"deleted": gone}
+
+    def _batch(self, table: str, given: Any, kind: type | tuple[type, ...]) -> list[Any]:
+        """A batch argument checked: a non-empty list of items of `kind`."""
+        nouns = self._tables[table].nouns
+        if not isinstance(given, list) or not given or not all(isinstance(i, kind) for i in given):
+            raise ToolError(f"Give the {nouns} as a non-empty list.")
+        return given
 
     def update(
         self, db: Db, table: str, key: Any, values: Mapping[str, Any], scope: Mapping[str, Any] | None = None

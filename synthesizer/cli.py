@@ -30,7 +30,9 @@ def synth(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server (vLLM, SGLang, Ollama).")] = None,
     tasks: Annotated[int, typer.Option(help="Verified tasks wanted.")] = 100,
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
-    min_calls: Annotated[int, typer.Option(help="Fewest tool calls in a task's ground truth.")] = 4,
+    min_calls: Annotated[
+        int | None, typer.Option(help="Fewest tool calls in a task's ground truth (default: adapts, 4 down to 1).")
+    ] = None,
     max_calls: Annotated[int, typer.Option(help="Most tool calls in a task's ground truth.")] = 14,
     max_intents: Annotated[int, typer.Option(help="Most user requests merged into one task.")] = 4,
     reasoning: Annotated[

@@ -12,14 +12,16 @@ from autoforge.servers import Roles, ToolError
 
 from .lifecycle import pairs_of, required_states
 from .models import ToolPlan
+from .moments import day_of, shifted
 from .naming import normal
 from .outcomes import apply_change
-from .rules import children, terminal_values
+from .rules import children, linked_table, terminal_values
 from .semantics import is_creation_time, is_person_table
 from .toolgen import table_rules
 from .values import Person
 from .walks import (
     NUMERIC,
+    RESOLVE_STEPS,
     SETTABLE,
     Args,
     Entity,
@@ -52,12 +54,6 @@ def summable(column: str) -> bool:
     """Whether adding a column up over rows means something (amounts and totals do; unit prices do not)."""
     words = set(column.lower().split("_"))
     return bool(words & {"total", "amount", "balance", "fee", "fees", "spent", "paid", "charge", "cost", "subtotal"})
-
-
-def _shift(value: str, days: int) -> str:
-    """An ISO date or date-time moved by whole days, keeping its form."""
-    moved = dt.date.fromisoformat(value[:10]) + dt.timedelta(days=days)
-    return moved.isoformat() + value[10:]
 
 
 def clear_fact(value: Any, kind: str) -> bool:
@@ -195,7 +191,7 @@ class Walker(Resolver):
 
     def _writers(self, *kinds: str) -> list[ToolPlan]:
         """Writing tools of these kinds that the current user may have called, least used first in weight."""
-        plans = [p for p in self.bp.plans if p.kind in kinds]
+        plans = [p for p in self.bp.plans if p.kind in kinds and p.many is None]  # batches: tools, not goals
         staff = set(self.roles.staff_only)
         if self.role == "customer":
             plans = [p for p in plans if p.name not in staff]
@@ -297,9 +293,13 @@ class Walker(Resolver):
         args: list[tuple[str, Source]] = []
         for param in plan.params:
             if param.role == "key":
-                if not self.resolve(entity, plan.name, param.name, found, need_row=need_row):
+                linked = linked_table(table)  # unfollow: the agent finds the account, whose key keys the follow
+                target = Entity(linked, entity.key) if linked else entity
+                if not self.resolve(target, plan.name, param.name, found, need_row=need_row and not linked):
                     return None
-                args.append((param.name, KeyOf(entity)))
+                args.append((param.name, KeyOf(target)))
+            elif param.role == "lookup" and param.column and row.get(param.column) not in (None, ""):
+                args.append((param.name, Known(row[param.column], param.column)))  # the user names it
             elif param.role == "parent" and param.name in self.required[plan.name] and param.column:
                 column = table.column(param.column)
                 value = row.get(param.column)
@@ -309,7 +309,7 @@ class Walker(Resolver):
                 if not self.resolve(target, plan.name, param.name, found):
                     return None
                 args.append((param.name, KeyOf(target)))
-        if plan.param("key") is None and plan.table not in self.bp.singletons:
+        if plan.param("key") is None and plan.param("lookup") is None and plan.table not in self.bp.singletons:
             return None
         filled = {name for name, _ in args}
         chosen = set(chosen_fields)
@@ -372,11 +372,10 @@ class Walker(Resolver):
         """A date that keeps its pair in order: an end a few days after the start, a start before the end."""
         for start, end in self.pairs.get(table, ()):
             if column == end and isinstance(known.get(start), str):
-                return _shift(known[start], self.rng.randint(1, 5))
-            if column == start and isinstance(known.get(end), str):
-                days = (dt.date.fromisoformat(known[end][:10]) - self.today).days
-                if days >= 2:
-                    return _shift(known[end], -self.rng.randint(1, min(days - 1, 5)))
+                return shifted(known[start], self.rng.randint(1, 5))
+            ending = day_of(known.get(end)) if column == start and isinstance(known.get(end), str) else None
+            if ending is not None and (ending - self.today).days >= 2:
+                return shifted(known[end], -self.rng.randint(1, min((ending - self.today).days - 1, 5)))
         return None
 
     def attempt(self, plan: ToolPlan, row: dict[str, Any]) -> Walk | None:
@@ -551,12 +550,18 @@ class Walker(Resolver):
         rows = self._near(table, list(self.rows[table]))
         self.rng.shuffle(rows)
         key = self.bp.table(table).primary_key
+        listers = [p for p in self.bp.plans if p.table == table and p.kind == "list"]
         for row in rows[:4]:
             entity = Entity(table, row[key])
             for consumer, param in consumers:
                 found: dict[Entity, Resolution] = {}
                 if self.resolve(entity, consumer, param, found, need_row=True):
                     return entity, found
+            for lister in listers:  # no tool takes its key (a read-only API): the list shows the row
+                found, self.steps = {}, RESOLVE_STEPS
+                resolution = self._by_list(entity, lister, found, 0, frozenset({entity}))
+                if resolution is not None:
+                    return entity, {**found, entity: resolution}
         return None
 
     def _tell_goal(self) -> Walk | None:

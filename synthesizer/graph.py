@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 from .models import Blueprint, Edge, ToolPlan
+from .rules import linked_table
 
 __all__ = ["candidate_edges", "tool_graph"]
 
@@ -14,8 +15,8 @@ def _consumes(plan: ToolPlan, blueprint: Blueprint) -> list[tuple[str, str]]:
     table = blueprint.table(plan.table)
     found: list[tuple[str, str]] = []
     for param in plan.params:
-        if param.role == "key":
-            found.append((param.name, plan.table))
+        if param.role == "key":  # a link row's key is the key of the row it links
+            found.append((param.name, linked_table(table) or plan.table))
         elif param.role in ("parent", "filter", "field") and param.column:
             column = table.column(param.column)
             if column is not None and column.references:

@@ -72,7 +72,7 @@ class ParamPlan(_Model):
     """How one tool argument maps onto the state."""
 
     name: str
-    role: Literal["key", "parent", "filter", "search", "field", "limit", "ignored"]
+    role: Literal["key", "lookup", "parent", "filter", "search", "field", "limit", "ignored"]
     column: str | None = None
     table: str | None = Field(default=None, description="For key and parent arguments: the table they point into.")
     match: Literal["eq", "like", "min", "max"] = "eq"
@@ -86,6 +86,10 @@ class ToolPlan(_Model):
     table: str
     params: tuple[ParamPlan, ...] = ()
     target: dict[str, Any] = Field(default_factory=dict, description="Columns an action sets, with their values.")
+    many: str | None = Field(
+        default=None, description="A batch tool's array argument: the rows it creates, or the keys it deletes."
+    )
+    items: dict[str, str] = Field(default_factory=dict, description="A batch create's item field -> column.")
     description: str
 
     @property

@@ -10,12 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from autoforge import __version__
 
-__all__ = ["DEFAULT_MAX_BYTES", "GENERATOR", "SynthOptions"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MIN_CALLS", "GENERATOR", "SynthOptions"]
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 """32 MiB: the largest public API descriptions (GitHub's REST API, about 12 MB as JSON; Stripe's, about
 7 MB) fit; a bigger file is almost certainly not one API."""
 GENERATOR = f"autoforge-synthesizer {__version__}"
+DEFAULT_MIN_CALLS = 4
+"""Where task length starts when `min_calls` is unset; an API whose tools do not chain that far gets shorter tasks."""
 
 
 class SynthOptions(BaseModel):
@@ -28,7 +30,15 @@ class SynthOptions(BaseModel):
     base_url: str | None = Field(default=None, description="OpenAI-compatible server URL (vLLM, SGLang, Ollama).")
     tasks: int = Field(default=100, ge=1, le=10_000, description="Verified tasks wanted.")
     seed: int = Field(default=0, description="Seed of every random choice: same input and seed, same output.")
-    min_calls: int = Field(default=4, ge=1, le=30, description="Fewest tool calls in a task's ground truth.")
+    min_calls: int | None = Field(
+        default=None,
+        ge=1,
+        le=30,
+        description=(
+            "Fewest tool calls in a task's ground truth. Unset, it adapts to the API: 4 where the tools chain "
+            "that far, down to 1 for small or read-only APIs."
+        ),
+    )
     max_calls: int = Field(default=14, ge=1, le=60, description="Most tool calls in a task's ground truth.")
     max_intents: int = Field(default=4, ge=1, le=6, description="Most user requests merged into one task.")
     reasoning: float = Field(

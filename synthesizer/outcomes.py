@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
+
+from .moments import shifted
 
 __all__ = ["apply_change", "holds", "norm"]
 
@@ -18,11 +19,7 @@ def apply_change(op: str, amount: Any, current: Any) -> Any:
     if current is None:
         return None
     if op == "days":
-        try:
-            moment = dt.date.fromisoformat(str(current)[:10]) + dt.timedelta(days=int(amount))
-        except ValueError:
-            return None
-        return moment.isoformat() + str(current)[10:]
+        return shifted(current, int(amount))
     if op == "percent" and isinstance(current, (int, float)):
         return round(current * (100 + amount) / 100, 2)
     if op == "add" and isinstance(current, (int, float)):

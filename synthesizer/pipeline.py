@@ -41,6 +41,7 @@ from .checkpoint import Checkpoints, default_work_dir
 from .derived import derive
 from .graph import candidate_edges
 from .invariants import invariants_of
+from .leeway import Leeway
 from .models import Blueprint, Draft, Usage
 from .options import GENERATOR, SynthOptions
 from .policy import policy_text, roles_of
@@ -59,6 +60,8 @@ __all__ = ["STAGES", "Event", "SynthResult", "governed", "service_title", "synth
 
 STAGES = ("parse", "schema", "seed", "tools", "graph", "tasks")
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MIN_TASKS = 10
+"""Fewer verified tasks than this (or than asked for) make no environment: the document is refused, with why."""
 MAX_BATCHES = 40
 BATCH_SIZE = 120
 
@@ -160,7 +163,7 @@ async def synthesize(
         seconds[stage] = time.perf_counter() - started
         listener(Event(stage, 1, 1, "done"))
     assert draft is not None and draft.spec is not None and draft.tools_source and draft.seed_sql is not None
-    if not draft.tasks:
+    if len(draft.tasks) < min(MIN_TASKS, options.tasks):
         raise SynthesisError(_no_tasks(raw.name, draft, options))
     started = time.perf_counter()
     path = write_environment(out, draft.spec, draft.tools_source, draft.seed_sql, list(draft.tasks))
@@ -186,14 +189,14 @@ async def synthesize(
 
 
 def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
-    """Why no task passed, and what to try."""
+    """Why too few tasks passed, and what to try."""
     assert draft.blueprint is not None
     reasons = Counter(draft.rejected).most_common(4)
     listed = "; ".join(f"{reason} ({count})" for reason, count in reasons) or "no candidate task at all"
     top = reasons[0][0] if reasons else ""
     plans = draft.blueprint.plans
     hints = []
-    if top.startswith("fewer than"):
+    if top.startswith("fewer than") and options.min_calls is not None:
         hints.append(
             f"its tools do not chain into tasks of {options.min_calls} calls; pass a smaller --min-calls (e.g. --min-calls 1)"
         )
@@ -208,7 +211,11 @@ def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
         hints.append(
             f"{skipped} operation(s) were left out (first: {draft.blueprint.skipped[0].name}: {draft.blueprint.skipped[0].reason})"
         )
-    return f"{name}: no task passed the checks, so no environment was written. Reasons: {listed}. " + ". ".join(hints)
+    made = f"only {len(draft.tasks)} task(s)" if draft.tasks else "no task"
+    return (
+        f"{name}: {made} passed the checks (an environment needs {min(MIN_TASKS, options.tasks)}), so none was "
+        f"written. Reasons: {listed}. " + ". ".join(hints)
+    )
 
 
 def _new(notes: list[str], existing: tuple[str, ...]) -> list[str]:
@@ -405,6 +412,7 @@ async def _tasks(
     quota = refusal_quota(options.tasks)
     memo = SeedMemo()
     misses = 0  # batches in a row that wanted refusals and kept none
+    leeway = Leeway(options)
     for number in range(MAX_BATCHES):
         refusals = [t for t in accepted if t.refusal]
         others = len(accepted) - len(refusals)
@@ -412,14 +420,17 @@ async def _tasks(
         wanted_others = max(0, options.tasks - quota - others)
         if (wanted_refusals + wanted_others == 0) or stale >= 4 or (not wanted_others and number >= MAX_BATCHES // 2):
             break
+        wanted = wanted_refusals + wanted_others
         saved = checkpoints.load_batch(number)
         if saved is None:
-            wanted = wanted_refusals + wanted_others
             size = max(10, min(BATCH_SIZE, math.ceil(wanted * 2.0)))
             used = Counter(c.tool for t in accepted for c in t.solution.calls)
             sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
             odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
-            batch = generate_batch(draft, environment, number, size, options, set(seen), used, sequences, odds, memo)
+            batch = generate_batch(
+                draft, environment, number, size, leeway.applied(options), set(seen), used, sequences,
+                leeway.allowed(number, size), odds, memo,
+            )  # fmt: skip
             tasks = [await _reword(task, backend, draft.spec) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)
             saved = {
@@ -429,7 +440,8 @@ async def _tasks(
             }
             checkpoints.save_batch(number, saved)
         kept_tasks = [Task.model_validate(t) for t in saved["tasks"]]
-        stale = stale + 1 if not kept_tasks else 0
+        relaxed = leeway.relax(len(kept_tasks), wanted, saved["rejected"])
+        stale = 0 if kept_tasks or relaxed else stale + 1
         misses = misses + 1 if wanted_refusals and not any(t.refusal for t in kept_tasks) else 0
         if misses >= 3:  # this environment gives few refusals: keep what it gave, fill up with other tasks
             quota = sum(1 for t in [*accepted, *kept_tasks] if t.refusal)

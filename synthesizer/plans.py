@@ -7,11 +7,12 @@ from typing import Any
 
 from autoforge.servers import Column, Table
 
+from .batches import item_properties
 from .models import Blueprint, Operation, ParamPlan, ToolPlan
 from .naming import normal, singular, split_words
 from .resources import LIMIT_ARGS, SEARCH_ARGS, Resource, column_for, ignorable, range_of
 from .semantics import is_status_column
-from .shapes import ACTION_TARGETS, Shape
+from .shapes import ACTION_TARGETS, Shape, id_entity, lookup_column
 from .sources.schemas import schema_type, without_notes
 
 __all__ = ["plan_of", "tool_schema"]
@@ -24,6 +25,8 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
     table = blueprint.table(res.name)
     properties: dict[str, Any] = shape.op.input_schema.get("properties", {})
     parents = dict(shape.parents)
+    if shape.many is not None:
+        return _batch_plan(shape, res)
     params: list[ParamPlan] = []
     for name in properties:
         params.append(_param(name, shape, res, table, parents))
@@ -40,7 +43,8 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
             target = found
     if kind == "update" and not any(p.role == "field" for p in params):
         return f"{shape.op.name!r} updates a {singular(res.name).replace('_', ' ')} but names no field to change"
-    if kind in ("get", "update", "delete", "action") and not any(p.role == "key" for p in params) and not res.singleton:
+    keyed = any(p.role in ("key", "lookup") for p in params)
+    if kind in ("get", "update", "delete", "action") and not keyed and not res.singleton:
         return f"{shape.op.name!r} names no single {singular(res.name).replace('_', ' ')} (no key argument)"
     if kind == "create" and res.singleton:
         return f"{shape.op.name!r} creates the one {singular(res.name).replace('_', ' ')} of a session; the twin keeps it seeded"
@@ -54,7 +58,39 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
     )  # type: ignore[arg-type]
 
 
+def _batch_plan(shape: Shape, res: Resource) -> ToolPlan | str:
+    """A batch create (each item a row: its fields mapped onto columns) or a batch delete (an array of keys)."""
+    assert shape.many is not None
+    items = {}
+    if shape.kind == "create":
+        for field in item_properties(shape.op, shape.many):
+            column = column_for(res, field)
+            if column and not ignorable(field) and (column != res.key or res.client_key):
+                items[field] = column
+        if not items:
+            return f"{shape.op.name!r} creates {res.name.replace('_', ' ')} but its items name no field"
+    by = lookup_column(shape.many, singular(res.name), res.columns) if shape.kind == "delete" else None
+    by = by if by != res.key and id_entity(shape.many) is None else None  # `chore_ids` are keys, `names` are not
+    params = [
+        ParamPlan(name=n, role="lookup", column=by) if by and n == shape.many else ParamPlan(name=n, role="ignored")
+        for n in shape.op.input_schema.get("properties", {})
+    ]
+    return ToolPlan(
+        name=shape.op.name,
+        kind=shape.kind,  # type: ignore[arg-type]
+        table=res.name,
+        params=tuple(params),
+        many=shape.many,
+        items=items,
+        description=shape.op.description,
+    )
+
+
 def _param(name: str, shape: Shape, res: Resource, table: Table, parents: dict[str, str]) -> ParamPlan:
+    if name == shape.lookup:
+        return ParamPlan(name=name, role="lookup", column=lookup_column(name, singular(res.name), res.columns))
+    if name == shape.key and shape.toggle and shape.kind == "create":  # switched on: a row keyed by what it links
+        return ParamPlan(name=name, role="parent", column=res.key, table=parents[name])
     if name == shape.key:
         return ParamPlan(name=name, role="key", column=res.key, table=res.name)
     if name in parents and not (shape.kind in ("update", "action") and shape.op.locations.get(name) != "path"):

@@ -113,6 +113,12 @@ def _targets(walker: Walker, plan: ToolPlan) -> list[dict[str, Any]]:
     return rows[:10]
 
 
+def _key_argument(tool: ToolPlan) -> str:
+    """The argument that names a tool's row ('' for the one row of a singleton, which no argument names)."""
+    named = tool.param("key") or tool.param("lookup") or (tool.params[0] if tool.params else None)
+    return named.name if named is not None else ""
+
+
 def _lifecycle(walker: Walker, rng: random.Random, persona: Entity | None, customers: list[Entity]) -> TaskPlan | None:
     """Ask for what the document's rules forbid on the user's own record."""
     plan = _start(walker, persona)
@@ -128,7 +134,7 @@ def _lifecycle(walker: Walker, rng: random.Random, persona: Entity | None, custo
             reason = walker.attempt_error(walk.goal)
             if reason is None or reason.startswith(("No ", "Nothing to change", "the write has")) or "must" in reason:
                 continue
-            if walker.resolve(walk.goal.entity, tool.name, (tool.param("key") or tool.params[0]).name,
+            if walker.resolve(walk.goal.entity, tool.name, _key_argument(tool),
                               walk.resolutions, need_row=True):  # fmt: skip
                 return _finish(plan, walk, "lifecycle", reason, _record_facts(walker, walk.goal.entity))
         if tool.kind == "create":
@@ -188,7 +194,7 @@ def _staff_only(walker: Walker, rng: random.Random, persona: Entity | None, cust
             if walk is None or walk.goal.entity is None or walker.attempt_error(walk.goal) is not None:
                 walker.role = "staff"
                 continue
-            key = (tool.param("key") or tool.params[0]).name
+            key = _key_argument(tool)
             if walker.resolve(walk.goal.entity, tool.name, key, walk.resolutions, need_row=True):
                 facts = _record_facts(walker, walk.goal.entity)
                 named = {c for _, c in facts}
@@ -276,8 +282,6 @@ def _identification(walker: Walker, rng: random.Random, persona: Entity | None,
     return _finish(plan, walk, "identification", "no account matches the user's details", [])
 
 
-
-
 def _ownership(walker: Walker, rng: random.Random, persona: Entity | None, customers: list[Entity]) -> TaskPlan | None:
     """An identified customer asks, besides their own question, for a change to someone else's record."""
     others = [c for c in customers if c != persona]
@@ -307,7 +311,7 @@ def _confirmation(walker: Walker, rng: random.Random, persona: Entity | None,
             continue
         entity = walk.goal.entity
         tool = walker.bp.plan(walk.goal.tool or "")
-        key = (tool.param("key") or tool.params[0]).name
+        key = _key_argument(tool)
         if not walker.resolve(entity, tool.name, key, walk.resolutions, need_row=True):
             continue
         tell = _tell_about(walker, entity, walk.resolutions)

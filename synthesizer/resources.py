@@ -8,12 +8,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
 from autoforge.servers import Column, Table
 from autoforge.servers.constraints import FORMATS
 
+from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
-from .semantics import column_kind, label_rank
-from .shapes import Shape, id_entity
+from .semantics import column_kind, is_status_column, label_rank
+from .shapes import ACTION_TARGETS, Shape, id_entity, lookup_column
 from .sources.schemas import DOC_KEY, merged_properties, schema_type
 
 __all__ = [
@@ -147,7 +149,13 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
         res = resources[shape.resource]
         properties = shape.op.input_schema.get("properties", {})
         required = set(shape.op.input_schema.get("required", []))
-        arguments = {a for a, _ in shape.parents} | ({shape.key} if shape.key else set())
+        if shape.many and shape.kind == "create":  # a batch: each item is a row
+            properties, required = item_properties(shape.op, shape.many), set()
+        elif shape.many:
+            properties = {}
+        arguments = {a for a, _ in shape.parents} | {a for a in (shape.key, shape.lookup) if a}
+        if shape.lookup and not lookup_column(shape.lookup, singular(res.name), res.columns):
+            _add_column(res, shape.lookup, properties.get(shape.lookup))
         if shape.kind in ("create", "update", "action") or (not http and shape.kind in ("list", "count", "get")):
             for name, sub in properties.items():
                 if name in arguments or ignorable(name) or (shape.kind in ("list", "count") and range_of(name, res)):
@@ -161,7 +169,11 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                 _add_column(res, name, sub, required=shape.kind == "create" and name in required)
         if shape.kind == "create":
             res.created = True
-        if shape.key and res.key is None:
+        linked = dict(shape.parents).get(shape.key or "") if shape.toggle else None
+        if shape.key and res.key is None and linked is not None:  # a follow is keyed by the account it follows
+            res.key = _parent_column(res, shape.key, linked)
+            res.client_key = True
+        elif shape.key and res.key is None:
             res.key = _key_column(res, shape.key, properties.get(shape.key, {}))
             res.key_type = schema_type(properties.get(shape.key, {}))[0] or "string"
         for argument, parent in shape.parents:
@@ -173,6 +185,8 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
             target = table_name(entity) if entity else None
             if target and target != res.name and target in resources and column not in res.parents:
                 res.refs[column] = target
+    for res in resources.values():
+        _add_states(res, [s for s in shapes if s.resource == res.name and s.kind == "action"])
     for res in resources.values():
         res.singleton = (
             res.name not in keyed
@@ -191,6 +205,20 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                 keys = shape.op.input_schema.get("properties", {})
                 res.client_key = res.client_key or any(column_for(res, a) == res.key for a in keys)
     return resources
+
+
+def _add_states(res: Resource, actions: list[Shape]) -> None:
+    """A lifecycle for a resource whose actions (`/orders/{id}/cancel`) move it between states the document never
+    lists: a `status` column, 'active' first, then each action's target state. A documented status is kept."""
+    targets = [ACTION_TARGETS[s.verb[0]][0] for s in actions if s.verb and s.verb[0] in ACTION_TARGETS]
+    status = next((c for c in res.columns.values() if is_status_column(c.name)), None)
+    if not targets or (status is not None and status.enum):
+        return
+    states = tuple(dict.fromkeys(["active", *targets]))
+    if status is not None and status.json_type in ("string", None):
+        status.enum, status.json_type = states, "string"
+    elif status is None and len(res.columns) < MAX_COLUMNS:
+        res.columns["status"] = Col("status", "string", states, description="The state its actions move it to.")
 
 
 def _merge_by_key(shapes: list[Shape]) -> None:
@@ -268,7 +296,11 @@ def column_for(res: Resource, argument: str) -> str | None:
     if argument in res.columns:
         return argument
     wanted = normal(argument)
-    return next((c for c in res.columns if normal(c) == wanted), None)
+    found = next((c for c in res.columns if normal(c) == wanted), None)
+    words = split_words(argument)
+    if found is None and len(words) > 1 and words[0] == "new":  # `new_name` sets the name
+        return column_for(res, "_".join(words[1:]))
+    return found
 
 
 def _key_column(res: Resource, argument: str, schema: Any) -> str:
@@ -328,7 +360,7 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                     primary_key=name == key,
                     nullable=name != key and not col.required and name not in res.parents,
                     references=f"{parent}.{keys[name]}" if parent else None,
-                    generated=name == key and res.created and not res.client_key,
+                    generated=name == key and res.created and not res.client_key and not parent,
                     enum=col.enum if sql == "TEXT" and not parent and name != key else None,
                     description=col.description,
                     **_constraints(col, sql if not parent else "KEY", name == key),
@@ -341,7 +373,30 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                 columns=tuple(columns),
             )
         )
-    return tuple(tables)
+    return _without_required_cycles(tables)
+
+
+def _without_required_cycles(tables: list[Table]) -> tuple[Table, ...]:
+    """The tables with each cycle of required references opened at one of them, which becomes optional: a
+    relation documented from both sides (`/bookmarks/{id}/tags`, `/tags/{id}/bookmarks`) otherwise leaves no
+    order in which rows can be made."""
+    by_name = {t.name: t for t in tables}
+    graph = nx.MultiDiGraph()
+    for table in tables:
+        for column in table.columns:
+            target = column.references.split(".")[0] if column.references else None
+            if target and target != table.name and not column.nullable and not column.primary_key:
+                graph.add_edge(table.name, target, key=column.name)
+    while True:
+        try:
+            child, parent, loose = nx.find_cycle(graph)[-1][:3]
+        except nx.NetworkXNoCycle:
+            break
+        table = by_name[child]
+        columns = tuple(c.model_copy(update={"nullable": True}) if c.name == loose else c for c in table.columns)
+        by_name[child] = table.model_copy(update={"columns": columns})
+        graph.remove_edge(child, parent, key=loose)
+    return tuple(by_name[t.name] for t in tables)
 
 
 def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from .models import Blueprint, ToolPlan
 from .naming import humanize, plural, singular
 from .semantics import TERMINAL_STATUSES, is_status_column
 
-__all__ = ["LIST_LIMIT", "children", "describe", "status_column", "terminal_values"]
+__all__ = ["LIST_LIMIT", "children", "describe", "linked_table", "status_column", "terminal_values"]
 
 LIST_LIMIT = 50
 """Most rows a list tool returns unless its `limit` argument asks for fewer."""
@@ -25,6 +25,12 @@ def terminal_values(table: Table) -> tuple[str, ...]:
     if column is None or not column.enum:
         return ()
     return tuple(v for v in column.enum if v.lower().replace("-", "_") in TERMINAL_STATUSES)
+
+
+def linked_table(table: Table) -> str | None:
+    """The table whose rows key the rows of `table` (a follow is keyed by the account followed), if any."""
+    key = table.column(table.primary_key)
+    return key.references.split(".")[0] if key is not None and key.references else None
 
 
 def children(blueprint: Blueprint, table: str) -> list[tuple[str, str]]:

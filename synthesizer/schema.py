@@ -9,6 +9,7 @@ out, each with its reason. Reading shapes is `shapes.py`, building tables `resou
 
 from __future__ import annotations
 
+from .bugs import internal_error
 from .models import Blueprint, Skip, SourceDoc, ToolPlan
 from .plans import plan_of, tool_schema
 from .resources import labels_of, resources_of, semantic_of, tables_of
@@ -29,7 +30,10 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     entities = entities_of(source) if not http else set()
     prefix = vendor_prefix(source.operations) if not http else ()
     for op in source.operations:
-        shape = http_shape(op, items, skip) if op.path else name_shape(op, entities, prefix, source.title)
+        try:
+            shape = http_shape(op, items, skip) if op.path else name_shape(op, entities, prefix, source.title)
+        except Exception as exc:  # noqa: BLE001 - one operation that trips a synthesizer bug is left out, not the rest
+            shape = internal_error(exc)
         if isinstance(shape, str):
             skipped.append(Skip(name=op.name, reason=shape))
         else:
@@ -39,7 +43,10 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     blueprint = Blueprint(tables=tables, plans=(), skipped=())
     plans: list[ToolPlan] = []
     for shape in shapes:
-        plan = plan_of(shape, resources, blueprint)
+        try:
+            plan = plan_of(shape, resources, blueprint)
+        except Exception as exc:  # noqa: BLE001 - as above
+            plan = internal_error(exc)
         if isinstance(plan, str):
             skipped.append(Skip(name=shape.op.name, reason=plan))
         else:

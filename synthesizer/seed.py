@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+import random
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import networkx as nx
 from autoforge.servers import Column, Table
+from autoforge.servers.constraints import compiles
 
 from .derived import Derived
 from .lifecycle import allowed_states, schedule_of, start_column, state_class, void_values
 from .models import Blueprint
+from .moments import day_of, moment_of
 from .naming import singular, split_words
 from .rules import status_column
 from .semantics import BIRTH, is_creation_time, is_person_table
-from .values import Person, Values
+from .values import Person, Values, pattern_value
 
 __all__ = ["DEFAULT_CLOCK", "FUTURE_WORDS", "SeedData", "build_seed", "key_prefixes", "order_tables", "to_sql"]
 
@@ -117,6 +121,11 @@ class _Builder:
         self.data[table.name] = []
         main = next((c.name for c in table.columns if c.references and not c.nullable), None)
         deals = {c.name: self._dealer(table, c, even=c.name == main) for c in table.columns if c.references}
+        for column in table.columns:
+            if column.primary_key and column.references:  # keyed by its parent's key (a follow of an account):
+                parents = list(self.data.get(column.references.split(".")[0]) or [])  # one row for half the parents,
+                self.rng.shuffle(parents)  # so that some can still be linked
+                deals[column.name] = iter(parents[: max(1, len(parents) // 2)])
         for number in range(1, count + 1):
             row = self._row(table, number, deals)
             if row is not None:
@@ -157,7 +166,7 @@ class _Builder:
         row: dict[str, Any] = {}
         parents: dict[str, dict[str, Any]] = {}
         for column in table.columns:
-            if column.primary_key:
+            if column.primary_key and not column.references:
                 row[column.name] = self._key(table, column, number, person)
             elif column.references:
                 deal = deals.get(column.name)
@@ -246,8 +255,10 @@ class _Builder:
             schedule = schedule_of(self.bp, target)
             if schedule is None or column not in allowed_states(self.bp, table):
                 continue
-            start = dt.datetime.fromisoformat(str(parent[schedule.start])[:19])
-            end = dt.datetime.fromisoformat(str(parent[schedule.end])[:19]) if schedule.end else self.now
+            start = moment_of(parent[schedule.start])
+            end = moment_of(parent[schedule.end]) if schedule.end else self.now
+            if start is None or end is None:
+                continue
             return start, min(end, self.now)
         return None
 
@@ -261,8 +272,9 @@ class _Builder:
 
     def _created(self, table: Table, row: dict[str, Any]) -> dt.datetime | None:
         for column in table.columns:
-            if is_creation_time(column.name) and isinstance(row.get(column.name), str):
-                return dt.datetime.fromisoformat(row[column.name][:19])
+            moment = moment_of(row.get(column.name)) if is_creation_time(column.name) else None
+            if moment is not None:
+                return moment
         return None
 
     def _dates(self, table: Table, row: dict[str, Any], parents: dict[str, dict[str, Any]]) -> None:
@@ -294,7 +306,7 @@ class _Builder:
                 moment = self.now + dt.timedelta(days=self.rng.randint(1, 60), hours=self.rng.randint(0, 8))
             else:
                 moment = self._between(created, self.now, self.rng.random())
-            row[column.name] = _stamp(moment, kind, column)
+            row[column.name] = _stamp(moment, kind, column, self.rng)
 
     def _age(self, table: Table, state: Any) -> float:
         """How far back in its window a row was made: rows further along their lifecycle are older."""
@@ -403,16 +415,33 @@ def _value_order(column: Column) -> int:
     return 0 if column.enum or column.type != "TEXT" else 1
 
 
-def _stamp(moment: dt.datetime, kind: str, column: Column) -> str:
-    if kind == "date" or column.format == "date":
-        return moment.date().isoformat()
-    return moment.replace(second=0, microsecond=0).isoformat(timespec="seconds")
+_RENDERINGS: tuple[Callable[[dt.datetime], str], ...] = (
+    lambda m: m.isoformat(timespec="seconds"),
+    lambda m: m.isoformat(timespec="seconds") + "Z",
+    lambda m: m.isoformat(timespec="milliseconds") + "Z",
+    lambda m: m.isoformat(timespec="seconds") + "+00:00",
+    lambda m: m.date().isoformat(),
+    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}",
+    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}.000000",
+)
+"""Ways to write a moment, tried in turn when a column's documented pattern refuses the plain ISO form."""
+
+
+def _stamp(moment: dt.datetime, kind: str, column: Column, rng: random.Random) -> str:
+    moment = moment.replace(second=0, microsecond=0)
+    plain = moment.date().isoformat() if kind == "date" or column.format == "date" else moment.isoformat()
+    pattern = column.pattern if column.pattern and compiles(column.pattern) else None
+    if pattern is None or re.search(pattern, plain):
+        return plain
+    written = next((text for render in _RENDERINGS if re.search(pattern, text := render(moment))), None)
+    return written or pattern_value(rng, pattern) or plain
 
 
 def _nights(start: Any, end: Any) -> int:
     if not start or not end:
         return 0
-    return max(0, (dt.date.fromisoformat(str(end)[:10]) - dt.date.fromisoformat(str(start)[:10])).days)
+    first, last = day_of(start), day_of(end)
+    return max(0, (last - first).days) if first and last else 0
 
 
 def to_sql(blueprint: Blueprint, data: SeedData) -> str:

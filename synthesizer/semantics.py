@@ -208,6 +208,8 @@ def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, e
     if fmt == "uuid":
         return "uuid"
     key = "_".join(split_words(name))
+    if json_type == "string" and is_creation_time(key):
+        return "datetime"  # `created`, `updated`: when the row was made or changed, whatever the name's ending
     for kind, pattern in _RULES:
         if pattern.search(key):
             return _refine(table, key, kind, json_type)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from .batches import BATCH_SEGMENTS, batch_argument
 from .models import Operation, SourceDoc
 from .naming import normal, plural, singular, snake, split_words
 from .semantics import column_kind
@@ -14,13 +16,17 @@ from .sources.schemas import schema_type
 
 __all__ = [
     "ACTION_TARGETS",
+    "NAMES",
+    "TOGGLES",
     "VERBS",
     "Shape",
     "entities_of",
     "http_shape",
     "id_entity",
     "item_segments",
+    "lookup_column",
     "name_shape",
+    "toggle_of",
     "vendor_prefix",
 ]
 
@@ -39,7 +45,7 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "verify": ("verified",), "expire": ("expired",), "hold": ("on_hold", "held"), "checkin": ("checked_in",),
     "deliver": ("delivered",), "dispatch": ("dispatched",), "pay": ("paid",), "freeze": ("frozen",),
     "unfreeze": ("active",), "terminate": ("terminated",), "renew": ("active", "renewed"), "submit": ("submitted",),
-    "dispute": ("disputed",),
+    "dispute": ("disputed",), "merge": ("merged",), "restart": ("active", "running"),
 }  # fmt: skip
 VERBS: dict[str, str] = {
     **{v: "list" for v in ["list", "search", "find", "query", "browse", "filter", "lookup", "all", "index"]},
@@ -59,6 +65,13 @@ _METHOD_KINDS = {
     "PATCH": "update",
     "DELETE": "delete",
 }
+TOGGLES: dict[str, str] = {
+    "follow": "follow", "star": "star", "favourite": "favourite", "favorite": "favorite", "pin": "pin",
+    "mute": "mute", "like": "like", "watch": "watch", "bookmark": "bookmark", "reblog": "reblog",
+    "endorse": "endorsement", "subscribe": "subscription", "upvote": "upvote",
+}  # fmt: skip
+"""Verbs that switch a relation to a record on (their `un-` twin, or DELETE, switches it off) -> the noun of one
+such relation: a follow of an account is a row of `account_follows`, keyed by the account."""
 _QUALIFIERS = frozenset({"by", "for", "from", "in", "of", "to", "with", "on", "at", "as"})
 _FILLER = frozenset(
     {"a", "an", "the", "id", "ids", "details", "detail", "info", "all", "one", "new", "my", "item", "record"}
@@ -76,6 +89,9 @@ class Shape:
     key: str | None = None
     parents: list[tuple[str, str]] = field(default_factory=list)  # (argument, parent resource)
     verb: tuple[str, ...] = ()
+    toggle: bool = False  # a relation switched on or off; its key argument is the linked record's key
+    many: str | None = None  # a batch tool's array argument (rows to create, keys to delete)
+    lookup: str | None = None  # the argument naming the row by a name or title instead of a key
 
 
 # ---- reading shapes from HTTP paths ---------------------------------------------------------------
@@ -102,8 +118,17 @@ def _first_word(segment: str) -> str:
 
 
 def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
+    shape = _http_shape(op, items, skip)
+    if isinstance(shape, Shape):
+        shape.many = batch_argument(op, shape.kind)
+    return shape
+
+
+def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     tokens = _tokens(op.path or "")[skip:]
     method = (op.method or "GET").upper()
+    if len(tokens) > 1 and not tokens[-1][1] and tokens[-1][0].lower() in BATCH_SEGMENTS and method != "GET":
+        tokens = tokens[:-1]  # POST /tasks/bulk: many tasks at once
     if not tokens:
         return "the root path names no resource"
     refs: list[tuple[str | None, str]] = []
@@ -121,11 +146,16 @@ def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     if owner is not None and owner[1]:  # .../{id}/word
         segment, key = refs[-1]
         owner_resource = segment or key
+        toggle = toggle_of(split_words(last), method)
+        if toggle is not None:
+            return _toggle_shape(op, owner_resource, key, toggle, _parent_refs(refs[:-1]))
         verb = _first_word(last)
         if method != "GET" and VERBS.get(verb) == "action":
             return Shape(op, owner_resource, "action", key, _parent_refs(refs[:-1]), tuple(split_words(last)))
         if last in items or singular(snake(last)) != snake(last):
             kind = {"GET": "list", "POST": "create", "HEAD": "count"}.get(method)
+            if method == "DELETE" and batch_argument(op, "delete"):
+                kind = "delete"
             if kind is None:
                 return f"{method} on the collection {last!r} would change every {singular(snake(last))} at once"
             return Shape(op, last, kind, None, _parent_refs(refs))
@@ -162,7 +192,31 @@ def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
         return Shape(op, last, "create", None, _parent_refs(refs))
     if method in ("PUT", "PATCH") and last not in items:
         return Shape(op, last, "update", None, _parent_refs(refs))
+    if method == "DELETE" and batch_argument(op, "delete"):
+        return Shape(op, last, "delete", None, _parent_refs(refs))
     return f"{method} on the whole collection {last!r} names no single record"
+
+
+def toggle_of(words: list[str], method: str = "POST") -> tuple[str, bool] | None:
+    """('follow', True) for 'follow', ('follow', False) for 'unfollow' or a DELETE of 'follow'; None for other
+    words. Only a word that is the whole name counts (`follow_requests` is a collection)."""
+    if len(words) != 1 or method == "GET":
+        return None
+    word = words[0]
+    if word in TOGGLES:
+        return TOGGLES[word], method != "DELETE"
+    if word.startswith("un") and word[2:] in TOGGLES and method != "DELETE":
+        return TOGGLES[word[2:]], False
+    return None
+
+
+def _toggle_shape(
+    op: Operation, owner: str, key: str, toggle: tuple[str, bool], parents: list[tuple[str, str]]
+) -> Shape:
+    """Switching a relation on or off: a create or delete on the relation's table, keyed by the record it links."""
+    noun, on = toggle
+    relation = f"{singular(snake(owner))}_{noun}"
+    return Shape(op, relation, "create" if on else "delete", key, [*parents, (key, owner)], (noun,), toggle=True)
 
 
 def _singular_word(segment: str) -> bool:
@@ -217,6 +271,42 @@ def entities_of(source: SourceDoc) -> set[str]:
     return found
 
 
+NAMES = ("name", "title", "person", "username")
+"""Kinds of value a tool may find its row by, as a query that can match none or several rows."""
+
+
+def _unprefixed(argument: str, entity: str) -> str:
+    """'project_name' -> 'name' for the entity 'project': the column an argument names on the entity's rows."""
+    words, own = split_words(argument), split_words(entity)
+    return "_".join(words[len(own) :]) if len(words) > len(own) and words[: len(own)] == own else argument
+
+
+def lookup_column(argument: str, entity: str, columns: Any) -> str | None:
+    """The column of `columns` a lookup argument (`project_name`, `entityNames`) matches (`name`), if any."""
+    for name in (argument, _unprefixed(argument, entity), singular(snake(_unprefixed(argument, entity)))):
+        found = next((c for c in columns if normal(c) == normal(name)), None)
+        if found is not None:
+            return found
+    return None
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s")
+_READ_WORDS = frozenset({"search", "find", "list", "get", "show", "return", "returns", "retrieve", "fetch", "read",
+                        "view", "look", "lists", "gets", "shows", "retrieves", "fetches", "finds", "searches"})  # fmt: skip
+_WRITE_WORDS = frozenset(
+    {w + ending for w, kind in VERBS.items() if kind not in ("list", "get", "count") for ending in ("", "s", "es")}
+    | {"dismiss", "dismisses", "marking", "write", "writes", "save", "saves", "run", "runs", "execute", "executes"}
+)
+
+
+def _reads(op: Operation) -> bool:
+    """Whether a tool whose name has no verb says in its description's first sentence that it only reads, and
+    takes no argument that would name a row to change."""
+    first = _SENTENCE.split(" ".join(op.description.split()), maxsplit=1)[0]
+    words = set(split_words(first))
+    return bool(words & _READ_WORDS) and not words & _WRITE_WORDS
+
+
 def id_entity(argument: str) -> str | None:
     """'customer_id', 'customerId' -> 'customer'; None when the argument is no reference."""
     words = split_words(argument)
@@ -231,6 +321,19 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
     if any(normal(p) in ("operation", "action", "op", "command") and isinstance(s, dict) and s.get("enum")
            for p, s in properties.items()):  # fmt: skip
         return "it multiplexes several actions through an `operation` argument"
+    words = split_words(op.name)[len(prefix) :]
+    toggle = toggle_of(words[:1])
+    if toggle is not None and len(words) > 1:
+        linked = singular(snake("_".join(w for w in words[1:] if w not in _FILLER) or words[-1]))
+        required = op.input_schema.get("required", [])
+        key = next((p for p in properties if id_entity(p) == linked or normal(p) == "id"), None)
+        key = key or (required[0] if len(required) == 1 else None)
+        if key is None:
+            return f"cannot tell which {linked.replace('_', ' ')} {op.name!r} switches: it takes no id"
+        return _toggle_shape(op, linked, key, toggle, [])
+    if verb is None and _reads(op) and words:  # `contacts(name)`: "Search contacts by name" -> a read tool
+        entity = singular(snake("_".join(w for w in words if w not in _FILLER) or words[-1]))
+        return Shape(op, entity, "list", None, [], tuple(words))
     if verb is None:
         return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
     kind = VERBS[verb]
@@ -243,14 +346,22 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
     if key is not None and kind in ("update", "action"):
         parents = []  # `assign_ticket(ticket_id, agent_id)`: the agent is a value the update sets, not an owner
     required = op.input_schema.get("required", [])
+    many = batch_argument(op, kind)
+    if many is not None:
+        return Shape(op, entity, kind, None, parents, (verb, *noun), many=many)
     if key is None and kind in ("get", "update", "delete", "action"):
         natural = [
             p
             for p in required
             if column_kind(entity, p, schema_type(properties[p])[0], None, False) in ("path", "code", "email", "url")
         ]
+        named = [p for p in required if column_kind(entity, _unprefixed(p, entity), schema_type(properties[p])[0],
+                                                    None, False) in NAMES]  # fmt: skip
+        named = [p for p in named if _unprefixed(p, entity) != p] or named  # `rename(project_name, new_name)`
         if len(natural) == 1 and not parents:
             key = natural[0]
+        elif len(named) == 1 and len(required) <= 2 and kind != "get":  # `delete_project(project_name)`
+            return Shape(op, entity, kind, None, parents, (verb, *noun), lookup=named[0])
         elif kind == "get":
             kind = "list"
         elif kind == "delete" or (kind in ("update", "action") and not parents):

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from .moments import day_of, moment_of
 from .naming import humanize, split_words
 from .semantics import is_creation_time
 
@@ -28,7 +29,9 @@ _CREATION = {"placed": "order date", "created": "creation date", "booked": "book
 def spoken_date(value: Any, today: dt.date, with_time: bool = False) -> str:
     """'today', 'yesterday', 'last Tuesday', 'this Friday', 'February 12', 'March 3, 2025' (+ ' at 4:45 pm')."""
     text = str(value)
-    day = dt.date.fromisoformat(text[:10])
+    day = day_of(text)
+    if day is None:
+        return text
     delta = (day - today).days
     if delta == 0:
         said = "today"
@@ -44,8 +47,9 @@ def spoken_date(value: Any, today: dt.date, with_time: bool = False) -> str:
         said = f"{_MONTHS[day.month - 1]} {day.day}"
     else:
         said = f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
-    if with_time and len(text) >= 16:
-        hour, minute = int(text[11:13]), int(text[14:16])
+    moment = moment_of(text) if with_time and len(text) >= 16 else None
+    if moment is not None:
+        hour, minute = moment.hour, moment.minute
         clock = f"{(hour % 12) or 12}" + (f":{minute:02d}" if minute else "") + (" am" if hour < 12 else " pm")
         said += f" at {clock}"
     return said
@@ -54,10 +58,7 @@ def spoken_date(value: Any, today: dt.date, with_time: bool = False) -> str:
 def spoken_value(value: Any, kind: str, today: dt.date) -> str:
     """A value as a user types it: dates in words, amounts with two decimals, the rest as it is."""
     if kind in ("date", "datetime") and isinstance(value, str) and len(value) >= 10 and value[4] == "-":
-        try:
-            return spoken_date(value, today, with_time=kind == "datetime")
-        except ValueError:
-            return value
+        return spoken_date(value, today, with_time=kind == "datetime")
     if kind == "money" and isinstance(value, (int, float)):
         return f"{value:.2f}"
     if isinstance(value, bool):

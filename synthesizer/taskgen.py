@@ -32,10 +32,12 @@ from autoforge.servers import (
 )
 from autoforge.servers.quality import phrasing_problems
 
+from .bugs import internal_error
 from .dags import TaskPlan, fits, intents, planned_calls
 from .goals import Walker
 from .graph import tool_graph
 from .instantiate import Rejected, instantiate
+from .leeway import REPEATED
 from .models import Blueprint, Draft, ToolPlan
 from .options import SynthOptions
 from .refusals import refusal_plan
@@ -45,7 +47,6 @@ from .wording import leaks, word_task
 
 __all__ = [
     "REFUSAL_SHARE",
-    "SEQUENCE_BATCHES",
     "Batch",
     "check_batch",
     "generate_batch",
@@ -100,22 +101,20 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
 
 
 REFUSAL_SHARE = 0.16
+"""Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
 REFUSAL_REPEATS = 8
 """Refusals that may share a tool sequence (finding one record and saying no offers few sequences)."""
-SEQUENCE_BATCHES = 6
-"""Batches that keep only tasks whose tool sequence no kept task has (then one repeat, then any)."""
-"""Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
 
 
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
                    seen: set[str], used: Counter[str] | None = None,
-                   sequences: Counter[tuple[str, ...]] | None = None,
+                   sequences: Counter[tuple[str, ...]] | None = None, allowed: int = 1,
                    refusal_odds: float = REFUSAL_SHARE, memo: SeedMemo | None = None) -> Batch:  # fmt: skip
     """Candidate tasks of batch `number` (about `size` of them), before the MCP check.
 
     `used` counts the tools the tasks kept so far call: tools used less are picked more often. `sequences`
-    counts their tool sequences: early batches keep only tasks with a sequence of their own, later ones
-    allow repeats (a small API has few sequences to offer). `refusal_odds` is the share of candidates built
+    counts their tool sequences, and at most `allowed` kept tasks may share one (the pipeline allows more in
+    later batches, and sooner for a small API, which has few sequences to offer). `refusal_odds` is the share of candidates built
     as refusals (the pipeline sets it from the refusals still wanted). `memo` carries the calls made on the
     seed from batch to batch.
     """
@@ -134,15 +133,17 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
         for _ in range(size * 3):
             if len(plans) >= size:
                 break
-            if rng.random() < refusal_odds:
-                plan = refusal_plan(walker, rng, people.customers)
-                reason = "no refusal could be built"
-            else:
-                reason = "walk found no way to its goal"
-                try:
+            try:
+                if rng.random() < refusal_odds:
+                    plan = refusal_plan(walker, rng, people.customers)
+                    reason = "no refusal could be built"
+                else:
+                    reason = "walk found no way to its goal"
                     plan = _user_plan(walker, rng, options, people, roles)
-                except Rejected as exc:
-                    plan, reason = None, str(exc)
+            except Rejected as exc:
+                plan, reason = None, str(exc)
+            except Exception as exc:  # noqa: BLE001 - a candidate that trips a synthesizer bug is dropped, counted
+                plan, reason = None, internal_error(exc)
             if plan is None:
                 batch.rejected[reason] += 1
                 continue
@@ -153,7 +154,6 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
         title = draft.source.title
         tool_names = [t.name for t in environment.spec.tools]
         repeats = Counter(sequences or {})
-        allowed = 1 if number < SEQUENCE_BATCHES else 2 if number < 2 * SEQUENCE_BATCHES else size
         for index, plan in enumerate(plans):
             task_id = f"b{number:03d}-{index:03d}"
             try:
@@ -161,13 +161,16 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
             except Rejected as exc:
                 batch.rejected[_reason(str(exc))] += 1
                 continue
+            except Exception as exc:  # noqa: BLE001 - as above: the task is dropped and the reason counted
+                batch.rejected[internal_error(exc)] += 1
+                continue
             key = signature(task)
             if key in seen:
                 batch.rejected["duplicate of another task"] += 1
                 continue
             sequence = tuple(c.tool for c in task.solution.calls)
             if repeats[sequence] >= (max(allowed, REFUSAL_REPEATS) if task.refusal else allowed):
-                batch.rejected["repeats another task's tool sequence"] += 1
+                batch.rejected[REPEATED] += 1
                 continue
             repeats[sequence] += 1
             seen.add(key)
@@ -207,9 +210,11 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
     staff_share = min(0.35, max(0.1, len(staff_tools) / max(1, len(writers)))) if staff_tools else 0.0
     if any(walker.used[p.name] == 0 for p in staff_tools):
         staff_share = 0.5
-    signups = [p for p in walker.bp.plans if p.kind == "create" and p.table == roles.customer]
+    signups = [p for p in walker.bp.plans if p.kind == "create" and p.table == roles.customer and p.many is None]
     if signups and rng.random() < 1.5 / (1 + walker.used[signups[0].name]) ** 1.5:
-        return _newcomer(walker, rng, signups[0], roles)
+        newcomer = _newcomer(walker, rng, signups[0], roles)
+        if newcomer is not None:
+            return newcomer  # else an existing customer's task: this API cannot check that a newcomer is new
     plan = TaskPlan(role="owner")
     if people.customers and rng.random() >= staff_share:
         plan = TaskPlan(role="customer", persona=rng.choice(people.customers))
@@ -255,10 +260,10 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
 
 def _newcomer(walker: Walker, rng: random.Random, signup: ToolPlan, roles: Roles) -> TaskPlan | None:
     """A new customer opens an account (after the agent checks they have none) and asks a public question."""
-    made = walker.signup(signup)
     email = roles.identify[0][0] if roles.identify else None
     finder = next((p for p in walker.bp.plans if p.table == signup.table and p.kind == "list"
                    and any(f.column == email and f.match == "eq" for f in p.roles("filter"))), None)  # fmt: skip
+    made = walker.signup(signup) if finder is not None else None
     if made is None or finder is None:
         return None
     walk, person, address = made

@@ -207,8 +207,16 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
     scope = columns(("parent",))
     scoped = f", scope={scope}" if scope != "{}" else ""
     key = next((arg(p.name) for p in plan.roles("key")), "None")
+    lookup = plan.param("lookup")
+    if lookup is not None:  # the row named by a query that must match exactly one
+        key = f"records.lookup(db, {plan.table!r}, {lookup.column!r}, {arg(lookup.name)})"
     head = f"db, {plan.table!r}"
-    if plan.kind in ("list", "count"):
+    if plan.many is not None and plan.kind == "create":
+        call = f"create_many({head}, {arg(plan.many)}, {plan.items!r})"
+    elif plan.many is not None:
+        by = next((f", by={p.column!r}" for p in plan.roles("lookup") if p.column), "")
+        call = f"delete_many({head}, {arg(plan.many)}{by})"
+    elif plan.kind in ("list", "count"):
         conditions = [
             f"({p.column!r}, {p.match!r}, {arg(p.name)})"
             for p in plan.params

@@ -29,7 +29,7 @@ from . import vocab
 from .naming import singular, split_words
 from .semantics import is_person_table
 
-__all__ = ["Person", "Values", "topic"]
+__all__ = ["Person", "Values", "pattern_value", "topic"]
 
 _COMPANY_NOUNS = frozenset(["company", "organization", "organisation", "vendor", "supplier", "merchant", "brand",
                             "employer", "client", "partner", "publisher", "carrier", "bank", "agency", "payee"])  # fmt: skip

@@ -10,7 +10,6 @@ single out theirs (by a name, a date, the most recent...).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 from collections.abc import Callable
@@ -20,14 +19,17 @@ from typing import Any, Literal
 
 import fastjsonschema
 import networkx as nx
-from autoforge.servers import Environment, EpisodeStore, ToolError
+from autoforge.servers import Environment, EpisodeStore
 
-from .models import Blueprint, ToolPlan
+from .models import Blueprint, Edge, ToolPlan
+from .moments import day_of
 from .naming import singular
+from .seedreads import SeedReader
 from .semantics import is_person_table
 from .values import Values
 
 __all__ = [
+    "RESOLVE_STEPS",
     "Entity",
     "FromRow",
     "Goal",
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 MAX_DEPTH = 4
+RESOLVE_STEPS = 600
+"""Most steps one search for a key may take (a large API's graph offers more ways than are worth trying)."""
 PICKABLE = frozenset(
     [
         "email",
@@ -296,6 +300,7 @@ class Resolver:
         self.reasoning = reasoning
         self.store = EpisodeStore(environment.spec, environment.template, {})
         self.episode = self.store.fresh(None)
+        self.reader = SeedReader(environment, self.episode)
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.by_key: dict[str, dict[Any, dict[str, Any]]] = {}
         for table in blueprint.tables:
@@ -303,6 +308,12 @@ class Resolver:
             self.rows[table.name] = rows
             self.by_key[table.name] = {r[table.primary_key]: r for r in rows}
         self.plans = {p.name: p for p in blueprint.plans}
+        self.feeds: dict[tuple[str, str, str], list[Edge]] = {}  # (consumer, argument, table) -> edges into it
+        for consumer in graph.nodes:
+            for _, _, data in graph.in_edges(consumer, data=True):
+                edge = data["edge"]
+                self.feeds.setdefault((consumer, edge.param, edge.table), []).append(edge)
+        self.steps = RESOLVE_STEPS
         self.listable = {p.table for p in blueprint.plans if p.kind == "list"}
         self.required = {t.name: set(t.input_schema.get("required", [])) for t in environment.spec.tools}
         self.schemas = {t.name: t.input_schema for t in environment.spec.tools}
@@ -325,6 +336,7 @@ class Resolver:
         self.barren: set[tuple[str, str]] = set()  # (role, kind of goal) that never worked here
 
     def close(self) -> None:
+        self.reader.close()
         self.episode.close()
 
     # ---- running read tools on the seed ----------------------------------------------------------
@@ -334,10 +346,7 @@ class Resolver:
         concrete = {name: self.concrete(source) for name, source in args}
         signature = json.dumps([tool, concrete], sort_keys=True, default=str)
         if signature not in self.outputs:
-            try:
-                self.outputs[signature] = self.env.tools[tool].run(self.episode, concrete).value
-            except ToolError:
-                self.outputs[signature] = None
+            self.outputs[signature] = self.reader.read(tool, concrete)
         return self.outputs[signature]
 
     @staticmethod
@@ -364,13 +373,10 @@ class Resolver:
             return existing.shows_row or not need_row
         if not self.owns(entity):
             return False  # a customer never goes through someone else's records
-        if depth > MAX_DEPTH or entity in visiting:
+        self.steps = RESOLVE_STEPS if depth == 0 else self.steps - 1
+        if depth > MAX_DEPTH or entity in visiting or self.steps < 0:
             return False
-        edges = [
-            d["edge"]
-            for _, _, d in self.graph.in_edges(consumer, data=True)
-            if d["edge"].param == param and d["edge"].table == entity.table
-        ]
+        edges = list(self.feeds.get((consumer, param, entity.table), ()))
         self.rng.shuffle(edges)
         for edge in edges:
             producer = self.plans[edge.source]
@@ -599,6 +605,7 @@ class Resolver:
         for plan in self.bp.plans:
             if plan.table == table.name and plan.kind == "list":
                 found: dict[Entity, Resolution] = {}
+                self.steps = RESOLVE_STEPS
                 resolution = self._by_list(persona, plan, found, 0, frozenset({persona}))
                 if resolution is not None and not found:
                     return resolution
@@ -657,8 +664,4 @@ def _as_stored(value: Any) -> Any:
 
 
 def _is_date(value: Any) -> bool:
-    try:
-        dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return False
-    return True
+    return day_of(value) is not None

@@ -20,8 +20,9 @@ from .dags import TaskPlan
 from .instantiate import fact_text
 from .models import Blueprint, ToolPlan
 from .naming import humanize, indefinite, plural, singular, split_words
+from .rules import linked_table
 from .semantics import is_creation_time, is_person_table
-from .shapes import ACTION_TARGETS
+from .shapes import ACTION_TARGETS, toggle_of
 from .speech import field_words, reason_for, spoken_date, spoken_value, verb_of
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution
 
@@ -215,7 +216,9 @@ class _Speaker:
     def request(self, goal: Goal, target: str | None = None) -> str:
         """One request as an imperative phrase (a question for facts); `target` overrides how the row is named."""
         plan = self.bp.plan(goal.tool) if goal.tool else None
-        obj = target or (self.ref(goal.entity) if goal.entity is not None else "")
+        if plan is not None and plan.kind in ("create", "delete") and linked_table(self.bp.table(plan.table)):
+            return self._toggle(goal, plan)
+        obj = target or self._named(goal, plan) or (self.ref(goal.entity) if goal.entity is not None else "")
         kind = goal.kind
         if kind == "refuse" and plan is not None:
             kind = plan.kind if plan.kind != "create" else "create"
@@ -242,12 +245,36 @@ class _Speaker:
             return self._branch(goal, obj)
         return "help me with my account"
 
+    def _named(self, goal: Goal, plan: ToolPlan | None) -> str:
+        """'the project "Garden"': a row the tool finds by the name the user says ('' for other tools)."""
+        lookup = plan.param("lookup") if plan is not None else None
+        value = next((s for n, s in goal.args if lookup is not None and n == lookup.name), None)
+        if plan is None or lookup is None or not isinstance(value, Known) or lookup.column is None:
+            return ""
+        self.remember(field_words(lookup.column), value.value)
+        return f"the {humanize(singular(plan.table))} {self.say(plan.table, lookup.column, value.value)}"
+
+    def _toggle(self, goal: Goal, plan: ToolPlan) -> str:
+        """'follow the account with username ann5', 'unfavourite the post "Trip ideas"': the tool's own verb and
+        the record the relation links (a follow row is keyed by the account)."""
+        linked = linked_table(self.bp.table(plan.table))
+        assert linked is not None
+        target = next((s.entity for _, s in goal.args if isinstance(s, KeyOf) and s.entity.table == linked), None)
+        if target is None and goal.entity is not None:
+            target = Entity(linked, goal.entity.key)
+        words = split_words(plan.name)
+        verb = next((w for w in words if toggle_of([w]) is not None), words[0] if words else "update")
+        return f"{verb} {self.ref(target)}" if target is not None else verb
+
     def _update(self, goal: Goal, plan: ToolPlan, obj: str) -> str:
         columns = {p.name: p.column for p in plan.params}
         key = plan.param("key")
+        lookup = plan.param("lookup")
         parts = []
         for name, source in goal.args:
             column = columns.get(name) or name
+            if lookup is not None and name == lookup.name:
+                continue
             if isinstance(source, Known):
                 self.remember(f"new {field_words(column)}", source.value)
                 parts.append((field_words(column), self.say(plan.table, column, source.value)))

@@ -40,10 +40,16 @@ def parse_openapi(document: dict[str, Any], name: str, sha256: str) -> SourceDoc
     skipped: list[Skip] = []
     headers: set[str] = set()
     used: set[str] = set()
+    unresolved: list[SynthesisError] = []
     for path, raw_item in paths.items():
         if not isinstance(path, str) or not isinstance(raw_item, dict):
             continue
-        item = resolver.resolve(raw_item, f"paths.{path}")
+        try:
+            item = resolver.resolve(raw_item, f"paths.{path}")
+        except SynthesisError as exc:  # one bad reference leaves out its path's operations, not the document
+            unresolved.append(exc)
+            skipped.append(Skip(name=path, reason=str(exc).removeprefix(f"{name}: ")))
+            continue
         shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
         for method in METHODS:
             op = item.get(method)
@@ -52,6 +58,8 @@ def parse_openapi(document: dict[str, Any], name: str, sha256: str) -> SourceDoc
             operation = _operation(op, method, path, shared, swagger, prefix, used, headers)
             used.add(operation.name)
             operations.append(operation)
+    if unresolved and not operations:
+        raise unresolved[0]
     if headers:
         skipped.append(
             Skip(

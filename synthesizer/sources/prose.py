@@ -26,6 +26,8 @@ __all__ = ["parse_markdown"]
 _PARAM = re.compile(
     r"^`?(?P<name>[A-Za-z_][\w.-]*)`?\s*\((?P<spec>[^)]*)\)\s*[:\u2013\u2014-]?\s*(?P<text>.*)$", re.DOTALL
 )
+_TOOL_NAME = re.compile(r"[a-z_][\w-]{0,63}|[A-Za-z][A-Za-z0-9]*[_-][\w-]{0,62}")
+"""A heading that names a tool (`create_ticket`, `listNotes`, `Get-Item`), not a README section (`Installation`)."""
 _HTTP = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$", re.IGNORECASE)
 _TYPES = {"string": "string", "str": "string", "text": "string", "integer": "integer", "int": "integer",
           "number": "number", "float": "number", "boolean": "boolean", "bool": "boolean", "array": "array",
@@ -79,7 +81,7 @@ def _in_list(tokens: list[Any], index: int) -> bool:
 def _operation(section: dict[str, Any], used: set[str]) -> Operation | None:
     heading = section["heading"]
     http = _HTTP.match(heading)
-    if http is None and not re.fullmatch(r"[A-Za-z_][\w-]{0,63}", heading):
+    if http is None and not _TOOL_NAME.fullmatch(heading):
         return None
     properties: dict[str, Any] = {}
     required: list[str] = []

@@ -114,6 +114,18 @@ async def test_broken_ref_is_named(tmp_path: Path) -> None:
         await parse(write(tmp_path, "broken.yaml", text))
 
 
+async def test_a_broken_ref_leaves_out_only_its_path(tmp_path: Path) -> None:
+    """Among several paths, the one whose schema points at nothing is left out with the reason; the rest parse."""
+    text = (
+        "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n"
+        "          description: ok\n          content: {application/json: {schema: {$ref: '#/components/schemas/Missing'}}}\n"
+        "  /b:\n    get:\n      operationId: listB\n      responses: {'200': {description: ok}}\n"
+    )
+    doc = await parse(write(tmp_path, "partly.yaml", text))
+    assert [op.name for op in doc.operations] == ["listB"]
+    assert [(s.name, s.reason.startswith("broken $ref")) for s in doc.skipped] == [("/a", True)]
+
+
 async def test_remote_ref_asks_for_a_bundled_document(tmp_path: Path) -> None:
     """A $ref into another file is refused with the advice to bundle the document first."""
     text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: [{$ref: 'common.yaml#/Limit'}]\n      responses: {'200': {description: ok}}\n"

@@ -1,0 +1,254 @@
+"""Shapes real tool documents use, each on a small document written for it: the environment verifies (every task's
+oracle replays to 1.0 over MCP) and its tools behave as the shape says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from autoforge.servers import (
+    EnvServer,
+    EpisodeStore,
+    SynthesisError,
+    ToolError,
+    call_tool,
+    close_episode,
+    load_environment,
+    reset_episode,
+)
+from autoforge.synthesizer import SynthOptions, SynthResult, synthesize
+from mcp import Client
+
+from .conftest import built, write
+
+OPTIONS = SynthOptions(tasks=12, rows=8)
+
+SOCIAL = """
+openapi: 3.0.3
+info: {title: Birdhouse, version: 1.0.0, description: A small social network of accounts and posts.}
+paths:
+  /accounts:
+    get:
+      operationId: listAccounts
+      parameters: [{name: username, in: query, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Account'}}}}}
+  /accounts/{id}/follow:
+    post:
+      operationId: followAccount
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+  /accounts/{id}/unfollow:
+    post:
+      operationId: unfollowAccount
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+  /posts:
+    get:
+      operationId: listPosts
+      parameters: [{name: account_id, in: query, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Post'}}}}}
+  /posts/{id}/favourite:
+    post:
+      operationId: favouritePost
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+  /posts/{id}/unfavourite:
+    post:
+      operationId: unfavouritePost
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+components:
+  schemas:
+    Account:
+      type: object
+      properties: {id: {type: string}, username: {type: string}, display_name: {type: string}}
+    Post:
+      type: object
+      properties: {id: {type: string}, account_id: {type: string}, title: {type: string}, created_at: {type: string, format: date-time}}
+"""
+
+_CHORE = {"chore_id": {"type": "string"}, "title": {"type": "string"}, "room": {"type": "string"},
+          "minutes": {"type": "integer", "minimum": 5, "maximum": 240},
+          "status": {"type": "string", "enum": ["todo", "done"]}}  # fmt: skip
+CHORES = [
+    {"name": "list_chores", "description": "List chores, optionally by room.",
+     "inputSchema": {"type": "object", "properties": {"room": {"type": "string"}}},
+     "outputSchema": {"type": "object", "properties": {"items": {"type": "array", "items": {
+         "type": "object", "properties": _CHORE}}}}},
+    {"name": "update_chore", "description": "Change a chore's title or minutes.",
+     "inputSchema": {"type": "object", "required": ["chore_id"], "properties": {
+         "chore_id": {"type": "string"}, "title": {"type": "string"}, "minutes": _CHORE["minutes"]}}},
+    {"name": "complete_chore", "description": "Mark a chore done.",
+     "inputSchema": {"type": "object", "properties": {"chore_id": {"type": "string"}}, "required": ["chore_id"]}},
+    {"name": "create_chores", "description": "Add several chores at once.",
+     "inputSchema": {"type": "object", "required": ["chores"], "properties": {"chores": {"type": "array", "items": {
+         "type": "object", "required": ["title", "room"],
+         "properties": {"title": {"type": "string"}, "room": {"type": "string"}, "minutes": _CHORE["minutes"]}}}}}},
+    {"name": "delete_chores", "description": "Remove several chores at once.",
+     "inputSchema": {"type": "object", "required": ["chore_ids"],
+                     "properties": {"chore_ids": {"type": "array", "items": {"type": "string"}}}}},
+]  # fmt: skip
+
+_NAMED = {"type": "object", "properties": {"project_name": {"type": "string"}}, "required": ["project_name"]}
+PROJECTS = [
+    {"name": "list_projects", "description": "List projects.",
+     "inputSchema": {"type": "object", "properties": {"owner": {"type": "string"}}},
+     "outputSchema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object",
+         "properties": {"project_id": {"type": "string"}, "name": {"type": "string"}, "owner": {"type": "string"},
+                        "due_date": {"type": "string", "format": "date"},
+                        "status": {"type": "string", "enum": ["active", "archived"]}}}}}}},
+    {"name": "create_project", "description": "Start a project.",
+     "inputSchema": {"type": "object", "required": ["name", "owner"],
+                     "properties": {"name": {"type": "string"}, "owner": {"type": "string"}}}},
+    {"name": "rename_project", "description": "Give the project with this name a new name.",
+     "inputSchema": {"type": "object", "required": ["project_name", "new_name"],
+                     "properties": {"project_name": {"type": "string"}, "new_name": {"type": "string"}}}},
+    {"name": "delete_project", "description": "Delete the project with this name.", "inputSchema": _NAMED},
+    {"name": "archive_project", "description": "Archive the project with this name.", "inputSchema": _NAMED},
+]  # fmt: skip
+
+
+async def _synthesized(tmp_path: Path, name: str, text: str, options: SynthOptions = OPTIONS) -> SynthResult:
+    source = write(tmp_path, name, text)
+    folder = name.split(".")[0]
+    result = await synthesize(source, tmp_path / "out" / folder, options, work_dir=tmp_path / "work")
+    assert not [reason for reason in result.rejected if reason.startswith("internal error")]
+    return result
+
+
+async def _call(client: Client, episode: str, tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+    """(whether the tool refused, its error text or its output)."""
+    result = await call_tool(client, episode, tool, arguments)
+    text = result.content[0].text if result.content else ""
+    if result.is_error:
+        return True, text
+    output = result.structured_content if result.structured_content is not None else json.loads(text)
+    return False, output.get("result", output) if isinstance(output, dict) and set(output) == {"result"} else output
+
+
+async def test_a_toggle_writes_a_relation_row_and_switches_it_on_and_off(tmp_path: Path) -> None:
+    """follow/unfollow and favourite/unfavourite verify; following twice or unfollowing what is not followed is
+    refused, and unfollowing makes the account followable again."""
+    result = await _synthesized(tmp_path, "social.yaml", SOCIAL)
+    assert {"account_follows", "post_favourites"} <= {t.name for t in result.spec.tables}
+    assert any(c.tool == "unfollowAccount" for t in result.tasks for c in t.solution.calls)
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        accounts = (await _call(client, episode, "listAccounts", {}))[1]
+        outcomes = {}
+        for account in accounts:
+            refused, _ = await _call(client, episode, "followAccount", {"id": account["id"]})
+            outcomes[account["id"]] = refused
+        assert True in outcomes.values() and False in outcomes.values()  # the seed follows some accounts, not all
+        account = next(a for a, already in outcomes.items() if not already)
+        refused, message = await _call(client, episode, "followAccount", {"id": account})
+        assert refused and "already" in message
+        assert not (await _call(client, episode, "unfollowAccount", {"id": account}))[0]
+        refused, message = await _call(client, episode, "unfollowAccount", {"id": account})
+        assert refused and account in message
+        assert not (await _call(client, episode, "followAccount", {"id": account}))[0]
+        await close_episode(client, episode)
+
+
+async def test_a_batch_writes_many_rows_all_or_none(tmp_path: Path) -> None:
+    """create_chores adds every item, or none when one item breaks a rule; delete_chores removes every key, or
+    none when one names no chore (the first was already removed inside the call, and comes back)."""
+    result = await _synthesized(tmp_path, "chores.tools.json", json.dumps({"tools": CHORES}))
+    plans = {t.name: t for t in result.spec.tools}
+    assert plans["create_chores"].writes and plans["delete_chores"].writes
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        before = len((await _call(client, episode, "list_chores", {}))[1])
+        good = {"title": "Water the ferns", "room": "Porch", "minutes": 10}
+        refused, message = await _call(client, episode, "create_chores", {"chores": [good, {**good, "minutes": 999}]})
+        assert refused and "minutes" in message
+        assert len((await _call(client, episode, "list_chores", {}))[1]) == before
+        refused, made = await _call(client, episode, "create_chores", {"chores": [good, {**good, "title": "Sweep"}]})
+        assert not refused and len(made["created"]) == 2
+        listed = (await _call(client, episode, "list_chores", {}))[1]
+        assert len(listed) == before + 2
+        keys = [row["chore_id"] for row in made["created"]]
+        refused, message = await _call(client, episode, "delete_chores", {"chore_ids": [keys[0], "NO-SUCH-CHORE"]})
+        assert refused and "No chores were removed" in message
+        assert len((await _call(client, episode, "list_chores", {}))[1]) == before + 2
+        assert not (await _call(client, episode, "delete_chores", {"chore_ids": keys}))[0]
+        assert len((await _call(client, episode, "list_chores", {}))[1]) == before
+        await close_episode(client, episode)
+
+
+async def test_a_name_lookup_finds_one_row_and_refuses_none_or_several(tmp_path: Path) -> None:
+    """delete_project(project_name) and the like query by name: one match acts on it; no match and several
+    matches are clear tool errors that change nothing."""
+    result = await _synthesized(tmp_path, "projects.tools.json", json.dumps({"tools": PROJECTS}))
+    assert any(c.tool in ("delete_project", "archive_project") for t in result.tasks for c in t.solution.calls)
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        refused, message = await _call(client, episode, "archive_project", {"project_name": "No Such Project"})
+        assert refused and "No project has the name 'No Such Project'" in message and "list_projects" in message
+        for owner in ("Ann", "Bob"):
+            await _call(client, episode, "create_project", {"name": "Twin Peaks", "owner": owner})
+        before = (await _call(client, episode, "list_projects", {}))[1]
+        refused, message = await _call(client, episode, "delete_project", {"project_name": "twin  peaks"})
+        assert refused and "2 projects have the name" in message
+        assert (await _call(client, episode, "list_projects", {}))[1] == before
+        refused, message = await _call(
+            client, episode, "rename_project", {"project_name": "Twin Peaks", "new_name": "x"}
+        )
+        assert refused and "rename one of them first" in message
+        unique = next(p["name"] for p in before if sum(q["name"] == p["name"] for q in before) == 1)
+        assert not (await _call(client, episode, "archive_project", {"project_name": unique}))[0]
+        after = {p["name"]: p["status"] for p in (await _call(client, episode, "list_projects", {}))[1]}
+        assert after[unique] == "archived"
+        await close_episode(client, episode)
+
+
+async def test_one_unmodellable_operation_never_sinks_a_document(tmp_path: Path) -> None:
+    """A tool whose meaning cannot be told is left out with its reason; the rest still make an environment."""
+    tools = [*PROJECTS, {"name": "frobnicate", "description": "Does something.", "inputSchema": {"type": "object"}}]
+    result = await _synthesized(tmp_path, "projects.tools.json", json.dumps({"tools": tools}))
+    assert "frobnicate" not in {t.name for t in result.spec.tools}
+    assert any(n.startswith("left out frobnicate: cannot tell what") for n in result.notes)
+    assert len(result.tasks) >= 10
+
+
+async def test_a_small_api_gets_short_tasks_and_a_tiny_one_is_refused_saying_why(tmp_path: Path) -> None:
+    """Task length adapts (a two-tool API gets one- and two-call tasks); fewer than ten verified tasks is an exit-2
+    refusal that names the reason."""
+    result = await _synthesized(tmp_path, "projects.tools.json", json.dumps({"tools": PROJECTS}))
+    assert min(len(t.solution.calls) for t in result.tasks) <= 2
+    tiny = json.dumps({"tools": [PROJECTS[3]]})  # one delete, four rows: four tasks at most
+    with pytest.raises(SynthesisError, match=r"passed the checks \(an environment needs 10\)") as error:
+        await _synthesized(tmp_path, "tiny.tools.json", tiny, OPTIONS.model_copy(update={"rows": 4}))
+    assert error.value.exit_code == 2
+
+
+MEMORY = [
+    {"name": "create_entities", "description": "Create multiple new entities in the knowledge graph",
+     "inputSchema": {"type": "object", "required": ["entities"], "properties": {"entities": {"type": "array", "items": {
+         "type": "object", "required": ["name", "entityType"],
+         "properties": {"name": {"type": "string"}, "entityType": {"type": "string"}}}}}}},
+    {"name": "delete_entities", "description": "Delete multiple entities from the knowledge graph",
+     "inputSchema": {"type": "object", "required": ["entityNames"],
+                     "properties": {"entityNames": {"type": "array", "items": {"type": "string"}}}}},
+]  # fmt: skip
+
+
+async def test_a_batch_delete_by_names_looks_each_name_up(tmp_path: Path) -> None:
+    """delete_entities(entityNames) finds each row by its name; a name that matches nothing undoes the whole call."""
+    _, environment, _ = await built(write(tmp_path, "memory.tools.json", json.dumps({"tools": MEMORY})))
+    store = EpisodeStore(environment.spec, environment.template, {})
+    episode = store.fresh(None)
+    tools = environment.tools
+    made = tools["create_entities"].run(episode, {"entities": [{"name": "Ada", "entityType": "person"},
+                                                                  {"name": "Bob", "entityType": "person"}]}).value  # fmt: skip
+    assert [row["name"] for row in made["created"]] == ["Ada", "Bob"]
+    count = episode.db.value('SELECT COUNT(*) FROM "entities"')
+    with pytest.raises(ToolError, match="No entity has the name 'Nobody'.*No entities were removed"):
+        tools["delete_entities"].run(episode, {"entityNames": ["Ada", "Nobody"]})
+    assert episode.db.value('SELECT COUNT(*) FROM "entities"') == count
+    assert tools["delete_entities"].run(episode, {"entityNames": ["ada", "Bob"]}).value["deleted"]
+    assert episode.db.value('SELECT COUNT(*) FROM "entities"') == count - 2
