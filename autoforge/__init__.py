@@ -5,11 +5,20 @@ The parts live in sub-packages: `autoforge.servers` (environments and their runt
 `autoforge.rl` (ERPO on veRL).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("autoforge-rl")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
+from __future__ import annotations
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    """`__version__`, read from the installed metadata on first use (importlib.metadata is slow to load)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'autoforge' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("autoforge-rl")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found

@@ -11,8 +11,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from autoforge import __version__
-
 app = typer.Typer(
     name="autoforge",
     help="Synthesize verifiable tool-use environments from tool docs, serve them over MCP, evaluate and train agents.",
@@ -25,6 +23,8 @@ console = Console(stderr=True)
 
 def _version(value: bool) -> None:
     if value:
+        from autoforge import __version__
+
         print(__version__)
         raise typer.Exit()
 
@@ -108,7 +108,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours: say so plainly, keep the traceback on request
+    except Exception as exc:
         if os.environ.get("AUTOFORGE_DEBUG"):
             raise
         console.print(

@@ -9,7 +9,7 @@ from importlib import import_module
 from typing import Any
 
 _LAZY = {
-    "CONFIG_NAME": ".config",
+    "CONFIG_NAME": ".paths",
     "TrainingSetup": ".config",
     "training_config": ".config",
     "write_config": ".config",

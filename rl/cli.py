@@ -11,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .config import DEFAULT_FOLDER
+from .paths import DEFAULT_FOLDER
 
 console = Console()
 rl_app = typer.Typer(

@@ -24,13 +24,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import TrainingError
+from .paths import CONFIG_NAME, DEFAULT_FOLDER, LAUNCH_SCRIPT
 from .settings import ErpoConfig, LoopSettings
 
 __all__ = ["CONFIG_NAME", "DEFAULT_FOLDER", "LAUNCH_SCRIPT", "TrainingSetup", "training_config", "write_config"]
 
-CONFIG_NAME = "erpo"
-DEFAULT_FOLDER = Path("runs/rl-config")
-LAUNCH_SCRIPT = "train.sh"
 SAMPLER = {"path": "pkg://autoforge.rl.replay", "name": "ErpoReplayBuffer"}
 DATASET = {"path": "pkg://autoforge.rl.sampling", "name": "InterleavedDataset"}
 

@@ -8,15 +8,16 @@ from autoforge.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .backends import Backend, OfflineBackend, make_backend
+    from .defaults import DEFAULT_MAX_BYTES
     from .models import Blueprint, Draft, Edge, Operation, ParamPlan, Skip, SourceDoc, ToolPlan, Usage
-    from .options import DEFAULT_MAX_BYTES, SynthOptions
+    from .options import SynthOptions
     from .pipeline import STAGES, Event, SynthResult, synthesize
     from .stats import TaskStats, task_stats
 
 _HOMES = {
     "Backend": "backends",
     "Blueprint": "models",
-    "DEFAULT_MAX_BYTES": "options",
+    "DEFAULT_MAX_BYTES": "defaults",
     "Draft": "models",
     "Edge": "models",
     "Event": "pipeline",

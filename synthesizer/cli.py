@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .options import DEFAULT_MAX_BYTES
+from .defaults import DEFAULT_MAX_BYTES
 
 console = Console(stderr=True)
 DOC_HELP = (
