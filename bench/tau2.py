@@ -90,7 +90,8 @@ class Tau2Episodes:
             )
         self.episodes[episode_id] = environment
 
-    async def answer(self, name: str, arguments: dict[str, Any], episode_id: Any) -> dict[str, Any]:
+    async def answer(self, name: str, arguments: dict[str, Any], episode_id: Any, owner: str | None) -> dict[str, Any]:
+        """One call on tau2's own environment (one owner: the bench is a single in-memory client)."""
         message = self.episodes[episode_id].get_response(
             self.tool_call(id="call", name=name, arguments=copy.deepcopy(arguments))
         )
