@@ -145,7 +145,7 @@ class _Speaker:
         details: list[str] = []
         for _, source in resolution.args:
             if isinstance(source, KeyOf) and source.entity != entity:
-                if source.entity == self.plan.persona:
+                if source.entity == self.plan.persona or self._claimed(source.entity):
                     owner = "mine"
                 elif is_person_table(source.entity.table):
                     owner = f"{self.name_of(source.entity).split(' ')[0]}'s"
@@ -161,6 +161,11 @@ class _Speaker:
                 else:
                     details.append(f"with {field_words(source.what)} {said}")
         return owner, details
+
+    def _claimed(self, entity: Entity) -> bool:
+        """Whether an impostor speaks as this person (who says 'my order', not 'Sarah's order')."""
+        impostor = self.plan.impostor
+        return impostor is not None and is_person_table(entity.table) and self.name_of(entity) == impostor["name"]
 
     def _before(self, head: str, pick: str) -> str:
         """Join a head ('my order') and a pick ('from February 12' or 'most recent')."""
@@ -182,11 +187,12 @@ class _Speaker:
                 return "~most recent" if high else "~oldest"
             if kind == "money":
                 return "~most expensive" if high else "~cheapest"
-            return (
-                f"with the {'most' if high else 'fewest'} {field}"
-                if kind == "quantity"
-                else (f"with the {'highest' if high else 'lowest'} {field}")
-            )
+            if kind == "quantity":  # 'the most guests' (for 'number of guests' too), but 'the largest quantity'
+                counted = field.removeprefix("number of ")
+                if counted.endswith("s"):
+                    return f"with the {'most' if high else 'fewest'} {counted}"
+                return f"with the {'largest' if high else 'smallest'} {field}"
+            return f"with the {'highest' if high else 'lowest'} {field}"
         self.remember(field, spoken_value(pick.value, kind, self.today) if kind in ("date", "datetime") else pick.value)
         if kind in ("date", "datetime"):
             day = spoken_date(pick.value, self.today)
@@ -356,6 +362,8 @@ class _Speaker:
                     f"how much is {obj}?" if "price" in column or "cost" in column else f"what is the {field} of {obj}?"
                 )
             return f"how much is the {field} of {obj}?"
+        if kind == "quantity" and field.endswith("s"):  # 'how many minutes does ... have?'
+            return f"how many {field} does {obj} have?"
         return f"what is the {field} of {obj}?"
 
     def _compute(self, goal: Goal, obj: str) -> str:
