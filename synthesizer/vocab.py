@@ -165,7 +165,7 @@ PLACE_NAMES: dict[str, tuple[str, ...]] = {
     "branch": ("{city} Branch", "{city} Main Street", "{city} Central"),
     "office": ("{city} Office", "{city} HQ", "{city} Studio"),
     "": ("{last} Hall", "The {city} Arena", "Riverside Theatre", "The Old Mill", "{city} Conference Centre",
-         "Harbor Pavilion", "The Blue Room", "{last} Park Stage", "Union Chapel", "The Corn Exchange"),
+         "Harbor Pavilion", "The Blue Room", "Victoria Park Stage", "Union Chapel", "The Corn Exchange"),
 }  # fmt: skip
 CATEGORY_PRODUCTS: dict[str, tuple[str, ...]] = {
     "kitchen": ("Kettle", "Chef's Knife", "Cast Iron Pan", "Cutting Board", "Salad Bowl", "Coffee Grinder",
