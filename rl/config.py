@@ -27,7 +27,7 @@ from .errors import TrainingError
 from .paths import CONFIG_NAME, DEFAULT_FOLDER, LAUNCH_SCRIPT
 from .settings import ErpoConfig, LoopSettings
 
-__all__ = ["CONFIG_NAME", "DEFAULT_FOLDER", "LAUNCH_SCRIPT", "TrainingSetup", "training_config", "write_config"]
+__all__ = ["TrainingSetup", "training_config", "write_config"]
 
 SAMPLER = {"path": "pkg://autoforge.rl.replay", "name": "ErpoReplayBuffer"}
 DATASET = {"path": "pkg://autoforge.rl.sampling", "name": "InterleavedDataset"}

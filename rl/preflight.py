@@ -24,9 +24,10 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from pydantic import BaseModel, ValidationError
 
-from .config import CONFIG_NAME, DATASET, SAMPLER
+from .config import DATASET, SAMPLER
 from .dataset import count_rows
 from .errors import TrainingError
+from .paths import CONFIG_NAME
 from .replay import SamplerOptions
 from .settings import ErpoConfig, LoopSettings
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .options import DEFAULT_MIN_CALLS, SynthOptions
+from .defaults import DEFAULT_MIN_CALLS
+from .options import SynthOptions
 
 __all__ = ["REPEATED", "SEQUENCE_BATCHES", "Leeway"]
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from autoforge import __version__
 
-from .defaults import DEFAULT_MAX_BYTES, DEFAULT_MIN_CALLS
+from .defaults import DEFAULT_MAX_BYTES
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MIN_CALLS", "GENERATOR", "SynthOptions"]
+__all__ = ["GENERATOR", "SynthOptions"]
 
 GENERATOR = f"autoforge-synthesizer {__version__}"
 
