@@ -30,6 +30,8 @@ __all__ = ["Wording", "full_name", "leaks", "word_task"]
 
 _VERBS = {"checkin": "check in", "unarchive": "restore", "pay": "pay for", "refund": "get a refund for",
           "mark": "mark", "hold": "put on hold"}  # fmt: skip
+_PHRASAL = frozenset({"check in", "put on hold"})
+"""Verbs whose particle follows a pronoun object."""
 _TRAITS = ("Polite and brief.", "Friendly and a little chatty.", "In a hurry; answers in few words.",
            "Careful: double-checks every detail before agreeing.", "A bit anxious about getting it right.",
            "Direct and matter-of-fact.")  # fmt: skip
@@ -234,7 +236,11 @@ class _Speaker:
         if kind == "update" and plan is not None:
             return self._update(goal, plan, obj)
         if kind == "action" and plan is not None:
-            return f"{self._verb(plan)} {obj}"
+            verb = self._verb(plan)
+            if obj == "it" and verb in _PHRASAL:  # 'check it in', 'put it on hold'
+                head, _, particle = verb.partition(" ")
+                return f"{head} it {particle}"
+            return f"{verb} {obj}"
         if kind == "delete":
             return f"remove {obj}"
         if kind == "create" and plan is not None:
