@@ -4,19 +4,21 @@ The template database of an environment gets, for every table, triggers that not
 row in `_autoforge_changes` (table, key, and whether the row was new) and keep the row as it was
 before its first change in a shadow table `_autoforge_before_<table>`. Every episode copies them
 with the seed. Verification then reads only the rows an episode touched, however large its tables
-are. Tool code can neither read nor change these tables: the authorizer admits them only to the
-triggers (`is_change_log`).
+are; and a closed episode's file is put back to the seed by rewriting only those rows (`revert`),
+so it can serve the next episode. Tool code can neither read nor change these tables: the
+authorizer admits them only to the triggers (`is_change_log`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from .spec import Change, EnvSpec, Table
 from .state import diff_rows
 
-__all__ = ["PREFIX", "changes", "clear", "install", "is_change_log"]
+__all__ = ["PREFIX", "changes", "clear", "install", "is_change_log", "revert", "touched"]
 
 PREFIX = "_autoforge_"
 _LOG = f"{PREFIX}changes"
@@ -60,6 +62,54 @@ def clear(conn: sqlite3.Connection, spec: EnvSpec) -> None:
         conn.execute(f'DELETE FROM "{_shadow(table)}"')
 
 
+def touched(conn: sqlite3.Connection) -> dict[str, set[Any]]:
+    """The keys written since the last `clear`, by table."""
+    keys: dict[str, set[Any]] = {}
+    for tbl, key in conn.execute(f'SELECT tbl, key FROM "{_LOG}"'):
+        keys.setdefault(tbl, set()).add(key)
+    return keys
+
+
+def revert(conn: sqlite3.Connection, template: sqlite3.Connection, spec: EnvSpec, also: Mapping[str, set[Any]]) -> None:
+    """Make `conn`'s database equal to `template` again, rows and row ids, by rewriting only the rows the
+    log names and those in `also` (written before the last `clear`); the log ends empty.
+
+    One transaction that waits for no lock: if another connection holds the file, it raises
+    `sqlite3.OperationalError` and nothing changed.
+    """
+    keys = touched(conn)
+    for name, extra in also.items():
+        keys.setdefault(name, set()).update(extra)
+    conn.execute("PRAGMA foreign_keys = OFF")  # rows come back in any order
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tables = [(table, list(keys[table.name])) for table in spec.tables if keys.get(table.name)]
+            for table, wanted in tables:  # every row goes before any comes back: a new row may hold an old row id
+                for chunk in _chunks(wanted):
+                    marks = ", ".join("?" * len(chunk))
+                    conn.execute(f'DELETE FROM "{table.name}" WHERE "{table.primary_key}" IN ({marks})', chunk)
+            for table, wanted in tables:
+                columns = ", ".join(f'"{c.name}"' for c in table.columns)
+                values = ", ".join("?" * (len(table.columns) + 1))
+                for chunk in _chunks(wanted):
+                    marks = ", ".join("?" * len(chunk))
+                    cursor = template.execute(
+                        f'SELECT rowid, {columns} FROM "{table.name}" WHERE "{table.primary_key}" IN ({marks})', chunk
+                    )
+                    cursor.row_factory = None
+                    conn.executemany(f'INSERT INTO "{table.name}" (rowid, {columns}) VALUES ({values})', cursor)
+            clear(conn, spec)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
 def changes(conn: sqlite3.Connection, spec: EnvSpec) -> list[Change]:
     """What was written since the last `clear`, table by table, reading only the rows it names."""
     touched: dict[str, list[tuple[Any, bool]]] = {}
@@ -85,14 +135,18 @@ def _shadow(table: Table) -> str:
     return f"{PREFIX}before_{table.name}"
 
 
+def _chunks(keys: list[Any], size: int = 500) -> list[list[Any]]:
+    """`keys` in pieces small enough for one statement's parameters."""
+    return [keys[start : start + size] for start in range(0, len(keys), size)]
+
+
 def _rows(conn: sqlite3.Connection, source: str, table: Table, keys: list[Any]) -> dict[Any, tuple[Any, ...]]:
     """Rows of `source` (a table, or its shadow) with the given keys, in `table`'s column order."""
     names = [c.name for c in table.columns]
     key_index = names.index(table.primary_key)
     columns = ", ".join(f'"{n}"' for n in names)
     rows: dict[Any, tuple[Any, ...]] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for chunk in _chunks(keys):
         marks = ", ".join("?" for _ in chunk)
         cursor = conn.execute(f'SELECT {columns} FROM "{source}" WHERE "{table.primary_key}" IN ({marks})', chunk)
         cursor.row_factory = None

@@ -1,5 +1,10 @@
 """Episodes: each an isolated copy of the seed database in its own file, made with SQLite's backup API.
 
+A closed episode's file is kept for the next episode and put back to the seed by rewriting only the
+rows it changed (`changelog.revert`): resets cost what the last episode wrote, and the worker
+processes keep their open connections to the file, so the schema is not parsed again (its change-log
+triggers make that most of a first call's cost) and their compiled statements stay warm.
+
 Episodes are kept per owner (over HTTP with tokens, the token that made them; None in-process and
 on stdio): an owner sees only its own episodes, has its own default episode, and has a cap of its
 own besides the store's, so no owner can fill the store for the others.
@@ -12,10 +17,12 @@ import difflib
 import secrets
 import sqlite3
 import time
+import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import changelog
 from .errors import EpisodeError
@@ -41,6 +48,10 @@ DEFAULT_MAX_EPISODES = 10_000
 DEFAULT_MAX_PER_OWNER = 1_000
 """Live episodes one owner (an HTTP token) may hold; owner None (in-process, stdio) has only the store's cap."""
 DEFAULT_TTL_SECONDS = 3600.0
+SPARE_FILES = 64
+"""Closed episodes' files a store keeps for reuse (as many as a worker keeps connections open)..."""
+SPARE_BYTES = 64 * 1024 * 1024
+"""... within this much memory on tmpfs."""
 
 _Key = str | tuple[str, str]
 
@@ -75,6 +86,10 @@ class Episode:
     counters: dict[str, int] = field(default_factory=dict)
     """The id counters of `db.new_id`, carried from call to call."""
     last_used: float = field(default_factory=time.monotonic)
+    baseline: dict[str, set[Any]] = field(default_factory=dict)
+    """The keys the task's initial state wrote (the change log forgets them): reverted with the logged ones."""
+    keep: Callable[[_SpareFile], bool] | None = None
+    """Takes the file for reuse when the episode closes (the store's), or declines."""
     _lock: asyncio.Lock | None = None
 
     @property
@@ -85,6 +100,23 @@ class Episode:
         return self._lock
 
     def close(self) -> None:
+        """End the episode: its file goes back to the store for reuse, or is deleted if a call may
+        still be running on it (one that outlived its episode must never write into the next)."""
+        spare = _SpareFile(self.path, self.conn, self.baseline)
+        in_use = self._lock is not None and self._lock.locked()
+        if in_use or self.keep is None or not self.keep(spare):
+            spare.delete()
+
+
+@dataclass(frozen=True)
+class _SpareFile:
+    """A closed episode's file, open, waiting to be reverted to the seed for the next episode."""
+
+    path: Path
+    conn: sqlite3.Connection
+    baseline: dict[str, set[Any]]
+
+    def delete(self) -> None:
         self.conn.close()
         remove_episode_file(self.path)
         forget_episode(str(self.path))
@@ -113,6 +145,10 @@ class EpisodeStore:
         """Least recently used first; keyed by episode id for owner None, by (owner, episode id) for the others."""
         self._owned: Counter[str] = Counter()
         self._keys = key_types(spec)
+        self._spares: list[_SpareFile] = []
+        page_count, page_size = (template.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
+        self._spare_cap = min(SPARE_FILES, SPARE_BYTES // (page_count * page_size))
+        weakref.finalize(self, _delete_all, self._spares)
 
     def __len__(self) -> int:
         return len(self._live)
@@ -147,14 +183,36 @@ class EpisodeStore:
 
     def fresh(self, task: Task | None, episode_id: str = "scratch") -> Episode:
         """An episode that is not registered (for verification baselines and checks)."""
-        path = new_episode_path()
-        conn = create_episode_file(self.template, path)
+        path, conn = self._file()
+        baseline: dict[str, set[Any]] = {}
         if task is not None and task.initial_state is not None:
             apply_changes(conn, self.spec, task.initial_state.changes)
+            baseline = changelog.touched(conn)
             changelog.clear(conn, self.spec)  # verification compares with the state after the initial changes
         counters: dict[str, int] = {}
         db = Db(conn, self.spec.clock, self._keys, counters)
-        return Episode(episode_id, task.id if task else None, path, conn, db, counters)
+        return Episode(
+            episode_id, task.id if task else None, path, conn, db, counters, baseline=baseline, keep=self._keep
+        )
+
+    def _file(self) -> tuple[Path, sqlite3.Connection]:
+        """A file holding the seed: a spare one reverted, else a new copy of the template."""
+        while self._spares:
+            spare = self._spares.pop()
+            try:
+                changelog.revert(spare.conn, self.template, self.spec, spare.baseline)
+            except sqlite3.Error:  # still held by a call that outlived its episode: never reuse it
+                spare.delete()
+                continue
+            return spare.path, spare.conn
+        path = new_episode_path()
+        return path, create_episode_file(self.template, path)
+
+    def _keep(self, spare: _SpareFile) -> bool:
+        if len(self._spares) >= self._spare_cap:
+            return False
+        self._spares.append(spare)
+        return True
 
     def get(self, episode_id: str | None, owner: str | None = None) -> Episode:
         """`owner`'s live episode `episode_id`; no id means the owner's default episode, made on first use."""
@@ -193,10 +251,12 @@ class EpisodeStore:
         return closed
 
     def close_all(self) -> None:
+        """Close every episode and delete every file, the spare ones too."""
         for episode in self._live.values():
             episode.close()
         self._live.clear()
         self._owned.clear()
+        _delete_all(self._spares)
 
     def _drop(self, key: _Key) -> Episode:
         episode = self._live.pop(key)
@@ -216,3 +276,8 @@ class EpisodeStore:
             hint = f" Closest: {', '.join(close)}." if close else ""
             raise EpisodeError(f"unknown task {task_id!r} in {self.spec.name!r}.{hint}")
         return task
+
+
+def _delete_all(spares: list[_SpareFile]) -> None:
+    while spares:
+        spares.pop().delete()

@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 from .errors import Problem, SandboxError
 from .limits import CallLimits
 from .storage import episode_folder
-from .worker import OPEN_EPISODES, CallJob, Reply, ToolProgram
+from .worker import OPEN_EPISODES, CallJob, Reply, ToolProgram, call_message, read_reply
 
 __all__ = ["ToolPool", "close_pools", "forget_episode", "pool_for"]
 
@@ -127,7 +127,7 @@ class ToolPool:
         worker.recent.move_to_end(job.path)
         if len(worker.recent) > OPEN_EPISODES:
             worker.recent.popitem(last=False)
-        worker.conn.send(("call", program.key, job, closed))
+        worker.conn.send_bytes(call_message(program.key, job, closed))
 
     def _answered_soon(self, worker: _Worker) -> bool:
         """Whether `worker` answers within `IN_PLACE_SECONDS`, waited for in place; only when no other call is
@@ -136,7 +136,7 @@ class ToolPool:
 
     def _receive(self, worker: _Worker, job: CallJob) -> Reply:
         try:
-            return worker.conn.recv()  # type: ignore[no-any-return]
+            return read_reply(worker.conn.recv_bytes())
         except (EOFError, OSError):
             return self._died(worker, job)
 
@@ -167,14 +167,16 @@ class ToolPool:
             self._discard(worker)
             raise SandboxError("tools.py took too long to load in a worker process")
         try:
-            reply = worker.conn.recv()
-        except (EOFError, OSError):
+            reply = json.loads(worker.conn.recv_bytes())
+            refused = reply[0] == "refused"
+            problems = [Problem(str(location), str(problem)) for location, problem in reply[2]] if refused else []
+        except (EOFError, OSError, ValueError, TypeError, IndexError, KeyError):
             self._discard(worker)
             raise SandboxError(
-                f"tools.py ended its worker process while loading (exit code {worker.process.exitcode})"
+                f"tools.py ended or garbled its worker process while loading (exit code {worker.process.returncode})"
             ) from None
-        if reply[0] == "refused":
-            raise SandboxError(reply[1], [Problem(location, problem) for location, problem in reply[2]])
+        if refused:
+            raise SandboxError(str(reply[1]), problems)
         worker.loaded.add(program.key)
 
     # -- workers -----------------------------------------------------------------------------
@@ -260,8 +262,8 @@ class ToolPool:
         try:
             if not conn.poll(START_SECONDS):
                 raise SandboxError(f"a tool worker process did not start within {START_SECONDS:.0f} s")
-            _, notes = conn.recv()
-        except (EOFError, OSError, SandboxError) as exc:
+            _, notes = json.loads(conn.recv_bytes())
+        except (EOFError, OSError, ValueError, SandboxError) as exc:
             process.kill()
             process.wait(5)
             conn.close()

@@ -5,10 +5,16 @@ only the sandbox's own modules. A worker sets a hard memory limit,
 confines itself (`guard.confine`: no processes, sockets or file writes outside the episode
 folder) and then answers messages on its pipe, one at a time:
 
-    ("load", ToolProgram)                   -> ("loaded",) | ("refused", message, [(location, problem)])
+    ("load", ToolProgram)                   -> ["loaded"] | ["refused", message, [[location, problem]]]
     ("call", program key, CallJob, [paths]) -> Reply  (the paths: episode files closed since; dropped first)
 
-A call runs as one transaction under the runtime's savepoint, with the statement budget and a
+Messages to a worker are pickles (the server is trusted; a call travels as plain values,
+`call_message`). What a worker sends back is JSON, or for a call's reply a plain-text frame
+(`reply_frame`), never a pickle: a worker whose tool code got out of the interpreter's sandbox
+still cannot make the server run code by what it sends (`read_reply` checks every field).
+
+A call runs as one transaction under the runtime's savepoint (a read-only tool's is always rolled
+back, and any change it made is reported as its bug), with the statement budget and a
 CPU-time limit set by the kernel (RLIMIT_CPU, which kills the worker if a single C operation runs
 away); the server kills the worker when the call outlives its wall time. Either way the episode's
 rollback journal undoes the half-made call when the file is next opened.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import resource
 import sqlite3
 import sys
@@ -38,7 +45,17 @@ from .sandbox import load_tools
 from .storage import configure
 from .toolkit import Db, ToolError
 
-__all__ = ["CallJob", "Reply", "ToolProgram", "ToolRunner", "main", "start"]
+__all__ = [
+    "CallJob",
+    "Reply",
+    "ToolProgram",
+    "ToolRunner",
+    "call_message",
+    "main",
+    "read_reply",
+    "reply_frame",
+    "start",
+]
 
 PROGRESS_INTERVAL = 1_000
 """SQLite steps between two ticks of the statement budget."""
@@ -47,6 +64,9 @@ OPEN_EPISODES = 64
 UNLIMITED_STEPS = 1 << 62
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+_PICKLE = pickle.HIGHEST_PROTOCOL
+_STATUSES = frozenset({"ok", "error", "crash"})
+_MALFORMED = "internal error: the worker process running the tool sent a malformed reply; the call was undone"
 _READ_ONLY = "internal error in {tool}: it is declared read-only but tried to change the database"
 
 
@@ -92,7 +112,7 @@ def main(conn: Connection, limits: CallLimits, folder: str) -> None:
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     notes = confine(Path(folder))
-    conn.send(("ready", notes))
+    conn.send_bytes(json.dumps(["ready", notes]).encode())
     runner = ToolRunner(limits)
     while True:
         try:
@@ -100,8 +120,36 @@ def main(conn: Connection, limits: CallLimits, folder: str) -> None:
         except (EOFError, OSError):
             return
         if message[0] == "call":
+            _, key, tool, arguments, path, counters, closed = message
             _limit_cpu(limits.cpu_seconds)
-        conn.send(runner.handle(message))
+            conn.send_bytes(reply_frame(runner.handle(("call", key, CallJob(tool, arguments, path, counters), closed))))
+        else:
+            conn.send_bytes(json.dumps(runner.handle(message)).encode())
+
+
+def call_message(key: str, job: CallJob, closed: list[str]) -> bytes:
+    """A call as the server sends it to a worker: a pickle of plain values only (quick to make and read)."""
+    return pickle.dumps(("call", key, job.tool, job.arguments, job.path, job.counters, closed), _PICKLE)
+
+
+def reply_frame(reply: Reply) -> bytes:
+    """A call's reply as a worker sends it: `status`, the id counters as JSON, and the text, a line each."""
+    counters = "" if reply.counters is None else json.dumps(reply.counters)
+    return f"{reply.status}\n{counters}\n".encode() + reply.text.encode("utf-8", "surrogatepass")
+
+
+def read_reply(frame: bytes) -> Reply:
+    """The reply in a worker's `frame`, every field checked; anything malformed is a crash of the tool."""
+    try:
+        status, counters, text = frame.split(b"\n", 2)
+        parsed = json.loads(counters) if counters else None
+        reply = Reply(status.decode("ascii"), text.decode("utf-8", "surrogatepass"), parsed)
+    except (ValueError, UnicodeDecodeError):
+        return Reply("crash", _MALFORMED)
+    counts_ok = parsed is None or (
+        isinstance(parsed, dict) and all(isinstance(k, str) and type(v) is int for k, v in parsed.items())
+    )
+    return reply if reply.status in _STATUSES and counts_ok else Reply("crash", _MALFORMED)
 
 
 @dataclass
@@ -114,7 +162,7 @@ class _Tools:
 class _Episode:
     """A worker's open connection to one episode file, locked down for tool code."""
 
-    __slots__ = ("conn", "authorizer", "steps", "read_only")
+    __slots__ = ("authorizer", "conn", "steps")
 
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False)
@@ -123,19 +171,11 @@ class _Episode:
         self.authorizer = Authorizer()
         self.conn.set_authorizer(self.authorizer)
         self.steps = UNLIMITED_STEPS
-        self.read_only = False
         self.conn.set_progress_handler(self._tick, PROGRESS_INTERVAL)
 
     def _tick(self) -> int:
         self.steps -= 1
         return 1 if self.steps < 0 else 0
-
-    def set_read_only(self, read_only: bool) -> None:
-        """SQLite's own query_only switch: no statement can change the file while it is on."""
-        if read_only != self.read_only:
-            with self.authorizer.trusted():
-                self.conn.execute(self.authorizer.runtime_sql(f"PRAGMA query_only = {int(read_only)}"))
-            self.read_only = read_only
 
 
 class ToolRunner:
@@ -167,13 +207,11 @@ class ToolRunner:
 
     def call(self, tools: _Tools, job: CallJob) -> Reply:
         episode = self._episode(job.path)
-        conn, authorizer = episode.conn, episode.authorizer
+        conn, savepoint = episode.conn, episode.authorizer.savepoint
         writes = job.tool in tools.program.writes
         counters = dict(job.counters)
         db = Db(conn, tools.program.clock, tools.program.keys, counters)
-        episode.set_read_only(not writes)
         episode.steps = self.limits.steps // PROGRESS_INTERVAL
-        savepoint = authorizer.savepoint
         conn.execute(f"SAVEPOINT {savepoint}")
         changes_before = conn.total_changes
         try:
@@ -185,12 +223,15 @@ class ToolRunner:
                 validate(value)
             text = _JSON.encode(value)
         except BaseException as exc:  # noqa: BLE001 - every failure of tool code is reported, the call undone
+            wrote = not writes and conn.total_changes != changes_before  # whatever it raised after, that is the bug
             conn.execute(f"ROLLBACK TO {savepoint}")
             conn.execute(f"RELEASE {savepoint}")
-            status, message = self._failure(job.tool, exc)
+            status, message = self._failure(job.tool, _Crash(_READ_ONLY.format(tool=job.tool)) if wrote else exc)
             return Reply(status, message)
         finally:
             episode.steps = UNLIMITED_STEPS
+        if not writes:
+            conn.execute(f"ROLLBACK TO {savepoint}")  # a read-only call keeps nothing, whatever it did
         conn.execute(f"RELEASE {savepoint}")
         return Reply("ok", text, counters)
 
@@ -214,8 +255,6 @@ class ToolRunner:
             return "error", f"{tool} exceeded its memory limit of {self.limits.memory_mb:,} MB; the call was undone"
         if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
             return "error", f"{tool} exceeded its compute budget of {self.limits.steps:,} database steps"
-        if isinstance(exc, sqlite3.OperationalError) and "readonly database" in str(exc):
-            return "crash", _READ_ONLY.format(tool=tool)
         if isinstance(exc, sqlite3.DatabaseError) and "not authorized" in str(exc):
             return "crash", (
                 f"internal error in {tool}: it ran SQL that tool code may not run (schema changes, pragmas, "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from autoforge.servers import CallNode, Environment, EpisodeStore, Task, ToolError, compare, load_environment
@@ -68,3 +71,76 @@ def test_change_log_equals_a_full_diff_on_imported_tasks(domain: str, tmp_path: 
     """The same holds for imported benchmark tasks (tau2's fixture checkout), initial states included."""
     report = import_tau2(domain, TAU2_FIXTURE, tmp_path / f"tau2-{domain}")
     assert _check(load_environment(report.path)) > 0
+
+
+def _dump(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows with their row ids, the change log's tables included."""
+    names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    return {name: [tuple(r) for r in conn.execute(f'SELECT rowid, * FROM "{name}" ORDER BY rowid')] for name in names}
+
+
+def _reuse_check(environment: Environment) -> int:
+    """Each task's oracle and another task's calls, then the file reused: it must equal the template."""
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    seed = _dump(environment.template)
+    tasks = list(environment.tasks.values())[:25]
+    for index, task in enumerate(tasks):
+        episode = store.fresh(task)
+        for node in [*task.solution.calls, *tasks[(index + 1) % len(tasks)].solution.calls]:
+            try:
+                environment.tools[node.tool].run(episode, node.arguments)
+            except ToolError:
+                pass
+        path = episode.path
+        episode.close()
+        reused = store.fresh(None)
+        assert reused.path == path, "the closed episode's file was not reused"
+        assert _dump(reused.conn) == seed, task.id
+        reused.close()
+    store.close_all()
+    return len(tasks)
+
+
+@pytest.mark.parametrize("name", bundled_ids())
+def test_a_reused_file_holds_the_seed_again_every_row_and_row_id(name: str) -> None:
+    """A closed episode's file serves the next episode only once it equals the seed: rows, row ids, empty log."""
+    assert _reuse_check(load_environment(bundled_path(name))) > 0
+
+
+@pytest.mark.parametrize("domain", ["retail", "airline"])
+def test_a_reused_file_holds_the_seed_again_after_imported_tasks(domain: str, tmp_path: Path) -> None:
+    """The same after imported tasks, whose initial states the change log forgets once applied."""
+    report = import_tau2(domain, TAU2_FIXTURE, tmp_path / f"tau2-{domain}")
+    assert _reuse_check(load_environment(report.path)) > 0
+
+
+def test_a_file_another_connection_still_writes_is_never_reused() -> None:
+    """A closed episode whose file is still locked by a writer gets a new file at once, not a wait."""
+    environment = load_environment(bundled_path("library-loans"))
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    episode = store.fresh(None)
+    environment.tools["update_member_contact"].run(episode, {"member_id": "M-1001", "email": "held@x.test"})
+    holder = sqlite3.connect(episode.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    held = episode.path
+    episode.close()
+    started = time.monotonic()
+    fresh = store.fresh(None)
+    assert time.monotonic() - started < 1.0
+    assert fresh.path != held and not held.exists()
+    assert _dump(fresh.conn) == _dump(environment.template)
+    holder.execute("ROLLBACK")
+    holder.close()
+    store.close_all()
+
+
+async def test_a_file_closed_mid_call_is_never_reused() -> None:
+    """An episode closed while a call holds it (a client closing early) gives up its file for good."""
+    environment = load_environment(bundled_path("library-loans"))
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    episode = store.fresh(None)
+    async with episode.lock:
+        episode.close()
+    assert not episode.path.exists()
+    assert store.fresh(None).path != episode.path
+    store.close_all()

@@ -16,7 +16,7 @@ from autoforge.servers.episodes import create_episode_file
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.locate import resolve_environment
 from autoforge.servers.storage import episode_folder, new_episode_path
-from autoforge.servers.worker import CallJob, ToolProgram
+from autoforge.servers.worker import CallJob, ToolProgram, call_message, read_reply
 
 # The worker as it runs in production, but with the AST check and the facades taken away: the
 # tool code below holds the real `os`, `open` and `socket`, as code that slipped past would.
@@ -76,13 +76,13 @@ def worker() -> Connection:
             pass_fds=(theirs.fileno(),),
         )
     conn = Connection(ours.detach())
-    _, notes = conn.recv()
+    _, notes = json.loads(conn.recv_bytes())
     if notes:
         process.kill()
         pytest.skip(f"this kernel lacks part of the guard: {'; '.join(notes)}")
     program = ToolProgram(key="escaped", source=ESCAPED, names=NAMES, writes=frozenset(NAMES))
     conn.send(("load", program))
-    assert conn.recv() == ("loaded",)
+    assert json.loads(conn.recv_bytes()) == ["loaded"]
     yield conn
     conn.close()
     process.wait(5)
@@ -97,8 +97,8 @@ def episode_file() -> str:
 
 
 def _call(worker: Connection, tool: str, path: Path | str, episode_file: str) -> tuple[str, str]:
-    worker.send(("call", "escaped", CallJob(tool, {"path": str(path)}, episode_file, {}), []))
-    reply = worker.recv()
+    worker.send_bytes(call_message("escaped", CallJob(tool, {"path": str(path)}, episode_file, {}), []))
+    reply = read_reply(worker.recv_bytes())
     return reply.status, reply.text
 
 
