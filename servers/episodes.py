@@ -91,6 +91,7 @@ class Episode:
     keep: Callable[[_SpareFile], bool] | None = None
     """Takes the file for reuse when the episode closes (the store's), or declines."""
     _lock: asyncio.Lock | None = None
+    _closed: bool = False
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -101,7 +102,11 @@ class Episode:
 
     def close(self) -> None:
         """End the episode: its file goes back to the store for reuse, or is deleted if a call may
-        still be running on it (one that outlived its episode must never write into the next)."""
+        still be running on it (one that outlived its episode must never write into the next). Closing
+        twice is a no-op."""
+        if self._closed:
+            return
+        self._closed = True
         spare = _SpareFile(self.path, self.conn, self.baseline)
         in_use = self._lock is not None and self._lock.locked()
         if in_use or self.keep is None or not self.keep(spare):

@@ -144,3 +144,15 @@ async def test_a_file_closed_mid_call_is_never_reused() -> None:
     assert not episode.path.exists()
     assert store.fresh(None).path != episode.path
     store.close_all()
+
+
+def test_closing_an_episode_twice_gives_its_file_to_one_next_episode_only() -> None:
+    """A second close is a no-op: two later episodes never share a file."""
+    environment = load_environment(bundled_path("library-loans"))
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    episode = store.fresh(None)
+    episode.close()
+    episode.close()
+    first, second = store.fresh(None), store.fresh(None)
+    assert first.path == episode.path and second.path != first.path
+    store.close_all()
