@@ -56,10 +56,15 @@ def install(conn: sqlite3.Connection, spec: EnvSpec) -> None:
 
 
 def clear(conn: sqlite3.Connection, spec: EnvSpec) -> None:
-    """Forget what was noted so far: the state now is the one verification compares with."""
-    conn.execute(f'DELETE FROM "{_LOG}"')
+    """Forget what was noted so far: the state now is the one verification compares with.
+
+    Only the shadow tables of tables the log names hold rows, so only those are emptied.
+    """
+    written = {tbl for (tbl,) in conn.execute(f'SELECT DISTINCT tbl FROM "{_LOG}"')}
     for table in spec.tables:
-        conn.execute(f'DELETE FROM "{_shadow(table)}"')
+        if table.name in written:
+            conn.execute(f'DELETE FROM "{_shadow(table)}"')
+    conn.execute(f'DELETE FROM "{_LOG}"')
 
 
 def touched(conn: sqlite3.Connection) -> dict[str, set[Any]]:
