@@ -3,17 +3,15 @@
 SQLite asks the authorizer about every statement when it is prepared. Tool code may read and
 write rows; it may not touch the schema, attach files, run pragmas, call the random or extension
 functions, or control transactions: BEGIN, COMMIT, ROLLBACK and RELEASE belong to the runtime,
-whose one savepoint has a name tool code cannot know. Statements the runtime itself runs
-(`runtime_sql`) carry that secret too, so tool code can never reuse them from the connection's
-statement cache. The tables of the change log (`changelog.py`) are open to its triggers only.
+whose one savepoint has a name tool code cannot know (so it can neither issue nor reuse from the
+connection's statement cache the runtime's SAVEPOINT, ROLLBACK TO and RELEASE). The tables of the
+change log (`changelog.py`) are open to its triggers only.
 """
 
 from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .changelog import is_change_log
 
@@ -49,16 +47,13 @@ _ROWS = frozenset({sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UP
 class Authorizer:
     """The callable SQLite consults for each statement of one episode connection."""
 
-    __slots__ = ("_secret", "_trusted")
+    __slots__ = ("_secret",)
 
     def __init__(self) -> None:
         self._secret = f"autoforge_{secrets.token_hex(12)}"
-        self._trusted = False
 
     def __call__(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
-        if self._trusted:
-            return sqlite3.SQLITE_OK
-        elif action in _ROWS and is_change_log(arg1) and not is_change_log(source):
+        if action in _ROWS and is_change_log(arg1) and not is_change_log(source):
             return sqlite3.SQLITE_DENY
         elif action in _DENIED:
             return sqlite3.SQLITE_DENY
@@ -72,16 +67,3 @@ class Authorizer:
     def savepoint(self) -> str:
         """The name of the runtime's savepoint (tool code cannot name it, so cannot release it)."""
         return self._secret
-
-    def runtime_sql(self, statement: str) -> str:
-        """`statement` marked as the runtime's own, so a cached copy cannot be reused by tool code."""
-        return f"{statement} /* {self._secret} */"
-
-    @contextmanager
-    def trusted(self) -> Iterator[None]:
-        """Authorise everything while the runtime prepares its own statements."""
-        self._trusted = True
-        try:
-            yield
-        finally:
-            self._trusted = False
