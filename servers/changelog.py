@@ -85,6 +85,7 @@ def revert(conn: sqlite3.Connection, template: sqlite3.Connection, spec: EnvSpec
     keys = touched(conn)
     for name, extra in also.items():
         keys.setdefault(name, set()).update(extra)
+    (waited,) = conn.execute("PRAGMA busy_timeout").fetchone()
     conn.execute("PRAGMA foreign_keys = OFF")  # rows come back in any order
     conn.execute("PRAGMA busy_timeout = 0")
     try:
@@ -111,7 +112,7 @@ def revert(conn: sqlite3.Connection, template: sqlite3.Connection, spec: EnvSpec
             conn.execute("ROLLBACK")
             raise
     finally:
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
         conn.execute("PRAGMA foreign_keys = ON")
 
 
