@@ -101,8 +101,10 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "phone": ("I have a new phone number", "my old number no longer works"),
     "email": ("I changed my email address", "I no longer use my old email"),
     "date": ("my plans have changed", "my trip moved", "I need it a little later", "I can only make it then"),
-    "quantity": ("I need a few more", "I ordered more than I need", "more people are coming"),
-    "people": ("a friend is joining us", "one of us can no longer come"),
+    "quantity+": ("I need a few more", "more people are coming"),
+    "quantity-": ("I ordered more than I need", "I need fewer than I thought"),
+    "people+": ("a friend is joining us", "my family is coming along"),
+    "people-": ("one of us can no longer come", "a friend had to cancel"),
     "shipping": ("I need it sooner", "I would rather pick it up myself", "it is not urgent after all"),
     "message": ("it is a present", "I want to add a personal note", "the old note had a typo"),
     "money": ("it needs to match the invoice", "we agreed on a new amount", "the old amount was wrong"),
@@ -130,8 +132,9 @@ _REASONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def reason_for(rng: random.Random, verb: str, column: str = "", kind: str = "") -> str:
-    """Why a user asks for something, in their words."""
+def reason_for(rng: random.Random, verb: str, column: str = "", kind: str = "", change: float = 0) -> str:
+    """Why a user asks for something, in their words; `change` is the sign of a count's change, where known
+    (a reason for more people never comes with fewer)."""
     words = set(split_words(column))
     key = verb if verb in _REASONS else ""
     if verb in ("update", "change", "set", "edit", "modify", "move", "reschedule", "rename"):
@@ -155,4 +158,6 @@ def reason_for(rng: random.Random, verb: str, column: str = "", kind: str = "") 
             key = "money"
         elif kind == "enum":
             key = "enum"
+    if key in ("people", "quantity"):
+        key = f"{key}{'+' if change > 0 else '-'}" if change else ""
     return rng.choice(_REASONS.get(key) or _REASONS[""])

@@ -440,7 +440,8 @@ class _Speaker:
             verb = "delete"
         if goal.kind == "compute" and goal.column:
             column = goal.column
-        return reason_for(self.rng, verb, column or "", self.kind(plan.table, column) if column else "")
+        change = goal.amount if goal.kind == "compute" else 0
+        return reason_for(self.rng, verb, column or "", self.kind(plan.table, column) if column else "", change)
 
 
 def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict[str, Any]], env_title: str,

@@ -27,7 +27,7 @@ INSERT INTO "venues" ("id", "city", "name") VALUES
   ('VEN-1024', 'Brownchester', 'The Robertton Arena');
 INSERT INTO "events" ("event_id", "venue_id", "title", "category", "price", "status", "starts_at") VALUES
   ('EVE-1001', 'VEN-1014', 'New Randy Comedy Club Live', 'comedy', 100.99, 'sold_out', '2026-05-07T14:00:00'),
-  ('EVE-1002', 'VEN-1021', 'Hensonborough vs Zacharyfurt Derby', 'sports', 91.99, 'sold_out', '2026-03-20T10:00:00'),
+  ('EVE-1002', 'VEN-1021', 'Zacharyfurt vs Hensonborough Derby', 'sports', 91.99, 'sold_out', '2026-03-20T10:00:00'),
   ('EVE-1003', 'VEN-1016', 'Laugh Out Loud at the Riverside', 'comedy', 44.5, 'on_sale', '2026-03-02T10:00:00'),
   ('EVE-1004', 'VEN-1005', 'Open Tennis Day', 'sports', 20.5, 'on_sale', '2026-03-08T10:00:00'),
   ('EVE-1005', 'VEN-1018', 'Laugh Out Loud at the Harbor Hall', 'comedy', 210.0, 'sold_out', '2026-05-05T14:00:00'),
@@ -67,7 +67,7 @@ INSERT INTO "events" ("event_id", "venue_id", "title", "category", "price", "sta
   ('EVE-1039', 'VEN-1010', 'North Tammy Marathon', 'sports', 73.0, 'sold_out', '2026-04-01T18:00:00'),
   ('EVE-1040', 'VEN-1021', 'Stand-up Night with Brandy Howard', 'comedy', 218.5, 'on_sale', '2026-04-04T14:00:00'),
   ('EVE-1041', 'VEN-1001', 'Charity Five-a-Side', 'sports', 215.99, 'on_sale', '2026-03-23T08:00:00'),
-  ('EVE-1042', 'VEN-1005', 'South Jasmine vs New Elizabeth Derby', 'sports', 186.99, 'on_sale', '2026-05-23T18:00:00'),
+  ('EVE-1042', 'VEN-1005', 'New Elizabeth vs South Jasmine Derby', 'sports', 186.99, 'on_sale', '2026-05-23T18:00:00'),
   ('EVE-1043', 'VEN-1016', 'Street Art Fair', 'festival', 168.99, 'on_sale', '2026-05-01T10:00:00'),
   ('EVE-1044', 'VEN-1004', 'Stand-up Night with Gregory Key', 'comedy', 39.25, 'on_sale', '2026-03-10T15:00:00'),
   ('EVE-1045', 'VEN-1002', 'Hensonborough Marathon', 'sports', 6.0, 'on_sale', '2026-03-11T08:00:00'),
