@@ -30,7 +30,7 @@ _LAZY = {
     "erpo_advantages": ".erpo",
     "trajectory_advantages": ".erpo",
     "group_codes": ".erpo",
-    "MASKED_LABELS": ".erpo",
+    "MASKED_LABELS": ".metrics",
     "validity": ".erpo",
     "erpo_policy_loss": ".objective",
     "compute_erpo_outcome_advantage": ".estimator",

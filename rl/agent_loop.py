@@ -40,7 +40,7 @@ from verl.experimental.agent_loop.tool_parser import FunctionCall, ToolParser
 from verl.utils.profiler import simple_timer
 
 from .environments import environment, environment_pool
-from .erpo import MASKED_LABELS
+from .metrics import MASKED_LABELS
 from .judge import UserErrorJudge, Verdict, make_judge
 from .settings import LoopSettings
 

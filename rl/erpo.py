@@ -29,12 +29,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from .metrics import MASKED_LABELS
 from .settings import ErpoConfig
 
-__all__ = ["MASKED_LABELS", "erpo_advantages", "group_codes", "trajectory_advantages", "validity"]
-
-MASKED_LABELS = ("user", "infra")
-"""Orchestrator labels whose trajectories ERPO leaves out (the simulated user broke its scenario; infrastructure)."""
+__all__ = ["erpo_advantages", "group_codes", "trajectory_advantages", "validity"]
 
 
 def validity(labels: Sequence[str | None]) -> torch.Tensor:

@@ -21,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
-from .erpo import MASKED_LABELS
+__all__ = ["MASKED_LABELS", "OVERALL", "Rollout", "rollout_metrics"]
 
-__all__ = ["OVERALL", "Rollout", "rollout_metrics"]
-
+MASKED_LABELS = ("user", "infra")
+"""Orchestrator labels whose trajectories ERPO leaves out (the simulated user broke its scenario; infrastructure).
+Kept here, beside the metrics that count them, so that neither needs torch."""
 OVERALL = "overall"
 PREFIX = "autoforge"
 
