@@ -15,6 +15,7 @@ from ..models import SourceDoc
 from .live import is_live, list_live_tools
 from .openapi import parse_openapi
 from .prose import parse_markdown
+from .reference import parse_reference
 from .toolschemas import is_tool_list, parse_tool_list
 
 __all__ = ["RawSource", "parse_structured", "read_source"]
@@ -79,7 +80,7 @@ async def read_source(reference: str | Path, max_bytes: int) -> RawSource:
 def parse_structured(raw: RawSource) -> SourceDoc | None:
     """The operations of structured documentation, or None for markdown that does not follow the convention."""
     if raw.markdown:
-        return parse_markdown(raw.text, raw.name, raw.sha256)
+        return parse_markdown(raw.text, raw.name, raw.sha256) or parse_reference(raw.text, raw.name, raw.sha256)
     data = raw.data
     if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
         return parse_openapi(data, raw.name, raw.sha256)

@@ -21,7 +21,7 @@ from ..models import Operation, SourceDoc
 from .schemas import object_schema
 from .toolschemas import tool_identifier
 
-__all__ = ["parse_markdown"]
+__all__ = ["parse_markdown", "parse_param_item"]
 
 _PARAM = re.compile(
     r"^`?(?P<name>[A-Za-z_][\w.-]*)`?\s*\((?P<spec>[^)]*)\)\s*[:\u2013\u2014-]?\s*(?P<text>.*)$", re.DOTALL
@@ -86,15 +86,13 @@ def _operation(section: dict[str, Any], used: set[str]) -> Operation | None:
     properties: dict[str, Any] = {}
     required: list[str] = []
     for item in section["params"]:
-        match = _PARAM.match(item)
-        if match is None:
+        param = parse_param_item(item)
+        if param is None:
             continue
-        schema, needed = _param_schema(match.group("spec"), match.group("text"))
-        if schema is None:
-            continue
-        properties[match.group("name")] = schema
+        key, schema, needed = param
+        properties[key] = schema
         if needed:
-            required.append(match.group("name"))
+            required.append(key)
     description = " ".join(" ".join(section["description"]).split())
     if not description and not properties:
         return None
@@ -110,6 +108,15 @@ def _operation(section: dict[str, Any], used: set[str]) -> Operation | None:
         input_schema=object_schema(properties, required),
         locations={k: "argument" for k in properties},
     )
+
+
+def parse_param_item(text: str) -> tuple[str, dict[str, Any], bool] | None:
+    """`name` (type, required): text -> the argument's name, its JSON schema and whether it is required."""
+    match = _PARAM.match(text)
+    if match is None:
+        return None
+    schema, needed = _param_schema(match.group("spec"), match.group("text"))
+    return None if schema is None else (match.group("name"), schema, needed)
 
 
 def _param_schema(spec: str, text: str) -> tuple[dict[str, Any] | None, bool]:

@@ -1,0 +1,618 @@
+"""Hand-written markdown references, read without a model (docs/synthesizer.md, "Markdown references").
+
+Most references people write by hand take one of two shapes, and both are read here:
+
+- A method reference (JSON-RPC, action APIs). A heading names each method in code (`findCards`,
+  "3.2 Torrent mutator: `torrent_set`"), or a `Method name:` line does, or a table lists several
+  (Method | Description). Arguments come from a parameter table (Key | Type | Description), from the
+  `params` of a sample request in JSON, from a `Request parameters: ids` line, or from the convention's list.
+- A command-line reference. Listings put subcommands or options beside what they do (`add  : Add a task`,
+  `--check, -c   Check/uncheck task`); `**command**` paragraphs, option headings (`### --change-time DATE`)
+  and `usage:` lines say the same. Placeholders (`URL`, `[--at TIME]`, `<mins>`) become arguments, and
+  examples (`$ tb --delete 4`) type the arguments a listing leaves unnamed.
+
+The result is a tool list, checked like any other; what cannot be read is left to an LLM backend.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from ..models import SourceDoc
+from ..naming import plural, singular, snake
+from .prose import parse_param_item
+from .toolschemas import parse_tool_list
+
+__all__ = ["parse_reference"]
+
+MIN_TOOLS = 2
+_CODE = re.compile(r"`([^`]+)`")
+_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)")
+_METHOD = re.compile(r"[A-Za-z_][\w.:/]*")
+_NAMED_METHOD = re.compile(r"^(?:method|action|command|function|procedure)(?:\s+name)?\s*:\s*`([^`]+)`", re.IGNORECASE)
+_MENTION = re.compile(r"^(?:request\s+)?(?:parameters|arguments|params|args)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_RESPONSE = re.compile(
+    r"^(?:response|result|output)s?(?:\s+(?:parameters|fields|format|arguments))?\s*:", re.IGNORECASE
+)
+_PARAM_HEADER = re.compile(
+    r"^(?:key|name|param|parameter|argument|arg|field|option|property|attribute)s?(?:\s+name)?$", re.IGNORECASE
+)
+_METHOD_HEADER = re.compile(r"^(?:method|action|command|function|procedure|call)s?(?:\s+name)?$", re.IGNORECASE)
+_TYPE_WORDS = (
+    ("bool", "boolean"), ("int", "integer"), ("long", "integer"), ("number", "number"), ("double", "number"),
+    ("float", "number"), ("decimal", "number"), ("array", "array"), ("list", "array"), ("[]", "array"),
+    ("object", "object"), ("dict", "object"), ("map", "object"), ("str", "string"), ("text", "string"),
+)  # fmt: skip
+_REQUEST_KEYS = ("params", "parameters", "arguments", "args", "input")
+_LISTING_LINE = re.compile(r"^(?P<indent>\s*)(?P<term>\S.*?)(?:\s+:\s+|\s{2,})(?P<text>\S.*)$")
+_COMMAND_SLOT = re.compile(r"<(?:cmd|command|subcommand)>|\[?(?:CMD|COMMAND|SUBCOMMAND)\]?", re.IGNORECASE)
+_COMMAND_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_OPTION = re.compile(r"--?[A-Za-z0-9][\w-]*")
+_TERM_FIRST = re.compile(
+    r"^(?:\*\*|`)(?P<term>[^*`\n]+)(?:\*\*|`)(?:\s*[:\u2013\u2014]\s*|\s+-\s+|\n)(?P<text>.+)$", re.DOTALL
+)
+_META = frozenset(
+    {"help", "version", "debug", "diagnostic", "verbose", "quiet", "color", "colors", "nc", "np", "config",
+     "config-file", "config-override", "completion", "bash-completion", "zsh-completion", "fish-completion"}
+)  # fmt: skip
+_FILLER = frozenset(
+    {"a", "an", "the", "all", "one", "or", "more", "given", "selected", "specified", "existing", "new", "current",
+     "your", "my", "each", "every", "any", "some", "to", "from", "for", "with", "in", "on", "by", "and", "of", "un",
+     "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between"}
+)  # fmt: skip
+_ADJECTIVE_ENDINGS = ("ed", "ing", "able", "ible", "al", "ful", "ive", "ous")
+_INTEGER_NAMES = frozenset({"id", "index", "number", "num", "n", "count", "limit", "size", "priority", "position"})
+
+
+@dataclass
+class _Block:
+    kind: str  # heading | paragraph | item | code | table
+    text: str = ""
+    level: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class _Section:
+    heading: str
+    level: int
+    body: list[_Block]
+
+
+@dataclass
+class _Command:
+    term: str
+    description: str = ""
+    placeholders: list[str] = field(default_factory=list)
+    examples: list[list[str]] = field(default_factory=list)
+
+
+def parse_reference(text: str, name: str, sha256: str) -> SourceDoc | None:
+    """The methods or commands a hand-written reference documents, or None when it documents neither."""
+    blocks = _blocks(text)
+    sections = _sections(blocks)
+    methods = _method_tools(sections)
+    program = _program(blocks)
+    commands = _command_tools(blocks, sections, program) if program is not None else []
+    tools: dict[str, dict[str, Any]] = {}
+    for tool in [*methods, *commands]:
+        tools.setdefault(tool["name"], tool)
+    if len(tools) < MIN_TOOLS:
+        return None
+    parsed = parse_tool_list(list(tools.values()), name, sha256)
+    heading = next((b.text for b in blocks if b.kind == "heading" and b.level == 1), "")
+    title = _unlinked(heading).strip("` ") or parsed.title
+    description = next((" ".join(b.text.split()) for b in blocks if b.kind == "paragraph"), "")
+    kind = "markdown-cli" if len(commands) > len(methods) else "markdown-reference"
+    return parsed.model_copy(update={"title": title, "description": description[:400], "format": kind})
+
+
+def _unlinked(text: str) -> str:
+    """Text without its links and badges (`[![build](badge.svg)](ci)` included)."""
+    while (bare := _LINK.sub("", text)) != text:
+        text = bare
+    return text
+
+
+# -- markdown into blocks ----------------------------------------------------------------------------------
+
+
+def _blocks(text: str) -> list[_Block]:
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    blocks: list[_Block] = []
+    in_item = 0
+    row: list[str] | None = None
+    table: _Block | None = None
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind == "list_item_open":
+            in_item += 1
+        elif kind == "list_item_close":
+            in_item -= 1
+        elif kind == "table_open":
+            table = _Block("table")
+        elif kind == "table_close" and table is not None:
+            blocks.append(table)
+            table = None
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and table is not None and row is not None:
+            table.rows.append(row)
+        elif kind == "inline" and table is not None and row is not None:
+            row.append(token.content.strip())
+        elif kind == "inline" and tokens[index - 1].type == "heading_open":
+            blocks.append(_Block("heading", token.content.strip(), level=int(tokens[index - 1].tag[1])))
+        elif kind == "inline" and tokens[index - 1].type == "paragraph_open":
+            blocks.append(_Block("item" if in_item else "paragraph", token.content.strip()))
+        elif kind in ("fence", "code_block"):
+            blocks.append(_Block("code", token.content))
+    return blocks
+
+
+def _sections(blocks: list[_Block]) -> list[_Section]:
+    sections: list[_Section] = []
+    for block in blocks:
+        if block.kind == "heading":
+            sections.append(_Section(block.text, block.level, []))
+        elif sections:
+            sections[-1].body.append(block)
+    return sections
+
+
+# -- method references -------------------------------------------------------------------------------------
+
+
+def _method_tools(sections: list[_Section]) -> list[dict[str, Any]]:
+    tools: list[dict[str, Any]] = []
+    for section in sections:
+        name = _method_name(section)
+        if name is not None:
+            tools.append(_method(name, section.heading, section.body))
+        for position, block in enumerate(section.body):
+            if block.kind == "table" and _is_method_table(block.rows):
+                tools.extend(_table_methods(block.rows, section.body[position + 1 :]))
+    return tools
+
+
+def _method_name(section: _Section) -> str | None:
+    for block in section.body:
+        named = _NAMED_METHOD.match(block.text) if block.kind in ("paragraph", "item") else None
+        if named and _METHOD.fullmatch(named.group(1).strip()):
+            return named.group(1).strip()
+    spans: list[str] = _CODE.findall(section.heading)
+    if len(spans) == 1 and _METHOD.fullmatch(spans[0].strip()):
+        return spans[0].strip()
+    plain = re.sub(r"^[\d.]+\s+", "", section.heading)
+    if _METHOD.fullmatch(plain) and plain[0].islower() and ("_" in plain or re.search(r"[a-z][A-Z]", plain)):
+        return plain
+    return None
+
+
+def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    description = ""
+    answered = False
+    for block in body:
+        if block.kind == "code":
+            sample = _sample_params(block.text, name)
+            for key, value in (sample or {}).items():
+                if key not in properties:
+                    properties[key] = _sample_schema(value)
+                    required.append(key)
+            continue
+        if answered:
+            continue
+        if block.kind == "table" and _is_param_table(block.rows):
+            _table_params(block.rows, properties, required)
+        elif block.kind in ("paragraph", "item"):
+            if _RESPONSE.match(block.text):
+                answered = True
+            elif (item := parse_param_item(block.text)) is not None:
+                key, schema, needed = item
+                properties.setdefault(key, schema)
+                required.extend([key] if needed else [])
+            elif (mention := _MENTION.match(block.text)) is not None:
+                for key in _mentioned(mention.group(1)):
+                    properties.setdefault(key, _named_schema(key))
+            elif not description and not _NAMED_METHOD.match(block.text):
+                description = block.text
+    title = _CODE.sub("", re.sub(r"^[\d.]+\s+", "", heading)).strip(" :")
+    return _tool(name, description or title or name, properties, required)
+
+
+def _is_method_table(rows: list[list[str]]) -> bool:
+    return len(rows) > 1 and bool(rows[0]) and bool(_METHOD_HEADER.match(rows[0][0].strip("`* ")))
+
+
+def _table_methods(rows: list[list[str]], after: list[_Block]) -> list[dict[str, Any]]:
+    header = [cell.lower() for cell in rows[0]]
+    described = next((i for i, cell in enumerate(header) if "desc" in cell), len(header) - 1)
+    shared: dict[str, Any] = {}
+    for block in after:
+        if block.kind == "table" or _RESPONSE.match(block.text):
+            break
+        if (mention := _MENTION.match(block.text)) is not None:
+            shared.update({key: _named_schema(key) for key in _mentioned(mention.group(1))})
+    tools = []
+    for row in rows[1:]:
+        name = row[0].strip("`* ") if row else ""
+        if _METHOD.fullmatch(name) and len(row) > described:
+            tools.append(_tool(name, row[described], dict(shared), []))
+    return tools
+
+
+def _mentioned(text: str) -> list[str]:
+    return [key for key in _CODE.findall(text) if re.fullmatch(r"[A-Za-z_]\w*", key)]
+
+
+def _is_param_table(rows: list[list[str]]) -> bool:
+    if len(rows) < 2 or not rows[0] or not _PARAM_HEADER.match(rows[0][0].strip("`* ")):
+        return False
+    return len(rows[0]) > 1
+
+
+def _table_params(rows: list[list[str]], properties: dict[str, Any], required: list[str]) -> None:
+    header = [cell.lower() for cell in rows[0]]
+    typed = next((i for i, cell in enumerate(header) if "type" in cell), None)
+    needed = next((i for i, cell in enumerate(header) if cell in ("required", "optional", "mandatory")), None)
+    described = next(
+        (i for i, cell in enumerate(header) if "desc" in cell or "meaning" in cell),
+        next((i for i in range(len(header) - 1, 0, -1) if i not in (typed, needed)), None),
+    )
+    for row in rows[1:]:
+        key = row[0].strip("`* ") if row else ""
+        if not re.fullmatch(r"[A-Za-z_][\w.-]*", key) or key in properties:
+            continue
+        schema = _typed_schema(row[typed]) if typed is not None and typed < len(row) else _named_schema(key)
+        text = row[described] if described is not None and described < len(row) else ""
+        if text:
+            schema["description"] = " ".join(text.split())
+        properties[key] = schema
+        if _required(row[needed] if needed is not None and needed < len(row) else None, header, needed, text):
+            required.append(key)
+
+
+def _required(cell: str | None, header: list[str], column: int | None, text: str) -> bool:
+    """A required-column says yes (an optional-column says no), or the description starts by saying so."""
+    if cell is not None and column is not None:
+        marked = cell.strip("`* ").lower() in ("yes", "true", "x", "\u2713", "required", "mandatory")
+        return marked != (header[column] == "optional")
+    return text.lower().lstrip("*( ").startswith("required")
+
+
+def _typed_schema(cell: str) -> dict[str, Any]:
+    word = cell.strip("`* ").lower()
+    for needle, kind in _TYPE_WORDS:
+        if needle in word:
+            return {"type": kind}
+    return {"type": "string"}
+
+
+def _sample_params(code: str, name: str) -> dict[str, Any] | None:
+    try:
+        sample = json.loads(code)
+    except ValueError:
+        return None
+    if not isinstance(sample, dict):
+        return None
+    called = sample.get("action", sample.get("method"))
+    if isinstance(called, str) and called != name:
+        return None
+    return next((sample[key] for key in _REQUEST_KEYS if isinstance(sample.get(key), dict)), None)
+
+
+def _sample_schema(value: Any, depth: int = 0) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"type": "boolean"}
+    if isinstance(value, int):
+        return {"type": "integer", "examples": [value]}
+    if isinstance(value, float):
+        return {"type": "number", "examples": [value]}
+    if isinstance(value, str):
+        return {"type": "string", "examples": [value]}
+    if isinstance(value, list):
+        return {"type": "array", "items": _sample_schema(value[0], depth + 1) if value else {"type": "string"}}
+    if isinstance(value, dict) and depth < 2:
+        return {"type": "object", "properties": {k: _sample_schema(v, depth + 1) for k, v in value.items()}}
+    return {"type": "object"} if isinstance(value, dict) else {"type": "string"}
+
+
+# -- command-line references -------------------------------------------------------------------------------
+
+
+def _program(blocks: list[_Block]) -> str | None:
+    """The command the reference documents: the one its `usage:` lines run, or else the one most of its command
+    lines run (`$ tb --check 1`, or lines that start with the document's one-word title)."""
+    usage: Counter[str] = Counter()
+    for block in blocks:
+        usage.update(m.group(1) for m in re.finditer(r"usage:\s*`*\$?\s*([\w.-]+)", block.text, re.IGNORECASE))
+    if usage:
+        return usage.most_common(1)[0][0]
+    title = next((b.text.strip("` ") for b in blocks if b.kind == "heading" and b.level == 1), "")
+    runs: Counter[str] = Counter()
+    for block in blocks:
+        if block.kind != "code":
+            continue
+        runs.update(m.group(1) for m in re.finditer(r"^\s*\$\s+([\w.-]+)", block.text, re.MULTILINE))
+        if re.fullmatch(r"[a-z][\w.-]*", title):
+            runs[title] += len(re.findall(rf"^\s*{re.escape(title)}\s", block.text, re.MULTILINE))
+    runs.pop("sudo", None)
+    best = runs.most_common(1)
+    return best[0][0] if best and best[0][1] >= 2 else None
+
+
+def _command_tools(blocks: list[_Block], sections: list[_Section], program: str) -> list[dict[str, Any]]:
+    commands: dict[str, _Command] = {}
+    for block in blocks:
+        if block.kind == "code":
+            _read_listing(block.text, program, commands)
+        elif (term := _TERM_FIRST.match(block.text)) and block.kind != "table" and _command_key(term.group("term")):
+            _describe(_command(commands, term.group("term")), term.group("text"))
+    for section in sections:
+        heading = section.heading.strip("` ")
+        if heading.startswith("-") and _command_key(heading) is not None:
+            text = next((b.text for b in section.body if b.kind in ("paragraph", "item")), "")
+            _describe(_command(commands, heading), text)
+    shared: list[str] = []
+    for block in blocks:
+        for kind, line in _run_lines(block, program):
+            shared = _read_run(kind, line, commands) or shared
+    tools: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for key, command in commands.items():
+        if key.lstrip("-") in _META or key == program or not command.description:
+            continue
+        name = _command_name(key, command.description)
+        name = snake(key.lstrip("-")) if name in used else name
+        used.add(name)
+        properties, required = _command_params(command, shared)
+        tools.append(_tool(name, command.description, properties, required))
+    return tools
+
+
+def _command_key(term: str) -> str | None:
+    """`add`, or the long option of `--check, -c` and `-a, --add URL`: the name a command goes by."""
+    words = _tokens(term)
+    if not words:
+        return None
+    if _COMMAND_WORD.fullmatch(words[0]) and len(words[0]) > 1:
+        return words[0]
+    options = [w.split("=")[0] for w in words if _OPTION.fullmatch(w.split("=")[0])]
+    longest = max(options, key=len, default=None)
+    return longest if longest and len(longest.lstrip("-")) > 1 else None
+
+
+def _tokens(text: str) -> list[str]:
+    """Words of a command line, with `[a, ...]` and `<a b>` kept whole and alias commas dropped."""
+    return [t.rstrip(",") for t in re.findall(r"\[[^\]]*\]|<[^>]+>|[^\s,]+,?", text) if t.rstrip(",")]
+
+
+def _command(commands: dict[str, _Command], term: str) -> _Command:
+    key = _command_key(term) or term
+    command = commands.setdefault(key, _Command(term))
+    if len(term) > len(command.term):
+        command.term = term
+    return command
+
+
+def _describe(command: _Command, text: str) -> None:
+    command.description = command.description or " ".join(text.split())
+
+
+def _read_listing(code: str, program: str, commands: dict[str, _Command]) -> None:
+    """Lines of `term   what it does`, with wrapped descriptions, inside a code block."""
+    found: list[tuple[str, list[str], int]] = []
+    for line in code.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("$", program + " ")) or stripped.endswith(":"):
+            continue
+        indent = len(line) - len(stripped)
+        if found and indent > found[-1][2] and (not stripped.startswith("-") or found[-1][2] + 8 < indent):
+            found[-1][1].append(stripped)
+            continue
+        match = _LISTING_LINE.match(line)
+        if match is not None and _command_key(match.group("term")) is not None:
+            found.append((match.group("term").strip(), [match.group("text")], indent))
+        elif stripped.startswith("-") and _command_key(stripped) is not None:
+            found.append((stripped, [], indent))
+    if len(found) < 3:
+        return
+    for term, text, _ in found:
+        if text:
+            _describe(_command(commands, term), " ".join(text))
+
+
+def _run_lines(block: _Block, program: str) -> list[tuple[str, str]]:
+    """(usage | example | line, arguments) for each line of a block that runs the program."""
+    if block.kind == "table":
+        return []
+    pattern = rf"(usage:\s*`*|^\s*\$\s+|`|^\s*)\b{re.escape(program)}\s+([^`\n]+)"
+    lines = []
+    for match in re.finditer(pattern, block.text, re.MULTILINE | re.IGNORECASE):
+        lead = match.group(1).strip().lower()
+        kind = "usage" if lead.startswith("usage") else "example" if lead == "$" else "line"
+        lines.append((kind, match.group(2).split(" #")[0]))
+    return lines
+
+
+def _read_run(kind: str, line: str, commands: dict[str, _Command]) -> list[str] | None:
+    """Record a usage line's placeholders or an example's arguments; a git-style usage line
+    (`prog [id...] <cmd> [summary]`) returns the placeholders every command shares."""
+    words = _tokens(line)
+    if words and _is_placeholder(words[0]) and any(_COMMAND_SLOT.fullmatch(word) for word in words):
+        return [word for word in words if not _COMMAND_SLOT.fullmatch(word)]
+    key = _command_key(words[0]) if words else None
+    if key is None or key not in commands:
+        return None
+    arguments = words[1:]
+    if kind == "line":
+        kind = "usage" if any(_is_placeholder(word) for word in arguments) else "example"
+    command = commands[key]
+    if kind == "usage" and len(arguments) > len(command.placeholders):
+        command.placeholders = arguments
+    elif kind == "example" and arguments:
+        command.examples.append(arguments)
+    return None
+
+
+def _is_placeholder(word: str) -> bool:
+    return word.startswith(("[", "<")) or bool(re.fullmatch(r"[A-Z][A-Z0-9_]*(?:\.\.\.)?", word))
+
+
+def _command_params(command: _Command, shared: list[str]) -> tuple[dict[str, Any], list[str]]:
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    key = _command_key(command.term)
+    own = [*_inline_placeholders(command.term), *command.placeholders]
+    if not own and not command.examples:
+        creates = _command_name(key or "", command.description).split("_")[0] in ("create", "add", "new", "log")
+        own = [word for word in shared if not (creates and re.search(r"\bids?\b", word, re.IGNORECASE))]
+    for placeholder in _paired(own):
+        inner = placeholder.strip("[]<>").replace("...", " ").split("|")[0].split()
+        option = next((w.split("=")[0].lstrip("-") for w in inner if _OPTION.fullmatch(w.split("=")[0])), None)
+        words = placeholder.strip("[]<>").split("/")[0].split("|")[0]
+        names = [w for w in words.replace("...", " ").split() if re.fullmatch(r"[A-Za-z][\w-]*", w)]
+        name = snake(option or (" ".join(names) if option is None else names[0] if names else ""))
+        if not name or (len(name) == 1 and option is None):
+            name = "ids" if re.search(r"\b(?:ids?|indices|index)\b", command.description, re.IGNORECASE) else "values"
+        elif "..." in placeholder and option is None:
+            name = plural(name)
+        if name in properties or (option is not None and name == (key or "").lstrip("-").replace("-", "_")):
+            continue
+        properties[name] = _placeholder_schema(name, names[0] if names else None, option is not None and not names)
+        if not placeholder.startswith("["):
+            required.append(name)
+    if not properties and command.examples:
+        return _example_params(command)
+    return properties, required
+
+
+def _paired(words: list[str]) -> list[str]:
+    """`--id ID` as one placeholder, as if it were written `--id ID` inside brackets without them."""
+    paired: list[str] = []
+    for word in words:
+        if paired and _OPTION.fullmatch(paired[-1]) and _is_placeholder(word) and not word.startswith("["):
+            paired[-1] = f"{paired[-1]} {word}"
+        else:
+            paired.append(word)
+    return paired
+
+
+def _inline_placeholders(term: str) -> list[str]:
+    """What follows a listed option: `URL [tag, ...]` of `-a, --add URL [tag, ...]`, or one lowercase word."""
+    words = _tokens(term)
+    key = _command_key(term)
+    start = next((i + 1 for i, w in enumerate(words) if w.split("=")[0] == key), len(words))
+    found: list[str] = []
+    for word in words[start:]:
+        if _is_placeholder(word) or (not found and re.fullmatch(r"[a-z]+", word)):
+            found.append(word)
+        elif not _OPTION.fullmatch(word):
+            break
+    return found
+
+
+def _placeholder_schema(name: str, placeholder: str | None, flag: bool) -> dict[str, Any]:
+    if flag:
+        return {"type": "boolean"}
+    if name in ("ids", "values"):
+        return {"type": "array", "items": {"type": "integer" if name == "ids" else "string"}}
+    return _named_schema(placeholder.lower() if placeholder else name)
+
+
+def _example_params(command: _Command) -> tuple[dict[str, Any], list[str]]:
+    """Arguments examples show: leading numbers are record ids (`@3` one record), a number after an `@id` is the
+    option's value (`--priority @3 2`), and the rest is text."""
+    properties: dict[str, Any] = {}
+    texts: list[str] = []
+    for example in command.examples:
+        rest = list(example)
+        if rest and re.fullmatch(r"@\d+", rest[0]):
+            properties.setdefault("id", {"type": "integer"})
+            rest = rest[1:]
+            if rest and rest[0].isdigit() and command.term.startswith("-"):
+                properties.setdefault(snake((_command_key(command.term) or "value").lstrip("-")), {"type": "integer"})
+                rest = rest[1:]
+        numbers = 0
+        while numbers < len(rest) and rest[numbers].isdigit():
+            numbers += 1
+        if numbers:
+            properties.setdefault("ids" if numbers > 1 else "id", _named_schema("ids" if numbers > 1 else "id"))
+        if rest[numbers:] and not rest[numbers].startswith("-"):
+            texts.append(" ".join(rest[numbers:]))
+    if "ids" in properties:
+        properties.pop("id", None)
+    if texts:
+        name = "query" if re.match(r"(?:search|find|filter|list)", command.description, re.IGNORECASE) else "text"
+        properties[name] = {"type": "string", "examples": texts[:6]}
+    return properties, list(properties)
+
+
+def _command_name(key: str, description: str) -> str:
+    """`create_task` for `--task` "Create task", `add_event` for `add` "add a detailed event to the calendar",
+    `update_task_priority` for "Update priority of task"; the command's own name when no verb says more."""
+    from ..shapes import ACTION_TARGETS, TOGGLES, VERBS
+
+    def is_verb(word: str) -> bool:
+        return word in VERBS or word in TOGGLES or word in ACTION_TARGETS
+
+    words = [w.split("/")[0] for w in re.findall(r"[A-Za-z][\w/-]*|[^\sA-Za-z]", description.lower())]
+    command = snake(key.lstrip("-"))
+    own = is_verb(command.split("_")[0])
+    verb = command if own else (words[0] if words and is_verb(words[0]) else None)
+    if verb is None:
+        return command
+    noun = _object(words[1:], head=not own)
+    return verb if not noun or noun in verb.split("_") else f"{verb}_{noun}"
+
+
+def _object(words: list[str], head: bool = True) -> str:
+    """The thing a description's verb acts on: `task` of "a task", `task_priority` of "priority of task";
+    of a compound ("task template") the head noun, or the first noun when the command itself is the verb
+    (`start`: "Change task status to active" acts on a task)."""
+    run: list[str] = []
+    for position, word in enumerate(words):
+        if word in ("of", "for") and run and position + 1 < len(words):
+            owner = _object(words[position + 1 :])
+            return f"{owner}_{run[-1]}" if owner else run[-1]
+        if word in _FILLER or not word.isalpha():
+            if run:
+                break
+            continue
+        run.append(singular(word))
+    nouns = [w for w in run if not w.endswith(_ADJECTIVE_ENDINGS)] or run
+    return "" if not nouns else nouns[-1] if head else nouns[0]
+
+
+# -- shared ------------------------------------------------------------------------------------------------
+
+
+def _named_schema(name: str) -> dict[str, Any]:
+    """The type an argument's name implies when nothing else says: ids are integers, dates are dates."""
+    lowered = name.lower()
+    if lowered.endswith("ids") or lowered in ("indices", "indexes"):
+        return {"type": "array", "items": {"type": "integer"}}
+    if lowered in _INTEGER_NAMES or lowered.endswith("_id"):
+        return {"type": "integer"}
+    if lowered in ("date", "day", "month"):
+        return {"type": "string", "format": "date"}
+    if lowered in ("time", "datetime", "when", "at", "start", "end", "since", "until"):
+        return {"type": "string", "format": "date-time"}
+    if lowered in ("url", "uri", "link"):
+        return {"type": "string", "format": "uri"}
+    return {"type": "string"}
+
+
+def _tool(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    text = " ".join(_CODE.sub(r"\1", description).replace("**", "").split())
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(dict.fromkeys(required))
+    return {"name": name, "description": text, "inputSchema": schema}

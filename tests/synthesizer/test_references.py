@@ -1,0 +1,245 @@
+"""Hand-written markdown references, read offline: method references (tables, JSON-RPC samples) and
+command-line references (listings, usage lines, examples), each on a small document written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from autoforge.synthesizer import SynthOptions, synthesize
+from autoforge.synthesizer.models import SourceDoc
+from autoforge.synthesizer.sources.reference import parse_reference
+
+from .conftest import write
+
+METHODS = """# Garden RPC
+
+Plants and beds of a community garden, over JSON-RPC.
+
+## Methods
+
+| Method | Description |
+|---|---|
+| `bed_water` | water the beds now |
+| `bed_drain` | drain the beds |
+
+Request parameters: `bed_ids`, which beds to use.
+
+### 2.1 Planting: `plant_add`
+
+Method name: `plant_add`
+
+Put a new plant in a bed.
+
+| Key | Value Type | Required | Description |
+|---|---|---|---|
+| `species` | string | yes | what is planted |
+| `bed_id` | integer | yes | the bed it goes in |
+| `height_cm` | double | no | its height today |
+| `organic` | boolean | no | grown without pesticide |
+
+Response parameters:
+
+| Key | Value Type | Description |
+|---|---|---|
+| `plant_id` | number | the new plant's id |
+
+### `plantFind`
+
+*   Finds plants by species.
+
+    ```json
+    {"method": "plantFind", "params": {"species": "tomato", "limit": 5, "tags": ["veg"]}}
+    ```
+
+    ```json
+    {"result": [12, 14], "error": null}
+    ```
+
+    ```json
+    {"method": "bedList", "params": {"zone": "north"}}
+    ```
+"""
+
+CLI = """# kb
+
+A kanban board in the terminal.
+
+## Usage
+
+```
+$ kb --help
+
+  Usage
+    $ kb [<options> ...]
+
+    Options
+      --card, -c         Create card
+      --done, -d         Finish card
+      --remove, -r       Remove card
+      --rename, -n       Rename card
+      --find, -f         Search for cards
+      --help, -h         Display help message
+      --version, -v      Display installed version
+
+    Examples
+      $ kb --card Fix the login page
+      $ kb --done 3
+      $ kb --remove 2 5
+      $ kb --rename @4 Polish the login page
+      $ kb --find login
+```
+"""
+
+TIMER = """# Punch
+
+Punch keeps time sheets of work entries.
+
+    $ punch in writing docs
+    $ punch out
+
+Commands
+--------
+
+**in**
+  Start an entry on the current sheet, with notes.
+
+  usage: ``punch in [--at TIME] [NOTES]``
+
+**kill**
+  Delete an entry by its id.
+
+  usage: ``punch kill --id ID``
+
+**sheet**
+  Switch to a sheet, creating it if necessary.
+
+  usage: ``punch sheet SHEET``
+"""
+
+BOOKS = """# Shelf
+
+Shelf keeps a home library of books and the friends who borrow them.
+
+```
+usage: shelf [--help] <command> [args]
+
+commands:
+  add                : Add a book
+  lend               : Lend a book to a friend
+  return             : Return a borrowed book
+  remove             : Remove a book
+  list               : List books on the shelf
+  help               : Show this message
+```
+
+Examples:
+
+```
+shelf add "Dune" --author "Frank Herbert" --year 1965
+shelf lend 3 --friend Ana
+shelf return 3
+shelf remove 4
+```
+
+### add
+
+usage: `shelf add TITLE --author AUTHOR [--year YEAR] [--genre GENRE]`
+
+### lend
+
+usage: `shelf lend BOOK_ID --friend FRIEND`
+
+### return
+
+usage: `shelf return BOOK_ID`
+
+### remove
+
+usage: `shelf remove BOOK_ID`
+"""
+
+
+def _parse(text: str, name: str = "doc.md") -> SourceDoc:
+    doc = parse_reference(text, name, "0" * 64)
+    assert doc is not None
+    return doc
+
+
+def _tools(doc: SourceDoc) -> dict[str, dict[str, Any]]:
+    return {op.name: op.input_schema for op in doc.operations}
+
+
+def test_a_method_reference_reads_parameter_tables_and_method_tables() -> None:
+    """A `Method name:` section's parameter table gives typed arguments (a Required column says which are
+    required) and its response table is not read as arguments; a Method | Description table names several
+    methods that share the arguments the next line mentions."""
+    doc = _parse(METHODS)
+    tools = _tools(doc)
+    assert doc.format == "markdown-reference" and doc.title == "Garden RPC"
+    plant = tools["plant_add"]
+    assert {k: v["type"] for k, v in plant["properties"].items()} == {
+        "species": "string",
+        "bed_id": "integer",
+        "height_cm": "number",
+        "organic": "boolean",
+    }
+    assert plant["required"] == ["species", "bed_id"]
+    assert {"bed_water", "bed_drain"} <= set(tools)
+    assert tools["bed_drain"]["properties"]["bed_ids"]["type"] == "array"
+    described = {op.name: op.description for op in doc.operations}
+    assert described["bed_water"] == "water the beds now" and described["plant_add"] == "Put a new plant in a bed."
+
+
+def test_a_sample_request_types_the_arguments_of_its_own_method_only() -> None:
+    """The `params` of a JSON sample request become typed arguments with the sample as an example; a sample
+    result and another method's sample are not read."""
+    properties = _tools(_parse(METHODS))["plantFind"]["properties"]
+    assert set(properties) == {"species", "limit", "tags"}
+    assert (properties["limit"]["type"], properties["tags"]["type"]) == ("integer", "array")
+    assert "tomato" in str(properties["species"])
+
+
+def test_a_cli_listing_names_tools_by_what_they_do_and_examples_type_their_arguments() -> None:
+    """`--card, -c  Create card` becomes create_card; numbers after an option are record ids (several: an
+    array), `@4` is one record and the words after it text; --help and --version are not tools."""
+    doc = _parse(CLI)
+    tools = _tools(doc)
+    assert doc.format == "markdown-cli"
+    assert set(tools) == {"create_card", "finish_card", "remove_card", "rename_card", "find_card"}
+    assert set(tools["create_card"]["properties"]) == {"text"}
+    assert tools["finish_card"]["properties"] == {"id": {"type": "integer"}}
+    assert tools["remove_card"]["properties"]["ids"]["type"] == "array"
+    assert set(tools["rename_card"]["properties"]) == {"id", "text"}
+    assert set(tools["find_card"]["properties"]) == {"query"}
+
+
+def test_usage_lines_give_each_command_its_arguments() -> None:
+    """`**in**` paragraphs describe commands and `usage:` lines give their arguments: bracketed ones are
+    optional, `--id ID` is an integer named by its option, TIME a date-time."""
+    tools = _tools(_parse(TIMER))
+    start = next(schema for name, schema in tools.items() if name.startswith(("start", "in")))
+    assert set(start["properties"]) == {"at", "notes"} and "required" not in start
+    assert start["properties"]["at"]["type"] == "string"
+    kill = next(schema for name, schema in tools.items() if name.startswith(("delete", "kill")))
+    assert kill["properties"] == {"id": {"type": "integer"}} and kill["required"] == ["id"]
+    assert any(schema["required"] == ["sheet"] for schema in tools.values() if schema.get("required"))
+
+
+def test_prose_without_methods_or_commands_is_not_read() -> None:
+    """A README that documents neither methods nor commands yields nothing (the pipeline asks for an LLM)."""
+    text = "# Shop\n\nOur API lets you fetch orders and cancel them.\n\n## Installation\n\nRun `make`.\n"
+    assert parse_reference(text, "shop.md", "0" * 64) is None
+
+
+async def test_a_subcommand_reference_synthesizes_an_environment_that_verifies(tmp_path: Path) -> None:
+    """A git-style CLI reference (a command listing and one usage line per command) becomes an environment:
+    books are added and removed, and every kept task replays to 1.0 (checked by synthesis itself)."""
+    source = write(tmp_path, "shelf.md", BOOKS)
+    options = SynthOptions(tasks=20, min_calls=1)
+    result = await synthesize(source, tmp_path / "out" / "shelf", options, work_dir=tmp_path / "work")
+    assert len(result.tasks) >= 10
+    tools = {tool.name: tool for tool in result.spec.tools}
+    assert {"add_book", "remove_book"} <= set(tools)
+    written = {call.tool for task in result.tasks for call in task.solution.calls}
+    assert "add_book" in written or "remove_book" in written
