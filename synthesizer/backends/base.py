@@ -34,9 +34,11 @@ class Backend:
     async def parse_prose(self, text: str, name: str) -> list[Operation]:
         """Tools described in free prose."""
         raise SynthesisError(
-            f"{name}: this markdown does not follow the convention the offline backend reads (one `## tool_name` "
-            "heading per tool, parameters as '- `name` (type, required): text'; see docs/synthesizer.md). Rewrite it "
-            "that way, or use an LLM backend: --backend anthropic|openai --model M"
+            f"{name}: this markdown is in no shape the offline backend reads: the convention (one `## tool_name` "
+            "heading per tool, parameters as '- `name` (type, required): text'), a method reference (methods named "
+            "in code, with parameter tables or sample requests) or a command-line reference (usage lines, an option "
+            "or subcommand listing); see docs/synthesizer.md. Rewrite it that way, or use an LLM backend: "
+            "--backend anthropic|openai --model M"
         )
 
     async def refine_blueprint(self, source: SourceDoc, draft: Blueprint) -> Blueprint:

@@ -116,7 +116,7 @@ def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: 
         (
             "chat.md",
             "# Shop\n\nYou can ask the shop about your orders and it will answer.\n",
-            "does not follow the convention",
+            "in no shape the offline backend reads",
         ),
         (
             "multiplexed.json",
