@@ -33,7 +33,7 @@ __all__ = ["parse_reference"]
 
 MIN_TOOLS = 2
 _CODE = re.compile(r"`([^`]+)`")
-_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"!?\[[^[\]]*\]\([^)]*\)")
 _METHOD = re.compile(r"[A-Za-z_][\w.:/]*")
 _NAMED_METHOD = re.compile(r"^(?:method|action|command|function|procedure)(?:\s+name)?\s*:\s*`([^`]+)`", re.IGNORECASE)
 _MENTION = re.compile(r"^(?:request\s+)?(?:parameters|arguments|params|args)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -53,7 +53,7 @@ _REQUEST_KEYS = ("params", "parameters", "arguments", "args", "input")
 _LISTING_LINE = re.compile(r"^(?P<indent>\s*)(?P<term>\S.*?)(?:\s+:\s+|\s{2,})(?P<text>\S.*)$")
 _COMMAND_SLOT = re.compile(r"<(?:cmd|command|subcommand)>|\[?(?:CMD|COMMAND|SUBCOMMAND)\]?", re.IGNORECASE)
 _COMMAND_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
-_OPTION = re.compile(r"--?[A-Za-z0-9][\w-]*")
+_OPTION = re.compile(r"--?[A-Za-z][\w-]*")
 _TERM_FIRST = re.compile(
     r"^(?:\*\*|`)(?P<term>[^*`\n]+)(?:\*\*|`)(?:\s*[:\u2013\u2014]\s*|\s+-\s+|\n)(?P<text>.+)$", re.DOTALL
 )
@@ -169,15 +169,23 @@ def _sections(blocks: list[_Block]) -> list[_Section]:
 
 
 def _method_tools(sections: list[_Section]) -> list[dict[str, Any]]:
+    """The methods of a reference; none unless at least two are plainly methods (listed in a table of methods,
+    introduced by a `Method name:` line, or taking arguments), so that a README's headings naming options or
+    classes in code are not read as an API."""
     tools: list[dict[str, Any]] = []
+    plain = 0
     for section in sections:
         name = _method_name(section)
         if name is not None:
             tools.append(_method(name, section.heading, section.body))
+            stated = any(b.kind in ("paragraph", "item") and _NAMED_METHOD.match(b.text) for b in section.body)
+            plain += stated or bool(tools[-1]["inputSchema"]["properties"])
         for position, block in enumerate(section.body):
             if block.kind == "table" and _is_method_table(block.rows):
-                tools.extend(_table_methods(block.rows, section.body[position + 1 :]))
-    return tools
+                listed = _table_methods(block.rows, section.body[position + 1 :])
+                tools.extend(listed)
+                plain += len(listed)
+    return tools if plain >= MIN_TOOLS else []
 
 
 def _method_name(section: _Section) -> str | None:
@@ -329,7 +337,8 @@ def _sample_schema(value: Any, depth: int = 0) -> dict[str, Any]:
 
 def _program(blocks: list[_Block]) -> str | None:
     """The command the reference documents: the one its `usage:` lines run, or else the one most of its command
-    lines run (`$ tb --check 1`, or lines that start with the document's one-word title)."""
+    lines run (`$ tb --check 1`, or lines that start with the document's one-word title; `$ npm install x` only
+    installs it)."""
     usage: Counter[str] = Counter()
     for block in blocks:
         usage.update(m.group(1) for m in re.finditer(r"usage:\s*`*\$?\s*([\w.-]+)", block.text, re.IGNORECASE))
@@ -340,7 +349,7 @@ def _program(blocks: list[_Block]) -> str | None:
     for block in blocks:
         if block.kind != "code":
             continue
-        runs.update(m.group(1) for m in re.finditer(r"^\s*\$\s+([\w.-]+)", block.text, re.MULTILINE))
+        runs.update(m.group(1) for m in re.finditer(r"^\s*\$\s+([\w.-]+)(?! +install\b)", block.text, re.MULTILINE))
         if re.fullmatch(r"[a-z][\w.-]*", title):
             runs[title] += len(re.findall(rf"^\s*{re.escape(title)}\s", block.text, re.MULTILINE))
     runs.pop("sudo", None)

@@ -227,9 +227,16 @@ def test_usage_lines_give_each_command_its_arguments() -> None:
 
 
 def test_prose_without_methods_or_commands_is_not_read() -> None:
-    """A README that documents neither methods nor commands yields nothing (the pipeline asks for an LLM)."""
-    text = "# Shop\n\nOur API lets you fetch orders and cancel them.\n\n## Installation\n\nRun `make`.\n"
-    assert parse_reference(text, "shop.md", "0" * 64) is None
+    """A README that documents neither methods nor commands yields nothing (the pipeline asks for an LLM): nor
+    does one whose code headings name a library's options, or whose only command lines install it."""
+    shop = "# Shop\n\nOur API lets you fetch orders and cancel them.\n\n## Installation\n\nRun `make`.\n"
+    options = (
+        "# body-reader\n\n```\n$ npm install body-reader\n```\n\n```\n$ npm install body-reader --save\n```\n\n"
+        "## Options\n\n#### `defaultCharset`\n\nThe charset when none is given.\n\n"
+        "#### `parameterLimit`\n\nHow many parameters are read.\n"
+    )
+    assert parse_reference(shop, "shop.md", "0" * 64) is None
+    assert parse_reference(options, "README.md", "0" * 64) is None
 
 
 async def test_a_subcommand_reference_synthesizes_an_environment_that_verifies(tmp_path: Path) -> None:
