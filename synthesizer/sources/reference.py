@@ -33,6 +33,7 @@ __all__ = ["parse_reference"]
 
 MIN_TOOLS = 2
 _CODE = re.compile(r"`([^`]+)`")
+_SIGNATURE = re.compile(r"^(?:def\s+|async\s+def\s+)?(?P<name>[A-Za-z_][\w.]*)\((?P<args>[^()]*)\)")
 _LINK = re.compile(r"!?\[[^[\]]*\]\([^)]*\)")
 _METHOD = re.compile(r"[A-Za-z_][\w.:/]*")
 _NAMED_METHOD = re.compile(r"^(?:method|action|command|function|procedure)(?:\s+name)?\s*:\s*`([^`]+)`", re.IGNORECASE)
@@ -197,14 +198,16 @@ def _method_name(section: _Section) -> str | None:
     if len(spans) == 1 and _METHOD.fullmatch(spans[0].strip()):
         return spans[0].strip()
     plain = re.sub(r"^[\d.]+\s+", "", section.heading)
+    signature = _SIGNATURE.match(spans[0] if len(spans) == 1 else plain)
+    if signature is not None:
+        return signature.group("name")
     if _METHOD.fullmatch(plain) and plain[0].islower() and ("_" in plain or re.search(r"[a-z][A-Z]", plain)):
         return plain
     return None
 
 
 def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    required: list[str] = []
+    properties, required = _signature_params(heading)
     description = ""
     answered = False
     for block in body:
@@ -233,6 +236,26 @@ def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
                 description = block.text
     title = _CODE.sub("", re.sub(r"^[\d.]+\s+", "", heading)).strip(" :")
     return _tool(name, description or title or name, properties, required)
+
+
+def _signature_params(heading: str) -> tuple[dict[str, Any], list[str]]:
+    """The arguments a signature heading lists: `get_user(user_id: int, fields=None)`, `find(query, limit?)`;
+    annotated types are kept, a default or `?` makes an argument optional."""
+    spans: list[str] = _CODE.findall(heading)
+    signature = _SIGNATURE.match(spans[0] if len(spans) == 1 else re.sub(r"^[\d.]+\s+", "", heading))
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for argument in signature.group("args").split(",") if signature else []:
+        match = re.match(
+            r"\s*\[?\s*\*{0,2}(?P<key>[A-Za-z_]\w*)(?P<optional>\?)?\s*(?::\s*(?P<type>[^=\]]+))?", argument
+        )
+        if match is None or match.group("key") in ("self", "cls"):
+            continue
+        key = match.group("key")
+        properties[key] = _typed_schema(match.group("type")) if match.group("type") else _named_schema(key)
+        if not (match.group("optional") or "=" in argument or "[" in argument or "Optional" in argument):
+            required.append(key)
+    return properties, required
 
 
 def _is_method_table(rows: list[list[str]]) -> bool:
@@ -337,8 +360,8 @@ def _sample_schema(value: Any, depth: int = 0) -> dict[str, Any]:
 
 def _program(blocks: list[_Block]) -> str | None:
     """The command the reference documents: the one its `usage:` lines run, or else the one most of its command
-    lines run (`$ tb --check 1`, or lines that start with the document's one-word title; `$ npm install x` only
-    installs it)."""
+    lines run (`$ tb --check 1`, list items that start `` `todo add ``, or lines that start with the document's
+    one-word title; `$ npm install x` only installs it)."""
     usage: Counter[str] = Counter()
     for block in blocks:
         usage.update(m.group(1) for m in re.finditer(r"usage:\s*`*\$?\s*([\w.-]+)", block.text, re.IGNORECASE))
@@ -347,6 +370,8 @@ def _program(blocks: list[_Block]) -> str | None:
     title = next((b.text.strip("` ") for b in blocks if b.kind == "heading" and b.level == 1), "")
     runs: Counter[str] = Counter()
     for block in blocks:
+        if block.kind == "item" and (command := re.match(r"`([\w.-]+) [a-z]", block.text)):
+            runs[command.group(1)] += 1
         if block.kind != "code":
             continue
         runs.update(m.group(1) for m in re.finditer(r"^\s*\$\s+([\w.-]+)(?! +install\b)", block.text, re.MULTILINE))
@@ -362,11 +387,17 @@ def _command_tools(blocks: list[_Block], sections: list[_Section], program: str)
     for block in blocks:
         if block.kind == "code":
             _read_listing(block.text, program, commands)
-        elif (term := _TERM_FIRST.match(block.text)) and block.kind != "table" and _command_key(term.group("term")):
-            _describe(_command(commands, term.group("term")), term.group("text"))
+        elif (term := _TERM_FIRST.match(block.text)) and block.kind != "table":
+            named = _after_program(term.group("term"), program)
+            if _command_key(named):
+                _describe(_command(commands, named), term.group("text"))
     for section in sections:
         heading = section.heading.strip("` ")
-        if heading.startswith("-") and _command_key(heading) is not None:
+        if heading.startswith(f"{program} "):
+            heading = _after_program(heading, program)
+        elif not heading.startswith("-"):
+            continue
+        if _command_key(heading) is not None:
             text = next((b.text for b in section.body if b.kind in ("paragraph", "item")), "")
             _describe(_command(commands, heading), text)
     shared: list[str] = []
@@ -384,6 +415,11 @@ def _command_tools(blocks: list[_Block], sections: list[_Section], program: str)
         properties, required = _command_params(command, shared)
         tools.append(_tool(name, command.description, properties, required))
     return tools
+
+
+def _after_program(term: str, program: str) -> str:
+    """`add <text>` of `todo add <text>`: a command written with its program's name."""
+    return term[len(program) :].strip() if term.startswith(f"{program} ") else term
 
 
 def _command_key(term: str) -> str | None:

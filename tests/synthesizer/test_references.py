@@ -160,6 +160,33 @@ usage: `shelf remove BOOK_ID`
 """
 
 
+SIGNATURES = """# Notes SDK
+
+### `create_note(title: str, body: str, pinned: bool = False)`
+
+Write a new note.
+
+### `delete_note(note_id: int)`
+
+Delete a note for good.
+
+### `findNotes(query, limit?)`
+
+Notes whose title matches.
+"""
+
+TODO = """# todo
+
+A to-do list for the shell.
+
+## Commands
+
+- `todo add <text>` - add an item to the list
+- `todo done <id>` - mark an item as done
+- `todo rm <id>` - remove an item
+"""
+
+
 def _parse(text: str, name: str = "doc.md") -> SourceDoc:
     doc = parse_reference(text, name, "0" * 64)
     assert doc is not None
@@ -224,6 +251,27 @@ def test_usage_lines_give_each_command_its_arguments() -> None:
     kill = next(schema for name, schema in tools.items() if name.startswith(("delete", "kill")))
     assert kill["properties"] == {"id": {"type": "integer"}} and kill["required"] == ["id"]
     assert any(schema["required"] == ["sheet"] for schema in tools.values() if schema.get("required"))
+
+
+def test_signature_headings_give_typed_arguments() -> None:
+    """`create_note(title: str, body: str, pinned: bool = False)` is a method with typed arguments, the defaulted
+    one optional; `findNotes(query, limit?)` types by name and `?` marks the optional one."""
+    tools = _tools(_parse(SIGNATURES))
+    assert tools["create_note"]["required"] == ["title", "body"]
+    assert tools["create_note"]["properties"]["pinned"]["type"] == "boolean"
+    assert tools["delete_note"]["properties"]["note_id"]["type"] == "integer"
+    assert (set(tools["findNotes"]["properties"]), tools["findNotes"]["required"]) == ({"query", "limit"}, ["query"])
+
+
+def test_a_list_of_commands_written_with_the_program_name_is_a_cli() -> None:
+    """Items like `` `todo add <text>` - add an item `` name the program (todo) and its commands; `<id>` is an
+    integer argument."""
+    doc = _parse(TODO)
+    tools = _tools(doc)
+    assert doc.format == "markdown-cli"
+    assert set(tools) == {"add_item", "mark_item", "remove_item"}
+    assert tools["remove_item"]["properties"] == {"id": {"type": "integer"}}
+    assert tools["add_item"]["required"] == ["text"]
 
 
 def test_prose_without_methods_or_commands_is_not_read() -> None:
