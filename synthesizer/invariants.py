@@ -7,6 +7,8 @@ refused), and the records engine keeps them on every write.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from autoforge.servers import Invariant, Table
 
 from .derived import Derived
@@ -42,11 +44,18 @@ def unique_columns(blueprint: Blueprint, table: Table) -> tuple[str, ...]:
 
 
 def invariants_of(blueprint: Blueprint, derived: Derived, clock: str) -> tuple[Invariant, ...]:
-    """Every invariant the blueprint implies, in table order."""
-    found: list[Invariant] = []
+    """Every invariant the blueprint implies, in table order, each once and under a name of its own (two
+    tables that draw on one parent's stock give one rule)."""
+    found: dict[str, Invariant] = {}
     for table in blueprint.tables:
-        found += _table_invariants(blueprint, derived, table, clock)
-    return tuple(found)
+        for invariant in _table_invariants(blueprint, derived, table, clock):
+            if invariant.name in found and found[invariant.name].sql == invariant.sql:
+                continue
+            name, number = invariant.name, 2
+            while name in found:
+                name, number = f"{invariant.name}.{number}", number + 1
+            found[name] = invariant.model_copy(update={"name": name})
+    return tuple(found.values())
 
 
 def _table_invariants(blueprint: Blueprint, derived: Derived, table: Table, clock: str) -> list[Invariant]:
@@ -110,19 +119,22 @@ def _table_invariants(blueprint: Blueprint, derived: Derived, table: Table, cloc
 
 
 def _after_parents(blueprint: Blueprint, table: Table, created: str) -> list[Invariant]:
-    """A row is made no earlier than the rows it belongs to (a return after its order)."""
+    """A row is made no earlier than the rows it belongs to (a return after its order); a table with two
+    references to one parent (`bucket`, `bucket_id`) gets one invariant per reference, named by its column."""
     found = []
+    parents = Counter(c.references.split(".")[0] for c in table.columns if c.references)
     for column in table.columns:
         if not column.references:
             continue
         parent, parent_key = column.references.split(".")
+        which = f".{column.name}" if parents[parent] > 1 else ""
         other = next((c.name for c in blueprint.table(parent).columns if is_creation_time(c.name)
                       and blueprint.semantic(parent, c.name) in ("date", "datetime")), None)  # fmt: skip
         if other is None or parent == table.name:
             continue
         width = 10 if "date" in (blueprint.semantic(table.name, created), blueprint.semantic(parent, other)) else 19
         found.append(Invariant(
-            name=f"{table.name}.{created}.after.{parent}",
+            name=f"{table.name}.{created}.after.{parent}{which}",
             description=f"{indefinite(_noun(table.name))} is made after its {_noun(parent)}",
             sql=f"SELECT c.{_q(table.primary_key)} AS key FROM {_q(table.name)} c JOIN {_q(parent)} p "
                 f"ON p.{_q(parent_key)} = c.{_q(column.name)} WHERE substr(c.{_q(created)}, 1, {width}) < "

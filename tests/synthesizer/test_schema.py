@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from autoforge.synthesizer.derived import Derived
+from autoforge.synthesizer.invariants import invariants_of
 from autoforge.synthesizer.schema import infer_blueprint, tool_schema
 from autoforge.synthesizer.sources import parse_structured, read_source
 
@@ -95,3 +97,33 @@ async def test_key_arguments_are_typed_like_the_keys(tmp_path: Path) -> None:
     schema, notes = tool_schema(doc.operations[1], bp.plan("getThing"), bp)
     assert schema["properties"]["id"]["type"] == "string"
     assert notes == ["getThing.id: documented as integer, typed string like id"]
+
+
+async def test_two_references_to_one_parent_get_an_invariant_each(tmp_path: Path) -> None:
+    """A task in one bucket and done in another is made after both: two invariants with names of their own
+    (the same name twice made env.json unloadable), and a rule two tables imply is kept once."""
+    created = {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "created": {"type": "string", "format": "date-time"},
+    }
+    tools = [
+        {"name": "create_bucket", "description": "Make a bucket.", "outputSchema": {"type": "object", "properties": created},
+         "inputSchema": {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}},
+        {"name": "create_task", "description": "Make a task.",
+         "inputSchema": {"type": "object", "properties": {"title": {"type": "string"}, "bucket_id": {"type": "integer"},
+                                                          "done_bucket_id": {"type": "integer"}}, "required": ["title"]},
+         "outputSchema": {"type": "object", "properties": {**created, "bucket_id": {"type": "integer"},
+                                                           "done_bucket_id": {"type": "integer"}}}},
+    ]  # fmt: skip
+    _, bp = await blueprint_of(write(tmp_path, "board.tools.json", json.dumps({"tools": tools})))
+    tasks = bp.table("tasks")
+    columns = [
+        c.model_copy(update={"references": "buckets.id"}) if c.name == "done_bucket_id" else c for c in tasks.columns
+    ]
+    bp = bp.model_copy(
+        update={"tables": [t if t.name != "tasks" else t.model_copy(update={"columns": columns}) for t in bp.tables]}
+    )
+    names = [invariant.name for invariant in invariants_of(bp, Derived(), "2026-01-01T00:00:00")]
+    assert len(names) == len(set(names))
+    assert {"tasks.created.after.buckets.bucket_id", "tasks.created.after.buckets.done_bucket_id"} <= set(names)
