@@ -258,8 +258,8 @@ class Values:
             "thing": lambda: self.random.choice(vocab.PRODUCTS).lower(),
             "brand": lambda: self.brand,
         }  # fmt: skip
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-        return template.format(**{name: makers[name]() for name in names})
+        names = dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(template) if name)  # in order:
+        return template.format(**{name: makers[name]() for name in names})  # a set's order changes per process
 
     def _pick(self, bank: tuple[str, ...], person: Person | None = None) -> str:
         return self.fill(self.random.choice(bank), person)
