@@ -200,8 +200,7 @@ class _Speaker:
             day = spoken_date(pick.value, self.today)
             if is_creation_time(pick.column) or str(pick.value)[:10] < self.today.isoformat():
                 return f"from {day}"
-            starts = set(split_words(pick.column)) & {"check", "in", "start", "starts", "departure", "begin"}
-            return f"starting {day}" if starts else f"for {day}"
+            return f"{_date_edge(split_words(pick.column))} {day}"
         if kind == "enum":
             value = spoken_value(pick.value, "enum", self.today)
             words = field.split(" ")
@@ -605,3 +604,16 @@ def full_name(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> str:
     first = next((row[c] for c, k in kinds.items() if k == "first_name" and row.get(c)), "")
     last = next((row[c] for c, k in kinds.items() if k == "last_name" and row.get(c)), "")
     return f"{first} {last}".strip()
+
+
+def _date_edge(words: list[str]) -> str:
+    """How a future date column singles a row out: 'starting' (check-in, start), 'ending' (check-out, end),
+    or 'for'."""
+    joined = "".join(words)
+    if words and words[-1] in ("in", "out") and joined.startswith("check"):
+        return "starting" if words[-1] == "in" else "ending"
+    if set(words) & {"start", "starts", "starting", "begin", "begins", "departure", "checkin"}:
+        return "starting"
+    if set(words) & {"end", "ends", "ending", "until", "checkout"}:
+        return "ending"
+    return "for"

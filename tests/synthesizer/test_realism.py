@@ -108,6 +108,19 @@ def test_every_instruction_reads_like_a_person(name: str) -> None:
     assert len({t.user.behavior for t in env.tasks.values()}) > 3 and len(personas) > 1
 
 
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_a_record_named_by_a_date_says_which_date_it_is(name: str) -> None:
+    """A reservation the user knows by its check-out date is "ending" that day, never "starting" it, and one
+    known by its check-in or start date never "ending"."""
+    for task in bundled(name).tasks.values():
+        for label, value in task.user.known_facts.items():
+            words = set(label.replace("-", " ").split())
+            if words & {"out", "end"}:
+                assert f"starting {value}" not in task.instruction, (label, task.instruction)
+            if words & {"in", "start"}:
+                assert f"ending {value}" not in task.instruction, (label, task.instruction)
+
+
 def _rule_tasks(rule: str) -> list[tuple[str, Task]]:
     return [(name, task) for name in sorted(BUNDLED) for task in bundled(name).tasks.values()
             if task.metadata.get("rule") == rule][:3]  # fmt: skip
