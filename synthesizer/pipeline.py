@@ -29,6 +29,7 @@ from autoforge.servers import (
     Task,
     ToolSpec,
     build_environment,
+    load_environment,
 )
 from autoforge.servers.constraints import state_problems
 from autoforge.servers.invariants import violations
@@ -167,6 +168,7 @@ async def synthesize(
         raise SynthesisError(_no_tasks(raw.name, draft, options))
     started = time.perf_counter()
     path = write_environment(out, draft.spec, draft.tools_source, draft.seed_sql, list(draft.tasks))
+    load_environment(path)  # what was written must load as written (a bug of ours raises here, never later)
     notes = list(draft.notes)
     try:
         describe_environment(path)  # server.json (MCP registry manifest) and README.md (card), fresh each time
