@@ -18,7 +18,7 @@ from .outcomes import apply_change
 from .rules import children, linked_table, terminal_values
 from .semantics import is_creation_time, is_person_table
 from .toolgen import table_rules
-from .values import Person
+from .values import Person, person_of
 from .walks import (
     NUMERIC,
     RESOLVE_STEPS,
@@ -358,10 +358,12 @@ class Walker(Resolver):
         kind = self.kind(table.name, column.name)
         schema = self.schemas[plan.name].get("properties", {}).get(param, {})
         known = {**(row or {}), **(chosen or {})}
+        kinds = {c.name: self.kind(table.name, c.name) for c in table.columns}
+        person = person_of(known, kinds) if is_person_table(table.name) else None  # a new email still theirs
         for _ in range(10):
             value = self._paired(table.name, column.name, known)
             if value is None:
-                value = _conform(self.rng, schema, self.values.value(table, column, kind, known))
+                value = _conform(self.rng, schema, self.values.value(table, column, kind, known, person))
             if kind == "bool":
                 value = not bool(current) if current is not None else bool(value)
             if value is not None and _norm(value) != _norm(current) and _valid(schema, value):
@@ -739,7 +741,7 @@ class Walker(Resolver):
             return None
         name = self.rng.choice(fields)
         column = next(p.column for p in plan.params if p.name == name)
-        value = self._fresh(plan, name, row.get(column or ""))
+        value = self._fresh(plan, name, row.get(column or ""), row)
         return None if value is None else ((name, Known(value, name)),)
 
     def _branch_goal(self) -> Walk | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from functools import cache
 from typing import Any
 
@@ -119,6 +120,18 @@ def test_a_record_named_by_a_date_says_which_date_it_is(name: str) -> None:
                 assert f"starting {value}" not in task.instruction, (label, task.instruction)
             if words & {"in", "start"}:
                 assert f"ending {value}" not in task.instruction, (label, task.instruction)
+
+
+def test_a_new_email_belongs_to_the_person_who_asks_for_it() -> None:
+    """"Change my email to X": X is made from the asker's own name, never from another person's."""
+    changed = 0
+    for name in sorted(BUNDLED):
+        for task in bundled(name).tasks.values():
+            asker = task.user.persona.split(",")[0]
+            for email in re.findall(r"change my email to ([\w.]+)@", task.instruction):
+                assert re.sub(r"[^a-z]", "", asker.split()[-1].lower()) in email, (asker, task.instruction)
+                changed += 1
+    assert changed >= 5
 
 
 def _rule_tasks(rule: str) -> list[tuple[str, Task]]:
