@@ -120,10 +120,10 @@ async def built(path: Path):
     """(blueprint, environment, draft) of a document, as the pipeline builds them before the task stage."""
     from autoforge.servers import EnvSpec, Provenance, ToolSpec, build_environment
     from autoforge.synthesizer import Draft
-    from autoforge.synthesizer.graph import candidate_edges
-    from autoforge.synthesizer.schema import infer_blueprint, tool_schema
     from autoforge.synthesizer.derived import derive
+    from autoforge.synthesizer.graph import candidate_edges
     from autoforge.synthesizer.pipeline import governed
+    from autoforge.synthesizer.schema import infer_blueprint, tool_schema
     from autoforge.synthesizer.seed import build_seed, to_sql
     from autoforge.synthesizer.sources import parse_structured, read_source
     from autoforge.synthesizer.toolgen import generate_tools

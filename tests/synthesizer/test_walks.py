@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 
 import pytest
 from autoforge.servers import CallNode, ReasoningNode
 from autoforge.synthesizer.dags import TaskPlan, compatible, grow
+from autoforge.synthesizer.goals import Walker
 from autoforge.synthesizer.graph import tool_graph
 from autoforge.synthesizer.instantiate import Rejected, instantiate
-from collections import Counter
-
-from autoforge.synthesizer.goals import Walker
 from autoforge.synthesizer.values import Values
 from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Walk
 
