@@ -36,6 +36,9 @@ _STAFF_ONLY = re.compile(
     r"|\bonly (organi[sz]ers?|admins?|administrators?|staff|managers?)\b|\bback[- ]office\b",
     re.IGNORECASE,
 )
+_BILLED = frozenset(["charge", "charges", "fee", "fees", "fine", "fines", "penalty", "penalties", "surcharge",
+                     "surcharges", "adjustment", "adjustments"])  # fmt: skip
+"""Lines of what a customer owes: the business adds and removes them, a customer never bills themselves."""
 _HANDOFF = re.compile(r"(transfer|hand[_ -]?off|handover|escalat)", re.IGNORECASE)
 _TITLES = {"organiser": "event organiser", "organizer": "event organizer", "admin": "administrator"}
 
@@ -107,7 +110,8 @@ def roles_of(blueprint: Blueprint, values: Values) -> Roles:
             c.references and not c.nullable and c.references.split(".")[0] == staff_table
             for c in blueprint.table(plan.table).columns
         )
-        if outside or documented or _verb(plan) or logged:
+        billed = split_words(plan.table)[-1] in _BILLED
+        if outside or documented or _verb(plan) or logged or billed:
             staff_only.append(plan.name)
     staff_fields = {}
     for plan in writes:

@@ -44,7 +44,8 @@ def refusal_plan(walker: Walker, rng: random.Random, customers: list[Entity]) ->
                "ownership": _ownership, "confirmation": _confirmation}[rule]  # fmt: skip
     try:
         plan = builder(walker, rng, persona, customers)
-        if plan is not None and plan.persona is not None and rule in ("lifecycle", "staff-only") and rng.random() < 0.6:
+        if plan is not None and plan.persona is not None and rule in ("lifecycle", "staff-only"):  # one allowed
+            # request beside the refused one: the agent must do the first and decline the second
             walker.begin("customer", plan.persona)
             own = _own_fact(walker)
             if own is not None and own.goal.entity not in {e for e, _ in plan.refusal.facts}:  # type: ignore[union-attr]
