@@ -473,7 +473,9 @@ class Walker(Resolver):
         args: list[tuple[str, Source]] = []
         required = self.required[plan.name]
         values: dict[str, Any] = {}
-        for param in plan.params:
+        order = {p.name: i for i, p in enumerate(plan.params)}
+        enum = {p.name for p in plan.params if (c := table.column(p.column or "")) is not None and c.enum}
+        for param in sorted(plan.params, key=lambda p: p.name not in enum):  # a category first: the text follows it
             column = table.column(param.column or "")
             if param.role == "parent" and column is not None and column.references:
                 if param.name not in required and param.name not in (forced or {}) and self.rng.random() < 0.3:
@@ -510,7 +512,7 @@ class Walker(Resolver):
                 args.append((param.name, Known(value, param.name)))
             elif param.name in required:
                 return None
-        return Walk(Goal("create", plan.name, tuple(args)), found)
+        return Walk(Goal("create", plan.name, tuple(sorted(args, key=lambda a: order[a[0]]))), found)
 
     def _speaker_value(self, column: Any) -> str | None:
         """For a field naming who wrote a row (author: customer | agent), the current user's side."""

@@ -74,6 +74,39 @@ def test_seed_rows_and_task_values_keep_the_documents_constraints_and_invariants
     assert found == []
 
 
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_a_new_rows_text_agrees_with_its_category(name: str) -> None:
+    """A row a task creates says what its category says: a description the seed files under one category (a
+    "Sauna access" charge is spa) never comes with another (laundry)."""
+    env = bundled(name)
+    seed = EpisodeStore(env.spec, env.template, {}).fresh(None)
+    filed: dict[tuple[str, str, str], set[str]] = {}
+    try:
+        for table in env.spec.tables:
+            classes = [
+                c.name for c in table.columns if c.enum and c.name.split("_")[-1] in ("category", "type", "kind")
+            ]
+            texts = [
+                c.name
+                for c in table.columns
+                if c.type == "TEXT" and not c.enum and c.name in ("description", "title", "name")
+            ]
+            for row in seed.db.query(f'SELECT * FROM "{table.name}"') if classes and texts else ():
+                for cls in classes:
+                    for text in texts:
+                        filed.setdefault((table.name, text, str(row[text])), set()).add(str(row[cls]))
+    finally:
+        seed.close()
+    checked = 0
+    for task in env.tasks.values():
+        for change in task.expected.changes:
+            for (table, text, value), classes in filed.items():
+                if change.op == "insert" and change.table == table and change.values.get(text) == value:
+                    assert {str(v) for k, v in change.values.items() if k not in (text,)} & classes, (task.id, value)
+                    checked += 1
+    assert checked or name != "hotel-reservations"
+
+
 def _argument_problems(tool: str, arguments: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     """What the documented input schema says is wrong with a call's arguments (formats and patterns too)."""
     problems = [
@@ -123,7 +156,7 @@ def test_a_record_named_by_a_date_says_which_date_it_is(name: str) -> None:
 
 
 def test_a_new_email_belongs_to_the_person_who_asks_for_it() -> None:
-    """"Change my email to X": X is made from the asker's own name, never from another person's."""
+    """ "Change my email to X": X is made from the asker's own name, never from another person's."""
     changed = 0
     for name in sorted(BUNDLED):
         for task in bundled(name).tasks.values():
