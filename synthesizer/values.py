@@ -174,7 +174,7 @@ class Values:
         pool = self.pools.get(kind)
         if pool is None:
             make = getattr(self.fake, kind)
-            pool = self.pools[kind] = [str(make()) for _ in range(POOL)]
+            pool = self.pools[kind] = list(vocab.CITIES) if kind == "city" else [str(make()) for _ in range(POOL)]
         return self.random.choice(pool)
 
     def person(self) -> Person:
@@ -268,8 +268,14 @@ class Values:
             "thing": lambda: self.random.choice(vocab.PRODUCTS).lower(),
             "brand": lambda: self.brand,
         }  # fmt: skip
-        names = dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(template) if name)  # in order:
-        return template.format(**{name: makers[name]() for name in names})  # a set's order changes per process
+        made: dict[str, str] = {}
+        for name in dict.fromkeys(n for _, n, _, _ in string.Formatter().parse(template) if n):  # in written order
+            made[name] = makers[name]()
+            for _ in range(8):  # 'Austin vs Austin Derby' never: an other_ value differs from the rest
+                if not name.startswith("other") or made[name] not in list(made.values())[:-1]:
+                    break
+                made[name] = makers[name]()
+        return template.format(**made)
 
     def _pick(self, bank: tuple[str, ...], person: Person | None = None) -> str:
         return self.fill(self.random.choice(bank), person)

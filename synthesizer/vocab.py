@@ -209,3 +209,15 @@ DESCRIPTIONS: tuple[str, ...] = (
     "Kept up to date by {first} {last}.", "Used by the {city} team.", "Set up for the {month} launch.",
     "Shared with {company}.", "Reviewed every quarter.", "Main one for day-to-day use.",
 )  # fmt: skip
+
+CITIES = (
+    "Austin", "Boston", "Chicago", "Denver", "Portland", "Seattle", "San Diego", "Phoenix", "Atlanta", "Nashville",
+    "Minneapolis", "Pittsburgh", "Baltimore", "Sacramento", "Kansas City", "Salt Lake City", "Richmond", "Madison",
+    "Savannah", "Charleston", "Santa Fe", "Boulder", "Asheville", "Burlington", "Providence", "Albany", "Tucson",
+    "Omaha", "Raleigh", "Cleveland", "Toronto", "Vancouver", "Montreal", "Dublin", "Edinburgh", "Manchester",
+    "Bristol", "Leeds", "Lisbon", "Porto", "Madrid", "Seville", "Barcelona", "Lyon", "Bordeaux", "Marseille",
+    "Amsterdam", "Rotterdam", "Antwerp", "Hamburg", "Munich", "Cologne", "Vienna", "Zurich", "Geneva", "Milan",
+    "Turin", "Florence", "Copenhagen", "Stockholm", "Oslo", "Helsinki", "Prague", "Krakow", "Budapest", "Athens",
+    "Melbourne", "Sydney", "Auckland", "Wellington", "Singapore", "Osaka", "Kyoto", "Cape Town", "Buenos Aires",
+)
+"""Real cities for addresses, venues and trips: a made-up town ('Zacharyfurt') reads as noise."""
