@@ -107,6 +107,23 @@ def test_a_new_rows_text_agrees_with_its_category(name: str) -> None:
     assert checked or name != "hotel-reservations"
 
 
+def test_places_are_real_cities() -> None:
+    """Every city a bundled seed holds is a real one, not a made-up town."""
+    from autoforge.synthesizer.vocab import CITIES
+
+    seen = set()
+    for name in sorted(BUNDLED):
+        env = bundled(name)
+        seed = EpisodeStore(env.spec, env.template, {}).fresh(None)
+        try:
+            for table in env.spec.tables:
+                for column in (c.name for c in table.columns if c.name.split("_")[-1] == "city"):
+                    seen |= {row[column] for row in seed.db.query(f'SELECT "{column}" FROM "{table.name}"')}
+        finally:
+            seed.close()
+    assert seen and seen <= set(CITIES), seen - set(CITIES)
+
+
 def _argument_problems(tool: str, arguments: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     """What the documented input schema says is wrong with a call's arguments (formats and patterns too)."""
     problems = [
