@@ -157,7 +157,7 @@ class _Speaker:
             elif isinstance(source, Known):
                 kind = self.kind(entity.table, source.what)
                 said = self.say(entity.table, source.what, source.value)
-                self.remember(field_words(source.what), source.value)
+                self.remember(self._label(entity.table, source.what), source.value)
                 if kind == "enum":
                     details.insert(0, f"({said})")
                 else:
@@ -195,7 +195,8 @@ class _Speaker:
                     return f"with the {'most' if high else 'fewest'} {counted}"
                 return f"with the {'largest' if high else 'smallest'} {field}"
             return f"with the {'highest' if high else 'lowest'} {field}"
-        self.remember(field, spoken_value(pick.value, kind, self.today) if kind in ("date", "datetime") else pick.value)
+        spoken = spoken_value(pick.value, kind, self.today) if kind in ("date", "datetime") else pick.value
+        self.remember(self._label(table, pick.column), spoken)
         if kind in ("date", "datetime"):
             day = spoken_date(pick.value, self.today)
             if is_creation_time(pick.column) or str(pick.value)[:10] < self.today.isoformat():
@@ -256,13 +257,18 @@ class _Speaker:
             return self._branch(goal, obj)
         return "help me with my account"
 
+    def _label(self, table: str, column: str) -> str:
+        """What the user calls a value they know: 'hotel name' for a hotel's name (a bare 'name' is theirs)."""
+        words = field_words(column)
+        return f"{humanize(singular(table))} {words}" if words in _GENERIC_FIELDS else words
+
     def _named(self, goal: Goal, plan: ToolPlan | None) -> str:
         """'the project "Garden"': a row the tool finds by the name the user says ('' for other tools)."""
         lookup = plan.param("lookup") if plan is not None else None
         value = next((s for n, s in goal.args if lookup is not None and n == lookup.name), None)
         if plan is None or lookup is None or not isinstance(value, Known) or lookup.column is None:
             return ""
-        self.remember(field_words(lookup.column), value.value)
+        self.remember(self._label(plan.table, lookup.column), value.value)
         return f"the {humanize(singular(plan.table))} {self.say(plan.table, lookup.column, value.value)}"
 
     def _toggle(self, goal: Goal, plan: ToolPlan) -> str:
@@ -604,6 +610,9 @@ def full_name(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> str:
     first = next((row[c] for c, k in kinds.items() if k == "first_name" and row.get(c)), "")
     last = next((row[c] for c, k in kinds.items() if k == "last_name" and row.get(c)), "")
     return f"{first} {last}".strip()
+
+
+_GENERIC_FIELDS = frozenset({"name", "title", "number", "code", "description", "label"})
 
 
 def _date_edge(words: list[str]) -> str:

@@ -107,6 +107,14 @@ def test_a_new_rows_text_agrees_with_its_category(name: str) -> None:
     assert checked or name != "hotel-reservations"
 
 
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_what_the_user_knows_is_labelled_by_what_it_is(name: str) -> None:
+    """A hotel's name is the 'hotel name' and a room's number the 'room number': a bare 'name' is the user's
+    own, and no fact needs a 'name 2'."""
+    for task in bundled(name).tasks.values():
+        assert not [label for label in task.user.known_facts if re.fullmatch(r"(name|title|number) \d+", label)]
+
+
 def test_places_are_real_cities() -> None:
     """Every city a bundled seed holds is a real one, not a made-up town."""
     from autoforge.synthesizer.vocab import CITIES
