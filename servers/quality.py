@@ -52,6 +52,10 @@ WHOSE = "says 'whose <field> is'"
 
 _TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b")
 _WHOSE = re.compile(r"\bwhose\s+[a-z]+(?:\s+[a-z]+)?\s+(?:is|are|was)\b", re.IGNORECASE)
+_ARTICLE = re.compile(
+    r"\b(?:an (?![aeiouAEIOU]|hour|honest|honou?r|heir|[A-Z0-9])[a-z]|a (?=[aeiou][a-z]*\b)(?!u[nrst]i|use|usu|one|eu))"
+)
+ARTICLE = "an article that does not fit its noun"
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _QUOTE = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d')
 _CONTEXT_WORDS = 8
@@ -110,6 +114,8 @@ def phrasing_problems(instruction: str, spec: EnvSpec) -> list[str]:
         found.append(TIMESTAMP)
     if _WHOSE.search(instruction):
         found.append(WHOSE)
+    if _ARTICLE.search(instruction):
+        found.append(ARTICLE)
     columns = {c.name for t in spec.tables for c in t.columns if "_" in c.name}
     snake = set(_SNAKE.findall(instruction))
     if snake & columns:

@@ -132,9 +132,21 @@ _REASONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def reason_for(rng: random.Random, verb: str, column: str = "", kind: str = "", change: float = 0) -> str:
+_SHIPPING = (
+    ({"express", "overnight", "priority", "next", "same", "expedited", "rush", "fast", "fastest"}, ("I need it sooner",)),
+    ({"standard", "economy", "ground", "regular", "slow", "free"}, ("it is not urgent after all",
+                                                                      "I would rather not pay for fast shipping")),
+    ({"pickup", "pick", "store", "collect", "collection"}, ("I would rather pick it up myself",)),
+)  # fmt: skip
+"""Reasons for a new shipping method, by the words of the method chosen (no 'I need it sooner' for standard)."""
+
+
+def reason_for(
+    rng: random.Random, verb: str, column: str = "", kind: str = "", change: float = 0, value: object = None
+) -> str:
     """Why a user asks for something, in their words; `change` is the sign of a count's change, where known
-    (a reason for more people never comes with fewer)."""
+    (a reason for more people never comes with fewer), and `value` the new value, which a shipping reason
+    follows."""
     words = set(split_words(column))
     key = verb if verb in _REASONS else ""
     if verb in ("update", "change", "set", "edit", "modify", "move", "reschedule", "rename"):
@@ -160,4 +172,7 @@ def reason_for(rng: random.Random, verb: str, column: str = "", kind: str = "", 
             key = "enum"
     if key in ("people", "quantity"):
         key = f"{key}{'+' if change > 0 else '-'}" if change else ""
+    if key == "shipping" and value is not None:
+        chosen = set(split_words(str(value)))
+        return rng.choice(next((r for words, r in _SHIPPING if words & chosen), _REASONS[""]))
     return rng.choice(_REASONS.get(key) or _REASONS[""])

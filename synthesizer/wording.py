@@ -337,7 +337,6 @@ class _Speaker:
                 parts.append(f"{field_words(column)} {self.say(plan.table, column, source.value)}")
         mine = [o for o in owners if o != "me"]
         last = singular(plan.table).split("_")[-1]
-        article = "an" if noun[:1] in "aeiou" else "a"
         if plan.table == self.roles.customer:
             text = "open an account for me"
         elif last in ("return", "refund", "exchange") and mine:
@@ -349,9 +348,9 @@ class _Speaker:
         elif last in ("item", "line") and len(mine) >= 2:
             text = f"add {mine[-1]} to {mine[0]}"
         elif mine:
-            text = f"add {article} new {noun} for {' and '.join(mine)}"
+            text = f"add a new {noun} for {' and '.join(mine)}"
         else:
-            text = f"add {article} new {noun}" + (" for me" if owners else "")
+            text = f"add a new {noun}" + (" for me" if owners else "")
         return f"{text}, with {', '.join(parts)}" if parts else text
 
     def _question(self, goal: Goal, obj: str) -> str:
@@ -446,7 +445,10 @@ class _Speaker:
         if goal.kind == "compute" and goal.column:
             column = goal.column
         change = goal.amount if goal.kind == "compute" else 0
-        return reason_for(self.rng, verb, column or "", self.kind(plan.table, column) if column else "", change)
+        columns = {p.name: p.column or p.name for p in plan.params}
+        value = next((s.value for n, s in goal.args if isinstance(s, Known) and columns.get(n, n) == column), None)
+        kind = self.kind(plan.table, column) if column else ""
+        return reason_for(self.rng, verb, column or "", kind, change, value)
 
 
 def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict[str, Any]], env_title: str,

@@ -26,7 +26,7 @@ from autoforge.servers import (
 )
 from autoforge.servers.constraints import column_rule, problem
 from autoforge.servers.invariants import violations
-from autoforge.servers.quality import phrasing_problems, quality
+from autoforge.servers.quality import ARTICLE, phrasing_problems, quality
 from autoforge.synthesizer.models import Blueprint
 from autoforge.synthesizer.schema import infer_blueprint
 from autoforge.synthesizer.sources import parse_structured, read_source
@@ -113,6 +113,14 @@ def test_what_the_user_knows_is_labelled_by_what_it_is(name: str) -> None:
     own, and no fact needs a 'name 2'."""
     for task in bundled(name).tasks.values():
         assert not [label for label in task.user.known_facts if re.fullmatch(r"(name|title|number) \d+", label)]
+
+
+def test_an_article_that_does_not_fit_its_noun_is_caught() -> None:
+    """'add an new order' and 'a order' read wrong; 'an hour', 'a user' and 'an API' do not."""
+    spec = bundled("retail-orders").spec
+    assert ARTICLE in phrasing_problems("Please add an new order for me.", spec)
+    assert ARTICLE in phrasing_problems("Cancel a order of mine.", spec)
+    assert phrasing_problems("Give me an hour, a user name and an API key.", spec) == []
 
 
 def test_places_are_real_cities() -> None:
