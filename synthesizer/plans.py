@@ -42,6 +42,10 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
         else:
             target = found
     if kind == "update" and not any(p.role == "field" for p in params):
+        found = _action_target(shape.verb, table)  # POST /books/{id}:borrow -> status 'borrowed'
+        if found is not None:
+            kind, target = "action", found
+    if kind == "update" and not any(p.role == "field" for p in params):
         return f"{shape.op.name!r} updates a {singular(res.name).replace('_', ' ')} but names no field to change"
     keyed = any(p.role in ("key", "lookup") for p in params)
     if kind in ("get", "update", "delete", "action") and not keyed and not res.singleton:
@@ -120,10 +124,27 @@ def _param(name: str, shape: Shape, res: Resource, table: Table, parents: dict[s
     return ParamPlan(name=name, role="ignored")
 
 
+_IRREGULAR = {"lend": "lent", "send": "sent", "hold": "held", "buy": "bought", "sell": "sold", "pay": "paid",
+              "lose": "lost", "find": "found", "begin": "begun", "write": "written", "hide": "hidden",
+              "give": "given", "take": "taken", "freeze": "frozen", "break": "broken", "keep": "kept"}  # fmt: skip
+
+
+def _participles(verb: str) -> tuple[str, ...]:
+    """The states a verb the vocabulary does not know may leave a row in: borrow -> borrowed, ship -> shipped."""
+    if verb in _IRREGULAR:
+        return (_IRREGULAR[verb],)
+    forms = [f"{verb}d" if verb.endswith("e") else f"{verb}ed"]
+    if verb.endswith("y") and len(verb) > 2 and verb[-2] not in "aeiou":
+        forms.append(f"{verb[:-1]}ied")
+    if len(verb) > 2 and verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
+        forms.append(f"{verb}{verb[-1]}ed")
+    return tuple(forms)
+
+
 def _action_target(verb: tuple[str, ...], table: Table) -> dict[str, Any] | None:
     if not verb:
         return None
-    wanted = ACTION_TARGETS.get(verb[0], ())
+    wanted = ACTION_TARGETS.get(verb[0]) or _participles(verb[0])
     if verb[0] == "mark":
         wanted = tuple("_".join(verb[i:]) for i in range(1, len(verb)))
     status = next((c for c in table.columns if c.enum and is_status_column(c.name)), None)

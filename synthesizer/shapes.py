@@ -46,6 +46,7 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "deliver": ("delivered",), "dispatch": ("dispatched",), "pay": ("paid",), "freeze": ("frozen",),
     "unfreeze": ("active",), "terminate": ("terminated",), "renew": ("active", "renewed"), "submit": ("submitted",),
     "dispute": ("disputed",), "merge": ("merged",), "restart": ("active", "running"),
+    "borrow": ("borrowed", "checked_out", "on_loan"), "return": ("returned", "available", "in_stock"),
 }  # fmt: skip
 VERBS: dict[str, str] = {
     **{v: "list" for v in ["list", "search", "find", "query", "browse", "filter", "lookup", "all", "index"]},
@@ -101,15 +102,23 @@ def item_segments(operations: tuple[Operation, ...]) -> set[str]:
     """Static path segments followed by a parameter somewhere: resources addressable by key."""
     found: set[str] = set()
     for op in operations:
-        parts = [p for p in (op.path or "").split("/") if p]
-        for before, after in pairwise(parts):
-            if not before.startswith("{") and after.startswith("{"):
+        for (before, static), (_, param) in pairwise(_tokens(op.path or "")):
+            if not static and param:
                 found.add(before)
     return found
 
 
 def _tokens(path: str) -> list[tuple[str, bool]]:
-    return [(p[1:-1], True) if p.startswith("{") and p.endswith("}") else (p, False) for p in path.split("/") if p]
+    """(segment, is a parameter) for each part of a path; a custom verb is a segment of its own
+    (`/books/{id}:borrow` is books, id, borrow; `/books:search` is books, search)."""
+    tokens: list[tuple[str, bool]] = []
+    for part in (p for p in path.split("/") if p):
+        head, colon, verb = part.rpartition(":") if not part.endswith("}") else ("", "", part)
+        head, verb = (head, verb) if colon and head and re.fullmatch(r"[A-Za-z][\w-]*", verb) else (part, "")
+        tokens.append((head[1:-1], True) if head.startswith("{") and head.endswith("}") else (head, False))
+        if verb:
+            tokens.append((verb, False))
+    return tokens
 
 
 def _first_word(segment: str) -> str:

@@ -112,6 +112,79 @@ PROJECTS = [
 ]  # fmt: skip
 
 
+ACTIONS = """openapi: 3.0.3
+info: {title: Tracker API, version: 1.0.0, description: Issues of a small team and the books of its shelf.}
+paths:
+  /issues:
+    get:
+      operationId: listIssues
+      summary: List issues
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Issue'}}}}}
+    post:
+      operationId: createIssue
+      summary: Open an issue
+      requestBody: {content: {application/json: {schema: {type: object, required: [title], properties: {title: {type: string}, body: {type: string}}}}}}
+      responses:
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Issue'}}}}
+  /issues/{issueId}:
+    get:
+      operationId: getIssue
+      parameters: [{name: issueId, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Issue'}}}}
+  /issues/{issueId}/close:
+    post:
+      operationId: closeIssue
+      summary: Close an open issue. Only an open issue can be closed.
+      parameters: [{name: issueId, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Issue'}}}}
+  /issues/{issueId}/reopen:
+    post:
+      operationId: reopenIssue
+      summary: Reopen a closed issue.
+      parameters: [{name: issueId, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Issue'}}}}
+  /v1/books:
+    get:
+      operationId: ListBooks
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Book'}}}}}
+  /v1/books/{bookId}:borrow:
+    post:
+      operationId: BorrowBook
+      summary: Borrow an available book.
+      parameters: [{name: bookId, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Book'}}}}
+  /v1/books/{bookId}:return:
+    post:
+      operationId: ReturnBook
+      summary: Return a borrowed book.
+      parameters: [{name: bookId, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Book'}}}}
+components:
+  schemas:
+    Issue:
+      type: object
+      properties:
+        id: {type: integer}
+        title: {type: string}
+        body: {type: string}
+        state: {type: string, enum: [open, closed]}
+    Book:
+      type: object
+      properties:
+        id: {type: string}
+        title: {type: string}
+        author: {type: string}
+        status: {type: string, enum: [available, borrowed]}
+"""
+
+
 async def _synthesized(tmp_path: Path, name: str, text: str, options: SynthOptions = OPTIONS) -> SynthResult:
     source = write(tmp_path, name, text)
     folder = name.split(".")[0]
@@ -252,3 +325,23 @@ async def test_a_batch_delete_by_names_looks_each_name_up(tmp_path: Path) -> Non
     assert episode.db.value('SELECT COUNT(*) FROM "entities"') == count
     assert tools["delete_entities"].run(episode, {"entityNames": ["ada", "Bob"]}).value["deleted"]
     assert episode.db.value('SELECT COUNT(*) FROM "entities"') == count - 2
+
+
+async def test_custom_verbs_and_action_endpoints_are_state_transitions(tmp_path: Path) -> None:
+    """`POST /books/{id}:borrow` and `/issues/{id}/close` move one row between the documented states: borrowing
+    a borrowed book or closing a closed issue is refused and changes nothing, returning makes it available."""
+    result = await _synthesized(tmp_path, "tracker.yaml", ACTIONS)
+    assert {"BorrowBook", "ReturnBook", "closeIssue", "reopenIssue"} <= {t.name for t in result.spec.tools}
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        books = (await _call(client, episode, "ListBooks", {}))[1]
+        book = next(b for b in books if b["status"] == "available")
+        assert (await _call(client, episode, "BorrowBook", {"bookId": book["id"]}))[1]["status"] == "borrowed"
+        refused, message = await _call(client, episode, "BorrowBook", {"bookId": book["id"]})
+        assert refused and "already borrowed" in message
+        assert (await _call(client, episode, "ReturnBook", {"bookId": book["id"]}))[1]["status"] == "available"
+        issue = next(i for i in (await _call(client, episode, "listIssues", {}))[1] if i["state"] == "open")
+        assert not (await _call(client, episode, "closeIssue", {"issueId": issue["id"]}))[0]
+        refused, message = await _call(client, episode, "closeIssue", {"issueId": issue["id"]})
+        assert refused and "already closed" in message
+        await close_episode(client, episode)
