@@ -175,8 +175,9 @@ class Walker(Resolver):
             kind = "write"
         elif reasoning and self.rng.random() < self.reasoning:
             kind = self.rng.choice(reasoning)
-        else:
-            kind = "write" if self.rng.random() < 0.85 or "tell" in barren else "tell"
+        else:  # a read-only API (its writes barren) asks for facts
+            roll = self.rng.random()
+            kind = "write" if (roll < 0.85 and "write" not in barren) or "tell" in barren else "tell"
         walk = None
         for _ in range(3):
             walk = makers[kind]()

@@ -65,9 +65,11 @@ class Batch:
 
 
 def signature(task: Task) -> str:
-    """Tasks with the same calls (tools and arguments, in any order) are duplicates."""
+    """Tasks with the same calls (tools and arguments, in any order) and the same facts to tell are duplicates:
+    two questions answered by the same reads (a plant's price, its height) are two tasks."""
     calls = sorted(json.dumps([c.tool, c.arguments], sort_keys=True, default=str) for c in task.solution.calls)
-    return hashlib.sha256("\n".join(calls).encode()).hexdigest()
+    facts = sorted(task.expected.facts)
+    return hashlib.sha256("\n".join([*calls, *facts]).encode()).hexdigest()
 
 
 def split_of(task_id: str, seed: int, test_fraction: float) -> str:

@@ -185,6 +185,47 @@ components:
 """
 
 
+CATALOG = """openapi: 3.0.3
+info: {title: Plant Catalog API, version: 1.0.0, description: A nursery's catalogue of plants, read only.}
+paths:
+  /plants:
+    get:
+      operationId: listPlants
+      summary: List plants, optionally by light need
+      parameters: [{name: light, in: query, schema: {type: string, enum: [sun, shade, partial]}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Plant'}}}}}
+  /plants/{plantId}:
+    get:
+      operationId: getPlant
+      parameters: [{name: plantId, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Plant'}}}}
+  /suppliers:
+    get:
+      operationId: listSuppliers
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Supplier'}}}}}
+components:
+  schemas:
+    Plant:
+      type: object
+      properties:
+        id: {type: integer}
+        name: {type: string}
+        light: {type: string, enum: [sun, shade, partial]}
+        height_cm: {type: integer, minimum: 5, maximum: 400}
+        price: {type: number}
+        supplier_id: {type: integer}
+    Supplier:
+      type: object
+      properties:
+        id: {type: integer}
+        name: {type: string}
+        city: {type: string}
+"""
+
+
 async def _synthesized(tmp_path: Path, name: str, text: str, options: SynthOptions = OPTIONS) -> SynthResult:
     source = write(tmp_path, name, text)
     folder = name.split(".")[0]
@@ -345,3 +386,15 @@ async def test_custom_verbs_and_action_endpoints_are_state_transitions(tmp_path:
         refused, message = await _call(client, episode, "closeIssue", {"issueId": issue["id"]})
         assert refused and "already closed" in message
         await close_episode(client, episode)
+
+
+async def test_a_read_only_api_gets_tasks_whose_answer_is_a_fact(tmp_path: Path) -> None:
+    """Three reads and no write: every task asks for facts the reads show (a plant's price, a supplier's city),
+    and questions answered by the same reads are different tasks when they ask different facts."""
+    result = await _synthesized(tmp_path, "catalog.yaml", CATALOG, SynthOptions(tasks=20, rows=8))
+    assert len(result.tasks) >= 10
+    assert all(t.expected.facts and not t.expected.changes for t in result.tasks)
+    reads = {t.name for t in result.spec.tools}
+    assert all(c.tool in reads for t in result.tasks for c in t.solution.calls)
+    asked = [tuple(c.tool for c in t.solution.calls) for t in result.tasks]
+    assert len(set(asked)) < len(asked)  # the same reads, other facts
