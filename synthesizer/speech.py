@@ -71,6 +71,12 @@ _COMPOUNDS = {"check in": "check-in date", "check out": "check-out date", "check
               "seats": "number of seats", "tickets": "number of tickets", "nights": "number of nights"}  # fmt: skip
 
 
+_UNITS = {"cm": "cm", "mm": "mm", "m": "metres", "km": "km", "kg": "kg", "g": "grams", "lb": "pounds",
+          "lbs": "pounds", "ml": "ml", "sec": "seconds", "secs": "seconds", "ms": "milliseconds",
+          "mins": "minutes", "min": "minutes", "hrs": "hours", "usd": "dollars", "eur": "euros", "pct": "percent"}  # fmt: skip
+"""Unit suffixes of column names, said after 'in'."""
+
+
 def field_words(column: str) -> str:
     """A column in words: 'shipping_method' -> 'shipping method', 'qty' -> 'quantity', 'starts_at' -> 'start time'."""
     spoken = " ".join(split_words(column))
@@ -85,6 +91,8 @@ def field_words(column: str) -> str:
             words = _CREATION.get(words[-1], f"{words[-1]} date").split()
     if len(words) > 1 and words[-1] == "id":
         words = words[:-1]
+    if len(words) > 1 and words[-1] in _UNITS:  # 'height_cm' is the height in cm
+        words = [*words[:-1], "in", _UNITS[words[-1]]]
     return " ".join(words) or humanize(column)
 
 

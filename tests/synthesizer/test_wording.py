@@ -37,3 +37,15 @@ def test_facts_to_tell_are_not_given_away(small_env: SynthResult) -> None:
     for task in small_env.tasks:
         for fact in task.expected.facts:
             assert fact.lower() not in task.instruction.lower()
+
+
+def test_a_unit_in_a_column_name_is_said_after_in() -> None:
+    """'height_cm' is 'height in cm' and 'weight_kg' 'weight in kg', never 'height cm'; other names stay."""
+    from autoforge.synthesizer.speech import field_words
+
+    assert [field_words(c) for c in ("height_cm", "weight_kg", "duration_mins", "shipping_method")] == [
+        "height in cm",
+        "weight in kg",
+        "duration in minutes",
+        "shipping method",
+    ]
