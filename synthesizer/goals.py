@@ -384,19 +384,23 @@ class Walker(Resolver):
     def attempt(self, plan: ToolPlan, row: dict[str, Any]) -> Walk | None:
         """A walk doing `plan` to `row` (an update gets new values the user states), whatever the rules say."""
         found: dict[Entity, Resolution] = {}
-        args = self._targeted(plan, row, found)
+        stated: tuple[str, ...] = ()
+        if plan.kind == "update" and plan.table in self.bp.singletons:  # the one row: the user states each value
+            stated = tuple(f for f in self._settable(plan) if f in self.required[plan.name])  # the tool needs
+        args = self._targeted(plan, row, found, chosen_fields=stated)
         if args is None:
             return None
         entity = Entity(plan.table, row[self.bp.table(plan.table).primary_key])
         if plan.kind != "update":
             return Walk(Goal(plan.kind, plan.name, args, entity), found)  # type: ignore[arg-type]
-        moved = self._reassign(plan, row, found)
+        moved = self._reassign(plan, row, found) if not stated else None
         if moved is not None:
             return Walk(Goal("update", plan.name, _merge(args, (moved,)), entity), found)
         fields = self._settable(plan)
         if not fields:
             return None
         chosen = self.rng.sample(fields, min(len(fields), self.rng.choice([1, 1, 2])))
+        chosen = list(dict.fromkeys([*chosen, *stated]))
         extra: list[tuple[str, Source]] = []
         values: dict[str, Any] = {}
         for name in chosen:

@@ -324,6 +324,11 @@ def id_entity(argument: str) -> str | None:
     return None
 
 
+def _says_state(schema: Any) -> bool:
+    """Whether an argument chooses among states (an enum or a flag), as `mode: engage | release` does."""
+    return isinstance(schema, dict) and (bool(schema.get("enum")) or schema_type(schema)[0] == "boolean")
+
+
 def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title: str) -> Shape | str:
     verb, noun, _ = _split_name(op, prefix)
     properties: dict[str, Any] = op.input_schema.get("properties", {})
@@ -373,8 +378,10 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
             return Shape(op, entity, kind, None, parents, (verb, *noun), lookup=named[0])
         elif kind == "get":
             kind = "list"
-        elif kind == "delete" or (kind in ("update", "action") and not parents):
+        elif kind == "delete":
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
+        elif kind == "action" and any(_says_state(properties.get(p)) for p in required):
+            kind = "update"  # activateParkingBrake(mode: engage | release): the argument is the new state
     if kind == "get" and plural_noun and key is None:
         kind = "list"
     if kind in ("list", "count", "create") and key is not None and key in required and kind != "create":

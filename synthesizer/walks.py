@@ -395,6 +395,9 @@ class Resolver:
                 found.clear()
                 found.update(trial)
                 return True
+        if entity.table in self.bp.singletons and not need_row:
+            found[entity] = Resolution(entity, "", (), shows_row=False)  # the one row: nothing names it
+            return True
         if entity.table in self.listable or entity.table in self.bp.singletons:
             return False
         # Nothing lists these rows, so the user must know the key (an order number on a receipt).

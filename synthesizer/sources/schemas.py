@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 __all__ = [
@@ -53,6 +55,12 @@ def merged_properties(schema: Any) -> tuple[dict[str, Any], list[str]]:
     return properties, [n for n in dict.fromkeys(required) if n in properties]
 
 
+_TYPE_ALIASES = {"float": "number", "double": "number", "decimal": "number", "int": "integer", "long": "integer",
+                 "str": "string", "text": "string", "bool": "boolean", "dict": "object", "map": "object",
+                 "list": "array", "tuple": "array"}  # fmt: skip
+"""Type names that function-call documents borrow from Python or other languages (`"type": "float"`)."""
+
+
 def schema_type(schema: Any) -> tuple[str | None, bool]:
     """(the JSON type a schema describes, or None when it is unconstrained; whether null is allowed)."""
     if not isinstance(schema, dict):
@@ -61,7 +69,8 @@ def schema_type(schema: Any) -> tuple[str | None, bool]:
     declared = schema.get("type")
     if isinstance(declared, list):
         nullable = nullable or "null" in declared
-        declared = next((t for t in declared if t in JSON_TYPES), None)
+        declared = next((_TYPE_ALIASES.get(t, t) for t in declared if _TYPE_ALIASES.get(t, t) in JSON_TYPES), None)
+    declared = _TYPE_ALIASES.get(declared, declared) if isinstance(declared, str) else declared
     if declared in JSON_TYPES:
         return declared, nullable
     for key in ("allOf", "oneOf", "anyOf"):
@@ -108,7 +117,7 @@ def clean_schema(schema: Any, depth: int = 0, *, formats: bool = False) -> dict[
         out["description"] = description
     values = [
         v
-        for v in schema.get("enum") or []
+        for v in schema.get("enum") or (described_enum(description) if kind in ("string", "integer") else None) or []
         if v is not None
         and (kind is None or _value_type(v) == kind or (kind == "number" and _value_type(v) == "integer"))
     ]
@@ -137,6 +146,32 @@ def clean_schema(schema: Any, depth: int = 0, *, formats: bool = False) -> dict[
     if default is not None and _valid_default(default, kind, out.get("enum")):
         out["default"] = default
     return out
+
+
+_ENUM_LIST = re.compile(r"\[enum\]\s*:\s*(\[[^\]]*\])", re.IGNORECASE)
+_ENUM_WORDS = re.compile(
+    r"\b(?:(?:must|should|can) be |is )?(?:one of|possible values(?: are)?|allowed values(?: are)?|valid values(?: are)?"
+    r"|accepted values(?: are)?)\s*:?\s*((?:[`'\"][^`'\"]{1,30}[`'\"](?:\s*(?:,|\bor\b|\|)\s*)?){2,})",
+    re.IGNORECASE,
+)
+
+
+def described_enum(description: str) -> list[Any] | None:
+    """The values a description lists where the schema has no enum: `[Enum]: ["on", "off"]` or
+    "one of `low`, `normal` or `high`"; None when it lists none (two at least)."""
+    listed = _ENUM_LIST.search(description)
+    if listed is not None:
+        try:
+            values = json.loads(listed.group(1))
+        except ValueError:
+            values = None
+        if isinstance(values, list) and len(values) >= 2 and all(isinstance(v, (str, int)) for v in values):
+            return values
+    worded = _ENUM_WORDS.search(description)
+    if worded is not None:
+        values = re.findall(r"[`'\"]([^`'\"]{1,30})[`'\"]", worded.group(1))
+        return values if len(values) >= 2 else None
+    return None
 
 
 def doc_notes(schema: Any, extra_examples: Any = None) -> dict[str, Any]:

@@ -226,6 +226,21 @@ components:
 """
 
 
+DEVICE = [
+    {"name": "setHeadlights", "description": "Turn the headlights on or off.",
+     "parameters": {"type": "object", "required": ["mode"], "properties": {
+         "mode": {"type": "string", "description": 'The mode of the headlights. [Enum]: ["on", "off", "auto"]'}}}},
+    {"name": "activateParkingBrake", "description": "Engage or release the parking brake.",
+     "parameters": {"type": "object", "required": ["mode"], "properties": {
+         "mode": {"type": "string", "description": "What to do: one of `engage` or `release`."}}}},
+    {"name": "adjustClimateControl", "description": "Set the cabin temperature.",
+     "parameters": {"type": "object", "required": ["temperature"], "properties": {
+         "temperature": {"type": "float", "description": "Degrees Celsius."},
+         "fanSpeed": {"type": "integer", "minimum": 0, "maximum": 100}}}},
+]  # fmt: skip
+"""A device's settings, one of each and no ids (BFCL style: Python type names, enums in the description)."""
+
+
 async def _synthesized(tmp_path: Path, name: str, text: str, options: SynthOptions = OPTIONS) -> SynthResult:
     source = write(tmp_path, name, text)
     folder = name.split(".")[0]
@@ -398,3 +413,20 @@ async def test_a_read_only_api_gets_tasks_whose_answer_is_a_fact(tmp_path: Path)
     assert all(c.tool in reads for t in result.tasks for c in t.solution.calls)
     asked = [tuple(c.tool for c in t.solution.calls) for t in result.tasks]
     assert len(set(asked)) < len(asked)  # the same reads, other facts
+
+
+async def test_keyless_setters_of_one_device_are_updates_of_its_one_row(tmp_path: Path) -> None:
+    """setHeadlights(mode), activateParkingBrake(mode) and adjustClimateControl(temperature) take no id: each
+    acts on its component's one row, the enum a description lists is enforced, and "float" is a number."""
+    result = await _synthesized(tmp_path, "car.json", json.dumps(DEVICE), SynthOptions(tasks=15, rows=8))
+    assert len(result.tasks) >= 10
+    tools = {t.name: t for t in result.spec.tools}
+    assert tools["setHeadlights"].input_schema["properties"]["mode"]["enum"] == ["on", "off", "auto"]
+    assert tools["adjustClimateControl"].input_schema["properties"]["temperature"]["type"] == "number"
+    assert {c.tool for t in result.tasks for c in t.solution.calls} >= {"setHeadlights", "activateParkingBrake"}
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        refused, message = await _call(client, episode, "setHeadlights", {"mode": "dazzle"})
+        assert refused and "must be one of ['on', 'off', 'auto']" in message
+        assert not (await _call(client, episode, "adjustClimateControl", {"temperature": 21.5}))[0]
+        await close_episode(client, episode)

@@ -170,3 +170,15 @@ async def test_an_unreachable_live_server_is_a_clear_error() -> None:
     """A command that is not an MCP server fails with the command named, not a traceback."""
     with pytest.raises(SynthesisError, match="could not list the tools"):
         await parse(f"mcp:{sys.executable} -c pass")
+
+
+def test_an_enum_written_in_a_description_is_read() -> None:
+    """`[Enum]: [...]` and "one of `a`, `b` or `c`" become the enum a schema lacks; a plain description does not,
+    and Python type names ("float") are JSON types."""
+    from autoforge.synthesizer.sources.schemas import clean_schema
+
+    listed = clean_schema({"type": "string", "description": 'Mode. [Enum]: ["on", "off"]'})
+    worded = clean_schema({"type": "string", "description": "Sort: one of `newest`, `oldest` or `top`."})
+    plain = clean_schema({"type": "string", "description": "One of the user's notes."})
+    assert (listed["enum"], worded["enum"], "enum" in plain) == (["on", "off"], ["newest", "oldest", "top"], False)
+    assert clean_schema({"type": "float"})["type"] == "number" and clean_schema({"type": "dict"})["type"] == "object"
