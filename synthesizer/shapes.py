@@ -38,7 +38,7 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "revert": ("reverted",), "activate": ("active", "activated", "enabled"), "deactivate": ("inactive", "deactivated"),
     "enable": ("enabled", "active"), "disable": ("disabled", "inactive"), "suspend": ("suspended",),
     "publish": ("published",), "unpublish": ("draft", "unpublished"), "lock": ("locked",), "unlock": ("unlocked",),
-    "pause": ("paused",), "resume": ("active", "resumed", "running"), "escalate": ("escalated",),
+    "pause": ("paused",), "resume": ("active", "resumed", "running", "playing", "in_progress"), "escalate": ("escalated",),
     "void": ("void", "voided"), "accept": ("accepted",), "decline": ("declined", "rejected"),
     "fulfill": ("fulfilled",), "start": ("started", "in_progress", "active"), "stop": ("stopped",),
     "block": ("blocked",), "unblock": ("active", "unblocked"), "restore": ("active", "restored"),
@@ -353,6 +353,10 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
     kind = VERBS[verb]
     noun_words = noun or split_words(title)[-1:] or ["record"]
     entity = singular(snake("_".join(noun_words)))
+    if kind in ("update", "action") and len(noun_words) > 1 and not any(id_entity(p) or normal(p) == "id"
+                                                                        for p in properties):  # fmt: skip
+        owner = singular(snake("_".join(noun_words[:-1])))
+        entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
     plural_noun = bool(noun) and plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]
     references = {p: id_entity(p) for p in properties}
     key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)
@@ -376,7 +380,7 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
             key = natural[0]
         elif len(named) == 1 and len(required) <= 2 and kind != "get":  # `delete_project(project_name)`
             return Shape(op, entity, kind, None, parents, (verb, *noun), lookup=named[0])
-        elif kind == "get":
+        elif kind == "get" and (plural_noun or not noun):
             kind = "list"
         elif kind == "delete":
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"

@@ -241,6 +241,21 @@ DEVICE = [
 """A device's settings, one of each and no ids (BFCL style: Python type names, enums in the description)."""
 
 
+PLAYER = """{"tools": [
+ {"name": "get_playback", "description": "Get the current playback state of the player.", "inputSchema": {"type": "object", "properties": {}},
+  "outputSchema": {"type": "object", "properties": {"status": {"type": "string", "enum": ["playing", "paused"]}, "volume_percent": {"type": "integer", "minimum": 0, "maximum": 100}, "shuffle": {"type": "boolean"}, "track": {"type": "string"}}}},
+ {"name": "pause_playback", "description": "Pause playback on the player.", "inputSchema": {"type": "object", "properties": {}}},
+ {"name": "resume_playback", "description": "Resume playback on the player.", "inputSchema": {"type": "object", "properties": {}}},
+ {"name": "set_playback_volume", "description": "Set the volume of the player.", "inputSchema": {"type": "object", "required": ["volume_percent"], "properties": {"volume_percent": {"type": "integer", "minimum": 0, "maximum": 100}}}},
+ {"name": "set_playback_shuffle", "description": "Turn shuffle on or off.", "inputSchema": {"type": "object", "required": ["shuffle"], "properties": {"shuffle": {"type": "boolean"}}}},
+ {"name": "list_playlists", "description": "List the user's playlists.", "inputSchema": {"type": "object", "properties": {}},
+  "outputSchema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "tracks": {"type": "integer"}}}}}}},
+ {"name": "rename_playlist", "description": "Rename a playlist.", "inputSchema": {"type": "object", "required": ["playlist_id", "name"], "properties": {"playlist_id": {"type": "string"}, "name": {"type": "string"}}}}
+]}
+"""
+"""A music player: its playback is one row that a keyless get shows and keyless actions and setters change."""
+
+
 async def _synthesized(tmp_path: Path, name: str, text: str, options: SynthOptions = OPTIONS) -> SynthResult:
     source = write(tmp_path, name, text)
     folder = name.split(".")[0]
@@ -429,4 +444,24 @@ async def test_keyless_setters_of_one_device_are_updates_of_its_one_row(tmp_path
         refused, message = await _call(client, episode, "setHeadlights", {"mode": "dazzle"})
         assert refused and "must be one of ['on', 'off', 'auto']" in message
         assert not (await _call(client, episode, "adjustClimateControl", {"temperature": 21.5}))[0]
+        await close_episode(client, episode)
+
+
+async def test_the_one_playback_of_a_player_is_read_paused_resumed_and_set_without_ids(tmp_path: Path) -> None:
+    """get_playback() shows the one playback, pause_playback() and resume_playback() move it between the
+    documented states (pausing a paused player is refused), and set_playback_volume(volume_percent) sets the
+    playback's own volume rather than a 'playback volume' of its own."""
+    result = await _synthesized(tmp_path, "player.tools.json", PLAYER, SynthOptions(tasks=15, rows=8))
+    tables = {t.name for t in result.spec.tables}
+    assert "playbacks" in tables and "playback_volumes" not in tables
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        if (await _call(client, episode, "get_playback", {}))[1]["status"] == "paused":
+            assert not (await _call(client, episode, "resume_playback", {}))[0]
+        assert (await _call(client, episode, "pause_playback", {}))[1]["status"] == "paused"
+        refused, message = await _call(client, episode, "pause_playback", {})
+        assert refused and "already paused" in message
+        assert not (await _call(client, episode, "set_playback_volume", {"volume_percent": 40}))[0]
+        playback = (await _call(client, episode, "get_playback", {}))[1]
+        assert (playback["status"], playback["volume_percent"]) == ("paused", 40)
         await close_episode(client, episode)
