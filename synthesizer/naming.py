@@ -14,7 +14,9 @@ __all__ = [
     "indefinite",
     "is_identifier",
     "normal",
+    "object_noun",
     "plural",
+    "sentence_words",
     "singular",
     "snake",
     "split_words",
@@ -143,3 +145,34 @@ def indefinite(noun: str) -> str:
     word = noun.lower()
     vowel = word[:1] in tuple("aeiou") and not word.startswith(_SOUNDS_LIKE_YOU)
     return f"{'an' if vowel or word.startswith(_SILENT_H) else 'a'} {noun}"
+
+
+_OBJECT_FILLER = frozenset(
+    {"a", "an", "the", "all", "one", "or", "more", "given", "selected", "specified", "existing", "new", "current",
+     "your", "my", "each", "every", "any", "some", "to", "from", "for", "with", "in", "on", "by", "and", "of", "un",
+     "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between"}
+)  # fmt: skip
+_ADJECTIVE_ENDINGS = ("ed", "ing", "able", "ible", "al", "ful", "ive", "ous")
+
+
+def sentence_words(text: str) -> list[str]:
+    """Lower-case words and punctuation marks of a text, a slash alternative cut to its first ('Check/uncheck')."""
+    return [w.split("/")[0] for w in re.findall(r"[A-Za-z][\w/-]*|[^\sA-Za-z]", text.lower())]
+
+
+def object_noun(words: list[str], head: bool = True) -> str:
+    """The thing a description's verb acts on: `task` of "a task", `task_priority` of "priority of task";
+    of a compound ("task template") the head noun, or the first noun when the command itself is the verb
+    (`start`: "Change task status to active" acts on a task)."""
+    run: list[str] = []
+    for position, word in enumerate(words):
+        if word in ("of", "for") and run and position + 1 < len(words):
+            owner = object_noun(words[position + 1 :])
+            return f"{owner}_{run[-1]}" if owner else run[-1]
+        if word in _OBJECT_FILLER or not word.isalpha():
+            if run:
+                break
+            continue
+        run.append(singular(word))
+    nouns = [w for w in run if not w.endswith(_ADJECTIVE_ENDINGS)] or run
+    return "" if not nouns else nouns[-1] if head else nouns[0]

@@ -31,7 +31,7 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     prefix = vendor_prefix(source.operations) if not http else ()
     for op in source.operations:
         try:
-            shape = http_shape(op, items, skip) if op.path else name_shape(op, entities, prefix, source.title)
+            shape = http_shape(op, items, skip) if op.path else name_shape(op, entities, prefix)
         except Exception as exc:  # noqa: BLE001 - one operation that trips a synthesizer bug is left out, not the rest
             shape = internal_error(exc)
         if isinstance(shape, str):

@@ -10,7 +10,7 @@ from typing import Any
 
 from .batches import BATCH_SEGMENTS, batch_argument
 from .models import Operation, SourceDoc
-from .naming import normal, plural, singular, snake, split_words
+from .naming import normal, object_noun, plural, sentence_words, singular, snake, split_words
 from .semantics import column_kind
 from .sources.schemas import schema_type
 
@@ -275,9 +275,18 @@ def entities_of(source: SourceDoc) -> set[str]:
     found: set[str] = set()
     for op in source.operations:
         verb, noun, _ = _split_name(op, prefix)
+        noun = noun or (_described(op) if verb is not None else [])
         if verb is not None and noun:
             found.add(singular(snake("_".join(noun))))
     return found
+
+
+def _described(op: Operation) -> list[str]:
+    """The noun a verb-only tool acts on, from its description when that starts with a verb: `create`,
+    "Create a new task in Google Tasks" -> task."""
+    words = sentence_words(_SENTENCE.split(" ".join(op.description.split()), maxsplit=1)[0])
+    noun = object_noun(words[1:]) if words and words[0] in VERBS else ""
+    return noun.split("_") if noun else []
 
 
 NAMES = ("name", "title", "person", "username")
@@ -324,13 +333,20 @@ def id_entity(argument: str) -> str | None:
     return None
 
 
+def _says_setting(schema: Any) -> bool:
+    """Whether an argument is a device's setting (a state, a flag, a level), which a keyless setter may set on
+    its one row; a date or a free text without an id names nothing to change."""
+    return _says_state(schema) or schema_type(schema)[0] in ("integer", "number")
+
+
 def _says_state(schema: Any) -> bool:
     """Whether an argument chooses among states (an enum or a flag), as `mode: engage | release` does."""
     return isinstance(schema, dict) and (bool(schema.get("enum")) or schema_type(schema)[0] == "boolean")
 
 
-def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title: str) -> Shape | str:
+def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Shape | str:
     verb, noun, _ = _split_name(op, prefix)
+    noun = noun or (_described(op) if verb is not None else [])
     properties: dict[str, Any] = op.input_schema.get("properties", {})
     if any(normal(p) in ("operation", "action", "op", "command") and isinstance(s, dict) and s.get("enum")
            for p, s in properties.items()):  # fmt: skip
@@ -351,7 +367,9 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
     if verb is None:
         return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
     kind = VERBS[verb]
-    noun_words = noun or split_words(title)[-1:] or ["record"]
+    if not noun:  # `add(a, b)`: no record in its name, and its description names none after a verb
+        return f"cannot tell what {op.name!r} {kind}s: neither its name nor its description names a record"
+    noun_words = noun
     entity = singular(snake("_".join(noun_words)))
     if kind in ("update", "action") and len(noun_words) > 1 and not any(id_entity(p) or normal(p) == "id"
                                                                         for p in properties):  # fmt: skip
@@ -380,12 +398,14 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], title
             key = natural[0]
         elif len(named) == 1 and len(required) <= 2 and kind != "get":  # `delete_project(project_name)`
             return Shape(op, entity, kind, None, parents, (verb, *noun), lookup=named[0])
-        elif kind == "get" and (plural_noun or not noun):
+        elif kind == "get" and (plural_noun or not noun or properties):  # get_playback() reads the one row
             kind = "list"
         elif kind == "delete":
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
         elif kind == "action" and any(_says_state(properties.get(p)) for p in required):
             kind = "update"  # activateParkingBrake(mode: engage | release): the argument is the new state
+        elif kind == "update" and not any(_says_setting(properties.get(p)) for p in required or properties):
+            return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
     if kind == "get" and plural_noun and key is None:
         kind = "list"
     if kind in ("list", "count", "create") and key is not None and key in required and kind != "create":

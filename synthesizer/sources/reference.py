@@ -25,7 +25,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from ..models import SourceDoc
-from ..naming import plural, singular, snake
+from ..naming import object_noun, plural, sentence_words, snake
 from .prose import parse_param_item
 from .toolschemas import parse_tool_list
 
@@ -62,12 +62,6 @@ _META = frozenset(
     {"help", "version", "debug", "diagnostic", "verbose", "quiet", "color", "colors", "nc", "np", "config",
      "config-file", "config-override", "completion", "bash-completion", "zsh-completion", "fish-completion"}
 )  # fmt: skip
-_FILLER = frozenset(
-    {"a", "an", "the", "all", "one", "or", "more", "given", "selected", "specified", "existing", "new", "current",
-     "your", "my", "each", "every", "any", "some", "to", "from", "for", "with", "in", "on", "by", "and", "of", "un",
-     "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between"}
-)  # fmt: skip
-_ADJECTIVE_ENDINGS = ("ed", "ing", "able", "ible", "al", "ful", "ive", "ous")
 _INTEGER_NAMES = frozenset({"id", "index", "number", "num", "n", "count", "limit", "size", "priority", "position"})
 
 
@@ -608,32 +602,14 @@ def _command_name(key: str, description: str) -> str:
     def is_verb(word: str) -> bool:
         return word in VERBS or word in TOGGLES or word in ACTION_TARGETS
 
-    words = [w.split("/")[0] for w in re.findall(r"[A-Za-z][\w/-]*|[^\sA-Za-z]", description.lower())]
+    words = sentence_words(description)
     command = snake(key.lstrip("-"))
     own = is_verb(command.split("_")[0])
     verb = command if own else (words[0] if words and is_verb(words[0]) else None)
     if verb is None:
         return command
-    noun = _object(words[1:], head=not own)
+    noun = object_noun(words[1:], head=not own)
     return verb if not noun or noun in verb.split("_") else f"{verb}_{noun}"
-
-
-def _object(words: list[str], head: bool = True) -> str:
-    """The thing a description's verb acts on: `task` of "a task", `task_priority` of "priority of task";
-    of a compound ("task template") the head noun, or the first noun when the command itself is the verb
-    (`start`: "Change task status to active" acts on a task)."""
-    run: list[str] = []
-    for position, word in enumerate(words):
-        if word in ("of", "for") and run and position + 1 < len(words):
-            owner = _object(words[position + 1 :])
-            return f"{owner}_{run[-1]}" if owner else run[-1]
-        if word in _FILLER or not word.isalpha():
-            if run:
-                break
-            continue
-        run.append(singular(word))
-    nouns = [w for w in run if not w.endswith(_ADJECTIVE_ENDINGS)] or run
-    return "" if not nouns else nouns[-1] if head else nouns[0]
 
 
 # -- shared ------------------------------------------------------------------------------------------------
