@@ -51,7 +51,7 @@ _TYPE_WORDS = (
     ("object", "object"), ("dict", "object"), ("map", "object"), ("str", "string"), ("text", "string"),
 )  # fmt: skip
 _REQUEST_KEYS = ("params", "parameters", "arguments", "args", "input")
-_LISTING_LINE = re.compile(r"^(?P<indent>\s*)(?P<term>\S.*?)(?:\s+:\s+|\s{2,})(?P<text>\S.*)$")
+_LISTING_LINE = re.compile(r"^\s*(?P<term>\S.*?)(?:\s+:\s+|\s{2,})(?P<text>\S.*)$")
 _COMMAND_SLOT = re.compile(r"<(?:cmd|command|subcommand)>|\[?(?:CMD|COMMAND|SUBCOMMAND)\]?", re.IGNORECASE)
 _COMMAND_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _OPTION = re.compile(r"--?[A-Za-z][\w-]*")
@@ -76,7 +76,6 @@ class _Block:
 @dataclass
 class _Section:
     heading: str
-    level: int
     body: list[_Block]
 
 
@@ -154,7 +153,7 @@ def _sections(blocks: list[_Block]) -> list[_Section]:
     sections: list[_Section] = []
     for block in blocks:
         if block.kind == "heading":
-            sections.append(_Section(block.text, block.level, []))
+            sections.append(_Section(block.text, []))
         elif sections:
             sections[-1].body.append(block)
     return sections
