@@ -43,10 +43,9 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
             target = found
     if kind == "update" and not any(p.role == "field" for p in params):
         found = _action_target(shape.verb, table)  # POST /books/{id}:borrow -> status 'borrowed'
-        if found is not None:
-            kind, target = "action", found
-    if kind == "update" and not any(p.role == "field" for p in params):
-        return f"{shape.op.name!r} updates a {singular(res.name).replace('_', ' ')} but names no field to change"
+        if found is None:
+            return f"{shape.op.name!r} updates a {singular(res.name).replace('_', ' ')} but names no field to change"
+        kind, target = "action", found
     keyed = any(p.role in ("key", "lookup") for p in params)
     if kind in ("get", "update", "delete", "action") and not keyed and not res.singleton:
         return f"{shape.op.name!r} names no single {singular(res.name).replace('_', ' ')} (no key argument)"
