@@ -359,8 +359,11 @@ class Walker(Resolver):
         kind = self.kind(table.name, column.name)
         schema = self.schemas[plan.name].get("properties", {}).get(param, {})
         known = {**(row or {}), **(chosen or {})}
-        kinds = {c.name: self.kind(table.name, c.name) for c in table.columns}
-        person = person_of(known, kinds) if is_person_table(table.name) else None  # a new email still theirs
+        person = (  # a new email is still theirs
+            person_of(known, {c.name: self.kind(table.name, c.name) for c in table.columns})
+            if is_person_table(table.name)
+            else None
+        )
         for _ in range(10):
             value = self._paired(table.name, column.name, known)
             if value is None:

@@ -22,9 +22,8 @@ from typing import Any
 from .dags import Refusal, TaskPlan
 from .goals import TOLD, Walker, clear_fact
 from .models import ToolPlan
-from .values import Person
+from .values import Person, full_name
 from .walks import Entity, Goal, Known, Walk
-from .wording import full_name
 
 __all__ = ["RULES", "refusal_plan"]
 

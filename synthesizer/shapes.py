@@ -369,13 +369,12 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
     kind = VERBS[verb]
     if not noun:  # `add(a, b)`: no record in its name, and its description names none after a verb
         return f"cannot tell what {op.name!r} {kind}s: neither its name nor its description names a record"
-    noun_words = noun
-    entity = singular(snake("_".join(noun_words)))
-    if kind in ("update", "action") and len(noun_words) > 1 and not any(id_entity(p) or normal(p) == "id"
-                                                                        for p in properties):  # fmt: skip
-        owner = singular(snake("_".join(noun_words[:-1])))
+    entity = singular(snake("_".join(noun)))
+    if kind in ("update", "action") and len(noun) > 1 and not any(id_entity(p) or normal(p) == "id"
+                                                                  for p in properties):  # fmt: skip
+        owner = singular(snake("_".join(noun[:-1])))
         entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
-    plural_noun = bool(noun) and plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]
+    plural_noun = plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]
     references = {p: id_entity(p) for p in properties}
     key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)
     parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]
@@ -398,7 +397,7 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
             key = natural[0]
         elif len(named) == 1 and len(required) <= 2 and kind != "get":  # `delete_project(project_name)`
             return Shape(op, entity, kind, None, parents, (verb, *noun), lookup=named[0])
-        elif kind == "get" and (plural_noun or not noun or properties):  # get_playback() reads the one row
+        elif kind == "get" and (plural_noun or properties):  # get_playback() reads the one row
             kind = "list"
         elif kind == "delete":
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"

@@ -29,7 +29,7 @@ from . import vocab
 from .naming import singular, split_words
 from .semantics import is_person_table
 
-__all__ = ["Person", "Values", "pattern_value", "person_of", "topic"]
+__all__ = ["Person", "Values", "full_name", "pattern_value", "person_of", "topic"]
 
 _COMPANY_NOUNS = frozenset(["company", "organization", "organisation", "vendor", "supplier", "merchant", "brand",
                             "employer", "client", "partner", "publisher", "carrier", "bank", "agency", "payee"])  # fmt: skip
@@ -69,13 +69,19 @@ class Person:
         return f"{self.first} {self.last}"
 
 
-def person_of(row: Mapping[str, Any], kinds: Mapping[str, str]) -> Person | None:
-    """The person a row names (first and last name, or a full name of two words or more), if it names one."""
-    first = next((str(row[c]) for c, k in kinds.items() if k == "first_name" and row.get(c)), "")
-    last = next((str(row[c]) for c, k in kinds.items() if k == "last_name" and row.get(c)), "")
-    full = next((str(row[c]) for c, k in kinds.items() if k == "person" and row.get(c)), "")
-    if not (first and last) and " " in full.strip():
-        first, last = full.strip().split(" ", 1)
+def full_name(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> str:
+    """A person's full name from a row whose columns have these semantic kinds (a full name, or first and last)."""
+    full = next((row[c] for c, k in kinds.items() if k == "person" and row.get(c)), None)
+    if full:
+        return str(full)
+    first = next((row[c] for c, k in kinds.items() if k == "first_name" and row.get(c)), "")
+    last = next((row[c] for c, k in kinds.items() if k == "last_name" and row.get(c)), "")
+    return f"{first} {last}".strip()
+
+
+def person_of(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> Person | None:
+    """The person a row names (its full name of two words or more), if it names one."""
+    first, _, last = full_name(row, kinds).strip().partition(" ")
     return Person(first, last) if first and last else None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from autoforge.servers import Roles, UserScenario
@@ -24,9 +24,10 @@ from .rules import linked_table
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS, toggle_of
 from .speech import field_words, reason_for, spoken_date, spoken_value, verb_of
+from .values import full_name
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution
 
-__all__ = ["Wording", "full_name", "leaks", "word_task"]
+__all__ = ["Wording", "leaks", "word_task"]
 
 _VERBS = {"checkin": "check in", "unarchive": "restore", "pay": "pay for", "refund": "get a refund for",
           "mark": "mark", "hold": "put on hold"}  # fmt: skip
@@ -602,16 +603,6 @@ def leaks(instruction: str, blueprint: Blueprint, plan: TaskPlan, tool_names: li
         if ("_" in name or any(c.isupper() for c in name[1:])) and name in instruction:
             return f"the instruction names the tool {name!r}"
     return None
-
-
-def full_name(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> str:
-    """A person's full name from a row whose columns have these semantic kinds (a full name, or first and last)."""
-    full = next((row[c] for c, k in kinds.items() if k == "person" and row.get(c)), None)
-    if full:
-        return str(full)
-    first = next((row[c] for c, k in kinds.items() if k == "first_name" and row.get(c)), "")
-    last = next((row[c] for c, k in kinds.items() if k == "last_name" and row.get(c)), "")
-    return f"{first} {last}".strip()
 
 
 _GENERIC_FIELDS = frozenset({"name", "title", "number", "code", "description", "label"})

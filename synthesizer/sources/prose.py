@@ -18,7 +18,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from ..models import Operation, SourceDoc
-from .schemas import object_schema
+from .schemas import json_type, object_schema
 from .toolschemas import tool_identifier
 
 __all__ = ["parse_markdown", "parse_param_item"]
@@ -29,9 +29,6 @@ _PARAM = re.compile(
 _TOOL_NAME = re.compile(r"[a-z_][\w-]{0,63}|[A-Za-z][A-Za-z0-9]*[_-][\w-]{0,62}")
 """A heading that names a tool (`create_ticket`, `listNotes`, `Get-Item`), not a README section (`Installation`)."""
 _HTTP = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$", re.IGNORECASE)
-_TYPES = {"string": "string", "str": "string", "text": "string", "integer": "integer", "int": "integer",
-          "number": "number", "float": "number", "boolean": "boolean", "bool": "boolean", "array": "array",
-          "list": "array", "object": "object"}  # fmt: skip
 
 
 def parse_markdown(text: str, name: str, sha256: str) -> SourceDoc | None:
@@ -122,9 +119,9 @@ def parse_param_item(text: str) -> tuple[str, dict[str, Any], bool] | None:
 def _param_schema(spec: str, text: str) -> tuple[dict[str, Any] | None, bool]:
     """`string, required, one of a|b, default a` -> a JSON schema and whether the argument is required."""
     parts = [p.strip() for p in spec.split(",") if p.strip()]
-    if not parts or parts[0].lower() not in _TYPES:
+    kind = json_type(parts[0].lower()) if parts else None
+    if kind is None:
         return None, False
-    kind = _TYPES[parts[0].lower()]
     schema: dict[str, Any] = {"type": kind}
     required = False
     default: str | None = None

@@ -190,8 +190,8 @@ def _method_name(section: _Section) -> str | None:
     spans: list[str] = _CODE.findall(section.heading)
     if len(spans) == 1 and _METHOD.fullmatch(spans[0].strip()):
         return spans[0].strip()
-    plain = re.sub(r"^[\d.]+\s+", "", section.heading)
-    signature = _SIGNATURE.match(spans[0] if len(spans) == 1 else plain)
+    plain = _unnumbered(section.heading)
+    signature = _signature(section.heading)
     if signature is not None:
         return signature.group("name")
     if _METHOD.fullmatch(plain) and plain[0].islower() and ("_" in plain or re.search(r"[a-z][A-Z]", plain)):
@@ -227,15 +227,14 @@ def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
                     properties.setdefault(key, _named_schema(key))
             elif not description and not _NAMED_METHOD.match(block.text):
                 description = block.text
-    title = _CODE.sub("", re.sub(r"^[\d.]+\s+", "", heading)).strip(" :")
+    title = _CODE.sub("", _unnumbered(heading)).strip(" :")
     return _tool(name, description or title or name, properties, required)
 
 
 def _signature_params(heading: str) -> tuple[dict[str, Any], list[str]]:
     """The arguments a signature heading lists: `get_user(user_id: int, fields=None)`, `find(query, limit?)`;
     annotated types are kept, a default or `?` makes an argument optional."""
-    spans: list[str] = _CODE.findall(heading)
-    signature = _SIGNATURE.match(spans[0] if len(spans) == 1 else re.sub(r"^[\d.]+\s+", "", heading))
+    signature = _signature(heading)
     properties: dict[str, Any] = {}
     required: list[str] = []
     for argument in signature.group("args").split(",") if signature else []:
@@ -249,6 +248,17 @@ def _signature_params(heading: str) -> tuple[dict[str, Any], list[str]]:
         if not (match.group("optional") or "=" in argument or "[" in argument or "Optional" in argument):
             required.append(key)
     return properties, required
+
+
+def _unnumbered(heading: str) -> str:
+    """A heading without its section number ('3.2 Torrent mutator' -> 'Torrent mutator')."""
+    return re.sub(r"^[\d.]+\s+", "", heading)
+
+
+def _signature(heading: str) -> re.Match[str] | None:
+    """The signature a heading shows, in code or plain: `create_note(title: str)`."""
+    spans: list[str] = _CODE.findall(heading)
+    return _SIGNATURE.match(spans[0] if len(spans) == 1 else _unnumbered(heading))
 
 
 def _is_method_table(rows: list[list[str]]) -> bool:

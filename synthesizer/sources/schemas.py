@@ -11,6 +11,7 @@ __all__ = [
     "JSON_TYPES",
     "clean_schema",
     "doc_notes",
+    "json_type",
     "merged_properties",
     "object_schema",
     "row_schema",
@@ -61,6 +62,12 @@ _TYPE_ALIASES = {"float": "number", "double": "number", "decimal": "number", "in
 """Type names that function-call documents borrow from Python or other languages (`"type": "float"`)."""
 
 
+def json_type(name: str) -> str | None:
+    """The JSON type a type name means (`integer`, or an alias such as `int` or `float`), or None."""
+    found = _TYPE_ALIASES.get(name, name)
+    return found if found in JSON_TYPES else None
+
+
 def schema_type(schema: Any) -> tuple[str | None, bool]:
     """(the JSON type a schema describes, or None when it is unconstrained; whether null is allowed)."""
     if not isinstance(schema, dict):
@@ -69,8 +76,8 @@ def schema_type(schema: Any) -> tuple[str | None, bool]:
     declared = schema.get("type")
     if isinstance(declared, list):
         nullable = nullable or "null" in declared
-        declared = next((_TYPE_ALIASES.get(t, t) for t in declared if _TYPE_ALIASES.get(t, t) in JSON_TYPES), None)
-    declared = _TYPE_ALIASES.get(declared, declared) if isinstance(declared, str) else declared
+        declared = next((json_type(t) for t in declared if isinstance(t, str) and json_type(t)), None)
+    declared = json_type(declared) if isinstance(declared, str) else declared
     if declared in JSON_TYPES:
         return declared, nullable
     for key in ("allOf", "oneOf", "anyOf"):
@@ -150,8 +157,8 @@ def clean_schema(schema: Any, depth: int = 0, *, formats: bool = False) -> dict[
 
 _ENUM_LIST = re.compile(r"\[enum\]\s*:\s*(\[[^\]]*\])", re.IGNORECASE)
 _ENUM_WORDS = re.compile(
-    r"\b(?:(?:must|should|can) be |is )?(?:one of|possible values(?: are)?|allowed values(?: are)?|valid values(?: are)?"
-    r"|accepted values(?: are)?)\s*:?\s*((?:[`'\"][^`'\"]{1,30}[`'\"](?:\s*(?:,|\bor\b|\|)\s*)?){2,})",
+    r"\b(?:one of|possible values(?: are)?|allowed values(?: are)?|valid values(?: are)?|accepted values(?: are)?)"
+    r"\s*:?\s*((?:[`'\"][^`'\"]{1,30}[`'\"](?:\s*(?:,|\bor\b|\|)\s*)?){2,})",
     re.IGNORECASE,
 )
 
