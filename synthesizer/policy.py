@@ -22,7 +22,7 @@ from .naming import humanize, indefinite, plural, singular, split_words
 from .semantics import is_person_table
 from .values import Values
 
-__all__ = ["STAFF_FIELDS", "owned_tables", "policy_text", "roles_of"]
+__all__ = ["BILLED", "STAFF_FIELDS", "owned_tables", "policy_text", "roles_of"]
 
 _STAFF_NOUNS = frozenset(["agent", "employee", "staff", "operator", "admin", "administrator", "manager", "clerk",
                           "organiser", "organizer", "technician", "doctor", "nurse", "teacher", "instructor",
@@ -36,7 +36,7 @@ _STAFF_ONLY = re.compile(
     r"|\bonly (organi[sz]ers?|admins?|administrators?|staff|managers?)\b|\bback[- ]office\b",
     re.IGNORECASE,
 )
-_BILLED = frozenset(["charge", "charges", "fee", "fees", "fine", "fines", "penalty", "penalties", "surcharge",
+BILLED = frozenset(["charge", "charges", "fee", "fees", "fine", "fines", "penalty", "penalties", "surcharge",
                      "surcharges", "adjustment", "adjustments"])  # fmt: skip
 """Lines of what a customer owes: the business adds and removes them, a customer never bills themselves."""
 _HANDOFF = re.compile(r"(transfer|hand[_ -]?off|handover|escalat)", re.IGNORECASE)
@@ -110,7 +110,7 @@ def roles_of(blueprint: Blueprint, values: Values) -> Roles:
             c.references and not c.nullable and c.references.split(".")[0] == staff_table
             for c in blueprint.table(plan.table).columns
         )
-        billed = split_words(plan.table)[-1] in _BILLED
+        billed = split_words(plan.table)[-1] in BILLED
         if outside or documented or _verb(plan) or logged or billed:
             staff_only.append(plan.name)
     staff_fields = {}

@@ -129,6 +129,8 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "escalate": ("it has been days without an answer", "it is blocking my work"),
     "confirm": ("I am sure about it now", "I want to lock it in"),
     "checkin": ("I have just arrived", "I want to get it done before I get there"),
+    "bill": ("it was used during the stay and is not on the bill yet", "it was agreed at the desk",
+             "it was missed when the bill was made"),
     "create": ("I want to set it up today", "I need it for next week", "it is for a family occasion"),
     "review": ("I want to share how it went",),
     "comment": ("I have an update", "I want to add some details"),

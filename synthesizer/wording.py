@@ -20,6 +20,7 @@ from .dags import TaskPlan
 from .instantiate import fact_text
 from .models import Blueprint, ToolPlan
 from .naming import humanize, indefinite, plural, singular, split_words
+from .policy import BILLED
 from .rules import linked_table
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS, toggle_of
@@ -413,7 +414,8 @@ class _Speaker:
         kind = self.kind(goal.entity.table, column) if goal.entity else ""
         if goal.op == "above":
             amount = spoken_value(goal.amount, kind, self.today)
-            verb = "are" if field.endswith("s") else "is"
+            head = field.split(" of ")[0].split(" ")[-1]  # 'the number of guests is', 'the loyalty points are'
+            verb = "are" if singular(head) != head else "is"
             condition = f"the {field} of {obj} {verb} more than {amount}"
             if obj == "my account":
                 condition = f"my {field} {verb} more than {amount}"
@@ -440,7 +442,7 @@ class _Speaker:
                        for c in [next((p.column for p in plan.params if p.name == n), n)] if c), "")  # fmt: skip
         noun = singular(plan.table).split("_")[-1]
         if plan.kind == "create":
-            verb = noun if noun in ("review", "comment") else "create"
+            verb = noun if noun in ("review", "comment") else "bill" if noun in BILLED else "create"
         if plan.kind == "delete":
             verb = "delete"
         if goal.kind == "compute" and goal.column:

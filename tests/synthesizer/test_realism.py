@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
 import re
 from functools import cache
 from typing import Any
@@ -113,6 +114,20 @@ def test_what_the_user_knows_is_labelled_by_what_it_is(name: str) -> None:
     own, and no fact needs a 'name 2'."""
     for task in bundled(name).tasks.values():
         assert not [label for label in task.user.known_facts if re.fullmatch(r"(name|title|number) \d+", label)]
+
+
+def test_a_condition_agrees_with_its_noun_and_staff_bill_for_a_reason_of_their_own() -> None:
+    """"If the number of guests ... is more than 1" (the number is), and a charge staff add comes with a billing
+    reason ("it was agreed at the desk"), never a guest's ("it is for a family occasion")."""
+    from autoforge.synthesizer.speech import reason_for
+
+    tasks = [t for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
+    assert not [t.instruction for t in tasks if re.search(r"\bnumber of [a-z ]+? are more than", t.instruction)]
+    assert any(re.search(r"\bnumber of [a-z ]+? is more than", t.instruction) for t in tasks)
+    billing = {reason_for(random.Random(seed), "bill") for seed in range(40)}
+    charged = [t for t in bundled("hotel-reservations").tasks.values() if {c.tool for c in t.solution.calls if
+               c.tool in ("addCharge", "updateGuest", "updateRoom", "removeCharge")} == {"addCharge"}]  # fmt: skip
+    assert charged and all(t.user.reason.rstrip(".").lower() in {r.lower() for r in billing} for t in charged)
 
 
 def test_an_article_that_does_not_fit_its_noun_is_caught() -> None:
