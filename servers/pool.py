@@ -27,12 +27,12 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 
+from .channel import Channel
 from .errors import Problem, SandboxError
 from .limits import CallLimits
 from .storage import episode_folder
-from .worker import OPEN_EPISODES, CallJob, Reply, ToolProgram, call_message, read_reply
+from .worker import OPEN_EPISODES, CallJob, Reply, ToolProgram, call_message, load_message, read_reply
 
 __all__ = ["ToolPool", "close_pools", "forget_episode", "pool_for"]
 
@@ -49,7 +49,7 @@ _BOOT = "from autoforge.servers.worker import start; start()"
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen[bytes]
-    conn: Connection
+    channel: Channel
     loaded: set[str] = field(default_factory=set)
     recent: OrderedDict[str, None] = field(default_factory=OrderedDict)
     """The episode files the worker holds open, mirroring its own LRU."""
@@ -60,7 +60,7 @@ class _Worker:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(5)
-        self.conn.close()
+        self.channel.close()
 
 
 class ToolPool:
@@ -94,7 +94,7 @@ class ToolPool:
             except SandboxError as exc:
                 return Reply("crash", f"the environment's tools could not be loaded: {exc}")
             self._send(worker, program, job)
-            if not worker.conn.poll(self.limits.wall_seconds):
+            if not worker.channel.ready(self.limits.wall_seconds):
                 return self._over_time(worker, job)
             return self._receive(worker, job)
         finally:
@@ -111,7 +111,7 @@ class ToolPool:
                     return Reply("crash", f"the environment's tools could not be loaded: {exc}")
             self._send(worker, program, job)
             try:
-                answered = self._answered_soon(worker) or await _readable(worker.conn, self.limits.wall_seconds)
+                answered = self._answered_soon(worker) or await _readable(worker.channel, self.limits.wall_seconds)
             except BaseException:
                 self._discard(worker)  # cancelled mid-call: the worker's answer would reach the next caller
                 raise
@@ -127,16 +127,16 @@ class ToolPool:
         worker.recent.move_to_end(job.path)
         if len(worker.recent) > OPEN_EPISODES:
             worker.recent.popitem(last=False)
-        worker.conn.send_bytes(call_message(program.key, job, closed))
+        worker.channel.send(call_message(program.key, job, closed))
 
     def _answered_soon(self, worker: _Worker) -> bool:
         """Whether `worker` answers within `IN_PLACE_SECONDS`, waited for in place; only when no other call is
         in flight (with others, the loop's time is theirs)."""
-        return len(self._live) - len(self._idle) <= 1 and worker.conn.poll(IN_PLACE_SECONDS)
+        return len(self._live) - len(self._idle) <= 1 and worker.channel.ready(IN_PLACE_SECONDS)
 
     def _receive(self, worker: _Worker, job: CallJob) -> Reply:
         try:
-            return read_reply(worker.conn.recv_bytes())
+            return read_reply(worker.channel.recv())
         except (EOFError, OSError):
             return self._died(worker, job)
 
@@ -162,12 +162,12 @@ class ToolPool:
     def _load(self, worker: _Worker, program: ToolProgram) -> None:
         if program.key in worker.loaded:
             return
-        worker.conn.send(("load", program))
-        if not worker.conn.poll(max(self.limits.wall_seconds, START_SECONDS)):
+        worker.channel.send(load_message(program))
+        if not worker.channel.ready(max(self.limits.wall_seconds, START_SECONDS)):
             self._discard(worker)
             raise SandboxError("tools.py took too long to load in a worker process")
         try:
-            reply = json.loads(worker.conn.recv_bytes())
+            reply = json.loads(worker.channel.recv())
             refused = reply[0] == "refused"
             problems = [Problem(str(location), str(problem)) for location, problem in reply[2]] if refused else []
         except (EOFError, OSError, ValueError, TypeError, IndexError, KeyError):
@@ -258,15 +258,15 @@ class ToolPool:
                 env=environ,
                 start_new_session=True,  # the terminal's Ctrl-C is the server's to handle
             )
-        conn = Connection(ours.detach())
+        channel = Channel(ours.detach())
         try:
-            if not conn.poll(START_SECONDS):
+            if not channel.ready(START_SECONDS):
                 raise SandboxError(f"a tool worker process did not start within {START_SECONDS:.0f} s")
-            _, notes = json.loads(conn.recv_bytes())
+            _, notes = json.loads(channel.recv())
         except (EOFError, OSError, ValueError, SandboxError) as exc:
             process.kill()
             process.wait(5)
-            conn.close()
+            channel.close()
             if isinstance(exc, SandboxError):
                 raise
             raise SandboxError(
@@ -274,7 +274,7 @@ class ToolPool:
                 f"is the memory limit of {self.limits.memory_mb:,} MB too low?"
             ) from None
         _say_once(notes)
-        return _Worker(process, conn)
+        return _Worker(process, channel)
 
     def _release_started(self, starting: asyncio.Future[_Worker]) -> None:
         if not starting.cancelled() and starting.exception() is None:
@@ -379,11 +379,11 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-async def _readable(conn: Connection, timeout: float) -> bool:
-    """Wait until `conn` has data (or its other end closed) for at most `timeout` seconds."""
+async def _readable(channel: Channel, timeout: float) -> bool:
+    """Wait until `channel` has data (or its other end closed) for at most `timeout` seconds."""
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
-    fd = conn.fileno()
+    fd = channel.fileno()
     loop.add_reader(fd, _settle, ready)
     timer = loop.call_later(timeout, _settle, ready)
     try:
@@ -391,4 +391,4 @@ async def _readable(conn: Connection, timeout: float) -> bool:
     finally:
         loop.remove_reader(fd)
         timer.cancel()
-    return conn.poll(0)
+    return channel.ready(0)

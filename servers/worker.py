@@ -31,13 +31,13 @@ import sys
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import fastjsonschema
 
 from .authorizer import Authorizer
+from .channel import Channel
 from .errors import SandboxError
 from .guard import confine
 from .limits import CallLimits
@@ -51,6 +51,7 @@ __all__ = [
     "ToolProgram",
     "ToolRunner",
     "call_message",
+    "load_message",
     "main",
     "read_reply",
     "reply_frame",
@@ -102,7 +103,7 @@ class Reply(NamedTuple):
     counters: Mapping[str, int] | None = None
 
 
-def main(conn: Connection, limits: CallLimits, folder: str) -> None:
+def main(channel: Channel, limits: CallLimits, folder: str) -> None:
     """The worker's life: limit, confine, announce, then answer messages until the pipe closes.
 
     When the server goes away the pipe closes and the worker ends; a call running then is ended by
@@ -112,24 +113,29 @@ def main(conn: Connection, limits: CallLimits, folder: str) -> None:
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     notes = confine(Path(folder))
-    conn.send_bytes(json.dumps(["ready", notes]).encode())
+    channel.send(json.dumps(["ready", notes]).encode())
     runner = ToolRunner(limits)
     while True:
         try:
-            message = conn.recv()
+            message = pickle.loads(channel.recv())
         except (EOFError, OSError):
             return
         if message[0] == "call":
             _, key, tool, arguments, path, counters, closed = message
             _limit_cpu(limits.cpu_seconds)
-            conn.send_bytes(reply_frame(runner.handle(("call", key, CallJob(tool, arguments, path, counters), closed))))
+            channel.send(reply_frame(runner.handle(("call", key, CallJob(tool, arguments, path, counters), closed))))
         else:
-            conn.send_bytes(json.dumps(runner.handle(message)).encode())
+            channel.send(json.dumps(runner.handle(message)).encode())
 
 
 def call_message(key: str, job: CallJob, closed: list[str]) -> bytes:
     """A call as the server sends it to a worker: a pickle of plain values only (quick to make and read)."""
     return pickle.dumps(("call", key, job.tool, job.arguments, job.path, job.counters, closed), _PICKLE)
+
+
+def load_message(program: ToolProgram) -> bytes:
+    """A tool program as the server sends it to a worker, once per worker."""
+    return pickle.dumps(("load", program), _PICKLE)
 
 
 def reply_frame(reply: Reply) -> bytes:
@@ -233,7 +239,7 @@ class ToolRunner:
         if not writes:
             conn.execute(f"ROLLBACK TO {savepoint}")  # a read-only call keeps nothing, whatever it did
         conn.execute(f"RELEASE {savepoint}")
-        return Reply("ok", text, counters)
+        return Reply("ok", text, counters if counters != job.counters else None)
 
     def _episode(self, path: str) -> _Episode:
         episode = self.episodes.get(path)
@@ -281,4 +287,4 @@ class _Crash(Exception):
 def start() -> None:
     """Entry point of a worker process: `python -c '...start()' FD LIMITS-JSON FOLDER`."""
     fd, limits, folder = sys.argv[1:4]
-    main(Connection(int(fd)), CallLimits(**json.loads(limits)), folder)
+    main(Channel(int(fd)), CallLimits(**json.loads(limits)), folder)

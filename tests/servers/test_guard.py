@@ -7,16 +7,16 @@ import json
 import socket
 import subprocess
 import sys
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
+from autoforge.servers.channel import Channel
 from autoforge.servers.environment import load_environment
 from autoforge.servers.episodes import create_episode_file
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.locate import resolve_environment
 from autoforge.servers.storage import episode_folder, new_episode_path
-from autoforge.servers.worker import CallJob, ToolProgram, call_message, read_reply
+from autoforge.servers.worker import CallJob, ToolProgram, call_message, load_message, read_reply
 
 # The worker as it runs in production, but with the AST check and the facades taken away: the
 # tool code below holds the real `os`, `open` and `socket`, as code that slipped past would.
@@ -66,7 +66,7 @@ NAMES = ("run_program", "spawn", "write_file", "open_socket", "write_beside_the_
 
 
 @pytest.fixture(scope="module")
-def worker() -> Connection:
+def worker() -> Channel:
     """An unchecked worker process, confined as every worker is; skips where the kernel lacks the guard."""
     ours, theirs = socket.socketpair()
     limits = json.dumps(dataclasses.asdict(CallLimits()))
@@ -75,14 +75,14 @@ def worker() -> Connection:
             [sys.executable, "-c", UNCHECKED_WORKER, str(theirs.fileno()), limits, str(episode_folder())],
             pass_fds=(theirs.fileno(),),
         )
-    conn = Connection(ours.detach())
-    _, notes = json.loads(conn.recv_bytes())
+    conn = Channel(ours.detach())
+    _, notes = json.loads(conn.recv())
     if notes:
         process.kill()
         pytest.skip(f"this kernel lacks part of the guard: {'; '.join(notes)}")
     program = ToolProgram(key="escaped", source=ESCAPED, names=NAMES, writes=frozenset(NAMES))
-    conn.send(("load", program))
-    assert json.loads(conn.recv_bytes()) == ["loaded"]
+    conn.send(load_message(program))
+    assert json.loads(conn.recv()) == ["loaded"]
     yield conn
     conn.close()
     process.wait(5)
@@ -96,15 +96,15 @@ def episode_file() -> str:
     return str(path)
 
 
-def _call(worker: Connection, tool: str, path: Path | str, episode_file: str) -> tuple[str, str]:
-    worker.send_bytes(call_message("escaped", CallJob(tool, {"path": str(path)}, episode_file, {}), []))
-    reply = read_reply(worker.recv_bytes())
+def _call(worker: Channel, tool: str, path: Path | str, episode_file: str) -> tuple[str, str]:
+    worker.send(call_message("escaped", CallJob(tool, {"path": str(path)}, episode_file, {}), []))
+    reply = read_reply(worker.recv())
     return reply.status, reply.text
 
 
 @pytest.mark.parametrize("tool", ["run_program", "spawn"])
 def test_starting_a_program_is_refused_by_the_kernel(
-    worker: Connection, episode_file: str, tool: str, tmp_path: Path
+    worker: Channel, episode_file: str, tool: str, tmp_path: Path
 ) -> None:
     """os.system and posix_spawn reach no program: the canary file is never created."""
     canary = tmp_path / f"{tool}-canary"
@@ -114,7 +114,7 @@ def test_starting_a_program_is_refused_by_the_kernel(
 
 
 def test_writing_a_file_outside_the_episode_folder_is_refused(
-    worker: Connection, episode_file: str, tmp_path: Path
+    worker: Channel, episode_file: str, tmp_path: Path
 ) -> None:
     """open(..., 'w') anywhere but the episode folder fails with a permission error."""
     target = tmp_path / "written"
@@ -123,13 +123,13 @@ def test_writing_a_file_outside_the_episode_folder_is_refused(
     assert not target.exists()
 
 
-def test_opening_a_socket_is_refused(worker: Connection, episode_file: str) -> None:
+def test_opening_a_socket_is_refused(worker: Channel, episode_file: str) -> None:
     """No socket can be made: the network is out of reach."""
     status, text = _call(worker, "open_socket", "unused", episode_file)
     assert status == "crash" and "PermissionError" in text
 
 
-def test_the_episode_folder_stays_writable(worker: Connection, episode_file: str) -> None:
+def test_the_episode_folder_stays_writable(worker: Channel, episode_file: str) -> None:
     """The guard leaves the one folder the worker needs: the episode files' (a control for the refusals)."""
     target = episode_folder() / "allowed-by-the-guard"
     status, _ = _call(worker, "write_beside_the_episodes", target, episode_file)

@@ -1,0 +1,67 @@
+"""The pipe between a server and a tool worker: length-prefixed messages over one socket of a pair.
+
+Leaner than `multiprocessing.connection.Connection` on the per-call path, which is what each tool
+call pays twice: a message small enough for one buffer costs one system call to send and one to
+receive, and waiting for a message polls a `select.poll` made once, not a selector per wait.
+The framing is `multiprocessing`'s (a 4-byte big-endian length, then the bytes).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import select
+import struct
+
+__all__ = ["Channel"]
+
+_HEADER = struct.Struct("!i")
+_CHUNK = 1 << 16
+
+
+class Channel:
+    """One end of a socket pair, owning its file descriptor."""
+
+    __slots__ = ("_fd", "_pending", "_poll")
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._pending = b""
+        """Bytes received past the last message (the start of the next one)."""
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def send(self, data: bytes) -> None:
+        """Send one message whole (raises OSError when the other end is gone)."""
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def recv(self) -> bytes:
+        """The next message, waiting for it; EOFError when the other end has closed."""
+        buffer = self._pending or self._read()
+        while len(buffer) < _HEADER.size:
+            buffer += self._read()
+        end = _HEADER.size + _HEADER.unpack_from(buffer)[0]
+        while len(buffer) < end:
+            buffer += self._read(max(_CHUNK, end - len(buffer)))
+        self._pending = buffer[end:]
+        return buffer[_HEADER.size : end]
+
+    def ready(self, timeout: float) -> bool:
+        """Whether a message (or the other end's closing) arrives within `timeout` seconds."""
+        return bool(self._pending) or bool(self._poll.poll(math.ceil(timeout * 1000)))
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _read(self, size: int = _CHUNK) -> bytes:
+        data = os.read(self._fd, size)
+        if not data:
+            raise EOFError("the other end of the channel closed")
+        return data

@@ -1,0 +1,59 @@
+"""The channel between a server and its tool workers: whole messages, any size, and an honest end."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from autoforge.servers.channel import Channel
+
+
+@pytest.fixture
+def pair() -> tuple[Channel, Channel]:
+    ours, theirs = socket.socketpair()
+    left, right = Channel(ours.detach()), Channel(theirs.detach())
+    yield left, right
+    left.close()
+    right.close()
+
+
+def test_messages_arrive_whole_and_in_order(pair: tuple[Channel, Channel]) -> None:
+    left, right = pair
+    for message in (b"", b"one", b"x" * 10):
+        left.send(message)
+        assert right.ready(1)
+        assert right.recv() == message
+
+
+def test_a_message_larger_than_the_socket_buffer_arrives_whole(pair: tuple[Channel, Channel]) -> None:
+    """A tool program's source can be megabytes: it is written while the other end reads."""
+    left, right = pair
+    big = bytes(range(256)) * 20_000  # 5 MB, far beyond one read and the socket's buffer
+    writer = threading.Thread(target=left.send, args=(big,))
+    writer.start()
+    assert right.recv() == big
+    writer.join()
+
+
+def test_two_messages_read_in_one_go_are_still_two(pair: tuple[Channel, Channel]) -> None:
+    left, right = pair
+    left.send(b"first")
+    left.send(b"second")
+    assert right.recv() == b"first"
+    assert right.ready(0)
+    assert right.recv() == b"second"
+    assert not right.ready(0)
+
+
+def test_waiting_times_out_when_nothing_comes(pair: tuple[Channel, Channel]) -> None:
+    _, right = pair
+    assert not right.ready(0.01)
+
+
+def test_the_other_end_closing_is_an_end_of_file(pair: tuple[Channel, Channel]) -> None:
+    left, right = pair
+    left.close()
+    assert right.ready(1)  # a closed end wakes a waiter
+    with pytest.raises(EOFError):
+        right.recv()
