@@ -74,9 +74,9 @@ def direct_rate(seconds: float = 2.0) -> tuple[float, float]:
     episode = server.episodes.reset(episode_id="bench")
     tool = server.environment.tools[READ_TOOL]
     runner = ToolRunner(CallLimits())
-    runner.handle(("load", tool.program))
+    runner.load(tool.program)
     job = CallJob(READ_TOOL, READ_ARGS, str(episode.path), {})
-    in_process = _calls_per_second(lambda: runner.handle(("call", tool.program.key, job, [])), seconds)
+    in_process = _calls_per_second(lambda: runner.run(tool.program.key, job, []), seconds)
     through_worker = _calls_per_second(lambda: tool.run(episode, READ_ARGS), seconds)
     return in_process, through_worker
 

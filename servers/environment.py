@@ -101,10 +101,9 @@ def build_environment(
 ) -> Environment:
     """An environment from its parts (what the synthesizer holds before writing a folder)."""
     limits = limits or CallLimits.from_environ()
-    program = _program(spec, tools_source)
+    program, parameters = _program(spec, tools_source)
     pool = pool_for(limits)
     pool.load(program)
-    parameters = tool_parameters(tools_source)
     tools = {t.name: CompiledTool.build(t, program, pool, parameters[t.name]) for t in spec.tools}
     template = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
     create_schema(template, spec)
@@ -131,8 +130,11 @@ def build_environment(
     return Environment(spec, task_map, tools, template, digest, path, limits)
 
 
-def _program(spec: EnvSpec, source: str, filename: str = "tools.py") -> ToolProgram:
-    """The tool code as workers load it, after the allow-list check (nothing of it runs here)."""
+def _program(
+    spec: EnvSpec, source: str, filename: str = "tools.py"
+) -> tuple[ToolProgram, dict[str, frozenset[str] | None]]:
+    """The tool code as workers load it, after the allow-list check (nothing of it runs here), and the keyword
+    arguments of each of its functions (`tool_parameters`)."""
     problems = check_source(source, filename)
     if problems:
         raise SandboxError(f"{filename} was refused: it uses constructs outside the sandbox allow-list", problems)
@@ -147,7 +149,7 @@ def _program(spec: EnvSpec, source: str, filename: str = "tools.py") -> ToolProg
     key = hashlib.sha256(
         json.dumps([source, names, spec.clock, [t.model_dump(mode="json") for t in spec.tools]]).encode()
     )
-    return ToolProgram(
+    program = ToolProgram(
         key=key.hexdigest(),
         source=source,
         names=names,
@@ -156,6 +158,7 @@ def _program(spec: EnvSpec, source: str, filename: str = "tools.py") -> ToolProg
         clock=spec.clock,
         keys=key_types(spec),
     )
+    return program, defined
 
 
 def read_spec(path: Path) -> EnvSpec:

@@ -7,6 +7,7 @@ import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import fastjsonschema
@@ -15,13 +16,14 @@ from .episodes import Episode
 from .pool import ToolPool
 from .spec import ToolSpec
 from .toolkit import ToolError
-from .worker import CallJob, Reply, ToolProgram
+from .worker import CallJob, Reply, ToolProgram, ToolRunner
 
 __all__ = [
     "MAX_ARGUMENT_CHARS",
     "CompiledTool",
     "ToolCrash",
     "ToolResult",
+    "compiled_schema",
     "signature",
     "tool_parameters",
     "unknown_tool_message",
@@ -57,12 +59,18 @@ class CompiledTool:
     def build(
         cls, spec: ToolSpec, program: ToolProgram, pool: ToolPool, parameters: frozenset[str] | None
     ) -> CompiledTool:
-        return cls(spec, program, pool, fastjsonschema.compile(spec.input_schema), parameters)
+        return cls(spec, program, pool, compiled_schema(spec.input_schema), parameters)
 
-    def run(self, episode: Episode, arguments: Mapping[str, Any]) -> ToolResult:
-        """Run the tool in `episode` as one transaction and wait; on ToolError the episode is unchanged."""
+    def run(self, episode: Episode, arguments: Mapping[str, Any], runner: ToolRunner | None = None) -> ToolResult:
+        """Run the tool in `episode` as one transaction and wait; on ToolError the episode is unchanged.
+
+        `runner` runs it in this process instead of a worker: only for code this process trusts (the
+        synthesizer's own templates), which its runner has loaded.
+        """
         self._check(arguments)
-        text = self._outcome(episode, self.pool.call(self.program, self._job(episode, arguments)))
+        job = self._job(episode, arguments)
+        reply = self.pool.call(self.program, job) if runner is None else runner.run(self.program.key, job, [])
+        text = self._outcome(episode, reply)
         return ToolResult(json.loads(text), text)
 
     async def arun(self, episode: Episode, arguments: Mapping[str, Any]) -> str:
@@ -97,6 +105,17 @@ class CompiledTool:
         if self.parameters is not None and not self.parameters.issuperset(arguments):
             unexpected = sorted(set(arguments) - self.parameters)
             raise ToolError(f"invalid arguments: unexpected {', '.join(map(repr, unexpected))}. {signature(self.spec)}")
+
+
+def compiled_schema(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """A validator for a JSON schema, compiled once per process (compiling takes milliseconds; synthesis and
+    every environment build ask for the same schemas again and again)."""
+    return _compile(json.dumps(schema, sort_keys=True))
+
+
+@lru_cache(maxsize=4096)
+def _compile(schema: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(json.loads(schema))
 
 
 def tool_parameters(source: str) -> dict[str, frozenset[str] | None]:

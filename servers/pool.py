@@ -181,6 +181,22 @@ class ToolPool:
 
     # -- workers -----------------------------------------------------------------------------
 
+    def warm(self) -> None:
+        """Start a worker in the background when none is live, so that the first call need not wait for an
+        interpreter to start (a failed start is left for that call to report)."""
+        with self._lock:
+            if self._live or self._starting:
+                return
+            self._starting += 1
+        threading.Thread(target=self._start_idle, name="autoforge-warm-worker", daemon=True).start()
+
+    def _start_idle(self) -> None:
+        try:
+            worker = self._start()
+        except (SandboxError, OSError):
+            return
+        self._release(worker)
+
     def _acquire(self, path: str | None) -> _Worker:
         # On a thread that runs an event loop, waiting could wait on that loop's own calls: start a
         # worker beyond the pool's size instead (it is stopped again when released).

@@ -21,6 +21,7 @@ import ast
 import builtins
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from .errors import Problem, SandboxError
@@ -83,14 +84,20 @@ Imported = dict[str, tuple[str, str | None]]
 
 def check_source(source: str, filename: str = "tools.py") -> list[Problem]:
     """Every allow-list violation in `source`, each with `filename:line`; empty when the code is safe."""
+    return list(_checked(source, filename))
+
+
+@lru_cache(maxsize=16)
+def _checked(source: str, filename: str) -> tuple[Problem, ...]:
+    """`check_source`, remembered: synthesis checks the same tools.py each time it builds the environment."""
     try:
         tree = ast.parse(source, filename=filename)
     except SyntaxError as exc:
-        return [Problem(f"{filename}:{exc.lineno or 0}", f"syntax error: {exc.msg}")]
+        return (Problem(f"{filename}:{exc.lineno or 0}", f"syntax error: {exc.msg}"),)
     imported = _imported(tree)
     found = [*_module_level(tree, imported), *_violations(tree, imported), *_recursion(tree)]
     problems = [Problem(f"{filename}:{line}", message) for line, message in found]
-    return sorted(problems, key=lambda p: int(p.location.rsplit(":", 1)[1]))
+    return tuple(sorted(problems, key=lambda p: int(p.location.rsplit(":", 1)[1])))
 
 
 def _imported(tree: ast.Module) -> Imported:

@@ -113,19 +113,19 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     notes = confine(Path(folder))
-    channel.send(json.dumps(["ready", notes]).encode())
     runner = ToolRunner(limits)
-    while True:
-        try:
+    try:
+        channel.send(json.dumps(["ready", notes]).encode())
+        while True:
             message = pickle.loads(channel.recv())
-        except (EOFError, OSError):
-            return
-        if message[0] == "call":
-            _, key, tool, arguments, path, counters, closed = message
-            _limit_cpu(limits.cpu_seconds)
-            channel.send(reply_frame(runner.handle(("call", key, CallJob(tool, arguments, path, counters), closed))))
-        else:
-            channel.send(json.dumps(runner.handle(message)).encode())
+            if message[0] == "call":
+                _, key, tool, arguments, path, counters, closed = message
+                _limit_cpu(limits.cpu_seconds)
+                channel.send(reply_frame(runner.run(key, CallJob(tool, arguments, path, counters), closed)))
+            else:
+                channel.send(json.dumps(runner.load(message[1])).encode())
+    except (EOFError, OSError):  # the server went away (even while this worker was starting): nothing to answer
+        return
 
 
 def call_message(key: str, job: CallJob, closed: list[str]) -> bytes:
@@ -192,10 +192,8 @@ class ToolRunner:
         self.loaded: dict[str, _Tools] = {}
         self.episodes: OrderedDict[str, _Episode] = OrderedDict()
 
-    def handle(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
-        if message[0] == "load":
-            return self.load(message[1])
-        _, key, job, closed = message
+    def run(self, key: str, job: CallJob, closed: list[str]) -> Reply:
+        """Close the episode files in `closed`, then run `job` with the program loaded as `key`."""
         for path in closed:
             episode = self.episodes.pop(path, None)
             if episode is not None:

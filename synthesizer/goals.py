@@ -233,7 +233,7 @@ class Walker(Resolver):
         if signature in self.attempts:
             return self.attempts[signature]
         try:
-            self.env.tools[acting.tool].run(self.probe, arguments)
+            self.tools.run(acting.tool, self.probe, arguments)
         except ToolError as exc:
             self.attempts[signature] = str(exc)  # a refused call leaves the probe episode as it was
             return str(exc)

@@ -17,6 +17,7 @@ from autoforge.servers.invariants import Violation, violations
 from autoforge.servers.verify import episode_changes
 
 from .dags import TaskPlan
+from .localtools import LocalTools
 from .models import Blueprint
 from .naming import humanize, singular
 from .outcomes import apply_change, holds
@@ -61,8 +62,11 @@ def _norm(value: Any) -> str:
 class _Run:
     """Executes one plan on a fresh episode, recording nodes as it goes."""
 
-    def __init__(self, environment: Environment, blueprint: Blueprint, plan: TaskPlan, owned: set[str]) -> None:
+    def __init__(
+        self, environment: Environment, blueprint: Blueprint, plan: TaskPlan, owned: set[str], tools: LocalTools
+    ) -> None:
         self.env = environment
+        self.tools = tools
         self.bp = blueprint
         self.plan = plan
         self.owned = owned
@@ -119,7 +123,7 @@ class _Run:
         table = self.bp.table(plan.table)
         before = read_rows(self.episode.conn, table) if plan.writes else None
         try:
-            output = self.env.tools[tool].run(self.episode, dict(concrete)).value
+            output = self.tools.run(tool, self.episode, concrete)
         except ToolError as exc:
             raise Rejected(f"{tool} failed: {exc}") from None
         if before is not None and before == read_rows(self.episode.conn, table):
@@ -380,13 +384,15 @@ class _Run:
         return f"change the {column} {current} by {goal.amount}: {new}"
 
 
-def instantiate(environment: Environment, blueprint: Blueprint, plan: TaskPlan, owned: set[str] | None = None) -> Built:
-    """Execute `plan` on a fresh episode; raises Rejected when it fails or disagrees with itself.
+def instantiate(
+    environment: Environment, blueprint: Blueprint, plan: TaskPlan, tools: LocalTools, owned: set[str] | None = None
+) -> Built:
+    """Execute `plan` on a fresh episode, its calls run by `tools`; raises Rejected when it fails or disagrees with itself.
 
     `owned` are the tables whose rows belong to one customer: a customer's write on one waits for the
     customer's own account to be found (and the row shown to be theirs).
     """
-    run = _Run(environment, blueprint, plan, owned or set())
+    run = _Run(environment, blueprint, plan, owned or set(), tools)
     try:
         run.identify()
         for index, goal in enumerate(plan.goals):

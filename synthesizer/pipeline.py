@@ -33,6 +33,8 @@ from autoforge.servers import (
 )
 from autoforge.servers.constraints import state_problems
 from autoforge.servers.invariants import violations
+from autoforge.servers.limits import CallLimits
+from autoforge.servers.pool import pool_for
 from autoforge.servers.quality import phrasing_problems
 from autoforge.servers.registry.describe import describe_environment
 from autoforge.servers.tables import create_schema
@@ -124,6 +126,7 @@ async def synthesize(
     nothing is written then. Stages are checkpointed under `work_dir`; rerunning resumes.
     """
     options = options or SynthOptions()
+    pool_for(CallLimits.from_environ()).warm()  # its interpreter starts while the document is read
     out = Path(out)
     name = _env_name(out, options)
     options = options.model_copy(update={"name": name})
@@ -168,10 +171,10 @@ async def synthesize(
         raise SynthesisError(_no_tasks(raw.name, draft, options))
     started = time.perf_counter()
     path = write_environment(out, draft.spec, draft.tools_source, draft.seed_sql, list(draft.tasks))
-    load_environment(path)  # what was written must load as written (a bug of ours raises here, never later)
+    written = load_environment(path)  # what was written must load as written (a bug of ours raises here, never later)
     notes = list(draft.notes)
     try:
-        describe_environment(path)  # server.json (MCP registry manifest) and README.md (card), fresh each time
+        describe_environment(path, environment=written)  # server.json (MCP registry manifest) and README.md (card), fresh each time
     except AutoForgeError as exc:
         notes.append(f"the folder is written, but its server.json and README.md are not: {exc}")
     seconds["write"] = time.perf_counter() - started

@@ -245,6 +245,8 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
             if (len(plan.walks) >= wanted and not short) or (attempt >= 3 * wanted and not short):
                 break  # enough requests; a plan still too short gets a few more tries
             near = {e for w in plan.walks for e in w.entities()}
+            if not near:
+                break  # a partner must share a row with the plan (`fits`), and this plan has none (a new row)
             partner = walker.sample(near, checked=False)  # tried on the seed only once it fits the plan
             if partner is not None and fits(plan, partner, walker.bp, options.max_calls) and walker.works(partner.goal):
                 plan.add(partner)
@@ -303,7 +305,7 @@ def _reason(message: str) -> str:
 def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker: Walker, task_id: str, title: str,
           tool_names: list[str], options: SynthOptions, roles: Roles, rng: random.Random) -> Task:  # fmt: skip
     owned = {*roles.owned, roles.customer} if roles.customer else set()
-    built = instantiate(environment, blueprint, plan, owned)  # type: ignore[arg-type]
+    built = instantiate(environment, blueprint, plan, walker.tools, owned)  # type: ignore[arg-type]
     calls = sum(1 for n in built.nodes if isinstance(n, CallNode))
     least = min(options.min_calls, 2) if plan.refusal is not None or plan.newcomer is not None else options.min_calls
     if calls < least:

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
 import fastjsonschema
 import networkx as nx
 from autoforge.servers import Environment, EpisodeStore
+from autoforge.servers.execution import compiled_schema
 
+from .localtools import LocalTools
 from .models import Blueprint, Edge, ToolPlan
 from .moments import day_of
 from .naming import singular
-from .seedreads import SeedReader
 from .semantics import is_person_table
 from .values import Values
 
@@ -300,7 +299,7 @@ class Resolver:
         self.reasoning = reasoning
         self.store = EpisodeStore(environment.spec, environment.template, {})
         self.episode = self.store.fresh(None)
-        self.reader = SeedReader(environment, self.episode)
+        self.tools = LocalTools(environment)
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.by_key: dict[str, dict[Any, dict[str, Any]]] = {}
         for table in blueprint.tables:
@@ -336,7 +335,7 @@ class Resolver:
         self.barren: set[tuple[str, str]] = set()  # (role, kind of goal) that never worked here
 
     def close(self) -> None:
-        self.reader.close()
+        self.tools.close()
         self.episode.close()
 
     # ---- running read tools on the seed ----------------------------------------------------------
@@ -346,7 +345,7 @@ class Resolver:
         concrete = {name: self.concrete(source) for name, source in args}
         signature = json.dumps([tool, concrete], sort_keys=True, default=str)
         if signature not in self.outputs:
-            self.outputs[signature] = self.reader.read(tool, concrete)
+            self.outputs[signature] = self.tools.read(tool, self.episode, concrete)
         return self.outputs[signature]
 
     @staticmethod
@@ -639,14 +638,9 @@ def _conform(rng: random.Random, schema: dict[str, Any], value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=1024)
-def _validator(schema: str) -> Callable[[Any], Any]:
-    return fastjsonschema.compile(json.loads(schema))
-
-
 def _valid(schema: dict[str, Any], value: Any) -> bool:
     try:
-        _validator(json.dumps(schema, sort_keys=True))(value)
+        compiled_schema(schema)(value)
     except (fastjsonschema.JsonSchemaException, ValueError, TypeError):
         return False
     return True

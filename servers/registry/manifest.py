@@ -74,11 +74,13 @@ def server_manifest(
     return manifest
 
 
-def write_server_json(folder: str | Path, **options: Any) -> Path:
-    """Write `server.json` into an environment folder (options as for `server_manifest`); returns its path."""
+def write_server_json(folder: str | Path, environment: Environment | None = None, **options: Any) -> Path:
+    """Write `server.json` into an environment folder (`environment`: the folder, already loaded; options as for
+    `server_manifest`); returns its path."""
     folder = Path(folder)
     path = folder / "server.json"
-    path.write_text(json.dumps(server_manifest(load_environment(folder), **options), indent=2) + "\n", encoding="utf-8")
+    manifest = server_manifest(environment or load_environment(folder), **options)
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return path
 
 

@@ -70,11 +70,11 @@ def readme_card(environment: Environment) -> str:
     return "\n".join(lines)
 
 
-def write_readme(folder: str | Path) -> Path:
-    """Write README.md into an environment folder; returns its path."""
+def write_readme(folder: str | Path, environment: Environment | None = None) -> Path:
+    """Write README.md into an environment folder (`environment`: the folder, already loaded); returns its path."""
     folder = Path(folder)
     path = folder / "README.md"
-    path.write_text(readme_card(load_environment(folder)), encoding="utf-8")
+    path.write_text(readme_card(environment or load_environment(folder)), encoding="utf-8")
     return path
 
 

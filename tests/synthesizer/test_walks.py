@@ -58,7 +58,7 @@ async def test_executed_ground_truth_has_choices_and_no_filler(retail) -> None:
         plan = TaskPlan()
         plan.add(walk)
         try:
-            result = instantiate(env, bp, plan)
+            result = instantiate(env, bp, plan, w.tools)
         except Rejected:
             continue
         built_tasks += 1
@@ -91,7 +91,7 @@ async def test_merged_walks_share_a_row_and_fork(retail) -> None:
         if merged:
             break
     assert merged is not None and len(merged.walks) == 2
-    result = instantiate(env, bp, merged)
+    result = instantiate(env, bp, merged, w.tools)
     lookups = [n for n in result.nodes if isinstance(n, CallNode) and n.tool == "listCustomers"]
     assert len({str(n.arguments) for n in lookups}) == len(lookups)
 
@@ -123,4 +123,4 @@ async def test_a_pick_that_no_longer_singles_out_its_row_is_rejected(retail) -> 
     plan = TaskPlan()
     plan.add(walk)
     with pytest.raises(Rejected, match="does not single out"):
-        instantiate(env, bp, plan)
+        instantiate(env, bp, plan, w.tools)
