@@ -2,6 +2,10 @@
 10, 40, 150 and 300 operations. Prints seconds and the ratio to the 20-operation run; asserts nothing.
 
     python bench/synth.py [--tasks 100]
+    python bench/synth.py --against OTHER/.venv/bin/python [--rounds 4]
+
+`--against` times the 20-operation run with another installation of autoforge (an older checkout's
+interpreter), in turns with this one, and prints the median ratio: the machine's noise falls on both.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -100,10 +107,50 @@ async def timed(operations: int, tasks: int, scratch: Path) -> tuple[float, int]
     return time.perf_counter() - started, len(result.tasks)
 
 
+_CHILD = """
+import asyncio, sys, tempfile, time
+from pathlib import Path
+from autoforge.synthesizer import SynthOptions, synthesize
+
+async def run():
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        await synthesize(Path(sys.argv[1]), Path(scratch) / "out", SynthOptions(tasks=int(sys.argv[2])),
+                         work_dir=Path(scratch) / "work")
+        print(time.perf_counter() - started)
+
+asyncio.run(run())
+"""
+
+
+def against(other: str, tasks: int, rounds: int) -> None:
+    """The 20-operation run with this installation and with `other`'s interpreter, in turns."""
+    ours, theirs = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "bench-20.yaml"
+        source.write_text(yaml.safe_dump(api(20)))
+        for _ in range(rounds):
+            for python, times in ((sys.executable, ours), (other, theirs)):
+                done = subprocess.run(
+                    [python, "-c", _CHILD, str(source), str(tasks)], capture_output=True, text=True, check=True
+                )
+                times.append(float(done.stdout.split()[-1]))
+    print(f"20 operations to {tasks} tasks, {rounds} rounds in turns")
+    print(f"  this installation   {' '.join(f'{t:.2f}' for t in ours)} s   median {statistics.median(ours):.2f} s")
+    print(f"  {other:<19} {' '.join(f'{t:.2f}' for t in theirs)} s   median {statistics.median(theirs):.2f} s")
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    print(f"  ratio this / other  {' '.join(f'{r:.2f}' for r in ratios)}   median {statistics.median(ratios):.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100)
+    parser.add_argument("--against", metavar="PYTHON", help="another installation's interpreter to compare with")
+    parser.add_argument("--rounds", type=int, default=4, help="turns each with --against")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.tasks, args.rounds)
+        return
     print(f"{os.cpu_count()} cores; offline backend; {args.tasks} verified tasks asked for; fresh checkpoints each run")
     with tempfile.TemporaryDirectory() as scratch:
         results = {n: asyncio.run(timed(n, args.tasks, Path(scratch))) for n in (20, *SIZES)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 import networkx as nx
@@ -38,10 +40,11 @@ def solution_graph(solution: Solution) -> nx.DiGraph:
 
 def run_solution(environment: Environment, task: Task, order: list[str] | None = None) -> SolutionRun:
     """Execute the task's call nodes (in file order, or `order`) on a fresh episode of its initial state."""
-    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    store = _scratch(environment)
     calls = {n.id: n for n in task.solution.calls}
     sequence = [calls[i] for i in order if i in calls] if order else list(calls.values())
-    episode = store.fresh(task)
+    with _scratch_lock:
+        episode = store.fresh(task)
     outputs: dict[str, object] = {}
     errors: dict[str, str] = {}
     try:
@@ -57,7 +60,24 @@ def run_solution(environment: Environment, task: Task, order: list[str] | None =
         broken = tuple(violations(episode.conn, environment.spec.invariants))
         return SolutionRun(outputs, errors, tuple(episode_changes(store, episode)), broken)
     finally:
-        episode.close()
+        with _scratch_lock:
+            episode.close()
+
+
+_scratch_stores: weakref.WeakKeyDictionary[Environment, EpisodeStore] = weakref.WeakKeyDictionary()
+_scratch_lock = threading.Lock()
+
+
+def _scratch(environment: Environment) -> EpisodeStore:
+    """The store of an environment's solution runs (checks run them from several threads), whose closed episode
+    files are reused: workers keep their connections to them open."""
+    with _scratch_lock:
+        store = _scratch_stores.get(environment)
+        if store is None:
+            store = _scratch_stores[environment] = EpisodeStore(
+                environment.spec, environment.template, environment.tasks
+            )
+        return store
 
 
 def measure_difficulty(environment: Environment, solution: Solution) -> Difficulty:

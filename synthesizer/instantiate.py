@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from autoforge.servers import CallNode, Change, Environment, EpisodeStore, ReasoningNode, ToolError, read_rows
+from autoforge.servers import CallNode, Change, Environment, ReasoningNode, ToolError, read_rows
 from autoforge.servers.invariants import Violation, violations
 from autoforge.servers.verify import episode_changes
 
@@ -72,7 +72,7 @@ class _Run:
         self.owned = owned
         self.gate = ""  # the node that establishes who the user is (their account, or the staff roster)
         self.ancestors: dict[str, set[str]] = {}
-        self.store = EpisodeStore(environment.spec, environment.template, {})
+        self.store = tools.store
         self.episode = self.store.fresh(None)
         self.built = Built()
         self.calls: dict[str, tuple[str, Any]] = {}  # signature -> (node id, output)

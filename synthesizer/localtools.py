@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from autoforge.servers import Environment, ToolError
+from autoforge.servers import Environment, EpisodeStore, ToolError
 from autoforge.servers.episodes import Episode
 from autoforge.servers.worker import ToolRunner
 
@@ -17,10 +17,12 @@ __all__ = ["LocalTools"]
 
 
 class LocalTools:
-    """Runs one environment's tools for the synthesizer, on any of its episodes."""
+    """Runs one environment's tools for the synthesizer, on any of its episodes; `store` makes scratch episodes
+    on the seed (their files are reused, so the runner's connections to them stay open)."""
 
     def __init__(self, environment: Environment) -> None:
         self.env = environment
+        self.store = EpisodeStore(environment.spec, environment.template, {})
         self.runner: ToolRunner | None = None
         programs = {id(t.program): t.program for t in environment.tools.values()}
         if environment.spec.provenance.backend == "offline" and len(programs) == 1:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import fastjsonschema
 import networkx as nx
-from autoforge.servers import Environment, EpisodeStore
+from autoforge.servers import Environment
 from autoforge.servers.execution import compiled_schema
 
 from .localtools import LocalTools
@@ -297,9 +297,9 @@ class Resolver:
         self.rng = rng
         self.values = values
         self.reasoning = reasoning
-        self.store = EpisodeStore(environment.spec, environment.template, {})
-        self.episode = self.store.fresh(None)
         self.tools = LocalTools(environment)
+        self.store = self.tools.store
+        self.episode = self.store.fresh(None)
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.by_key: dict[str, dict[Any, dict[str, Any]]] = {}
         for table in blueprint.tables:
