@@ -38,7 +38,7 @@ __all__ = ["ToolPool", "close_pools", "forget_episode", "pool_for"]
 
 START_SECONDS = 60.0
 """How long a new worker may take to start."""
-IN_PLACE_SECONDS = 0.0005
+IN_PLACE_SECONDS = 0.001
 """How long an event loop whose call is the only one in flight waits for the reply in place before it
 yields: most calls answer sooner, and suspending and resuming the awaiting coroutines costs about half
 as much as the process hop itself. The loop has nothing else to do meanwhile (no other call is in flight),

@@ -387,7 +387,8 @@ class _Run:
 def instantiate(
     environment: Environment, blueprint: Blueprint, plan: TaskPlan, tools: LocalTools, owned: set[str] | None = None
 ) -> Built:
-    """Execute `plan` on a fresh episode, its calls run by `tools`; raises Rejected when it fails or disagrees with itself.
+    """Execute `plan` on a fresh episode, its calls run by `tools`; raises Rejected when it fails or disagrees with
+    itself.
 
     `owned` are the tables whose rows belong to one customer: a customer's write on one waits for the
     customer's own account to be found (and the row shown to be theirs).

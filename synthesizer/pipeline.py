@@ -171,10 +171,10 @@ async def synthesize(
         raise SynthesisError(_no_tasks(raw.name, draft, options))
     started = time.perf_counter()
     path = write_environment(out, draft.spec, draft.tools_source, draft.seed_sql, list(draft.tasks))
-    written = load_environment(path)  # what was written must load as written (a bug of ours raises here, never later)
+    written = load_environment(path)  # what was written must load as written (a bug of ours raises here, not later)
     notes = list(draft.notes)
-    try:
-        describe_environment(path, environment=written)  # server.json (MCP registry manifest) and README.md (card), fresh each time
+    try:  # server.json (MCP registry manifest) and README.md (card), fresh each time
+        describe_environment(path, environment=written)
     except AutoForgeError as exc:
         notes.append(f"the folder is written, but its server.json and README.md are not: {exc}")
     seconds["write"] = time.perf_counter() - started

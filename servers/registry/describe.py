@@ -22,7 +22,5 @@ def describe_environment(
     """Write server.json and README.md into an environment folder (what the synthesizer and the lead call);
     `environment` is the folder, already loaded."""
     environment = environment or load_environment(folder)
-    manifest = write_server_json(
-        folder, environment, namespace=namespace, repository=repository, subfolder=subfolder
-    )
+    manifest = write_server_json(folder, environment, namespace=namespace, repository=repository, subfolder=subfolder)
     return [manifest, write_readme(folder, environment)]
