@@ -74,6 +74,8 @@ TOGGLES: dict[str, str] = {
 """Verbs that switch a relation to a record on (their `un-` twin, or DELETE, switches it off) -> the noun of one
 such relation: a follow of an account is a row of `account_follows`, keyed by the account."""
 _QUALIFIERS = frozenset({"by", "for", "from", "in", "of", "to", "with", "on", "at", "as"})
+_HISTORY = frozenset({"history", "histories"})
+"""Words after a noun that make a read list that noun's records over time."""
 _FILLER = frozenset(
     {"a", "an", "the", "id", "ids", "details", "detail", "info", "all", "one", "new", "my", "item", "record"}
 )
@@ -266,6 +268,8 @@ def _split_name(op: Operation, prefix: tuple[str, ...]) -> tuple[str | None, lis
         return None, words, []
     cut = next((i for i, w in enumerate(rest) if w in _QUALIFIERS), len(rest))
     noun = [w for w in rest[:cut] if w not in _FILLER]
+    if VERBS[verb] in ("get", "list") and len(noun) > 1 and noun[-1] in _HISTORY:
+        noun = noun[:-1]  # get_order_history(user_id): a user's orders, not a table of histories
     return verb, noun, rest[cut + 1 :]
 
 
@@ -374,7 +378,7 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
                                                                   for p in properties):  # fmt: skip
         owner = singular(snake("_".join(noun[:-1])))
         entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
-    plural_noun = plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]
+    plural_noun = (plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]) or words[-1] in _HISTORY
     references = {p: id_entity(p) for p in properties}
     key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)
     parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]

@@ -465,3 +465,37 @@ async def test_the_one_playback_of_a_player_is_read_paused_resumed_and_set_witho
         playback = (await _call(client, episode, "get_playback", {}))[1]
         assert (playback["status"], playback["volume_percent"]) == ("paused", 40)
         await close_episode(client, episode)
+
+
+SUPPORT = json.dumps(
+    [
+        {"type": "function", "function": {"name": name, "description": description, "parameters": {
+            "type": "object", "properties": properties, "required": list(properties)}}}
+        for name, description, properties in (
+            ("get_order", "Show one order.", {"order_id": {"type": "string"}}),
+            ("get_order_history", "A customer's past orders.", {"user_id": {"type": "string"}}),
+            ("cancel_order", "Cancel an order that has not shipped.", {"order_id": {"type": "string"}}),
+            ("create_refund", "Refund part of an order.", {"order_id": {"type": "string"},
+                                                            "amount": {"type": "number"},
+                                                            "reason": {"type": "string"}}),
+        )
+    ]
+)  # fmt: skip
+
+
+async def test_a_history_read_lists_the_records_it_names_the_history_of(tmp_path: Path) -> None:
+    """get_order_history(user_id) lists orders filtered by their user, not rows of an `order_histories` table; a
+    task finds the order it acts on through the user's history."""
+    result = await _synthesized(tmp_path, "support.json", SUPPORT, SynthOptions(tasks=12, rows=8))
+    tables = {t.name: {c.name for c in t.columns} for t in result.spec.tables}
+    assert "order_histories" not in tables and "user_id" in tables["orders"]
+    assert any(c.tool == "get_order_history" for t in result.tasks for c in t.solution.calls)
+    environment = load_environment(result.path)
+    (order_id,) = environment.template.execute("SELECT order_id FROM orders LIMIT 1").fetchone()
+    async with Client(EnvServer(environment)) as client:
+        episode = (await reset_episode(client)).episode_id
+        order = (await _call(client, episode, "get_order", {"order_id": order_id}))[1]
+        history = (await _call(client, episode, "get_order_history", {"user_id": order["user_id"]}))[1]
+        assert order["order_id"] in {row["order_id"] for row in history}
+        assert all(row["user_id"] == order["user_id"] for row in history)
+        await close_episode(client, episode)
