@@ -374,10 +374,14 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
     if not noun:  # `add(a, b)`: no record in its name, and its description names none after a verb
         return f"cannot tell what {op.name!r} {kind}s: neither its name nor its description names a record"
     entity = singular(snake("_".join(noun)))
-    if kind in ("update", "action") and len(noun) > 1 and not any(id_entity(p) or normal(p) == "id"
-                                                                  for p in properties):  # fmt: skip
+    if kind in ("update", "action") and len(noun) > 1:
         owner = singular(snake("_".join(noun[:-1])))
-        entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
+        if not any(id_entity(p) or normal(p) == "id" for p in properties):
+            entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
+        elif any(normal(p) == noun[-1] for p in properties) and (
+            owner in entities or any(id_entity(p) == owner for p in properties)
+        ):
+            entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses
     plural_noun = (plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]) or words[-1] in _HISTORY
     references = {p: id_entity(p) for p in properties}
     key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)

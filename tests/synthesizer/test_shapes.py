@@ -499,3 +499,41 @@ async def test_a_history_read_lists_the_records_it_names_the_history_of(tmp_path
         assert order["order_id"] in {row["order_id"] for row in history}
         assert all(row["user_id"] == order["user_id"] for row in history)
         await close_episode(client, episode)
+
+
+SHOP = json.dumps(
+    [
+        {"type": "function", "function": {"name": name, "description": description, "parameters": {
+            "type": "object", "properties": properties, "required": required}}}
+        for name, description, properties, required in (
+            ("list_orders", "List orders.", {"customer": {"type": "string"}}, []),
+            ("get_order", "Show an order.", {"order_id": {"type": "string"}}, ["order_id"]),
+            ("create_order", "Create an order.", {"customer": {"type": "string"}, "total": {"type": "number"}},
+             ["customer", "total"]),
+            ("update_order_status", "Change the status of an order.",
+             {"order_id": {"type": "string"}, "status": {"type": "string", "enum": ["pending", "shipped"]}},
+             ["order_id", "status"]),
+            ("update_order_priority", "Update priority of order.",
+             {"id": {"type": "string"}, "priority": {"type": "integer"}}, ["id", "priority"]),
+        )
+    ]
+)  # fmt: skip
+
+
+async def test_an_update_named_for_one_field_sets_that_field_of_its_record(tmp_path: Path) -> None:
+    """update_order_status(order_id, status) and update_order_priority(id, priority) set the order's own columns;
+    they do not make tables of statuses and priorities keyed apart from the orders."""
+    result = await _synthesized(tmp_path, "shop.json", SHOP, SynthOptions(tasks=12, rows=8))
+    tables = {t.name: {c.name for c in t.columns} for t in result.spec.tables}
+    assert set(tables) == {"orders"} and {"status", "priority"} <= tables["orders"]
+    environment = load_environment(result.path)
+    (order_id,) = environment.template.execute("SELECT order_id FROM orders LIMIT 1").fetchone()
+    async with Client(EnvServer(environment)) as client:
+        episode = (await reset_episode(client)).episode_id
+        assert not (await _call(client, episode, "update_order_status", {"order_id": order_id, "status": "shipped"}))[0]
+        assert not (await _call(client, episode, "update_order_priority", {"id": order_id, "priority": 2}))[0]
+        order = (await _call(client, episode, "get_order", {"order_id": order_id}))[1]
+        assert (order["status"], order["priority"]) == ("shipped", 2)
+        refused, message = await _call(client, episode, "update_order_status", {"order_id": order_id, "status": "x"})
+        assert refused and "must be one of" in message
+        await close_episode(client, episode)
