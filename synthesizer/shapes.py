@@ -378,7 +378,7 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
         owner = singular(snake("_".join(noun[:-1])))
         if not any(id_entity(p) or normal(p) == "id" for p in properties):
             entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
-        elif any(normal(p) == noun[-1] for p in properties) and (
+        elif kind == "update" and any(normal(p) == noun[-1] for p in properties) and (
             owner in entities or any(id_entity(p) == owner for p in properties)
         ):
             entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses
