@@ -230,6 +230,8 @@ class ToolRunner:
             wrote = not writes and conn.total_changes != changes_before  # whatever it raised after, that is the bug
             conn.execute(f"ROLLBACK TO {savepoint}")
             conn.execute(f"RELEASE {savepoint}")
+            if isinstance(exc, KeyboardInterrupt):
+                raise  # Ctrl-C in a process that runs tools itself (the synthesizer): the call is undone, the run stops
             status, message = self._failure(job.tool, _Crash(_READ_ONLY.format(tool=job.tool)) if wrote else exc)
             return Reply(status, message)
         finally:

@@ -62,6 +62,7 @@ def test_bad_input_is_one_clear_line_without_a_traceback(tmp_path):
 def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(library, tmp_path, run_until):
     """SIGINT stops a run in worker processes keeping only whole lines; rerunning finishes exactly the missing ones."""
     out, reference = tmp_path / "interrupted", tmp_path / "reference"
+    trials = 40  # enough that a loaded machine's late step cannot let the run finish before the signal
     command = [
         sys.executable,
         "-m",
@@ -69,7 +70,7 @@ def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(li
         "eval",
         "library-loans",
         "--trials",
-        "10",
+        str(trials),
         "--concurrency",
         "4",
         "--workers",
@@ -84,12 +85,12 @@ def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(li
     process.send_signal(signal.SIGCONT)
     assert process.wait(timeout=60) == 130, process.stderr.read().decode() if process.stderr else ""
     partial = ResultsFile(results).records()
-    total = len(library.tasks) * 10
+    total = len(library.tasks) * trials
     assert 10 <= len(partial) < total
     assert results.read_bytes().endswith(b"\n")
 
     subprocess.run(command, check=True, capture_output=True, timeout=300)
-    run_eval([library], trials=10, concurrency=4, out=reference)
+    run_eval([library], trials=trials, concurrency=4, out=reference)
     resumed = [r.key for r in ResultsFile(results).records()]
     assert len(resumed) == len(set(resumed)) == total
     assert set(resumed) == {r.key for r in ResultsFile(reference / "results.jsonl").records()}
