@@ -9,6 +9,7 @@ import fastjsonschema
 
 from .environment import ENV_FILES, build_environment, read_spec, read_tasks
 from .errors import AutoForgeError, Problem, SpecError
+from .execution import compiled_schema
 from .sandbox import check_source
 from .spec import EnvSpec, Task
 
@@ -91,7 +92,7 @@ def _signature_problems(spec: EnvSpec, source: str) -> list[Problem]:
 
 def _task_problems(spec: EnvSpec, tasks: list[Task]) -> list[Problem]:
     problems: list[Problem] = []
-    validators = {t.name: fastjsonschema.compile(t.input_schema) for t in spec.tools}
+    validators = {t.name: compiled_schema(t.input_schema) for t in spec.tools}
     tables = {t.name for t in spec.tables}
     seen: set[str] = set()
     for number, task in enumerate(tasks, start=1):

@@ -252,25 +252,35 @@ def _service_rules(blueprint: Blueprint, rules: dict[str, TableRules]) -> list[s
             continue
         noun, nouns = humanize(singular(table.name)), humanize(plural(table.name))
         for target, sources in rule.transitions.items():
-            found.append(f"{indefinite(noun).capitalize()} can be {_words(target)} only while it is {_either(sources)}.")
+            found.append(
+                f"{indefinite(noun).capitalize()} can be {_words(target)} only while it is {_either(sources)}."
+            )
         ended = [v for v in rule.ended if v not in rule.transitions]
         if ended:
             found.append(f"{indefinite(noun).capitalize()} that is {_either(ended)} can no longer be changed.")
         for column, states in rule.requires.items():
             parent = humanize(singular(rule.refs[column]))
-            found.append(f"{indefinite(noun).capitalize()} can only be added to {indefinite(parent)} that is {_either(states)}.")
+            found.append(
+                f"{indefinite(noun).capitalize()} can only be added to {indefinite(parent)} that is {_either(states)}."
+            )
         if rule.schedule is not None:
             moves = _either([*rule.schedule.ongoing, *rule.schedule.past])
-            found.append(f"{indefinite(noun).capitalize()} can be {moves} only from its {humanize(rule.schedule.start)} on.")
+            found.append(
+                f"{indefinite(noun).capitalize()} can be {moves} only from its {humanize(rule.schedule.start)} on."
+            )
         for start, end in rule.pairs:
             found.append(f"{indefinite(noun).capitalize()}'s {humanize(end)} must come after its {humanize(start)}.")
         if rule.upcoming:
-            found.append(f"{indefinite(noun).capitalize()}'s {_either([humanize(c) for c in rule.upcoming])} cannot be in the past.")
+            found.append(
+                f"{indefinite(noun).capitalize()}'s {_either([humanize(c) for c in rule.upcoming])} cannot be in the past."
+            )
         for column, total in rule.totals.items():
             parts = [f"its {humanize(plural(line.table))}" for line in total.lines]
             if total.nights is not None:
                 parts.insert(0, f"its nights times the {humanize(total.nights.rate)}")
-            found.append(f"{indefinite(noun).capitalize()}'s {humanize(column)} is {' plus '.join(parts)}; it follows every change.")
+            found.append(
+                f"{indefinite(noun).capitalize()}'s {humanize(column)} is {' plus '.join(parts)}; it follows every change."
+            )
         for column, (ref, source) in rule.copies.items():
             found.append(
                 f"A new {noun}'s {humanize(column)} is its {humanize(singular(rule.refs[ref]))}'s {humanize(source)}."

@@ -467,19 +467,22 @@ async def test_the_one_playback_of_a_player_is_read_paused_resumed_and_set_witho
         await close_episode(client, episode)
 
 
-SUPPORT = json.dumps(
-    [
+def _functions(*tools: tuple[str, str, dict[str, Any], list[str]]) -> str:
+    """An OpenAI function-calling document of (name, description, properties, required) tools."""
+    return json.dumps([
         {"type": "function", "function": {"name": name, "description": description, "parameters": {
-            "type": "object", "properties": properties, "required": list(properties)}}}
-        for name, description, properties in (
-            ("get_order", "Show one order.", {"order_id": {"type": "string"}}),
-            ("get_order_history", "A customer's past orders.", {"user_id": {"type": "string"}}),
-            ("cancel_order", "Cancel an order that has not shipped.", {"order_id": {"type": "string"}}),
-            ("create_refund", "Refund part of an order.", {"order_id": {"type": "string"},
-                                                            "amount": {"type": "number"},
-                                                            "reason": {"type": "string"}}),
-        )
-    ]
+            "type": "object", "properties": properties, "required": required}}}
+        for name, description, properties, required in tools
+    ])  # fmt: skip
+
+
+SUPPORT = _functions(
+    ("get_order", "Show one order.", {"order_id": {"type": "string"}}, ["order_id"]),
+    ("get_order_history", "A customer's past orders.", {"user_id": {"type": "string"}}, ["user_id"]),
+    ("cancel_order", "Cancel an order that has not shipped.", {"order_id": {"type": "string"}}, ["order_id"]),
+    ("create_refund", "Refund part of an order.",
+     {"order_id": {"type": "string"}, "amount": {"type": "number"}, "reason": {"type": "string"}},
+     ["order_id", "amount", "reason"]),
 )  # fmt: skip
 
 
@@ -501,22 +504,16 @@ async def test_a_history_read_lists_the_records_it_names_the_history_of(tmp_path
         await close_episode(client, episode)
 
 
-SHOP = json.dumps(
-    [
-        {"type": "function", "function": {"name": name, "description": description, "parameters": {
-            "type": "object", "properties": properties, "required": required}}}
-        for name, description, properties, required in (
-            ("list_orders", "List orders.", {"customer": {"type": "string"}}, []),
-            ("get_order", "Show an order.", {"order_id": {"type": "string"}}, ["order_id"]),
-            ("create_order", "Create an order.", {"customer": {"type": "string"}, "total": {"type": "number"}},
-             ["customer", "total"]),
-            ("update_order_status", "Change the status of an order.",
-             {"order_id": {"type": "string"}, "status": {"type": "string", "enum": ["pending", "shipped"]}},
-             ["order_id", "status"]),
-            ("update_order_priority", "Update priority of order.",
-             {"id": {"type": "string"}, "priority": {"type": "integer"}}, ["id", "priority"]),
-        )
-    ]
+SHOP = _functions(
+    ("list_orders", "List orders.", {"customer": {"type": "string"}}, []),
+    ("get_order", "Show an order.", {"order_id": {"type": "string"}}, ["order_id"]),
+    ("create_order", "Create an order.", {"customer": {"type": "string"}, "total": {"type": "number"}},
+     ["customer", "total"]),
+    ("update_order_status", "Change the status of an order.",
+     {"order_id": {"type": "string"}, "status": {"type": "string", "enum": ["pending", "shipped"]}},
+     ["order_id", "status"]),
+    ("update_order_priority", "Update priority of order.",
+     {"id": {"type": "string"}, "priority": {"type": "integer"}}, ["id", "priority"]),
 )  # fmt: skip
 
 
