@@ -97,8 +97,10 @@ def _restates(writes: dict[Entity, frozenset[str] | None], named: set[Entity], b
 def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
     """Whether two walks can share a task without one changing what the other decides on."""
     writes_a, writes_b = first.writes(blueprint), second.writes(blueprint)
-    if set(writes_a) & set(writes_b):
-        return False
+    for entity in set(writes_a) & set(writes_b):  # one row: only changes of different columns (rename, make private)
+        columns_a, columns_b = writes_a[entity], writes_b[entity]
+        if not columns_a or not columns_b or columns_a & columns_b:  # a deletion (None) or an unknown change
+            return False
     if _conflict(writes_a, second.decisions(blueprint)) or _conflict(writes_b, first.decisions(blueprint)):
         return False
     deleted_a = {e for e, columns in writes_a.items() if columns is None}

@@ -469,13 +469,13 @@ def refusal_quota(tasks: int) -> int:
 
 
 def _select(accepted: list[Task], total: int, quota: int) -> list[Task]:
-    """`total` tasks in the order they were made, with `quota` refusals when there are enough (more of the
-    others otherwise); none when only refusals passed."""
+    """`total` tasks in the order they were made, with `quota` refusals when there are enough (more when the
+    others run short, but never over a quarter of what is kept: fewer tasks then); none when only refusals passed."""
     refusals = [t for t in accepted if t.refusal]
     others = [t for t in accepted if not t.refusal]
     if not others:
         return []  # refusals alone make no environment: nothing else passed
-    keep_refusals = min(len(refusals), max(quota, total - len(others)))
+    keep_refusals = min(len(refusals), max(quota, total - len(others)), len(others) // 3)
     chosen = {id(t) for t in refusals[:keep_refusals]} | {id(t) for t in others[: total - keep_refusals]}
     return [t for t in accepted if id(t) in chosen]
 

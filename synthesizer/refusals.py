@@ -29,15 +29,26 @@ __all__ = ["RULES", "refusal_plan"]
 
 RULES = ("lifecycle", "staff-only", "identification", "ownership", "confirmation")
 _WEIGHTS = (0.4, 0.25, 0.12, 0.12, 0.11)
+CONFIRMATION_TRIES = 24
+"""Requests tried for one confirmation refusal: in an API without customers it is often the only rule there is,
+and few requests have a value to hear that the user does not already know."""
 
 
 def refusal_plan(walker: Walker, rng: random.Random, customers: list[Entity]) -> TaskPlan | None:
-    """One refusal task of a rule chosen at random (among those this environment has), or None."""
+    """One refusal task of a rule chosen at random (among those this environment has; when the chosen one finds
+    no request to refuse, the others in turn), or None."""
     rules = [r for r in RULES if r in _possible(walker)]
-    if not rules:
-        return None
-    weights = [_WEIGHTS[RULES.index(r)] for r in rules]
-    rule = rng.choices(rules, weights=weights)[0]
+    while rules:
+        rule = rng.choices(rules, weights=[_WEIGHTS[RULES.index(r)] for r in rules])[0]
+        rules.remove(rule)
+        plan = _refusal_of(rule, walker, rng, customers)
+        if plan is not None:
+            return plan
+    return None
+
+
+def _refusal_of(rule: str, walker: Walker, rng: random.Random, customers: list[Entity]) -> TaskPlan | None:
+    """A refusal of `rule` for a customer at random (or the account's owner), or None."""
     persona = rng.choice(customers) if customers else None
     builder = {"lifecycle": _lifecycle, "staff-only": _staff_only, "identification": _identification,
                "ownership": _ownership, "confirmation": _confirmation}[rule]  # fmt: skip
@@ -305,7 +316,7 @@ def _confirmation(walker: Walker, rng: random.Random, persona: Entity | None,
     plan = _start(walker, persona)
     if plan is None:
         return None
-    for _ in range(6):
+    for _ in range(CONFIRMATION_TRIES):
         walk = walker._write_goal()
         if walk is None or walk.goal.entity is None or walk.goal.kind == "create" or not walker.works(walk.goal):
             continue

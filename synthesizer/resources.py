@@ -23,6 +23,7 @@ __all__ = [
     "SEARCH_ARGS",
     "Col",
     "Resource",
+    "argument_column",
     "column_for",
     "ignorable",
     "labels_of",
@@ -244,7 +245,19 @@ def _natural_key(res: Resource) -> str | None:
     return next((c for c in res.columns if normal(c) in ("slug", "code", "key", "uuid", "path", "filepath")), None)
 
 
+_BRACKETED = re.compile(r"^([A-Za-z_]+)\[([^\[\]]+)\](?:\[[^\[\]]*\])*$")
+
+
+def bracketed(name: str) -> tuple[str, str] | None:
+    """('filter', 'name') for the query-string style `filter[name]` (JSON:API, Rails); None for other names."""
+    match = _BRACKETED.match(name)
+    return (match.group(1).lower(), match.group(2)) if match else None
+
+
 def ignorable(name: str) -> bool:
+    parts = bracketed(name)
+    if parts is not None:  # `fields[cart]`, `page[size]` shape the answer; `filter[name]` selects rows
+        return parts[0] != "filter" and ignorable(parts[0])
     key = normal(name)
     return key in LIMIT_ARGS or key in ("page", "offset", "cursor", "sort", "sortby", "order", "orderby", "fields",
                                          "include", "expand", "passthrough", "raw", "format", "filter", "pagetoken",
@@ -295,6 +308,9 @@ def column_for(res: Resource, argument: str) -> str | None:
     """The column an argument names: same name, or the same words spelled differently."""
     if argument in res.columns:
         return argument
+    parts = bracketed(argument)
+    if parts is not None and parts[0] == "filter":
+        return column_for(res, parts[1])
     wanted = normal(argument)
     found = next((c for c in res.columns if normal(c) == wanted), None)
     words = split_words(argument)
@@ -415,6 +431,19 @@ def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
     return found
 
 
+def argument_column(name: str, schema: dict[str, Any]) -> tuple[Column, str]:
+    """A column standing for an argument that names none (the location a read of nearby products needs), with
+    its kind, so that a value the user states can be drawn for it."""
+    kind, _ = schema_type(schema)
+    values = schema.get("enum")
+    col = Col(name, kind, tuple(str(v) for v in values if v is not None) if kind == "string" and values else None)
+    col.merge(schema)
+    sql = _sql_type(kind)
+    column = Column(name=identifier(name, "value"), type=sql, enum=col.enum, description=col.description,
+                    **_constraints(col, sql, False))  # fmt: skip
+    return column, column_kind("", column.name, kind, col.fmt, bool(col.enum))
+
+
 def _fits(value: Any, sql: str) -> bool:
     if sql == "TEXT":
         return isinstance(value, str)
@@ -442,7 +471,7 @@ def semantic_of(table: Table, column: Column, res: Resource) -> str:
     kind = column_kind(
         table.name, column.name, col.json_type if col else "string", col.fmt if col else None, bool(column.enum)
     )
-    if kind == "text" and id_entity(column.name):
+    if kind in ("text", "quantity", "number") and id_entity(column.name):  # `tag_id`: a number, but no amount
         return "ref"
     return kind
 

@@ -223,6 +223,8 @@ def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, e
 def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
     if kind == "name" and is_person_table(table):
         return "person"
+    if kind == "person" and key == "display_name" and table and not is_person_table(table) and singular(table) != "me":
+        return "name"  # a product's display name ('UberXL') is no person's
     if kind == "money" and json_type == "integer":
         return "quantity"
     if kind in ("quantity", "rating") and json_type == "string":

@@ -307,7 +307,11 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
     owned = {*roles.owned, roles.customer} if roles.customer else set()
     built = instantiate(environment, blueprint, plan, walker.tools, owned)  # type: ignore[arg-type]
     calls = sum(1 for n in built.nodes if isinstance(n, CallNode))
-    least = min(options.min_calls, 2) if plan.refusal is not None or plan.newcomer is not None else options.min_calls
+    least = options.min_calls
+    if plan.refusal is not None:
+        least = 1  # one look-up may be all a refusal needs: the value the user hears before declining
+    elif plan.newcomer is not None:
+        least = min(least, 2)
     if calls < least:
         raise Rejected(f"fewer than {options.min_calls} calls (--min-calls)")
     if calls > options.max_calls:

@@ -680,7 +680,9 @@ _TOPICS: dict[str, Any] = {
     "comment": _comment,
     "note": lambda v, t, c, r, p, k: v._pick(vocab.NOTES, p),
     "worklog": lambda v, t, c, r, p, k: v._pick(vocab.WORK_NOTES, p),
-    "problem": lambda v, t, c, r, p, k: v.random.choice(vocab.TOPIC_DESCRIPTIONS),
+    "problem": lambda v, t, c, r, p, k: v.random.choice(
+        vocab.TOPIC_DESCRIPTIONS.get(k) or vocab.TOPIC_DESCRIPTIONS[""]
+    ),
     "charge": _charge,
     "description": _plain,
 }

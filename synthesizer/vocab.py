@@ -58,14 +58,28 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
         "How do I change my plan?", "Missing item in my parcel", "Problem with my last payment",
     ),
 }  # fmt: skip
-TOPIC_DESCRIPTIONS: tuple[str, ...] = (
-    "Since this morning I get an error whenever I try this; I already tried another browser.",
-    "This started after the last update. It happens every time and blocks my team from finishing our work.",
-    "I noticed it on my latest statement and would like it looked into before the next billing date.",
-    "Could someone check this for me? I have attached what I could and can share more if needed.",
-    "It worked fine last week. Nothing changed on our side as far as I know.",
-    "The problem comes and goes, but today it happened three times in an hour.",
-)
+TOPIC_DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "billing": (
+        "I noticed it on my latest statement and would like it looked into before the next billing date.",
+        "The amount does not match what we agreed when we signed up. Could you check the last two invoices?",
+        "Our finance team flagged it during the monthly close, so we need a corrected copy soon.",
+    ),
+    "technical": (
+        "Since this morning I get an error whenever I try this; I already tried another browser.",
+        "This started after the last update. It happens every time and blocks my team from finishing our work.",
+        "The problem comes and goes, but today it happened three times in an hour.",
+    ),
+    "account": (
+        "I am the workspace admin and want this done before our team changes next week.",
+        "A colleague is leaving the company, so the account details need to change.",
+        "I tried to do this from the settings page myself but could not find the option.",
+    ),
+    "": (
+        "Could someone check this for me? I have attached what I could and can share more if needed.",
+        "It worked fine last week. Nothing changed on our side as far as I know.",
+        "This is the second time it has happened this month, so I would like it sorted out properly.",
+    ),
+}  # fmt: skip
 COMMENTS: dict[str, tuple[str, ...]] = {
     "customer": (
         "Thanks, that fixed it.", "It is still happening on my side, sorry.", "I have attached a screenshot.",

@@ -24,6 +24,7 @@ from .localtools import LocalTools
 from .models import Blueprint, Edge, ToolPlan
 from .moments import day_of
 from .naming import singular
+from .resources import argument_column
 from .semantics import is_person_table
 from .values import Values
 
@@ -448,9 +449,21 @@ class Resolver:
                 label = self.labels[table.name][0]
                 if row.get(label):
                     args.append((param.name, Known(row[label], label)))
+            elif param.role == "ignored" and needed and not scope_only:  # a location the read needs, say
+                value = self._stated(plan, param.name)
+                if value is None:
+                    return None
+                args.append((param.name, Known(value, param.name)))
             elif needed and param.role not in ("key",):
                 return None
         return tuple(args)
+
+    def _stated(self, plan: ToolPlan, name: str) -> Any:
+        """A value the user states for a required argument that selects nothing the twin keeps."""
+        schema = self.schemas[plan.name].get("properties", {}).get(name, {})
+        column, kind = argument_column(name, schema)
+        value = _conform(self.rng, schema, self.values.value(self.bp.table(plan.table), column, kind))
+        return value if _valid(schema, value) else None
 
     def _by_list(
         self, entity: Entity, plan: ToolPlan, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity]

@@ -62,6 +62,7 @@ class _Speaker:
         self.rng = rng
         self.today = today
         self.known: dict[str, Any] = {}
+        self.context: dict[str, Any] = {}  # what a read needs that no record holds (where the user is)
 
     # ---- what the user knows ---------------------------------------------------------------------
 
@@ -156,6 +157,9 @@ class _Speaker:
                     self.remember(f"{humanize(singular(source.entity.table))} name", self.name_of(source.entity))
                 else:
                     owner = self.ref(source.entity, depth + 1)
+            elif isinstance(source, Known) and self.bp.table(entity.table).column(source.what) is None:
+                self.context[field_words(source.what)] = source.value
+                self.remember(field_words(source.what), source.value)
             elif isinstance(source, Known):
                 kind = self.kind(entity.table, source.what)
                 said = self.say(entity.table, source.what, source.value)
@@ -461,7 +465,8 @@ def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict
     requests = [(goal, speaker.request(goal)) for goal in plan.goals]
     opening, identity = _opening(speaker, plan, blueprint, rng)
     body = _join(speaker, requests, rng)
-    instruction = " ".join(p for p in (opening, body) if p)
+    context = " and ".join(f"{field} {value}" for field, value in speaker.context.items())
+    instruction = " ".join(p for p in (opening, body, f"Use {context} for that." if context else "") if p)
     reason = speaker.reason(plan.goals[0]) if plan.goals else ""
     return Wording(instruction, _scenario(speaker, plan, blueprint, env_title, identity, reason, rng))
 

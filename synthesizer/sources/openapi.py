@@ -10,7 +10,16 @@ from autoforge.servers import SynthesisError
 from ..models import Operation, Skip, SourceDoc
 from ..naming import identifier, is_identifier, singular, snake
 from .refs import Resolver
-from .schemas import DOC_KEY, clean_schema, doc_notes, merged_properties, object_schema, row_schema, schema_type
+from .schemas import (
+    DOC_KEY,
+    clean_schema,
+    doc_notes,
+    json_api_resource,
+    merged_properties,
+    object_schema,
+    row_schema,
+    schema_type,
+)
 
 __all__ = ["common_prefix", "parse_openapi"]
 
@@ -174,7 +183,7 @@ def _add_body(
     kind, _ = schema_type(schema)
     if kind == "string" and isinstance(schema, dict) and schema.get("format") in ("binary", "byte"):
         return  # a file upload carries no state the twin keeps
-    fields, needed = merged_properties(schema) if kind in ("object", None) else ({}, [])
+    fields, needed = _unwrapped(*merged_properties(schema)) if kind in ("object", None) else ({}, [])
     if not fields:
         if kind is None and not isinstance(schema, dict):
             return
@@ -184,13 +193,26 @@ def _add_body(
             required.append("body")
         return
     for field, sub in fields.items():
-        if isinstance(sub, dict) and sub.get("readOnly") is True:
-            continue
+        if (isinstance(sub, dict) and sub.get("readOnly") is True) or locations.get(field) == "path":
+            continue  # the server sets it, or the path already names it (`PUT /tags/{id}` with a tag's `id`)
         target = field if field not in properties else f"body_{field}"
         properties[target] = clean_schema(sub)
         locations[target] = "body"
         if field in needed:
             required.append(target)
+
+
+def _unwrapped(fields: dict[str, Any], needed: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The record's fields of a body that only wraps one record: JSON:API's `{data: {type, attributes}}` or
+    Rails' `{user: {email, ...}}`. An optional id there repeats the path's, so it is dropped."""
+    if len(fields) != 1:
+        return fields, needed
+    ((name, inner),) = fields.items()
+    record = (json_api_resource(inner) if name == "data" else None) or inner
+    properties, required = merged_properties(record) if schema_type(record)[0] in ("object", None) else ({}, [])
+    if not properties:
+        return fields, needed
+    return {k: v for k, v in properties.items() if k != "id" or k in required}, required
 
 
 def common_prefix(paths: list[str]) -> int:

@@ -11,6 +11,7 @@ __all__ = [
     "JSON_TYPES",
     "clean_schema",
     "doc_notes",
+    "json_api_resource",
     "json_type",
     "merged_properties",
     "object_schema",
@@ -274,5 +275,24 @@ def row_schema(schema: Any) -> dict[str, Any] | None:
         if wrapper is not None and len(properties) <= 8:
             schema = wrapper
             continue
-        return schema if properties else None
+        return (json_api_resource(schema) or schema) if properties else None
     return None
+
+
+def json_api_resource(schema: Any) -> dict[str, Any] | None:
+    """A JSON:API resource object (`{id, type, attributes: {...}, relationships: {...}}`) as the flat record it
+    stands for: its id, its attributes, and `<name>_id` for each to-one relationship. None for other schemas."""
+    properties, required = merged_properties(schema)
+    attributes, needed = merged_properties(properties.get("attributes"))
+    if not attributes or not ({"id", "type"} & set(properties)):
+        return None
+    flat: dict[str, Any] = {"id": properties["id"]} if "id" in properties else {}
+    flat.update(attributes)
+    links, _ = merged_properties(properties.get("relationships"))
+    for name, link in links.items():
+        data, _ = merged_properties(link)
+        target = data.get("data")
+        if schema_type(target)[0] == "object" and f"{name}_id" not in flat:  # to-one: {data: {id, type}}
+            flat[f"{name}_id"] = {"type": "string", "description": f"The id of the {name.replace('_', ' ')}."}
+    kept = [n for n in [*(["id"] if "id" in required else []), *needed] if n in flat]
+    return {"type": "object", "properties": flat, **({"required": kept} if kept else {})}

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from autoforge.servers import SynthesisError, load_environment, validate_folder
+from autoforge.servers import Solution, SynthesisError, Task, load_environment, validate_folder
 from autoforge.synthesizer import STAGES, Event, SynthOptions, SynthResult, synthesize
+from autoforge.synthesizer.pipeline import _select
 from autoforge.synthesizer.writer import SERVER_PY, SYNTH_FILES
 
 from .conftest import SMALL_API, write
@@ -246,3 +247,17 @@ def test_the_checkpoint_key_covers_input_options_seed_and_backend() -> None:
         base.model_copy(update={"backend": "openai"}).key("a" * 64),
     }
     assert len(keys) == 5
+
+
+def test_refusals_never_pass_a_quarter_of_the_kept_tasks() -> None:
+    """With the others short, more refusals fill the gap only up to a quarter of what is kept; with enough
+    others, the quota holds and every slot is filled."""
+
+    def made(count: int, refusal: bool) -> list[Task]:
+        return [Task(id=f"{refusal}-{i}", instruction="x", solution=Solution(nodes=()), refusal=refusal)
+                for i in range(count)]  # fmt: skip
+
+    short = _select([*made(12, False), *made(30, True)], total=40, quota=6)
+    assert (sum(not t.refusal for t in short), sum(t.refusal for t in short)) == (12, 4)
+    plenty = _select([*made(60, False), *made(30, True)], total=40, quota=6)
+    assert (sum(not t.refusal for t in plenty), sum(t.refusal for t in plenty)) == (34, 6)

@@ -534,3 +534,111 @@ async def test_an_update_named_for_one_field_sets_that_field_of_its_record(tmp_p
         refused, message = await _call(client, episode, "update_order_status", {"order_id": order_id, "status": "x"})
         assert refused and "must be one of" in message
         await close_episode(client, episode)
+
+
+_BOOK = {"type": "object", "properties": {
+    "id": {"type": "string"}, "type": {"type": "string", "enum": ["book"]},
+    "attributes": {"type": "object", "properties": {
+        "title": {"type": "string"}, "author": {"type": "string"}, "pages": {"type": "integer", "minimum": 1}}},
+    "relationships": {"type": "object", "properties": {
+        "shelf": {"type": "object", "properties": {"data": {"type": "object", "properties": {
+            "id": {"type": "string"}, "type": {"type": "string"}}}}}}}}}  # fmt: skip
+_BOOK_BODY = {"type": "object", "properties": {"data": {"type": "object", "properties": {
+    "type": {"type": "string"}, "attributes": _BOOK["properties"]["attributes"]}}}}  # fmt: skip
+_MEMBER = {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                                            "email": {"type": "string", "format": "email"}}}  # fmt: skip
+_ONE_BOOK = {"content": {"application/vnd.api+json": {"schema": {"type": "object", "properties": {"data": _BOOK}}}}}
+_FIELDS = {"name": "fields[book]", "in": "query", "schema": {"type": "string"}}
+LIBRARY_JSON_API = json.dumps({
+    "openapi": "3.0.3",
+    "info": {"title": "Shelfie", "version": "1.0.0", "description": "A reading club's shared library."},
+    "paths": {
+        "/books": {
+            "get": {"operationId": "listBooks", "parameters": [
+                {"name": "filter[author]", "in": "query", "schema": {"type": "string"}}, _FIELDS,
+                {"name": "page[size]", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/vnd.api+json": {"schema": {
+                    "type": "object", "properties": {"data": {"type": "array", "items": _BOOK}}}}}}}},
+            "post": {"operationId": "createBook", "parameters": [_FIELDS],
+                     "requestBody": {"required": True, "content": {"application/vnd.api+json": {"schema": _BOOK_BODY}}},
+                     "responses": {"201": {"description": "made", **_ONE_BOOK}}}},
+        "/books/{id}": {
+            "get": {"operationId": "getBook", "parameters": [{"name": "id", "in": "path", "required": True,
+                                                              "schema": {"type": "string"}}, _FIELDS],
+                    "responses": {"200": {"description": "ok", **_ONE_BOOK}}},
+            "patch": {"operationId": "updateBook", "parameters": [{"name": "id", "in": "path", "required": True,
+                                                                   "schema": {"type": "string"}}, _FIELDS],
+                      "requestBody": {"content": {"application/vnd.api+json": {"schema": _BOOK_BODY}}},
+                      "responses": {"200": {"description": "ok", **_ONE_BOOK}}}},
+        "/members": {"get": {"operationId": "listMembers", "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"type": "array", "items": _MEMBER}}}}}}},
+        "/members/{id}": {"put": {"operationId": "updateMember", "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                "member": {"type": "object", "properties": {"name": {"type": "string"},
+                                                            "email": {"type": "string", "format": "email"}}}}}}}},
+            "responses": {"200": {"description": "ok"}}}},
+    },
+})  # fmt: skip
+"""JSON:API resources (`{id, type, attributes, relationships}`, `filter[...]`, `fields[...]`, `page[...]`) and a
+Rails-style body that wraps its record (`{member: {...}}`)."""
+
+
+async def test_json_api_resources_and_wrapped_bodies_are_flat_records(tmp_path: Path) -> None:
+    """A JSON:API book is a row of its attributes with a `shelf_id`; `filter[author]` filters by author,
+    `fields[book]` and `page[size]` are not columns, and the wrapped bodies set the record's own fields."""
+    result = await _synthesized(tmp_path, "shelfie.json", LIBRARY_JSON_API, SynthOptions(tasks=12, rows=8))
+    tables = {t.name: {c.name for c in t.columns} for t in result.spec.tables}
+    assert {"title", "author", "pages", "shelf_id"} <= tables["books"]
+    assert not {"attributes", "relationships", "type", "fields_book", "page_size"} & tables["books"]
+    assert {"name", "email"} <= tables["members"] and "member" not in tables["members"]
+    environment = load_environment(result.path)
+    book_id, author = environment.template.execute("SELECT id, author FROM books LIMIT 1").fetchone()
+    (member_id,) = environment.template.execute("SELECT id FROM members LIMIT 1").fetchone()
+    async with Client(EnvServer(environment)) as client:
+        episode = (await reset_episode(client)).episode_id
+        listed = (await _call(client, episode, "listBooks", {"filter[author]": author}))[1]
+        assert listed and all(row["author"] == author for row in listed)
+        assert book_id in {row["id"] for row in listed}
+        assert not (await _call(client, episode, "updateBook", {"id": book_id, "pages": 321}))[0]
+        assert (await _call(client, episode, "getBook", {"id": book_id}))[1]["pages"] == 321
+        refused, message = await _call(client, episode, "updateBook", {"id": book_id, "pages": 0})
+        assert refused and "pages" in message
+        assert not (await _call(client, episode, "updateMember", {"id": member_id, "name": "Ada Byron"}))[0]
+        members = (await _call(client, episode, "listMembers", {}))[1]
+        assert next(m for m in members if m["id"] == member_id)["name"] == "Ada Byron"
+        await close_episode(client, episode)
+
+
+NEARBY = """
+openapi: 3.0.3
+info: {title: Nearby, version: 1.0.0, description: Find restaurants near a place.}
+paths:
+  /restaurants:
+    get:
+      operationId: listRestaurants
+      parameters:
+        - {name: latitude, in: query, required: true, schema: {type: number, minimum: -90, maximum: 90}}
+        - {name: longitude, in: query, required: true, schema: {type: number, minimum: -180, maximum: 180}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Restaurant'}}}}}
+components:
+  schemas:
+    Restaurant:
+      type: object
+      properties: {id: {type: string}, name: {type: string}, phone: {type: string}, average_price: {type: number},
+                   opened_on: {type: string, format: date}}
+"""
+"""A read that needs a location no record holds: the user states one."""
+
+
+async def test_a_read_needing_a_place_no_record_holds_gets_it_from_the_user(tmp_path: Path) -> None:
+    """listRestaurants requires a latitude and a longitude that select nothing the twin keeps: every task's call
+    passes valid ones, and the instruction states them."""
+    result = await _synthesized(tmp_path, "nearby.yaml", NEARBY, SynthOptions(tasks=10, rows=8))
+    assert len(result.tasks) >= 10
+    for task in result.tasks:
+        for call in task.solution.calls:
+            latitude, longitude = call.arguments["latitude"], call.arguments["longitude"]
+            assert -90 <= latitude <= 90 and -180 <= longitude <= 180
+            assert f"latitude {latitude} and longitude {longitude}" in task.instruction

@@ -13,7 +13,7 @@ from autoforge.synthesizer.goals import Walker
 from autoforge.synthesizer.graph import tool_graph
 from autoforge.synthesizer.instantiate import Rejected, instantiate
 from autoforge.synthesizer.values import Values
-from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Walk
+from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Known, Walk
 
 from .conftest import BUNDLED_DOCS, built
 
@@ -96,13 +96,23 @@ async def test_merged_walks_share_a_row_and_fork(retail) -> None:
     assert len({str(n.arguments) for n in lookups}) == len(lookups)
 
 
-async def test_walks_writing_the_same_row_do_not_merge(retail) -> None:
-    """Two requests changing one row cannot share a task (the outcome would depend on their order)."""
+async def test_walks_changing_the_same_columns_of_a_row_do_not_merge(retail) -> None:
+    """Two requests changing one column of a row, or one changing its state, cannot share a task (the outcome
+    would depend on their order); changes of different columns (a new phone, a new city) can."""
     bp, _, _ = retail
     order = Entity("orders", "ORD-1001")
     cancel = Walk(Goal("action", "cancelOrder", (("orderId", KeyOf(order)),), order))
     update = Walk(Goal("update", "updateOrder", (("orderId", KeyOf(order)),), order))
     assert not compatible(cancel, update, bp)
+    customer = Entity("customers", "CUS-1001")
+
+    def change(field: str, value: str) -> Walk:
+        return Walk(
+            Goal("update", "updateCustomer", (("customerId", KeyOf(customer)), (field, Known(value, field))), customer)
+        )
+
+    assert compatible(change("phone", "555-0100"), change("city", "Lyon"), bp)
+    assert not compatible(change("city", "Nice"), change("city", "Lyon"), bp)
 
 
 async def test_a_pick_that_no_longer_singles_out_its_row_is_rejected(retail) -> None:
