@@ -319,6 +319,11 @@ class Resolver:
         self.schemas = {t.name: t.input_schema for t in environment.spec.tools}
         self.kinds = {(t.name, c.name): blueprint.semantic(t.name, c.name) for t in blueprint.tables for c in t.columns}
         self.labels = blueprint.labels
+        self.nameless = {
+            t.name for t in blueprint.tables
+            if not any(self.kinds[(t.name, c.name)] in (NATURAL - {"enum"}) | NUMERIC | {"date", "datetime"}
+                       for c in t.columns if not c.primary_key and not c.references and not c.enum)
+        }  # fmt: skip
         self.links: dict[Entity, set[Entity]] = {}
         for table in blueprint.tables:
             for column in table.columns:
@@ -398,9 +403,10 @@ class Resolver:
         if entity.table in self.bp.singletons and not need_row:
             found[entity] = Resolution(entity, "", (), shows_row=False)  # the one row: nothing names it
             return True
-        if entity.table in self.listable or entity.table in self.bp.singletons:
+        if entity.table in self.bp.singletons or (entity.table in self.listable and entity.table not in self.nameless):
             return False
-        # Nothing lists these rows, so the user must know the key (an order number on a receipt).
+        # Nothing lists these rows, or they hold nothing a person tells them apart by (no name, date or amount):
+        # the user knows the key (an order number on a receipt, a board's id in its address).
         if need_row:
             getter = next(
                 (p for p in self.bp.plans if p.kind == "get" and p.table == entity.table and p.param("key")), None

@@ -642,3 +642,58 @@ async def test_a_read_needing_a_place_no_record_holds_gets_it_from_the_user(tmp_
             latitude, longitude = call.arguments["latitude"], call.arguments["longitude"]
             assert -90 <= latitude <= 90 and -180 <= longitude <= 180
             assert f"latitude {latitude} and longitude {longitude}" in task.instruction
+
+
+BOARDS = """
+openapi: 3.0.3
+info: {title: Pinboard, version: 1.0.0, description: Boards of a team.}
+paths:
+  /teams:
+    get:
+      operationId: listTeams
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Team'}}}}}
+  /teams/{team_id}/boards:
+    get:
+      operationId: listBoards
+      parameters: [{name: team_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Board'}}}}}
+  /boards/{board_id}:
+    get:
+      operationId: getBoard
+      parameters: [{name: board_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Board'}}}}
+    delete:
+      operationId: deleteBoard
+      parameters: [{name: board_id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: gone}}
+  /boards/{board_id}/archive:
+    post:
+      operationId: archiveBoard
+      parameters: [{name: board_id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: archived}}
+components:
+  schemas:
+    Team:
+      type: object
+      properties: {id: {type: string}, name: {type: string}}
+    Board:
+      type: object
+      properties: {id: {type: string}, team_id: {type: string}, layout: {type: object}}
+"""
+"""Boards hold nothing a person names them by (no name, date or amount): only their id."""
+
+
+async def test_records_with_nothing_to_tell_them_apart_are_named_by_their_id(tmp_path: Path) -> None:
+    """A board has no name, date or amount, so no list can single one out: the user names it by its id (as
+    from its address), and deleting or archiving boards makes verified tasks."""
+    result = await _synthesized(tmp_path, "boards.yaml", BOARDS, SynthOptions(tasks=10, rows=12))
+    named = [
+        task
+        for task in result.tasks
+        for call in task.solution.calls
+        if call.tool in ("deleteBoard", "archiveBoard") and call.arguments["board_id"] in task.instruction
+    ]
+    assert len(named) >= 3
