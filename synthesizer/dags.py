@@ -143,12 +143,15 @@ def grow(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bo
 
 
 def fits(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bool:
-    """Whether `walk` shares a row with `plan`, spoils none of its requests and keeps it within `max_calls`."""
+    """Whether `walk` shares a row with `plan` (any walk may join a plan that only adds a new row), spoils none of
+    its requests and keeps it within `max_calls`."""
     entities = {e for w in plan.walks for e in w.entities()}
     calls = {(r.tool, _signature(r)) for r in plan.resolutions.values() if r.tool}
-    shared = entities & walk.entities() or calls & {
-        (r.tool, _signature(r)) for r in walk.resolutions.values() if r.tool
-    }
+    shared = (
+        not entities
+        or entities & walk.entities()
+        or calls & {(r.tool, _signature(r)) for r in walk.resolutions.values() if r.tool}
+    )
     if not shared or not all(compatible(w, walk, blueprint) for w in plan.walks):
         return False
     trial = TaskPlan()

@@ -364,6 +364,8 @@ class Walker(Resolver):
             if is_person_table(table.name)
             else None
         )
+        if person is not None and kind in ("person", "last_name"):  # a new name: the same first name, a new last
+            person = Person(person.first, self.values.person().last)
         for _ in range(10):
             value = self._paired(table.name, column.name, known)
             if value is None:

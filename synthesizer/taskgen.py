@@ -244,10 +244,8 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
             short = planned_calls(plan) + (1 if plan.persona is not None else 0) < options.min_calls
             if (len(plan.walks) >= wanted and not short) or (attempt >= 3 * wanted and not short):
                 break  # enough requests; a plan still too short gets a few more tries
-            near = {e for w in plan.walks for e in w.entities()}
-            if not near:
-                break  # a partner must share a row with the plan (`fits`), and this plan has none (a new row)
-            partner = walker.sample(near, checked=False)  # tried on the seed only once it fits the plan
+            near = {e for w in plan.walks for e in w.entities()}  # a lone new row shares none: any request may join
+            partner = walker.sample(near or None, checked=False)  # tried on the seed only once it fits the plan
             if partner is not None and fits(plan, partner, walker.bp, options.max_calls) and walker.works(partner.goal):
                 plan.add(partner)
         if plan.persona is not None:

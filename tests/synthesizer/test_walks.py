@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 from autoforge.servers import CallNode, ReasoningNode
-from autoforge.synthesizer.dags import TaskPlan, compatible, grow
+from autoforge.synthesizer.dags import TaskPlan, compatible, fits, grow
 from autoforge.synthesizer.goals import Walker
 from autoforge.synthesizer.graph import tool_graph
 from autoforge.synthesizer.instantiate import Rejected, instantiate
@@ -113,6 +113,24 @@ async def test_walks_changing_the_same_columns_of_a_row_do_not_merge(retail) -> 
 
     assert compatible(change("phone", "555-0100"), change("city", "Lyon"), bp)
     assert not compatible(change("city", "Nice"), change("city", "Lyon"), bp)
+
+
+async def test_a_request_that_only_adds_a_new_row_takes_any_partner(retail) -> None:
+    """A plan whose one request makes a row that refers to nothing shares no row with anything, so any request
+    that does not spoil it may join; once joined, the next one must share a row again."""
+    bp, _, _ = retail
+    lone = TaskPlan()
+    lone.add(Walk(Goal("create", "createOrder", (("shipping_method", Known("pickup", "shipping_method")),))))
+    customer = Entity("customers", "CUS-1001")
+    phone = Walk(Goal("update", "updateCustomer", (("customerId", KeyOf(customer)),
+                                                   ("phone", Known("555-0100", "phone"))), customer))  # fmt: skip
+    assert fits(lone, phone, bp, 14)
+    lone.add(phone)
+    other = Entity("customers", "CUS-1002")
+    city = Walk(
+        Goal("update", "updateCustomer", (("customerId", KeyOf(other)), ("city", Known("Lyon", "city"))), other)
+    )
+    assert not fits(lone, city, bp, 14)
 
 
 async def test_a_pick_that_no_longer_singles_out_its_row_is_rejected(retail) -> None:
