@@ -470,12 +470,14 @@ def refusal_quota(tasks: int) -> int:
 
 def _select(accepted: list[Task], total: int, quota: int) -> list[Task]:
     """`total` tasks in the order they were made, with `quota` refusals when there are enough (more when the
-    others run short, but never over a quarter of what is kept: fewer tasks then); none when only refusals passed."""
+    others run short, but no more than a quarter of what is kept, fewer tasks then, unless that would leave fewer
+    than MIN_TASKS); none when only refusals passed."""
     refusals = [t for t in accepted if t.refusal]
     others = [t for t in accepted if not t.refusal]
     if not others:
         return []  # refusals alone make no environment: nothing else passed
-    keep_refusals = min(len(refusals), max(quota, total - len(others)), len(others) // 3)
+    ceiling = max(len(others) // 3, MIN_TASKS - len(others))
+    keep_refusals = min(len(refusals), max(quota, total - len(others)), ceiling)
     chosen = {id(t) for t in refusals[:keep_refusals]} | {id(t) for t in others[: total - keep_refusals]}
     return [t for t in accepted if id(t) in chosen]
 

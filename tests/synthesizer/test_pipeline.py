@@ -250,8 +250,8 @@ def test_the_checkpoint_key_covers_input_options_seed_and_backend() -> None:
 
 
 def test_refusals_never_pass_a_quarter_of_the_kept_tasks() -> None:
-    """With the others short, more refusals fill the gap only up to a quarter of what is kept; with enough
-    others, the quota holds and every slot is filled."""
+    """With the others short, more refusals fill the gap only up to a quarter of what is kept (or up to the 10
+    tasks an environment needs); with enough others, the quota holds and every slot is filled."""
 
     def made(count: int, refusal: bool) -> list[Task]:
         return [Task(id=f"{refusal}-{i}", instruction="x", solution=Solution(nodes=()), refusal=refusal)
@@ -261,3 +261,5 @@ def test_refusals_never_pass_a_quarter_of_the_kept_tasks() -> None:
     assert (sum(not t.refusal for t in short), sum(t.refusal for t in short)) == (12, 4)
     plenty = _select([*made(60, False), *made(30, True)], total=40, quota=6)
     assert (sum(not t.refusal for t in plenty), sum(t.refusal for t in plenty)) == (34, 6)
+    few = _select([*made(7, False), *made(30, True)], total=40, quota=6)  # a quarter would leave 9 tasks: 10 kept
+    assert (sum(not t.refusal for t in few), sum(t.refusal for t in few)) == (7, 3)
