@@ -27,7 +27,7 @@ from .lifecycle import allowed_states, schedule_of, start_column, state_class, v
 from .models import Blueprint
 from .moments import day_of, moment_of
 from .naming import singular, split_words
-from .rules import status_column
+from .rules import status_column, terminal_values
 from .semantics import BIRTH, is_creation_time, is_person_table
 from .values import Person, Values, pattern_value
 
@@ -196,6 +196,11 @@ class _Builder:
         for column in sorted(table.columns, key=_value_order):
             if column.name not in row:
                 row[column.name] = self._value(table, column, row, person)
+        if table.name in self.bp.singletons:  # no state of it may be one that ends it (a cancelled shipment)
+            ended = set(terminal_values(table))
+            for column in table.columns:
+                if column.enum and row.get(column.name) in ended:
+                    row[column.name] = next((v for v in column.enum if v not in ended), row[column.name])
         self._copies(table, row, parents)
         self._capacity(table, row, parents)
         if not self._free(table, row):
@@ -273,6 +278,9 @@ class _Builder:
     def _status(self, table: Table, row: dict[str, Any], parents: dict[str, dict[str, Any]]) -> None:
         status = status_column(table)
         if status is None or not status.enum:
+            return
+        if table.name in self.bp.singletons:  # the one session or device starts afresh: writes can act on it
+            row[status.name] = status.enum[0]
             return
         void = set(void_values(table))
         weights = [0.15 if v in void else 2.0 if i == 0 else 1.0 for i, v in enumerate(status.enum)]

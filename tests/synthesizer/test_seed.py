@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from autoforge.servers import EnvSpec, Provenance, ToolSpec, build_environment
+from autoforge.synthesizer.rules import terminal_values
 from autoforge.synthesizer.schema import infer_blueprint
 from autoforge.synthesizer.seed import build_seed, to_sql
 from autoforge.synthesizer.sources import parse_structured, read_source
 
-from .conftest import BUNDLED_DOCS
+from .conftest import BUNDLED_DOCS, write
 
 
 async def retail():
@@ -51,3 +54,70 @@ async def test_children_point_at_existing_parents_and_statuses_are_mostly_open()
     assert all(o["customer_id"] in customers for o in data["orders"])
     ended = sum(o["status"] in ("cancelled", "delivered") for o in data["orders"])
     assert ended < len(data["orders"]) / 2
+
+
+async def _blueprint(tmp_path, name: str, text: str):
+    return infer_blueprint(parse_structured(await read_source(write(tmp_path, name, text), 2**25)))
+
+
+PROJECTS = """
+openapi: 3.0.3
+info: {title: Projects, version: 1.0.0}
+paths:
+  /projects:
+    get:
+      operationId: listProjects
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Project'}}}}}}
+  /projects/{project_id}:
+    delete:
+      operationId: deleteProject
+      parameters: [{name: project_id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: gone}}
+  /projects/{project_id}/tasks:
+    get:
+      operationId: listTasks
+      parameters: [{name: project_id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Task'}}}}}}
+components:
+  schemas:
+    Project: {type: object, properties: {id: {type: string}, name: {type: string}}}
+    Task: {type: object, properties: {id: {type: string}, title: {type: string}}}
+"""
+
+
+async def test_some_rows_a_tool_deletes_have_no_children(tmp_path) -> None:
+    """A project others refer to cannot be deleted, so a sixth of the projects get no tasks."""
+    bp = await _blueprint(tmp_path, "projects.yaml", PROJECTS)
+    for seed in range(5):
+        rows = build_seed(bp, seed, 24)
+        used = {task["project_id"] for task in rows["tasks"]}
+        projects = rows["projects"]
+        assert len([p for p in projects if p["id"] not in used]) >= max(1, len(projects) // 6)
+
+
+_STATES = {
+    "state": {"type": "string", "enum": ["open", "paid", "cancelled"]},
+    "shipment_state": {"type": "string", "enum": ["pending", "shipped", "cancelled"]},
+    "email": {"type": "string"},
+}
+SUBSCRIPTION = json.dumps({"tools": [
+    {"name": "get_subscription", "description": "Get the current subscription of the account.",
+     "inputSchema": {"type": "object", "properties": {}}, "outputSchema": {"type": "object", "properties": _STATES}},
+    {"name": "cancel_subscription", "description": "Cancel the subscription.", "inputSchema": {"type": "object", "properties": {}}},
+    {"name": "set_subscription_plan", "description": "Set the plan of the subscription.", "inputSchema": {
+        "type": "object", "required": ["plan"], "properties": {"plan": {"type": "string", "enum": ["basic", "pro"]}}}},
+    {"name": "list_orders", "description": "List the user's orders.", "inputSchema": {"type": "object", "properties": {}},
+     "outputSchema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object",
+         "properties": {"id": {"type": "string"}, "total": {"type": "number"}}}}}}},
+]})  # fmt: skip
+
+
+async def test_the_one_session_row_starts_afresh(tmp_path) -> None:
+    """A keyless subscription is one row, in its first state and in no state that ends it, whatever the seed."""
+    bp = await _blueprint(tmp_path, "subscription.json", SUBSCRIPTION)
+    table = next(t for t in bp.tables if t.name in bp.singletons)
+    ended = set(terminal_values(table))
+    assert ended
+    for seed in range(12):
+        (row,) = build_seed(bp, seed, 24)[table.name]
+        assert row["state"] == "open" and not {row["state"], row["shipment_state"]} & ended
