@@ -194,8 +194,10 @@ class Walker(Resolver):
         """Writing tools of these kinds that the current user may have called, least used first in weight."""
         plans = [p for p in self.bp.plans if p.kind in kinds and p.many is None]  # batches: tools, not goals
         staff = set(self.roles.staff_only)
-        if self.role == "customer":
-            plans = [p for p in plans if p.name not in staff]
+        if self.role == "customer":  # a customer has an account already: opening one is a newcomer's request
+            plans = [
+                p for p in plans if p.name not in staff and not (p.kind == "create" and p.table == self.roles.customer)
+            ]
         elif self.role == "staff":
             plans = [p for p in plans if p.name in staff or p.name in self.roles.staff_fields]
         return plans

@@ -116,6 +116,17 @@ def test_what_the_user_knows_is_labelled_by_what_it_is(name: str) -> None:
         assert not [label for label in task.user.known_facts if re.fullmatch(r"(name|title|number) \d+", label)]
 
 
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_only_a_newcomer_opens_an_account(name: str) -> None:
+    """A customer who has an account never asks for another one under someone else's name: every task that adds
+    a row of the customer table is a newcomer's, who says so."""
+    environment = bundled(name)
+    customers = environment.spec.roles.customer if environment.spec.roles else None
+    for task in environment.tasks.values():
+        if any(c.op == "insert" and c.table == customers for c in task.expected.changes):
+            assert "I'm new here" in task.instruction, task.id
+
+
 def test_a_condition_agrees_with_its_noun_and_staff_bill_for_a_reason_of_their_own() -> None:
     """"If the number of guests ... is more than 1" (the number is), and a charge staff add comes with a billing
     reason ("it was agreed at the desk"), never a guest's ("it is for a family occasion")."""
