@@ -69,7 +69,9 @@ class ToolPool:
     def __init__(self, limits: CallLimits, size: int | None = None) -> None:
         self.limits = limits
         self.size = size or max(2, os.cpu_count() or 2)
-        self._lock = threading.Lock()
+        # Re-entrant: a garbage-collected episode store's finalizer calls `forget` on whatever thread it runs,
+        # possibly one that holds this lock already (seen in `_acquire_async`: a plain lock deadlocked there).
+        self._lock = threading.RLock()
         self._idle: list[_Worker] = []
         self._live: set[_Worker] = set()
         self._starting = 0
@@ -343,7 +345,7 @@ class ToolPool:
 
 
 _pools: dict[CallLimits, ToolPool] = {}
-_pools_lock = threading.Lock()
+_pools_lock = threading.RLock()  # `forget_episode` may run from a finalizer inside `pool_for`
 
 
 def pool_for(limits: CallLimits) -> ToolPool:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import threading
 
 import pytest
-from autoforge.servers import EnvServer, EpisodeError, call_tool, close_episode, reset_episode, verify_episode
+from autoforge.servers import (
+    EnvServer,
+    EpisodeError,
+    EpisodeStore,
+    call_tool,
+    close_episode,
+    reset_episode,
+    verify_episode,
+)
 from autoforge.servers.check import oracle_transcript
+from autoforge.servers.limits import CallLimits
+from autoforge.servers.pool import pool_for
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
@@ -147,3 +159,24 @@ def test_idle_episodes_are_swept_after_the_ttl() -> None:
     with pytest.raises(EpisodeError):
         server.episodes.get("old")
     assert recent.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 2
+
+
+def test_a_store_collected_while_a_pool_is_locked_does_not_deadlock() -> None:
+    """A garbage-collected store's finalizer tells the tool pools its spare files are gone; the collector may run
+    it on a thread that holds a pool's lock (a 1,000-episode eval hung so, in `ToolPool._acquire_async`)."""
+    environment = tiny_environment()
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    store.reset(episode_id="e1").close()  # its file is kept as a spare, for the store's finalizer to delete
+    assert store._spares
+    pool = pool_for(CallLimits())
+    done = threading.Event()
+
+    def collect_inside_the_lock() -> None:
+        nonlocal store
+        with pool._lock:  # what `_acquire_async` holds when an allocation there sets off the collector
+            del store
+            gc.collect()
+        done.set()
+
+    threading.Thread(target=collect_inside_the_lock, daemon=True).start()
+    assert done.wait(10), "the finalizer waited on the pool lock its own thread holds"
