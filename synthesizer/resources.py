@@ -297,11 +297,17 @@ def _add_column(res: Resource, name: str, schema: Any, required: bool = False) -
         return
     if len(res.columns) >= MAX_COLUMNS:
         return
+    res.columns[column] = _col(column, schema, required)
+
+
+def _col(name: str, schema: dict[str, Any], required: bool = False) -> Col:
+    """A column as one schema describes it: its type, its string enum, its constraints."""
     kind, _ = schema_type(schema)
     values = schema.get("enum")
     enum = tuple(str(v) for v in values if v is not None) if kind == "string" and values else None
-    res.columns[column] = Col(column, kind, enum or None, required=required)
-    res.columns[column].merge(schema)
+    col = Col(name, kind, enum or None, required=required)
+    col.merge(schema)
+    return col
 
 
 def column_for(res: Resource, argument: str) -> str | None:
@@ -434,14 +440,11 @@ def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
 def argument_column(name: str, schema: dict[str, Any]) -> tuple[Column, str]:
     """A column standing for an argument that names none (the location a read of nearby products needs), with
     its kind, so that a value the user states can be drawn for it."""
-    kind, _ = schema_type(schema)
-    values = schema.get("enum")
-    col = Col(name, kind, tuple(str(v) for v in values if v is not None) if kind == "string" and values else None)
-    col.merge(schema)
-    sql = _sql_type(kind)
+    col = _col(name, schema)
+    sql = _sql_type(col.json_type)
     column = Column(name=identifier(name, "value"), type=sql, enum=col.enum, description=col.description,
                     **_constraints(col, sql, False))  # fmt: skip
-    return column, column_kind("", column.name, kind, col.fmt, bool(col.enum))
+    return column, column_kind("", column.name, col.json_type, col.fmt, bool(col.enum))
 
 
 def _fits(value: Any, sql: str) -> bool:

@@ -321,7 +321,7 @@ class Resolver:
         self.labels = blueprint.labels
         self.nameless = {
             t.name for t in blueprint.tables
-            if not any(self.kinds[(t.name, c.name)] in (NATURAL - {"enum"}) | NUMERIC | {"date", "datetime"}
+            if not any(self.kinds[(t.name, c.name)] in NATURAL | NUMERIC | {"date", "datetime"}
                        for c in t.columns if not c.primary_key and not c.references and not c.enum)
         }  # fmt: skip
         self.links: dict[Entity, set[Entity]] = {}
