@@ -78,10 +78,7 @@ def _conflict(writes: dict[Entity, frozenset[str] | None], decisions: dict[Entit
 
 def _pointed_at(walk: Walk) -> set[Entity]:
     """Rows a walk's write names in its arguments (the ticket a new comment goes on)."""
-    acting = walk.acting
-    if acting is None:
-        return set()
-    return {source.entity for _, source in acting.args if isinstance(source, KeyOf)}
+    return {source.entity for arm in walk.arms for _, source in arm.args if isinstance(source, KeyOf)}
 
 
 def _restates(writes: dict[Entity, frozenset[str] | None], named: set[Entity], blueprint: Blueprint) -> bool:
@@ -97,9 +94,12 @@ def _restates(writes: dict[Entity, frozenset[str] | None], named: set[Entity], b
 def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
     """Whether two walks can share a task without one changing what the other decides on."""
     writes_a, writes_b = first.writes(blueprint), second.writes(blueprint)
-    for entity in set(writes_a) & set(writes_b):  # one row: only changes of different columns (rename, make private)
+    for entity in set(writes_a) & set(writes_b):  # one row: only changes of different fields (a phone, a city)
         columns_a, columns_b = writes_a[entity], writes_b[entity]
         if not columns_a or not columns_b or columns_a & columns_b:  # a deletion (None) or an unknown change
+            return False
+        status = status_column(blueprint.table(entity.table))
+        if status is not None and status.name in columns_a | columns_b:  # rescheduling an event, then cancelling it
             return False
     if _conflict(writes_a, second.decisions(blueprint)) or _conflict(writes_b, first.decisions(blueprint)):
         return False
@@ -123,7 +123,7 @@ def planned_calls(plan: TaskPlan) -> int:
     found = [*plan.resolutions.values(), *([plan.identity] if plan.identity is not None else [])]
     reads = {(r.tool, _signature(r)) for r in found if r.tool and not r.through}
     listings = {(g.listing.tool, _signature(g.listing)) for g in plan.goals if g.listing is not None}
-    writes = sum(1 for w in plan.walks if w.acting is not None and w.acting.tool)
+    writes = sum(1 for w in plan.walks if w.arms and w.arms[0].tool)  # a branch runs one of its arms
     return len(reads | listings) + writes
 
 

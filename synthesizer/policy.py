@@ -39,7 +39,11 @@ _STAFF_ONLY = re.compile(
 BILLED = frozenset(["charge", "charges", "fee", "fees", "fine", "fines", "penalty", "penalties", "surcharge",
                      "surcharges", "adjustment", "adjustments"])  # fmt: skip
 """Lines of what a customer owes: the business adds and removes them, a customer never bills themselves."""
-_HANDOFF = re.compile(r"(transfer|hand[_ -]?off|handover|escalat)", re.IGNORECASE)
+_HANDOFF = re.compile(
+    r"(transfer\w*?(human|agent|support|staff|representative|operator)|hand[_ -]?off|handover|escalat)", re.IGNORECASE
+)
+"""A tool that hands the case to a person (`transfer_to_human_agents`, `escalate_ticket`); `transfer_ticket` moves a
+ticket to another holder and `transfer_funds` moves money, so a transfer must name whom it goes to."""
 _TITLES = {"organiser": "event organiser", "organizer": "event organizer", "admin": "administrator"}
 
 

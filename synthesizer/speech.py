@@ -104,6 +104,7 @@ def verb_of(column: str) -> str:
 
 _REASONS: dict[str, tuple[str, ...]] = {
     "cancel": ("my plans have changed", "I booked it by mistake", "I no longer need it", "I found another option"),
+    "cancel by staff": ("it cannot go ahead as planned", "it was set up twice by mistake", "plans changed on our side"),
     "delete": ("I added it by mistake", "it is no longer needed", "it was a duplicate"),
     "address": ("I am moving next month", "I have just moved", "I gave the wrong address before"),
     "phone": ("I have a new phone number", "my old number no longer works"),

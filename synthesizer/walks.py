@@ -220,9 +220,12 @@ class Walk:
     resolutions: dict[Entity, Resolution] = field(default_factory=dict)
 
     @property
-    def acting(self) -> Goal | None:
-        """The goal that runs: for a branch, the arm whose condition holds."""
-        return self.goal.then if self.goal.kind == "branch" else self.goal
+    def arms(self) -> tuple[Goal, ...]:
+        """The goals that may run: a branch's two arms (which one runs depends on the executed values), else the
+        goal itself."""
+        if self.goal.kind == "branch":
+            return tuple(g for g in (self.goal.then, self.goal.otherwise) if g is not None)
+        return (self.goal,)
 
     def entities(self) -> set[Entity]:
         """Every row the walk finds or acts on."""
@@ -232,24 +235,22 @@ class Walk:
         return found
 
     def writes(self, blueprint: Blueprint) -> dict[Entity, frozenset[str] | None]:
-        """Rows the walk changes, with the columns it changes (None: the whole row goes)."""
-        goal = self.acting
-        if goal is None or goal.tool is None or goal.entity is None or goal.kind in ("create", "tell", "total"):
-            return {}
-        plan = blueprint.plan(goal.tool)
-        if plan.kind == "delete":
-            return {goal.entity: None}
-        columns = set(plan.target)
-        named = dict(goal.args)
-        columns |= {p.column for p in plan.roles("field") if p.column and p.name in named}
-        return {goal.entity: frozenset(columns)}
+        """Rows the walk may change, with the columns it changes (None: the whole row goes)."""
+        found: dict[Entity, frozenset[str] | None] = {}
+        for goal in self.arms:
+            if goal.tool is None or goal.entity is None or goal.kind in ("create", "tell", "total"):
+                continue
+            plan = blueprint.plan(goal.tool)
+            named = dict(goal.args)
+            columns = frozenset(plan.target) | {p.column for p in plan.roles("field") if p.column and p.name in named}
+            before = found.get(goal.entity, frozenset())
+            found[goal.entity] = None if plan.kind == "delete" or before is None else before | columns
+        return found
 
     def inserted(self, blueprint: Blueprint) -> set[str]:
-        """Tables the walk adds rows to."""
-        goal = self.acting
-        if goal is not None and goal.tool and blueprint.plan(goal.tool).kind == "create":
-            return {blueprint.plan(goal.tool).table}
-        return set()
+        """Tables the walk may add rows to."""
+        plans = [blueprint.plan(goal.tool) for goal in self.arms if goal.tool]
+        return {plan.table for plan in plans if plan.kind == "create"}
 
     def decisions(self, blueprint: Blueprint) -> dict[Entity, set[str]]:
         """Rows whose values decide a pick, a comparison, a branch, a fact or a total, with those columns."""

@@ -449,6 +449,8 @@ class _Speaker:
             verb = noun if noun in ("review", "comment") else "bill" if noun in BILLED else "create"
         if plan.kind == "delete":
             verb = "delete"
+        if verb == "cancel" and self.plan.role == "staff":  # an organiser calls an event off for the business
+            verb = "cancel by staff"
         if goal.kind == "compute" and goal.column:
             column = goal.column
         change = goal.amount if goal.kind == "compute" else 0

@@ -127,6 +127,14 @@ def test_only_a_newcomer_opens_an_account(name: str) -> None:
             assert "I'm new here" in task.instruction, task.id
 
 
+def test_the_case_is_handed_over_only_with_a_tool_that_hands_it_to_a_person() -> None:
+    """The helpdesk escalates to the second line; the ticketing service's `transfer_ticket` puts a ticket in
+    someone else's name and is no handover."""
+    handoffs = {name: bundled(name).spec.roles.handoff for name in ("helpdesk-tickets", "event-ticketing")}
+    assert handoffs == {"helpdesk-tickets": "escalate_ticket", "event-ticketing": None}
+    assert "hand the case over with transfer_ticket" not in bundled("event-ticketing").spec.policy
+
+
 def test_a_condition_agrees_with_its_noun_and_staff_bill_for_a_reason_of_their_own() -> None:
     """"If the number of guests ... is more than 1" (the number is), and a charge staff add comes with a billing
     reason ("it was agreed at the desk"), never a guest's ("it is for a family occasion")."""

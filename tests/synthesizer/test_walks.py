@@ -104,6 +104,13 @@ async def test_walks_changing_the_same_columns_of_a_row_do_not_merge(retail) -> 
     cancel = Walk(Goal("action", "cancelOrder", (("orderId", KeyOf(order)),), order))
     update = Walk(Goal("update", "updateOrder", (("orderId", KeyOf(order)),), order))
     assert not compatible(cancel, update, bp)
+    note = Known("Happy birthday!", "gift_message")  # a row found by comparing (no key argument names it)
+    rewrite = Walk(Goal("update", "updateOrder", (("gift_message", note),), order))
+    assert not compatible(Walk(Goal("action", "cancelOrder", (), order)), rewrite, bp)
+    shipping = Known("express", "shipping_method")  # "if its total is over 50 change its note, else cancel it"
+    branch = Goal("branch", entity=order, then=rewrite.goal, otherwise=Goal("action", "cancelOrder", (), order))
+    faster = Walk(Goal("update", "updateOrder", (("shipping_method", shipping),), order))
+    assert not compatible(Walk(branch), faster, bp)  # the arm that runs may be either
     customer = Entity("customers", "CUS-1001")
 
     def change(field: str, value: str) -> Walk:
