@@ -1,6 +1,12 @@
 """Runtime benchmark: tool-call rates (in the worker, direct, in-memory MCP, stdio), reset time, memory per episode.
 
 Run: python bench/runtime.py            (about a minute on 2 cores; prints numbers, asserts nothing)
+     python bench/runtime.py --against OTHER/.venv/bin/python [--rounds 60]
+
+`--against` compares the in-memory call rate with another installation of autoforge (an older
+checkout's interpreter): each side serves `get_member` in its own process, and the two run blocks of
+calls in turns, so the machine's noise falls on both. The two installations must hold the same
+packages: the SDK's own path differs with them (anyio, for one, asks `sniffio` when it is installed).
 
 Baselines, measured in the same run:
 - a plain `MCPServer` with a trivial `echo` tool and the same episode routing (the SDK's own floor);
@@ -10,10 +16,13 @@ Baselines, measured in the same run:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextvars
 import gc
 import os
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -235,8 +244,79 @@ def memory_per_episode(count: int = 1000) -> None:
     )
 
 
-if __name__ == "__main__":
+_BLOCKS_CHILD = """
+import asyncio, importlib.metadata, json, sys, time
+from mcp import Client
+from autoforge.servers import load_server
+from autoforge.servers.locate import resolve_environment
+
+def version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+async def serve():
+    server = load_server(resolve_environment("library-loans"))
+    async with Client(server) as client:
+        meta = {"autoforge/episode": server.episodes.reset(episode_id="bench").id}
+        for _ in range(300):
+            await client.call_tool("get_member", {"member_id": "M-1001"}, meta=meta)
+        print(json.dumps({name: version(name) for name in ("mcp", "anyio", "pydantic", "sniffio")}), flush=True)
+        for line in sys.stdin:
+            calls, start = int(line), time.perf_counter()
+            for _ in range(calls):
+                await client.call_tool("get_member", {"member_id": "M-1001"}, meta=meta)
+            print((time.perf_counter() - start) / calls, flush=True)
+
+asyncio.run(serve())
+"""
+
+
+def against(other: str, rounds: int, calls: int = 400) -> None:
+    """In-memory `get_member` calls: this installation and `other`'s, in blocks of `calls`, taking turns."""
+    sides = {
+        "this installation": subprocess.Popen(
+            [sys.executable, "-c", _BLOCKS_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        ),
+        other: subprocess.Popen([other, "-c", _BLOCKS_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True),
+    }
+    packages = {name: side.stdout.readline().strip() for name, side in sides.items()}  # type: ignore[union-attr]
+    if len(set(packages.values())) > 1:
+        print(f"warning: the installations differ in packages on the call path: {packages}")
+    seconds: dict[str, list[float]] = {name: [] for name in sides}
+    for turn in range(rounds):
+        for name in sorted(sides, reverse=turn % 2 == 1):
+            sides[name].stdin.write(f"{calls}\n")  # type: ignore[union-attr]
+            sides[name].stdin.flush()  # type: ignore[union-attr]
+            seconds[name].append(float(sides[name].stdout.readline()))  # type: ignore[union-attr]
+    for side in sides.values():
+        side.stdin.close()  # type: ignore[union-attr]
+        side.wait()
+    ours, theirs = seconds["this installation"], seconds[other]
+    print(f"in-memory {READ_TOOL} calls, {rounds} blocks of {calls} each, in turns")
+    for name, samples in seconds.items():
+        print(f"  {name:<19} median {statistics.median(samples) * 1e6:6.0f} us/call   best {min(samples) * 1e6:6.0f}")
+    paired = statistics.median(b / a for a, b in zip(ours, theirs, strict=True))
+    print(
+        f"  rate this / other   {statistics.median(theirs) / statistics.median(ours):.2f}x by medians, "
+        f"{min(theirs) / min(ours):.2f}x by bests, {paired:.2f}x by turns (target >= 0.75x)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", metavar="PYTHON", help="another installation's interpreter to compare with")
+    parser.add_argument("--rounds", type=int, default=60, help="blocks of calls each side runs with --against")
+    args = parser.parse_args()
+    if args.against:
+        against(args.against, args.rounds)
+        return
     asyncio.run(call_rates())
     reset_time()
     verify_cost()
     memory_per_episode()
+
+
+if __name__ == "__main__":
+    main()

@@ -19,7 +19,7 @@ class CallLimits:
     wall_seconds: float = 10.0
     """Time from dispatch to answer; past it the worker running the call is killed."""
     cpu_seconds: int = 5
-    """CPU time of the call, enforced by the kernel (RLIMIT_CPU), in whole seconds."""
+    """CPU time of the call, enforced by the kernel (RLIMIT_CPU), in whole seconds; a call may run up to 2 s past it."""
     memory_mb: int = 2048
     """Address space of a worker process, a hard limit (RLIMIT_AS) the worker cannot lift."""
     steps: int = 20_000_000

@@ -42,7 +42,9 @@ IN_PLACE_SECONDS = 0.001
 """How long an event loop whose call is the only one in flight waits for the reply in place before it
 yields: most calls answer sooner, and suspending and resuming the awaiting coroutines costs about half
 as much as the process hop itself. The loop has nothing else to do meanwhile (no other call is in flight),
-and waits in the kernel, not in a spin."""
+and for its first `SPIN_SECONDS` watches for the reply without sleeping (`Channel.ready`)."""
+SPIN_SECONDS = 0.0002
+"""How long a call waited for in place is watched for before the loop sleeps on it: most calls answer sooner."""
 _BOOT = "from autoforge.servers.worker import start; start()"
 
 
@@ -134,7 +136,7 @@ class ToolPool:
     def _answered_soon(self, worker: _Worker) -> bool:
         """Whether `worker` answers within `IN_PLACE_SECONDS`, waited for in place; only when no other call is
         in flight (with others, the loop's time is theirs)."""
-        return len(self._live) - len(self._idle) <= 1 and worker.channel.ready(IN_PLACE_SECONDS)
+        return len(self._live) - len(self._idle) <= 1 and worker.channel.ready(IN_PLACE_SECONDS, spin=SPIN_SECONDS)
 
     def _receive(self, worker: _Worker, job: CallJob) -> Reply:
         try:

@@ -28,6 +28,7 @@ import pickle
 import resource
 import sqlite3
 import sys
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,11 @@ PROGRESS_INTERVAL = 1_000
 OPEN_EPISODES = 64
 """Episode connections a worker keeps open (least recently used closed first)."""
 UNLIMITED_STEPS = 1 << 62
+SPIN_SECONDS = 0.001
+"""How long a busy worker watches for its next message before it sleeps on it. A worker is busy while each
+message comes within that time of its last reply (a tight loop of calls: a benchmark, a replay); waking a
+sleeping process costs tens of microseconds on a virtual machine, a good part of the whole hop. A worker
+whose calls come further apart (an agent that thinks between them) sleeps at once, spending nothing."""
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 _PICKLE = pickle.HIGHEST_PROTOCOL
@@ -85,8 +91,7 @@ class ToolProgram:
     """Table -> (primary-key column, SQL type), for `db.new_id`."""
 
 
-@dataclass(frozen=True)
-class CallJob:
+class CallJob(NamedTuple):
     """One tool call: which tool, its validated arguments, and its episode's file and id counters."""
 
     tool: str
@@ -114,13 +119,19 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     notes = confine(Path(folder))
     runner = ToolRunner(limits)
+    cpu = _CpuLimit(limits.cpu_seconds)
     try:
         channel.send(json.dumps(["ready", notes]).encode())
+        busy = False
         while True:
+            replied = time.perf_counter()
+            if busy:
+                channel.ready(SPIN_SECONDS, spin=SPIN_SECONDS)
             message = pickle.loads(channel.recv())
+            busy = time.perf_counter() - replied < SPIN_SECONDS
             if message[0] == "call":
                 _, key, tool, arguments, path, counters, closed = message
-                _limit_cpu(limits.cpu_seconds)
+                cpu.arm()
                 channel.send(reply_frame(runner.run(key, CallJob(tool, arguments, path, counters), closed)))
             else:
                 channel.send(json.dumps(runner.load(message[1])).encode())
@@ -165,17 +176,21 @@ class _Tools:
     validate_output: dict[str, Callable[[Any], Any]]
 
 
+_SAVEPOINT_VERBS = ("SAVEPOINT", "ROLLBACK TO", "RELEASE")
+
+
 class _Episode:
     """A worker's open connection to one episode file, locked down for tool code."""
 
-    __slots__ = ("authorizer", "conn", "steps")
+    __slots__ = ("begin", "conn", "release", "steps", "undo")
 
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False)
         configure(self.conn)
         self.conn.row_factory = sqlite3.Row
-        self.authorizer = Authorizer()
-        self.conn.set_authorizer(self.authorizer)
+        authorizer = Authorizer()
+        self.conn.set_authorizer(authorizer)
+        self.begin, self.undo, self.release = (f"{verb} {authorizer.savepoint}" for verb in _SAVEPOINT_VERBS)
         self.steps = UNLIMITED_STEPS
         self.conn.set_progress_handler(self._tick, PROGRESS_INTERVAL)
 
@@ -211,12 +226,12 @@ class ToolRunner:
 
     def call(self, tools: _Tools, job: CallJob) -> Reply:
         episode = self._episode(job.path)
-        conn, savepoint = episode.conn, episode.authorizer.savepoint
+        conn = episode.conn
         writes = job.tool in tools.program.writes
         counters = dict(job.counters)
         db = Db(conn, tools.program.clock, tools.program.keys, counters)
         episode.steps = self.limits.steps // PROGRESS_INTERVAL
-        conn.execute(f"SAVEPOINT {savepoint}")
+        conn.execute(episode.begin)
         changes_before = conn.total_changes
         try:
             value = tools.functions[job.tool](db, **job.arguments)
@@ -228,8 +243,8 @@ class ToolRunner:
             text = _JSON.encode(value)
         except BaseException as exc:  # noqa: BLE001 - every failure of tool code is reported, the call undone
             wrote = not writes and conn.total_changes != changes_before  # whatever it raised after, that is the bug
-            conn.execute(f"ROLLBACK TO {savepoint}")
-            conn.execute(f"RELEASE {savepoint}")
+            conn.execute(episode.undo)
+            conn.execute(episode.release)
             if isinstance(exc, KeyboardInterrupt):
                 raise  # Ctrl-C in a process that runs tools itself (the synthesizer): the call is undone, the run stops
             status, message = self._failure(job.tool, _Crash(_READ_ONLY.format(tool=job.tool)) if wrote else exc)
@@ -237,8 +252,8 @@ class ToolRunner:
         finally:
             episode.steps = UNLIMITED_STEPS
         if not writes:
-            conn.execute(f"ROLLBACK TO {savepoint}")  # a read-only call keeps nothing, whatever it did
-        conn.execute(f"RELEASE {savepoint}")
+            conn.execute(episode.undo)  # a read-only call keeps nothing, whatever it did
+        conn.execute(episode.release)
         return Reply("ok", text, counters if counters != job.counters else None)
 
     def _episode(self, path: str) -> _Episode:
@@ -273,11 +288,32 @@ class ToolRunner:
         return "crash", f"internal error in {tool} (a bug in the tool, not in your call): {type(exc).__name__}: {exc}"
 
 
-def _limit_cpu(seconds: int) -> None:
-    """Let the kernel stop the next call after `seconds` more of CPU time (SIGXCPU ends the worker)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+class _CpuLimit:
+    """Lets the kernel stop a call after `seconds` of CPU time (RLIMIT_CPU; SIGXCPU ends the worker).
+
+    The limit is set `seconds` + `_CPU_SLACK` past the CPU time used so far, and renewed only once
+    `_CPU_SLACK` of wall time has passed since: a single-threaded process uses no more CPU time than wall
+    time, so each call still has at least `seconds`, and most calls cost no system call for it.
+    """
+
+    __slots__ = ("_seconds", "_renew_at")
+
+    def __init__(self, seconds: int) -> None:
+        self._seconds = seconds
+        self._renew_at = -math.inf
+
+    def arm(self) -> None:
+        """Make sure the next call may use `seconds` of CPU time before the kernel stops it."""
+        now = time.monotonic()
+        if now < self._renew_at:
+            return
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        soft = math.ceil(usage.ru_utime + usage.ru_stime + self._seconds + _CPU_SLACK)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+        self._renew_at = now + _CPU_SLACK
+
+
+_CPU_SLACK = 1.0
 
 
 class _Crash(Exception):
