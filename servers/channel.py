@@ -18,6 +18,8 @@ __all__ = ["Channel"]
 
 _HEADER = struct.Struct("!i")
 _CHUNK = 1 << 16
+_YIELDED = 20e-6
+"""A yield that returns later than this ran another process in between: the spinner's CPU is wanted."""
 
 
 class Channel:
@@ -55,21 +57,26 @@ class Channel:
     def ready(self, timeout: float, spin: float = 0.0) -> bool:
         """Whether a message (or the other end's closing) arrives within `timeout` seconds.
 
-        The first `spin` seconds of the wait poll without sleeping, yielding the CPU to any other runnable
-        process between polls: on a virtual machine, waking a process that slept costs tens of microseconds,
-        more than a short tool call, so a reply expected that soon is better watched for than slept on.
+        The first `spin` seconds of the wait poll without sleeping, yielding the CPU between polls: on a
+        virtual machine, waking a process that slept costs tens of microseconds, more than a short tool
+        call, so a reply expected that soon is better watched for than slept on. A yield that let another
+        process run ends the spin early (the CPU is wanted); the wait goes on asleep.
         """
         if self._pending:
             return True
         if spin > 0:
-            end = time.perf_counter() + spin
+            start = time.perf_counter()
             while not self._poll.poll(0):
-                if time.perf_counter() >= end:
+                before = time.perf_counter()
+                if before - start >= spin:
                     break
                 os.sched_yield()
+                if time.perf_counter() - before > _YIELDED:
+                    break  # the yield ran another process: the CPU is wanted, so sleep as usual
             else:
                 return True
-        return bool(self._poll.poll(math.ceil(max(timeout - spin, 0.0) * 1000)))
+            timeout -= time.perf_counter() - start
+        return bool(self._poll.poll(math.ceil(max(timeout, 0.0) * 1000)))
 
     def close(self) -> None:
         if self._fd >= 0:

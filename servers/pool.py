@@ -78,6 +78,8 @@ class ToolPool:
         self._live: set[_Worker] = set()
         self._starting = 0
         self._waiters: deque[Callable[[], None]] = deque()
+        self._last_path: str | None = None
+        """The episode file of the last call sent: calls in a row on one episode are one client's tight loop."""
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -97,8 +99,9 @@ class ToolPool:
                 self._load(worker, program)
             except SandboxError as exc:
                 return Reply("crash", f"the environment's tools could not be loaded: {exc}")
-            self._send(worker, program, job)
-            if not worker.channel.ready(self.limits.wall_seconds):
+            in_place = self._lone()
+            self._send(worker, program, job, in_place)
+            if not worker.channel.ready(self.limits.wall_seconds, spin=SPIN_SECONDS if in_place else 0.0):
                 return self._over_time(worker, job)
             return self._receive(worker, job)
         finally:
@@ -113,9 +116,12 @@ class ToolPool:
                     await asyncio.to_thread(self._load, worker, program)
                 except SandboxError as exc:
                     return Reply("crash", f"the environment's tools could not be loaded: {exc}")
-            self._send(worker, program, job)
+            in_place = self._lone() and not _loop_has_work()
+            self._send(worker, program, job, in_place)
             try:
-                answered = self._answered_soon(worker) or await _readable(worker.channel, self.limits.wall_seconds)
+                answered = (in_place and worker.channel.ready(IN_PLACE_SECONDS, spin=SPIN_SECONDS)) or await _readable(
+                    worker.channel, self.limits.wall_seconds
+                )
             except BaseException:
                 self._discard(worker)  # cancelled mid-call: the worker's answer would reach the next caller
                 raise
@@ -125,18 +131,18 @@ class ToolPool:
         finally:
             self._release(worker)
 
-    def _send(self, worker: _Worker, program: ToolProgram, job: CallJob) -> None:
+    def _send(self, worker: _Worker, program: ToolProgram, job: CallJob, in_place: bool) -> None:
+        same_episode, self._last_path = job.path == self._last_path, job.path
         closed, worker.closed = worker.closed, []
         worker.recent[job.path] = None
         worker.recent.move_to_end(job.path)
         if len(worker.recent) > OPEN_EPISODES:
             worker.recent.popitem(last=False)
-        worker.channel.send(call_message(program.key, job, closed))
+        worker.channel.send(call_message(program.key, job, closed, in_place and same_episode))
 
-    def _answered_soon(self, worker: _Worker) -> bool:
-        """Whether `worker` answers within `IN_PLACE_SECONDS`, waited for in place; only when no other call is
-        in flight (with others, the loop's time is theirs)."""
-        return len(self._live) - len(self._idle) <= 1 and worker.channel.ready(IN_PLACE_SECONDS, spin=SPIN_SECONDS)
+    def _lone(self) -> bool:
+        """Whether at most one worker is busy (the caller's): waiting in place then takes no other call's time."""
+        return len(self._live) - len(self._idle) <= 1
 
     def _receive(self, worker: _Worker, job: CallJob) -> Reply:
         try:
@@ -397,6 +403,11 @@ def _on_event_loop() -> bool:
 def _settle(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+def _loop_has_work() -> bool:
+    """Whether other callbacks wait to run on this event loop (asyncio's ready queue; a loop without one: no)."""
+    return bool(getattr(asyncio.get_running_loop(), "_ready", None))
 
 
 async def _readable(channel: Channel, timeout: float) -> bool:

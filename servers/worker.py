@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pickle
 import resource
 import sqlite3
@@ -65,10 +66,8 @@ OPEN_EPISODES = 64
 """Episode connections a worker keeps open (least recently used closed first)."""
 UNLIMITED_STEPS = 1 << 62
 SPIN_SECONDS = 0.001
-"""How long a busy worker watches for its next message before it sleeps on it. A worker is busy while each
-message comes within that time of its last reply (a tight loop of calls: a benchmark, a replay); waking a
-sleeping process costs tens of microseconds on a virtual machine, a good part of the whole hop. A worker
-whose calls come further apart (an agent that thinks between them) sleeps at once, spending nothing."""
+"""How long a worker in a tight loop of calls watches for its next message before it sleeps on it: on a
+virtual machine a process woken from sleep costs tens of microseconds and runs slower for a while."""
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 _PICKLE = pickle.HIGHEST_PROTOCOL
@@ -122,15 +121,15 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
     cpu = _CpuLimit(limits.cpu_seconds)
     try:
         channel.send(json.dumps(["ready", notes]).encode())
-        busy = False
+        tight = False
         while True:
             replied = time.perf_counter()
-            if busy:
+            if tight:
                 channel.ready(SPIN_SECONDS, spin=SPIN_SECONDS)
             message = pickle.loads(channel.recv())
-            busy = time.perf_counter() - replied < SPIN_SECONDS
             if message[0] == "call":
-                _, key, tool, arguments, path, counters, closed = message
+                _, key, tool, arguments, path, counters, closed, in_place = message
+                tight = in_place and time.perf_counter() - replied < SPIN_SECONDS
                 cpu.arm()
                 channel.send(reply_frame(runner.run(key, CallJob(tool, arguments, path, counters), closed)))
             else:
@@ -139,9 +138,13 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
         return
 
 
-def call_message(key: str, job: CallJob, closed: list[str]) -> bytes:
-    """A call as the server sends it to a worker: a pickle of plain values only (quick to make and read)."""
-    return pickle.dumps(("call", key, job.tool, job.arguments, job.path, job.counters, closed), _PICKLE)
+def call_message(key: str, job: CallJob, closed: list[str], in_place: bool = False) -> bytes:
+    """A call as the server sends it to a worker: a pickle of plain values only (quick to make and read).
+
+    `in_place`: the caller waits for the reply with nothing else to do, and called on the same episode
+    last; the worker then watches for the next message while they keep coming quickly.
+    """
+    return pickle.dumps(("call", key, job.tool, job.arguments, job.path, job.counters, closed, in_place), _PICKLE)
 
 
 def load_message(program: ToolProgram) -> bytes:
@@ -296,7 +299,7 @@ class _CpuLimit:
     time, so each call still has at least `seconds`, and most calls cost no system call for it.
     """
 
-    __slots__ = ("_seconds", "_renew_at")
+    __slots__ = ("_renew_at", "_seconds")
 
     def __init__(self, seconds: int) -> None:
         self._seconds = seconds

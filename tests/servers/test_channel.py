@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 from autoforge.servers.channel import Channel
@@ -49,6 +50,25 @@ def test_two_messages_read_in_one_go_are_still_two(pair: tuple[Channel, Channel]
 def test_waiting_times_out_when_nothing_comes(pair: tuple[Channel, Channel]) -> None:
     _, right = pair
     assert not right.ready(0.01)
+
+
+def test_a_message_sent_while_the_waiter_spins_is_seen(pair: tuple[Channel, Channel]) -> None:
+    left, right = pair
+    sender = threading.Timer(0.005, left.send, args=(b"soon",))
+    sender.start()
+    start = time.monotonic()
+    assert right.ready(5, spin=1)
+    assert time.monotonic() - start < 0.9  # seen when it came, not when the spin ended
+    assert right.recv() == b"soon"
+    sender.join()
+
+
+def test_spinning_is_part_of_the_wait_not_added_to_it(pair: tuple[Channel, Channel]) -> None:
+    _, right = pair
+    start = time.monotonic()
+    assert not right.ready(0.6, spin=0.5)
+    waited = time.monotonic() - start
+    assert 0.5 <= waited < 1.0  # 0.6 s in all, not 0.6 s after the spin
 
 
 def test_the_other_end_closing_is_an_end_of_file(pair: tuple[Channel, Channel]) -> None:
