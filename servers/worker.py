@@ -119,12 +119,13 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
     notes = confine(Path(folder))
     runner = ToolRunner(limits)
     cpu = _CpuLimit(limits.cpu_seconds)
+    spare = _SpareCpu()
     try:
         channel.send(json.dumps(["ready", notes]).encode())
         tight = False
         while True:
             replied = time.perf_counter()
-            if tight:
+            if tight and spare():
                 channel.ready(SPIN_SECONDS, spin=SPIN_SECONDS)
             message = pickle.loads(channel.recv())
             if message[0] == "call":
@@ -317,6 +318,33 @@ class _CpuLimit:
 
 
 _CPU_SLACK = 1.0
+
+
+class _SpareCpu:
+    """Whether the machine has a CPU to spare: no more runnable processes than cores, by the kernel's count
+    (`/proc/loadavg`), read at most every `_SPARE_EVERY` seconds (where it cannot be read: no)."""
+
+    __slots__ = ("_checked", "_cores", "_spare")
+
+    def __init__(self) -> None:
+        self._cores = os.cpu_count() or 1
+        self._checked = -math.inf
+        self._spare = False
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked >= _SPARE_EVERY:
+            self._checked = now
+            try:
+                with open("/proc/loadavg", encoding="ascii") as loadavg:
+                    runnable = int(loadavg.read().split()[3].partition("/")[0])
+            except (OSError, ValueError, IndexError):
+                runnable = self._cores + 1
+            self._spare = runnable <= self._cores
+        return self._spare
+
+
+_SPARE_EVERY = 0.05
 
 
 class _Crash(Exception):
