@@ -19,7 +19,8 @@ class CallLimits:
     wall_seconds: float = 10.0
     """Time from dispatch to answer; past it the worker running the call is killed."""
     cpu_seconds: int = 5
-    """CPU time of the call, enforced by the kernel (RLIMIT_CPU), in whole seconds; a call may run up to 2 s past it."""
+    """CPU time of the call, enforced by the kernel (RLIMIT_CPU), in whole seconds (a call may run up to 2 s
+    past it: the limit is renewed at most once a second)."""
     memory_mb: int = 2048
     """Address space of a worker process, a hard limit (RLIMIT_AS) the worker cannot lift."""
     steps: int = 20_000_000

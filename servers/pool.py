@@ -41,8 +41,8 @@ START_SECONDS = 60.0
 IN_PLACE_SECONDS = 0.001
 """How long an event loop whose call is the only one in flight waits for the reply in place before it
 yields: most calls answer sooner, and suspending and resuming the awaiting coroutines costs about half
-as much as the process hop itself. The loop has nothing else to do meanwhile (no other call is in flight),
-and for its first `SPIN_SECONDS` watches for the reply without sleeping (`Channel.ready`)."""
+as much as the process hop itself. The loop has nothing else to do meanwhile (no other call is in flight,
+no other callback ready), and for its first `SPIN_SECONDS` watches for the reply without sleeping."""
 SPIN_SECONDS = 0.0002
 """How long a call waited for in place is watched for before the loop sleeps on it: most calls answer sooner."""
 _BOOT = "from autoforge.servers.worker import start; start()"

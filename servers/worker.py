@@ -5,8 +5,12 @@ only the sandbox's own modules. A worker sets a hard memory limit,
 confines itself (`guard.confine`: no processes, sockets or file writes outside the episode
 folder) and then answers messages on its pipe, one at a time:
 
-    ("load", ToolProgram)                   -> ["loaded"] | ["refused", message, [[location, problem]]]
-    ("call", program key, CallJob, [paths]) -> Reply  (the paths: episode files closed since; dropped first)
+    ("load", ToolProgram)                        -> ["loaded"] | ["refused", message, [[location, problem]]]
+    ("call", program key, CallJob, [paths], bool) -> Reply
+
+The paths of a call are the episode files closed since the last one (dropped first); the flag says the
+caller waits for the reply in place, in a tight loop of calls (`call_message`). A worker in such a loop
+watches for its next message for a moment before it sleeps, while the machine has a CPU to spare.
 
 Messages to a worker are pickles (the server is trusted; a call travels as plain values,
 `call_message`). What a worker sends back is JSON, or for a call's reply a plain-text frame
