@@ -89,6 +89,8 @@ def field_words(column: str) -> str:
             words[-1] = words[-1].rstrip("s") + " time"
         elif is_creation_time(column):
             words = _CREATION.get(words[-1], f"{words[-1]} date").split()
+        elif split_words(column)[-1] == "on" and (words[-1].endswith("ed") or words[-1] == "due"):
+            words.append("date")  # 'scheduled_on' is the scheduled date, not 'the scheduled'
     if len(words) > 1 and words[-1] == "id":
         words = words[:-1]
     if len(words) > 1 and words[-1] in _UNITS:  # 'height_cm' is the height in cm

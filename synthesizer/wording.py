@@ -50,6 +50,10 @@ class Wording:
         self.user = user
 
 
+_COSTS = frozenset({"price", "cost", "fare", "fee", "total", "amount", "rate", "charge"})
+"""Words of a money column that say what something costs (the cheapest order; but the lowest balance)."""
+
+
 class _Speaker:
     """Says one task's requests as its user would."""
 
@@ -193,7 +197,7 @@ class _Speaker:
             high = pick.extreme == "max"
             if kind in ("date", "datetime"):
                 return "~most recent" if high else "~oldest"
-            if kind == "money":
+            if kind == "money" and set(split_words(pick.column)) & _COSTS:  # a balance or a limit is no cost
                 return "~most expensive" if high else "~cheapest"
             if kind == "quantity":  # 'the most guests' (for 'number of guests' too), but 'the largest quantity'
                 counted = field.removeprefix("number of ")

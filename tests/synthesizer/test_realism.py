@@ -127,6 +127,13 @@ def test_only_a_newcomer_opens_an_account(name: str) -> None:
             assert "I'm new here" in task.instruction, task.id
 
 
+def test_only_what_something_costs_is_cheap_or_expensive() -> None:
+    """An order may be 'my cheapest order'; an account is the one 'with the lowest balance', never 'cheapest'."""
+    instructions = [task.instruction for task in bundled("personal-banking").tasks.values()]
+    assert any("with the lowest balance" in text or "with the highest balance" in text for text in instructions)
+    assert not [text for text in instructions if "cheapest account" in text or "most expensive account" in text]
+
+
 def test_the_case_is_handed_over_only_with_a_tool_that_hands_it_to_a_person() -> None:
     """The helpdesk escalates to the second line; the ticketing service's `transfer_ticket` puts a ticket in
     someone else's name and is no handover."""

@@ -49,3 +49,17 @@ def test_a_unit_in_a_column_name_is_said_after_in() -> None:
         "duration in minutes",
         "shipping method",
     ]
+
+
+def test_a_date_named_by_what_happens_on_it_is_a_date() -> None:
+    """'scheduled_on' is 'scheduled date' ('move the scheduled date of the payment'), never 'the scheduled'."""
+    from autoforge.synthesizer.speech import field_words
+
+    assert [field_words(c) for c in ("scheduled_on", "due_on", "shipped_on", "starts_at", "created_on")] == [
+        "scheduled date",
+        "due date",
+        "shipped date",
+        "start time",
+        "creation date",
+    ]
+
