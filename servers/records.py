@@ -109,6 +109,15 @@ class Records:
             )
         return keys[0]
 
+    def choose(self, argument: str, value: Any, needs: Mapping[str, Mapping[str, Any]]) -> None:
+        """Check the action that `argument` of a tool multiplexing several actions selects: it is one of `needs`,
+        and every argument that action needs (`needs[value]`, name -> value given) was given."""
+        if value not in needs:
+            raise ToolError(f"{argument} must be one of {', '.join(repr(v) for v in needs)}, not {value!r}.")
+        missing = [name for name, given in needs[value].items() if given is None]
+        if missing:
+            raise ToolError(f"{argument} {value!r} needs {' and '.join(missing)}.")
+
     # ---- writes --------------------------------------------------------------------------------
 
     def create(self, db: Db, table: str, values: Mapping[str, Any]) -> dict[str, Any]:

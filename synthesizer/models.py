@@ -17,6 +17,7 @@ __all__ = [
     "READ_KINDS",
     "WRITE_KINDS",
     "Blueprint",
+    "Branch",
     "Draft",
     "Edge",
     "Operation",
@@ -43,6 +44,17 @@ class Skip(_Model):
     reason: str
 
 
+class Branch(_Model):
+    """Where an operation came from when the document's tool multiplexes several actions through one enum
+    argument: `notes(operation: search | list | create)` gives three operations, folded back when written."""
+
+    tool: str = Field(description="The document's tool.")
+    argument: str = Field(description="The argument that selects the action (`operation`).")
+    value: str = Field(description="The value selecting this operation's action.")
+    description: str = Field(description="The document tool's description.")
+    input_schema: dict[str, Any] = Field(description="The document tool's input schema.")
+
+
 class Operation(_Model):
     """One tool as the documentation describes it."""
 
@@ -54,6 +66,7 @@ class Operation(_Model):
     input_schema: dict[str, Any]
     locations: dict[str, str] = Field(default_factory=dict, description="Argument -> path | query | body | argument.")
     output_schema: dict[str, Any] | None = None
+    branch: Branch | None = Field(default=None, description="The multiplexed tool this operation is one action of.")
 
 
 class SourceDoc(_Model):

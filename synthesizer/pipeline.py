@@ -54,6 +54,7 @@ from .seed import DEFAULT_CLOCK, build_seed, to_sql
 from .sources import RawSource, parse_structured, read_source
 from .stats import TaskStats, task_stats
 from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of, told_in
+from .multiplex import fold, split_operations
 from .toolgen import generate_tools, table_rules, tool_function
 from .values import Values
 from .walks import SeedMemo
@@ -245,7 +246,7 @@ async def _parse(raw: RawSource, backend: Backend) -> Draft:
         )
     if not source.operations:
         raise SynthesisError(f"{raw.name}: the document describes no operations")
-    return Draft(source=source)
+    return Draft(source=source.model_copy(update={"operations": split_operations(source.operations)}))
 
 
 async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backend) -> Draft:
@@ -460,7 +461,11 @@ async def _tasks(
         final.append(
             task.model_copy(update={"id": task_id, "split": split_of(task_id, options.seed, options.test_fraction)})
         )
-    return draft.model_copy(update={"tasks": tuple(final), "rejected": dict(rejected)})
+    folded = fold(draft.model_copy(update={"tasks": tuple(final)}))
+    if folded.spec is not draft.spec:  # the document's multiplexing tools are back: check the tasks as served
+        final, failed = await check_batch(folded, list(folded.tasks))
+        rejected.update(failed)
+    return folded.model_copy(update={"tasks": tuple(final), "rejected": dict(rejected)})
 
 
 def refusal_quota(tasks: int) -> int:

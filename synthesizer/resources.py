@@ -81,6 +81,7 @@ _PROSE_FORMATS = (
     (re.compile(r"YYYY-MM-DD[T ]HH:MM(:SS)?"), "date-time"),
     (re.compile(r"\bYYYY-MM-DD\b"), "date"),
     (re.compile(r"\b(ISO[- ]?8601 )?date and time\b", re.IGNORECASE), "date-time"),
+    (re.compile(r"^\W*(?:the\s+)?(?:[\w'\u2019]+\s+){0,2}e-?mail address\b(?!es)(?! or\b)", re.IGNORECASE), "email"),
 )
 
 

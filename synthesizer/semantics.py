@@ -110,7 +110,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("url", r"(^|_)(url|uri|website|homepage|link|href|avatar|image|photo|picture|thumbnail)$"),
         ("path", r"(^|_)(path|file_?path|filename|file_name|dirpath)$"),
-        ("street", r"(^|_)(street|address_line_?1|line_?1|address1|street_address)$"),
+        ("street", r"(^|_)(street|(?<!ip_)(?<!mac_)(?<!web_)(?<!wallet_)address|address_line_?1|line_?1|address1)$"),
         ("city", r"(^|_)(city|town)$"),
         ("country", r"(^|_)country(_code)?$"),
         ("zip", r"(^|_)(zip|zip_code|postal_code|postcode)$"),

@@ -352,9 +352,6 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
     verb, noun, _ = _split_name(op, prefix)
     noun = noun or (_described(op) if verb is not None else [])
     properties: dict[str, Any] = op.input_schema.get("properties", {})
-    if any(normal(p) in ("operation", "action", "op", "command") and isinstance(s, dict) and s.get("enum")
-           for p, s in properties.items()):  # fmt: skip
-        return "it multiplexes several actions through an `operation` argument"
     words = split_words(op.name)[len(prefix) :]
     toggle = toggle_of(words[:1])
     if toggle is not None and len(words) > 1:

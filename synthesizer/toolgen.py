@@ -26,7 +26,7 @@ from .rules import LIST_LIMIT, children, status_column, terminal_values
 from .seed import FUTURE_WORDS, key_prefixes
 from .semantics import is_creation_time
 
-__all__ = ["column_defaults", "generate_tools", "table_rules", "tool_function"]
+__all__ = ["argument", "column_defaults", "docstring", "generate_tools", "signature", "table_rules", "tool_function"]
 
 
 PRELUDE = Template("""
@@ -182,8 +182,9 @@ def _usable(name: str) -> bool:
     )
 
 
-def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) -> str:
-    """The source of one tool function for `plan`, with parameters matching its input schema."""
+def signature(schema: dict[str, Any]) -> list[str]:
+    """The parameters of a tool function taking the arguments of `schema`: `db`, the required arguments, the
+    optional ones with their documented defaults, and `**arguments` for names that cannot be parameters."""
     properties: dict[str, Any] = schema.get("properties", {})
     required = [n for n in schema.get("required", []) if n in properties]
     named = [n for n in properties if _usable(n)]
@@ -192,38 +193,45 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
         if name not in required:
             default = properties[name].get("default") if isinstance(properties[name], dict) else None
             params.append(f"{name}={default!r}" if isinstance(default, (str, int, float, bool)) else f"{name}=None")
-    extra = [n for n in properties if not _usable(n)]
-    if extra:
+    if any(not _usable(n) for n in properties):
         params.append("**arguments")
+    return params
 
-    def arg(name: str) -> str:
-        return name if _usable(name) else f"arguments.get({name!r})"
+
+def argument(name: str) -> str:
+    """How a tool function reads its argument `name`: as a parameter, or from `**arguments`."""
+    return name if _usable(name) else f"arguments.get({name!r})"
+
+
+def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) -> str:
+    """The source of one tool function for `plan`, with parameters matching its input schema."""
+    params = signature(schema)
 
     def columns(roles: tuple[str, ...]) -> str:
         return (
-            "{" + ", ".join(f"{p.column!r}: {arg(p.name)}" for p in plan.params if p.role in roles and p.column) + "}"
+            "{" + ", ".join(f"{p.column!r}: {argument(p.name)}" for p in plan.params if p.role in roles and p.column) + "}"
         )
 
     scope = columns(("parent",))
     scoped = f", scope={scope}" if scope != "{}" else ""
-    key = next((arg(p.name) for p in plan.roles("key")), "None")
+    key = next((argument(p.name) for p in plan.roles("key")), "None")
     lookup = plan.param("lookup")
     if lookup is not None:  # the row named by a query that must match exactly one
-        key = f"records.lookup(db, {plan.table!r}, {lookup.column!r}, {arg(lookup.name)})"
+        key = f"records.lookup(db, {plan.table!r}, {lookup.column!r}, {argument(lookup.name)})"
     head = f"db, {plan.table!r}"
     if plan.many is not None and plan.kind == "create":
-        call = f"create_many({head}, {arg(plan.many)}, {plan.items!r})"
+        call = f"create_many({head}, {argument(plan.many)}, {plan.items!r})"
     elif plan.many is not None:
         by = next((f", by={p.column!r}" for p in plan.roles("lookup") if p.column), "")
-        call = f"delete_many({head}, {arg(plan.many)}{by})"
+        call = f"delete_many({head}, {argument(plan.many)}{by})"
     elif plan.kind in ("list", "count"):
         conditions = [
-            f"({p.column!r}, {p.match!r}, {arg(p.name)})"
+            f"({p.column!r}, {p.match!r}, {argument(p.name)})"
             for p in plan.params
             if p.role in ("filter", "parent") and p.column
         ]
-        conditions += [f"(None, 'search', {arg(p.name)})" for p in plan.roles("search")]
-        limit = next((f", {arg(p.name)}" for p in plan.roles("limit")), "")
+        conditions += [f"(None, 'search', {argument(p.name)})" for p in plan.roles("search")]
+        limit = next((f", {argument(p.name)}" for p in plan.roles("limit")), "")
         if plan.kind == "count":
             call = f"count({head}, [{', '.join(conditions)}])"
         else:
@@ -240,10 +248,11 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
         values = columns(("field",))
         given = f", values={values}" if values != "{}" else ""
         call = f"act({head}, {key}, {plan.target!r}{given}{scoped})"
-    return f"def {plan.name}({', '.join(params)}):\n    {_docstring(plan.description)}\n    return records.{call}\n"
+    return f"def {plan.name}({', '.join(params)}):\n    {docstring(plan.description)}\n    return records.{call}\n"
 
 
-def _docstring(text: str) -> str:
+def docstring(text: str) -> str:
+    """A tool function's one-line docstring: the first sentence of its description."""
     first = re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0][:100].replace("\\", "/").replace('"', "'")
     return f'"""{first or "A tool."}"""'
 

@@ -42,6 +42,12 @@ _CLASSES = frozenset(["status", "state", "type", "kind", "category", "tier", "le
 _ON = frozenset(["item", "line", "charge", "ticket", "bag", "comment", "entry", "passenger", "payment", "card"])
 
 
+_MAKING_VERBS = frozenset(
+    {"send", "schedule", "book", "reserve", "post", "publish", "write", "draft", "log", "submit", "file", "upload",
+     "invite", "plan", "order", "request", "register", "pin"}
+)  # fmt: skip
+"""Verbs of tools that create a row which a person says instead of 'add': 'send a mail', 'book a room'."""
+
 class Wording:
     """Instruction and user scenario of one task."""
 
@@ -359,6 +365,8 @@ class _Speaker:
             text = f"add {mine[-1]} to {mine[0]}"
         elif mine:
             text = f"add a new {noun} for {' and '.join(mine)}"
+        elif split_words(plan.name)[0] in _MAKING_VERBS:  # `send_mail`, `schedule_messages`: the tool's own verb
+            text = f"{split_words(plan.name)[0]} {indefinite(noun)}" + (" for me" if owners else "")
         else:
             text = f"add a new {noun}" + (" for me" if owners else "")
         return f"{text}, with {', '.join(parts)}" if parts else text

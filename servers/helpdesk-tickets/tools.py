@@ -24,6 +24,10 @@ TABLES = {
         },
         'children': [['tickets', 'customer_id']],
         'checks': {
+            'email': {
+                'type': 'string',
+                'format': 'email',
+            },
             'plan': {
                 'type': 'string',
                 'enum': ['free', 'pro', 'enterprise'],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from autoforge.synthesizer.derived import Derived
 from autoforge.synthesizer.invariants import invariants_of
+from autoforge.synthesizer.multiplex import split_operations
 from autoforge.synthesizer.schema import infer_blueprint, tool_schema
 from autoforge.synthesizer.sources import parse_structured, read_source
 
@@ -67,21 +68,41 @@ async def test_natural_labels_are_found() -> None:
     assert "orders" not in bp.labels
 
 
-async def test_multiplexed_tools_are_left_out_with_a_reason(tmp_path: Path) -> None:
-    """A tool whose `operation` enum selects the action cannot be planned and says so."""
+async def test_a_multiplexing_tool_splits_into_one_operation_per_action(tmp_path: Path) -> None:
+    """A tool whose `operation` enum selects the action becomes one operation per action, each with the arguments
+    its description gives that action (required where it says so) and those that name no action."""
     tools = [
         {
             "name": "notes",
-            "description": "Notes.",
+            "description": "Search and create notes.",
             "inputSchema": {
                 "type": "object",
-                "properties": {"operation": {"type": "string", "enum": ["list", "create"]}},
+                "required": ["operation"],
+                "properties": {
+                    "operation": {"type": "string", "enum": ["search", "create", "folders", "listById"]},
+                    "query": {"type": "string", "description": "Text to look for (required for search operation)"},
+                    "title": {"type": "string", "description": "Title (required for create, optional for search)"},
+                    "listId": {"type": "string", "description": "The list (required for listById)"},
+                    "limit": {"type": "integer", "description": "How many to return"},
+                },
             },
         },
         {"name": "list_notes", "description": "Notes.", "inputSchema": {"type": "object", "properties": {}}},
     ]
-    _, bp = await blueprint_of(write(tmp_path, "t.json", json.dumps(tools)))
-    assert [(s.name, "operation" in s.reason) for s in bp.skipped] == [("notes", True)]
+    doc = parse_structured(await read_source(write(tmp_path, "t.json", json.dumps(tools)), 2**25))
+    split = {op.name: op for op in split_operations(doc.operations)}
+    assert list(split) == ["search_notes", "create_notes", "list_folders", "list_notes_by_id", "list_notes"]
+    arguments = {name: (list(op.input_schema["properties"]), op.input_schema["required"])
+                 for name, op in split.items() if op.branch}  # fmt: skip
+    assert arguments == {
+        "search_notes": (["query", "title", "limit"], ["query"]),
+        "create_notes": (["title", "limit"], ["title"]),
+        "list_folders": (["limit"], []),
+        "list_notes_by_id": (["listId", "limit"], ["listId"]),
+    }
+    assert {(op.branch.tool, op.branch.value) for op in split.values() if op.branch} == {
+        ("notes", "search"), ("notes", "create"), ("notes", "folders"), ("notes", "listById")
+    }
 
 
 async def test_key_arguments_are_typed_like_the_keys(tmp_path: Path) -> None:

@@ -697,3 +697,52 @@ async def test_records_with_nothing_to_tell_them_apart_are_named_by_their_id(tmp
         if call.tool in ("deleteBoard", "archiveBoard") and call.arguments["board_id"] in task.instruction
     ]
     assert len(named) >= 3
+
+
+GREENHOUSE = [
+    {"name": "plants", "description": "Manage the plants in the greenhouse.",
+     "inputSchema": {"type": "object", "required": ["action"], "properties": {
+         "action": {"type": "string", "enum": ["list", "get", "create", "update", "delete"], "description": "What to do."},
+         "plant_id": {"type": "string", "description": "The plant (required for get, update and delete)"},
+         "name": {"type": "string", "description": "Common name of the plant (required for create, optional for update)"},
+         "bed": {"type": "string", "enum": ["north", "south", "east", "west"],
+                 "description": "Bed it grows in (required for create)"},
+         "height_cm": {"type": "integer", "minimum": 1, "maximum": 400,
+                       "description": "Height in centimetres (optional for create and update)"}}}},
+    {"name": "waterings", "description": "Record and review the waterings of a plant.",
+     "inputSchema": {"type": "object", "required": ["operation"], "properties": {
+         "operation": {"type": "string", "enum": ["record", "list"]},
+         "plant_id": {"type": "string", "description": "The plant watered (required for record and list)"},
+         "litres": {"type": "number", "minimum": 0.1, "maximum": 20, "description": "Litres given (required for record)"}}}},
+]  # fmt: skip
+"""An MCP server whose tools multiplex their actions through an `action` / `operation` enum."""
+
+
+async def test_a_tool_multiplexing_actions_is_served_as_the_document_wrote_it(tmp_path: Path) -> None:
+    """Each action is modelled as a tool of its own and folded back: the environment serves `plants` and
+    `waterings`, tasks call them with the action, and the tool refuses an unknown action or a missing argument
+    that the chosen action needs."""
+    result = await _synthesized(tmp_path, "greenhouse.tools.json", json.dumps({"tools": GREENHOUSE}))
+    tools = {t.name: t for t in result.spec.tools}
+    assert set(tools) == {"plants", "waterings"}
+    assert tools["plants"].writes and tools["plants"].input_schema["required"] == ["action"]
+    assert set(tools["plants"].input_schema["properties"]["action"]["enum"]) <= {"list", "get", "create", "update", "delete"}
+    calls = [c for t in result.tasks for c in t.solution.calls]
+    assert calls and all(c.tool in tools for c in calls)
+    assert {c.arguments.get("action") for c in calls if c.tool == "plants"} >= {"create"}
+    assert all(c.arguments.get("operation") in ("record", "list") for c in calls if c.tool == "waterings")
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        before = (await _call(client, episode, "plants", {"action": "list"}))[1]
+        refused, message = await _call(client, episode, "plants", {"action": "prune"})
+        assert refused and "action must be one of" in message and "'create'" in message
+        refused, message = await _call(client, episode, "plants", {"action": "create", "height_cm": 30})
+        assert refused and "needs name and bed" in message
+        refused, made = await _call(client, episode, "plants", {"action": "create", "name": "Fig", "bed": "south"})
+        assert not refused and made["name"] == "Fig"
+        key = next(v for k, v in made.items() if k.endswith("id"))
+        assert (await _call(client, episode, "plants", {"action": "get", "plant_id": key}))[1]["bed"] == "south"
+        assert len((await _call(client, episode, "plants", {"action": "list"}))[1]) == len(before) + 1
+        refused, message = await _call(client, episode, "waterings", {"operation": "record", "plant_id": key})
+        assert refused and "needs litres" in message
+        await close_episode(client, episode)
