@@ -567,12 +567,18 @@ class Walker(Resolver):
         self.rng.shuffle(rows)
         key = self.bp.table(table).primary_key
         listers = [p for p in self.bp.plans if p.table == table and p.kind == "list"]
+        getters = [p for p in self.bp.plans if p.table == table and p.kind == "get" and p.param("key") is None]
         for row in rows[:4]:
             entity = Entity(table, row[key])
             for consumer, param in consumers:
                 found: dict[Entity, Resolution] = {}
                 if self.resolve(entity, consumer, param, found, need_row=True):
                     return entity, found
+            for getter in getters if table in self.bp.singletons else []:  # the one row ("my profile"), no key
+                found, self.steps = {}, RESOLVE_STEPS
+                resolution = self._by_key(entity, getter, found, 0, frozenset({entity}))
+                if resolution is not None:
+                    return entity, {**found, entity: resolution}
             for lister in listers:  # no tool takes its key (a read-only API): the list shows the row
                 found, self.steps = {}, RESOLVE_STEPS
                 resolution = self._by_list(entity, lister, found, 0, frozenset({entity}))
@@ -591,7 +597,7 @@ class Walker(Resolver):
         entity, found = seen
         row = self.row(entity)
         pick = found[entity].pick
-        labels = self.labels.get(table.name, ())
+        labels = self.labels.get(table.name, ()) if table.name not in self.bp.singletons else ()  # the one row: none
         told = ("money", "quantity") if entity == self.persona else TOLD
         columns = [c.name for c in table.columns
                    if row.get(c.name) not in (None, "") and c.name not in labels and not c.primary_key and not c.references

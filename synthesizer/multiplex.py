@@ -19,7 +19,7 @@ from autoforge.servers import EnvSpec, Roles, Task, ToolSpec
 
 from .models import Branch, Draft, Operation
 from .naming import identifier, normal, singular, split_words
-from .shapes import VERBS
+from .shapes import VERBS, vendor_prefix
 from .toolgen import argument, docstring, signature
 
 __all__ = ["fold", "selector", "split_operations"]
@@ -48,6 +48,7 @@ def split_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
     """Each multiplexing operation replaced by one operation per action; the others as they are."""
     operations = tuple(operations)
     taken = {op.name for op in operations}
+    prefix = vendor_prefix(operations)  # kept in front of every name: `obsidian_append_patch_content`
     found: list[Operation] = []
     for op in operations:
         chosen = selector(op)
@@ -56,7 +57,7 @@ def split_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
             continue
         values = [str(v) for v in op.input_schema["properties"][chosen]["enum"]]
         for value in dict.fromkeys(values):
-            name = _branch_name(op.name, value, taken)
+            name = _branch_name(op.name, value, taken, prefix)
             taken.add(name)
             properties, required = _arguments_of(op, chosen, values, value)
             found.append(
@@ -105,18 +106,19 @@ def _arguments_of(op: Operation, chosen: str, values: list[str], value: str) -> 
     return properties, required
 
 
-def _branch_name(tool: str, value: str, taken: set[str]) -> str:
+def _branch_name(tool: str, value: str, taken: set[str], prefix: tuple[str, ...]) -> str:
     """The operation name of one action: 'createGuide' stays itself, 'create' on `notes` is 'create_notes', a
     plural noun such as 'mailboxes' lists them ('list_mailboxes'), 'listById' on `reminders` is
-    'list_reminders_by_id'."""
+    'list_reminders_by_id'; after the words every tool name of the document starts with (`obsidian_`)."""
     words = split_words(value) or ["run"]
+    noun = split_words(tool)[len(prefix) :]
     if len(words) > 1 and any(w not in _CONNECTIVES for w in words[1:]):
         parts = words
     elif len(words) == 1 and words[0] not in VERBS and singular(words[0]) != words[0]:
         parts = ["list", words[0]]
     else:
-        parts = [words[0], *split_words(tool), *words[1:]]
-    for name in (identifier("_".join(parts)), identifier(f"{tool}_{value}")):
+        parts = [words[0], *noun, *words[1:]]
+    for name in (identifier("_".join([*prefix, *parts])), identifier(f"{tool}_{value}")):
         if name not in taken:
             return name
     return next(f"{tool}_{value}_{n}" for n in range(2, len(taken) + 3) if f"{tool}_{value}_{n}" not in taken)

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from ..naming import normal
+
 __all__ = [
     "DOC_KEY",
     "JSON_TYPES",
@@ -23,6 +25,11 @@ __all__ = [
 JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array")
 MAX_NESTING = 3
 MAX_DESCRIPTION = 400
+_PAGING = frozenset(
+    "offset limit count total totalcount totalitems page pagesize perpage pages pagecount next previous prev cursor "
+    "nextcursor nextpagetoken hasmore more links meta pagination object url start end size".split()
+)
+"""Fields of a page of results beside its records (`normal` spelling)."""
 _WRAPPERS = ("data", "items", "results", "records", "content", "value", "values", "entries", "list", "objects")
 _KEEP_NUMBERS = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems")
 DOC_KEY = "x-doc"
@@ -272,10 +279,22 @@ def row_schema(schema: Any) -> dict[str, Any] | None:
             ),
             None,
         )
+        if wrapper is None:
+            wrapper = _paged_list(properties)
         if wrapper is not None and len(properties) <= 8:
             schema = wrapper
             continue
         return (json_api_resource(schema) or schema) if properties else None
+    return None
+
+
+def _paged_list(properties: dict[str, Any]) -> Any:
+    """The one list of records in a page of results named for what it holds (`{prices: [...]}`, `{offset,
+    limit, count, history: [...]}`), when everything beside it is paging."""
+    lists = [p for p, s in properties.items() if schema_type(s)[0] == "array" and schema_type(s.get("items"))[0] == "object"]
+    others = [p for p in properties if p not in lists]
+    if len(lists) == 1 and all(normal(p) in _PAGING for p in others):
+        return properties[lists[0]]
     return None
 
 
