@@ -55,6 +55,8 @@ class TaskPlan:
     refusal: Refusal | None = None
     described: dict[Entity, Resolution] = field(default_factory=dict)
     """How the user describes rows the agent never looks up (someone else's record they ask about)."""
+    least: int | None = None
+    """The fewest calls its task may have, when not the batch's floor (its first request is a tool's first use)."""
 
     def add(self, walk: Walk) -> None:
         self.walks.append(walk)

@@ -10,7 +10,11 @@ from collections.abc import Mapping
 from .defaults import DEFAULT_MIN_CALLS
 from .options import SynthOptions
 
-__all__ = ["REPEATED", "SEQUENCE_BATCHES", "Leeway"]
+__all__ = ["FIRST_USE_BATCH", "FIRST_USE_CALLS", "REPEATED", "SEQUENCE_BATCHES", "Leeway"]
+
+FIRST_USE_CALLS = 1
+FIRST_USE_BATCH = 3
+"""A writing tool no kept task calls after this many batches may have a task of FIRST_USE_CALLS calls."""
 
 REPEATED = "repeats another task's tool sequence"
 """The rejection of a task whose tool sequence enough kept tasks already have."""
@@ -29,6 +33,13 @@ class Leeway:
     def applied(self, options: SynthOptions) -> SynthOptions:
         """`options` with the current floor as `min_calls`."""
         return options.model_copy(update={"min_calls": self.floor})
+
+    def first_use(self, number: int) -> int:
+        """The fewest calls, in batch `number`, of a task that gives a writing tool no kept task calls its first
+        use: from batch FIRST_USE_BATCH on, FIRST_USE_CALLS (a tool some tasks cannot reach but alone, such as a
+        delete of a record the user knows by its number, while a large API's other tasks keep the floor high),
+        unless the user fixed the floor."""
+        return self.floor if self.fixed or number < FIRST_USE_BATCH else min(self.floor, FIRST_USE_CALLS)
 
     def allowed(self, number: int, size: int) -> int:
         """How many kept tasks may share one tool sequence in batch `number` (of `size` candidates)."""

@@ -435,7 +435,7 @@ async def _tasks(
             odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
             batch = generate_batch(
                 draft, environment, number, size, leeway.applied(options), set(seen), used, sequences,
-                leeway.allowed(number, size), odds, memo,
+                leeway.allowed(number, size), odds, memo, leeway.first_use(number),
             )  # fmt: skip
             tasks = [await _reword(task, backend, draft.spec) for task in batch.tasks]
             kept, failed = await check_batch(draft, tasks)

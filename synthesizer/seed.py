@@ -161,11 +161,13 @@ class _Builder:
 
     def _parents(self, target: str) -> list[dict[str, Any]]:
         """Rows of `target` that may get children: when a tool deletes such rows, a sixth of them get none, so
-        that some can go (a row others refer to cannot be deleted)."""
+        that some can go (a row others refer to cannot be deleted). They are spread over the table, not its last
+        rows, whose names the vocabularies have often given out already (a row the user cannot name is never
+        deleted in a task)."""
         rows = list(self.data.get(target) or [])
         if not any(p.kind == "delete" and p.table == target for p in self.bp.plans) or len(rows) < 3:
             return rows
-        return rows[: len(rows) - max(1, len(rows) // 6)]
+        return [row for index, row in enumerate(rows) if index % 6 != 1]
 
     def _row(
         self, table: Table, number: int, deals: dict[str, Iterator[dict[str, Any]] | None]
@@ -226,14 +228,16 @@ class _Builder:
             self.last_names.append(person.last)
         return person
 
-    def _unique(self, table: Table, column: Column, again: Any) -> Any:
+    def _unique(self, table: Table, column: Column, again: Any, strict: bool = True) -> Any:
+        """A value no earlier row of the column has; not `strict`, a repeat once the values run out (a look-alike
+        name, which a lookup must tell apart)."""
         seen = self.used.setdefault((table.name, column.name), set())
         value = again()
-        for _ in range(40):
+        for _ in range(40 if strict else 12):
             if str(value).lower() not in seen:
                 break
             value = again()
-        if str(value).lower() in seen:
+        if str(value).lower() in seen and strict:
             value = f"{value} {len(seen) + 1}" if isinstance(value, str) else value
         seen.add(str(value).lower())
         return value
@@ -244,8 +248,8 @@ class _Builder:
         labelled = (column.name in self.bp.labels.get(table.name, ()) and identifying) or column.unique
         if kind == "email" and is_person_table(table.name):
             return self._unique(table, column, lambda: self.values.email(person))
-        if labelled:
-            return self._unique(table, column, lambda: self.values.value(table, column, kind, row, person))
+        if labelled or column.name in self.bp.labels.get(table.name, ()):
+            return self._unique(table, column, lambda: self.values.value(table, column, kind, row, person), labelled)
         if column.nullable and kind in ("text", "json") and self.rng.random() < 0.15:
             return None
         return self.values.value(table, column, kind, row, person)

@@ -151,7 +151,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "code",
             (
                 r"(^|_)(code|sku|number|no|reference|ref|confirmation|confirmation_code|locator|pnr|slug|iso|isbn|"
-                r"iban|account_number|serial|tag|key|flight_number|room_number)$"
+                r"iban|account_number|serial|tag|key|token|flight_number|room_number)$"
             ),
         ),
         ("name", r"(^|_)(name|label|nickname)$"),

@@ -111,14 +111,16 @@ REFUSAL_REPEATS = 8
 def generate_batch(draft: Draft, environment: Environment, number: int, size: int, options: SynthOptions,
                    seen: set[str], used: Counter[str] | None = None,
                    sequences: Counter[tuple[str, ...]] | None = None, allowed: int = 1,
-                   refusal_odds: float = REFUSAL_SHARE, memo: SeedMemo | None = None) -> Batch:  # fmt: skip
+                   refusal_odds: float = REFUSAL_SHARE, memo: SeedMemo | None = None,
+                   first_use: int | None = None) -> Batch:  # fmt: skip
     """Candidate tasks of batch `number` (about `size` of them), before the MCP check.
 
     `used` counts the tools the tasks kept so far call: tools used less are picked more often. `sequences`
     counts their tool sequences, and at most `allowed` kept tasks may share one (the pipeline allows more in
     later batches, and sooner for a small API, which has few sequences to offer). `refusal_odds` is the share of candidates built
     as refusals (the pipeline sets it from the refusals still wanted). `memo` carries the calls made on the
-    seed from batch to batch.
+    seed from batch to batch. A task whose request gives a writing tool its first use may have as few as
+    `first_use` calls (default: `options.min_calls`).
     """
     assert draft.blueprint is not None and draft.spec is not None
     blueprint = draft.blueprint
@@ -141,7 +143,7 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
                     reason = "no refusal could be built"
                 else:
                     reason = "walk found no way to its goal"
-                    plan = _user_plan(walker, rng, options, people, roles)
+                    plan = _user_plan(walker, rng, options, people, roles, first_use or options.min_calls)
             except Rejected as exc:
                 plan, reason = None, str(exc)
             except Exception as exc:  # noqa: BLE001 - a candidate that trips a synthesizer bug is dropped, counted
@@ -205,8 +207,9 @@ def _people(walker: Walker, roles: Roles) -> _People:
 
 
 def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people: _People,
-               roles: Roles) -> TaskPlan | None:  # fmt: skip
-    """A task of one user's requests: a customer's on their own records, staff work, or an owner's."""
+               roles: Roles, first_use: int) -> TaskPlan | None:  # fmt: skip
+    """A task of one user's requests: a customer's on their own records, staff work, or an owner's; at least
+    `options.min_calls` calls, or `first_use` when its first request gives a writing tool its first use."""
     staff_tools = [p for p in walker.bp.plans if p.name in roles.staff_only or p.name in roles.staff_fields]
     writers = [p for p in walker.bp.plans if p.writes]
     staff_share = min(0.35, max(0.1, len(staff_tools) / max(1, len(writers)))) if staff_tools else 0.0
@@ -239,8 +242,11 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
         if walk is None:
             return None
         plan.add(walk)
+        if walk.goal.tool and walker.bp.plan(walk.goal.tool).writes and not walker.used[walk.goal.tool]:
+            plan.least = min(options.min_calls, first_use)
+        least = plan.least or options.min_calls
         wanted = intents(rng, options.max_intents)
-        for attempt in range(3 * wanted + 6):
+        for attempt in range(3 * wanted + 6):  # partners first: a first use is short only when none fits
             short = planned_calls(plan) + (1 if plan.persona is not None else 0) < options.min_calls
             if (len(plan.walks) >= wanted and not short) or (attempt >= 3 * wanted and not short):
                 break  # enough requests; a plan still too short gets a few more tries
@@ -253,8 +259,8 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
             plan.identity = walker.identify(plan.persona, ways)
             if plan.identity is None:
                 return None
-        if planned_calls(plan) < options.min_calls:  # found out before any call is made
-            raise Rejected(f"fewer than {options.min_calls} calls (--min-calls)")
+        if planned_calls(plan) < least:  # found out before any call is made
+            raise Rejected(f"fewer than {least} calls (--min-calls)")
     finally:
         walker.begin("owner", None)
     return plan
@@ -305,13 +311,13 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
     owned = {*roles.owned, roles.customer} if roles.customer else set()
     built = instantiate(environment, blueprint, plan, walker.tools, owned)  # type: ignore[arg-type]
     calls = sum(1 for n in built.nodes if isinstance(n, CallNode))
-    least = options.min_calls
+    least = plan.least or options.min_calls
     if plan.refusal is not None:
         least = 1  # one look-up may be all a refusal needs: the value the user hears before declining
     elif plan.newcomer is not None:
         least = min(least, 2)
     if calls < least:
-        raise Rejected(f"fewer than {options.min_calls} calls (--min-calls)")
+        raise Rejected(f"fewer than {least} calls (--min-calls)")
     if calls > options.max_calls:
         raise Rejected(f"more than {options.max_calls} calls")
     today = dt.date.fromisoformat(environment.spec.clock[:10])

@@ -646,6 +646,18 @@ def _named(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cate
     return f"{head} {noun}"
 
 
+def _collection(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
+    """A list's, folder's or calendar's name ('Groceries'); now and then set apart from another of its kind
+    ('Shared groceries'), so that many of them need not share a few names. Tags are single words."""
+    if "tag" in t.name:
+        return v.random.choice(vocab.TAGS)
+    name = v.random.choice(vocab.COLLECTION_NAMES)
+    if v.random.random() < 0.4:
+        qualifier = v.random.choice([q for q in vocab.COLLECTION_QUALIFIERS if q.lower() != name.lower()])
+        return f"{qualifier} {name[0].lower()}{name[1:]}"
+    return name
+
+
 def _plain(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
     return v._pick(vocab.DESCRIPTIONS, p)
 
@@ -668,9 +680,7 @@ _TOPICS: dict[str, Any] = {
     ),
     "company": lambda v, t, c, r, p, k: v.pooled("company"),
     "department": lambda v, t, c, r, p, k: v.random.choice(vocab.DEPARTMENTS),
-    "collection": lambda v, t, c, r, p, k: v.random.choice(
-        vocab.COLLECTION_NAMES if "tag" not in t.name else vocab.TAGS
-    ),
+    "collection": _collection,
     "device": lambda v, t, c, r, p, k: (
         f"{v.random.choice(vehicles)['Make']} {v.random.choice(['Van', 'Truck', 'Car'])} {v.random.randint(1, 40)}"
     ),

@@ -14,6 +14,7 @@ __all__ = [
     "CATEGORY_PRODUCTS",
     "CHARGE_DESCRIPTIONS",
     "COLLECTION_NAMES",
+    "COLLECTION_QUALIFIERS",
     "COMMENTS",
     "DEPARTMENTS",
     "DESCRIPTIONS",
@@ -217,6 +218,9 @@ PROJECT_NAMES: tuple[str, ...] = ("Website Redesign", "Mobile App Launch", "Q3 B
                                   "Security Audit", "Warehouse Upgrade")  # fmt: skip
 COLLECTION_NAMES: tuple[str, ...] = ("Groceries", "Work", "Weekend chores", "Travel", "Recipes", "Receipts",
                                      "Reading list", "Home", "Family", "Ideas", "Holidays", "Errands")  # fmt: skip
+COLLECTION_QUALIFIERS: tuple[str, ...] = ("Personal", "Shared", "Team", "Family", "Old", "Summer", "Winter",
+                                          "Weekly", "Monthly", "Spring")  # fmt: skip
+"""What sets a second list of the same kind apart ('Shared groceries', 'Old receipts')."""
 TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",
                          "health", "reading", "home", "archive")  # fmt: skip
 DESCRIPTIONS: tuple[str, ...] = (
