@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from autoforge.servers import load_environment
+from autoforge.servers.quality import quality
 from autoforge.synthesizer import SynthOptions, synthesize
 from autoforge.synthesizer.schema import infer_blueprint
 from autoforge.synthesizer.sources import parse_structured, read_source
@@ -46,3 +47,14 @@ async def test_a_document_whose_tools_multiplex_their_actions_serves_them_as_doc
     assert len(result.tasks) == 10 and calls
     assert all(c.tool in documented and (c.tool in ("contacts", "webSearch") or "operation" in c.arguments)
                for c in calls)  # fmt: skip
+
+
+async def test_a_large_api_covers_its_writing_tools_with_varied_tasks(tmp_path: Path) -> None:
+    """traccar (117 operations, 48 writing tools): 100 tasks call at least 90% of its writing tools, with at least
+    80 distinct tool sequences and 10-25% refusals; a tool some tasks reach only alone (a delete of a record the
+    user knows by number) gets a short task of its own."""
+    result = await synthesize(
+        CORPUS / "openapi" / "traccar.yaml", tmp_path / "env", SynthOptions(tasks=100), work_dir=tmp_path / "work"
+    )
+    card = quality(load_environment(result.path), replay=False)
+    assert card.coverage >= 0.9 and card.sequences >= 80 and 0.10 <= card.refusal_share <= 0.25, card.rows()

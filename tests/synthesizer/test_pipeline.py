@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from autoforge.servers import Solution, SynthesisError, Task, load_environment, validate_folder
 from autoforge.synthesizer import STAGES, Event, SynthOptions, SynthResult, synthesize
+from autoforge.synthesizer.leeway import FIRST_USE_BATCH, FIRST_USE_CALLS, Leeway
 from autoforge.synthesizer.pipeline import _select
 from autoforge.synthesizer.writer import SERVER_PY, SYNTH_FILES
 
@@ -263,3 +264,12 @@ def test_refusals_never_pass_a_quarter_of_the_kept_tasks() -> None:
     assert (sum(not t.refusal for t in plenty), sum(t.refusal for t in plenty)) == (34, 6)
     few = _select([*made(7, False), *made(30, True)], total=40, quota=6)  # a quarter would leave 9 tasks: 10 kept
     assert (sum(not t.refusal for t in few), sum(t.refusal for t in few)) == (7, 3)
+
+
+def test_a_tools_first_use_may_be_short_only_later_and_never_under_a_fixed_floor() -> None:
+    """Early batches keep the floor; from FIRST_USE_BATCH on, a task giving a writing tool its first use may have
+    FIRST_USE_CALLS calls, unless the user fixed --min-calls."""
+    adapting, fixed = Leeway(SynthOptions()), Leeway(SynthOptions(min_calls=3))
+    assert adapting.first_use(FIRST_USE_BATCH - 1) == adapting.floor > FIRST_USE_CALLS
+    assert adapting.first_use(FIRST_USE_BATCH) == FIRST_USE_CALLS
+    assert fixed.first_use(FIRST_USE_BATCH + 5) == 3
