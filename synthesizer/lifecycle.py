@@ -24,6 +24,7 @@ __all__ = [
     "AFTER",
     "BEFORE",
     "DURING",
+    "HELD",
     "VOID",
     "allowed_states",
     "pairs_of",
@@ -43,6 +44,8 @@ DURING = frozenset(["checked_in", "in_progress", "boarding", "ongoing", "started
                     "in_flight", "live", "underway"])  # fmt: skip
 AFTER = frozenset(["checked_out", "completed", "complete", "departed", "landed", "arrived", "finished", "done",
                    "used", "sent", "delivered", "fulfilled", "ended", "attended", "returned", "posted", "executed"])  # fmt: skip
+HELD = frozenset(["frozen", "suspended", "locked", "blocked", "on_hold", "paused", "restricted", "dormant"])
+"""States that stop a record taking anything new until it is released (a frozen account takes no payment)."""
 _LATER_CHILDREN = frozenset(["return", "refund", "review", "rating", "claim", "complaint", "feedback", "warranty",
                              "exchange", "survey", "testimonial"])  # fmt: skip
 _START = ("check_in", "checkin", "start", "starts", "begin", "begins", "departure", "depart", "scheduled", "event",
@@ -160,7 +163,32 @@ def transitions_of(plan: ToolPlan, table: Table, description: str) -> tuple[str,
 def required_states(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, ...]]:
     """Parent column -> the states a parent must be in for a new row: a return or a review needs a finished
     parent (a delivered order); a row stamped with a time of its own (an extra charge) needs a parent under
-    way (a stay that is checked in)."""
+    way (a stay that is checked in); a parent that can be held (a frozen account) takes new rows only while
+    it is not (nor ended)."""
+    return {**_unheld_parents(blueprint, table), **_timed_parents(blueprint, table)}
+
+
+def _unheld_parents(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, ...]]:
+    """Parent column -> the states that take new rows, for parents with a state that holds them (frozen)."""
+    needed: dict[str, tuple[str, ...]] = {}
+    for column in table.columns:
+        if not column.references or column.nullable:
+            continue
+        parent = blueprint.table(column.references.split(".")[0])
+        status = status_column(parent)
+        if status is None or parent.name == table.name or not status.enum:
+            continue
+        held = [v for v in status.enum if "_".join(split_words(str(v))) in HELD]
+        ended = set(terminal_values(parent))
+        open_states = tuple(v for v in status.enum if v not in held and v not in ended)
+        if held and open_states:
+            needed[column.name] = open_states
+    return needed
+
+
+def _timed_parents(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, ...]]:
+    """Parent column -> the states of a parent in time a new row needs: finished for a return, under way for a
+    charge."""
     later = singular(table.name).split("_")[-1] in _LATER_CHILDREN
     timed = _timed(blueprint, table)
     needed: dict[str, tuple[str, ...]] = {}
@@ -183,8 +211,9 @@ def required_states(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, 
 
 
 def allowed_states(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, ...]]:
-    """Parent column -> the states the parent of an existing row may be in (a charge stays on a finished stay)."""
-    allowed = dict(required_states(blueprint, table))
+    """Parent column -> the states the parent of an existing row may be in (a charge stays on a finished stay; a
+    payment stays on an account frozen after it was made)."""
+    allowed = _timed_parents(blueprint, table)
     for column, states in allowed.items():
         parent = blueprint.table(table.column(column).references.split(".")[0])  # type: ignore[union-attr]
         schedule = schedule_of(blueprint, parent)

@@ -20,6 +20,7 @@ from autoforge.servers import Roles, StaffMember, Table, TableRules
 from .models import Blueprint, ToolPlan
 from .naming import humanize, indefinite, plural, singular, split_words
 from .semantics import is_person_table
+from .speech import field_words
 from .values import Values
 
 __all__ = ["BILLED", "STAFF_FIELDS", "owned_tables", "policy_text", "roles_of"]
@@ -270,33 +271,33 @@ def _service_rules(blueprint: Blueprint, rules: dict[str, TableRules]) -> list[s
         if rule.schedule is not None:
             moves = _either([*rule.schedule.ongoing, *rule.schedule.past])
             found.append(
-                f"{indefinite(noun).capitalize()} can be {moves} only from its {humanize(rule.schedule.start)} on."
+                f"{indefinite(noun).capitalize()} can be {moves} only from its {field_words(rule.schedule.start)} on."
             )
         for start, end in rule.pairs:
-            found.append(f"{indefinite(noun).capitalize()}'s {humanize(end)} must come after its {humanize(start)}.")
+            found.append(f"{indefinite(noun).capitalize()}'s {field_words(end)} must come after its {field_words(start)}.")
         if rule.upcoming:
             found.append(
-                f"{indefinite(noun).capitalize()}'s {_either([humanize(c) for c in rule.upcoming])} cannot be in the past."
+                f"{indefinite(noun).capitalize()}'s {_either([field_words(c) for c in rule.upcoming])} cannot be in the past."
             )
         for column, total in rule.totals.items():
             parts = [f"its {humanize(plural(line.table))}" for line in total.lines]
             if total.nights is not None:
-                parts.insert(0, f"its nights times the {humanize(total.nights.rate)}")
+                parts.insert(0, f"its nights times the {field_words(total.nights.rate)}")
             found.append(
-                f"{indefinite(noun).capitalize()}'s {humanize(column)} is {' plus '.join(parts)}; it follows every change."
+                f"{indefinite(noun).capitalize()}'s {field_words(column)} is {' plus '.join(parts)}; it follows every change."
             )
         for column, (ref, source) in rule.copies.items():
             found.append(
-                f"A new {noun}'s {humanize(column)} is its {humanize(singular(rule.refs[ref]))}'s {humanize(source)}."
+                f"A new {noun}'s {field_words(column)} is its {humanize(singular(rule.refs[ref]))}'s {field_words(source)}."
             )
         if rule.stock is not None:
             source = humanize(singular(rule.refs[rule.stock.ref]))
             found.append(
-                f"New {nouns} take from their {source}'s {humanize(rule.stock.column)}; cancelled ones give it back."
+                f"New {nouns} take from their {source}'s {field_words(rule.stock.column)}; cancelled ones give it back."
             )
         for column, (ref, limit) in rule.capacity.items():
             found.append(
-                f"{indefinite(noun).capitalize()}'s {humanize(column)} cannot exceed its {humanize(singular(rule.refs[ref]))}'s {humanize(limit)}."
+                f"{indefinite(noun).capitalize()}'s {field_words(column)} cannot exceed its {humanize(singular(rule.refs[ref]))}'s {field_words(limit)}."
             )
         if rule.overlap is not None:
             found.append(f"Two {nouns} of the same {humanize(singular(rule.refs[rule.overlap[0]]))} cannot overlap.")

@@ -102,6 +102,9 @@ TABLES = {
         'transitions': {
             'disputed': ['posted'],
         },
+        'requires': {
+            'account_id': ['active'],
+        },
     },
     'payees': {
         'key': 'payee_id',
@@ -174,6 +177,9 @@ TABLES = {
             'start': 'scheduled_on',
             'past': ['sent'],
         },
+        'requires': {
+            'account_id': ['active'],
+        },
     },
     'cards': {
         'key': 'card_id',
@@ -211,6 +217,9 @@ TABLES = {
         'immutable': ['account_id'],
         'transitions': {
             'blocked': ['active'],
+        },
+        'requires': {
+            'account_id': ['active'],
         },
     },
 }
