@@ -17,6 +17,7 @@ from autoforge.servers import (
     EnvServer,
     EpisodeStore,
     Task,
+    ToolError,
     call_tool,
     close_episode,
     load_environment,
@@ -283,3 +284,25 @@ async def test_an_empty_trajectory_fails_every_synthesized_task() -> None:
     task = next(t for name in sorted(BUNDLED) for t in bundled(name).tasks.values() if t.refusal)
     env = next(bundled(n) for n in sorted(BUNDLED) if task.id in bundled(n).tasks)
     assert await _run(env, task, [], []) == 0.0
+
+
+async def test_a_frozen_account_takes_no_new_payment_until_unfrozen() -> None:
+    """personal-banking: scheduling a payment from an account the customer froze is a tool error naming the
+    rule; once unfrozen, the same payment goes through."""
+    env = bundled("personal-banking")
+    store = EpisodeStore(env.spec, env.template, {})
+    episode = store.fresh(None)
+    try:
+        payment = episode.conn.execute("SELECT account_id, payee_id FROM payments LIMIT 1").fetchone()
+        account, payee = payment[0], payment[1]
+        arguments = {"account_id": account, "payee_id": payee, "amount": 25.0, "scheduled_on": "2026-03-20"}
+        status = episode.conn.execute("SELECT status FROM accounts WHERE account_id = ?", (account,)).fetchone()[0]
+        if status == "frozen":
+            env.tools["unfreeze_account"].run(episode, {"account_id": account}, None)
+        env.tools["freeze_account"].run(episode, {"account_id": account}, None)
+        with pytest.raises(ToolError, match="is frozen; a payment needs an account that is active"):
+            env.tools["schedule_payment"].run(episode, arguments, None)
+        env.tools["unfreeze_account"].run(episode, {"account_id": account}, None)
+        assert env.tools["schedule_payment"].run(episode, arguments, None).value["status"] == "scheduled"
+    finally:
+        episode.close()
