@@ -11,7 +11,7 @@ from typing import Any, Literal
 from autoforge.servers import Roles, ToolError
 
 from .lifecycle import pairs_of, required_states
-from .models import ToolPlan
+from .models import ParamPlan, ToolPlan
 from .moments import day_of, shifted
 from .naming import normal
 from .outcomes import apply_change
@@ -392,17 +392,20 @@ class Walker(Resolver):
         """A walk doing `plan` to `row` (an update gets new values the user states), whatever the rules say."""
         found: dict[Entity, Resolution] = {}
         stated: tuple[str, ...] = ()
+        pointed = tuple(p.name for p in self._references(plan) if p.name in self.required[plan.name])
         if plan.kind == "update" and plan.table in self.bp.singletons:  # the one row: the user states each value
             stated = tuple(f for f in self._settable(plan) if f in self.required[plan.name])  # the tool needs
-        args = self._targeted(plan, row, found, chosen_fields=stated)
+        args = self._targeted(plan, row, found, chosen_fields=stated + pointed)
         if args is None:
             return None
         entity = Entity(plan.table, row[self.bp.table(plan.table).primary_key])
         if plan.kind != "update":
             return Walk(Goal(plan.kind, plan.name, args, entity), found)  # type: ignore[arg-type]
-        moved = self._reassign(plan, row, found) if not stated else None
+        moved = self._reassign(plan, row, found, pointed[:1]) if not stated else None
         if moved is not None:
             return Walk(Goal("update", plan.name, _merge(args, (moved,)), entity), found)
+        if pointed:  # `select_payment_method(payment_method_id)`: the tool must point at another row
+            return None
         fields = self._settable(plan)
         if not fields:
             return None
@@ -434,15 +437,19 @@ class Walker(Resolver):
                 return walk
         return None
 
-    def _reassign(
-        self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution]
-    ) -> tuple[str, Source] | None:
-        """Sometimes an update points a reference elsewhere (assign a ticket to another agent)."""
+    def _references(self, plan: ToolPlan) -> list[ParamPlan]:
+        """Field arguments of a write that point at another row (an agent, a payment method)."""
         table = self.bp.table(plan.table)
-        options = [
-            p for p in plan.roles("field") if p.column and (table.column(p.column) or table.columns[0]).references
-        ]
-        if not options or self.rng.random() < 0.4:
+        return [p for p in plan.roles("field") if p.column and (table.column(p.column) or table.columns[0]).references]
+
+    def _reassign(
+        self, plan: ToolPlan, row: dict[str, Any], found: dict[Entity, Resolution], needed: tuple[str, ...] = ()
+    ) -> tuple[str, Source] | None:
+        """Sometimes an update points a reference elsewhere (assign a ticket to another agent); always when the
+        tool needs one of `needed` (then that one)."""
+        table = self.bp.table(plan.table)
+        options = [p for p in self._references(plan) if not needed or p.name in needed]
+        if not options or (not needed and self.rng.random() < 0.4):
             return None
         param = self.rng.choice(options)
         target_table = (table.column(param.column or "") or table.columns[0]).references.split(".")[0]  # type: ignore[union-attr]

@@ -89,6 +89,7 @@ SETTABLE = frozenset(
         "city",
         "zip",
         "country",
+        "currency",
         "date",
         "datetime",
         "money",
@@ -653,6 +654,8 @@ def _conform(rng: random.Random, schema: dict[str, Any], value: Any) -> Any:
         high = high if high is not None else max(low + 10, low * 2)
         if not low <= value <= high:
             value = rng.randint(int(low), int(high)) if isinstance(value, int) else round(rng.uniform(low, high), 2)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and schema.get("type") == "string":
+        value = f"{value:.2f}" if isinstance(value, float) else str(value)  # an amount documented as a string
     if isinstance(value, str) and isinstance(schema.get("maxLength"), int):
         value = value[: schema["maxLength"]]
     return value

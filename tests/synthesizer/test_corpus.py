@@ -58,3 +58,22 @@ async def test_a_large_api_covers_its_writing_tools_with_varied_tasks(tmp_path: 
     )
     card = quality(load_environment(result.path), replay=False)
     assert card.coverage >= 0.9 and card.sequences >= 80 and 0.10 <= card.refusal_share <= 0.25, card.rows()
+
+
+async def test_a_stores_one_checkout_is_paid_credited_and_moved_to_another_currency(tmp_path: Path) -> None:
+    """spree-storefront's checkout and cart are one row each: 100 tasks cover 90% of its writing tools, among them
+    create_payment, which must point at a payment method the agent lists first; add_store_credit, whose amount
+    the document types as a string; and change_currency."""
+    result = await synthesize(
+        CORPUS / "openapi" / "spree-storefront.yaml", tmp_path / "env", SynthOptions(tasks=100),
+        work_dir=tmp_path / "work",
+    )  # fmt: skip
+    env = load_environment(result.path)
+    assert quality(env, replay=False).coverage >= 0.9
+    calls = [(t, c) for t in env.tasks.values() for c in t.solution.calls]
+    payments = [(t, c) for t, c in calls if c.tool == "create_payment"]
+    assert payments and all(
+        any(p.tool == "payment_methods" for p in t.solution.calls[: t.solution.calls.index(c)]) for t, c in payments
+    )
+    assert any(c.tool == "add_store_credit" and isinstance(c.arguments["amount"], str) for _, c in calls)
+    assert any(c.tool == "change_currency" for _, c in calls)
