@@ -123,7 +123,7 @@ class Records:
     def create(self, db: Db, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """Insert a row from the given values, the table's defaults and a new key; returns it as stored."""
         rules = self._tables[table]
-        given = {c: v for c, v in values.items() if v is not None}
+        given = self._given(table, values)
         self._check_values(table, given, creating=True)
         self._check_refs(db, table, given, creating=True)
         missing = [c for c in rules.required if given.get(c) is None and c not in rules.copies]
@@ -194,7 +194,7 @@ class Records:
         self._in_scope(table, row, scope or {})
         self._guard(table, row)
         self._frozen(db, table, row)
-        given = {c: v for c, v in values.items() if v is not None}
+        given = self._given(table, values)
         if not given:
             raise ToolError(f"Nothing to change: give at least one of {', '.join(values)}.")
         self._check_values(table, given, creating=False, row=row)
@@ -227,7 +227,7 @@ class Records:
         self._frozen(db, table, row)
         for column, value in target.items():
             self._transition(db, table, row, column, value)
-        given = {c: v for c, v in (values or {}).items() if v is not None}
+        given = self._given(table, values or {})
         self._check_values(table, given, creating=False, row=row)
         changes = {c: self._stored(table, c, v) for c, v in given.items()}
         for column, value in target.items():
@@ -292,6 +292,23 @@ class Records:
                 result[name] = value
         return result
 
+    def _given(self, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values given (not None), a number sent as text ('37.00') read as the number its column holds."""
+        checks = self._tables[table].checks
+        given = {}
+        for column, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, str) and checks.get(column, {}).get("type") in ("number", "integer"):
+                try:
+                    number = float(value)
+                except ValueError:
+                    pass  # the column's check names the problem
+                else:
+                    value = int(number) if checks[column]["type"] == "integer" and number.is_integer() else number
+            given[column] = value
+        return given
+
     def _stored(self, table: str, column: str, value: Any) -> Any:
         """An argument as the database stores it."""
         rules = self._tables[table]
@@ -348,8 +365,8 @@ class Records:
                 raise ToolError(f"{column} cannot change once the {rules.noun} exists.")
             if column in rules.checks:
                 found = problem(column, rules.checks[column], value)
-                if found:
-                    raise ToolError(f"{found[0].upper()}{found[1:]}.")
+                if found:  # an argument's name is kept as it is spelled ('store_credit must be at most 500.')
+                    raise ToolError(f"{found if found.startswith(column) else found[0].upper() + found[1:]}.")
 
     def _check_refs(self, db: Db, table: str, values: Mapping[str, Any], *, creating: bool) -> None:
         """Every referenced row must exist; a parent in an ended state takes no new children, and a

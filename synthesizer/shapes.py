@@ -329,6 +329,17 @@ def _reads(op: Operation) -> bool:
     return bool(words & _READ_WORDS) and not words & _WRITE_WORDS
 
 
+def _field_owner(noun: list[str], properties: dict[str, Any], entities: set[str]) -> str | None:
+    """The record whose field a setter names after it: `set_checkout_store_credit(store_credit)` and
+    `set_checkout_payment_method(payment_method_id)` set the checkout's, not a table of store credits."""
+    for cut in range(len(noun) - 1, 0, -1):
+        owner, field = singular(snake("_".join(noun[:cut]))), normal("_".join(noun[cut:]))
+        named = any(normal(p) == field or normal(id_entity(p) or "") == field for p in properties)
+        if owner in entities and named:
+            return owner
+    return None
+
+
 def id_entity(argument: str) -> str | None:
     """'customer_id', 'customerId' -> 'customer'; None when the argument is no reference."""
     words = split_words(argument)
@@ -371,6 +382,7 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
     if not noun:  # `add(a, b)`: no record in its name, and its description names none after a verb
         return f"cannot tell what {op.name!r} {kind}s: neither its name nor its description names a record"
     entity = singular(snake("_".join(noun)))
+    setter = False  # `set_checkout_payment_method(payment_method_id)`: the id is the value set, not an owner
     if kind in ("update", "action") and len(noun) > 1:
         owner = singular(snake("_".join(noun[:-1])))
         if not any(id_entity(p) or normal(p) == "id" for p in properties):
@@ -379,11 +391,15 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
             owner in entities or any(id_entity(p) == owner for p in properties)
         ):
             entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses
+        named = singular(snake("_".join(noun)))
+        if kind == "update" and entity == named and not any(id_entity(p) == named or normal(p) == "id" for p in properties):
+            owner = _field_owner(noun, properties, entities)
+            entity, setter = owner or entity, owner is not None
     plural_noun = (plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]) or words[-1] in _HISTORY
     references = {p: id_entity(p) for p in properties}
     key = next((p for p, e in references.items() if e == entity or normal(p) == "id"), None)
     parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]
-    if key is not None and kind in ("update", "action"):
+    if (key is not None or setter) and kind in ("update", "action"):
         parents = []  # `assign_ticket(ticket_id, agent_id)`: the agent is a value the update sets, not an owner
     required = op.input_schema.get("required", [])
     many = batch_argument(op, kind)
@@ -398,8 +414,8 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
         named = [p for p in required if column_kind(entity, _unprefixed(p, entity), schema_type(properties[p])[0],
                                                     None, False) in NAMES]  # fmt: skip
         named = [p for p in named if _unprefixed(p, entity) != p] or named  # `rename(project_name, new_name)`
-        if len(natural) == 1 and not parents:
-            key = natural[0]
+        if len(natural) == 1 and not parents and not (kind == "update" and list(properties) == natural):
+            key = natural[0]  # `update_user(email, phone)` finds the user by email; `set_email(email)` sets it
         elif len(named) == 1 and len(required) <= 2 and kind != "get":  # `delete_project(project_name)`
             return Shape(op, entity, kind, None, parents, (verb, *noun), lookup=named[0])
         elif kind == "get" and (plural_noun or properties):  # get_playback() reads the one row
@@ -408,8 +424,9 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
         elif kind == "action" and any(_says_state(properties.get(p)) for p in required):
             kind = "update"  # activateParkingBrake(mode: engage | release): the argument is the new state
-        elif kind == "update" and not any(_says_setting(properties.get(p)) for p in required or properties):
+        elif kind == "update" and entity not in entities and not any(_says_setting(properties.get(p)) for p in required or properties):
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
+        # else a setter of a record the document names (`set_checkout_email(email)`): of its one row, if it has one
     if kind == "get" and plural_noun and key is None:
         kind = "list"
     if kind in ("list", "count", "create") and key is not None and key in required and kind != "create":

@@ -180,7 +180,7 @@ def test_a_new_line_copies_its_price_takes_stock_and_updates_the_total(env: Envi
 def test_values_that_break_the_document_are_refused_naming_the_rule(env: Environment, episode: Episode) -> None:
     """Out of range, beyond the stock, a wrong copied price, a set-by-the-service total, a fixed reference."""
     assert refused(env, episode, "add_item", order_id="O-1", product_id="P-1", quantity=21) == (
-        "Quantity must be at most 20."
+        "quantity must be at most 20."
     )
     assert refused(env, episode, "add_item", order_id="O-1", product_id="P-1", quantity=6) == (
         "Only 5 left of the product 'P-1'; 6 asked for."
@@ -192,7 +192,7 @@ def test_values_that_break_the_document_are_refused_naming_the_rule(env: Environ
         "total is set by the service; it cannot be given."
     )
     assert refused(env, episode, "note_order", order_id="O-1", note="far too long a note") == (
-        "Note must be at most 10 characters long."
+        "note must be at most 10 characters long."
     )
     assert refused(env, episode, "change_item", item_id="I-1", order_id="O-3") == (
         "order_id cannot change once the item exists."
@@ -240,7 +240,7 @@ def test_stays_keep_dates_in_order_capacity_and_no_double_booking(env: Environme
         "The room 'RM-1' is already taken for part of 2026-02-11 to 2026-02-14."
     )
     assert refused(env, episode, "book", room_id="RM-1", check_in="2026-03-01", check_out="2026-03", guests=1) == (
-        "Check_out must be a date like 2026-03-02."
+        "check_out must be a date like 2026-03-02."
     )
     stay = call(env, episode, "book", room_id="RM-1", check_in="2026-03-01", check_out="2026-03-04", guests=2)
     assert stay["total"] == 300.0

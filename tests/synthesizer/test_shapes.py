@@ -746,3 +746,50 @@ async def test_a_tool_multiplexing_actions_is_served_as_the_document_wrote_it(tm
         refused, message = await _call(client, episode, "waterings", {"operation": "record", "plant_id": key})
         assert refused and "needs litres" in message
         await close_episode(client, episode)
+
+
+CHECKOUT = [
+    {"name": "get_checkout", "description": "Get the current checkout of the shopper.",
+     "inputSchema": {"type": "object", "properties": {}},
+     "outputSchema": {"type": "object", "properties": {
+         "id": {"type": "string"}, "payment_method_id": {"type": "string"}, "email": {"type": "string", "format": "email"},
+         "store_credit": {"type": "number", "minimum": 0, "maximum": 500}}}},
+    {"name": "list_payment_methods", "description": "List the payment methods the store accepts.",
+     "inputSchema": {"type": "object", "properties": {}},
+     "outputSchema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object",
+         "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "fee": {"type": "number"}}}}}}},
+    {"name": "set_checkout_payment_method", "description": "Choose how the checkout is paid.",
+     "inputSchema": {"type": "object", "required": ["payment_method_id"], "properties": {
+         "payment_method_id": {"type": "string", "description": "ID of the selected payment method"}}}},
+    {"name": "set_checkout_store_credit", "description": "Use store credit on the checkout.",
+     "inputSchema": {"type": "object", "required": ["store_credit"], "properties": {
+         "store_credit": {"type": "string", "description": "Amount of store credit to use."}}}},
+    {"name": "set_checkout_email", "description": "Change the email of the checkout.",
+     "inputSchema": {"type": "object", "required": ["email"], "properties": {"email": {"type": "string", "format": "email"}}}},
+]  # fmt: skip
+"""A shopper's one checkout, read by a keyless get and changed by setters named for the field they set."""
+
+
+async def test_setters_named_for_a_field_set_it_on_the_one_record(tmp_path: Path) -> None:
+    """`set_checkout_email(email)` sets the checkout's email (the email does not find the checkout);
+    `set_checkout_payment_method(payment_method_id)` points it at a listed payment method (an unknown one is
+    refused); `set_checkout_store_credit` takes the amount as the text the document types it as, within the
+    documented bounds. Every setter is in some task."""
+    result = await _synthesized(tmp_path, "checkout.tools.json", json.dumps({"tools": CHECKOUT}))
+    assert {c.tool for t in result.tasks for c in t.solution.calls} >= {
+        "set_checkout_email", "set_checkout_payment_method", "set_checkout_store_credit"
+    }
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        methods = (await _call(client, episode, "list_payment_methods", {}))[1]
+        assert not (await _call(client, episode, "set_checkout_email", {"email": "ana@example.com"}))[0]
+        assert not (await _call(client, episode, "set_checkout_payment_method", {"payment_method_id": methods[1]["id"]}))[0]
+        refused, message = await _call(client, episode, "set_checkout_payment_method", {"payment_method_id": "NOPE"})
+        assert refused and "NOPE" in message
+        assert not (await _call(client, episode, "set_checkout_store_credit", {"store_credit": "37.50"}))[0]
+        refused, message = await _call(client, episode, "set_checkout_store_credit", {"store_credit": "900"})
+        assert refused and "store_credit" in message
+        checkout = (await _call(client, episode, "get_checkout", {}))[1]
+        assert checkout["email"] == "ana@example.com" and checkout["payment_method_id"] == methods[1]["id"]
+        assert checkout["store_credit"] == 37.5
+        await close_episode(client, episode)
