@@ -118,10 +118,9 @@ def _branch_name(tool: str, value: str, taken: set[str], prefix: tuple[str, ...]
         parts = ["list", words[0]]
     else:
         parts = [words[0], *noun, *words[1:]]
-    for name in (identifier("_".join([*prefix, *parts])), identifier(f"{tool}_{value}")):
-        if name not in taken:
-            return name
-    return next(f"{tool}_{value}_{n}" for n in range(2, len(taken) + 3) if f"{tool}_{value}_{n}" not in taken)
+    candidates = [identifier("_".join([*prefix, *parts])), identifier(f"{tool}_{value}")]
+    candidates += [identifier(f"{tool}_{value}_{n}") for n in range(2, len(taken) + 3)]
+    return next(name for name in candidates if name not in taken)
 
 
 # ---- folding back into the document's tools -------------------------------------------------------

@@ -391,8 +391,8 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
             owner in entities or any(id_entity(p) == owner for p in properties)
         ):
             entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses
-        named = singular(snake("_".join(noun)))
-        if kind == "update" and entity == named and not any(id_entity(p) == named or normal(p) == "id" for p in properties):
+        whole = singular(snake("_".join(noun)))
+        if kind == "update" and entity == whole and not any(id_entity(p) == whole or normal(p) == "id" for p in properties):
             owner = _field_owner(noun, properties, entities)
             entity, setter = owner or entity, owner is not None
     plural_noun = (plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]) or words[-1] in _HISTORY
