@@ -28,10 +28,11 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     items = item_segments(source.operations) if http else set()
     skip = common_prefix([op.path for op in source.operations if op.path])
     entities = entities_of(source) if not http else set()
+    read = entities_of(source, frozenset({"get", "list"})) if not http else set()
     prefix = vendor_prefix(source.operations) if not http else ()
     for op in source.operations:
         try:
-            shape = http_shape(op, items, skip) if op.path else name_shape(op, entities, prefix)
+            shape = http_shape(op, items, skip) if op.path else name_shape(op, entities, prefix, read)
         except Exception as exc:  # noqa: BLE001 - one operation that trips a synthesizer bug is left out, not the rest
             shape = internal_error(exc)
         if isinstance(shape, str):

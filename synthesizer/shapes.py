@@ -273,14 +273,14 @@ def _split_name(op: Operation, prefix: tuple[str, ...]) -> tuple[str | None, lis
     return verb, noun, rest[cut + 1 :]
 
 
-def entities_of(source: SourceDoc) -> set[str]:
-    """Resource names a tool list talks about: nouns of tool names."""
+def entities_of(source: SourceDoc, kinds: frozenset[str] | None = None) -> set[str]:
+    """Resource names a tool list talks about: nouns of tool names (of tools of these `kinds` of verb only)."""
     prefix = vendor_prefix(source.operations)
     found: set[str] = set()
     for op in source.operations:
         verb, noun, _ = _split_name(op, prefix)
         noun = noun or (_described(op) if verb is not None else [])
-        if verb is not None and noun:
+        if verb is not None and noun and (kinds is None or VERBS[verb] in kinds):
             found.add(singular(snake("_".join(noun))))
     return found
 
@@ -359,7 +359,7 @@ def _says_state(schema: Any) -> bool:
     return isinstance(schema, dict) and (bool(schema.get("enum")) or schema_type(schema)[0] == "boolean")
 
 
-def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Shape | str:
+def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read: set[str]) -> Shape | str:
     verb, noun, _ = _split_name(op, prefix)
     noun = noun or (_described(op) if verb is not None else [])
     properties: dict[str, Any] = op.input_schema.get("properties", {})
@@ -424,9 +424,9 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...]) -> Sh
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
         elif kind == "action" and any(_says_state(properties.get(p)) for p in required):
             kind = "update"  # activateParkingBrake(mode: engage | release): the argument is the new state
-        elif kind == "update" and entity not in entities and not any(_says_setting(properties.get(p)) for p in required or properties):
+        elif kind == "update" and entity not in read and not any(_says_setting(properties.get(p)) for p in required or properties):
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
-        # else a setter of a record the document names (`set_checkout_email(email)`): of its one row, if it has one
+        # else a setter of a record another tool reads (`set_checkout_email(email)`): of its one row, if it has one
     if kind == "get" and plural_noun and key is None:
         kind = "list"
     if kind in ("list", "count", "create") and key is not None and key in required and kind != "create":
