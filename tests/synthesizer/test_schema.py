@@ -163,3 +163,21 @@ async def test_a_verb_only_tool_takes_its_record_from_its_description_or_is_left
     _, bp = await blueprint_of(write(tmp_path, "helper.tools.json", json.dumps({"tools": tools})))
     assert {p.name: p.table for p in bp.plans} == {"create": "tasks", "list_": "tasks"}  # `list` is a keyword
     assert any(s.name == "add" and "names a record" in s.reason for s in bp.skipped)
+
+
+async def test_a_keyless_setter_sets_a_record_some_tool_reads_and_no_other(tmp_path: Path) -> None:
+    """`set_checkout_email(email)` sets the email of the one checkout that `get_checkout()` reads (the email does
+    not find a checkout); `change_time(date)`, of a 'time' no tool reads, is left out saying it takes no id."""
+    tools = [
+        {"name": "get_checkout", "description": "Get the current checkout.", "inputSchema": {"type": "object"},
+         "outputSchema": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"}}}},
+        {"name": "set_checkout_email", "description": "Change the checkout's email.",
+         "inputSchema": {"type": "object", "required": ["email"], "properties": {"email": {"type": "string", "format": "email"}}}},
+        {"name": "change_time", "description": "Change the time of the selected entries.",
+         "inputSchema": {"type": "object", "required": ["date"], "properties": {"date": {"type": "string"}}}},
+    ]  # fmt: skip
+    _, bp = await blueprint_of(write(tmp_path, "t.json", json.dumps(tools)))
+    setter = bp.plan("set_checkout_email")
+    assert setter.kind == "update" and setter.table in bp.singletons
+    assert [(p.name, p.role) for p in setter.params] == [("email", "field")]
+    assert [(s.name, "takes no id" in s.reason) for s in bp.skipped] == [("change_time", True)]
