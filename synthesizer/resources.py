@@ -15,7 +15,7 @@ from autoforge.servers.constraints import FORMATS
 from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, is_status_column, label_rank
-from .shapes import ACTION_TARGETS, Shape, id_entity, lookup_column
+from .shapes import ACTION_TARGETS, SEARCH_ARGS, Shape, id_entity, lookup_column
 from .sources.schemas import DOC_KEY, merged_properties, schema_type
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 LIMIT_ARGS = frozenset({"limit", "perpage", "pagesize", "maxresults", "top", "first", "size", "count", "max"})
-SEARCH_ARGS = frozenset({"q", "query", "search", "keyword", "keywords", "term", "text", "searchterm", "querystring"})
 _RANGE_PREFIX = (("min", "min"), ("from", "min"), ("after", "min"), ("since", "min"), ("start", "min"),
                  ("max", "max"), ("to", "max"), ("before", "max"), ("until", "max"), ("end", "max"))  # fmt: skip
 MAX_COLUMNS = 48

@@ -17,6 +17,7 @@ from .sources.schemas import schema_type
 __all__ = [
     "ACTION_TARGETS",
     "NAMES",
+    "SEARCH_ARGS",
     "TOGGLES",
     "VERBS",
     "Shape",
@@ -26,6 +27,7 @@ __all__ = [
     "item_segments",
     "lookup_column",
     "name_shape",
+    "required_args",
     "toggle_of",
     "vendor_prefix",
 ]
@@ -73,6 +75,9 @@ TOGGLES: dict[str, str] = {
 }  # fmt: skip
 """Verbs that switch a relation to a record on (their `un-` twin, or DELETE, switches it off) -> the noun of one
 such relation: a follow of an account is a row of `account_follows`, keyed by the account."""
+SEARCH_ARGS = frozenset({"q", "query", "search", "keyword", "keywords", "term", "text", "searchterm", "searchtext",
+                         "searchquery", "searchstring", "querystring"})  # fmt: skip
+"""Argument names (`normal` spelling) of a read that searches the records' text rather than a column."""
 _QUALIFIERS = frozenset({"by", "for", "from", "in", "of", "to", "with", "on", "at", "as"})
 _HISTORY = frozenset({"history", "histories"})
 """Words after a noun that make a read list that noun's records over time."""
@@ -329,6 +334,17 @@ def _reads(op: Operation) -> bool:
     return bool(words & _READ_WORDS) and not words & _WRITE_WORDS
 
 
+def required_args(op: Operation) -> list[str]:
+    """The arguments an operation's input schema requires (that it also describes)."""
+    properties = op.input_schema.get("properties", {})
+    return [p for p in op.input_schema.get("required", []) if p in properties]
+
+
+def _finds(argument: str) -> bool:
+    """Whether an argument only finds records (a search text, an id) rather than giving a value to store."""
+    return normal(argument) in SEARCH_ARGS or id_entity(argument) is not None or normal(argument) == "id"
+
+
 def _field_owner(noun: list[str], properties: dict[str, Any], entities: set[str]) -> str | None:
     """The record whose field a setter names after it: `set_checkout_store_credit(store_credit)` and
     `set_checkout_payment_method(payment_method_id)` set the checkout's, not a table of store credits."""
@@ -379,6 +395,8 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
     if verb is None:
         return f"cannot tell what {op.name!r} does from its name (no verb such as get, list, create, update, cancel)"
     kind = VERBS[verb]
+    if verb == "open" and required_args(op) and all(_finds(p) for p in required_args(op)):
+        kind = "list" if any(normal(p) in SEARCH_ARGS for p in required_args(op)) else "get"  # open the event
     if not noun:  # `add(a, b)`: no record in its name, and its description names none after a verb
         return f"cannot tell what {op.name!r} {kind}s: neither its name nor its description names a record"
     entity = singular(snake("_".join(noun)))

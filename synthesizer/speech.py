@@ -68,7 +68,8 @@ def spoken_value(value: Any, kind: str, today: dt.date) -> str:
 
 _COMPOUNDS = {"check in": "check-in date", "check out": "check-out date", "checkin": "check-in date",
               "checkout": "check-out date", "guests": "number of guests", "passengers": "number of passengers",
-              "seats": "number of seats", "tickets": "number of tickets", "nights": "number of nights"}  # fmt: skip
+              "seats": "number of seats", "tickets": "number of tickets", "nights": "number of nights",
+              "to": "recipient", "cc": "cc address", "bcc": "bcc address"}  # fmt: skip
 
 
 _UNITS = {"cm": "cm", "mm": "mm", "m": "metres", "km": "km", "kg": "kg", "g": "grams", "lb": "pounds",

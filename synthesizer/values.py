@@ -47,6 +47,8 @@ _PRODUCT_NOUNS = frozenset(["product", "item", "article", "good", "sku", "varian
 _GROUP_NOUNS = frozenset(["department", "team", "group", "division", "unit"])
 _COLLECTION_NOUNS = frozenset(["list", "tasklist", "task_list", "collection", "folder", "calendar", "playlist",
                                "album", "board", "notebook", "category", "label", "tag", "shelf"])  # fmt: skip
+_CONTAINER_NOUNS = frozenset(["folder", "mailbox", "playlist", "notebook", "calendar", "album", "board", "list"])
+"""What a column names when it names a container a record sits in (a note's folder, a mail's mailbox)."""
 _DEVICE_NOUNS = frozenset(["device", "vehicle", "asset", "tracker", "car", "truck", "van", "bike"])
 _ZONE_NOUNS = frozenset(["geofence", "zone", "area", "region", "route", "territory"])
 POOL = 160
@@ -118,6 +120,9 @@ def topic(table: str, column: str) -> str:
     name = "_".join(words)
     if "gift" in words:
         return "gift"
+    container = words[-2] if len(words) > 1 and words[-1] == "name" else words[-1] if words else ""
+    if container in _CONTAINER_NOUNS:
+        return "collection"  # `folderName`, `mailbox`, `calendar_name`: the name of a folder, not a sentence
     if name in ("special_requests", "special_request", "requests", "preferences", "request"):
         return "request"
     if {"reason", "cause"} & set(words):

@@ -181,3 +181,21 @@ async def test_a_keyless_setter_sets_a_record_some_tool_reads_and_no_other(tmp_p
     assert setter.kind == "update" and setter.table in bp.singletons
     assert [(p.name, p.role) for p in setter.params] == [("email", "field")]
     assert [(s.name, "takes no id" in s.reason) for s in bp.skipped] == [("change_time", True)]
+
+
+async def test_a_search_text_searches_and_opening_a_record_reads_it(tmp_path: Path) -> None:
+    """`searchText` and `searchQuery` search the records (no column of that name); `open_event(event_id)`
+    opens the event to look at it (a read), while `open_account(name)` opens a new account (a create)."""
+    tools = [
+        {"name": "search_events", "description": "Search events.",
+         "inputSchema": {"type": "object", "required": ["searchText"], "properties": {"searchText": {"type": "string"}}},
+         "outputSchema": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"}}}},
+        {"name": "open_event", "description": "Open an event in the app.",
+         "inputSchema": {"type": "object", "required": ["event_id"], "properties": {"event_id": {"type": "string"}}}},
+        {"name": "open_account", "description": "Open a new account.",
+         "inputSchema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}},
+    ]  # fmt: skip
+    _, bp = await blueprint_of(write(tmp_path, "t.json", json.dumps(tools)))
+    assert [(p.name, p.role) for p in bp.plan("search_events").params] == [("searchText", "search")]
+    assert "searchText" not in [c.name for c in bp.table(bp.plan("search_events").table).columns]
+    assert bp.plan("open_event").kind == "get" and bp.plan("open_account").kind == "create"

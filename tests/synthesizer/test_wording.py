@@ -63,3 +63,24 @@ def test_a_date_named_by_what_happens_on_it_is_a_date() -> None:
         "creation date",
     ]
 
+
+
+def test_a_mails_addresses_are_its_recipient_and_copies() -> None:
+    """'to', 'cc' and 'bcc' are the recipient and the copies' addresses ('the bcc address of the mail with
+    recipient ...'), never 'the to of the mail'."""
+    from autoforge.synthesizer.speech import field_words
+
+    assert [field_words(c) for c in ("to", "cc", "bcc", "valid_to")] == [
+        "recipient", "cc address", "bcc address", "valid to"
+    ]
+
+
+def test_the_container_a_record_sits_in_is_named_like_one() -> None:
+    """A note's `folderName`, a mail's `mailbox`, a reminder's `listName` hold names of folders and lists
+    ('Shared groceries'), not sentences; a `list_price` is no list."""
+    from autoforge.synthesizer.values import topic
+
+    assert [topic("notes", "folderName"), topic("mails", "mailbox"), topic("reminders", "listName")] == [
+        "collection", "collection", "collection"
+    ]
+    assert topic("products", "list_price") != "collection"
