@@ -17,6 +17,7 @@ __all__ = [
     "object_noun",
     "plural",
     "sentence_words",
+    "service_title",
     "singular",
     "snake",
     "split_words",
@@ -176,3 +177,11 @@ def object_noun(words: list[str], head: bool = True) -> str:
         run.append(singular(word))
     nouns = [w for w in run if not w.endswith(_ADJECTIVE_ENDINGS)] or run
     return "" if not nouns else nouns[-1] if head else nouns[0]
+
+
+def service_title(title: str) -> str:
+    """A document's title as a service's name: 'helpdesk-tickets.tools' -> 'Helpdesk Tickets'."""
+    if " " in title.strip() or not re.search(r"[-_.]", title):
+        return title.strip()[:1].upper() + title.strip()[1:] or "the service"
+    stem = re.sub(r"(\.(json|ya?ml|md|tools|functions|openapi|swagger))+$", "", title, flags=re.IGNORECASE)
+    return " ".join(w.capitalize() for w in re.split(r"[-_.\s]+", stem) if w) or title

@@ -46,6 +46,8 @@ from .graph import candidate_edges
 from .invariants import invariants_of
 from .leeway import Leeway
 from .models import Blueprint, Draft, Usage
+from .multiplex import fold, split_operations
+from .naming import service_title
 from .options import GENERATOR, SynthOptions
 from .policy import policy_text, roles_of
 from .probes import probe_tools
@@ -54,13 +56,12 @@ from .seed import DEFAULT_CLOCK, build_seed, to_sql
 from .sources import RawSource, parse_structured, read_source
 from .stats import TaskStats, task_stats
 from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of, told_in
-from .multiplex import fold, split_operations
 from .toolgen import generate_tools, table_rules, tool_function
 from .values import Values
 from .walks import SeedMemo
 from .writer import write_environment
 
-__all__ = ["STAGES", "Event", "SynthResult", "governed", "service_title", "synthesize"]
+__all__ = ["STAGES", "Event", "SynthResult", "governed", "synthesize"]
 
 STAGES = ("parse", "schema", "seed", "tools", "graph", "tasks")
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -291,14 +292,6 @@ async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backe
     )
     spec = governed(spec, blueprint, title, options.seed)
     return draft.model_copy(update={"blueprint": blueprint, "spec": spec, "notes": (*draft.notes, *notes)})
-
-
-def service_title(title: str) -> str:
-    """A document's title as a service's name: 'helpdesk-tickets.tools' -> 'Helpdesk Tickets'."""
-    if " " in title.strip() or not re.search(r"[-_.]", title):
-        return title.strip()[:1].upper() + title.strip()[1:] or "the service"
-    stem = re.sub(r"(\.(json|ya?ml|md|tools|functions|openapi|swagger))+$", "", title, flags=re.IGNORECASE)
-    return " ".join(w.capitalize() for w in re.split(r"[-_.\s]+", stem) if w) or title
 
 
 def governed(spec: EnvSpec, blueprint: Blueprint, title: str, seed: int) -> EnvSpec:

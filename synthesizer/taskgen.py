@@ -39,6 +39,7 @@ from .graph import tool_graph
 from .instantiate import Rejected, instantiate
 from .leeway import REPEATED
 from .models import Blueprint, Draft, ToolPlan
+from .naming import service_title
 from .options import SynthOptions
 from .refusals import refusal_plan
 from .values import Values
@@ -155,7 +156,7 @@ def generate_batch(draft: Draft, environment: Environment, number: int, size: in
             for walk in plan.walks:
                 if walk.goal.tool and walk.goal.kind != "refuse":
                     walker.used[walk.goal.tool] += 1
-        title = draft.source.title
+        title = service_title(draft.source.title)  # 'a customer of Personal Banking', not of the file's name
         tool_names = [t.name for t in environment.spec.tools]
         repeats = Counter(sequences or {})
         for index, plan in enumerate(plans):

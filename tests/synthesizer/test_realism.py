@@ -306,3 +306,10 @@ async def test_a_frozen_account_takes_no_new_payment_until_unfrozen() -> None:
         assert env.tools["schedule_payment"].run(episode, arguments, None).value["status"] == "scheduled"
     finally:
         episode.close()
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_a_persona_names_the_service_not_its_documents_file(name: str) -> None:
+    """'a customer of Personal Banking', never 'a customer of personal-banking.functions'."""
+    for task in bundled(name).tasks.values():
+        assert not re.search(r"\.(tools|functions|ya?ml|json)\b", task.user.persona), task.user.persona
