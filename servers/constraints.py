@@ -23,7 +23,7 @@ from typing import Any
 
 from .spec import Column, EnvSpec
 
-__all__ = ["FORMATS", "column_rule", "compiles", "problem", "state_problems"]
+__all__ = ["FORMATS", "as_stored", "column_rule", "compiles", "problem", "state_problems"]
 
 FORMATS = ("date", "date-time", "email", "uri", "url", "uuid", "time")
 """Formats checked; any other documented format is an annotation."""
@@ -65,6 +65,19 @@ def compiles(pattern: str) -> bool:
     except re.error:
         return False
     return True
+
+
+def as_stored(rule: Mapping[str, Any], value: Any) -> Any:
+    """A number sent as text ('37.00') as the number a number column holds; any other value as it is (a text that
+    is no number stays, for `problem` to name)."""
+    kind = rule.get("type")
+    if not isinstance(value, str) or kind not in ("number", "integer"):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return int(number) if kind == "integer" and number.is_integer() else number
 
 
 def problem(name: str, rule: Mapping[str, Any], value: Any) -> str | None:

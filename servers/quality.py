@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .constraints import column_rule, problem, state_problems
+from .constraints import as_stored, column_rule, problem, state_problems
 from .environment import Environment
 from .episodes import EpisodeStore
 from .invariants import violations
@@ -284,7 +284,8 @@ def _argument_problems(spec: EnvSpec, task: Task) -> list[str]:
             column = columns.get(name.replace("_", "").lower())
             if column is None or column.primary_key or column.references:
                 continue
-            message = problem(column.name, column_rule(column, boolean=isinstance(value, bool)), value)
+            rule = column_rule(column, boolean=isinstance(value, bool))
+            message = problem(column.name, rule, as_stored(rule, value))
             if message:
                 found.append(f"{task.id} {call.tool}: {message} (it is {value!r})")
     return found

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .constraints import problem
+from .constraints import as_stored, problem
 from .errors import Problem, SpecError
 from .table_rules import Line, TableRules
 from .toolkit import Db, ToolError
@@ -295,19 +295,7 @@ class Records:
     def _given(self, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """The values given (not None), a number sent as text ('37.00') read as the number its column holds."""
         checks = self._tables[table].checks
-        given = {}
-        for column, value in values.items():
-            if value is None:
-                continue
-            if isinstance(value, str) and checks.get(column, {}).get("type") in ("number", "integer"):
-                try:
-                    number = float(value)
-                except ValueError:
-                    pass  # the column's check names the problem
-                else:
-                    value = int(number) if checks[column]["type"] == "integer" and number.is_integer() else number
-            given[column] = value
-        return given
+        return {c: as_stored(checks.get(c, {}), v) for c, v in values.items() if v is not None}
 
     def _stored(self, table: str, column: str, value: Any) -> Any:
         """An argument as the database stores it."""

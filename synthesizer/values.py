@@ -652,12 +652,12 @@ def _named(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cate
 
 
 def _collection(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
-    """A list's, folder's or calendar's name ('Groceries'); now and then set apart from another of its kind
-    ('Shared groceries'), so that many of them need not share a few names. Tags are single words."""
+    """A list's, folder's or calendar's name ('Groceries'); now and then a one-word name set apart from another
+    of its kind ('Shared groceries'), so that many of them need not share a few names. Tags are single words."""
     if "tag" in t.name:
         return v.random.choice(vocab.TAGS)
     name = v.random.choice(vocab.COLLECTION_NAMES)
-    if v.random.random() < 0.4:
+    if " " not in name and v.random.random() < 0.4:
         qualifier = v.random.choice([q for q in vocab.COLLECTION_QUALIFIERS if q.lower() != name.lower()])
         return f"{qualifier} {name[0].lower()}{name[1:]}"
     return name

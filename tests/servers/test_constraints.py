@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autoforge.servers import Column
-from autoforge.servers.constraints import column_rule, compiles, problem
+from autoforge.servers.constraints import as_stored, column_rule, compiles, problem
 
 
 def test_numbers_keep_their_type_and_range() -> None:
@@ -36,3 +36,13 @@ def test_text_keeps_its_enum_length_pattern_and_format() -> None:
     assert problem("id", {"type": "string", "format": "uuid"}, "nope") == "id must be a UUID"
     assert not compiles(r"^\p{L}+$")
     assert column_rule(Column(name="name", type="TEXT", pattern=r"^\p{L}+$")) == {"type": "string"}
+
+
+def test_a_number_sent_as_text_is_read_as_the_number_its_column_holds() -> None:
+    """A document may type an amount argument as a string ('37.00') that a number column holds: it is read as
+    that number (and then checked); text that is no number stays text and is refused."""
+    rule = column_rule(Column(name="credit", type="REAL", minimum=0, maximum=500))
+    assert as_stored(rule, "37.50") == 37.5 and problem("credit", rule, as_stored(rule, "37.50")) is None
+    assert problem("credit", rule, as_stored(rule, "900")) == "credit must be at most 500"
+    assert problem("credit", rule, as_stored(rule, "lots")) == "credit must be a number"
+    assert as_stored({"type": "integer"}, "3") == 3 and as_stored({"type": "string"}, "3") == "3"
