@@ -36,7 +36,7 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
         except Exception as exc:  # noqa: BLE001 - one operation that trips a synthesizer bug is left out, not the rest
             shape = internal_error(exc)
         if isinstance(shape, str):
-            skipped.append(Skip(name=op.name, reason=shape))
+            skipped.append(Skip(name=op.source_name if op.branch else op.name, reason=shape))
         else:
             shapes.append(shape)
     resources = resources_of(shapes, http)
@@ -49,7 +49,7 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
         except Exception as exc:  # noqa: BLE001 - as above
             plan = internal_error(exc)
         if isinstance(plan, str):
-            skipped.append(Skip(name=shape.op.name, reason=plan))
+            skipped.append(Skip(name=shape.op.source_name if shape.op.branch else shape.op.name, reason=plan))
         else:
             plans.append(plan)
     labels = {t.name: labels_of(t) for t in tables}
