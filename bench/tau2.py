@@ -9,8 +9,9 @@ named in the request's `_meta["autoforge/episode"]`:
 - tau2's: an episode is tau2's own `Environment` over a deep copy of its `RetailDB`, a call is
   `Environment.get_response` (tau2's toolkit and its JSON rendering), run on the event loop.
 The workload is every imported task's gold calls in order, each task in a fresh episode (resets are
-not timed). It prints calls per second of both and ours / tau2's (target >= 1.0x) for each of
-`--rounds` interleaved rounds, their median and spread, and checks that both gave the same outputs.
+not timed). After one untimed pass of each, it prints calls per second of both and ours / tau2's (target
+>= 1.0x) for each of `--rounds` interleaved rounds (each side first in every other round), their median
+and spread, and checks that both gave the same outputs.
 
 tau2's source is imported from the checkout's `src/` without its package `__init__` (which pulls its
 LLM stack); it needs its small dependencies: pip install loguru deepdiff addict toml docstring-parser.
@@ -174,10 +175,16 @@ async def main() -> None:
         server = load_server(report.path)
         episodes = Tau2Episodes(modules, checkout)
         tasks = [t for t in server.environment.tasks.values() if t.id in episodes.tasks]
+        await ours(server, tasks)  # warm-up, not timed: the tool worker starts, both sides fill their caches
+        await theirs(episodes, tasks)
         ratios = []
         for round_number in range(1, options.rounds + 1):
-            our_s, calls, our_outputs = await ours(server, tasks)
-            their_s, _, their_outputs = await theirs(episodes, tasks)
+            if round_number % 2:  # each goes first in every other round
+                our_s, calls, our_outputs = await ours(server, tasks)
+                their_s, _, their_outputs = await theirs(episodes, tasks)
+            else:
+                their_s, _, their_outputs = await theirs(episodes, tasks)
+                our_s, calls, our_outputs = await ours(server, tasks)
             differing = sum(a != b for a, b in zip(our_outputs, their_outputs))
             ratios.append(their_s / our_s)
             print(
