@@ -12,9 +12,10 @@ from .options import SynthOptions
 
 __all__ = ["FIRST_USE_BATCH", "FIRST_USE_CALLS", "REPEATED", "SEQUENCE_BATCHES", "Leeway"]
 
-FIRST_USE_CALLS = 1
 FIRST_USE_BATCH = 3
-"""A writing tool no kept task calls after this many batches may have a task of FIRST_USE_CALLS calls."""
+"""The batch from which a writing tool no kept task calls yet may have a task of FIRST_USE_CALLS calls."""
+FIRST_USE_CALLS = 1
+"""The fewest calls of such a task."""
 
 REPEATED = "repeats another task's tool sequence"
 """The rejection of a task whose tool sequence enough kept tasks already have."""
