@@ -66,7 +66,6 @@ class Operation(_Model):
     input_schema: dict[str, Any]
     locations: dict[str, str] = Field(default_factory=dict, description="Argument -> path | query | body | argument.")
     output_schema: dict[str, Any] | None = None
-    lists: bool = Field(default=False, description="Whether its answer is a list of the records `output_schema` describes.")
     branch: Branch | None = Field(default=None, description="The multiplexed tool this operation is one action of.")
 
 

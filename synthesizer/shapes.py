@@ -137,8 +137,6 @@ def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     shape = _http_shape(op, items, skip)
     if isinstance(shape, Shape):
         shape.many = batch_argument(op, shape.kind)
-        if shape.kind == "get" and shape.key is None and op.lists:
-            shape.kind = "list"  # GET /estimates/price answers a list of estimates, not the one estimate
     return shape
 
 

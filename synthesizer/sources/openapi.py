@@ -136,7 +136,7 @@ def _operation(
     properties.update(form)
     if body_schema is not None:
         _add_body(body_schema, body_required, properties, required, locations)
-    output, lists = None, False
+    output = None
     responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
     for code in _SUCCESS:
         response = responses.get(code) if code in responses else responses.get(int(code)) if code.isdigit() else None
@@ -144,7 +144,7 @@ def _operation(
             schema = response.get("schema") if swagger else _media_schema(response.get("content"))
             record = row_schema(schema) if schema is not None else None
             if record is not None:
-                output, lists = clean_schema(record, formats=True), schema_type(schema)[0] == "array"
+                output = clean_schema(record, formats=True)
                 break
     name = _tool_name(op.get("operationId"), method, path, prefix, used)
     text = ". ".join(str(x).strip().rstrip(".") for x in (op.get("summary"), op.get("description")) if x)
@@ -159,7 +159,6 @@ def _operation(
         input_schema=object_schema(properties, required),
         locations=locations,
         output_schema=output,
-        lists=lists,
     )
 
 

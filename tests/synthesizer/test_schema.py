@@ -199,33 +199,3 @@ async def test_a_search_text_searches_and_opening_a_record_reads_it(tmp_path: Pa
     assert [(p.name, p.role) for p in bp.plan("search_events").params] == [("searchText", "search")]
     assert "searchText" not in [c.name for c in bp.table(bp.plan("search_events").table).columns]
     assert bp.plan("open_event").kind == "get" and bp.plan("open_account").kind == "create"
-
-
-async def test_a_read_that_answers_a_list_lists(tmp_path: Path) -> None:
-    """`GET /estimates/price` names no single estimate and answers an array: it lists estimates (the records
-    of a page named for them too), where `GET /me` answering one object reads the one profile."""
-    text = """
-openapi: 3.0.0
-info: {title: Rides, version: '1'}
-paths:
-  /estimates/price:
-    get:
-      parameters: [{name: start_latitude, in: query, required: true, schema: {type: number}}]
-      responses:
-        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Estimate'}}}}}
-  /me:
-    get:
-      responses:
-        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {email: {type: string}, promo_code: {type: string}}}}}}
-  /history:
-    get:
-      responses:
-        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {offset: {type: integer}, count: {type: integer}, history: {type: array, items: {type: object, properties: {uuid: {type: string}, city: {type: string}}}}}}}}}
-components:
-  schemas:
-    Estimate: {type: object, properties: {product_id: {type: string}, low_estimate: {type: number}}}
-"""
-    _, bp = await blueprint_of(write(tmp_path, "rides.yaml", text))
-    kinds = {p.name: (p.kind, p.table) for p in bp.plans}
-    assert kinds["list_estimates_price"][0] == "list" and kinds["list_me"][0] == "get"
-    assert [c.name for c in bp.table(kinds["list_history"][1]).columns if c.name != "id"] == ["uuid", "city"]
