@@ -199,3 +199,20 @@ async def test_a_search_text_searches_and_opening_a_record_reads_it(tmp_path: Pa
     assert [(p.name, p.role) for p in bp.plan("search_events").params] == [("searchText", "search")]
     assert "searchText" not in [c.name for c in bp.table(bp.plan("search_events").table).columns]
     assert bp.plan("open_event").kind == "get" and bp.plan("open_account").kind == "create"
+
+
+async def test_a_page_of_results_holds_the_records_of_its_one_list(tmp_path: Path) -> None:
+    """`{offset, count, history: [...]}` is a page of activities: the table holds the activities' fields, not
+    the page's offset and count."""
+    text = """
+openapi: 3.0.0
+info: {title: Rides, version: '1'}
+paths:
+  /history:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {offset: {type: integer}, count: {type: integer}, history: {type: array, items: {type: object, properties: {uuid: {type: string}, city: {type: string}}}}}}}}}
+"""
+    _, bp = await blueprint_of(write(tmp_path, "rides.yaml", text))
+    table = bp.table(bp.plans[0].table)
+    assert [c.name for c in table.columns if c.name != "id"] == ["uuid", "city"]
