@@ -256,10 +256,10 @@ def _service_rules(blueprint: Blueprint, rules: dict[str, TableRules]) -> list[s
         if rule is None:
             continue
         noun, nouns = humanize(singular(table.name)), humanize(plural(table.name))
+        start = rule.defaults.get(rule.status) if rule.status else None  # the state a new row starts in
         for target, sources in rule.transitions.items():
-            found.append(
-                f"{indefinite(noun).capitalize()} can be {_words(target)} only while it is {_either(sources)}."
-            )
+            move = f"go back to being {_words(target)}" if target == start else f"be {_words(target)}"
+            found.append(f"{indefinite(noun).capitalize()} can {move} only while it is {_either(sources)}.")
         ended = [v for v in rule.ended if v not in rule.transitions]
         if ended:
             found.append(f"{indefinite(noun).capitalize()} that is {_either(ended)} can no longer be changed.")

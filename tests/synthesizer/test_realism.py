@@ -313,3 +313,11 @@ def test_a_persona_names_the_service_not_its_documents_file(name: str) -> None:
     """'a customer of Personal Banking', never 'a customer of personal-banking.functions'."""
     for task in bundled(name).tasks.values():
         assert not re.search(r"\.(tools|functions|ya?ml|json)\b", task.user.persona), task.user.persona
+
+
+def test_a_return_to_the_first_state_reads_as_going_back() -> None:
+    """Unfreezing makes an account active again: the policy says it 'can go back to being active only while it is
+    frozen', never that it 'can be active only while it is frozen'."""
+    policy = bundled("personal-banking").spec.policy
+    assert "An account can go back to being active only while it is frozen." in policy
+    assert "can be active only while" not in policy
