@@ -12,6 +12,7 @@ A return, a review or a claim needs a parent that has reached its end (a deliver
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from autoforge.servers import Column, Schedule, Table
@@ -168,15 +169,23 @@ def required_states(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, 
     return {**_unheld_parents(blueprint, table), **_timed_parents(blueprint, table)}
 
 
-def _unheld_parents(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, ...]]:
-    """Parent column -> the states that take new rows, for parents with a state that holds them (frozen)."""
-    needed: dict[str, tuple[str, ...]] = {}
+def _stated_parents(blueprint: Blueprint, table: Table) -> Iterator[tuple[Column, Table, Column]]:
+    """(parent column, parent table, its status column) for each required reference to another table that has
+    states."""
     for column in table.columns:
         if not column.references or column.nullable:
             continue
         parent = blueprint.table(column.references.split(".")[0])
         status = status_column(parent)
-        if status is None or parent.name == table.name or not status.enum:
+        if status is not None and parent.name != table.name:
+            yield column, parent, status
+
+
+def _unheld_parents(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, ...]]:
+    """Parent column -> the states that take new rows, for parents with a state that holds them (frozen)."""
+    needed: dict[str, tuple[str, ...]] = {}
+    for column, parent, status in _stated_parents(blueprint, table):
+        if not status.enum:
             continue
         held = [v for v in status.enum if "_".join(split_words(str(v))) in HELD]
         ended = set(terminal_values(parent))
@@ -192,13 +201,7 @@ def _timed_parents(blueprint: Blueprint, table: Table) -> dict[str, tuple[str, .
     later = singular(table.name).split("_")[-1] in _LATER_CHILDREN
     timed = _timed(blueprint, table)
     needed: dict[str, tuple[str, ...]] = {}
-    for column in table.columns:
-        if not column.references or column.nullable:
-            continue
-        parent = blueprint.table(column.references.split(".")[0])
-        status = status_column(parent)
-        if status is None or parent.name == table.name:
-            continue
+    for column, parent, status in _stated_parents(blueprint, table):
         if later:
             finished = tuple(v for v in (status.enum or ()) if state_class(v) == "after")
             if finished:
