@@ -180,8 +180,10 @@ def object_noun(words: list[str], head: bool = True) -> str:
 
 
 def service_title(title: str) -> str:
-    """A document's title as a service's name: 'helpdesk-tickets.tools' -> 'Helpdesk Tickets'."""
+    """A document's title as a service's name: 'helpdesk-tickets.tools' -> 'Helpdesk Tickets', 'Harborline
+    Hotels Reservations API' -> 'Harborline Hotels Reservations' (a customer deals with the service, not its API)."""
     if " " in title.strip() or not re.search(r"[-_.]", title):
-        return title.strip()[:1].upper() + title.strip()[1:] or "the service"
+        named = re.sub(r"\s+(?:REST\s+)?API$", "", title.strip(), flags=re.IGNORECASE) or title.strip()
+        return named[:1].upper() + named[1:] or "the service"
     stem = re.sub(r"(\.(json|ya?ml|md|tools|functions|openapi|swagger))+$", "", title, flags=re.IGNORECASE)
     return " ".join(w.capitalize() for w in re.split(r"[-_.\s]+", stem) if w) or title
