@@ -122,11 +122,13 @@ class Tau2Server(MCPServer):
 
 
 def content(text: str) -> Any:
-    """A tool message's value: tau2 shows a returned string as it is, AutoForge as a JSON string."""
+    """A tool message's value: tau2 shows a returned string as it is, AutoForge as a JSON string (so a number
+    returned as text, `calculate`'s '8276.23', reads as the same value on both sides)."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         return text
+    return content(value) if isinstance(value, str) else value
 
 
 async def ours(server: EnvServer, tasks: list[Task]) -> tuple[float, int, list[Any]]:
