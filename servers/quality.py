@@ -56,6 +56,8 @@ _ARTICLE = re.compile(
     r"\b(?:an (?![aeiouAEIOU]|hour|honest|honou?r|heir|[A-Z0-9])[a-z]|a (?=[aeiou][a-z]*\b)(?!u[nrst]i|use|usu|one|eu))"
 )
 ARTICLE = "an article that does not fit its noun"
+FLAG = "names a yes/no field as a noun ('the is private of')"
+_FLAG = re.compile(r"\bthe (?:is|has) [a-z]+(?: [a-z]+)? (?:of|to)\b", re.IGNORECASE)
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _QUOTE = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d')
 _CONTEXT_WORDS = 8
@@ -116,6 +118,8 @@ def phrasing_problems(instruction: str, spec: EnvSpec) -> list[str]:
         found.append(WHOSE)
     if _ARTICLE.search(instruction):
         found.append(ARTICLE)
+    if _FLAG.search(instruction):
+        found.append(FLAG)
     columns = {c.name for t in spec.tables for c in t.columns if "_" in c.name}
     snake = set(_SNAKE.findall(instruction))
     if snake & columns:

@@ -69,6 +69,10 @@ MIN_TASKS = 10
 """Fewer verified tasks than this (or than asked for) make no environment: the document is refused, with why."""
 MAX_BATCHES = 40
 BATCH_SIZE = 120
+COVERAGE_BATCHES = 4
+"""Batches run once the tasks wanted are made, while some writing tool has no task (their tasks replace others)."""
+COVERAGE_TASKS = 10
+"""Tasks such a batch asks for."""
 
 
 @dataclass(frozen=True)
@@ -412,18 +416,25 @@ async def _tasks(
     memo = SeedMemo()
     misses = 0  # batches in a row that wanted refusals and kept none
     leeway = Leeway(options)
+    writing = {t.name for t in draft.spec.tools if t.writes}
+    extra = 0  # batches run after the quota was met, for writing tools no task calls yet
     for number in range(MAX_BATCHES):
         refusals = [t for t in accepted if t.refusal]
         others = len(accepted) - len(refusals)
         wanted_refusals = max(0, quota - len(refusals))
         wanted_others = max(0, options.tasks - quota - others)
+        selected = _select(accepted, options.tasks, quota, writing)
+        uncovered = writing - {c.tool for t in selected for c in t.solution.calls}
+        if wanted_refusals + wanted_others == 0 and uncovered and extra < COVERAGE_BATCHES and stale < 2:
+            extra += 1
+            wanted_others = COVERAGE_TASKS
         if (wanted_refusals + wanted_others == 0) or stale >= 4 or (not wanted_others and number >= MAX_BATCHES // 2):
             break
         wanted = wanted_refusals + wanted_others
         saved = checkpoints.load_batch(number)
         if saved is None:
             size = max(10, min(BATCH_SIZE, math.ceil(wanted * 2.0)))
-            used = Counter(c.tool for t in accepted for c in t.solution.calls)
+            used = Counter(c.tool for t in selected for c in t.solution.calls)
             sequences = Counter(tuple(c.tool for c in t.solution.calls) for t in accepted)
             odds = min(0.8, max(0.03, wanted_refusals / wanted)) if wanted else 0.0
             batch = generate_batch(
@@ -439,6 +450,8 @@ async def _tasks(
             }
             checkpoints.save_batch(number, saved)
         kept_tasks = [Task.model_validate(t) for t in saved["tasks"]]
+        if extra:  # past the quota: only a task that gives an uncovered writing tool a use earns its place
+            kept_tasks = [t for t in kept_tasks if uncovered & {c.tool for c in t.solution.calls}]
         relaxed = leeway.relax(len(kept_tasks), wanted, saved["rejected"])
         stale = 0 if kept_tasks or relaxed else stale + 1
         misses = misses + 1 if wanted_refusals and not any(t.refusal for t in kept_tasks) else 0
@@ -449,7 +462,7 @@ async def _tasks(
         seen.update(saved["signatures"])
         listener(Event("tasks", min(len(accepted), options.tasks), options.tasks, f"batch {number + 1}"))
     final = []
-    for index, task in enumerate(_select(accepted, options.tasks, quota), start=1):
+    for index, task in enumerate(_select(accepted, options.tasks, quota, writing), start=1):
         task_id = f"{draft.spec.name}-{index:04d}"
         final.append(
             task.model_copy(update={"id": task_id, "split": split_of(task_id, options.seed, options.test_fraction)})
@@ -466,18 +479,54 @@ def refusal_quota(tasks: int) -> int:
     return max(math.ceil(tasks * 0.10), min(math.floor(tasks * 0.25), round(tasks * REFUSAL_SHARE)))
 
 
-def _select(accepted: list[Task], total: int, quota: int) -> list[Task]:
+def _select(accepted: list[Task], total: int, quota: int, writing: set[str]) -> list[Task]:
     """`total` tasks in the order they were made, with `quota` refusals when there are enough (more when the
     others run short, but no more than a quarter of what is kept, fewer tasks then, unless that would leave fewer
-    than MIN_TASKS); none when only refusals passed."""
+    than MIN_TASKS); none when only refusals passed. A task made later that calls a `writing` tool no kept task
+    calls takes the place of a kept one whose writing tools others call too."""
     refusals = [t for t in accepted if t.refusal]
     others = [t for t in accepted if not t.refusal]
     if not others:
         return []  # refusals alone make no environment: nothing else passed
     ceiling = max(len(others) // 3, MIN_TASKS - len(others))
     keep_refusals = min(len(refusals), max(quota, total - len(others)), ceiling)
-    chosen = {id(t) for t in refusals[:keep_refusals]} | {id(t) for t in others[: total - keep_refusals]}
+    kept_others = _covering(others, total - keep_refusals, writing)
+    chosen = {id(t) for t in _varied(refusals, kept_others)[:keep_refusals]} | {id(t) for t in kept_others}
     return [t for t in accepted if id(t) in chosen]
+
+
+def _covering(tasks: list[Task], count: int, writing: set[str]) -> list[Task]:
+    """The first `count` of `tasks`, where each later task that calls a writing tool none of them calls replaces the
+    last of them whose writing tools the rest still call."""
+    chosen, spare = tasks[:count], tasks[count:]
+
+    def writes(task: Task) -> set[str]:
+        return {c.tool for c in task.solution.calls} & writing
+
+    for task in spare:
+        if not writes(task) - {w for t in chosen for w in writes(t)}:
+            continue
+        for index in reversed(range(len(chosen))):
+            rest = {w for t in chosen[:index] + chosen[index + 1 :] for w in writes(t)}
+            if writes(chosen[index]) <= rest:
+                chosen[index : index + 1] = []
+                chosen.append(task)
+                break
+    return chosen
+
+
+def _varied(candidates: list[Task], kept: list[Task]) -> list[Task]:
+    """`candidates` with those whose tool sequence no kept task (nor an earlier candidate) has first, in order."""
+    seen = {_sequence(t) for t in kept}
+    fresh, repeated = [], []
+    for task in candidates:
+        (repeated if _sequence(task) in seen else fresh).append(task)
+        seen.add(_sequence(task))
+    return fresh + repeated
+
+
+def _sequence(task: Task) -> tuple[str, ...]:
+    return tuple(c.tool for c in task.solution.calls)
 
 
 async def _reword(task: Task, backend: Backend, spec: EnvSpec) -> Task:

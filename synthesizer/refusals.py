@@ -8,7 +8,8 @@
   for a change and a public fact; the agent tells the fact and changes nothing;
 - ownership: an identified customer also asks for a change to someone else's record; the agent answers
   the customer's own question and leaves the other record alone;
-- confirmation: the user asks for a change, hears a value of the record first, and declines.
+- confirmation: the user asks for a change, hears a value of the record first, and declines (or, for a new
+  record, asks a question beside it and declines to have it made).
 
 The expected state is unchanged in every one; each has a fact that belongs to one record, so an agent
 that does nothing fails, and an agent that makes the forbidden change fails too.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .dags import Refusal, TaskPlan
+from .dags import Refusal, TaskPlan, compatible
 from .goals import TOLD, Walker, clear_fact
 from .models import ToolPlan
 from .values import Person, full_name
@@ -29,6 +30,10 @@ __all__ = ["RULES", "refusal_plan"]
 
 RULES = ("lifecycle", "staff-only", "identification", "ownership", "confirmation")
 _WEIGHTS = (0.4, 0.25, 0.12, 0.12, 0.11)
+BESIDE_RULES = ("lifecycle", "staff-only", "confirmation")
+"""Refusals that may come with an allowed request (the other two already have one: a question of the user's own)."""
+ALLOWED_WRITE_SHARE = 0.7
+"""Of those, the share whose allowed request is any request the user may make (a change, mostly), not a question."""
 CONFIRMATION_TRIES = 24
 """Requests tried for one confirmation refusal: in an API without customers it is often the only rule there is,
 and few requests have a value to hear that the user does not already know."""
@@ -54,18 +59,40 @@ def _refusal_of(rule: str, walker: Walker, rng: random.Random, customers: list[E
                "ownership": _ownership, "confirmation": _confirmation}[rule]  # fmt: skip
     try:
         plan = builder(walker, rng, persona, customers)
-        if plan is not None and plan.persona is not None and rule in ("lifecycle", "staff-only"):  # one allowed
-            # request beside the refused one: the agent must do the first and decline the second
-            walker.begin("customer", plan.persona)
-            own = _own_fact(walker)
-            if own is not None and own.goal.entity not in {e for e, _ in plan.refusal.facts}:  # type: ignore[union-attr]
-                plan.walks.insert(0, own)
-                plan.goals.insert(0, own.goal)
-                for entity, resolution in own.resolutions.items():
+        if plan is not None and rule in BESIDE_RULES:  # one allowed request beside the refused one: the agent
+            walker.begin(plan.role, plan.persona)  # must do the first and decline the second
+            beside = _allowed_request(walker, plan) if rng.random() < ALLOWED_WRITE_SHARE else None
+            if beside is None and plan.persona is not None and rule != "confirmation":
+                beside = _own_fact(walker)
+            if beside is not None and not _touches_refused(walker, beside, plan):
+                plan.walks.insert(0, beside)
+                plan.goals.insert(0, beside.goal)
+                for entity, resolution in beside.resolutions.items():
                     plan.resolutions.setdefault(entity, resolution)
         return plan
     finally:
         walker.begin("owner", None)
+
+
+def _allowed_request(walker: Walker, plan: TaskPlan) -> Walk | None:
+    """A request the user may make (a change or a question, on another record) that spoils nothing the refused
+    one decides on."""
+    for _ in range(4):
+        walk = walker.sample()
+        if (
+            walk is not None
+            and not _touches_refused(walker, walk, plan)
+            and all(compatible(w, walk, walker.bp) for w in plan.walks)
+        ):
+            return walk
+    return None
+
+
+def _touches_refused(walker: Walker, walk: Walk, plan: TaskPlan) -> bool:
+    """Whether `walk` asks about or changes the refused record, or one whose facts the refusal tells."""
+    assert plan.refusal is not None
+    named = {plan.refusal.goal.entity, *(e for e, _ in plan.refusal.facts)}
+    return walk.goal.entity in named or bool(named & set(walk.writes(walker.bp)))
 
 
 def _possible(walker: Walker) -> set[str]:
@@ -312,13 +339,22 @@ def _ownership(walker: Walker, rng: random.Random, persona: Entity | None, custo
 
 def _confirmation(walker: Walker, rng: random.Random, persona: Entity | None,
                   customers: list[Entity]) -> TaskPlan | None:  # fmt: skip
-    """The user asks for a change, hears a value of the record first, and then declines."""
+    """The user asks for a change, hears a value of the record first, and then declines; or asks a question and
+    for a new record, and declines to have it made (an API whose only changes make records)."""
     plan = _start(walker, persona)
     if plan is None:
         return None
     for _ in range(CONFIRMATION_TRIES):
         walk = walker._write_goal()
-        if walk is None or walk.goal.entity is None or walk.goal.kind == "create" or not walker.works(walk.goal):
+        if walk is None or not walker.works(walk.goal):
+            continue
+        if walk.goal.kind == "create":
+            asked = _own_fact(walker)
+            if asked is None:
+                continue
+            plan.add(asked)
+            return _finish(plan, walk, "confirmation", "the user declined when asked to confirm", [])
+        if walk.goal.entity is None:
             continue
         entity = walk.goal.entity
         tool = walker.bp.plan(walk.goal.tool or "")

@@ -112,7 +112,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("path", r"(^|_)(path|file_?path|filename|file_name|dirpath)$"),
         ("street", r"(^|_)(street|(?<!ip_)(?<!mac_)(?<!web_)(?<!wallet_)address|address_line_?1|line_?1|address1)$"),
         ("city", r"(^|_)(city|town)$"),
-        ("country", r"(^|_)country(_code)?$"),
+        ("country", r"(^|_)country(_code|_iso|_iso_code|_iso2|_iso3)?$"),
+        ("region", r"(^|_)(state_name|state_code|state_abbr|province|region|county)$"),
+        ("password", r"(^|_)(password|passphrase|passcode|pin_code)$"),
         ("zip", r"(^|_)(zip|zip_code|postal_code|postcode)$"),
         ("currency", r"(^|_)currency(_code)?$"),
         (
@@ -227,10 +229,8 @@ def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
         return "name"  # a product's display name ('UberXL') is no person's
     if kind == "money" and json_type == "integer":
         return "quantity"
-    if kind in ("quantity", "rating") and json_type == "string":
-        return "code"
-    if kind in ("money", "latitude", "longitude") and json_type == "string":
-        return "code" if kind == "money" else kind
+    if kind in ("money", "quantity", "rating") and json_type == "string":
+        return "amount" if kind == "money" else "numeral"  # '19.99', '4': an API that sends numbers as text
     if kind in ("date", "datetime") and json_type in ("integer", "number"):
         return "quantity"
     if kind == "birthdate":

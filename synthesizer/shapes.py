@@ -155,8 +155,11 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     last, last_is_param = tokens[-1]
     if last_is_param:
         segment, key = refs[-1]
-        resource = segment or key
+        verb, noun = _verb_and_noun(segment or "")
+        resource = noun or segment or key
         kind = {"GET": "get", "HEAD": "get"}.get(method, _METHOD_KINDS[method])
+        if verb == "delete" and method != "GET":  # POST /cart/remove_line_item/{id}
+            kind = "delete"
         return Shape(op, resource, kind, key, _parent_refs(refs[:-1]))
     owner = tokens[-2] if len(tokens) >= 2 else None
     if owner is not None and owner[1]:  # .../{id}/word
@@ -211,6 +214,15 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     if method == "DELETE" and batch_argument(op, "delete"):
         return Shape(op, last, "delete", None, _parent_refs(refs))
     return f"{method} on the whole collection {last!r} names no single record"
+
+
+def _verb_and_noun(segment: str) -> tuple[str | None, str | None]:
+    """A path segment that names a record after a verb ('remove_line_item/{id}', 'delete-item/{id}'): the verb's
+    kind and the noun ('line_item'); (None, None) for a segment that is a noun."""
+    words = split_words(segment)
+    if len(words) > 1 and VERBS.get(words[0]) in ("get", "delete"):
+        return VERBS[words[0]], "_".join(words[1:])
+    return None, None
 
 
 def toggle_of(words: list[str], method: str = "POST") -> tuple[str, bool] | None:
@@ -405,12 +417,18 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
         owner = singular(snake("_".join(noun[:-1])))
         if not any(id_entity(p) or normal(p) == "id" for p in properties):
             entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
-        elif kind == "update" and any(normal(p) == noun[-1] for p in properties) and (
-            owner in entities or any(id_entity(p) == owner for p in properties)
+        elif (
+            kind == "update"
+            and any(normal(p) == noun[-1] for p in properties)
+            and (owner in entities or any(id_entity(p) == owner for p in properties))
         ):
             entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses
         whole = singular(snake("_".join(noun)))
-        if kind == "update" and entity == whole and not any(id_entity(p) == whole or normal(p) == "id" for p in properties):
+        if (
+            kind == "update"
+            and entity == whole
+            and not any(id_entity(p) == whole or normal(p) == "id" for p in properties)
+        ):
             owner = _field_owner(noun, properties, entities)
             entity, setter = owner or entity, owner is not None
     plural_noun = (plural(noun[-1]) == noun[-1] and singular(noun[-1]) != noun[-1]) or words[-1] in _HISTORY
@@ -442,7 +460,11 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
         elif kind == "action" and any(_says_state(properties.get(p)) for p in required):
             kind = "update"  # activateParkingBrake(mode: engage | release): the argument is the new state
-        elif kind == "update" and entity not in read and not any(_says_setting(properties.get(p)) for p in required or properties):
+        elif (
+            kind == "update"
+            and entity not in read
+            and not any(_says_setting(properties.get(p)) for p in required or properties)
+        ):
             return f"cannot tell which {entity.replace('_', ' ')} {op.name!r} changes: it takes no id"
         # else a setter of a record another tool reads (`set_checkout_email(email)`): of its one row, if it has one
     if kind == "get" and plural_noun and key is None:

@@ -63,6 +63,8 @@ def spoken_value(value: Any, kind: str, today: dt.date) -> str:
         return f"{value:.2f}"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dict):  # an object argument: its fields in words, '(street 12 Elm Road, city Leeds)'
+        return "(" + ", ".join(f"{field_words(k)} {spoken_value(v, '', today)}" for k, v in value.items()) + ")"
     return str(value).replace("_", " ") if kind == "enum" else str(value)
 
 
@@ -99,6 +101,26 @@ def field_words(column: str) -> str:
     return " ".join(words) or humanize(column)
 
 
+_ADJECTIVES = frozenset({"public", "private", "default", "active", "enabled", "disabled", "visible", "hidden",
+                         "archived", "pinned", "starred", "locked", "deleted", "done", "completed", "read", "unread",
+                         "featured", "verified", "primary", "favorite", "favourite", "published", "draft", "open",
+                         "closed", "muted", "paused", "shared", "flagged", "resolved", "available", "sensitive"})  # fmt: skip
+
+
+def flag_phrase(column: str, on: bool) -> str | None:
+    """What a yes/no field says of its record, or None when its name is no adjective: 'is_private' -> 'private' or
+    'not private', 'has_wifi' -> 'has wifi' or 'has no wifi', 'archived' -> 'archived' or 'not archived'."""
+    words = split_words(column)
+    if len(words) > 1 and words[0] in ("is", "has"):
+        rest = " ".join(words[1:])
+        if words[0] == "has":
+            return f"has {rest}" if on else f"has no {rest}"
+        return rest if on else f"not {rest}"
+    if len(words) == 1 and words[0] in _ADJECTIVES:
+        return words[0] if on else f"not {words[0]}"
+    return None
+
+
 def verb_of(column: str) -> str:
     """The verb a creation time names: 'placed_at' -> 'placed', 'created_at' -> 'created'."""
     words = [w for w in split_words(column) if w not in ("at", "on", "date", "time")]
@@ -133,8 +155,11 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "escalate": ("it has been days without an answer", "it is blocking my work"),
     "confirm": ("I am sure about it now", "I want to lock it in"),
     "checkin": ("I have just arrived", "I want to get it done before I get there"),
-    "bill": ("it was used during the stay and is not on the bill yet", "it was agreed at the desk",
-             "it was missed when the bill was made"),
+    "bill": (
+        "it was used during the stay and is not on the bill yet",
+        "it was agreed at the desk",
+        "it was missed when the bill was made",
+    ),
     "create": ("I want to set it up today", "I need it for next week", "it is for a family occasion"),
     "review": ("I want to share how it went",),
     "comment": ("I have an update", "I want to add some details"),
@@ -180,7 +205,7 @@ def reason_for(
             key = "date"
         elif kind in ("quantity",) or "quantity" in words:
             key = "quantity"
-        elif kind == "money":
+        elif kind in ("money", "amount"):
             key = "money"
         elif kind == "enum":
             key = "enum"

@@ -105,7 +105,7 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
 
 REFUSAL_SHARE = 0.16
 """Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
-REFUSAL_REPEATS = 8
+REFUSAL_REPEATS = 4
 """Refusals that may share a tool sequence (finding one record and saying no offers few sequences)."""
 
 
@@ -350,8 +350,9 @@ def _task(environment: Environment, blueprint: Blueprint, plan: TaskPlan, walker
     writes = any(blueprint.plan(c.tool).writes for c in task.solution.calls)
     if writes and not task.expected.changes:
         raise Rejected("the goal already holds (the writes change nothing)")
-    if task.refusal and (writes or task.expected.changes):
-        raise Rejected("a refusal task changes records")
+    refused = plan.refusal.goal.entity if plan.refusal is not None else None
+    if refused is not None and any(Entity(c.table, c.key) == refused for c in task.expected.changes):
+        raise Rejected("a refusal task changes the refused record")  # an allowed request beside it may change others
     if not task.expected.changes and not task.expected.facts:
         raise Rejected("nothing gates the reward (no change and no fact)")
     touched = {c.table for c in task.expected.changes}

@@ -541,6 +541,11 @@ def _quantity(v: Values, table: Table, column: Column, row: Mapping[str, Any], p
     return value
 
 
+def _coded(column: str) -> bool:
+    """Whether a country or region column holds its code ('US', 'CA') rather than its name."""
+    return bool({"code", "iso", "iso2", "iso3", "abbr"} & set(split_words(column)))
+
+
 def _code(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
     words = [*split_words(column.name), *split_words(singular(table.name))]
     if "iban" in words:
@@ -572,7 +577,9 @@ _KINDS: dict[str, Any] = {
     "path": _simple(lambda v: f"{v.random.choice(['notes', 'projects', 'journal', 'archive'])}/{v.pooled('slug')}.md"),
     "street": _simple(lambda v: v.pooled("street_address")),
     "city": _simple(lambda v: v.pooled("city")),
-    "country": lambda v, t, c, r, p: v.pooled("country_code") if "code" in c.name else v.pooled("country"),
+    "country": lambda v, t, c, r, p: v.pooled("country_code") if _coded(c.name) else v.pooled("country"),
+    "region": lambda v, t, c, r, p: v.pooled("state_abbr") if _coded(c.name) else v.pooled("state"),
+    "password": _simple(lambda v: v.fake.password(length=12)),
     "zip": _simple(lambda v: v.pooled("postcode")),
     "airport": _simple(lambda v: v.random.choice(airport_list)["iata"]),
     "seat": _simple(lambda v: f"{v.random.randint(1, 38)}{v.random.choice('ABCDEF')}"),
@@ -584,6 +591,8 @@ _KINDS: dict[str, Any] = {
     "datetime": _datetime,
     "past": _moment,
     "money": _money_value,
+    "amount": lambda v, t, c, r, p: f"{_money_value(v, t, c, r, p):.2f}",
+    "numeral": lambda v, t, c, r, p: str(_quantity(v, t, c, r, p)),
     "quantity": _quantity,
     "rating": _simple(lambda v: v.random.randint(1, 5)),
     "number": _simple(lambda v: round(v.random.uniform(0, 100), 2)),

@@ -24,9 +24,9 @@ from .policy import BILLED
 from .rules import linked_table
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS, toggle_of
-from .speech import field_words, reason_for, spoken_date, spoken_value, verb_of
+from .speech import field_words, flag_phrase, reason_for, spoken_date, spoken_value, verb_of
 from .values import full_name
-from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution
+from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Source
 
 __all__ = ["Wording", "leaks", "word_task"]
 
@@ -47,6 +47,7 @@ _MAKING_VERBS = frozenset(
      "invite", "plan", "order", "request", "register", "pin"}
 )  # fmt: skip
 """Verbs of tools that create a row which a person says instead of 'add': 'send a mail', 'book a room'."""
+
 
 class Wording:
     """Instruction and user scenario of one task."""
@@ -303,12 +304,15 @@ class _Speaker:
         columns = {p.name: p.column for p in plan.params}
         key = plan.param("key")
         lookup = plan.param("lookup")
-        parts = []
+        parts, flags = [], []
         for name, source in goal.args:
             column = columns.get(name) or name
             if lookup is not None and name == lookup.name:
                 continue
-            if isinstance(source, Known):
+            flag = self._flag(plan.table, column, source)
+            if flag is not None:
+                flags.append(flag)
+            elif isinstance(source, Known):
                 self.remember(f"new {field_words(column)}", source.value)
                 parts.append((field_words(column), self.say(plan.table, column, source.value)))
             elif (
@@ -317,6 +321,20 @@ class _Speaker:
                 and name in {p.name for p in plan.roles("field")}
             ):
                 parts.append((field_words(column), self.ref(source.entity)))
+        if flags:
+            made = " and ".join(flags)
+            if not parts:
+                return f"make {obj} {made}"
+            return f"{self._changes(plan, obj, parts)} and make it {made}"
+        return self._changes(plan, obj, parts)
+
+    def _flag(self, table: str, column: str, source: Source) -> str | None:
+        """A yes/no value set as what it makes the record ('private', 'not private'), or None for other values."""
+        if not isinstance(source, Known) or self.kind(table, column) != "bool":
+            return None
+        return flag_phrase(column, bool(source.value))
+
+    def _changes(self, plan: ToolPlan, obj: str, parts: list[tuple[str, str]]) -> str:
         if not parts:
             return f"update {obj}"
         verb = split_words(plan.name)[0]
@@ -350,10 +368,13 @@ class _Speaker:
             if isinstance(source, Known):
                 column = next((p.column for p in plan.params if p.name == name), name) or name
                 self.remember(f"{noun} {field_words(column)}", source.value)
-                parts.append(f"{field_words(column)} {self.say(plan.table, column, source.value)}")
+                flag = self._flag(plan.table, column, source)
+                parts.append(flag or f"{field_words(column)} {self.say(plan.table, column, source.value)}")
         mine = [o for o in owners if o != "me"]
         last = singular(plan.table).split("_")[-1]
-        if plan.table == self.roles.customer:
+        if plan.table == self.roles.customer and self.plan.role == "staff":  # staff open one for a customer
+            text = f"open a new {noun} account"
+        elif plan.table == self.roles.customer:
             text = "open an account for me"
         elif last in ("return", "refund", "exchange") and mine:
             text = f"return {mine[0]}"
@@ -438,6 +459,8 @@ class _Speaker:
         elif kind == "enum" and split_words(column)[-1] in ("status", "state"):
             still = "still " if self.rng.random() < 0.5 else ""
             condition = f"{obj} is {still}{spoken_value(goal.amount, 'enum', self.today)}"
+        elif kind == "bool" and flag_phrase(column, bool(goal.amount)) is not None:
+            condition = f"{obj} is {flag_phrase(column, bool(goal.amount))}".replace(" is has ", " has ")
         elif obj == "my account":
             condition = f"my {field} is {spoken_value(goal.amount, kind, self.today)}"
         else:
@@ -481,7 +504,8 @@ def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict
     body = _join(speaker, requests, rng)
     context = " and ".join(f"{field} {value}" for field, value in speaker.context.items())
     instruction = " ".join(p for p in (opening, body, f"Use {context} for that." if context else "") if p)
-    reason = speaker.reason(plan.goals[0]) if plan.goals else ""
+    asked = next((g for g in plan.goals if g.writes), plan.goals[0]) if plan.goals else None  # a change has a reason
+    reason = speaker.reason(asked) if asked is not None else ""
     return Wording(instruction, _scenario(speaker, plan, blueprint, env_title, identity, reason, rng))
 
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from autoforge.servers import Solution, SynthesisError, Task, load_environment, validate_folder
+from autoforge.servers import CallNode, Solution, SynthesisError, Task, load_environment, validate_folder
 from autoforge.synthesizer import STAGES, Event, SynthOptions, SynthResult, synthesize
 from autoforge.synthesizer.leeway import FIRST_USE_BATCH, FIRST_USE_CALLS, Leeway
 from autoforge.synthesizer.pipeline import _select
@@ -258,12 +258,30 @@ def test_refusals_never_pass_a_quarter_of_the_kept_tasks() -> None:
         return [Task(id=f"{refusal}-{i}", instruction="x", solution=Solution(nodes=()), refusal=refusal)
                 for i in range(count)]  # fmt: skip
 
-    short = _select([*made(12, False), *made(30, True)], total=40, quota=6)
+    short = _select([*made(12, False), *made(30, True)], total=40, quota=6, writing=set())
     assert (sum(not t.refusal for t in short), sum(t.refusal for t in short)) == (12, 4)
-    plenty = _select([*made(60, False), *made(30, True)], total=40, quota=6)
+    plenty = _select([*made(60, False), *made(30, True)], total=40, quota=6, writing=set())
     assert (sum(not t.refusal for t in plenty), sum(t.refusal for t in plenty)) == (34, 6)
-    few = _select([*made(7, False), *made(30, True)], total=40, quota=6)  # a quarter would leave 9 tasks: 10 kept
+    few = _select(
+        [*made(7, False), *made(30, True)], total=40, quota=6, writing=set()
+    )  # a quarter would leave 9 tasks: 10 kept
     assert (sum(not t.refusal for t in few), sum(t.refusal for t in few)) == (7, 3)
+
+
+def test_a_later_task_giving_a_writing_tool_its_only_use_replaces_one_whose_tools_others_call() -> None:
+    """Selection keeps the count; a task made past it that calls an uncovered writing tool takes the place of the
+    last kept task whose writing tools another kept task calls too, and sequences of refusals vary first."""
+
+    def task(name: str, *tools: str, refusal: bool = False) -> Task:
+        nodes = tuple(CallNode(id=f"c{i}", tool=tool, arguments={}) for i, tool in enumerate(tools))
+        return Task(id=name, instruction="x", solution=Solution(nodes=nodes), refusal=refusal)
+
+    made = [task("a", "add"), task("b", "add", "edit"), task("c", "edit"), task("d", "remove"), task("e", "add")]
+    kept = _select(made, total=3, quota=0, writing={"add", "edit", "remove"})
+    assert [t.id for t in kept] == ["a", "b", "d"]  # c (edit, also in b) made way for d, the only remove
+    refusals = [task(f"r{i}", "list", refusal=True) for i in range(3)] + [task("r3", "get", refusal=True)]
+    kept = _select([*made[:2], *refusals], total=4, quota=2, writing={"add", "edit"})
+    assert [t.id for t in kept if t.refusal] == ["r0", "r3"]
 
 
 def test_a_tools_first_use_may_be_short_only_later_and_never_under_a_fixed_floor() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from autoforge.synthesizer import SynthResult
 from autoforge.synthesizer.instantiate import fact_text
+
+from .conftest import write
 
 
 def test_facts_are_written_the_way_the_verifier_reads_them() -> None:
@@ -64,14 +68,16 @@ def test_a_date_named_by_what_happens_on_it_is_a_date() -> None:
     ]
 
 
-
 def test_a_mails_addresses_are_its_recipient_and_copies() -> None:
     """'to', 'cc' and 'bcc' are the recipient and the copies' addresses ('the bcc address of the mail with
     recipient ...'), never 'the to of the mail'."""
     from autoforge.synthesizer.speech import field_words
 
     assert [field_words(c) for c in ("to", "cc", "bcc", "valid_to")] == [
-        "recipient", "cc address", "bcc address", "valid to"
+        "recipient",
+        "cc address",
+        "bcc address",
+        "valid to",
     ]
 
 
@@ -81,6 +87,85 @@ def test_the_container_a_record_sits_in_is_named_like_one() -> None:
     from autoforge.synthesizer.values import topic
 
     assert [topic("notes", "folderName"), topic("mails", "mailbox"), topic("reminders", "listName")] == [
-        "collection", "collection", "collection"
+        "collection",
+        "collection",
+        "collection",
     ]
     assert topic("products", "list_price") != "collection"
+
+
+WISHLISTS = """
+openapi: 3.0.3
+info: {title: Giftbox, version: 1.0.0, description: Wishlists of a shop's customers.}
+paths:
+  /wishlists:
+    get:
+      operationId: listWishlists
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Wishlist'}}}}}
+    post:
+      operationId: createWishlist
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Wishlist'}}}
+      responses: {'201': {description: ok}}
+  /wishlists/{id}:
+    patch:
+      operationId: updateWishlist
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Wishlist'}}}
+      responses: {'200': {description: ok}}
+    delete:
+      operationId: deleteWishlist
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: ok}}
+components:
+  schemas:
+    Wishlist:
+      type: object
+      required: [name]
+      properties:
+        id: {type: string, readOnly: true}
+        name: {type: string}
+        is_private: {type: boolean}
+        total: {type: string, description: The total of the wished items, as text}
+        item_count: {type: string}
+        country_iso: {type: string, description: Where the items ship to}
+        state_name: {type: string}
+"""
+
+
+async def test_yes_no_fields_read_as_what_they_make_the_record_and_numbers_sent_as_text_look_like_numbers(
+    tmp_path: Path,
+) -> None:
+    """'make the wishlist "X" private', never 'change the is private of'; a total sent as text is '52.40', a count
+    '3', a country ISO field a two-letter code and a state a state, never codes like 'ZU897736' or a name."""
+    import re
+
+    from autoforge.servers import load_environment
+    from autoforge.servers.quality import FLAG, phrasing_problems
+    from autoforge.synthesizer import SynthOptions, synthesize
+    from autoforge.synthesizer.speech import flag_phrase
+
+    assert [flag_phrase("is_private", True), flag_phrase("is_private", False), flag_phrase("has_wifi", False)] == [
+        "private",
+        "not private",
+        "has no wifi",
+    ]
+    assert flag_phrase("archived", True) == "archived" and flag_phrase("variant_included", True) is None
+    spec = load_environment(Path("servers/retail-orders")).spec
+    assert FLAG in phrasing_problems("Please change the is private of the wishlist to no.", spec)
+
+    source = write(tmp_path, "giftbox.yaml", WISHLISTS)
+    await synthesize(source, tmp_path / "giftbox", SynthOptions(tasks=20, rows=10), work_dir=tmp_path / "work")
+    env = load_environment(tmp_path / "giftbox")
+    rows = env.template.execute("SELECT total, item_count, country_iso, state_name FROM wishlists").fetchall()
+    assert rows
+    for total, count, country, state in rows:
+        assert total is None or re.fullmatch(r"\d+\.\d\d", total), total
+        assert count is None or count.isdigit(), count
+        assert country is None or re.fullmatch(r"[A-Z]{2}", country), country
+        assert state is None or (re.fullmatch(r"[A-Z][a-z]+( [A-Z][a-z]+)*", state) and "Wishlist" not in state), state
+    instructions = [t.instruction for t in env.tasks.values()]
+    assert not [i for i in instructions if re.search(r"\bthe is private\b", i)]
+    assert any(re.search(r"\b(not )?private\b", i) for i in instructions)
