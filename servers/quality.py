@@ -18,6 +18,7 @@ synthesis never does, so the card there says it was not judged.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -289,6 +290,8 @@ def _argument_problems(spec: EnvSpec, task: Task) -> list[str]:
             if column is None or column.primary_key or column.references:
                 continue
             rule = column_rule(column, boolean=isinstance(value, bool))
+            if isinstance(value, (dict, list)) and rule["type"] == "string":
+                value = json.dumps(value, sort_keys=True)  # an object or a list is kept as its JSON text
             message = problem(column.name, rule, as_stored(rule, value))
             if message:
                 found.append(f"{task.id} {call.tool}: {message} (it is {value!r})")

@@ -112,7 +112,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("path", r"(^|_)(path|file_?path|filename|file_name|dirpath)$"),
         ("street", r"(^|_)(street|(?<!ip_)(?<!mac_)(?<!web_)(?<!wallet_)address|address_line_?1|line_?1|address1)$"),
         ("city", r"(^|_)(city|town)$"),
-        ("country", r"(^|_)country(_code|_iso|_iso_code|_iso2|_iso3)?$"),
+        (
+            "country",
+            r"(^|_)(country(_code|_iso|_iso_code|_iso2|_iso3|_of_birth|_of_residence|_of_origin)?|nationality)$",
+        ),
         ("region", r"(^|_)(state_name|state_code|state_abbr|province|region|county)$"),
         ("password", r"(^|_)(password|passphrase|passcode|pin_code)$"),
         ("zip", r"(^|_)(zip|zip_code|postal_code|postcode)$"),
@@ -222,9 +225,14 @@ def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, e
     return "text"
 
 
+_OWN_NAMES = frozenset({"preferred", "legal", "maiden", "known", "nick", "short", "birth", "chosen", "given"})
+"""Words before `name` in a person's row that still name the person ('preferred_name')."""
+
+
 def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
-    if kind == "name" and is_person_table(table):
-        return "person"
+    if kind == "name" and is_person_table(table):  # a person's own name, not their `company_name`
+        qualifier = key.split("_")[:-1]
+        return "person" if not qualifier or qualifier[0] in _OWN_NAMES else "name"
     if kind == "person" and key == "display_name" and table and not is_person_table(table) and singular(table) != "me":
         return "name"  # a product's display name ('UberXL') is no person's
     if kind == "money" and json_type == "integer":

@@ -44,6 +44,19 @@ _NOTE_NOUNS = frozenset(["note", "page", "document", "file", "post", "article", 
                          "draft", "snippet", "journal"])  # fmt: skip
 _PRODUCT_NOUNS = frozenset(["product", "item", "article", "good", "sku", "variant", "menu_item", "dish", "book",
                             "listing_item", "merchandise", "part"])  # fmt: skip
+_FREE_TEXT = frozenset({"description", "details", "summary", "about", "info", "information", "comment", "comments",
+                        "notes", "note", "remarks", "text", "content", "body", "message", "overview"})  # fmt: skip
+"""Words of a field that holds free text about its record."""
+_ATTRIBUTES: dict[str, str] = {
+    "job_title": "job", "title": "job", "position": "job", "occupation": "job", "job": "job",
+    "initials": "initials", "location": "location",
+    "department": "department", "team": "department", "division": "department",
+    "language": "language", "locale": "language", "timezone": "timezone", "time_zone": "timezone",
+    "pronouns": "pronouns", "salutation": "salutation", "honorific": "salutation", "marital_status": "marital",
+    "version": "version", "tag": "tag", "tags": "tag", "keyword": "tag", "keywords": "tag",
+}  # fmt: skip
+"""Short attributes a text column holds, by its name (or its last word): a job title in a person's row, initials,
+a place, a language, a time zone, a version, a tag. 'title' is a job only in a person's row."""
 _GROUP_NOUNS = frozenset(["department", "team", "group", "division", "unit"])
 _COLLECTION_NOUNS = frozenset(["list", "tasklist", "task_list", "collection", "folder", "calendar", "playlist",
                                "album", "board", "notebook", "category", "label", "tag", "shelf"])  # fmt: skip
@@ -135,6 +148,14 @@ def topic(table: str, column: str) -> str:
         return "bio"
     if {"company", "employer", "organization", "organisation", "business", "vendor", "merchant"} & set(words):
         return "company"
+    owner = words[-2] if len(words) > 1 and words[-1] in ("name", "title") else ""
+    if owner in _COMPANY_NOUNS or owner in _GROUP_NOUNS:  # a person's `company_name`, `department_name`
+        return "company" if owner in _COMPANY_NOUNS else "department"
+    attribute = _ATTRIBUTES.get(name) or _ATTRIBUTES.get(words[-1] if words else "")
+    if attribute == "job" and not (is_person_table(table) or "job" in words):
+        attribute = None  # a book's or a meeting's title is no job
+    if attribute is not None:
+        return attribute
     if (
         words[-1:]
         and words[-1] in ("subject", "summary", "headline")
@@ -251,7 +272,8 @@ class Values:
             if column.pattern and not re.search(column.pattern, value):
                 value = pattern_value(self.random, column.pattern) or value
             if column.max_length is not None and len(value) > column.max_length:
-                value = _shorten(value, column.max_length)
+                short = column.max_length <= 3 and " " in value  # a sentence cut to 2 letters reads 'Re': a code
+                value = _letters(self.random, column.max_length) if short else _shorten(value, column.max_length)
         return value
 
     def _raw(self, table: Table, column: Column, kind: str, row: Mapping[str, Any], person: Person) -> Any:
@@ -305,6 +327,10 @@ class Values:
 
 def _money(value: float) -> float:
     return round(value, 2)
+
+
+def _letters(rng: random.Random, count: int) -> str:
+    return "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(count))
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -459,7 +485,7 @@ def _person(v: Values, table: Table, column: Column, row: Mapping[str, Any], per
 
 
 def _name(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
-    if is_person_table(table.name):
+    if is_person_table(table.name) and topic(table.name, column.name) not in ("company", "department"):
         return person.full
     return v._text(table, column, row, person)
 
@@ -541,9 +567,11 @@ def _quantity(v: Values, table: Table, column: Column, row: Mapping[str, Any], p
     return value
 
 
-def _coded(column: str) -> bool:
-    """Whether a country or region column holds its code ('US', 'CA') rather than its name."""
-    return bool({"code", "iso", "iso2", "iso3", "abbr"} & set(split_words(column)))
+def _coded(column: Column) -> bool:
+    """Whether a country or region column holds its code ('US', 'CA') rather than its name (by its name, or a
+    length too short for a name)."""
+    short = column.max_length is not None and column.max_length <= 3
+    return short or bool({"code", "iso", "iso2", "iso3", "abbr"} & set(split_words(column.name)))
 
 
 def _code(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
@@ -577,8 +605,8 @@ _KINDS: dict[str, Any] = {
     "path": _simple(lambda v: f"{v.random.choice(['notes', 'projects', 'journal', 'archive'])}/{v.pooled('slug')}.md"),
     "street": _simple(lambda v: v.pooled("street_address")),
     "city": _simple(lambda v: v.pooled("city")),
-    "country": lambda v, t, c, r, p: v.pooled("country_code") if _coded(c.name) else v.pooled("country"),
-    "region": lambda v, t, c, r, p: v.pooled("state_abbr") if _coded(c.name) else v.pooled("state"),
+    "country": lambda v, t, c, r, p: v.pooled("country_code") if _coded(c) else v.pooled("country"),
+    "region": lambda v, t, c, r, p: v.pooled("state_abbr") if _coded(c) else v.pooled("state"),
     "password": _simple(lambda v: v.fake.password(length=12)),
     "zip": _simple(lambda v: v.pooled("postcode")),
     "airport": _simple(lambda v: v.random.choice(airport_list)["iata"]),
@@ -673,10 +701,24 @@ def _collection(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person,
 
 
 def _plain(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
-    return v._pick(vocab.DESCRIPTIONS, p)
+    """A free text about the record for a field that holds one (an `info`, a `text`); for a field whose meaning is
+    unknown (a `type`, an `area`), a plain setting word rather than a sentence that cannot be what it holds."""
+    if set(split_words(c.name)) & _FREE_TEXT:
+        return v._pick(vocab.DESCRIPTIONS, p)
+    return v.random.choice(vocab.SETTING_WORDS)
 
 
 _TOPICS: dict[str, Any] = {
+    "job": lambda v, t, c, r, p, k: v.pooled("job"),
+    "initials": lambda v, t, c, r, p, k: f"{p.first[:1]}{p.last[:1]}",
+    "location": lambda v, t, c, r, p, k: v.random.choice(vocab.CITIES),
+    "language": lambda v, t, c, r, p, k: v.random.choice(vocab.LANGUAGES),
+    "timezone": lambda v, t, c, r, p, k: v.random.choice(vocab.TIMEZONES),
+    "version": lambda v, t, c, r, p, k: f"{v.random.randint(1, 4)}.{v.random.randint(0, 12)}.{v.random.randint(0, 9)}",
+    "tag": lambda v, t, c, r, p, k: v.random.choice(vocab.TAGS),
+    "pronouns": lambda v, t, c, r, p, k: v.random.choice(("she/her", "he/him", "they/them")),
+    "salutation": lambda v, t, c, r, p, k: v.random.choice(("Mr", "Ms", "Mrs", "Dr", "Mx")),
+    "marital": lambda v, t, c, r, p, k: v.random.choice(("single", "married", "divorced", "widowed")),
     "gift": lambda v, t, c, r, p, k: v._pick(vocab.GIFT_MESSAGES, p),
     "request": lambda v, t, c, r, p, k: v._pick(vocab.SPECIAL_REQUESTS, p),
     "reason": _reason,

@@ -221,8 +221,13 @@ COLLECTION_NAMES: tuple[str, ...] = ("Groceries", "Work", "Weekend chores", "Tra
 COLLECTION_QUALIFIERS: tuple[str, ...] = ("Personal", "Shared", "Team", "Family", "Old", "Summer", "Winter",
                                           "Weekly", "Monthly", "Spring")  # fmt: skip
 """What sets a second list of the same kind apart ('Shared groceries', 'Old receipts')."""
+LANGUAGES: tuple[str, ...] = ("English", "Spanish", "French", "German", "Portuguese", "Italian", "Dutch", "Japanese")
+TIMEZONES: tuple[str, ...] = ("Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago",
+                              "America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney", "UTC")  # fmt: skip
 TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",
                          "health", "reading", "home", "archive")  # fmt: skip
+SETTING_WORDS: tuple[str, ...] = ("standard", "custom", "general", "primary", "default", "basic", "advanced", "other")
+"""Values for a text field whose meaning is unknown (a `type`, a `mode`): a setting, not a sentence."""
 DESCRIPTIONS: tuple[str, ...] = (
     "Kept up to date by {first} {last}.", "Used by the {city} team.", "Set up for the {month} launch.",
     "Shared with {company}.", "Reviewed every quarter.", "Main one for day-to-day use.",

@@ -42,6 +42,10 @@ _CLASSES = frozenset(["status", "state", "type", "kind", "category", "tier", "le
 _ON = frozenset(["item", "line", "charge", "ticket", "bag", "comment", "entry", "passenger", "payment", "card"])
 
 
+_EDGES = {"from": "start", "to": "end", "since": "start", "until": "end", "start": "start", "end": "end"}
+"""Date fields named only by which end of a span they are."""
+_POSTED = frozenset({"message", "comment", "status", "reply", "update", "review", "note", "article", "photo", "post"})
+"""What people post (anything else a tool named `post...` makes is added)."""
 _MAKING_VERBS = frozenset(
     {"send", "schedule", "book", "reserve", "post", "publish", "write", "draft", "log", "submit", "file", "upload",
      "invite", "plan", "order", "request", "register", "pin"}
@@ -57,6 +61,18 @@ class Wording:
         self.user = user
 
 
+def _costs(table: str, column: str) -> bool:
+    """Whether a money column says what something costs ('the cheaper order'); a payment's or a transaction's
+    amount, a balance or a limit does not."""
+    words = set(split_words(column))
+    flow = singular(table).split("_")[-1] in _FLOWS and not words & {"price", "cost", "fee", "fare"}
+    return bool(words & _COSTS) and not flow
+
+
+_FLOWS = frozenset({"transaction", "payment", "transfer", "deposit", "refund", "withdrawal", "payout", "income"})
+"""Rows whose amount is money moved, not a price."""
+_LEVELS = frozenset({"priority", "severity", "urgency", "importance", "risk"})
+"""Fields whose values are levels of something: said with it ('a high-priority ticket')."""
 _COSTS = frozenset({"price", "cost", "fare", "fee", "total", "amount", "rate", "charge"})
 """Words of a money column that say what something costs (the cheapest order; but the lowest balance)."""
 
@@ -204,7 +220,7 @@ class _Speaker:
             high = pick.extreme == "max"
             if kind in ("date", "datetime"):
                 return "~most recent" if high else "~oldest"
-            if kind == "money" and set(split_words(pick.column)) & _COSTS:  # a balance or a limit is no cost
+            if kind == "money" and _costs(table, pick.column):  # a balance, a limit, a payment is no cost
                 return "~most expensive" if high else "~cheapest"
             if kind == "quantity":  # 'the most guests' (for 'number of guests' too), but 'the largest quantity'
                 counted = field.removeprefix("number of ")
@@ -222,6 +238,8 @@ class _Speaker:
         if kind == "enum":
             value = spoken_value(pick.value, "enum", self.today)
             words = field.split(" ")
+            if words[-1] in _LEVELS:  # 'my high-priority ticket', not 'my high ticket'
+                return f"~{value}-{words[-1]}"
             if len(words) == 1 or words[-1] in _CLASSES:
                 return f"~{value}"
             trimmed = " ".join(w for w in words if w not in ("method", "mode", "option", "preference"))
@@ -259,6 +277,9 @@ class _Speaker:
                 return f"{head} it {particle}"
             return f"{verb} {obj}"
         if kind == "delete":
+            person = goal.entity is not None and is_person_table(goal.entity.table)
+            if person and obj not in ("my account", "it", "them") and not obj.startswith("the "):
+                return f"remove the {humanize(singular(goal.entity.table))} {obj}"  # 'the employee Ann Lee'
             return f"remove {obj}"
         if kind == "create" and plan is not None:
             return self._create(goal)
@@ -313,8 +334,8 @@ class _Speaker:
             if flag is not None:
                 flags.append(flag)
             elif isinstance(source, Known):
-                self.remember(f"new {field_words(column)}", source.value)
-                parts.append((field_words(column), self.say(plan.table, column, source.value)))
+                self.remember(f"new {self._field(plan.table, column)}", source.value)
+                parts.append((self._field(plan.table, column), self.say(plan.table, column, source.value)))
             elif (
                 isinstance(source, KeyOf)
                 and (key is None or name != key.name)
@@ -327,6 +348,14 @@ class _Speaker:
                 return f"make {obj} {made}"
             return f"{self._changes(plan, obj, parts)} and make it {made}"
         return self._changes(plan, obj, parts)
+
+    def _field(self, table: str, column: str) -> str:
+        """A field in words; a date named only by its edge is the start or end date ('from' -> 'start date')."""
+        kind = self.kind(table, column)
+        edge = _EDGES.get(column.lower()) if kind in ("date", "datetime") else None
+        if edge is not None:
+            return f"{edge} {'time' if kind == 'datetime' else 'date'}"
+        return field_words(column)
 
     def _flag(self, table: str, column: str, source: Source) -> str | None:
         """A yes/no value set as what it makes the record ('private', 'not private'), or None for other values."""
@@ -342,8 +371,9 @@ class _Speaker:
             return f"{verb} {obj} to {parts[0][1]}"
         if obj == "my account":
             return "change " + " and ".join(f"my {field} to {value}" for field, value in parts)
-        if obj == "it":
-            return "change " + " and ".join(f"its {field} to {value}" for field, value in parts)
+        if obj in ("it", "them"):
+            whose = "its" if obj == "it" else "their"
+            return "change " + " and ".join(f"{whose} {field} to {value}" for field, value in parts)
         first = f"change the {parts[0][0]} of {obj} to {parts[0][1]}"
         return " and ".join([first, *(f"its {field} to {value}" for field, value in parts[1:])])
 
@@ -367,9 +397,10 @@ class _Speaker:
         for name, source in goal.args:
             if isinstance(source, Known):
                 column = next((p.column for p in plan.params if p.name == name), name) or name
-                self.remember(f"{noun} {field_words(column)}", source.value)
+                field = self._field(plan.table, column)
+                self.remember(f"{noun} {field}", source.value)
                 flag = self._flag(plan.table, column, source)
-                parts.append(flag or f"{field_words(column)} {self.say(plan.table, column, source.value)}")
+                parts.append(flag or f"{field} {self.say(plan.table, column, source.value)}")
         mine = [o for o in owners if o != "me"]
         last = singular(plan.table).split("_")[-1]
         if plan.table == self.roles.customer and self.plan.role == "staff":  # staff open one for a customer
@@ -386,7 +417,9 @@ class _Speaker:
             text = f"add {mine[-1]} to {mine[0]}"
         elif mine:
             text = f"add a new {noun} for {' and '.join(mine)}"
-        elif split_words(plan.name)[0] in _MAKING_VERBS:  # `send_mail`, `schedule_messages`: the tool's own verb
+        elif split_words(plan.name)[0] in _MAKING_VERBS and (
+            split_words(plan.name)[0] != "post" or last in _POSTED
+        ):  # `send_mail`, `schedule_messages`: the tool's own verb (but `postCalendars` is an HTTP POST)
             text = f"{split_words(plan.name)[0]} {indefinite(noun)}" + (" for me" if owners else "")
         else:
             text = f"add a new {noun}" + (" for me" if owners else "")
@@ -417,7 +450,8 @@ class _Speaker:
 
     def _compute(self, goal: Goal, obj: str) -> str:
         field = field_words(goal.column or "")
-        subject = f"my {field}" if obj == "my account" else f"the {field} of {obj}"
+        owner = {"my account": "my", "it": "its", "them": "their"}.get(obj)
+        subject = f"{owner} {field}" if owner else f"the {field} of {obj}"
         self.remember(f"change to the {field}", goal.amount)
         if goal.op == "days":
             return f"move {subject} {goal.amount} day{'s' if goal.amount != 1 else ''} later"
@@ -438,8 +472,10 @@ class _Speaker:
         field = field_words(goal.column or "")
         if kind in ("date", "datetime"):
             one = "the earlier one" if goal.op == "lower" else "the later one"
-        elif kind == "money":
+        elif kind == "money" and _costs(goal.entities[0].table, goal.column or ""):
             one = "the cheaper one" if goal.op == "lower" else "the more expensive one"
+        elif kind == "money" and singular(goal.entities[0].table).split("_")[-1] in _FLOWS:  # money moved
+            one = "the smaller one" if goal.op == "lower" else "the larger one"
         else:
             one = f"the one with the {goal.op} {field}"
         inner = Goal(self.bp.plan(goal.tool or "").kind, goal.tool, goal.args, goal.entity)  # type: ignore[arg-type]
@@ -467,6 +503,8 @@ class _Speaker:
             condition = f"the {field} of {obj} is {spoken_value(goal.amount, kind, self.today)}"
         self.remember(f"condition on {field}", goal.amount)
         pronoun = None if goal.entity == self.plan.persona else "it"
+        if pronoun and goal.entity is not None and is_person_table(goal.entity.table):
+            pronoun = "them"  # 'if Sabrina Burnett is still active, please change their start date'
         then = self.request(goal.then, pronoun) if goal.then else "leave it"
         otherwise = self.request(goal.otherwise, pronoun) if goal.otherwise else "leave it"
         return f"if {condition}, please {then}; if not, {otherwise} instead"
@@ -483,7 +521,7 @@ class _Speaker:
         if plan.kind == "create":
             verb = noun if noun in ("review", "comment") else "bill" if noun in BILLED else "create"
         if plan.kind == "delete":
-            verb = "delete"
+            verb = "delete person" if is_person_table(plan.table) else "delete"
         if verb == "cancel" and self.plan.role == "staff":  # an organiser calls an event off for the business
             verb = "cancel by staff"
         if goal.kind == "compute" and goal.column:

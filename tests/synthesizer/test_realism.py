@@ -133,6 +133,8 @@ def test_only_what_something_costs_is_cheap_or_expensive() -> None:
     instructions = [task.instruction for task in bundled("personal-banking").tasks.values()]
     assert any("with the lowest balance" in text or "with the highest balance" in text for text in instructions)
     assert not [text for text in instructions if "cheapest account" in text or "most expensive account" in text]
+    compared = r"look at my account[^.?]* and my account[^.?]*(cheaper|more expensive) one"
+    assert not [text for text in instructions if re.search(compared, text)]
 
 
 def test_the_case_is_handed_over_only_with_a_tool_that_hands_it_to_a_person() -> None:
@@ -322,3 +324,32 @@ def test_a_return_to_the_first_state_reads_as_going_back() -> None:
     policy = bundled("personal-banking").spec.policy
     assert "An account can go back to being active only while it is frozen." in policy
     assert "can be active only while" not in policy
+
+
+def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
+    """A person's job title, initials, salutation, department and company names, a country of birth two letters
+    long and a field of unknown meaning (a `type`) get values of their kind; free text is a sentence only where
+    the field holds free text (a `description`)."""
+    from autoforge.servers.spec import Column, Table
+    from autoforge.synthesizer.semantics import column_kind
+    from autoforge.synthesizer.values import Values
+    from autoforge.synthesizer.vocab import DEPARTMENTS
+
+    def column(name: str, **extra: Any) -> Column:
+        return Column(name=name, type="TEXT", **extra)
+
+    columns = [column("id", primary_key=True), column("title"), column("initials"), column("salutation"),
+               column("department_name"), column("company_name"), column("country_of_birth", max_length=2),
+               column("type"), column("description")]  # fmt: skip
+    table = Table(name="employees", columns=tuple(columns))
+    values = Values(3, "2026-03-01T09:00:00")
+    for _ in range(20):
+        made = {c.name: values.value(table, c, column_kind(table.name, c.name, "string", None, False))
+                for c in columns[1:]}  # fmt: skip
+        assert " " not in made["initials"] and made["initials"].isupper() and len(made["initials"]) == 2, made
+        assert made["salutation"] in ("Mr", "Ms", "Mrs", "Dr", "Mx"), made
+        assert re.fullmatch(r"[A-Z]{2}", made["country_of_birth"]), made
+        assert not made["title"].endswith(".") and not made["type"].endswith("."), made
+        assert made["department_name"] in DEPARTMENTS, made
+        assert made["company_name"] and not made["company_name"].endswith("."), made
+        assert made["description"].endswith("."), made

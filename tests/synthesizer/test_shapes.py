@@ -18,6 +18,7 @@ from autoforge.servers import (
     load_environment,
     reset_episode,
 )
+from autoforge.servers.quality import quality
 from autoforge.synthesizer import SynthOptions, SynthResult, synthesize
 from mcp import Client
 
@@ -858,5 +859,6 @@ async def test_a_required_object_argument_is_stated_field_by_field_and_stored_wh
         assert set(address) == {"street", "city", "zip_code"}, address
         assert f"(street {address['street']}, city {address['city']}" in task.instruction, task.instruction
         stored = [c for c in task.expected.changes if c.table == "customers" and c.op == "insert"]
+        assert not quality(load_environment(result.path), replay=False).constraint_failures  # kept as JSON text
         assert stored and any(address in (c.values.get("address"), json.loads(c.values.get("address") or "{}"))
                               for c in stored)  # fmt: skip
