@@ -131,8 +131,12 @@ def against(other: str, tasks: int, rounds: int) -> None:
         source.write_text(yaml.safe_dump(api(20)))
         for _ in range(rounds):
             for python, times in ((sys.executable, ours), (other, theirs)):
-                done = subprocess.run(
-                    [python, "-c", _CHILD, str(source), str(tasks)], capture_output=True, text=True, check=True
+                done = subprocess.run(  # run from the scratch folder: `-c` puts the working folder first on the
+                    [python, "-c", _CHILD, str(source), str(tasks)],  # path, and a checkout's own package would
+                    capture_output=True,  # shadow the installation being timed
+                    text=True,
+                    check=True,
+                    cwd=scratch,
                 )
                 times.append(float(done.stdout.split()[-1]))
     print(f"20 operations to {tasks} tasks, {rounds} rounds in turns")

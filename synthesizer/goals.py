@@ -516,6 +516,8 @@ class Walker(Resolver):
             if column is None:
                 continue
             value = made.get(self.kind(table.name, column.name))
+            if column.name.lower() == "initials":
+                value = f"{person.first[:1]}{person.last[:1]}"  # the newcomer's own, not another person's
             if value is None:
                 if param.name not in self.required[plan.name] and self.rng.random() < 0.5:
                     continue

@@ -168,6 +168,8 @@ class _Run:
             member = plan.staff
             note = f"check the staff list of the policy: {member.name} ({member.email}) is a {member.title}"
             self.gate = self.reason("check", note, True, [])
+        elif plan.newcomer is not None and "tool" not in plan.newcomer:  # nothing finds accounts by what they say
+            self.gate = self.reason("check", "the user is new and gives their details: open an account", True, [])
         elif plan.impostor is not None or plan.newcomer is not None:
             stranger = plan.impostor or plan.newcomer or {}
             tool, args = stranger["tool"], stranger["args"]

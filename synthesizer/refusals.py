@@ -11,8 +11,9 @@
 - confirmation: the user asks for a change, hears a value of the record first, and declines (or, for a new
   record, asks a question beside it and declines to have it made).
 
-The expected state is unchanged in every one; each has a fact that belongs to one record, so an agent
-that does nothing fails, and an agent that makes the forbidden change fails too.
+The refused change is never in the expected state (only what an allowed request beside it changes is); each
+has a fact that belongs to one record, so an agent that does nothing fails, and an agent that makes the forbidden
+change fails too.
 """
 
 from __future__ import annotations

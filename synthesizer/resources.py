@@ -385,7 +385,7 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                     generated=name == key and res.created and not res.client_key and not parent,
                     enum=col.enum if sql == "TEXT" and not parent and name != key else None,
                     description=col.description,
-                    **_constraints(col, sql if not parent else "KEY", name == key),
+                    **_constraints(col, sql if not parent else "KEY", name == key or name in res.parents),
                 )
             )
         tables.append(
@@ -422,7 +422,8 @@ def _without_required_cycles(tables: list[Table]) -> tuple[Table, ...]:
 
 
 def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
-    """The Column fields a document's constraints give (ranges for numbers, lengths, formats and patterns for text)."""
+    """The Column fields a document's constraints give (ranges for numbers, lengths, formats and patterns for text);
+    a key, or a reference to the record a path nests it under, is never read-only (the path gives it)."""
     found: dict[str, Any] = {"read_only": col.read_only and not key}
     if sql in ("INTEGER", "REAL") and col.json_type != "boolean":
         found.update(minimum=col.minimum, maximum=col.maximum)

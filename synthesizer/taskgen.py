@@ -15,6 +15,7 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from autoforge.servers import (
     CallNode,
@@ -220,7 +221,7 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
     if signups and rng.random() < 1.5 / (1 + walker.used[signups[0].name]) ** 1.5:
         newcomer = _newcomer(walker, rng, signups[0], roles)
         if newcomer is not None:
-            return newcomer  # else an existing customer's task: this API cannot check that a newcomer is new
+            return newcomer  # else an existing customer's task
     plan = TaskPlan(role="owner")
     if people.customers and rng.random() >= staff_share:
         plan = TaskPlan(role="customer", persona=rng.choice(people.customers))
@@ -268,17 +269,20 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
 
 
 def _newcomer(walker: Walker, rng: random.Random, signup: ToolPlan, roles: Roles) -> TaskPlan | None:
-    """A new customer opens an account (after the agent checks they have none) and asks a public question."""
+    """A new customer opens an account (after the agent checks they have none, where a list finds accounts by
+    email) and asks a public question."""
     email = roles.identify[0][0] if roles.identify else None
     finder = next((p for p in walker.bp.plans if p.table == signup.table and p.kind == "list"
                    and any(f.column == email and f.match == "eq" for f in p.roles("filter"))), None)  # fmt: skip
-    made = walker.signup(signup) if finder is not None else None
-    if made is None or finder is None:
+    made = walker.signup(signup)
+    if made is None:
         return None
     walk, person, address = made
-    param = next(f.name for f in finder.roles("filter") if f.column == email)
-    plan = TaskPlan(role="customer", newcomer={"tool": finder.name, "args": {param: address}, "name": person.full,
-                                               "email": address})  # fmt: skip
+    newcomer: dict[str, Any] = {"name": person.full, "email": address}
+    if finder is not None:
+        param = next(f.name for f in finder.roles("filter") if f.column == email)
+        newcomer.update(tool=finder.name, args={param: address})
+    plan = TaskPlan(role="customer", newcomer=newcomer)
     plan.add(walk)
     walker.begin("customer", None)
     walker.scope = set()

@@ -281,17 +281,26 @@ def row_schema(schema: Any) -> dict[str, Any] | None:
         )
         if wrapper is None:
             wrapper = _paged_list(properties)
-        if wrapper is not None and len(properties) <= 8:
-            schema = wrapper
+        others = [p for p, s in properties.items() if s is not wrapper]
+        if wrapper is not None and (len(properties) <= 8 or all(normal(p) in _ENVELOPE | _PAGING for p in others)):
+            schema = wrapper  # a large envelope too: `{status_code, service, operation, data, meta, links}`
             continue
         return (json_api_resource(schema) or schema) if properties else None
     return None
 
 
+_ENVELOPE = frozenset({"status", "statuscode", "code", "service", "resource", "operation", "meta", "links", "raw",
+                       "message", "messages", "success", "ok", "error", "errors", "warnings", "requestid", "traceid",
+                       "pagination", "paging", "page", "cursor", "next", "previous", "total", "count"})  # fmt: skip
+"""Fields of a response envelope around its records (`normal` spelling)."""
+
+
 def _paged_list(properties: dict[str, Any]) -> Any:
     """The one list of records in a page of results named for what it holds (`{prices: [...]}`, `{offset,
     limit, count, history: [...]}`), when everything beside it is paging."""
-    lists = [p for p, s in properties.items() if schema_type(s)[0] == "array" and schema_type(s.get("items"))[0] == "object"]
+    lists = [
+        p for p, s in properties.items() if schema_type(s)[0] == "array" and schema_type(s.get("items"))[0] == "object"
+    ]
     others = [p for p in properties if p not in lists]
     if len(lists) == 1 and all(normal(p) in _PAGING for p in others):
         return properties[lists[0]]

@@ -862,3 +862,161 @@ async def test_a_required_object_argument_is_stated_field_by_field_and_stored_wh
         assert not quality(load_environment(result.path), replay=False).constraint_failures  # kept as JSON text
         assert stored and any(address in (c.values.get("address"), json.loads(c.values.get("address") or "{}"))
                               for c in stored)  # fmt: skip
+
+
+ENVELOPED = """
+openapi: 3.0.3
+info: {title: Unified Tickets, version: 1.0.0, description: Tickets kept in collections, behind a unified API.}
+paths:
+  /collections:
+    get:
+      operationId: collectionsAll
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/GetCollections'}}}}
+  /collections/{collection_id}/tickets:
+    get:
+      operationId: collectionTicketsAll
+      parameters: [{name: collection_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/GetTickets'}}}}
+    post:
+      operationId: collectionTicketsAdd
+      parameters: [{name: collection_id, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Ticket'}}}
+      responses:
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Created'}}}}
+components:
+  schemas:
+    Envelope:
+      type: object
+      properties:
+        status_code: {type: integer}
+        status: {type: string}
+        service: {type: string}
+        resource: {type: string}
+        operation: {type: string}
+        meta: {type: object, properties: {items_on_page: {type: integer}}}
+        links: {type: object, properties: {next: {type: string}}}
+        _raw: {type: object}
+    GetCollections:
+      allOf:
+        - $ref: '#/components/schemas/Envelope'
+        - type: object
+          properties:
+            data: {type: array, items: {$ref: '#/components/schemas/Collection'}}
+    GetTickets:
+      allOf:
+        - $ref: '#/components/schemas/Envelope'
+        - type: object
+          properties:
+            data: {type: array, items: {$ref: '#/components/schemas/Ticket'}}
+    Created:
+      allOf:
+        - $ref: '#/components/schemas/Envelope'
+        - type: object
+          properties:
+            data: {type: object, properties: {id: {type: string}}}
+    Collection:
+      type: object
+      properties:
+        id: {type: string, readOnly: true}
+        name: {type: string}
+    Ticket:
+      type: object
+      required: [subject]
+      properties:
+        id: {type: string, readOnly: true}
+        collection_id: {type: string, readOnly: true, description: The collection the ticket is in.}
+        subject: {type: string}
+        priority: {type: string, enum: [low, normal, high]}
+"""
+"""A unified API: every response wrapped in a large envelope, and a ticket's collection read-only in its schema
+but given by the path it is created under."""
+
+
+async def test_records_inside_a_large_envelope_and_a_parent_given_by_the_path(tmp_path: Path) -> None:
+    """The records are what `data` holds, not the envelope's `status_code` or `meta`; a ticket is created under the
+    collection its path names, although the ticket's schema marks `collection_id` read-only."""
+    result = await _synthesized(tmp_path, "unified.yaml", ENVELOPED, SynthOptions(tasks=12, rows=8, min_calls=1))
+    tickets = result.spec.table("tickets")
+    assert tickets is not None
+    assert {"subject", "priority", "collection_id"} <= {c.name for c in tickets.columns}
+    assert not {"status_code", "service", "operation", "meta", "links"} & {c.name for c in tickets.columns}
+    assert not next(c for c in tickets.columns if c.name == "collection_id").read_only
+    assert any(c.tool == "collectionTicketsAdd" for t in result.tasks for c in t.solution.calls)
+
+
+GYM = """
+openapi: 3.0.3
+info: {title: Climbing Gym, version: 1.0.0, description: Members of a climbing gym and their class bookings.}
+paths:
+  /members:
+    get:
+      operationId: listMembers
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Member'}}}}}
+    post:
+      operationId: createMember
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Member'}}}
+      responses: {'201': {description: ok}}
+  /members/{id}:
+    get:
+      operationId: getMember
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Member'}}}}
+    patch:
+      operationId: updateMember
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Member'}}}
+      responses: {'200': {description: ok}}
+  /bookings:
+    get:
+      operationId: listBookings
+      parameters: [{name: member_id, in: query, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Booking'}}}}}
+    post:
+      operationId: createBooking
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Booking'}}}
+      responses: {'201': {description: ok}}
+components:
+  schemas:
+    Member:
+      type: object
+      required: [name, email]
+      properties:
+        id: {type: string, readOnly: true}
+        name: {type: string}
+        email: {type: string, format: email}
+        phone: {type: string}
+    Booking:
+      type: object
+      required: [member_id, class_name, starts_at]
+      properties:
+        id: {type: string, readOnly: true}
+        member_id: {type: string}
+        class_name: {type: string}
+        starts_at: {type: string, format: date-time}
+"""
+"""Members (the customers) and their bookings; no list finds a member by email."""
+
+
+async def test_a_newcomer_opens_an_account_where_nothing_finds_accounts_by_email(tmp_path: Path) -> None:
+    """With no way to look an email up, a new member still signs up: the task says they are new, the ground truth
+    creates them with the details they give, and no other task opens an account."""
+    result = await _synthesized(tmp_path, "gym.yaml", GYM, SynthOptions(tasks=30, rows=8))
+    assert result.spec.roles is not None and result.spec.roles.customer == "members"
+    signups = [t for t in result.tasks if any(c.tool == "createMember" for c in t.solution.calls)]
+    assert signups
+    for task in signups:
+        assert "new here" in task.instruction, task.instruction
+        created = next(c.arguments for c in task.solution.calls if c.tool == "createMember")
+        assert created["email"] in task.instruction and created["name"] in task.instruction
