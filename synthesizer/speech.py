@@ -131,6 +131,7 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "cancel": ("my plans have changed", "I booked it by mistake", "I no longer need it", "I found another option"),
     "cancel by staff": ("it cannot go ahead as planned", "it was set up twice by mistake", "plans changed on our side"),
     "delete": ("I added it by mistake", "it is no longer needed", "it was a duplicate"),
+    "staff": ("the customer asked for it", "it was agreed with the customer", "our records were out of date"),
     "delete person": ("they asked to be removed", "they have left", "the entry was made twice"),
     "address": ("I am moving next month", "I have just moved", "I gave the wrong address before"),
     "phone": ("I have a new phone number", "my old number no longer works"),

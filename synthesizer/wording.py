@@ -524,6 +524,8 @@ class _Speaker:
             verb = "delete person" if is_person_table(plan.table) else "delete"
         if verb == "cancel" and self.plan.role == "staff":  # an organiser calls an event off for the business
             verb = "cancel by staff"
+        elif self.plan.role == "staff" and verb in ("update", "action", "delete"):  # staff act for a customer
+            verb = "staff"
         if goal.kind == "compute" and goal.column:
             column = goal.column
         change = goal.amount if goal.kind == "compute" else 0
