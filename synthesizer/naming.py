@@ -128,8 +128,13 @@ def plural(word: str) -> str:
 
 
 def table_name(text: str) -> str:
-    """The table for a resource name: plural snake_case, a valid identifier."""
-    return identifier(plural(snake(text)), "records")
+    """The table for a resource name: plural snake_case, a valid identifier; the signed-in user (`/me`,
+    `/self`) is a profile."""
+    word = snake(text)
+    return identifier(plural("profile" if word in _SELF else word), "records")
+
+
+_SELF = frozenset({"me", "self", "myself", "current_user", "currentuser", "whoami"})
 
 
 def humanize(name: str) -> str:

@@ -127,6 +127,8 @@ class _Speaker:
             return "my account" if depth == 0 else "me"
         if is_person_table(entity.table):
             return self._person(entity)
+        if entity.table in self.bp.singletons and entity.table == "profiles":  # the signed-in user's own (`/me`)
+            return "my profile"
         resolution = self.plan.resolutions.get(entity) or self.plan.described.get(entity)
         if resolution is None or depth > 3:
             return f"the {noun}"
@@ -430,7 +432,7 @@ class _Speaker:
         column = goal.column or ""
         kind = self.kind(table, column)
         field = field_words(column)
-        if obj == "my account":
+        if obj in ("my account", "my profile"):
             return f"what is my {field}?" if kind != "quantity" else f"how many {field} do I have?"
         if kind in ("date", "datetime") and is_creation_time(column):
             return f"when was {obj} {verb_of(column)}?"

@@ -169,3 +169,15 @@ async def test_yes_no_fields_read_as_what_they_make_the_record_and_numbers_sent_
     instructions = [t.instruction for t in env.tasks.values()]
     assert not [i for i in instructions if re.search(r"\bthe is private\b", i)]
     assert any(re.search(r"\b(not )?private\b", i) for i in instructions)
+
+
+def test_the_signed_in_user_is_a_profile() -> None:
+    """`/me` and `/self` name the signed-in user's profile (a `profiles` table), never a table of 'mes'."""
+    from autoforge.synthesizer.naming import table_name
+
+    assert [table_name(n) for n in ("me", "self", "currentUser", "order")] == [
+        "profiles",
+        "profiles",
+        "profiles",
+        "orders",
+    ]
