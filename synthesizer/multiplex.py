@@ -57,7 +57,7 @@ def split_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
             continue
         values = [str(v) for v in op.input_schema["properties"][chosen]["enum"]]
         for value in dict.fromkeys(values):
-            name = _branch_name(op.name, value, taken, prefix)
+            name = _branch_name(op.name, value, taken, prefix, op.description)
             taken.add(name)
             properties, required = _arguments_of(op, chosen, values, value)
             found.append(
@@ -71,7 +71,10 @@ def split_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
                     locations={k: v for k, v in op.locations.items() if k in properties},
                     output_schema=op.output_schema,
                     branch=Branch(
-                        tool=op.name, argument=chosen, value=value, description=op.description,
+                        tool=op.name,
+                        argument=chosen,
+                        value=value,
+                        description=op.description,
                         input_schema=op.input_schema,
                     ),  # fmt: skip
                 )
@@ -106,12 +109,17 @@ def _arguments_of(op: Operation, chosen: str, values: list[str], value: str) -> 
     return properties, required
 
 
-def _branch_name(tool: str, value: str, taken: set[str], prefix: tuple[str, ...]) -> str:
+def _branch_name(tool: str, value: str, taken: set[str], prefix: tuple[str, ...], description: str = "") -> str:
     """The operation name of one action: 'createGuide' stays itself, 'create' on `notes` is 'create_notes', a
     plural noun such as 'mailboxes' lists them ('list_mailboxes'), 'listById' on `reminders` is
-    'list_reminders_by_id'; after the words every tool name of the document starts with (`obsidian_`)."""
+    'list_reminders_by_id'; after the words every tool name of the document starts with (`obsidian_`). A tool
+    named for where its records live, whose description names them ('calendar events'), acts on those records
+    ('create_calendar_events')."""
     words = split_words(value) or ["run"]
     noun = split_words(tool)[len(prefix) :]
+    held = re.search(rf"\b{re.escape(' '.join(noun))} ([a-z]+)\b", description.lower()) if noun else None
+    if held is not None and singular(held.group(1)) != held.group(1) and held.group(1) not in _CONNECTIVES:
+        noun = [*noun, held.group(1)]
     if len(words) > 1 and any(w not in _CONNECTIVES for w in words[1:]):
         parts = words
     elif len(words) == 1 and words[0] not in VERBS and singular(words[0]) != words[0]:
