@@ -15,6 +15,7 @@ __all__ = [
     "is_person_table",
     "is_status_column",
     "label_rank",
+    "named_by_url",
 ]
 
 TERMINAL_STATUSES = frozenset(
@@ -258,4 +259,16 @@ def label_rank(table: str, column: str, kind: str) -> int | None:
     rank = LABEL_KINDS.index(kind)
     if kind == "email" and not is_person_table(table):
         rank += 4
+    if kind == "url" and not named_by_url(table):
+        return None  # a task is not named by its web address; a bookmark is
     return rank
+
+
+def named_by_url(table: str) -> bool:
+    """Whether people name rows of `table` by their web address (a bookmark, a page, a file)."""
+    return singular(table).split("_")[-1] in _LINKED
+
+
+_LINKED = frozenset({"bookmark", "link", "page", "site", "website", "webhook", "feed", "url", "image", "photo",
+                     "file", "document", "attachment", "video", "repository", "repo"})  # fmt: skip
+"""Records a person names by their web address."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from typing import Any
 
 from .moments import day_of, moment_of
@@ -65,13 +66,16 @@ def spoken_value(value: Any, kind: str, today: dt.date) -> str:
         return "yes" if value else "no"
     if isinstance(value, dict):  # an object argument: its fields in words, '(street 12 Elm Road, city Leeds)'
         return "(" + ", ".join(f"{field_words(k)} {spoken_value(v, '', today)}" for k, v in value.items()) + ")"
-    return str(value).replace("_", " ") if kind == "enum" else str(value)
+    if kind != "enum":
+        return str(value)
+    text = str(value).replace("_", " ")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower() if re.search(r"[a-z][A-Z]", text) else text
 
 
 _COMPOUNDS = {"check in": "check-in date", "check out": "check-out date", "checkin": "check-in date",
               "checkout": "check-out date", "guests": "number of guests", "passengers": "number of passengers",
               "seats": "number of seats", "tickets": "number of tickets", "nights": "number of nights",
-              "to": "recipient", "cc": "cc address", "bcc": "bcc address"}  # fmt: skip
+              "to": "recipient", "cc": "cc address", "bcc": "bcc address", "due": "due date"}  # fmt: skip
 
 
 _UNITS = {"cm": "cm", "mm": "mm", "m": "metres", "km": "km", "kg": "kg", "g": "grams", "lb": "pounds",

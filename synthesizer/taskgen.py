@@ -107,6 +107,8 @@ def _with_write_order(nodes: list[CallNode | object], blueprint: Blueprint) -> l
 REFUSAL_SHARE = 0.16
 """Share of refusal tasks aimed at (the policy wants 10% to 25%)."""
 REFUSAL_REPEATS = 4
+SAME_TOOL_REQUESTS = 2
+"""Requests of one task that may use the same tool (a third 'add a new ticket' reads as filler)."""
 """Refusals that may share a tool sequence (finding one record and saying no offers few sequences)."""
 
 
@@ -254,7 +256,12 @@ def _user_plan(walker: Walker, rng: random.Random, options: SynthOptions, people
                 break  # enough requests; a plan still too short gets a few more tries
             near = {e for w in plan.walks for e in w.entities()}  # a lone new row shares none: any request may join
             partner = walker.sample(near or None, checked=False)  # tried on the seed only once it fits the plan
-            if partner is not None and fits(plan, partner, walker.bp, options.max_calls) and walker.works(partner.goal):
+            if (
+                partner is not None
+                and sum(g.tool == partner.goal.tool for g in plan.goals) < SAME_TOOL_REQUESTS
+                and fits(plan, partner, walker.bp, options.max_calls)
+                and walker.works(partner.goal)
+            ):
                 plan.add(partner)
         if plan.persona is not None:
             ways = roles.identify if plan.role == "customer" else _staff_ways(walker, plan.persona)

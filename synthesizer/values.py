@@ -329,6 +329,12 @@ def _money(value: float) -> float:
     return round(value, 2)
 
 
+def _slug(title: str) -> str:
+    """A title as a file or page name: 'Budget for February' -> 'budget-for-february' (faker's slugs are
+    random words, 'treat-garden-seven')."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
 def _letters(rng: random.Random, count: int) -> str:
     return "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(count))
 
@@ -601,8 +607,12 @@ _KINDS: dict[str, Any] = {
     "middle_name": _simple(lambda v: v.pooled("first_name")),
     "username": lambda v, t, c, r, p: f"{p.first.lower()}{v.random.randint(10, 99)}",
     "phone": _simple(lambda v: f"555-{v.random.randint(1000, 9999)}"),
-    "url": _simple(lambda v: f"https://{v.pooled('domain_word')}.example/{v.pooled('slug')}"),
-    "path": _simple(lambda v: f"{v.random.choice(['notes', 'projects', 'journal', 'archive'])}/{v.pooled('slug')}.md"),
+    "url": _simple(lambda v: f"https://{v.pooled('domain_word')}.example/{_slug(v.random.choice(vocab.NOTE_TITLES))}"),
+    "path": _simple(
+        lambda v: (
+            f"{v.random.choice(['notes', 'projects', 'journal', 'archive'])}/{_slug(v.random.choice(vocab.NOTE_TITLES))}.md"
+        )
+    ),
     "street": _simple(lambda v: v.pooled("street_address")),
     "city": _simple(lambda v: v.pooled("city")),
     "country": lambda v, t, c, r, p: v.pooled("country_code") if _coded(c) else v.pooled("country"),

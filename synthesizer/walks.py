@@ -25,7 +25,7 @@ from .models import Blueprint, Edge, ToolPlan
 from .moments import day_of
 from .naming import singular
 from .resources import argument_column
-from .semantics import is_person_table
+from .semantics import is_person_table, named_by_url
 from .values import Values
 
 __all__ = [
@@ -578,7 +578,9 @@ class Resolver:
             if value is None or column.primary_key or column.references:
                 continue
             candidate = None
-            if kind in NATURAL or column.name in labels or (kind == "money" and noun in MONEY_NAMED):
+            if kind == "url" and not named_by_url(table.name) and column.name not in labels:
+                pass  # a task is not named by its web address; a bookmark is
+            elif kind in NATURAL or column.name in labels or (kind == "money" and noun in MONEY_NAMED):
                 candidate = Pick(column.name, value)
             elif kind in ("date", "datetime"):
                 candidate = Pick(column.name, value, day=True)
