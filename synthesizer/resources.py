@@ -114,6 +114,7 @@ class Resource:
     created: bool = False
     client_key: bool = False
     singleton: bool = False
+    given: list[set[str]] = field(default_factory=list)  # the columns each create of the resource sets
 
 
 # ---- resources and tables ----------------------------------------------------------------------
@@ -177,9 +178,11 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
         elif shape.key and res.key is None:
             res.key = _key_column(res, shape.key, properties.get(shape.key, {}))
             res.key_type = schema_type(properties.get(shape.key, {}))[0] or "string"
-        for argument, parent in shape.parents:
-            column = _parent_column(res, argument, parent)
+        given = {_parent_column(res, argument, parent): parent for argument, parent in shape.parents}
+        for column, parent in given.items():
             res.parents.setdefault(column, parent)
+        if shape.kind == "create":  # the columns it sets: its fields and the parents its path names
+            res.given.append({c for a in properties if (c := column_for(res, a))} | set(given))
     for res in list(resources.values()):
         for column in res.columns:
             entity = id_entity(column)
@@ -380,7 +383,7 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                     name=name,
                     type=parent_key_type or sql,
                     primary_key=name == key,
-                    nullable=name != key and not col.required and name not in res.parents,
+                    nullable=name != key and not col.required and (name not in res.parents or _loose(res, name)),
                     references=f"{parent}.{keys[name]}" if parent else None,
                     generated=name == key and res.created and not res.client_key and not parent,
                     enum=col.enum if sql == "TEXT" and not parent and name != key else None,
@@ -396,6 +399,12 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
             )
         )
     return _without_required_cycles(tables)
+
+
+def _loose(res: Resource, column: str) -> bool:
+    """Whether a parent column may stay empty: some create of the resource takes no argument that sets it (`POST
+    /tags` makes a tag that a list under `/bookmarks/{id}/tags` shows by bookmark)."""
+    return any(column not in given for given in res.given)
 
 
 def _without_required_cycles(tables: list[Table]) -> tuple[Table, ...]:

@@ -171,6 +171,13 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
         verb = _first_word(last)
         if method != "GET" and VERBS.get(verb) == "action":
             return Shape(op, owner_resource, "action", key, _parent_refs(refs[:-1]), tuple(split_words(last)))
+        linked = _linked_argument(op, last) if method != "GET" and last in items else None
+        if linked is not None:  # POST /bookmarks/{id}/tags {tag_id}: no tag is made, an existing one is linked
+            verb, joint = ("unlinks", "from") if method == "DELETE" else ("links", "to")
+            return (
+                f"{method} {op.path} {verb} an existing {singular(snake(last)).replace('_', ' ')} {joint} a "
+                f"{singular(snake(owner_resource)).replace('_', ' ')} (`{linked}`): links between records are not modelled"
+            )
         if last in items or singular(snake(last)) != snake(last):
             kind = {"GET": "list", "POST": "create", "HEAD": "count"}.get(method)
             if method == "DELETE" and batch_argument(op, "delete"):
@@ -207,6 +214,9 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
         )
     if method == "HEAD":
         return Shape(op, last, "count", None, _parent_refs(refs))
+    many = _keys_argument(op)
+    if many is not None and method in ("PUT", "PATCH", "POST") and not refs:  # PUT /bookmarks/cache {ids: [...]}
+        return f"{method} {op.path} acts at once on every record its `{many}` names; only single-record changes are modelled"
     if method == "POST":
         return Shape(op, last, "create", None, _parent_refs(refs))
     if method in ("PUT", "PATCH") and last not in items:
@@ -214,6 +224,27 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     if method == "DELETE" and batch_argument(op, "delete"):
         return Shape(op, last, "delete", None, _parent_refs(refs))
     return f"{method} on the whole collection {last!r} names no single record"
+
+
+def _linked_argument(op: Operation, collection: str) -> str | None:
+    """The argument of a write on `/owners/{id}/collection` that names an existing record of the collection (its
+    `tag_id`), when that is all the write needs beside the owner: the write links the two, it makes no record."""
+    required = [a for a in op.input_schema.get("required", []) if op.locations.get(a) != "path"]
+    noun = singular(snake(collection))
+    if len(required) == 1 and (id_entity(required[0]) == noun or normal(required[0]) == f"{noun}id"):
+        return required[0]
+    return None
+
+
+def _keys_argument(op: Operation) -> str | None:
+    """A required argument that lists the keys of the records a write changes (`ids: [1, 2]`), if any."""
+    properties: dict[str, Any] = op.input_schema.get("properties", {})
+    for name in op.input_schema.get("required", []):
+        schema = properties.get(name) if isinstance(properties.get(name), dict) else {}
+        keys = normal(name) in ("ids", "keys") or (id_entity(name) is not None and name.lower().endswith("ids"))
+        if keys and schema_type(schema)[0] == "array" and schema_type(schema.get("items"))[0] in ("string", "integer"):
+            return name
+    return None
 
 
 def _verb_and_noun(segment: str) -> tuple[str | None, str | None]:

@@ -1020,3 +1020,88 @@ async def test_a_newcomer_opens_an_account_where_nothing_finds_accounts_by_email
         assert "new here" in task.instruction, task.instruction
         created = next(c.arguments for c in task.solution.calls if c.tool == "createMember")
         assert created["email"] in task.instruction and created["name"] in task.instruction
+
+
+BOOKMARKS = """
+openapi: 3.0.3
+info: {title: Reading Shelf, version: 1.0.0, description: Bookmarks and the tags people sort them with.}
+paths:
+  /bookmarks:
+    get:
+      operationId: listBookmarks
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Bookmark'}}}}}
+    post:
+      operationId: createBookmark
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Bookmark'}}}
+      responses: {'201': {description: ok}}
+  /bookmarks/{id}/tags:
+    get:
+      operationId: listBookmarkTags
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Tag'}}}}}
+    post:
+      operationId: addTagToBookmark
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [tag_id], properties: {tag_id: {type: integer}}}}}
+      responses: {'200': {description: ok}}
+  /bookmarks/cache:
+    put:
+      operationId: updateBookmarksCache
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [ids], properties: {ids: {type: array, items: {type: integer}}, keep_metadata: {type: boolean}}}}}
+      responses: {'200': {description: ok}}
+  /tags:
+    get:
+      operationId: listTags
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Tag'}}}}}
+    post:
+      operationId: createTag
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Tag'}}}
+      responses: {'201': {description: ok}}
+  /tags/{id}:
+    delete:
+      operationId: deleteTag
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {'204': {description: ok}}
+components:
+  schemas:
+    Bookmark:
+      type: object
+      required: [url, title]
+      properties:
+        id: {type: integer, readOnly: true}
+        url: {type: string, format: uri}
+        title: {type: string}
+    Tag:
+      type: object
+      required: [name]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+"""
+"""Tags made on their own (POST /tags) and listed per bookmark; a tag linked to a bookmark by its id; a cache
+refreshed for many bookmarks at once."""
+
+
+async def test_a_link_or_a_change_of_many_records_is_left_out_by_name_and_the_rest_still_works(
+    tmp_path: Path,
+) -> None:
+    """Linking an existing tag to a bookmark and refreshing the cache of the bookmarks an `ids` list names are left
+    out, each with why; a tag is still made on its own (the bookmark a nested list shows it under is optional)."""
+    result = await _synthesized(tmp_path, "shelf.yaml", BOOKMARKS, SynthOptions(tasks=12, rows=8, min_calls=1))
+    notes = " ".join(result.notes)
+    assert "left out addTagToBookmark: POST /bookmarks/{id}/tags links an existing tag to a bookmark" in notes
+    assert "left out updateBookmarksCache: PUT /bookmarks/cache acts at once on every record its `ids` names" in notes
+    tags = result.spec.table("tags")
+    assert tags is not None and next(c for c in tags.columns if c.name == "bookmark_id").nullable
+    assert any(c.tool == "createTag" for t in result.tasks for c in t.solution.calls)
