@@ -150,7 +150,7 @@ NOTE_TITLES: tuple[str, ...] = (
 )  # fmt: skip
 TODO_TITLES: tuple[str, ...] = (
     "Call the plumber", "Renew passport", "Buy a birthday present for {first}", "Book the dentist",
-    "Pay the water bill", "Return library books", "Pick up dry cleaning", "Send invoice to {company}",
+    "Pay the water bill", "Return library books", "Pick up dry cleaning", "Send the invoice to {first}",
     "Plan the weekend in {city}", "Back up the laptop", "Water the plants", "Cancel the old gym membership",
 )  # fmt: skip
 EVENT_TITLES: dict[str, tuple[str, ...]] = {
