@@ -654,9 +654,12 @@ def _scenario(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, env_title
     if refusal is not None:
         if refusal.rule == "confirmation":
             request = speaker.request(refusal.goal)
+            asks = any(g.kind == "tell" for g in plan.goals)
             behavior.append(
-                f"Ask your question first. When the agent asks you to confirm that it will {request}, say you have "
-                "changed your mind and do not want it after all."
+                ("Ask your question before the change you will turn down. " if asks else "")
+                + f"When the agent asks you to confirm that it will {request}, say you have changed your mind and "
+                "do not want it after all."
+                + (" When it asks about your other change, say yes." if any(g.writes for g in plan.goals) else "")
             )
         elif refusal.rule == "identification":
             behavior.append(
