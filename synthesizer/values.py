@@ -304,7 +304,7 @@ class Values:
         made: dict[str, str] = {}
         for name in dict.fromkeys(n for _, n, _, _ in string.Formatter().parse(template) if n):  # in written order
             made[name] = makers[name]()
-            for _ in range(8):  # 'Austin vs Austin Derby' never: an other_ value differs from the rest
+            for _ in range(8):  # 'Austin vs Austin' never: an other_ value differs from the rest
                 if not name.startswith("other") or made[name] not in list(made.values())[:-1]:
                     break
                 made[name] = makers[name]()

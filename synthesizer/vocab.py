@@ -163,7 +163,7 @@ EVENT_TITLES: dict[str, tuple[str, ...]] = {
                 "Death of a Salesman", "An Evening of One-Act Plays"),
     "comedy": ("Stand-up Night with {first} {last}", "{city} Comedy Club Live", "Improv Thursday",
                "Laugh Out Loud at the {place}"),
-    "sports": ("{city} Marathon", "Harbor Cup Final", "{city} vs {other_city} Derby", "Open Tennis Day",
+    "sports": ("{city} Marathon", "Harbor Cup Final", "{city} vs {other_city}", "Open Tennis Day",
                "Charity Five-a-Side"),
     "festival": ("{city} Food Festival", "Summer Lights Festival", "{city} Folk Weekend", "Street Art Fair",
                  "Harvest Market"),
