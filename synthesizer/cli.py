@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,6 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from .defaults import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from .pipeline import SynthResult
 
 console = Console(stderr=True)
 DOC_HELP = (
@@ -77,7 +83,7 @@ def synth(
     with progress:
         for stage in STAGES:
             bars[stage] = progress.add_task(stage, total=1, note="waiting")
-        result = asyncio.run(synthesize(doc, out, options, work_dir=work_dir, on_event=show))
+        result = _run_interruptibly(synthesize(doc, out, options, work_dir=work_dir, on_event=show))
     table = Table(title=f"{result.spec.name}: {result.path}", title_justify="left")
     table.add_column("", style="cyan")
     table.add_column("")
@@ -111,3 +117,20 @@ def synth(
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the `autoforge` app."""
     app.command()(synth)
+
+
+def _run_interruptibly(run: Coroutine[Any, Any, SynthResult]) -> SynthResult:
+    """`asyncio.run`, where Ctrl-C stops the run at once. asyncio's own handler only cancels the run's task, and a
+    cancellation that reaches code which catches it (an MCP check of the tasks) could let the run finish and exit
+    0; the batches already made stay checkpointed, so a rerun resumes from them."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return asyncio.run(run)
+    signal.signal(signal.SIGINT, _interrupt)  # asyncio leaves a handler that is not the default one in place
+    try:
+        return asyncio.run(run)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
