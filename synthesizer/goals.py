@@ -15,7 +15,6 @@ from .models import ParamPlan, ToolPlan
 from .moments import day_of, shifted
 from .naming import normal
 from .outcomes import apply_change
-from .resources import argument_column
 from .rules import children, linked_table, terminal_values
 from .semantics import is_creation_time, is_person_table
 from .shapes import id_entity
@@ -596,11 +595,8 @@ class Walker(Resolver):
         made: dict[str, Any] = {}
         for name in names:
             sub = properties[name]
-            if sub.get("type") == "object" or "properties" in sub:
-                value: Any = self._object(sub, table, depth + 1)
-            else:
-                column, kind = argument_column(name, sub)
-                value = _conform(self.rng, sub, self.values.value(table, column, kind))
+            nested = sub.get("type") == "object" or "properties" in sub
+            value: Any = self._object(sub, table, depth + 1) if nested else self.said(name, sub, table)
             if value is None or not _valid(sub, value):
                 return None
             made[name] = value

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import fastjsonschema
 import networkx as nx
-from autoforge.servers import Environment
+from autoforge.servers import Environment, Table
 from autoforge.servers.execution import compiled_schema
 
 from .localtools import LocalTools
@@ -473,8 +473,13 @@ class Resolver:
     def _stated(self, plan: ToolPlan, name: str) -> Any:
         """A value the user states for a required argument that selects nothing the twin keeps."""
         schema = self.schemas[plan.name].get("properties", {}).get(name, {})
+        return self.said(name, schema, self.bp.table(plan.table))
+
+    def said(self, name: str, schema: dict[str, Any], table: Table) -> Any:
+        """A value a user states for an argument `name` under `schema` (drawn for its name and kind, moved into
+        its documented bounds), or None when none fits."""
         column, kind = argument_column(name, schema)
-        value = _conform(self.rng, schema, self.values.value(self.bp.table(plan.table), column, kind))
+        value = _conform(self.rng, schema, self.values.value(table, column, kind))
         return value if _valid(schema, value) else None
 
     def _by_list(
