@@ -40,6 +40,11 @@ def run_until_then_stop(
     _signal_family(process.pid, signal.SIGCONT, itself=False)
 
 
+def default_sigint() -> None:
+    """Give a child the default Ctrl-C handling (for `preexec_fn`), whatever its parent ignores."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _signal_family(pid: int, signum: int, itself: bool = True) -> None:
     """Send `signum` to `pid` (unless not `itself`) and to every process descended from it (read from /proc;
     none where there is no /proc)."""

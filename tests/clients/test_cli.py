@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from autoforge.cli import app
 
+from ..conftest import default_sigint
 from ..serving import new_token, served
 
 runner = CliRunner()
@@ -79,7 +80,12 @@ def test_interrupted_run_resumes_to_the_same_task_set_as_an_uninterrupted_one(li
         str(out),
     ]
     results = out / "results.jsonl"
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,  # noqa: PLW1509
+    )  # a shell's background job ignores SIGINT, and its children would inherit that
     run_until(process, lambda: results.exists() and results.read_bytes().count(b"\n") >= 10)
     process.send_signal(signal.SIGINT)
     process.send_signal(signal.SIGCONT)

@@ -17,6 +17,7 @@ from autoforge.synthesizer.leeway import FIRST_USE_BATCH, FIRST_USE_CALLS, Leewa
 from autoforge.synthesizer.pipeline import _select
 from autoforge.synthesizer.writer import SERVER_PY, SYNTH_FILES
 
+from ..conftest import default_sigint
 from .conftest import SMALL_API, write
 
 AUTOFORGE = str(Path(sys.executable).with_name("autoforge"))
@@ -77,6 +78,7 @@ def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: 
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,  # noqa: PLW1509 - a background job ignores SIGINT, and children inherit that
     )
     run_until(process, lambda: bool(list((tmp_path / "work").glob("*/batches/0000.json"))))
     process.send_signal(signal.SIGINT)
