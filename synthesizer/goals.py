@@ -77,10 +77,13 @@ def summable(column: str) -> bool:
     return bool(words & {"total", "amount", "balance", "fee", "fees", "spent", "paid", "charge", "cost", "subtotal"})
 
 
-def clear_fact(value: Any, kind: str) -> bool:
-    """Whether a value tells one record apart when said: an amount, a date, a code, a name (not '3' or 'yes')."""
+def clear_fact(value: Any, kind: str, asked: bool = False) -> bool:
+    """Whether a value tells one record apart when said: an amount, a date, a code, a name (not '3' or 'yes').
+    A count the user `asked` for by its field ("how many seats does it have?") is clear even when small."""
     if isinstance(value, bool) or value is None:
         return False
+    if asked and kind in ("quantity", "numeral") and str(value).strip().isdigit():
+        return int(str(value).strip()) >= 1
     if kind == "money" and isinstance(value, (int, float)):
         return value >= 1
     if isinstance(value, (int, float)):
@@ -679,7 +682,7 @@ class Walker(Resolver):
                    if row.get(c.name) not in (None, "") and c.name not in labels and not c.primary_key and not c.references
                    and (pick is None or pick.column != c.name) and not c.enum
                    and self.kind(table.name, c.name) in told
-                   and clear_fact(row[c.name], self.kind(table.name, c.name))]  # fmt: skip
+                   and clear_fact(row[c.name], self.kind(table.name, c.name), asked=True)]  # fmt: skip
         if not columns:
             return None
         return Walk(Goal("tell", entity=entity, column=self.rng.choice(columns)), found)

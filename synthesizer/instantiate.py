@@ -349,6 +349,18 @@ class _Run:
             key = self.bp.table(entity.table).primary_key
             self._fact(entity.table, column, entity.key if column == key else row.get(column))
 
+    def refused_still_possible(self) -> None:
+        """The change the user declines must still be one the agent could make once the rest is done (cancelling a
+        booking first may forbid removing its bag): else declining it tests nothing. Run last, on the finished
+        episode, since it changes it."""
+        refused = self.built.refused
+        if refused is None:
+            return
+        try:
+            self.tools.run(refused["tool"], self.episode, refused["arguments"])
+        except ToolError as exc:
+            raise Rejected("the declined change is impossible once the rest is done") from exc
+
     def recheck_picks(self) -> None:
         """Each pick must single out its row whatever order the writes happen in.
 
@@ -403,6 +415,7 @@ def instantiate(
         run.recheck_picks()
         run.built.changes = tuple(episode_changes(run.store, run.episode))
         run.built.violations = tuple(violations(run.episode.conn, environment.spec.invariants))
+        run.refused_still_possible()
     finally:
         run.close()
     return run.built

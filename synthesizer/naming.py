@@ -158,6 +158,8 @@ _OBJECT_FILLER = frozenset(
      "your", "my", "each", "every", "any", "some", "to", "from", "for", "with", "in", "on", "by", "and", "of", "un",
      "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between"}
 )  # fmt: skip
+_ANY = frozenset({"any", "all", "each", "every", "some"})
+"""Words after 'of' that make it no owner: "a file of any extension" is a file."""
 _ADJECTIVE_ENDINGS = ("ed", "ing", "able", "ible", "al", "ful", "ive", "ous")
 
 
@@ -172,7 +174,7 @@ def object_noun(words: list[str], head: bool = True) -> str:
     (`start`: "Change task status to active" acts on a task)."""
     run: list[str] = []
     for position, word in enumerate(words):
-        if word in ("of", "for") and run and position + 1 < len(words):
+        if word in ("of", "for") and run and position + 1 < len(words) and words[position + 1] not in _ANY:
             owner = object_noun(words[position + 1 :])
             return f"{owner}_{run[-1]}" if owner else run[-1]
         if word in _OBJECT_FILLER or not word.isalpha():

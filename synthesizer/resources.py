@@ -168,6 +168,8 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                     continue
                 if shape.kind in ("list", "count", "get") and normal(name) in SEARCH_ARGS:
                     continue
+                if shape.kind == "get" and isinstance(sub, dict) and "default" in sub:
+                    continue  # `tail(file_name, lines=10)`: how much of the one record to show, not a field of it
                 _add_column(res, name, sub, required=shape.kind == "create" and name in required)
         if shape.kind == "create":
             res.created = True

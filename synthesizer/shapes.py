@@ -52,7 +52,7 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 VERBS: dict[str, str] = {
     **{v: "list" for v in ["list", "search", "find", "query", "browse", "filter", "lookup", "all", "index"]},
-    **{v: "get" for v in ["get", "fetch", "read", "retrieve", "show", "describe", "view", "one", "info", "details", "detail", "check"]},
+    **{v: "get" for v in ["get", "fetch", "read", "retrieve", "show", "display", "describe", "view", "one", "info", "details", "detail", "check"]},
     "count": "count",
     **{v: "create" for v in ["create", "add", "new", "insert", "post", "make", "register", "place", "book", "schedule", "reserve", "issue", "log", "record", "open", "buy", "purchase", "file", "request", "send", "invite", "enroll", "upload"]},
     **{v: "update" for v in ["update", "edit", "modify", "change", "set", "rename", "patch", "put", "move", "reschedule", "replace", "adjust", "upsert", "assign", "transfer"]},
@@ -326,19 +326,37 @@ def entities_of(source: SourceDoc, kinds: frozenset[str] | None = None) -> set[s
     prefix = vendor_prefix(source.operations)
     found: set[str] = set()
     for op in source.operations:
-        verb, noun, _ = _split_name(op, prefix)
-        noun = noun or (_described(op) if verb is not None else [])
+        verb, noun = _verb_and_noun_of(op, prefix)
         if verb is not None and noun and (kinds is None or VERBS[verb] in kinds):
             found.add(singular(snake("_".join(noun))))
     return found
 
 
-def _described(op: Operation) -> list[str]:
-    """The noun a verb-only tool acts on, from its description when that starts with a verb: `create`,
-    "Create a new task in Google Tasks" -> task."""
-    words = sentence_words(_SENTENCE.split(" ".join(op.description.split()), maxsplit=1)[0])
-    noun = object_noun(words[1:]) if words and words[0] in VERBS else ""
-    return noun.split("_") if noun else []
+def _described(op: Operation) -> tuple[str | None, list[str]]:
+    """The verb and noun of the first of a description's leading sentences that starts with a verb (after a
+    label such as "Tool description:"): `create`, "Create a new task in Google Tasks" -> (create, task); `rmdir`,
+    "Remove a directory at current directory." -> (remove, directory)."""
+    for sentence in _SENTENCE.split(" ".join(op.description.split()))[:_LEADING_SENTENCES]:
+        label, colon, rest = sentence.partition(": ")
+        words = sentence_words(rest if colon and len(label.split()) <= 3 else sentence)
+        verb = words[0].rsplit("-", 1)[-1] if words else ""  # "quick-add an event" adds
+        verb = "get" if verb in ("return", "returns") else verb  # a description's "Return the path" reads it
+        noun = object_noun(words[1:]) if verb in VERBS else ""
+        if noun:
+            return verb, noun.split("_")
+    return None, []
+
+
+def _verb_and_noun_of(op: Operation, prefix: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    """A tool's verb and noun from its name; what its name lacks, from its description (`cat(file_name)`:
+    "Display the contents of a file")."""
+    verb, noun, _ = _split_name(op, prefix)
+    if noun and verb is not None:
+        return verb, noun
+    described_verb, described_noun = _described(op)
+    if verb is None:
+        return (described_verb, described_noun) if described_verb else (None, noun)
+    return verb, described_noun if described_verb else []
 
 
 NAMES = ("name", "title", "person", "username")
@@ -361,6 +379,8 @@ def lookup_column(argument: str, entity: str, columns: Any) -> str | None:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
+_LEADING_SENTENCES = 3
+"""Sentences of a description read for the verb of a tool whose name has none (a preamble may come first)."""
 _READ_WORDS = frozenset({"search", "find", "list", "get", "show", "return", "returns", "retrieve", "fetch", "read",
                         "view", "look", "lists", "gets", "shows", "retrieves", "fetches", "finds", "searches"})  # fmt: skip
 _WRITE_WORDS = frozenset(
@@ -407,6 +427,21 @@ def id_entity(argument: str) -> str | None:
     return None
 
 
+_FIGURES = frozenset({"number", "value", "result", "sum", "difference", "product", "quotient", "total", "average"})
+"""Nouns of a calculation's inputs or output: `add(a, b)` "Add two numbers" makes no record of numbers."""
+
+
+def _computes(op: Operation) -> bool:
+    """Whether every argument of an operation is a number or a list of numbers (operands, not a record)."""
+    properties = op.input_schema.get("properties", {})
+
+    def numeric(schema: Any) -> bool:
+        kind = schema_type(schema)[0]
+        return kind in ("integer", "number") or (kind == "array" and numeric(schema.get("items")))
+
+    return bool(properties) and all(numeric(schema) for schema in properties.values())
+
+
 def _says_setting(schema: Any) -> bool:
     """Whether an argument is a device's setting (a state, a flag, a level), which a keyless setter may set on
     its one row; a date or a free text without an id names nothing to change."""
@@ -419,8 +454,7 @@ def _says_state(schema: Any) -> bool:
 
 
 def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read: set[str]) -> Shape | str:
-    verb, noun, _ = _split_name(op, prefix)
-    noun = noun or (_described(op) if verb is not None else [])
+    verb, noun = _verb_and_noun_of(op, prefix)
     properties: dict[str, Any] = op.input_schema.get("properties", {})
     words = split_words(op.name)[len(prefix) :]
     toggle = toggle_of(words[:1])
@@ -443,6 +477,8 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
     if not noun:  # `add(a, b)`: no record in its name, and its description names none after a verb
         return f"cannot tell what {op.name!r} {kind}s: neither its name nor its description names a record"
     entity = singular(snake("_".join(noun)))
+    if entity in _FIGURES and _computes(op):
+        return f"{op.name!r} computes a result from the numbers it is given: a calculation keeps no state to model"
     setter = False  # `set_checkout_payment_method(payment_method_id)`: the id is the value set, not an owner
     if kind in ("update", "action") and len(noun) > 1:
         owner = singular(snake("_".join(noun[:-1])))

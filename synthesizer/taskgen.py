@@ -22,6 +22,7 @@ from autoforge.servers import (
     Environment,
     EnvServer,
     Expected,
+    ReasoningNode,
     Roles,
     Solution,
     Task,
@@ -68,8 +69,16 @@ class Batch:
 
 def signature(task: Task) -> str:
     """Tasks with the same calls (tools and arguments, in any order) and the same facts to tell are duplicates:
-    two questions answered by the same reads (a plant's price, its height) are two tasks."""
-    calls = sorted(json.dumps([c.tool, c.arguments], sort_keys=True, default=str) for c in task.solution.calls)
+    two questions answered by the same reads (a plant's price, its height) are two tasks. A task that changes
+    nothing is the same question whatever its search arguments (a location the user makes up): its reasoning
+    (which row it picks) tells it apart."""
+    reads_only = not task.expected.changes
+    calls = sorted(
+        json.dumps([c.tool, None if reads_only else c.arguments], sort_keys=True, default=str)
+        for c in task.solution.calls
+    )
+    if reads_only:
+        calls += sorted(n.note for n in task.solution.nodes if isinstance(n, ReasoningNode))
     facts = sorted(task.expected.facts)
     return hashlib.sha256("\n".join([*calls, *facts]).encode()).hexdigest()
 

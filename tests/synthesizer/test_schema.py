@@ -151,18 +151,21 @@ async def test_two_references_to_one_parent_get_an_invariant_each(tmp_path: Path
 
 
 async def test_a_verb_only_tool_takes_its_record_from_its_description_or_is_left_out(tmp_path: Path) -> None:
-    """`create` described "Create a new task" writes tasks; `add(a, b)` whose description starts with no verb
-    names no record, and is left out saying so rather than made a table named after the document."""
+    """`create` described "Create a new task" writes tasks; `delete`, whose description names nothing after a verb,
+    names no record and is left out saying so rather than made a table named after the document; `add(a, b)`,
+    "Add two numbers" after a preamble sentence, is a calculation and left out as one."""
     any_object = {"type": "object", "properties": {"title": {"type": "string"}}}
     numbers = {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}}
     tools = [
         {"name": "create", "description": "Create a new task in the list.", "inputSchema": any_object},
         {"name": "list", "description": "List all tasks.", "inputSchema": {"type": "object", "properties": {}}},
         {"name": "add", "description": "This tool belongs to the calculator. Add two numbers.", "inputSchema": numbers},
+        {"name": "delete", "description": "Careful: this cannot be undone.", "inputSchema": any_object},
     ]
     _, bp = await blueprint_of(write(tmp_path, "helper.tools.json", json.dumps({"tools": tools})))
     assert {p.name: p.table for p in bp.plans} == {"create": "tasks", "list_": "tasks"}  # `list` is a keyword
-    assert any(s.name == "add" and "names a record" in s.reason for s in bp.skipped)
+    assert any(s.name == "delete" and "names a record" in s.reason for s in bp.skipped)
+    assert any(s.name == "add" and "calculation" in s.reason for s in bp.skipped)
 
 
 async def test_a_keyless_setter_sets_a_record_some_tool_reads_and_no_other(tmp_path: Path) -> None:

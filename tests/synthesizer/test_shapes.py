@@ -431,6 +431,77 @@ async def test_a_read_only_api_gets_tasks_whose_answer_is_a_fact(tmp_path: Path)
     assert len(set(asked)) < len(asked)  # the same reads, other facts
 
 
+ROOMS = """openapi: 3.0.3
+info: {title: Meeting Rooms API, version: 1.0.0, description: The meeting rooms of an office, read only.}
+paths:
+  /rooms:
+    get:
+      operationId: listRooms
+      summary: List the meeting rooms
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Room'}}}}}
+components:
+  schemas:
+    Room:
+      type: object
+      properties:
+        id: {type: string}
+        name: {type: string}
+        capacity: {type: integer, minimum: 2, maximum: 12, description: Seats in the room}
+"""
+
+
+async def test_a_read_only_api_asks_for_small_counts_and_a_made_up_search_is_no_new_task(tmp_path: Path) -> None:
+    """A one-list API whose only fact is a small count ('seats: 4') still gets ten tasks: a count the user asks
+    for by its field is a clear answer. Each asks about another room: the same question is one task."""
+    result = await _synthesized(tmp_path, "rooms.yaml", ROOMS, SynthOptions(tasks=10, rows=12))
+    assert len(result.tasks) >= 10
+    environment = load_environment(result.path)
+    store = EpisodeStore(environment.spec, environment.template, {})
+    rooms = {r["name"]: r["capacity"] for r in environment.tools["listRooms"].run(store.fresh(None), {}).value}
+    questions = [t for t in result.tasks if "capacity" in t.instruction]
+    assert len(questions) >= 5
+    for task in questions:
+        named = [n for n in rooms if f'"{n}"' in task.instruction]
+        assert named and {str(rooms[n]) for n in named} <= set(task.expected.facts), task.instruction
+    picked = [tuple(sorted(n.note for n in t.solution.nodes if n.kind == "reasoning")) for t in questions]
+    assert len(set(picked)) == len(picked)  # no room is asked about twice
+
+
+FOLDERS = [
+    {"name": "mkdir", "description": "This tool belongs to the Workspace. Tool description: Create a new folder.",
+     "inputSchema": {"type": "object", "required": ["folder_name"], "properties": {"folder_name": {"type": "string"}}}},
+    {"name": "rmdir", "description": "This tool belongs to the Workspace. Tool description: Remove a folder.",
+     "inputSchema": {"type": "object", "required": ["folder_name"], "properties": {"folder_name": {"type": "string"}}}},
+    {"name": "ls", "description": "List every folder.",
+     "inputSchema": {"type": "object", "properties": {}}},
+    {"name": "add", "description": "This tool belongs to the Workspace. Tool description: Add two numbers.",
+     "inputSchema": {"type": "object", "required": ["a", "b"],
+                     "properties": {"a": {"type": "number"}, "b": {"type": "number"}}}},
+]  # fmt: skip
+
+
+async def test_a_tool_named_without_a_verb_takes_it_from_its_description_and_a_calculation_is_left_out(
+    tmp_path: Path,
+) -> None:
+    """`mkdir` "Create a new folder" makes a folder, `rmdir` "Remove a folder" removes the one with that name (none
+    or a missing name is refused); `add(a, b)` "Add two numbers" is a calculation, left out saying so."""
+    result = await _synthesized(tmp_path, "workspace.tools.json", json.dumps({"tools": FOLDERS}))
+    assert {t.name for t in result.spec.tools} == {"mkdir", "rmdir", "ls"}
+    assert any(n.startswith("left out add:") and "calculation" in n for n in result.notes)
+    assert {c.tool for t in result.tasks for c in t.solution.calls} >= {"mkdir", "rmdir"}
+    environment = load_environment(result.path)
+    episode = EpisodeStore(environment.spec, environment.template, {}).fresh(None)
+    tools = environment.tools
+    before = len(tools["ls"].run(episode, {}).value)
+    tools["mkdir"].run(episode, {"folder_name": "Taxes 2026"})
+    assert "Taxes 2026" in [r["folder_name"] for r in tools["ls"].run(episode, {}).value]
+    tools["rmdir"].run(episode, {"folder_name": "Taxes 2026"})
+    assert len(tools["ls"].run(episode, {}).value) == before
+    with pytest.raises(ToolError, match="Taxes 2026"):
+        tools["rmdir"].run(episode, {"folder_name": "Taxes 2026"})
+
+
 async def test_keyless_setters_of_one_device_are_updates_of_its_one_row(tmp_path: Path) -> None:
     """setHeadlights(mode), activateParkingBrake(mode) and adjustClimateControl(temperature) take no id: each
     acts on its component's one row, the enum a description lists is enforced, and "float" is a number."""
