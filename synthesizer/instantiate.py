@@ -350,11 +350,11 @@ class _Run:
             self._fact(entity.table, column, entity.key if column == key else row.get(column))
 
     def refused_still_possible(self) -> None:
-        """The change the user declines must still be one the agent could make once the rest is done (cancelling a
-        booking first may forbid removing its bag): else declining it tests nothing. Run last, on the finished
-        episode, since it changes it."""
+        """A change the policy forbids but the tool allows (all but a lifecycle rule's, which the tool itself
+        refuses) must still be possible once the rest is done (cancelling a booking first may forbid removing its
+        bag): else declining it tests nothing. Run last, on the finished episode, since it changes it."""
         refused = self.built.refused
-        if refused is None:
+        if refused is None or self.plan.refusal is None or self.plan.refusal.rule == "lifecycle":
             return
         try:
             self.tools.run(refused["tool"], self.episode, refused["arguments"])
