@@ -213,6 +213,12 @@ def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
         )
     if not any(p.writes for p in plans):
         hints.append("no tool it kept changes anything")
+    bare = _bare_tables(draft.blueprint)
+    if bare and len(bare) * 2 >= len(draft.blueprint.tables):
+        hints.append(
+            f"{len(bare)} of its {len(draft.blueprint.tables)} records have no field besides their id and what "
+            f"its tools find them by ({', '.join(bare[:4])}): the document gives no results to report"
+        )
     listers = {p.table for p in plans if p.kind in ("list", "get")}
     stranded = sorted({p.table for p in plans if p.writes and p.table not in listers})
     if top.startswith("walk found no way") and stranded:
@@ -227,6 +233,18 @@ def _no_tasks(name: str, draft: Draft, options: SynthOptions) -> str:
         f"{name}: {made} passed the checks (an environment needs {min(MIN_TASKS, options.tasks)}), so none was "
         f"written. Reasons: {listed}. " + ". ".join(hints)
     )
+
+
+def _bare_tables(blueprint: Blueprint) -> list[str]:
+    """Tables whose only columns are their key and the columns reads find rows by (`get_alerts(state)` with no
+    documented result): nothing in them to tell a user."""
+    bare = []
+    for table in blueprint.tables:
+        plans = [p for p in blueprint.plans if p.table == table.name]
+        found_by = {p.column for plan in plans for p in plan.params if p.role in ("filter", "lookup", "key")}
+        if not any(plan.writes for plan in plans) and all(c.primary_key or c.name in found_by for c in table.columns):
+            bare.append(table.name)
+    return bare
 
 
 def _new(notes: list[str], existing: tuple[str, ...]) -> list[str]:

@@ -237,13 +237,17 @@ def _merge_by_key(shapes: list[Shape]) -> None:
         arguments = shape.op.input_schema.get("properties", {})
         for key, tables in by_key.items():
             if len(tables) > 1 and any(normal(a) == key for a in arguments):
-                listed = sorted(
-                    t for t in tables if any(s.resource == t and s.kind == "list" for s in shapes)
-                ) or sorted(tables)
+                listed = sorted(t for t in tables if any(_lists(s, t, key) for s in shapes)) or sorted(tables)
                 if shape.resource in tables:
                     shape.resource = listed[0]
                     if shape.key is None and shape.kind in ("list", "get"):
                         shape.key = next(a for a in arguments if normal(a) == key) if shape.kind == "get" else None
+
+
+def _lists(shape: Shape, table: str, key: str) -> bool:
+    """Whether a shape lists a table's records, not only those a list of their keys names (`filepaths`)."""
+    arguments = shape.op.input_schema.get("properties", {})
+    return shape.resource == table and shape.kind == "list" and not any(normal(a) == f"{key}s" for a in arguments)
 
 
 def _natural_key(res: Resource) -> str | None:

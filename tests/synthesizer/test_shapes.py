@@ -371,6 +371,22 @@ async def test_a_small_api_gets_short_tasks_and_a_tiny_one_is_refused_saying_why
     assert error.value.exit_code == 2
 
 
+async def test_reads_with_no_documented_result_are_refused_saying_so(tmp_path: Path) -> None:
+    """`get_outages(region)` with no output schema has nothing in its records to report: exit 2 names that."""
+    tools = [
+        {"name": "get_outages", "description": "Get power outages for a region.",
+         "inputSchema": {"type": "object", "required": ["region"], "properties": {"region": {"type": "string"}}}},
+        {"name": "get_readings", "description": "Get meter readings near a place.",
+         "inputSchema": {"type": "object", "required": ["latitude", "longitude"],
+                         "properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"}}}},
+    ]  # fmt: skip
+    with pytest.raises(
+        SynthesisError, match=r"2 of its 2 records have no field besides .*no results to report"
+    ) as error:
+        await _synthesized(tmp_path, "grid.tools.json", json.dumps({"tools": tools}))
+    assert error.value.exit_code == 2
+
+
 MEMORY = [
     {"name": "create_entities", "description": "Create multiple new entities in the knowledge graph",
      "inputSchema": {"type": "object", "required": ["entities"], "properties": {"entities": {"type": "array", "items": {
