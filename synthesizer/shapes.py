@@ -339,12 +339,20 @@ def _described(op: Operation) -> tuple[str | None, list[str]]:
     for sentence in _SENTENCE.split(" ".join(op.description.split()))[:_LEADING_SENTENCES]:
         label, colon, rest = sentence.partition(": ")
         words = sentence_words(rest if colon and len(label.split()) <= 3 else sentence)
-        verb = words[0].rsplit("-", 1)[-1] if words else ""  # "quick-add an event" adds
-        verb = "get" if verb in ("return", "returns") else verb  # a description's "Return the path" reads it
+        verb = _base_verb(words[0].rsplit("-", 1)[-1]) if words else ""  # "quick-add an event" adds
+        verb = "get" if verb == "return" else verb  # a description's "Return the path" reads it
         noun = object_noun(words[1:]) if verb in VERBS else ""
         if noun:
             return verb, noun.split("_")
     return None, []
+
+
+def _base_verb(word: str) -> str:
+    """'adds' -> 'add', 'fetches' -> 'fetch', 'returns' -> 'return': a description's verb as VERBS spells it."""
+    for cut in ("es", "s"):
+        if word not in VERBS and word.endswith(cut) and (word[: -len(cut)] in VERBS or word[: -len(cut)] == "return"):
+            return word[: -len(cut)]
+    return word
 
 
 def _verb_and_noun_of(op: Operation, prefix: tuple[str, ...]) -> tuple[str | None, list[str]]:

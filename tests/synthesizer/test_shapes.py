@@ -487,7 +487,7 @@ async def test_a_read_only_api_asks_for_small_counts_and_a_made_up_search_is_no_
 FOLDERS = [
     {"name": "mkdir", "description": "This tool belongs to the Workspace. Tool description: Create a new folder.",
      "inputSchema": {"type": "object", "required": ["folder_name"], "properties": {"folder_name": {"type": "string"}}}},
-    {"name": "rmdir", "description": "This tool belongs to the Workspace. Tool description: Remove a folder.",
+    {"name": "rmdir", "description": "This tool belongs to the Workspace. Tool description: Removes a folder.",
      "inputSchema": {"type": "object", "required": ["folder_name"], "properties": {"folder_name": {"type": "string"}}}},
     {"name": "ls", "description": "List every folder.",
      "inputSchema": {"type": "object", "properties": {}}},
@@ -500,7 +500,7 @@ FOLDERS = [
 async def test_a_tool_named_without_a_verb_takes_it_from_its_description_and_a_calculation_is_left_out(
     tmp_path: Path,
 ) -> None:
-    """`mkdir` "Create a new folder" makes a folder, `rmdir` "Remove a folder" removes the one with that name (none
+    """`mkdir` "Create a new folder" makes a folder, `rmdir` "Removes a folder" removes the one with that name (none
     or a missing name is refused); `add(a, b)` "Add two numbers" is a calculation, left out saying so."""
     result = await _synthesized(tmp_path, "workspace.tools.json", json.dumps({"tools": FOLDERS}))
     assert {t.name for t in result.spec.tools} == {"mkdir", "rmdir", "ls"}
