@@ -9,10 +9,14 @@ out, each with its reason. Reading shapes is `shapes.py`, building tables `resou
 
 from __future__ import annotations
 
+import copy
+
+from autoforge.servers import Table
+
 from .bugs import internal_error
 from .models import Blueprint, Skip, SourceDoc, ToolPlan
 from .plans import plan_of, tool_schema
-from .resources import labels_of, resources_of, semantic_of, tables_of
+from .resources import Resource, labels_of, resources_of, semantic_of, tables_of
 from .rules import describe
 from .shapes import ACTION_TARGETS, Shape, entities_of, http_shape, item_segments, name_shape, vendor_prefix
 from .sources.openapi import common_prefix
@@ -39,19 +43,23 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
             skipped.append(Skip(name=op.source_name if op.branch else op.name, reason=shape))
         else:
             shapes.append(shape)
-    resources = resources_of(shapes, http)
-    tables = tables_of(resources)
-    blueprint = Blueprint(tables=tables, plans=(), skipped=())
+    resources, tables, outcomes = _planned(shapes, http)
+    unkeyed = {
+        index: outcome for index, (shape, outcome) in enumerate(zip(shapes, outcomes, strict=True))
+        if isinstance(outcome, str) and shape.kind in ("get", "update", "delete", "action") and not shape.key
+        and not shape.lookup
+    }  # fmt: skip
+    if unkeyed:  # a tool that names no row leaves out its arguments too: no kept tool sets or finds them
+        kept = [s for index, s in enumerate(shapes) if index not in unkeyed]
+        resources, tables, outcomes = _planned(kept, http)
+        shapes = kept + [shapes[index] for index in unkeyed]
+        outcomes += list(unkeyed.values())
     plans: list[ToolPlan] = []
-    for shape in shapes:
-        try:
-            plan = plan_of(shape, resources, blueprint)
-        except Exception as exc:  # noqa: BLE001 - as above
-            plan = internal_error(exc)
-        if isinstance(plan, str):
-            skipped.append(Skip(name=shape.op.source_name if shape.op.branch else shape.op.name, reason=plan))
+    for shape, outcome in zip(shapes, outcomes, strict=True):
+        if isinstance(outcome, str):
+            skipped.append(Skip(name=shape.op.source_name if shape.op.branch else shape.op.name, reason=outcome))
         else:
-            plans.append(plan)
+            plans.append(outcome)
     labels = {t.name: labels_of(t) for t in tables}
     semantics = {f"{t.name}.{c.name}": semantic_of(t, c, resources[t.name]) for t in tables for c in t.columns}
     blueprint = Blueprint(
@@ -64,3 +72,19 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     )
     described = tuple(p.model_copy(update={"description": describe(p, blueprint, p.description)}) for p in plans)
     return blueprint.model_copy(update={"plans": described})
+
+
+def _planned(shapes: list[Shape], http: bool) -> tuple[dict[str, Resource], tuple[Table, ...], list[ToolPlan | str]]:
+    """Resources and tables of `shapes` (copies: building resources renames their records), and each one's plan
+    or the reason it has none."""
+    shapes = [copy.copy(shape) for shape in shapes]
+    resources = resources_of(shapes, http)
+    tables = tables_of(resources)
+    blueprint = Blueprint(tables=tables, plans=(), skipped=())
+    outcomes: list[ToolPlan | str] = []
+    for shape in shapes:
+        try:
+            outcomes.append(plan_of(shape, resources, blueprint))
+        except Exception as exc:  # noqa: BLE001 - one operation that trips a synthesizer bug is left out, not the rest
+            outcomes.append(internal_error(exc))
+    return resources, tables, outcomes

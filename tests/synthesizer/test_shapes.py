@@ -491,6 +491,9 @@ FOLDERS = [
      "inputSchema": {"type": "object", "required": ["folder_name"], "properties": {"folder_name": {"type": "string"}}}},
     {"name": "ls", "description": "List every folder.",
      "inputSchema": {"type": "object", "properties": {}}},
+    {"name": "mv", "description": "Move a folder from one place to another.",
+     "inputSchema": {"type": "object", "required": ["source", "destination"],
+                     "properties": {"source": {"type": "string"}, "destination": {"type": "string"}}}},
     {"name": "add", "description": "This tool belongs to the Workspace. Tool description: Add two numbers.",
      "inputSchema": {"type": "object", "required": ["a", "b"],
                      "properties": {"a": {"type": "number"}, "b": {"type": "number"}}}},
@@ -501,10 +504,13 @@ async def test_a_tool_named_without_a_verb_takes_it_from_its_description_and_a_c
     tmp_path: Path,
 ) -> None:
     """`mkdir` "Create a new folder" makes a folder, `rmdir` "Removes a folder" removes the one with that name (none
-    or a missing name is refused); `add(a, b)` "Add two numbers" is a calculation, left out saying so."""
+    or a missing name is refused); `add(a, b)` "Add two numbers" is a calculation, left out saying so; `mv`, which
+    names no folder to move, is left out and its arguments are no fields of a folder."""
     result = await _synthesized(tmp_path, "workspace.tools.json", json.dumps({"tools": FOLDERS}))
     assert {t.name for t in result.spec.tools} == {"mkdir", "rmdir", "ls"}
     assert any(n.startswith("left out add:") and "calculation" in n for n in result.notes)
+    assert any(n.startswith("left out mv:") and "no key argument" in n for n in result.notes)
+    assert [c.name for t in result.spec.tables for c in t.columns if c.name in ("source", "destination")] == []
     assert {c.tool for t in result.tasks for c in t.solution.calls} >= {"mkdir", "rmdir"}
     environment = load_environment(result.path)
     episode = EpisodeStore(environment.spec, environment.template, {}).fresh(None)
