@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from collections.abc import Coroutine
 from pathlib import Path
 from types import FrameType
@@ -75,6 +76,7 @@ def synth(
     bars: dict[str, TaskID] = {}
 
     def show(event: Event) -> None:
+        _stop_if_interrupted()  # between steps too: a Ctrl-C whose exception something swallowed still stops the run
         bar = bars.get(event.stage)
         if bar is None:
             bar = bars[event.stage] = progress.add_task(event.stage, total=max(event.total, 1), note="")
@@ -125,12 +127,26 @@ def _run_interruptibly(run: Coroutine[Any, Any, SynthResult]) -> SynthResult:
     0; the batches already made stay checkpointed, so a rerun resumes from them."""
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         return asyncio.run(run)
+    _INTERRUPTED.clear()
     signal.signal(signal.SIGINT, _interrupt)  # asyncio leaves a handler that is not the default one in place
     try:
-        return asyncio.run(run)
+        result = asyncio.run(run)
+        _stop_if_interrupted()
+        return result
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+_INTERRUPTED = threading.Event()
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    _INTERRUPTED.set()
     raise KeyboardInterrupt
+
+
+def _stop_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C came: its first exception may land where it is swallowed (a finalizer
+    running when the signal arrives prints it and goes on)."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt

@@ -46,7 +46,7 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     resources, tables, outcomes = _planned(shapes, http)
     unkeyed = {
         index: outcome for index, (shape, outcome) in enumerate(zip(shapes, outcomes, strict=True))
-        if isinstance(outcome, str) and shape.kind in ("get", "update", "delete", "action") and not shape.key
+        if isinstance(outcome, str) and shape.kind in ("get", "update", "delete") and not shape.key
         and not shape.lookup
     }  # fmt: skip
     if unkeyed:  # a tool that names no row leaves out its arguments too: no kept tool sets or finds them

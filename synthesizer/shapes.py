@@ -347,6 +347,12 @@ def _described(op: Operation) -> tuple[str | None, list[str]]:
     return None, []
 
 
+def _makes_new(op: Operation) -> bool:
+    """Whether a tool's description says its verb makes a new record ("Start a new time tracking entry")."""
+    words = sentence_words(_SENTENCE.split(" ".join(op.description.split()), maxsplit=1)[0])
+    return "new" in words[1:3]
+
+
 def _base_verb(word: str) -> str:
     """'adds' -> 'add', 'fetches' -> 'fetch', 'returns' -> 'return': a description's verb as VERBS spells it."""
     for cut in ("es", "s"):
@@ -512,6 +518,8 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
     parents = [(p, e) for p, e in references.items() if e and e != entity and e in entities and p != key]
     if (key is not None or setter) and kind in ("update", "action"):
         parents = []  # `assign_ticket(ticket_id, agent_id)`: the agent is a value the update sets, not an owner
+    if kind == "action" and key is None and not setter and _makes_new(op):
+        kind = "create"  # `toggl_start`: "Start a new time tracking entry" makes an entry
     required = op.input_schema.get("required", [])
     many = batch_argument(op, kind)
     if many is not None:

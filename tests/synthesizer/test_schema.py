@@ -168,6 +168,26 @@ async def test_a_verb_only_tool_takes_its_record_from_its_description_or_is_left
     assert any(s.name == "add" and "calculation" in s.reason for s in bp.skipped)
 
 
+async def test_a_keyless_start_of_a_new_record_makes_one_and_its_arguments_stay_fields(tmp_path: Path) -> None:
+    """`tt_start(description)` "Start a new time entry" makes an entry whose description is a field;
+    `tt_move(source, target)`, which names no entry to move, is left out without adding its arguments."""
+    text = {"type": "string"}
+    tools = [
+        {"name": "tt_start", "description": "Start a new time entry.",
+         "inputSchema": {"type": "object", "properties": {"description": text}, "required": ["description"]}},
+        {"name": "tt_list_entries", "description": "List time entries.", "inputSchema": {"type": "object", "properties": {}}},
+        {"name": "tt_move", "description": "Move an entry.",
+         "inputSchema": {"type": "object", "properties": {"source": text, "target": text}}},
+    ]  # fmt: skip
+    _, bp = await blueprint_of(write(tmp_path, "timer.tools.json", json.dumps({"tools": tools})))
+    assert bp.plan("tt_start").kind == "create"
+    table = bp.table(bp.plan("tt_start").table)
+    assert table.name == bp.plan("tt_list_entries").table
+    assert "description" in [c.name for c in table.columns]
+    assert not {"source", "target"} & {c.name for t in bp.tables for c in t.columns}
+    assert any(s.name == "tt_move" and "no key argument" in s.reason for s in bp.skipped)
+
+
 async def test_a_keyless_setter_sets_a_record_some_tool_reads_and_no_other(tmp_path: Path) -> None:
     """`set_checkout_email(email)` sets the email of the one checkout that `get_checkout()` reads (the email does
     not find a checkout); `change_time(date)`, of a 'time' no tool reads, is left out saying it takes no id."""
