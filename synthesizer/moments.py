@@ -4,9 +4,11 @@ error, for a value that is not one."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["day_of", "moment_of", "shifted"]
+__all__ = ["day_of", "moment_of", "shifted", "written_for"]
 
 
 def day_of(value: Any) -> dt.date | None:
@@ -29,3 +31,23 @@ def shifted(value: Any, days: int) -> str | None:
     """An ISO date or date-time moved by whole days, keeping its form; None when it is not one."""
     day = day_of(value)
     return None if day is None else (day + dt.timedelta(days=days)).isoformat() + str(value)[10:]
+
+
+_WRITINGS: tuple[Callable[[dt.datetime], str], ...] = (
+    lambda m: m.isoformat(timespec="seconds"),
+    lambda m: m.isoformat(timespec="seconds") + "Z",
+    lambda m: m.isoformat(timespec="milliseconds") + "Z",
+    lambda m: m.isoformat(timespec="seconds") + "+00:00",
+    lambda m: m.date().isoformat(),
+    lambda m: m.strftime("%H:%M"),
+    lambda m: m.strftime("%H:%M:%S"),
+    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}",
+    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}.000000",
+)
+"""Ways to write a moment, tried in turn when a column's documented pattern refuses the plain ISO form."""
+
+
+def written_for(moment: dt.datetime, pattern: str) -> str | None:
+    """`moment` written in the first of the usual forms that a documented pattern accepts ('09:30' for
+    `^\\d{1,2}:\\d{2}$`), or None."""
+    return next((text for write in _WRITINGS if re.search(pattern, text := write(moment))), None)

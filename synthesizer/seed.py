@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
@@ -23,9 +23,9 @@ from autoforge.servers import Column, Table
 from autoforge.servers.constraints import compiles
 
 from .derived import Derived
-from .lifecycle import allowed_states, schedule_of, start_column, state_class, void_values
+from .lifecycle import allowed_states, pairs_of, schedule_of, start_column, state_class, void_values
 from .models import Blueprint
-from .moments import day_of, moment_of
+from .moments import day_of, moment_of, written_for
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
 from .semantics import BIRTH, is_creation_time, is_person_table
@@ -114,6 +114,7 @@ class _Builder:
         self.born: dict[tuple[str, Any], dt.datetime] = {}
         self.prefixes = key_prefixes(blueprint)
         self.last_names: list[str] = []
+        self.pairs: dict[str, list[tuple[str, str]]] = {}
 
     # ---- tables ----------------------------------------------------------------------------------
 
@@ -205,7 +206,7 @@ class _Builder:
                     row[column.name] = next((v for v in column.enum if v not in ended), row[column.name])
         self._copies(table, row, parents)
         self._capacity(table, row, parents)
-        if not self._free(table, row):
+        if not self._ordered(table, row) or not self._free(table, row):
             return None
         created = self._created(table, row)
         if created is not None:
@@ -390,6 +391,21 @@ class _Builder:
             if isinstance(most, int) and isinstance(row.get(column), int) and row[column] > most:
                 row[column] = max(1, most)
 
+    def _ordered(self, table: Table, row: dict[str, Any]) -> bool:
+        """Put each (start, end) pair of the row in order, as the invariant compares them (a minimum and a maximum
+        drawn apart, times fitted to a pattern); False when the two are equal."""
+        if table.name not in self.pairs:
+            self.pairs[table.name] = pairs_of(self.bp, table)
+        for start, end in self.pairs[table.name]:
+            first, second = row.get(start), row.get(end)
+            if not (isinstance(first, str) and isinstance(second, str)) and not (_number(first) and _number(second)):
+                continue
+            if second < first:
+                row[start], row[end] = second, first
+            elif first == second:
+                return False
+        return True
+
     def _free(self, table: Table, row: dict[str, Any]) -> bool:
         """Whether a live row's dates overlap no other live row of the same resource (no double booking)."""
         rule = self.derived.overlap.get(table.name)
@@ -435,26 +451,17 @@ def _value_order(column: Column) -> int:
     return 0 if column.enum or column.type != "TEXT" else 1
 
 
-_RENDERINGS: tuple[Callable[[dt.datetime], str], ...] = (
-    lambda m: m.isoformat(timespec="seconds"),
-    lambda m: m.isoformat(timespec="seconds") + "Z",
-    lambda m: m.isoformat(timespec="milliseconds") + "Z",
-    lambda m: m.isoformat(timespec="seconds") + "+00:00",
-    lambda m: m.date().isoformat(),
-    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}",
-    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}.000000",
-)
-"""Ways to write a moment, tried in turn when a column's documented pattern refuses the plain ISO form."""
-
-
 def _stamp(moment: dt.datetime, kind: str, column: Column, rng: random.Random) -> str:
     moment = moment.replace(second=0, microsecond=0)
     plain = moment.date().isoformat() if kind == "date" or column.format == "date" else moment.isoformat()
     pattern = column.pattern if column.pattern and compiles(column.pattern) else None
     if pattern is None or re.search(pattern, plain):
         return plain
-    written = next((text for render in _RENDERINGS if re.search(pattern, text := render(moment))), None)
-    return written or pattern_value(rng, pattern) or plain
+    return written_for(moment, pattern) or pattern_value(rng, pattern) or plain
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _nights(start: Any, end: Any) -> int:

@@ -336,10 +336,12 @@ def _described(op: Operation) -> tuple[str | None, list[str]]:
     """The verb and noun of the first of a description's leading sentences that starts with a verb (after a
     label such as "Tool description:"): `create`, "Create a new task in Google Tasks" -> (create, task); `rmdir`,
     "Remove a directory at current directory." -> (remove, directory)."""
-    for sentence in _SENTENCE.split(" ".join(op.description.split()))[:_LEADING_SENTENCES]:
+    for index, sentence in enumerate(_SENTENCE.split(" ".join(op.description.split()))[:_LEADING_SENTENCES]):
         label, colon, rest = sentence.partition(": ")
         words = sentence_words(rest if colon and len(label.split()) <= 3 else sentence)
         verb = _base_verb(words[0].rsplit("-", 1)[-1]) if words else ""  # "quick-add an event" adds
+        if verb == "return" and index:
+            continue  # a later "Returns { hours }" says what comes back, not what the tool acts on
         verb = "get" if verb == "return" else verb  # a description's "Return the path" reads it
         noun = object_noun(words[1:]) if verb in VERBS else ""
         if noun:

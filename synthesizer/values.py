@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from autoforge.servers import Column, Table
-from autoforge.servers.constraints import column_rule, problem
+from autoforge.servers.constraints import column_rule, compiles, problem
 from faker import Faker
 from faker_airtravel.constants import airport_list
 from faker_food.dishes import dishes
 from faker_vehicle.vehicle_dict import vehicles
 
 from . import vocab
+from .moments import moment_of, written_for
 from .naming import singular, split_words
 from .semantics import is_person_table
 
@@ -237,6 +238,11 @@ class Values:
             example = self.random.choice(column.examples)
             if problem(column.name, rule, example) is None:
                 return example
+        if column.pattern and kind in ("date", "datetime"):  # '09:30' for a time of day, not a random match
+            moment = moment_of(self._raw(table, column, kind, row, someone))
+            written = written_for(moment, column.pattern) if moment is not None and compiles(column.pattern) else None
+            if written is not None and problem(column.name, rule, written) is None:
+                return written
         for _ in range(8):
             raw = pattern_value(self.random, column.pattern) if column.pattern else None
             value = self._fitted(raw if raw is not None else self._raw(table, column, kind, row, someone), column)

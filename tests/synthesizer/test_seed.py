@@ -121,3 +121,25 @@ async def test_the_one_session_row_starts_afresh(tmp_path) -> None:
     for seed in range(12):
         (row,) = build_seed(bp, seed, 24)[table.name]
         assert row["state"] == "open" and not {row["state"], row["shipment_state"]} & ended
+
+
+async def test_pairs_come_in_order_and_times_of_day_keep_their_pattern(tmp_path) -> None:
+    """A minimum and a maximum drawn apart are put in order; 'HH:mm' start and end times are times of day in
+    order, never a random match of the pattern such as '52:19'."""
+    text = {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"}
+    tools = [
+        {"name": "list_shifts", "description": "List shifts.", "inputSchema": {"type": "object", "properties": {}}},
+        {"name": "create_shift", "description": "Create a shift.",
+         "inputSchema": {"type": "object", "required": ["start_time", "end_time"],
+                         "properties": {"start_time": text, "end_time": text,
+                                        "min_staff": {"type": "integer"}, "max_staff": {"type": "integer"}}}},
+    ]  # fmt: skip
+    doc = parse_structured(await read_source(write(tmp_path, "shifts.tools.json", json.dumps({"tools": tools})), 2**25))
+    bp = infer_blueprint(doc)
+    rows = build_seed(bp, 3, 30)["shifts"]
+    assert len(rows) >= 20
+    for row in rows:
+        start, end = row["start_time"], row["end_time"]
+        assert len(start) == len(end) == 5 and "00:00" <= start < end <= "23:59", row
+        if row["min_staff"] is not None and row["max_staff"] is not None:
+            assert row["min_staff"] < row["max_staff"], row
