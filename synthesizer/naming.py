@@ -156,7 +156,9 @@ def indefinite(noun: str) -> str:
 _OBJECT_FILLER = frozenset(
     {"a", "an", "the", "all", "one", "or", "more", "given", "selected", "specified", "existing", "new", "current",
      "your", "my", "each", "every", "any", "some", "to", "from", "for", "with", "in", "on", "by", "and", "of", "un",
-     "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between"}
+     "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between",
+     "currently", "recently", "previously", "permanently", "temporarily", "automatically", "immediately", "only",
+     "also", "just"}
 )  # fmt: skip
 _ANY = frozenset({"any", "all", "each", "every", "some"})
 """Words after 'of' that make it no owner: "a file of any extension" is a file."""

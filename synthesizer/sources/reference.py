@@ -387,18 +387,20 @@ def _program(blocks: list[_Block]) -> str | None:
 
 def _command_tools(blocks: list[_Block], sections: list[_Section], program: str) -> list[dict[str, Any]]:
     commands: dict[str, _Command] = {}
+    subcommands = [s for s in sections if _runs(s, program)]
+    options = {id(b) for s in subcommands for b in s.body}  # `--time TIME` under `### start`: start's option
     for block in blocks:
         if block.kind == "code":
             _read_listing(block.text, program, commands)
         elif (term := _TERM_FIRST.match(block.text)) and block.kind != "table":
             named = _after_program(term.group("term"), program)
-            if _command_key(named):
+            if _command_key(named) and not (id(block) in options and named.startswith("-")):
                 _describe(_command(commands, named), term.group("text"))
     for section in sections:
         heading = section.heading.strip("` ")
         if heading.startswith(f"{program} "):
             heading = _after_program(heading, program)
-        elif not heading.startswith("-"):
+        elif not heading.startswith("-") and section not in subcommands:
             continue
         if _command_key(heading) is not None:
             text = next((b.text for b in section.body if b.kind in ("paragraph", "item")), "")
@@ -418,6 +420,16 @@ def _command_tools(blocks: list[_Block], sections: list[_Section], program: str)
         properties, required = _command_params(command, shared)
         tools.append(_tool(name, command.description, properties, required))
     return tools
+
+
+def _runs(section: _Section, program: str) -> bool:
+    """Whether a section is a man page's subcommand: a heading of one command word (`### start`) over a code
+    line that runs it (`bartib start -p PROJECT`)."""
+    word = section.heading.strip("` ")
+    if not _COMMAND_WORD.fullmatch(word):
+        return False
+    line = re.compile(rf"^\s*\$?\s*{re.escape(program)}\s+{re.escape(word)}\b", re.MULTILINE)
+    return any(b.kind == "code" and line.search(b.text) for b in section.body)
 
 
 def _after_program(term: str, program: str) -> str:
@@ -527,6 +539,8 @@ def _command_params(command: _Command, shared: list[str]) -> tuple[dict[str, Any
         option = next((w.split("=")[0].lstrip("-") for w in inner if _OPTION.fullmatch(w.split("=")[0])), None)
         words = placeholder.strip("[]<>").split("/")[0].split("|")[0]
         names = [w for w in words.replace("...", " ").split() if re.fullmatch(r"[A-Za-z][\w-]*", w)]
+        if option is not None and len(option) == 1 and names:  # `-p PROJECT`: the project, not `p`
+            option = names[0].lower()
         name = snake(option or (" ".join(names) if option is None else names[0] if names else ""))
         if not name or (len(name) == 1 and option is None):
             name = "ids" if re.search(r"\b(?:ids?|indices|index)\b", command.description, re.IGNORECASE) else "values"

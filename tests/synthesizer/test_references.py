@@ -274,6 +274,63 @@ def test_a_list_of_commands_written_with_the_program_name_is_a_cli() -> None:
     assert tools["add_item"]["required"] == ["text"]
 
 
+MANUAL = """# shelf
+
+## SYNOPSIS
+
+```
+shelf -f FILE SUBCOMMAND [OPTIONS]
+```
+
+## SUBCOMMANDS
+
+### add
+
+```
+shelf add -t TITLE -a AUTHOR [-y YEAR]
+```
+
+Add a new book to the shelf. A book already there is not added twice.
+
+**Options**
+
+`-t TITLE`, `--title TITLE`
+: The title of the book. Required.
+
+`--year YEAR`
+: The year the book came out.
+
+### lend
+
+```
+shelf lend -t TITLE -to FRIEND
+```
+
+Lend a book to a friend.
+
+### books
+
+```
+shelf books [--all]
+```
+
+List the books on the shelf.
+
+`--all`
+: Show lent books too.
+"""
+
+
+def test_a_manual_s_subcommand_sections_are_commands_and_their_options_are_arguments() -> None:
+    """`### add` over a code line that runs `shelf add -t TITLE ...` is a command whose arguments are named by
+    their placeholders (`title`, not `t`); the options listed under it (`--year YEAR`, `--all`) are no commands."""
+    tools = _tools(_parse(MANUAL))
+    add = next(schema for name, schema in tools.items() if name.startswith("add"))
+    assert set(add["properties"]) == {"title", "author", "year"} and add["required"] == ["title", "author"]
+    assert any(name.startswith("lend") for name in tools)
+    assert not any("year" in name or name.startswith("all") for name in tools), tools
+
+
 def test_prose_without_methods_or_commands_is_not_read() -> None:
     """A README that documents neither methods nor commands yields nothing (the pipeline asks for an LLM): nor
     does one whose code headings name a library's options, or whose only command lines install it."""
