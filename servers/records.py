@@ -96,7 +96,9 @@ class Records:
         if value is None or str(value).strip() == "":
             raise ToolError(f"Give the {_words(column)} of the {rules.noun}.")
         wanted = " ".join(str(value).split()).lower()
-        rows = db.query(f'SELECT "{rules.key}" AS key, "{column}" AS named FROM "{table}" WHERE 1 = 1{self._live_clause(table)}')
+        rows = db.query(
+            f'SELECT "{rules.key}" AS key, "{column}" AS named FROM "{table}" WHERE 1 = 1{self._live_clause(table)}'
+        )
         keys = [r["key"] for r in rows if " ".join(str(r["named"] or "").split()).lower() == wanted]
         finder = f" Call {rules.finder} to see them." if rules.finder else ""
         if not keys:
@@ -149,6 +151,7 @@ class Records:
         self._check_row(db, table, row, set(row))
         self._check_unique(db, table, row, set(row))
         self._take(db, table, row)
+        self._supersede(db, table, row)
         db.insert(table, row)
         self._derive(db, table, row, None)
         return self._out(table, self._find(db, table, row[key]))
@@ -327,7 +330,32 @@ class Records:
             if row is None:
                 raise ToolError(f"There is no {rules.noun} yet.")
             return row
+        if key is None and rules.current and rules.status:
+            return self._current(db, table)
         return self._find(db, table, key)
+
+    def _supersede(self, db: Db, table: str, row: Mapping[str, Any]) -> None:
+        """A new current row ends the one before it: starting a timer stops the running one."""
+        rules = self._tables[table]
+        if rules.status and rules.superseded is not None and row.get(rules.status) in rules.current:
+            marks = ", ".join("?" for _ in rules.current)
+            db.execute(
+                f'UPDATE "{table}" SET "{rules.status}" = ? WHERE "{rules.status}" IN ({marks})',
+                self._stored(table, rules.status, rules.superseded),
+                *rules.current,
+            )
+
+    def _current(self, db: Db, table: str) -> dict[str, Any]:
+        """The one row in a live state (the running timer), which a tool given no key acts on."""
+        rules = self._tables[table]
+        marks = ", ".join("?" for _ in rules.current)
+        rows = db.query(f'SELECT * FROM "{table}" WHERE "{rules.status}" IN ({marks}) LIMIT 2', *rules.current)
+        states = " or ".join(str(s).replace("_", " ") for s in rules.current)
+        if not rows:
+            raise ToolError(f"No {rules.noun} is {states} now.")
+        if len(rows) > 1:
+            raise ToolError(f"More than one {rules.noun} is {states}; name the one you mean.")
+        return rows[0]
 
     def _name(self, table: str, row: Mapping[str, Any]) -> str:
         rules = self._tables[table]

@@ -110,6 +110,12 @@ class TableRules(_Rule):
         default=None, description="(reference, start, end): live rows of one referenced row may not overlap."
     )
     void: tuple[Any, ...] = Field(default=(), description="States in which a row no longer counts (cancelled).")
+    current: tuple[Any, ...] = Field(
+        default=(), description="States of the one current row that a tool given no key acts on (a running timer)."
+    )
+    superseded: Any = Field(
+        default=None, description="The state the current row moves to when a new one starts (a timer stopped)."
+    )
     transitions: dict[str, tuple[Any, ...]] = Field(
         default_factory=dict, description="Target state -> the states an action may move a row from into it."
     )

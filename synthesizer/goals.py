@@ -314,7 +314,10 @@ class Walker(Resolver):
         good: list[dict[str, Any]] = []
         kids = children(self.bp, plan.table)
         sources = self.rules[plan.table].transitions.get(str(plan.target.get(status))) if status else None
+        current = self.rules[plan.table].current if plan.current else ()
         for row in rows:
+            if current and row.get(self.rules[plan.table].status or "") not in current:
+                continue  # `stop_timer()` acts on the running one only
             reopening = sources is not None and row.get(status) in sources
             if ended and not reopening and any(row.get(c.name) in ended for c in table.columns if c.enum):
                 continue
@@ -355,7 +358,8 @@ class Walker(Resolver):
                 if not self.resolve(target, plan.name, param.name, found):
                     return None
                 args.append((param.name, KeyOf(target)))
-        if plan.param("key") is None and plan.param("lookup") is None and plan.table not in self.bp.singletons:
+        keyless = plan.table in self.bp.singletons or plan.current  # the one row, or the running one
+        if plan.param("key") is None and plan.param("lookup") is None and not keyless:
             return None
         filled = {name for name, _ in args}
         chosen = set(chosen_fields)

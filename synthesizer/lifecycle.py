@@ -28,11 +28,13 @@ __all__ = [
     "HELD",
     "VOID",
     "allowed_states",
+    "current_states",
     "pairs_of",
     "required_states",
     "schedule_of",
     "start_column",
     "state_class",
+    "superseded_state",
     "transitions_of",
     "void_values",
 ]
@@ -72,6 +74,25 @@ def void_values(table: Table) -> tuple[str, ...]:
     """States in which a row no longer counts (cancelled, refunded)."""
     column = status_column(table)
     return tuple(v for v in (column.enum or ()) if state_class(v) == "void") if column is not None else ()
+
+
+def current_states(blueprint: Blueprint, table: Table) -> tuple[str, ...]:
+    """The states that make a row the current one (running), for a table some tool acts on without a key
+    (`stop_timer()`): those the tool moves a row from, neither ended, void nor a state it moves rows to."""
+    status = status_column(table)
+    plans = [p for p in blueprint.plans if p.table == table.name and p.current]
+    if status is None or not status.enum or not plans:
+        return ()
+    targets = {v for p in plans for v in p.target.values()}
+    settled = set(terminal_values(table)) | set(void_values(table)) | targets
+    return tuple(v for v in status.enum if v not in settled)
+
+
+def superseded_state(blueprint: Blueprint, table: Table) -> str | None:
+    """The state a keyless tool moves the current row to (stopped): where a new current row sends the old one."""
+    if not current_states(blueprint, table):
+        return None
+    return next(str(v) for p in blueprint.plans if p.table == table.name and p.current for v in p.target.values())
 
 
 def _dated(blueprint: Blueprint, table: Table, column: Column) -> bool:

@@ -103,6 +103,9 @@ class ToolPlan(_Model):
         default=None, description="A batch tool's array argument: the rows it creates, or the keys it deletes."
     )
     items: dict[str, str] = Field(default_factory=dict, description="A batch create's item field -> column.")
+    current: bool = Field(
+        default=False, description="An action on the one row in a live state (the running timer), named by no key."
+    )
     description: str
 
     @property

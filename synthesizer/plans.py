@@ -47,7 +47,8 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
             return f"{shape.op.name!r} updates a {singular(res.name).replace('_', ' ')} but names no field to change"
         kind, target = "action", found
     keyed = any(p.role in ("key", "lookup") for p in params)
-    if kind in ("get", "update", "delete", "action") and not keyed and not res.singleton:
+    current = kind == "action" and bool(target) and res.created and not keyed and not res.singleton
+    if kind in ("get", "update", "delete", "action") and not keyed and not res.singleton and not current:
         return f"{shape.op.name!r} names no single {singular(res.name).replace('_', ' ')} (no key argument)"
     if kind == "create" and res.singleton:
         return f"{shape.op.name!r} creates the one {singular(res.name).replace('_', ' ')} of a session; the twin keeps it seeded"
@@ -57,6 +58,7 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
         table=res.name,
         params=tuple(params),
         target=target,
+        current=current,  # `stop_timer()`: the timer that is running now
         description=shape.op.description,
     )  # type: ignore[arg-type]
 

@@ -23,7 +23,16 @@ from autoforge.servers import Column, Table
 from autoforge.servers.constraints import compiles
 
 from .derived import Derived
-from .lifecycle import allowed_states, pairs_of, schedule_of, start_column, state_class, void_values
+from .lifecycle import (
+    allowed_states,
+    current_states,
+    pairs_of,
+    schedule_of,
+    start_column,
+    state_class,
+    superseded_state,
+    void_values,
+)
 from .models import Blueprint
 from .moments import day_of, moment_of, written_for
 from .naming import singular, split_words
@@ -131,6 +140,22 @@ class _Builder:
             row = self._row(table, number, deals)
             if row is not None:
                 self.data[table.name].append(row)
+        self._one_current(table)
+
+    def _one_current(self, table: Table) -> None:
+        """Exactly one row in a live state where a tool acts on 'the' running one without a key (`stop_timer()`);
+        the others are stopped (the state that tool moves rows to)."""
+        states = current_states(self.bp, table)
+        status = status_column(table)
+        rows = self.data[table.name]
+        if not states or status is None or not rows:
+            return
+        settled = superseded_state(self.bp, table)
+        live = [r for r in rows if r.get(status.name) in states]
+        for row in live[1:]:
+            row[status.name] = settled
+        if not live:
+            rows[0][status.name] = states[0]
 
     def _dealer(self, table: Table, column: Column, even: bool) -> Iterator[dict[str, Any]] | None:
         """Parent rows to hand out: in turn for the main parent (each customer gets a few orders), at random for

@@ -19,7 +19,15 @@ from autoforge.servers.constraints import column_rule
 
 from .derived import derive
 from .invariants import unique_columns
-from .lifecycle import pairs_of, required_states, schedule_of, transitions_of, void_values
+from .lifecycle import (
+    current_states,
+    pairs_of,
+    required_states,
+    schedule_of,
+    superseded_state,
+    transitions_of,
+    void_values,
+)
 from .models import Blueprint, ToolPlan
 from .naming import humanize, is_identifier, plural, singular, split_words
 from .rules import LIST_LIMIT, children, status_column, terminal_values
@@ -101,6 +109,8 @@ def table_rules(blueprint: Blueprint) -> dict[str, TableRules]:
             capacity=derived.capacity.get(table.name, {}),
             overlap=derived.overlap.get(table.name),
             void=void_values(table),
+            current=current_states(blueprint, table),
+            superseded=superseded_state(blueprint, table),
             transitions=_transitions(blueprint, table),
             schedule=schedule,
             requires=required_states(blueprint, table),
@@ -209,7 +219,9 @@ def tool_function(plan: ToolPlan, blueprint: Blueprint, schema: dict[str, Any]) 
 
     def columns(roles: tuple[str, ...]) -> str:
         return (
-            "{" + ", ".join(f"{p.column!r}: {argument(p.name)}" for p in plan.params if p.role in roles and p.column) + "}"
+            "{"
+            + ", ".join(f"{p.column!r}: {argument(p.name)}" for p in plan.params if p.role in roles and p.column)
+            + "}"
         )
 
     scope = columns(("parent",))

@@ -18,10 +18,11 @@ from autoforge.servers import Roles, UserScenario
 
 from .dags import TaskPlan
 from .instantiate import fact_text
+from .lifecycle import current_states
 from .models import Blueprint, ToolPlan
 from .naming import humanize, indefinite, plural, singular, split_words
 from .policy import BILLED
-from .rules import linked_table
+from .rules import linked_table, status_column
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS, toggle_of
 from .speech import field_words, flag_phrase, reason_for, spoken_date, spoken_value, verb_of
@@ -120,6 +121,13 @@ class _Speaker:
 
     # ---- naming rows -------------------------------------------------------------------------------
 
+    def _current_state(self, entity: Entity) -> str | None:
+        """The live state a row is in ('active'), when some tool acts on the one row in it without a key."""
+        table = self.bp.table(entity.table)
+        status = status_column(table)
+        state = self.row(entity).get(status.name) if status is not None else None
+        return str(state).replace("_", " ") if state is not None and state in current_states(self.bp, table) else None
+
     def ref(self, entity: Entity, depth: int = 0) -> str:
         """How the user names a row: 'my order from February 12', 'the "Copper Kettle"', 'Ann's booking'."""
         noun = humanize(singular(entity.table))
@@ -130,6 +138,8 @@ class _Speaker:
         if entity.table in self.bp.singletons and entity.table == "profiles":  # the signed-in user's own (`/me`)
             return "my profile"
         resolution = self.plan.resolutions.get(entity) or self.plan.described.get(entity)
+        if resolution is None and (state := self._current_state(entity)):
+            return f"the {state} {noun}"  # what a tool given no key acts on: 'the active timer'
         if resolution is None or depth > 3:
             return f"the {noun}"
         if resolution.told:

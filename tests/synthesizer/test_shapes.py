@@ -524,6 +524,33 @@ async def test_a_tool_named_without_a_verb_takes_it_from_its_description_and_a_c
         tools["rmdir"].run(episode, {"folder_name": "Taxes 2026"})
 
 
+TIMERS = [
+    {"name": "start_timer", "description": "Start a new timer on a task.",
+     "inputSchema": {"type": "object", "required": ["task_name"], "properties": {"task_name": {"type": "string"}}}},
+    {"name": "list_timers", "description": "List the timers.", "inputSchema": {"type": "object", "properties": {}}},
+    {"name": "stop_timer", "description": "Stop the running timer.",
+     "inputSchema": {"type": "object", "properties": {}}},
+]  # fmt: skip
+
+
+async def test_a_keyless_stop_acts_on_the_one_running_record(tmp_path: Path) -> None:
+    """`stop_timer()` takes no id: it stops the one timer still running (the seed has exactly one), refuses
+    when none runs, and stops the next one started; tasks ask for it as 'the active timer'."""
+    result = await _synthesized(tmp_path, "timers.tools.json", json.dumps({"tools": TIMERS}))
+    stops = [t for t in result.tasks if any(c.tool == "stop_timer" for c in t.solution.calls)]
+    assert stops and all("active timer" in t.instruction for t in stops)
+    environment = load_environment(result.path)
+    episode = EpisodeStore(environment.spec, environment.template, {}).fresh(None)
+    tools = environment.tools
+    running = [r for r in tools["list_timers"].run(episode, {}).value if r["status"] == "active"]
+    assert len(running) == 1
+    assert tools["stop_timer"].run(episode, {}).value["id"] == running[0]["id"]
+    with pytest.raises(ToolError, match="No timer is active now"):
+        tools["stop_timer"].run(episode, {})
+    started = tools["start_timer"].run(episode, {"task_name": "Write the report"}).value
+    assert tools["stop_timer"].run(episode, {}).value["id"] == started["id"]
+
+
 async def test_keyless_setters_of_one_device_are_updates_of_its_one_row(tmp_path: Path) -> None:
     """setHeadlights(mode), activateParkingBrake(mode) and adjustClimateControl(temperature) take no id: each
     acts on its component's one row, the enum a description lists is enforced, and "float" is a number."""
