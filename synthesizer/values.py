@@ -27,7 +27,7 @@ from faker_vehicle.vehicle_dict import vehicles
 
 from . import vocab
 from .moments import moment_of, written_for
-from .naming import singular, split_words
+from .naming import plural, singular, split_words
 from .semantics import is_person_table
 
 __all__ = ["Person", "Values", "full_name", "pattern_value", "person_of", "topic"]
@@ -61,6 +61,8 @@ a place, a language, a time zone, a version, a tag. 'title' is a job only in a p
 _GROUP_NOUNS = frozenset(["department", "team", "group", "division", "unit"])
 _COLLECTION_NOUNS = frozenset(["list", "tasklist", "task_list", "collection", "folder", "calendar", "playlist",
                                "album", "board", "notebook", "category", "label", "tag", "shelf"])  # fmt: skip
+_NAMED_THINGS = frozenset(["project", "workspace", "campaign", "course", "venue", "store", "team", "channel"])
+"""Things with names that a record may hold by name alone (`project: "Garden redesign"`, not a setting word)."""
 _CONTAINER_NOUNS = frozenset(["folder", "mailbox", "playlist", "notebook", "calendar", "album", "board", "list"])
 """What a column names when it names a container a record sits in (a note's folder, a mail's mailbox)."""
 _DEVICE_NOUNS = frozenset(["device", "vehicle", "asset", "tracker", "car", "truck", "van", "bike"])
@@ -132,6 +134,9 @@ def topic(table: str, column: str) -> str:
     noun = singular(table)
     last = noun.split("_")[-1]
     name = "_".join(words)
+    thing = _named_thing(table, column)
+    if thing is not None:
+        return topic(plural(thing), "name")  # an activity's `project` holds a project's name
     if "gift" in words:
         return "gift"
     container = words[-2] if len(words) > 1 and words[-1] == "name" else words[-1] if words else ""
@@ -186,6 +191,12 @@ def topic(table: str, column: str) -> str:
     if last in ("review", "rating", "feedback") and {"comment", "text", "review"} & set(words):
         return "review"
     return "text"
+
+
+def _named_thing(table: str, column: str) -> str | None:
+    """The thing a one-word column names by its name ('project' of an activity), if it is one."""
+    words = split_words(column)
+    return words[0] if len(words) == 1 and words[0] in _NAMED_THINGS and singular(table) != words[0] else None
 
 
 class Values:
@@ -321,6 +332,9 @@ class Values:
 
     def _text(self, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
         about = topic(table.name, column.name)
+        thing = _named_thing(table.name, column.name)
+        if thing is not None:  # named as that thing is: 'Garcia Project'
+            table = table.model_copy(update={"name": plural(thing)})
         category = next((str(row[c.name]) for c in table.columns if c.enum and c.name != column.name
                          and split_words(c.name)[-1:] in (["category"], ["type"], ["kind"], ["genre"])
                          and row.get(c.name)), "")  # fmt: skip

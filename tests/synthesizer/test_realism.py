@@ -329,7 +329,7 @@ def test_a_return_to_the_first_state_reads_as_going_back() -> None:
 def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
     """A person's job title, initials, salutation, department and company names, a country of birth two letters
     long and a field of unknown meaning (a `type`) get values of their kind; free text is a sentence only where
-    the field holds free text (a `description`)."""
+    the field holds free text (a `description`); an activity's `project` is a project's name."""
     from autoforge.servers.spec import Column, Table
     from autoforge.synthesizer.semantics import column_kind
     from autoforge.synthesizer.values import Values
@@ -353,3 +353,7 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
         assert made["department_name"] in DEPARTMENTS, made
         assert made["company_name"] and not made["company_name"].endswith("."), made
         assert made["description"].endswith("."), made
+    activities = Table(name="activities", columns=(column("id", primary_key=True), column("project")))
+    for _ in range(10):  # an activity's `project` is a project's name, not a setting word such as 'standard'
+        project = values.value(activities, activities.columns[1], "text")
+        assert project.endswith(" Project") and project[0].isupper(), project
