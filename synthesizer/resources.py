@@ -331,6 +331,9 @@ def column_for(res: Resource, argument: str) -> str | None:
     words = split_words(argument)
     if found is None and len(words) > 1 and words[0] == "new":  # `new_name` sets the name
         return column_for(res, "_".join(words[1:]))
+    if found is None and words in (["name"], ["title"]):  # `find(name)` on files searches their `file_name`
+        owned = normal(f"{singular(res.name)}_{words[0]}")
+        found = next((c for c in res.columns if normal(c) == owned), None)
     return found
 
 

@@ -239,3 +239,18 @@ paths:
     _, bp = await blueprint_of(write(tmp_path, "rides.yaml", text))
     table = bp.table(bp.plans[0].table)
     assert [c.name for c in table.columns if c.name != "id"] == ["uuid", "city"]
+
+
+async def test_a_bare_name_filter_searches_the_records_own_name_column(tmp_path: Path) -> None:
+    """`find_files(name)` beside `read_file(file_name)` filters on the files' `file_name`: no second `name`."""
+    text = {"type": "string"}
+    tools = [
+        {"name": "read_file", "description": "Read a file.",
+         "inputSchema": {"type": "object", "properties": {"file_name": text}, "required": ["file_name"]}},
+        {"name": "find_files", "description": "Find files by name.",
+         "inputSchema": {"type": "object", "properties": {"name": text}}},
+    ]  # fmt: skip
+    _, bp = await blueprint_of(write(tmp_path, "files.tools.json", json.dumps({"tools": tools})))
+    files = bp.table(bp.plan("find_files").table)
+    assert "name" not in [c.name for c in files.columns]
+    assert [(p.role, p.column) for p in bp.plan("find_files").params] == [("filter", "file_name")]
