@@ -338,18 +338,21 @@ class Records:
         """A new current row ends the one before it: starting a timer stops the running one."""
         rules = self._tables[table]
         if rules.status and rules.superseded is not None and row.get(rules.status) in rules.current:
-            marks = ", ".join("?" for _ in rules.current)
             db.execute(
-                f'UPDATE "{table}" SET "{rules.status}" = ? WHERE "{rules.status}" IN ({marks})',
+                f'UPDATE "{table}" SET "{rules.status}" = ? WHERE {self._current_clause(table)}',
                 self._stored(table, rules.status, rules.superseded),
                 *rules.current,
             )
 
+    def _current_clause(self, table: str) -> str:
+        """'"status" IN (?, ?)' over a table's current states, which the caller passes as parameters."""
+        rules = self._tables[table]
+        return f'"{rules.status}" IN ({", ".join("?" for _ in rules.current)})'
+
     def _current(self, db: Db, table: str) -> dict[str, Any]:
         """The one row in a live state (the running timer), which a tool given no key acts on."""
         rules = self._tables[table]
-        marks = ", ".join("?" for _ in rules.current)
-        rows = db.query(f'SELECT * FROM "{table}" WHERE "{rules.status}" IN ({marks}) LIMIT 2', *rules.current)
+        rows = db.query(f'SELECT * FROM "{table}" WHERE {self._current_clause(table)} LIMIT 2', *rules.current)
         states = " or ".join(str(s).replace("_", " ") for s in rules.current)
         if not rows:
             raise ToolError(f"No {rules.noun} is {states} now.")

@@ -336,7 +336,7 @@ def _described(op: Operation) -> tuple[str | None, list[str]]:
     """The verb and noun of the first of a description's leading sentences that starts with a verb (after a
     label such as "Tool description:"): `create`, "Create a new task in Google Tasks" -> (create, task); `rmdir`,
     "Remove a directory at current directory." -> (remove, directory)."""
-    for index, sentence in enumerate(_SENTENCE.split(" ".join(op.description.split()))[:_LEADING_SENTENCES]):
+    for index, sentence in enumerate(_sentences(op)[:_LEADING_SENTENCES]):
         label, colon, rest = sentence.partition(": ")
         words = sentence_words(rest if colon and len(label.split()) <= 3 else sentence)
         verb = _base_verb(words[0].rsplit("-", 1)[-1]) if words else ""  # "quick-add an event" adds
@@ -349,9 +349,14 @@ def _described(op: Operation) -> tuple[str | None, list[str]]:
     return None, []
 
 
+def _sentences(op: Operation) -> list[str]:
+    """The sentences of an operation's description (at least one, maybe empty)."""
+    return _SENTENCE.split(" ".join(op.description.split()))
+
+
 def _makes_new(op: Operation) -> bool:
     """Whether a tool's description says its verb makes a new record ("Start a new time tracking entry")."""
-    words = sentence_words(_SENTENCE.split(" ".join(op.description.split()), maxsplit=1)[0])
+    words = sentence_words(_sentences(op)[0])
     return "new" in words[1:3]
 
 
@@ -408,7 +413,7 @@ _WRITE_WORDS = frozenset(
 def _reads(op: Operation) -> bool:
     """Whether a tool whose name has no verb says in its description's first sentence that it only reads, and
     takes no argument that would name a row to change."""
-    first = _SENTENCE.split(" ".join(op.description.split()), maxsplit=1)[0]
+    first = _sentences(op)[0]
     words = set(split_words(first))
     return bool(words & _READ_WORDS) and not words & _WRITE_WORDS
 
