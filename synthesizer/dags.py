@@ -154,12 +154,21 @@ def fits(plan: TaskPlan, walk: Walk, blueprint: Blueprint, max_calls: int) -> bo
         or entities & walk.entities()
         or calls & {(r.tool, _signature(r)) for r in walk.resolutions.values() if r.tool}
     )
-    if not shared or not all(compatible(w, walk, blueprint) for w in plan.walks):
+    if not shared or not all(compatible(w, walk, blueprint) for w in plan.walks) or _asks_what_names(plan, walk):
         return False
     trial = TaskPlan()
     for member in [*plan.walks, walk]:
         trial.add(member)
     return planned_calls(trial) <= max_calls
+
+
+def _asks_what_names(plan: TaskPlan, walk: Walk) -> bool:
+    """Whether `walk` asks about, or branches on, the field the task already names its row by ('if the meal of
+    my booking with no meal is vegan')."""
+    goal = walk.goal
+    resolution = plan.resolutions.get(goal.entity) if goal.entity is not None else None
+    pick = resolution.pick if resolution is not None else None
+    return pick is not None and goal.column is not None and pick.column == goal.column
 
 
 def intents(rng: random.Random, max_intents: int) -> int:

@@ -911,6 +911,8 @@ class Walker(Resolver):
         threshold = int(value * factor) // step * step
         if holds and threshold >= value:
             threshold = int(value) - 1
+        if threshold <= 0 and value > 0:  # 'if the quantity is more than 0' asks nothing
+            return None, None
         if not holds and threshold < value:
             threshold = int(value) + step
         return "above", threshold

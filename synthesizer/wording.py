@@ -187,6 +187,7 @@ class _Speaker:
     def _scope(self, resolution: Resolution, entity: Entity, depth: int) -> tuple[str, list[str]]:
         owner = ""
         details: list[str] = []
+        known: list[tuple[str, str, str]] = []
         for _, source in resolution.args:
             if isinstance(source, KeyOf) and source.entity != entity:
                 if source.entity == self.plan.persona or self._claimed(source.entity):
@@ -206,8 +207,8 @@ class _Speaker:
                 if kind == "enum":
                     details.insert(0, f"({said})")
                 else:
-                    details.append(f"with {field_words(source.what)} {said}")
-        return owner, details
+                    known.append((source.what, kind, said))
+        return owner, [*details, *_described_by(known)]
 
     def _claimed(self, entity: Entity) -> bool:
         """Whether an impostor speaks as this person (who says 'my order', not 'Sarah's order')."""
@@ -250,6 +251,8 @@ class _Speaker:
         if kind == "enum":
             value = spoken_value(pick.value, "enum", self.today)
             words = field.split(" ")
+            if value in ("none", "no"):  # 'my booking with no meal', not 'my none booking'
+                return f"with no {field}"
             if words[-1] in _LEVELS:  # 'my high-priority ticket', not 'my high ticket'
                 return f"~{value}-{words[-1]}"
             if len(words) == 1 or words[-1] in _CLASSES:
@@ -260,6 +263,8 @@ class _Speaker:
             return f"with {field} {pick.value}"
         if kind == "city":
             return f"in {pick.value}"
+        if pick.column == "number":
+            return f"number {pick.value}"
         if kind in ("code", "seat", "airport"):
             return f"with {field} {pick.value}"
         if kind == "money":
@@ -719,3 +724,24 @@ def _date_edge(words: list[str]) -> str:
     if set(words) & {"end", "ends", "ending", "until", "checkout"}:
         return "ending"
     return "for"
+
+
+_ROUTE_FROM = frozenset({"origin", "from", "source", "departure", "pickup", "start"})
+_ROUTE_TO = frozenset({"destination", "to", "target", "arrival", "dropoff", "end"})
+
+
+def _described_by(known: list[tuple[str, str, str]]) -> list[str]:
+    """How the fields a user knows a row by read, after its noun: its name ('"Blue Room"'), its number ('number
+    523'), a route ('from TZA to BLR'), then one 'with a X and b Y' for the rest."""
+    words = {column: set(split_words(column)) for column, _, _ in known}
+    start = next((c for c, _, _ in known if words[c] & _ROUTE_FROM and not words[c] & _ROUTE_TO), None)
+    end = next((c for c, _, _ in known if words[c] & _ROUTE_TO and not words[c] & _ROUTE_FROM), None)
+    said = {column: text for column, _, text in known}
+    named = [said[c] for c, kind, _ in known if kind in ("name", "title")][:1]
+    numbered = [f"number {said[c]}" for c, _, _ in known if c == "number"][:1]
+    route = [f"from {said[start]} to {said[end]}"] if start and end else []
+    used = {c for c, kind, _ in known if kind in ("name", "title") or c == "number"} | ({start, end} if route else set())
+    rest = [f"{field_words(c)} {said[c]}" for c, _, _ in known if c not in used]
+    if len(rest) > 1:
+        rest = [f"{', '.join(rest[:-1])} and {rest[-1]}"]
+    return [*named, *numbered, *route, *(f"with {r}" for r in rest)]
