@@ -59,7 +59,8 @@ _RESERVED = frozenset(
     ]
 )
 """Names generated tool code relies on, which a tool or argument must not shadow."""
-UNCOUNTABLE = frozenset({"data", "news", "information", "metadata", "maintenance", "inventory", "feedback", "health"})
+UNCOUNTABLE = frozenset({"data", "news", "information", "metadata", "maintenance", "inventory", "feedback", "health",
+                         "sms", "mms", "gps", "dns", "rss", "os", "ios"})  # fmt: skip
 _SINGULAR_ENDINGS = ("ss", "us", "is")
 
 
@@ -158,7 +159,7 @@ _OBJECT_FILLER = frozenset(
      "your", "my", "each", "every", "any", "some", "to", "from", "for", "with", "in", "on", "by", "and", "of", "un",
      "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between",
      "currently", "recently", "previously", "permanently", "temporarily", "automatically", "immediately", "only",
-     "also", "just"}
+     "also", "just", "whether", "how", "often", "up"}
 )  # fmt: skip
 _ANY = frozenset({"any", "all", "each", "every", "some"})
 """Words after 'of' that make it no owner: "a file of any extension" is a file."""

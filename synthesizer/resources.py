@@ -36,6 +36,13 @@ __all__ = [
 LIMIT_ARGS = frozenset({"limit", "perpage", "pagesize", "maxresults", "top", "first", "size", "count", "max"})
 _RANGE_PREFIX = (("min", "min"), ("from", "min"), ("after", "min"), ("since", "min"), ("start", "min"),
                  ("max", "max"), ("to", "max"), ("before", "max"), ("until", "max"), ("end", "max"))  # fmt: skip
+_DISPLAY_FLAGS = frozenset({"show", "include", "with", "hide", "exclude"})
+_REQUEST_OPTIONS = frozenset({"page", "offset", "skip", "cursor", "select", "sort", "sortby", "order", "orderby",
+                              "fields", "include", "expand", "passthrough", "raw", "format", "filter", "pagetoken",
+                              "nextpagetoken", "startingafter", "endingbefore", "updatemask", "fieldmask",
+                              "validateonly", "requestid", "allowmissing", "idempotencykey", "sendupdates",
+                              "sendnotifications"})  # fmt: skip
+"""Arguments (`normal` spelling) that shape a request or its answer (paging, sorting, field masks), not a record."""
 MAX_COLUMNS = 48
 _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -168,6 +175,8 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                     continue
                 if shape.kind in ("list", "count", "get") and normal(name) in SEARCH_ARGS:
                     continue
+                if shape.kind in ("list", "count") and split_words(name)[0] in _DISPLAY_FLAGS:
+                    continue  # `show_hidden`, `include_archived`: which rows a listing shows, not a field of them
                 if shape.kind == "get" and isinstance(sub, dict) and "default" in sub:
                     continue  # `tail(file_name, lines=10)`: how much of the one record to show, not a field of it
                 _add_column(res, name, sub, required=shape.kind == "create" and name in required)
@@ -268,9 +277,7 @@ def ignorable(name: str) -> bool:
     if parts is not None:  # `fields[cart]`, `page[size]` shape the answer; `filter[name]` selects rows
         return parts[0] != "filter" and ignorable(parts[0])
     key = normal(name)
-    return key in LIMIT_ARGS or key in ("page", "offset", "cursor", "sort", "sortby", "order", "orderby", "fields",
-                                         "include", "expand", "passthrough", "raw", "format", "filter", "pagetoken",
-                                         "nextpagetoken", "startingafter", "endingbefore") or not name.strip()  # fmt: skip
+    return key in LIMIT_ARGS or key in _REQUEST_OPTIONS or not name.strip()
 
 
 def range_of(name: str, res: Resource) -> tuple[str, str] | None:
@@ -329,7 +336,7 @@ def column_for(res: Resource, argument: str) -> str | None:
     wanted = normal(argument)
     found = next((c for c in res.columns if normal(c) == wanted), None)
     words = split_words(argument)
-    if found is None and len(words) > 1 and words[0] == "new":  # `new_name` sets the name
+    if found is None and len(words) > 1 and words[0] in ("new", "updated", "destination", "target"):  # `new_name`
         return column_for(res, "_".join(words[1:]))
     if found is None and words in (["name"], ["title"]):  # `find(name)` on files searches their `file_name`
         owned = normal(f"{singular(res.name)}_{words[0]}")

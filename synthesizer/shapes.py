@@ -76,7 +76,7 @@ TOGGLES: dict[str, str] = {
 """Verbs that switch a relation to a record on (their `un-` twin, or DELETE, switches it off) -> the noun of one
 such relation: a follow of an account is a row of `account_follows`, keyed by the account."""
 SEARCH_ARGS = frozenset({"q", "query", "search", "keyword", "keywords", "term", "text", "searchterm", "searchtext",
-                         "searchquery", "searchstring", "querystring"})  # fmt: skip
+                         "searchquery", "searchstring", "querystring", "filterquery"})  # fmt: skip
 """Argument names (`normal` spelling) of a read that searches the records' text rather than a column."""
 _QUALIFIERS = frozenset({"by", "for", "from", "in", "of", "to", "with", "on", "at", "as"})
 _HISTORY = frozenset({"history", "histories"})
@@ -291,14 +291,19 @@ def _parent_refs(refs: list[tuple[str | None, str]]) -> list[tuple[str, str]]:
 
 
 def vendor_prefix(operations: tuple[Operation, ...]) -> tuple[str, ...]:
-    """Leading words every tool name shares (`obsidian_`), which say nothing about the tool."""
+    """Leading words every tool name shares (`obsidian_`), which say nothing about the tool; a shared verb only
+    when a verb follows it in most names (`close_create_lead` of the Close CRM, not `get_` of a read-only API)."""
     names = [split_words(op.name) for op in operations]
     if len(names) < 2:
         return ()
     prefix: list[str] = []
-    for words in zip(*names):
-        if len(set(words)) != 1 or words[0] in VERBS:
+    for position, words in enumerate(zip(*names)):
+        if len(set(words)) != 1:
             break
+        if words[0] in VERBS:
+            following = [n[position + 1] for n in names if len(n) > position + 1]
+            if sum(w in VERBS for w in following) * 2 <= len(names):
+                break
         prefix.append(words[0])
     return tuple(prefix)
 
@@ -316,6 +321,8 @@ def _split_name(op: Operation, prefix: tuple[str, ...]) -> tuple[str | None, lis
         return None, words, []
     cut = next((i for i, w in enumerate(rest) if w in _QUALIFIERS), len(rest))
     noun = [w for w in rest[:cut] if w not in _FILLER]
+    if len(noun) > 1 and noun[0] in prefix:  # `outlookMail_create_mail_folder`: a folder, like list_folders'
+        noun = noun[1:]
     if VERBS[verb] in ("get", "list") and len(noun) > 1 and noun[-1] in _HISTORY:
         noun = noun[:-1]  # get_order_history(user_id): a user's orders, not a table of histories
     return verb, noun, rest[cut + 1 :]

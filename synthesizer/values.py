@@ -63,6 +63,22 @@ _COLLECTION_NOUNS = frozenset(["list", "tasklist", "task_list", "collection", "f
                                "album", "board", "notebook", "category", "label", "tag", "shelf"])  # fmt: skip
 _NAMED_THINGS = frozenset(["project", "workspace", "campaign", "course", "venue", "store", "team", "channel"])
 """Things with names that a record may hold by name alone (`project: "Garden redesign"`, not a setting word)."""
+_PERSON_WORDS = frozenset({"recipient", "sender", "author", "owner", "assignee", "reporter", "contact", "approver",
+                           "reviewer", "driver", "beneficiary", "payee", "holder", "creator", "organizer", "organiser",
+                           "host", "attendee", "guest", "passenger", "patient", "doctor", "teacher", "instructor"})  # fmt: skip
+_ORGANISATION_WORDS = frozenset({"vendor", "supplier", "manufacturer", "brand", "publisher", "insurer", "carrier",
+                                 "employer", "organization", "organisation", "institution", "agency", "provider",
+                                 "merchant", "retailer", "maker", "sponsor", "lender", "issuer"})  # fmt: skip
+_SECRET_WORDS = frozenset({"secret", "token", "hash", "signature", "fingerprint", "salt", "nonce", "password"})
+_SETTING_FIELDS = frozenset({"type", "kind", "mode", "category", "level", "tier", "plan", "style", "format", "theme",
+                             "layout", "scope", "visibility", "preference", "option", "setting", "variant", "class",
+                             "group", "method", "status", "state", "source", "size", "color", "colour", "unit",
+                             "role", "priority", "gender", "side", "direction", "position", "order", "sort", "shape",
+                             "pattern", "material", "flavor", "flavour", "mask", "icon", "parent", "operation",
+                             "action", "policy", "strategy", "schedule", "frequency", "interval", "permission",
+                             "access", "privacy", "license", "licence", "platform", "medium", "environment",
+                             "protocol", "encoding", "algorithm", "version", "template", "filter"})  # fmt: skip
+"""One-word fields that hold a setting ('standard', 'custom'), not the name of a thing."""
 _CONTAINER_NOUNS = frozenset(["folder", "mailbox", "playlist", "notebook", "calendar", "album", "board", "list"])
 """What a column names when it names a container a record sits in (a note's folder, a mail's mailbox)."""
 _DEVICE_NOUNS = frozenset(["device", "vehicle", "asset", "tracker", "car", "truck", "van", "bike"])
@@ -291,6 +307,8 @@ class Values:
             if column.max_length is not None and len(value) > column.max_length:
                 short = column.max_length <= 3 and " " in value  # a sentence cut to 2 letters reads 'Re': a code
                 value = _letters(self.random, column.max_length) if short else _shorten(value, column.max_length)
+            if column.min_length is not None and len(value) < column.min_length:  # a token of at least 20 characters
+                value += _token(self.random, column.min_length - len(value))
         return value
 
     def _raw(self, table: Table, column: Column, kind: str, row: Mapping[str, Any], person: Person) -> Any:
@@ -357,6 +375,11 @@ def _slug(title: str) -> str:
 
 def _letters(rng: random.Random, count: int) -> str:
     return "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(count))
+
+
+def _token(rng: random.Random, count: int) -> str:
+    """Lowercase letters and digits, as a key or a secret is written."""
+    return "".join(rng.choice(_SETS["w"]) for _ in range(count))
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -731,10 +754,22 @@ def _collection(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person,
 
 
 def _plain(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
-    """A free text about the record for a field that holds one (an `info`, a `text`); for a field whose meaning is
-    unknown (a `type`, an `area`), a plain setting word rather than a sentence that cannot be what it holds."""
-    if set(split_words(c.name)) & _FREE_TEXT:
+    """A free text about the record for a field that holds one (an `info`, a `text`); a person's or a company's
+    name for a field named for one (a `recipient`, a `publisher`); a token for a secret; a name for a thing
+    named by one word (a `university`: 'Porto University'); and for a field whose meaning is unknown (a `type`,
+    a `sort mode`), a plain setting word rather than a sentence that cannot be what it holds."""
+    words = split_words(c.name)
+    if set(words) & _FREE_TEXT:
         return v._pick(vocab.DESCRIPTIONS, p)
+    last = words[-1] if words else ""
+    if last in _PERSON_WORDS:
+        return v.person().full
+    if last in _ORGANISATION_WORDS:
+        return v.pooled("company")
+    if last in _SECRET_WORDS:
+        return _token(v.random, 24)
+    if len(words) == 1 and last not in _SETTING_FIELDS and last != singular(t.name).split("_")[-1]:
+        return _named(v, t.model_copy(update={"name": plural(last)}), c, r, p, category)
     return v.random.choice(vocab.SETTING_WORDS)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -135,6 +136,8 @@ class Known:
 
     value: Any
     what: str
+    bound: Literal["min", "max"] | None = None
+    """Set for one end of a window the user gives (events from the start of March 3 to its end)."""
 
 
 @dataclass(frozen=True)
@@ -455,6 +458,10 @@ class Resolver:
                     and (needed or (labelled and self.rng.random() < 0.6))
                 ):
                     args.append((param.name, Known(row[column.name], column.name)))
+                elif (
+                    param.match in ("min", "max") and needed and (edge := _day_edge(row.get(column.name), param.match))
+                ):
+                    args.append((param.name, Known(edge, column.name, param.match)))  # type: ignore[arg-type]
                 elif needed:
                     return None
             elif param.role == "search" and not scope_only and self.labels.get(table.name) and self.rng.random() < 0.2:
@@ -696,3 +703,13 @@ def _as_stored(value: Any) -> Any:
 
 def _is_date(value: Any) -> bool:
     return day_of(value) is not None
+
+
+def _day_edge(value: Any, bound: str) -> str | None:
+    """The start (`min`) or end (`max`) of the day of a date or timestamp, written like it: a window that holds it."""
+    if not isinstance(value, str) or not re.match(r"\d{4}-\d{2}-\d{2}(?:$|[T ])", value):
+        return None
+    if len(value) == 10:
+        return value
+    zone = re.search(r"(Z|[+-]\d{2}:?\d{2})$", value)
+    return f"{value[:10]}{value[10]}{'00:00:00' if bound == 'min' else '23:59:59'}{zone.group(1) if zone else ''}"

@@ -188,6 +188,7 @@ class _Speaker:
         owner = ""
         details: list[str] = []
         known: list[tuple[str, str, str]] = []
+        window: dict[str, str] = {}
         for _, source in resolution.args:
             if isinstance(source, KeyOf) and source.entity != entity:
                 if source.entity == self.plan.persona or self._claimed(source.entity):
@@ -197,6 +198,8 @@ class _Speaker:
                     self.remember(f"{humanize(singular(source.entity.table))} name", self.name_of(source.entity))
                 else:
                     owner = self.ref(source.entity, depth + 1)
+            elif isinstance(source, Known) and source.bound is not None:
+                window[source.bound] = str(source.value)
             elif isinstance(source, Known) and self.bp.table(entity.table).column(source.what) is None:
                 self.context[field_words(source.what)] = source.value
                 self.remember(field_words(source.what), source.value)
@@ -208,7 +211,16 @@ class _Speaker:
                     details.insert(0, f"({said})")
                 else:
                     known.append((source.what, kind, said))
-        return owner, [*details, *_described_by(known)]
+        return owner, [*details, *_described_by(known), *self._window(window)]
+
+    def _window(self, window: dict[str, str]) -> list[str]:
+        """The days a user gives a listing to search ('on March 3', 'between March 3 and March 5')."""
+        if not window:
+            return []
+        first = spoken_date(window.get("min") or window["max"], self.today)
+        last = spoken_date(window.get("max") or window["min"], self.today)
+        self.remember("date", first if first == last else f"{first} to {last}")
+        return [f"on {first}"] if first == last else [f"between {first} and {last}"]
 
     def _claimed(self, entity: Entity) -> bool:
         """Whether an impostor speaks as this person (who says 'my order', not 'Sarah's order')."""
@@ -740,7 +752,9 @@ def _described_by(known: list[tuple[str, str, str]]) -> list[str]:
     named = [said[c] for c, kind, _ in known if kind in ("name", "title")][:1]
     numbered = [f"number {said[c]}" for c, _, _ in known if c == "number"][:1]
     route = [f"from {said[start]} to {said[end]}"] if start and end else []
-    used = {c for c, kind, _ in known if kind in ("name", "title") or c == "number"} | ({start, end} if route else set())
+    used = {c for c, kind, _ in known if kind in ("name", "title") or c == "number"} | (
+        {start, end} if route else set()
+    )
     rest = [f"{field_words(c)} {said[c]}" for c, _, _ in known if c not in used]
     if len(rest) > 1:
         rest = [f"{', '.join(rest[:-1])} and {rest[-1]}"]

@@ -26,6 +26,12 @@ __all__ = ["parse_markdown", "parse_param_item"]
 _PARAM = re.compile(
     r"^`?(?P<name>[A-Za-z_][\w.-]*)`?\s*\((?P<spec>[^)]*)\)\s*[:\u2013\u2014-]?\s*(?P<text>.*)$", re.DOTALL
 )
+_DASHED = re.compile(
+    r"^[`*_]{0,2}(?P<name>[A-Za-z_][\w.-]*)[`*_]{0,2}\s+[-\u2013\u2014]\s+(?P<type>[A-Za-z][\w ]*?)\s*;\s*"
+    r"(?:\((?P<mods>[^)]*)\)\s*)?(?P<text>.*)$",
+    re.DOTALL,
+)
+"""`*name* - unsigned int; (Optional; Default: 0) text`: an argument listed by name, type and modifiers."""
 _TOOL_NAME = re.compile(r"[a-z_][\w-]{0,63}|[A-Za-z][A-Za-z0-9]*[_-][\w-]{0,62}")
 """A heading that names a tool (`create_ticket`, `listNotes`, `Get-Item`), not a README section (`Installation`)."""
 _HTTP = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$", re.IGNORECASE)
@@ -108,12 +114,39 @@ def _operation(section: dict[str, Any], used: set[str]) -> Operation | None:
 
 
 def parse_param_item(text: str) -> tuple[str, dict[str, Any], bool] | None:
-    """`name` (type, required): text -> the argument's name, its JSON schema and whether it is required."""
+    """`name` (type, required): text, or `*name* - type; (Optional; Default: x) text` -> the argument's name, its
+    JSON schema and whether it is required."""
     match = _PARAM.match(text)
-    if match is None:
+    if match is not None:
+        schema, needed = _param_schema(match.group("spec"), match.group("text"))
+    elif (match := _DASHED.match(text)) is not None:
+        schema, needed = _dashed_schema(match.group("type"), match.group("mods") or "", match.group("text"))
+    else:
         return None
-    schema, needed = _param_schema(match.group("spec"), match.group("text"))
     return None if schema is None else (match.group("name"), schema, needed)
+
+
+def _dashed_schema(spoken: str, modifiers: str, text: str) -> tuple[dict[str, Any] | None, bool]:
+    """`array of unsigned int` with `Optional; Default: 0; Accepts: a, b` -> a JSON schema and whether required."""
+    words = [w for w in spoken.lower().split() if w not in ("unsigned", "signed")]
+    many = words[:2] == ["array", "of"]
+    kind = json_type(words[-1]) if words else None
+    if kind is None and not many:
+        return None, False
+    schema: dict[str, Any] = {"type": "array", "items": {"type": kind or "object"}} if many else {"type": kind}
+    optional = False
+    for part in (p.strip() for p in modifiers.split(";")):
+        lowered = part.lower()
+        optional = optional or lowered.startswith(("optional", "default"))
+        if (default := re.match(r"defaults?(?:\s+to|\s*:)\s*(.+)", part, re.IGNORECASE)) and not many:
+            schema["default"] = _typed(default.group(1).strip().strip('"`'), schema["type"])
+        elif lowered.startswith("accepts:") and not many:
+            schema["enum"] = [v.strip().strip('"`') for v in part[8:].split(",") if v.strip()]
+    if schema.get("type") == "boolean" and "default" in schema:
+        schema["default"] = str(schema["default"]).lower() == "true"
+    if text.strip():
+        schema["description"] = " ".join(text.split())
+    return schema, not optional
 
 
 def _param_schema(spec: str, text: str) -> tuple[dict[str, Any] | None, bool]:

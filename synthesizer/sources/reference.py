@@ -252,7 +252,7 @@ def _signature_params(heading: str) -> tuple[dict[str, Any], list[str]]:
 
 def _unnumbered(heading: str) -> str:
     """A heading without its section number ('3.2 Torrent mutator' -> 'Torrent mutator')."""
-    return re.sub(r"^[\d.]+\s+", "", heading)
+    return re.sub(r"^[\d.]+\s+", "", heading.strip("*"))
 
 
 def _signature(heading: str) -> re.Match[str] | None:

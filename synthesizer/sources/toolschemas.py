@@ -1,4 +1,5 @@
-"""Tool lists to operations: MCP `tools/list` output, OpenAI (Chat Completions or Responses) and Anthropic tools."""
+"""Tool lists to operations: MCP `tools/list` output, OpenAI (Chat Completions or Responses) and Anthropic tools,
+and tools whose parameters are listed one by one (ToolBench, TaskBench)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,64 @@ from autoforge.servers import SynthesisError
 
 from ..models import Operation, Skip, SourceDoc
 from ..naming import identifier, is_identifier
-from .schemas import clean_schema, merged_properties, object_schema, row_schema, schema_type
+from .schemas import clean_schema, json_type, merged_properties, object_schema, row_schema, schema_type
 
 __all__ = ["is_tool_list", "parse_tool_list", "tool_identifier"]
 
 MAX_DESCRIPTION = 600
 
 
+_CONTAINERS = ("tools", "functions", "api_list", "nodes")
+"""Keys a document keeps its tools under: MCP and OpenAI, ToolBench's `api_list`, TaskBench's tool graph `nodes`."""
+_LISTED_PARAMS = ("parameters", "required_parameters", "optional_parameters")
+_NAMED_TYPES = {"date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"},
+                "time": {"type": "string", "format": "time"}, "enum": {"type": "string"}}  # fmt: skip
+"""Type names of parameter lists that are no JSON type."""
+
+
 def is_tool_list(data: Any) -> bool:
     """Whether `data` looks like a list of tools in one of the supported shapes."""
     tools = _entries(data)
-    return bool(tools) and all(isinstance(t, dict) and ("name" in t or "function" in t) for t in tools)
+    return bool(tools) and all(isinstance(t, dict) and ("name" in t or "function" in t or _is_node(t)) for t in tools)
+
+
+def _is_node(entry: dict[str, Any]) -> bool:
+    """A TaskBench tool: `{"id", "desc", "parameters": [{"name", "type", "desc"}]}`."""
+    return isinstance(entry.get("id"), str) and isinstance(entry.get("parameters"), list)
 
 
 def _entries(data: Any) -> list[Any]:
     if isinstance(data, dict):
         if isinstance(data.get("result"), dict):  # a saved JSON-RPC response
             data = data["result"]
-        data = data.get("tools", data.get("functions")) if isinstance(data, dict) else data
+        if isinstance(data, dict):
+            data = next((data[k] for k in _CONTAINERS if isinstance(data.get(k), list)), None)
     return data if isinstance(data, list) else []
+
+
+def _listed_schema(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The object schema of parameters given as a list of `{name, type, description, required}` (ToolBench's
+    required and optional lists, TaskBench's `parameters`), or None when the entry has no such list."""
+    lists = {key: entry[key] for key in _LISTED_PARAMS if isinstance(entry.get(key), list)}
+    if not lists or any(
+        not isinstance(p, dict) or not isinstance(p.get("name"), str) for v in lists.values() for p in v
+    ):
+        return None
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for key, params in lists.items():
+        for param in params:
+            declared = str(param.get("type") or "string").lower()
+            schema = dict(_NAMED_TYPES.get(declared) or {"type": json_type(declared) or "string"})
+            text = param.get("description") or param.get("desc")
+            if isinstance(text, str) and text.strip():
+                schema["description"] = " ".join(text.split())
+            if isinstance(param.get("default"), (str, int, float, bool)) and param["default"] != "":
+                schema["default"] = param["default"]
+            properties[param["name"]] = schema
+            if key == "required_parameters" or (key == "parameters" and param.get("required", True) is True):
+                required.append(param["name"])
+    return {"type": "object", "properties": properties, "required": required}
 
 
 def tool_identifier(name: str, used: set[str]) -> str:
@@ -124,6 +164,13 @@ def _normalise(entry: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
             "name": entry.get("name"),
             "description": entry.get("description"),
             "schema": entry.get("input_schema"),
+        }
+    listed = _listed_schema(entry)
+    if listed is not None:
+        return "parameter-lists", {
+            "name": entry.get("name") or entry.get("id"),
+            "description": entry.get("description") or entry.get("desc"),
+            "schema": listed,
         }
     if "parameters" in entry or entry.get("type") == "function":
         return "openai-tools", {

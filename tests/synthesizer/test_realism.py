@@ -232,6 +232,21 @@ def test_a_record_named_by_a_date_says_which_date_it_is(name: str) -> None:
                 assert f"ending {value}" not in task.instruction, (label, task.instruction)
 
 
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_a_row_is_named_as_people_name_it_and_no_request_asks_what_its_name_says(name: str) -> None:
+    """A flight is 'the flight from TZA to BLR', never 'with origin ... with destination'; a booking with no meal
+    is never 'my none booking'; no condition asks whether something is more than 0; and no request asks about,
+    or branches on, the field the row is already named by ('if the meal of my booking with no meal is vegan')."""
+    routes = 0
+    for task in bundled(name).tasks.values():
+        text = task.instruction
+        routes += len(re.findall(r"the flight from [A-Z]{3} to [A-Z]{3}", text))
+        assert "with origin" not in text and "my none " not in text, text
+        assert not re.search(r"more than 0(?![\d.])", text), text
+        assert not re.search(r"\b(?:if|is|what is) the (\w+(?: \w+)?) of [^,;?]*? with (?:no )?\1\b", text), text
+    assert routes > 0 or name != "flight-booking"
+
+
 def test_a_new_email_belongs_to_the_person_who_asks_for_it() -> None:
     """ "Change my email to X": X is made from the asker's own name, never from another person's."""
     changed = 0
@@ -357,3 +372,27 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
     for _ in range(10):  # an activity's `project` is a project's name, not a setting word such as 'standard'
         project = values.value(activities, activities.columns[1], "text")
         assert project.endswith(" Project") and project[0].isupper(), project
+
+
+def test_a_one_word_field_names_a_person_a_company_a_secret_or_a_thing_and_keeps_its_minimum_length() -> None:
+    """A field of unknown meaning gets a value for what its word names: a `recipient` a person's name, a
+    `publisher` a company's, a `signing_secret` a token, a `university` a name ending in 'University'; a
+    setting such as a `sort_mode` stays a setting word; and a documented minimum length is kept (a reset
+    token of 20 characters had made a seed that broke its own schema)."""
+    from autoforge.servers.spec import Column, Table
+    from autoforge.synthesizer.values import Values
+    from autoforge.synthesizer.vocab import SETTING_WORDS
+
+    columns = tuple(Column(name=n, type="TEXT", primary_key=n == "id")
+                    for n in ("id", "recipient", "publisher", "signing_secret", "university", "sort_mode"))  # fmt: skip
+    table = Table(name="shipments", columns=columns)
+    token = Column(name="reset_code", type="TEXT", min_length=20)
+    values = Values(5, "2026-03-01T09:00:00")
+    for _ in range(10):
+        made = {c.name: values.value(table, c, "text") for c in columns[1:]}
+        assert len(made["recipient"].split()) >= 2 and made["recipient"] not in SETTING_WORDS, made
+        assert made["publisher"] not in SETTING_WORDS and not made["publisher"].endswith("."), made
+        assert re.fullmatch(r"[a-z0-9]{24}", made["signing_secret"]), made
+        assert made["university"].endswith(" University") and made["university"][0].isupper(), made
+        assert made["sort_mode"] in SETTING_WORDS, made
+        assert len(values.value(table, token, "code")) >= 20

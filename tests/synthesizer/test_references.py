@@ -331,6 +331,50 @@ def test_a_manual_s_subcommand_sections_are_commands_and_their_options_are_argum
     assert not any("year" in name or name.startswith("all") for name in tools), tools
 
 
+WALLET = """# Wallet RPC
+
+### **open_account**
+
+Open a new account in the wallet.
+
+Inputs:
+
+* *label* - string; The account's label.
+* *currency* - string; (Optional; Default: EUR; Accepts: EUR, USD) Its currency.
+* *address_indices* - array of unsigned int; (Optional) Addresses to fund it from.
+* *private* - boolean; (Defaults to false) Hide it from the summary.
+
+Outputs:
+
+* *account_index* - unsigned int; The new account's index.
+
+### **close_account**
+
+Close an account.
+
+Inputs:
+
+* *account_index* - unsigned int; The account to close.
+"""
+
+
+def test_dashed_argument_items_under_bold_method_headings_are_typed_arguments() -> None:
+    """`### **open_account**` is a method; `*label* - string; text` items are its arguments, `(Optional; Default:
+    EUR; Accepts: EUR, USD)` make them optional with a default and a choice, `array of unsigned int` is an array of
+    integers; the Outputs items are no arguments."""
+    tools = _tools(_parse(WALLET))
+    opened = tools["open_account"]
+    assert set(opened["properties"]) == {"label", "currency", "address_indices", "private"}
+    assert opened["required"] == ["label"]
+    assert (
+        opened["properties"]["currency"]["enum"] == ["EUR", "USD"]
+        and opened["properties"]["currency"]["default"] == "EUR"
+    )
+    assert opened["properties"]["address_indices"]["items"] == {"type": "integer"}
+    assert opened["properties"]["private"]["default"] is False
+    assert tools["close_account"]["properties"]["account_index"]["type"] == "integer"
+
+
 def test_prose_without_methods_or_commands_is_not_read() -> None:
     """A README that documents neither methods nor commands yields nothing (the pipeline asks for an LLM): nor
     does one whose code headings name a library's options, or whose only command lines install it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from autoforge.synthesizer.derived import Derived
 from autoforge.synthesizer.invariants import invariants_of
@@ -254,3 +255,29 @@ async def test_a_bare_name_filter_searches_the_records_own_name_column(tmp_path:
     files = bp.table(bp.plan("find_files").table)
     assert "name" not in [c.name for c in files.columns]
     assert [(p.role, p.column) for p in bp.plan("find_files").params] == [("filter", "file_name")]
+
+
+async def test_a_vendor_prefix_that_is_a_verb_is_still_a_prefix_and_paging_or_display_arguments_are_no_fields(
+    tmp_path: Path,
+) -> None:
+    """Every tool of the Close CRM starts `close_`, then a verb: the tools make one `leads` table (not one table a
+    tool, as reading `close` as the verb did); `skip` pages and `show_archived` says what a listing shows, so
+    neither is a column; `updated_name` sets the name."""
+    text, integer = {"type": "string"}, {"type": "integer"}
+
+    def tool(name: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+        schema = {"type": "object", "properties": properties, "required": required}
+        return {"name": name, "description": f"{name.split('_')[1].title()} leads.", "inputSchema": schema}
+
+    tools = [
+        tool("close_create_lead", {"name": text, "url": text}, ["name"]),
+        tool("close_get_lead", {"lead_id": text}, ["lead_id"]),
+        tool("close_update_lead", {"lead_id": text, "updated_name": text}, ["lead_id"]),
+        tool("close_delete_lead", {"lead_id": text}, ["lead_id"]),
+        tool("close_list_leads", {"limit": integer, "skip": integer, "show_archived": {"type": "boolean"}}, []),
+    ]
+    _, bp = await blueprint_of(write(tmp_path, "close.tools.json", json.dumps({"tools": tools})))
+    assert {p.table for p in bp.plans} == {"leads"}
+    assert sorted(c.name for c in bp.table("leads").columns) == ["lead_id", "name", "url"]
+    assert [(p.role, p.column) for p in bp.plan("close_update_lead").params][1] == ("field", "name")
+    assert bp.plan("close_delete_lead").kind == "delete"

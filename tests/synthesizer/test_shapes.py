@@ -4,6 +4,7 @@ oracle replays to 1.0 over MCP) and its tools behave as the shape says."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -1225,3 +1226,35 @@ async def test_a_link_or_a_change_of_many_records_is_left_out_by_name_and_the_re
     tags = result.spec.table("tags")
     assert tags is not None and next(c for c in tags.columns if c.name == "bookmark_id").nullable
     assert any(c.tool == "createTag" for t in result.tasks for c in t.solution.calls)
+
+
+CALENDAR = [
+    {"name": "create_event", "description": "Create a new event.",
+     "inputSchema": {"type": "object", "required": ["summary", "start_datetime", "end_datetime"], "properties": {
+         "summary": {"type": "string"}, "location": {"type": "string"},
+         "start_datetime": {"type": "string", "format": "date-time"},
+         "end_datetime": {"type": "string", "format": "date-time"}}}},
+    {"name": "list_events", "description": "List events within the given datetime range.",
+     "inputSchema": {"type": "object", "required": ["min_end_datetime", "max_start_datetime"], "properties": {
+         "min_end_datetime": {"type": "string", "format": "date-time"},
+         "max_start_datetime": {"type": "string", "format": "date-time"}}}},
+    {"name": "update_event", "description": "Update an existing event.",
+     "inputSchema": {"type": "object", "required": ["event_id"], "properties": {
+         "event_id": {"type": "string"}, "updated_summary": {"type": "string"},
+         "updated_location": {"type": "string"}}}},
+    {"name": "delete_event", "description": "Delete an event.",
+     "inputSchema": {"type": "object", "required": ["event_id"], "properties": {"event_id": {"type": "string"}}}},
+]  # fmt: skip
+
+
+async def test_a_listing_that_needs_a_time_window_is_searched_by_the_day_the_user_names(tmp_path: Path) -> None:
+    """`list_events` needs both ends of a window: the user names the day of the event ('my event on March 3'),
+    the agent searches from the start of that day to its end, and updates and deletions reach the event."""
+    result = await _synthesized(tmp_path, "calendar.tools.json", json.dumps({"tools": CALENDAR}))
+    used = {c.tool for t in result.tasks for c in t.solution.calls}
+    assert {"update_event", "delete_event"} <= used, used
+    windows = [c.arguments for t in result.tasks for c in t.solution.calls if c.tool == "list_events"]
+    assert windows and all(w["min_end_datetime"].endswith("T00:00:00") for w in windows), windows
+    assert all(w["max_start_datetime"].endswith("T23:59:59") for w in windows), windows
+    listed = [t for t in result.tasks if any(c.tool == "list_events" for c in t.solution.calls)]
+    assert all(re.search(r"event (?:on|between) ", t.instruction) for t in listed), listed[0].instruction

@@ -182,3 +182,28 @@ def test_an_enum_written_in_a_description_is_read() -> None:
     plain = clean_schema({"type": "string", "description": "One of the user's notes."})
     assert (listed["enum"], worded["enum"], "enum" in plain) == (["on", "off"], ["newest", "oldest", "top"], False)
     assert clean_schema({"type": "float"})["type"] == "number" and clean_schema({"type": "dict"})["type"] == "object"
+
+
+async def test_tools_whose_parameters_are_listed_one_by_one_are_read(tmp_path: Path) -> None:
+    """A TaskBench tool graph (`nodes` of `{id, desc, parameters: [{name, type, desc}]}`) and a ToolBench
+    `api_list` (required and optional parameter lists) become tools with object schemas; a `date` type is a
+    date string."""
+    graph = {"nodes": [{"id": "book_table", "desc": "Book a table at a restaurant",
+                        "parameters": [{"name": "restaurant", "type": "string", "desc": "where"},
+                                       {"name": "date", "type": "date", "desc": "which day"}]}],
+             "links": [{"source": "book_table", "target": "book_table"}]}  # fmt: skip
+    doc = await parse(write(tmp_path, "graph.json", json.dumps(graph)))
+    schema = doc.operations[0].input_schema
+    assert doc.format == "parameter-lists" and doc.operations[0].name == "book_table"
+    date = schema["properties"]["date"]
+    assert date["type"] == "string" and "date" in (date.get("format"), date.get("x-doc", {}).get("format")), date
+    assert (
+        schema["required"] == ["restaurant", "date"] and doc.operations[0].description == "Book a table at a restaurant"
+    )
+    toolbench = {"tool_name": "Pets", "api_list": [{"name": "adopt pet", "description": "Adopt a pet",
+                 "required_parameters": [{"name": "pet_id", "type": "NUMBER", "description": "the pet"}],
+                 "optional_parameters": [{"name": "note", "type": "STRING", "description": "", "default": "none"}]}]}  # fmt: skip
+    doc = await parse(write(tmp_path, "toolbench.json", json.dumps(toolbench)))
+    schema = doc.operations[0].input_schema
+    assert doc.operations[0].name == "adopt_pet" and schema["required"] == ["pet_id"]
+    assert schema["properties"]["pet_id"]["type"] == "number" and schema["properties"]["note"]["default"] == "none"
