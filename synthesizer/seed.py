@@ -37,7 +37,7 @@ from .models import Blueprint
 from .moments import day_of, moment_of, written_for
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
-from .semantics import BIRTH, is_creation_time, is_person_table
+from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
 from .values import Person, Values, pattern_value
 
 __all__ = ["DEFAULT_CLOCK", "FUTURE_WORDS", "SeedData", "build_seed", "key_prefixes", "order_tables", "to_sql"]
@@ -346,8 +346,8 @@ class _Builder:
                 moment = self._between(window[0], window[1], self.rng.random())
             elif is_creation_time(column.name):
                 moment = created
-            elif BIRTH.search("_".join(split_words(column.name))):
-                moment = self.now - dt.timedelta(days=self.rng.randint(18 * 365, 80 * 365))
+            elif is_birth_date(column.name):
+                moment = self.now - dt.timedelta(days=self.rng.randint(*ADULT_AGE_DAYS))
             elif any(w in FUTURE_WORDS for w in split_words(column.name)):
                 moment = self.now + dt.timedelta(days=self.rng.randint(1, 60), hours=self.rng.randint(0, 8))
             else:

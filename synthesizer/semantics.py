@@ -7,10 +7,11 @@ import re
 from .naming import singular, split_words
 
 __all__ = [
-    "BIRTH",
+    "ADULT_AGE_DAYS",
     "LABEL_KINDS",
     "TERMINAL_STATUSES",
     "column_kind",
+    "is_birth_date",
     "is_creation_time",
     "is_person_table",
     "is_status_column",
@@ -91,8 +92,10 @@ _PEOPLE = frozenset(
     ]
 )
 LABEL_KINDS = ("email", "username", "person", "name", "title", "code", "phone", "url", "path")
-BIRTH = re.compile(r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$")
 """Kinds of value a person would name a row by, best first."""
+_BIRTH = re.compile(r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$")
+ADULT_AGE_DAYS = (18 * 365, 80 * 365)
+"""How long ago (in days) a grown-up customer was born: the range birth dates are drawn from."""
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
@@ -177,6 +180,11 @@ _CREATED = re.compile(
     r"(^|_)(created|placed|opened|submitted|booked|ordered|requested|registered|joined|issued|added|filed|reported|"
     r"updated|modified|charged|logged|posted|recorded|received|uploaded|made)(_at|_on|_date|_time)?$"
 )
+
+
+def is_birth_date(name: str) -> bool:
+    """Whether a column holds the day someone was born."""
+    return bool(_BIRTH.search("_".join(split_words(name))))
 
 
 def is_creation_time(name: str) -> bool:

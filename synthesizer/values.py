@@ -28,7 +28,7 @@ from faker_vehicle.vehicle_dict import vehicles
 from . import vocab
 from .moments import moment_of, written_for
 from .naming import plural, singular, split_words
-from .semantics import is_person_table
+from .semantics import ADULT_AGE_DAYS, is_birth_date, is_person_table
 
 __all__ = ["Person", "Values", "full_name", "pattern_value", "person_of", "topic"]
 
@@ -547,6 +547,9 @@ def _moment(v: Values, table: Table, column: Column, row: Mapping[str, Any], per
 
 
 def _date(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
+    """A day in the coming two months; a birth date of a grown-up for a date of birth."""
+    if is_birth_date(column.name):
+        return (v.today.date() - dt.timedelta(days=v.random.randint(*ADULT_AGE_DAYS))).isoformat()
     return (v.today.date() + dt.timedelta(days=v.random.randint(1, 60))).isoformat()
 
 

@@ -377,8 +377,9 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
 def test_a_one_word_field_names_a_person_a_company_a_secret_or_a_thing_and_keeps_its_minimum_length() -> None:
     """A field of unknown meaning gets a value for what its word names: a `recipient` a person's name, a
     `publisher` a company's, a `signing_secret` a token, a `university` a name ending in 'University'; a
-    setting such as a `sort_mode` stays a setting word; and a documented minimum length is kept (a reset
-    token of 20 characters had made a seed that broke its own schema)."""
+    setting such as a `sort_mode` stays a setting word; a documented minimum length is kept (a reset
+    token of 20 characters had made a seed that broke its own schema); a new customer's date of birth is a grown-up's,
+    not a day in the coming weeks."""
     from autoforge.servers.spec import Column, Table
     from autoforge.synthesizer.values import Values
     from autoforge.synthesizer.vocab import SETTING_WORDS
@@ -396,3 +397,5 @@ def test_a_one_word_field_names_a_person_a_company_a_secret_or_a_thing_and_keeps
         assert made["university"].endswith(" University") and made["university"][0].isupper(), made
         assert made["sort_mode"] in SETTING_WORDS, made
         assert len(values.value(table, token, "code")) >= 20
+        born = values.value(table, Column(name="date_of_birth", type="TEXT"), "date")  # a newcomer's, in a task
+        assert born <= "2008-03-01", born  # grown up, and never a day still to come
