@@ -12,7 +12,9 @@ Then it scales out the same oracle episodes (in-process servers): whole episodes
 rollout worker processes, and environment servers as Ray actors on a local Ray instance with one CPU
 per core (`--ray`), `--repeat` times each, interleaved. It prints episodes/s of each and the ratios
 (targets on 2 cores: 2 workers >= 1.7x 1 worker; Ray within 1.5x of the most workers), with their
-spread. Worker and actor start-up are excluded the same way.
+spread, and how many of the machine's cores were busy meanwhile (from /proc/stat, so run it on an
+otherwise idle machine): what a side gains from more workers is bounded by the cores it left idle.
+Worker and actor start-up are excluded the same way.
 
     python bench/rollout.py [--trials 10] [--transports inprocess stdio http] [--concurrency 1 16 64]
                             [--workers 1 2] [--ray] [--repeat 3] [--scale-concurrency 16]
@@ -27,6 +29,7 @@ import statistics
 import tempfile
 import time
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
 from autoforge.clients import Endpoint, EpisodeRecord, evaluate
@@ -77,11 +80,31 @@ async def raw(environments: list[Environment], transport: str, trials: int, conc
         return time.perf_counter() - start, len(jobs), sum(calls)
 
 
+@dataclass(frozen=True)
+class Orchestrated:
+    """Oracle episodes through `evaluate`: from the first episode's start to the last one's end."""
+
+    seconds: float
+    episodes: int
+    calls: int
+    cores: float | None
+    """Cores of this machine busy from the first episode's end to the last one's (Linux only)."""
+
+
 async def orchestrated(
     environments: list[Environment], transport: str, trials: int, concurrency: int, workers: int = 0
-) -> tuple[float, int, int]:
-    """Seconds, episodes and tool calls for the same episodes through `evaluate` (oracle agent, scripted user)."""
-    records: list[tuple[float, EpisodeRecord]] = []
+) -> Orchestrated:
+    """The same episodes through `evaluate` (oracle agent, scripted user)."""
+    ends: list[tuple[float, float, int, float]] = []  # (when, seconds, tool calls, reward): no records kept
+    busy: list[tuple[float, float | None]] = []
+    expected = sum(len(e.tasks) for e in environments) * trials
+
+    def ended(record: EpisodeRecord) -> None:
+        now = time.perf_counter()
+        ends.append((now, record.seconds, record.tool_calls, record.reward))
+        if len(ends) in (1, expected):
+            busy.append((now, _busy_seconds()))
+
     with tempfile.TemporaryDirectory() as out:
         await evaluate(
             environments,
@@ -91,11 +114,23 @@ async def orchestrated(
             pool_size=None if transport == "ray" else 1,
             out=out,
             workers=workers,
-            on_record=lambda r: records.append((time.perf_counter(), r)),
+            on_record=ended,
         )
-    assert all(r.reward == 1.0 for _, r in records)
-    first_start = min(t - r.seconds for t, r in records)
-    return records[-1][0] - first_start, len(records), sum(r.tool_calls for _, r in records)
+    assert all(reward == 1.0 for *_, reward in ends)
+    first_start = min(when - seconds for when, seconds, *_ in ends)
+    (start, before), (end, after) = busy[0], busy[-1]
+    cores = None if before is None or after is None or end <= start else (after - before) / (end - start)
+    return Orchestrated(ends[-1][0] - first_start, len(ends), sum(calls for _, _, calls, _ in ends), cores)
+
+
+def _busy_seconds() -> float | None:
+    """CPU seconds this machine's cores have spent busy since boot (/proc/stat), or None where unreadable."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in stat.readline().split()[1:8])
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 async def scaling(
@@ -109,23 +144,35 @@ async def scaling(
 
         ray_module.init(num_cpus=os.cpu_count(), include_dashboard=False, logging_level="WARNING", log_to_driver=False)
     rates: dict[str, list[float]] = {side: [] for side in sides}
+    cores: dict[str, list[float]] = {side: [] for side in sides}
     for round_number in range(1, repeat + 1):
         for side in sides:
             transport, count = ("ray", 0) if side == "ray" else ("inprocess", int(side.split()[1]))
-            seconds, episodes, _ = await orchestrated(environments, transport, trials, concurrency, count)
-            rates[side].append(episodes / seconds)
+            run = await orchestrated(environments, transport, trials, concurrency, count)
+            rates[side].append(run.episodes / run.seconds)
+            if run.cores is not None:
+                cores[side].append(run.cores)
             console.print(
-                f"round {round_number}, {side}: {episodes} episodes, {episodes / seconds:.1f} episodes/s",
+                f"round {round_number}, {side}: {run.episodes} episodes, {run.episodes / run.seconds:.1f} episodes/s"
+                + (f", {run.cores:.2f} cores busy" if run.cores is not None else ""),
                 highlight=False,
             )
     table = Table(title=f"oracle episodes/s on {os.cpu_count()} cores, concurrency {concurrency}, {repeat} rounds")
-    for column in ("how", "median eps/s", "min", "max"):
+    for column in ("how", "median eps/s", "min", "max", "cores busy", "eps per busy core-s"):
         table.add_column(column, justify="right")
     for side, values in rates.items():
-        table.add_row(side, f"{statistics.median(values):.1f}", f"{min(values):.1f}", f"{max(values):.1f}")
+        busy = statistics.median(cores[side]) if cores[side] else None
+        table.add_row(
+            side,
+            f"{statistics.median(values):.1f}",
+            f"{min(values):.1f}",
+            f"{max(values):.1f}",
+            "n/a" if busy is None else f"{busy:.2f}",
+            "n/a" if busy is None else f"{statistics.median(values) / busy:.1f}",
+        )
     console.print(table)
     if len(workers) > 1:
-        low, high = f"workers {min(workers)}", f"workers {max(workers)}"
+        low, high = f"workers {1 if 1 in workers else min(workers)}", f"workers {max(workers)}"
         _ratio(console, f"{high} / {low}", rates[high], rates[low], "target on 2 cores: >= 1.7x")
     if ray:
         _ratio(console, f"workers {max(workers)} / ray", rates[f"workers {max(workers)}"], rates["ray"], "target <= 1.5x")
@@ -167,7 +214,8 @@ async def main() -> None:
     for transport in options.transports:
         for concurrency in options.concurrency:
             raw_s, episodes, calls = await raw(environments, transport, options.trials, concurrency)
-            orch_s, orch_episodes, orch_calls = await orchestrated(environments, transport, options.trials, concurrency)
+            run = await orchestrated(environments, transport, options.trials, concurrency)
+            orch_s, orch_episodes, orch_calls = run.seconds, run.episodes, run.calls
             table.add_row(
                 transport,
                 str(concurrency),
