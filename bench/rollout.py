@@ -9,8 +9,9 @@ orchestrator's overhead as a ratio of times (target: < 2x over raw in-process MC
 start-up is excluded from both: each side measures from its first episode's start.
 
 Then it scales out the same oracle episodes (in-process servers): whole episodes in `--workers`
-rollout worker processes, and environment servers as Ray actors on a local Ray instance with one CPU
-per core (`--ray`), `--repeat` times each, interleaved. It prints episodes/s of each and the ratios
+rollout worker processes, and on a local Ray instance with one CPU per core (`--ray`): whole episodes
+in rollout actors (`ray`), and episodes driven from here over environment actors (`ray env actors`,
+what veRL's agent loop uses), `--repeat` times each, interleaved. It prints episodes/s of each and the ratios
 (targets on 2 cores: 2 workers >= 1.7x 1 worker; Ray within 1.5x of the most workers), with their
 spread, and how many of the machine's cores were busy meanwhile (from /proc/stat, so run it on an
 otherwise idle machine): what a side gains from more workers is bounded by the cores it left idle.
@@ -92,7 +93,7 @@ class Orchestrated:
 
 
 async def orchestrated(
-    environments: list[Environment], transport: str, trials: int, concurrency: int, workers: int = 0
+    environments: list[Environment], transport: str, trials: int, concurrency: int, workers: int = 0, ray: bool = False
 ) -> Orchestrated:
     """The same episodes through `evaluate` (oracle agent, scripted user)."""
     ends: list[tuple[float, float, int, float]] = []  # (when, seconds, tool calls, reward): no records kept
@@ -114,6 +115,7 @@ async def orchestrated(
             pool_size=None if transport == "ray" else 1,
             out=out,
             workers=workers,
+            ray=ray,
             on_record=ended,
         )
     assert all(reward == 1.0 for *_, reward in ends)
@@ -138,7 +140,7 @@ async def scaling(
 ) -> None:
     """Oracle episodes/s with each number of rollout workers and over Ray actors, interleaved, with ratios."""
     console = Console(width=132)
-    sides = [f"workers {n}" for n in workers] + (["ray"] if ray else [])
+    sides = [f"workers {n}" for n in workers] + (["ray", "ray env actors"] if ray else [])
     if ray:
         import ray as ray_module
 
@@ -147,8 +149,12 @@ async def scaling(
     cores: dict[str, list[float]] = {side: [] for side in sides}
     for round_number in range(1, repeat + 1):
         for side in sides:
-            transport, count = ("ray", 0) if side == "ray" else ("inprocess", int(side.split()[1]))
-            run = await orchestrated(environments, transport, trials, concurrency, count)
+            if side == "ray env actors":
+                run = await orchestrated(environments, "ray", trials, concurrency)
+                _stop_named_actors()  # they would hold processes through the other sides' next rounds
+            else:
+                count = 0 if side == "ray" else int(side.split()[1])
+                run = await orchestrated(environments, "inprocess", trials, concurrency, count, ray=side == "ray")
             rates[side].append(run.episodes / run.seconds)
             if run.cores is not None:
                 cores[side].append(run.cores)
@@ -175,7 +181,18 @@ async def scaling(
         low, high = f"workers {1 if 1 in workers else min(workers)}", f"workers {max(workers)}"
         _ratio(console, f"{high} / {low}", rates[high], rates[low], "target on 2 cores: >= 1.7x")
     if ray:
-        _ratio(console, f"workers {max(workers)} / ray", rates[f"workers {max(workers)}"], rates["ray"], "target <= 1.5x")
+        most = rates[f"workers {max(workers)}"]
+        _ratio(console, f"workers {max(workers)} / ray", most, rates["ray"], "target <= 1.5x")
+        _ratio(
+            console, f"workers {max(workers)} / ray env actors", most, rates["ray env actors"], "one Ray call a request"
+        )
+
+
+def _stop_named_actors() -> None:
+    import ray
+
+    for named in ray.util.list_named_actors(all_namespaces=True):
+        ray.kill(ray.get_actor(named["name"], namespace=named["namespace"]))
 
 
 def _ratio(console: Console, label: str, top: list[float], bottom: list[float], target: str) -> None:
@@ -193,7 +210,7 @@ async def main() -> None:
     parser.add_argument("--transports", nargs="*", default=["inprocess", "stdio", "http"])
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 16, 64])
     parser.add_argument("--workers", nargs="*", type=int, default=[1, 2], help="rollout worker counts to compare")
-    parser.add_argument("--ray", action="store_true", help="also serve the environments as Ray actors")
+    parser.add_argument("--ray", action="store_true", help="also run the episodes on a local Ray instance")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the scaling comparison")
     parser.add_argument("--scale-concurrency", type=int, default=16, help="episodes in flight when scaling out")
     options = parser.parse_args()

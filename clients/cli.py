@@ -58,8 +58,9 @@ def eval_command(
         typer.Option(
             "--ray",
             metavar="[ADDRESS]",
-            help="Serve the environments as Ray actors, one per environment per node, and drive them from here: "
-            "alone or `local` starts Ray on this machine, `auto` joins this node's cluster, or HOST:PORT.",
+            help="Run whole episodes on a Ray cluster: --workers actors (default one per CPU of the cluster), "
+            "each serving the environments itself. Alone or `local` starts Ray on this machine, `auto` joins "
+            "this node's cluster, or HOST:PORT.",
         ),
     ] = None,
     task: Annotated[list[str] | None, typer.Option(help="Only these task ids (repeatable).")] = None,
@@ -111,7 +112,6 @@ def eval_command(
         from .ray_actors import connect_ray
 
         connect_ray(None if ray == "local" else ray)
-        transport, workers = "ray", 0  # the actors are the servers; episodes are driven from this process
     llm_options = {k: v for k, v in {"temperature": temperature}.items() if v is not None}
     limits = Limits(
         max_turns=max_turns,
@@ -150,6 +150,7 @@ def eval_command(
                 else {},
                 task_ids=task,
                 workers=workers,
+                ray=ray is not None,
                 on_plan=planned,
                 on_record=ended,
             )

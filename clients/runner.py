@@ -100,6 +100,7 @@ async def evaluate(
     user_options: dict[str, Any] | None = None,
     task_ids: Sequence[str] | None = None,
     workers: int | RolloutPool | None = 0,
+    ray: bool = False,
     on_plan: Callable[[int, int], None] | None = None,
     on_record: Callable[[EpisodeRecord], None] | None = None,
 ) -> Summary:
@@ -111,8 +112,10 @@ async def evaluate(
     connections (stdio: server processes) per environment, per process. `workers` runs whole episodes
     in that many rollout worker processes (or in a `RolloutPool` you hold); 0 runs them here; None
     picks one per core for runs of at least AUTO_WORKERS_FROM episodes whose environments are folders
-    (smaller runs finish before workers start). With transport "ray" the servers are Ray actors of the
-    cluster `ray.init` joined (`ray_actors.py`) and the episodes are driven from this process.
+    (smaller runs finish before workers start). `ray` makes the rollout workers actors of the Ray
+    cluster `ray.init` joined, `workers` of them (0 or None: one per CPU of the cluster). With
+    transport "ray" the servers are environment actors of that cluster (`ray_actors.py`; what veRL's
+    agent loop reaches) and the episodes are driven from here, one Ray call per request.
     """
     if transport not in TRANSPORTS:
         raise SpecError(f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}")
@@ -120,6 +123,11 @@ async def evaluate(
         raise SpecError(f"trials and concurrency must be at least 1 (got {trials} and {concurrency})")
     if isinstance(workers, int) and workers < 0:
         raise SpecError(f"workers must be 0 (run episodes in this process) or more, got {workers}")
+    if ray and transport == "ray":
+        raise SpecError(
+            "ray=True runs whole episodes on Ray actors that serve the environments themselves; "
+            "transport 'ray' drives environment actors from this process: choose one"
+        )
     began = time.monotonic()
     limits = limits or Limits()
     agent_options, user_options = dict(agent_options or {}), dict(user_options or {})
@@ -136,12 +144,12 @@ async def evaluate(
     done = {r.key for r in results.records()}
     jobs = _plan(listed, trials, config.id, task_ids)
     todo = [job for job in jobs if job.key not in done]
-    _write_run_file(Path(out), config, listed, trials, transport)
+    _write_run_file(Path(out), config, listed, trials, transport, ray)
     if on_plan is not None:
         on_plan(len(jobs), len(jobs) - len(todo))
 
     pending = [e for e in listed if e.name in {job.environment for job in todo}]  # servers only where work is left
-    workers = _workers(workers, transport, todo, pending, agent_options, user_options)
+    workers = _workers(workers, transport, todo, pending, agent_options, user_options, ray)
     async with AsyncExitStack() as stack:
         served = dict(urls or {})
         tokens = dict.fromkeys(served, token) if token else {}
@@ -164,7 +172,7 @@ async def evaluate(
         if not todo:
             run: Callable[[EpisodeRef], Awaitable[EpisodeRecord]] | None = None
         elif workers:
-            run = await _in_workers(stack, workers, min(concurrency, len(todo)), settings, pending)
+            run = await _in_workers(stack, workers, min(concurrency, len(todo)), settings, pending, ray)
         else:
             executor = EpisodeExecutor([_environment(e) for e in pending], settings)
             run = (await stack.enter_async_context(executor)).run
@@ -211,8 +219,13 @@ def _workers(
     pending: list[_Listed],
     agent_options: dict[str, Any],
     user_options: dict[str, Any],
+    ray: bool,
 ) -> int | RolloutPool:
     """How many rollout workers the run uses (0: this process); None decides by the run's size."""
+    if ray:
+        from .ray_actors import cluster_cpus
+
+        return workers or cluster_cpus()
     if workers is not None:
         return workers
     portable = _portable(agent_options) and _portable(user_options)
@@ -246,14 +259,19 @@ def _size(workers: int | RolloutPool) -> int:
 
 
 async def _in_workers(
-    stack: AsyncExitStack, workers: int | RolloutPool, concurrency: int, settings: RunSettings, pending: list[_Listed]
+    stack: AsyncExitStack,
+    workers: int | RolloutPool,
+    concurrency: int,
+    settings: RunSettings,
+    pending: list[_Listed],
+    ray: bool,
 ) -> Callable[[EpisodeRef], Awaitable[EpisodeRecord]]:
-    """Open the run in rollout worker processes; how to run one episode there (a lost worker is an infra try)."""
+    """Open the run in rollout workers; how to run one episode there (a lost worker is an infra try)."""
     _check_portable(settings, pending)
     if isinstance(workers, RolloutPool):
         pool = workers
     else:  # never more workers than episodes that can be in flight
-        pool = await stack.enter_async_context(RolloutPool(min(workers, concurrency)))
+        pool = await stack.enter_async_context(RolloutPool(min(workers, concurrency), ray=ray))
     run_id = await pool.open_run(settings, [(str(e.path), e.sha256) for e in pending])
     stack.push_async_callback(pool.close_run, run_id)
     hashes = {e.name: e.sha256 for e in pending}
@@ -319,13 +337,16 @@ def _public(options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_run_file(out: Path, config: RunConfig, environments: list[_Listed], trials: int, transport: str) -> None:
+def _write_run_file(
+    out: Path, config: RunConfig, environments: list[_Listed], trials: int, transport: str, ray: bool
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     payload = {
         "config": config.id,
         **config.model_dump(),
         "trials": trials,
         "transport": transport,
+        "ray": ray,
         "environments": [
             {"name": e.name, "sha256": e.sha256, "path": str(e.path) if e.path else None} for e in environments
         ],

@@ -2,7 +2,8 @@
 
 The pool (`workers.py`) starts it as a fresh interpreter running `start()`. It sizes its tool-worker
 pool, says it is ready, and answers requests `(job, kind, payload)` on its pipe with
-`("done", job, value)` or `("failed", job, exception)`:
+`("done", job, value)` or `("failed", job, exception)`. A `RolloutHost` answers them; a rollout actor
+on Ray (`ray_actors.py`) serves the same protocol on a TCP connection.
 
     "open"     (run, RunSettings, [(folder, sha256)])  load the environments, open an EpisodeExecutor
     "episode"  (run, EpisodeRef)                      the episode's results line, as JSON text
@@ -32,7 +33,7 @@ from .episode import replay_calls
 from .errors import InfraError
 from .executor import EpisodeExecutor
 
-__all__ = ["start"]
+__all__ = ["RolloutHost", "serve", "start"]
 
 
 def start() -> None:
@@ -41,13 +42,13 @@ def start() -> None:
     pool_for(CallLimits.from_environ()).size = int(tool_workers)  # this process's share of the cores
     conn = Connection(int(fd))
     try:
-        asyncio.run(_serve(conn))
+        asyncio.run(serve(conn))
     except KeyboardInterrupt:  # the parent stops its workers itself
         pass
 
 
-class _Worker:
-    """The runs and replay environments this worker holds."""
+class RolloutHost:
+    """The runs and replay environments a rollout worker holds, and its answer to each request."""
 
     def __init__(self) -> None:
         self.environments: dict[tuple[str, str], Environment] = {}
@@ -106,9 +107,10 @@ class _Worker:
             await pool.close()
 
 
-async def _serve(conn: Connection) -> None:
+async def serve(conn: Connection, worker: RolloutHost | None = None) -> None:
+    """Answer requests on `conn` with `worker` (a fresh host by default) until it closes; then close the host."""
     loop = asyncio.get_running_loop()
-    worker = _Worker()
+    worker = worker or RolloutHost()
     ended = loop.create_future()
     tasks: set[asyncio.Task[None]] = set()
 

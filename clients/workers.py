@@ -37,7 +37,7 @@ from .errors import InfraError
 from .executor import EpisodeRef, RunSettings
 from .results import EpisodeRecord
 
-__all__ = ["RolloutPool", "WorkerLost", "default_workers", "shared_pool"]
+__all__ = ["ConnectionWorker", "RolloutPool", "Worker", "WorkerLost", "default_workers", "shared_pool"]
 
 START_SECONDS = 120.0
 """How long a worker may take to start (imports on a loaded machine)."""
@@ -58,9 +58,10 @@ def default_workers() -> int:
 
 
 @dataclass(eq=False)
-class _Worker:
-    process: subprocess.Popen[bytes]
-    conn: Connection
+class Worker:
+    """A rollout worker as the pool sees it: the requests it holds, each settled as its answer arrives."""
+
+    pid: int
     pending: dict[int, concurrent.futures.Future[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     alive: bool = True
@@ -69,42 +70,97 @@ class _Worker:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self.lock:
             if not self.alive:
-                future.set_exception(WorkerLost(f"rollout worker {self.process.pid} has ended"))
+                future.set_exception(WorkerLost(f"{self.describe()} has ended"))
                 return future
             self.pending[job] = future
             try:
-                self.conn.send((job, kind, payload))
-            except OSError:
+                self.post(job, kind, payload)
+            except (OSError, WorkerLost):
                 self.pending.pop(job, None)
-                future.set_exception(WorkerLost(f"rollout worker {self.process.pid} has ended"))
+                future.set_exception(WorkerLost(f"{self.describe()} has ended"))
         return future
 
-    def read(self) -> None:
-        """The reader thread: settle each answered request; on the worker's end, fail the rest."""
+    def answer(self, job: int, value: Any, *, failed: bool) -> None:
+        """Settle request `job` with its answer."""
+        with self.lock:
+            future = self.pending.pop(job, None)
+        if future is not None:
+            _settle(future, value, failed=failed)
+
+    def ended(self, why: str) -> None:
+        """The worker is gone: fail whatever it still held with `WorkerLost`."""
+        with self.lock:
+            self.alive = False
+            pending, self.pending = list(self.pending.values()), {}
+        for future in pending:
+            _settle(future, WorkerLost(f"{self.describe()} {why}"), failed=True)
+
+    def describe(self) -> str:
+        return f"rollout worker {self.pid}"
+
+    def post(self, job: int, kind: str, payload: Any) -> None:
+        """Hand the request to the worker (its answer comes back through `answer`)."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """End the worker: its episodes end with it."""
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class ConnectionWorker(Worker):
+    """A worker that answers `worker.py`'s protocol on a connection, read by a thread of its own."""
+
+    conn: Connection | None = None
+
+    def post(self, job: int, kind: str, payload: Any) -> None:
+        assert self.conn is not None
+        self.conn.send((job, kind, payload))
+
+    def start_reading(self) -> None:
+        threading.Thread(target=self._read, name=self.describe(), daemon=True).start()
+
+    def _read(self) -> None:
+        """Settle each answered request; on the connection's end, fail the rest."""
+        assert self.conn is not None
         while True:
             try:
                 status, job, value = self.conn.recv()
             except (EOFError, OSError):
                 break
-            with self.lock:
-                future = self.pending.pop(job, None)
-            if future is not None:
-                _settle(future, value, failed=status != "done")
+            self.answer(job, value, failed=status != "done")
         with self.lock:
             self.alive = False
-            pending, self.pending = list(self.pending.values()), {}
-        code = self.process.wait()
-        for future in pending:
-            _settle(future, WorkerLost(f"rollout worker {self.process.pid} ended (exit code {code})"), failed=True)
+        self.ended(self.why_ended())
 
-    def stop(self) -> None:
-        """Close its pipe (the worker ends its episodes and exits), killing it if it lingers."""
+    def why_ended(self) -> str:
+        return "ended"
+
+    def hang_up(self) -> None:
+        """Close the connection (the worker ends its episodes and exits)."""
+        assert self.conn is not None
         try:  # shut the socket down, not just this descriptor: the reader thread blocked on it holds it open
             with socket.socket(fileno=os.dup(self.conn.fileno())) as pipe:
                 pipe.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self.conn.close()
+
+
+@dataclass(eq=False)
+class _ProcessWorker(ConnectionWorker):
+    """A worker process (`worker.py`) on this machine, on a socket pair."""
+
+    process: subprocess.Popen[bytes] | None = None
+
+    def why_ended(self) -> str:
+        assert self.process is not None
+        return f"ended (exit code {self.process.wait()})"
+
+    def stop(self) -> None:
+        """Hang up, killing the process if it lingers."""
+        assert self.process is not None
+        self.hang_up()
         try:
             self.process.wait(STOP_SECONDS)
         except subprocess.TimeoutExpired:
@@ -113,12 +169,23 @@ class _Worker:
 
 
 class RolloutPool:
-    """`size` rollout worker processes (default: one per core); use as `async with` or call `close()`."""
+    """`size` rollout workers; use as `async with` or call `close()`.
 
-    def __init__(self, size: int | None = None, *, tool_workers: int | None = None) -> None:
-        self.size = max(1, size or default_workers())
-        self.tool_workers = tool_workers or max(1, default_workers() // self.size)
-        self._workers: list[_Worker] = []
+    Worker processes on this machine (default: one per core), or with `ray=True` Ray actors of the
+    cluster `ray.init` joined (`ray_actors.py`; default: one per CPU of the cluster, each holding one).
+    """
+
+    def __init__(self, size: int | None = None, *, tool_workers: int | None = None, ray: bool = False) -> None:
+        if ray:
+            from .ray_actors import cluster_cpus
+
+            self.size = max(1, size or cluster_cpus())
+            self.tool_workers = tool_workers or 1
+        else:
+            self.size = max(1, size or default_workers())
+            self.tool_workers = tool_workers or max(1, default_workers() // self.size)
+        self.ray = ray
+        self._workers: list[Worker] = []
         self._runs: dict[str, tuple[RunSettings, list[tuple[str, str]]]] = {}
         self._jobs = itertools.count()
         self._lock = threading.Lock()
@@ -139,7 +206,7 @@ class RolloutPool:
     def in_flight(self) -> dict[int, int]:
         """Requests each live worker holds, by process id."""
         with self._lock:
-            return {w.process.pid: len(w.pending) for w in self._workers if w.alive}
+            return {w.pid: len(w.pending) for w in self._workers if w.alive}
 
     async def open_run(self, settings: RunSettings, folders: Sequence[tuple[str, str]]) -> str:
         """Send every worker a run's settings and environments (folder, sha256); its id once all loaded them."""
@@ -188,17 +255,17 @@ class RolloutPool:
         for worker in workers:
             worker.stop()
 
-    async def _await(self, worker: _Worker, kind: str, payload: Any) -> Any:
+    async def _await(self, worker: Worker, kind: str, payload: Any) -> Any:
         return await asyncio.wrap_future(worker.send(next(self._jobs), kind, payload))
 
-    async def _least_busy(self) -> _Worker:
+    async def _least_busy(self) -> Worker:
         with self._lock:
             live = [w for w in self._workers if w.alive]
         if len(live) < self.size:
             live = await asyncio.to_thread(self._fill)
         return min(live, key=lambda w: len(w.pending))
 
-    def _fill(self) -> list[_Worker]:
+    def _fill(self) -> list[Worker]:
         """Start workers up to the pool's size (a replacement is first sent the open runs); the live ones."""
         with self._lock:
             if self._closed:
@@ -217,7 +284,11 @@ class RolloutPool:
             self._workers += started
             return list(self._workers)
 
-    def _launch(self) -> _Worker:
+    def _launch(self) -> Worker:
+        if self.ray:
+            from .ray_actors import launch_rollout_actor
+
+            return launch_rollout_actor(self.tool_workers, START_SECONDS)
         ours, theirs = socket.socketpair()
         environ = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         with theirs:
@@ -243,8 +314,8 @@ class RolloutPool:
             raise InfraError(
                 f'a rollout worker ended while starting (exit code {code}); run `python -c "{_BOOT}"` to see why'
             ) from None
-        worker = _Worker(process, conn)
-        threading.Thread(target=worker.read, name=f"rollout worker {process.pid}", daemon=True).start()
+        worker = _ProcessWorker(process.pid, conn=conn, process=process)
+        worker.start_reading()
         return worker
 
 
@@ -259,7 +330,7 @@ def _settle(future: concurrent.futures.Future[Any], value: Any, *, failed: bool)
         pass
 
 
-def _launch_many(launch: Callable[[], _Worker], count: int) -> list[_Worker]:
+def _launch_many(launch: Callable[[], Worker], count: int) -> list[Worker]:
     """`count` workers started side by side; if one fails, the others are stopped and the failure raised."""
     if count <= 0:
         return []
