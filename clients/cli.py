@@ -50,7 +50,8 @@ def eval_command(
         typer.Option(
             min=0,
             help="Processes running whole episodes (agent, user, environment), 0 to run them in this process; "
-            "default one per core for runs of 200 episodes or more, else 0.",
+            "default one per core for runs of 200 episodes or more, else 0. With --ray: actors on the cluster "
+            "(default one per CPU of the cluster).",
         ),
     ] = None,
     ray: Annotated[

@@ -214,15 +214,18 @@ def launch_rollout_actor(tool_workers: int, start_seconds: float) -> Worker:
     """A rollout actor on one CPU of the cluster (spread over the nodes), connected and ready."""
     ray = _joined()
     authkey = secrets.token_bytes(32)
-    actor = (
-        _rollout_actor_class()
-        .options(num_cpus=1, scheduling_strategy="SPREAD")
-        .remote(tool_workers, authkey)
-    )
+    actor = _rollout_actor_class().options(num_cpus=1, scheduling_strategy="SPREAD").remote(tool_workers, authkey)
     try:
         address, pid = ray.get(actor.address.remote(), timeout=start_seconds)
         actor.serve.remote(start_seconds)
-        conn = Client(address, authkey=authkey)
+        try:
+            conn = Client(address, authkey=authkey)
+        except OSError as exc:
+            ray.kill(actor)
+            raise InfraError(
+                f"could not reach a rollout actor at {address[0]}:{address[1]} ({exc}); this machine must reach "
+                "the cluster's nodes: run eval on one of them"
+            ) from None
         if not conn.poll(start_seconds):
             raise TimeoutError
         conn.recv()  # ("ready",)

@@ -210,7 +210,7 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
         )
         if res.key is None:
             own = column_for(res, f"{singular(res.name)}_id")
-            res.key = "id" if "id" in res.columns else own or _natural_key(res) or "id"
+            res.key = column_for(res, "id") or own or _natural_key(res) or "id"  # `ID` is SQLite's `id`
         if res.key in res.columns:
             res.key_type = (
                 res.columns[res.key].json_type if res.columns[res.key].json_type in ("integer", "string") else "string"
@@ -349,10 +349,9 @@ def _key_column(res: Resource, argument: str, schema: Any) -> str:
     if found:
         return found
     entity = id_entity(argument)
-    if "id" in res.columns and (
-        entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name))
-    ):
-        return "id"
+    own = column_for(res, "id")
+    if own and (entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name))):
+        return own
     column = argument if _COLUMN.fullmatch(argument) else identifier(argument, "id")
     res.columns = {column: Col(column, schema_type(schema)[0] or "string"), **res.columns}
     return column
@@ -389,6 +388,7 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
             *[c for c in res.parents if c != key],
             *[c for c in res.columns if c != key and c not in res.parents],
         ]
+        ordered = list({c.lower(): c for c in reversed(ordered)}.values())[::-1]  # SQLite names ignore case
         for name in ordered:
             col = res.columns[name]
             sql = _sql_type(col.json_type) if name != key else ("INTEGER" if res.key_type == "integer" else "TEXT")

@@ -1,5 +1,5 @@
 """Tool lists to operations: MCP `tools/list` output, OpenAI (Chat Completions or Responses) and Anthropic tools,
-and tools whose parameters are listed one by one (ToolBench, TaskBench)."""
+and tools whose parameters are listed one by one (ToolBench, TaskBench, NESTFUL)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ MAX_DESCRIPTION = 600
 
 _CONTAINERS = ("tools", "functions", "api_list", "nodes")
 """Keys a document keeps its tools under: MCP and OpenAI, ToolBench's `api_list`, TaskBench's tool graph `nodes`."""
-_LISTED_PARAMS = ("parameters", "required_parameters", "optional_parameters")
+_LISTED_PARAMS = ("parameters", "required_parameters", "optional_parameters", "arguments")
+_LISTED_OUTPUTS = ("output_parameters", "outputs", "returns")
 _NAMED_TYPES = {"date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"},
                 "time": {"type": "string", "format": "time"}, "enum": {"type": "string"}}  # fmt: skip
 """Type names of parameter lists that are no JSON type."""
@@ -44,10 +45,24 @@ def _entries(data: Any) -> list[Any]:
     return data if isinstance(data, list) else []
 
 
+def _listed(value: Any) -> list[Any] | None:
+    """Parameters listed one by one: a list of `{name, ...}`, or a mapping `name -> {description, required, ...}`
+    that is no JSON schema (NESTFUL's `arguments`)."""
+    if isinstance(value, list):
+        return value
+    schema = isinstance(value, dict) and (
+        isinstance(value.get("type"), (str, list)) or {"properties", "$ref"} & value.keys()
+    )
+    if isinstance(value, dict) and value and not schema and all(isinstance(v, dict) for v in value.values()):
+        return [{"name": key, **spec} for key, spec in value.items()]  # a parameter may be named `type`
+    return None
+
+
 def _listed_schema(entry: dict[str, Any]) -> dict[str, Any] | None:
-    """The object schema of parameters given as a list of `{name, type, description, required}` (ToolBench's
-    required and optional lists, TaskBench's `parameters`), or None when the entry has no such list."""
-    lists = {key: entry[key] for key in _LISTED_PARAMS if isinstance(entry.get(key), list)}
+    """The object schema of parameters given one by one as `{name, type, description, required}` (ToolBench's
+    required and optional lists, TaskBench's `parameters`, NESTFUL's `arguments` mapping), or None when the entry
+    has no such list. A parameter with no type is a string; `allowed_values` are its enum."""
+    lists = {key: found for key in _LISTED_PARAMS if (found := _listed(entry.get(key))) is not None}
     if not lists or any(
         not isinstance(p, dict) or not isinstance(p.get("name"), str) for v in lists.values() for p in v
     ):
@@ -56,17 +71,36 @@ def _listed_schema(entry: dict[str, Any]) -> dict[str, Any] | None:
     required: list[str] = []
     for key, params in lists.items():
         for param in params:
-            declared = str(param.get("type") or "string").lower()
-            schema = dict(_NAMED_TYPES.get(declared) or {"type": json_type(declared) or "string"})
-            text = param.get("description") or param.get("desc")
-            if isinstance(text, str) and text.strip():
-                schema["description"] = " ".join(text.split())
-            if isinstance(param.get("default"), (str, int, float, bool)) and param["default"] != "":
-                schema["default"] = param["default"]
-            properties[param["name"]] = schema
-            if key == "required_parameters" or (key == "parameters" and param.get("required", True) is True):
+            properties[param["name"]] = _listed_property(param)
+            if key == "required_parameters" or (
+                key in ("parameters", "arguments") and param.get("required", True) is True
+            ):
                 required.append(param["name"])
     return {"type": "object", "properties": properties, "required": required}
+
+
+def _listed_property(param: dict[str, Any]) -> dict[str, Any]:
+    declared = str(param.get("type") or "string").lower()
+    schema = dict(_NAMED_TYPES.get(declared) or {"type": json_type(declared) or "string"})
+    text = param.get("description") or param.get("desc")
+    if isinstance(text, str) and text.strip():
+        schema["description"] = " ".join(text.split())
+    default = param.get("default", param.get("default_value"))
+    if isinstance(default, (str, int, float, bool)) and default != "":
+        schema["default"] = default
+    allowed = param.get("allowed_values", param.get("enum"))
+    if isinstance(allowed, list) and allowed and all(isinstance(v, (str, int, float)) for v in allowed):
+        schema["enum"] = list(dict.fromkeys(allowed))
+    return schema
+
+
+def _listed_output(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The record a tool returns when its fields are listed one by one (`output_parameters`), else None."""
+    for key in _LISTED_OUTPUTS:
+        fields = _listed(entry.get(key))
+        if fields and all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+            return {"type": "object", "properties": {f["name"]: _listed_property(f) for f in fields}}
+    return None
 
 
 def tool_identifier(name: str, used: set[str]) -> str:
@@ -171,6 +205,7 @@ def _normalise(entry: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
             "name": entry.get("name") or entry.get("id"),
             "description": entry.get("description") or entry.get("desc"),
             "schema": listed,
+            "output": _listed_output(entry),
         }
     if "parameters" in entry or entry.get("type") == "function":
         return "openai-tools", {

@@ -121,6 +121,18 @@ async def test_key_arguments_are_typed_like_the_keys(tmp_path: Path) -> None:
     assert notes == ["getThing.id: documented as integer, typed string like id"]
 
 
+async def test_a_capitalised_id_field_is_the_key_and_no_second_id_column_is_added(tmp_path: Path) -> None:
+    """Go-style fields (`ID`, `Message`): SQLite's names ignore case, so `ID` is the key, not a column beside `id`."""
+    text = (
+        "swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths:\n  /errors:\n    get:\n      operationId: listErrors\n"
+        "      responses: {'200': {description: ok, schema: {type: array, items: {$ref: '#/definitions/Error'}}}}\n"
+        "definitions:\n  Error: {type: object, properties: {ID: {type: integer}, Message: {type: string}}}\n"
+    )
+    _, bp = await blueprint_of(write(tmp_path, "errors.yaml", text))
+    names = [c.name for c in bp.table("errors").columns]
+    assert bp.table("errors").primary_key == "ID" and len({n.lower() for n in names}) == len(names), names
+
+
 async def test_two_references_to_one_parent_get_an_invariant_each(tmp_path: Path) -> None:
     """A task in one bucket and done in another is made after both: two invariants with names of their own
     (the same name twice made env.json unloadable), and a rule two tables imply is kept once."""

@@ -207,3 +207,24 @@ async def test_tools_whose_parameters_are_listed_one_by_one_are_read(tmp_path: P
     schema = doc.operations[0].input_schema
     assert doc.operations[0].name == "adopt_pet" and schema["required"] == ["pet_id"]
     assert schema["properties"]["pet_id"]["type"] == "number" and schema["properties"]["note"]["default"] == "none"
+
+
+async def test_parameters_mapped_by_name_without_types_are_string_arguments_with_their_allowed_values(
+    tmp_path: Path,
+) -> None:
+    """NESTFUL's shape: `arguments` maps each name to `{description, required, default_value, allowed_values}`
+    (one may be called `type`), and `output_parameters` lists the fields a call returns."""
+    tools = [{"name": "Cars.ReserveCar", "description": "Reserve a rental car",
+              "arguments": {"pickup_city": {"description": "Where", "required": True, "allowed_values": []},
+                            "type": {"description": "Category", "required": True,
+                                     "allowed_values": ["Compact", "Standard"]},
+                            "insurance": {"description": "Cover", "required": False, "default_value": "False",
+                                          "allowed_values": ["True", "False"]}},
+              "output_parameters": {"price": {"description": "Total price", "possible_values": []}}}]  # fmt: skip
+    doc = await parse(write(tmp_path, "nestful.json", json.dumps(tools)))
+    (operation,) = doc.operations
+    properties = operation.input_schema["properties"]
+    assert doc.format == "parameter-lists" and operation.input_schema["required"] == ["pickup_city", "type"]
+    assert properties["type"]["enum"] == ["Compact", "Standard"] and properties["pickup_city"]["type"] == "string"
+    assert properties["insurance"]["default"] == "False" and "enum" not in properties["pickup_city"]
+    assert operation.output_schema is not None and "price" in operation.output_schema["properties"]
