@@ -44,13 +44,40 @@ def selector(op: Operation) -> str | None:
     return None
 
 
+def _stated_choices(op: Operation) -> Operation:
+    """`op` with its selector's choices as an enum where only the selector's description lists them in quotes
+    ("Action to perform: 'get', 'start' or 'pause'", a FastMCP tool typed `str`)."""
+    properties = op.input_schema.get("properties", {})
+    for name, schema in properties.items():
+        if normal(name) not in _SELECTORS or not isinstance(schema, dict) or "enum" in schema:
+            continue
+        values = list(dict.fromkeys(_QUOTED.findall(str(schema.get("description") or ""))))
+        if schema.get("type") == "string" and len(values) >= 2:
+            stated = {**properties, name: {**schema, "enum": values}}
+            return op.model_copy(update={"input_schema": {**op.input_schema, "properties": stated}})
+    return op
+
+
+def _action_line(description: str, value: str) -> str | None:
+    """What a tool's description says one action does, where it lists them ("- skip: Skips current track.")."""
+    quote = "['\"`]?"
+    found = re.search(
+        rf"(?:^|\s)[-*]\s*{quote}{re.escape(value)}{quote}\s*:\s*(.+?)(?=\s+[-*]\s*{quote}[\w-]+{quote}\s*:|$)",
+        description,
+    )
+    return found.group(1).strip() if found else None
+
+
+_QUOTED = re.compile(r"""['"`]([A-Za-z][\w-]*)['"`]""")
+
+
 def split_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
     """Each multiplexing operation replaced by one operation per action; the others as they are."""
     operations = tuple(operations)
     taken = {op.name for op in operations}
     prefix = vendor_prefix(operations)  # kept in front of every name: `obsidian_append_patch_content`
     found: list[Operation] = []
-    for op in operations:
+    for op in map(_stated_choices, operations):
         chosen = selector(op)
         if chosen is None:
             found.append(op)
@@ -64,7 +91,7 @@ def split_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
                 Operation(
                     name=name,
                     source_name=f"{op.source_name} ({chosen} {value!r})",
-                    description=op.description,
+                    description=_action_line(op.description, value) or op.description,
                     method=op.method,
                     path=op.path,
                     input_schema={"type": "object", "properties": properties, "required": required},
