@@ -45,17 +45,25 @@ def selector(op: Operation) -> str | None:
 
 
 def _stated_choices(op: Operation) -> Operation:
-    """`op` with its selector's choices as an enum where only the selector's description lists them in quotes
-    ("Action to perform: 'get', 'start' or 'pause'", a FastMCP tool typed `str`)."""
+    """`op` with its selector's choices as an enum where only the selector's description (or the tool's docstring
+    `Args:` line for it) lists them in quotes ("Action to perform: 'get', 'start' or 'pause'", a FastMCP tool
+    typed `str`)."""
     properties = op.input_schema.get("properties", {})
     for name, schema in properties.items():
         if normal(name) not in _SELECTORS or not isinstance(schema, dict) or "enum" in schema:
             continue
-        values = list(dict.fromkeys(_QUOTED.findall(str(schema.get("description") or ""))))
+        said = [str(schema.get("description") or ""), _argument_line(op.description, name) or ""]
+        values = max((list(dict.fromkeys(_QUOTED.findall(text))) for text in said), key=len)
         if schema.get("type") == "string" and len(values) >= 2:
             stated = {**properties, name: {**schema, "enum": values}}
             return op.model_copy(update={"input_schema": {**op.input_schema, "properties": stated}})
     return op
+
+
+def _argument_line(description: str, name: str) -> str | None:
+    """What a docstring's `Args:` says of argument `name` ("action: The action to perform ('on', 'off')")."""
+    found = re.search(rf"(?:^|\s){re.escape(name)}\s*:\s*(.+?)(?=\s+[A-Za-z_]\w*\s*:\s|$)", description)
+    return found.group(1) if found else None
 
 
 def _action_line(description: str, value: str) -> str | None:

@@ -107,19 +107,22 @@ async def test_a_multiplexing_tool_splits_into_one_operation_per_action(tmp_path
 
 
 async def test_an_action_string_whose_description_quotes_its_choices_multiplexes_like_an_enum(tmp_path: Path) -> None:
-    """FastMCP servers type the selector `str` and list the actions in its description: those are its choices
-    (an argument not named like a selector keeps its free text)."""
+    """FastMCP servers type the selector `str` and list the actions in its description, or in the docstring's
+    line for it: those are its choices (an argument not named like a selector keeps its free text)."""
     action = {"type": "string", "description": "Action to perform: 'get', 'add' or 'remove'."}
     tools = [{"name": "queue", "description": "Manage the playback queue.",
               "inputSchema": {"type": "object", "required": ["action"],
                               "properties": {"action": action, "track_id": {"type": "string"}}}},
+             {"name": "light", "description": "Control a light. Args: light_id: Which light action: What to do ('dim', 'brighten')",
+              "inputSchema": {"type": "object", "properties": {"light_id": {"type": "string"},
+                                                               "action": {"type": "string", "description": "Action"}}}},
              {"name": "search", "description": "Search tracks.",
               "inputSchema": {"type": "object", "properties": {"qtype": {"type": "string",
                                                                          "description": "'track' or 'album'"}}}}]  # fmt: skip
     doc = parse_structured(await read_source(write(tmp_path, "t.json", json.dumps(tools)), 2**25))
     split = split_operations(doc.operations)
     assert [(op.branch.tool, op.branch.value) for op in split if op.branch] == [
-        ("queue", "get"), ("queue", "add"), ("queue", "remove")
+        ("queue", "get"), ("queue", "add"), ("queue", "remove"), ("light", "dim"), ("light", "brighten")
     ]
     assert "enum" not in split[-1].input_schema["properties"]["qtype"] and split[-1].branch is None
     assert split[0].branch is not None and split[0].branch.input_schema["properties"]["action"]["enum"] == [
