@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from autoforge.servers import Environment, EnvServer, load_environment
 from autoforge.servers.app import EpisodesExtension
-from autoforge.servers.environment import ENV_FILES
+from autoforge.servers.environment import ENV_FILES, files_sha256
 from autoforge.servers.errors import EpisodeError, SpecError
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.pool import pool_for
@@ -44,7 +44,7 @@ from mcp.types import CallToolResult, TextContent, Tool
 from .connections import Connection, Endpoint
 from .errors import ConnectionLost, InfraError
 from .worker import RolloutHost, serve
-from .workers import ConnectionWorker, Worker
+from .workers import STOP_SECONDS, ConnectionWorker, Worker
 
 if TYPE_CHECKING:
     from ray.actor import ActorHandle
@@ -123,9 +123,8 @@ def _unpack(name: str, files: dict[str, bytes]) -> Path:
     return folder
 
 
-def _files(environment: Environment) -> dict[str, bytes]:
-    assert environment.path is not None
-    return {name: (environment.path / name).read_bytes() for name in ENV_FILES}
+def _files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in ENV_FILES}
 
 
 class RolloutActor:
@@ -181,6 +180,8 @@ class _ActorWorker(ConnectionWorker):
     """A `RolloutActor` as the pool sees it: its connection, and the actor to kill when done."""
 
     actor: Any = None
+    served: Any = None
+    """The actor's `serve` call: it ends once the actor has closed its runs and deleted its files."""
 
     def describe(self) -> str:
         return f"rollout actor {self.pid}"
@@ -192,17 +193,20 @@ class _ActorWorker(ConnectionWorker):
         super().post(job, kind, payload)
 
     def stop(self) -> None:
+        """Hang up, let the actor close its runs and delete its files, then make sure it is gone."""
+        ray = _ray()
         self.hang_up()
-        _ray().kill(self.actor)
+        ray.wait([self.served], timeout=STOP_SECONDS)
+        ray.kill(self.actor)
 
 
 @functools.lru_cache(maxsize=16)
 def _shipped(folder: str, sha256: str) -> tuple[str, str, dict[str, bytes]]:
-    """An environment as a rollout actor is sent it: its name, sha256 and files."""
-    environment = load_environment(folder)
-    if environment.sha256 != sha256:
+    """An environment as a rollout actor is sent it: its name (its folder's), sha256 and files."""
+    files = _files(Path(folder))
+    if files_sha256(files) != sha256:
         raise SpecError(f"the environment in {folder} has changed since the run was planned; start the run again")
-    return environment.name, sha256, _files(environment)
+    return Path(folder).name, sha256, files
 
 
 @functools.cache
@@ -217,7 +221,7 @@ def launch_rollout_actor(tool_workers: int, start_seconds: float) -> Worker:
     actor = _rollout_actor_class().options(num_cpus=1, scheduling_strategy="SPREAD").remote(tool_workers, authkey)
     try:
         address, pid = ray.get(actor.address.remote(), timeout=start_seconds)
-        actor.serve.remote(start_seconds)
+        served = actor.serve.remote(start_seconds)
         try:
             conn = Client(address, authkey=authkey)
         except OSError as exc:
@@ -237,7 +241,7 @@ def launch_rollout_actor(tool_workers: int, start_seconds: float) -> Worker:
     except (ray.exceptions.RayActorError, OSError, EOFError) as exc:
         ray.kill(actor)
         raise InfraError(f"a rollout actor ended while starting: {exc}") from None
-    worker = _ActorWorker(pid, conn=conn, actor=actor)
+    worker = _ActorWorker(pid, conn=conn, actor=actor, served=served)
     worker.start_reading()
     return worker
 
@@ -297,7 +301,7 @@ def env_actor(environment: Environment, node: str) -> ActorHandle:
 
     if environment.path is None:
         raise SpecError(f"{environment.name} was built in memory; Ray actors are sent an environment folder's files")
-    files = _files(environment)
+    files = _files(environment.path)
     remote = _actor_class().options(
         name=f"{environment.name}@{environment.sha256[:16]}@{node[:16]}",
         namespace=NAMESPACE,

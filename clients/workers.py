@@ -75,9 +75,12 @@ class Worker:
             self.pending[job] = future
             try:
                 self.post(job, kind, payload)
-            except (OSError, WorkerLost):
+            except OSError:
                 self.pending.pop(job, None)
                 future.set_exception(WorkerLost(f"{self.describe()} has ended"))
+            except BaseException:  # the request could not be made (a changed environment): nothing is pending
+                self.pending.pop(job, None)
+                raise
         return future
 
     def answer(self, job: int, value: Any, *, failed: bool) -> None:

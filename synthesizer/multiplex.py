@@ -50,11 +50,13 @@ def _stated_choices(op: Operation) -> Operation:
     typed `str`)."""
     properties = op.input_schema.get("properties", {})
     for name, schema in properties.items():
-        if normal(name) not in _SELECTORS or not isinstance(schema, dict) or "enum" in schema:
+        if normal(name) not in _SELECTORS or not isinstance(schema, dict) or schema.get("type") != "string":
+            continue
+        if "enum" in schema:
             continue
         said = [str(schema.get("description") or ""), _argument_line(op.description, name) or ""]
         values = max((list(dict.fromkeys(_QUOTED.findall(text))) for text in said), key=len)
-        if schema.get("type") == "string" and len(values) >= 2:
+        if len(values) >= 2:
             stated = {**properties, name: {**schema, "enum": values}}
             return op.model_copy(update={"input_schema": {**op.input_schema, "properties": stated}})
     return op

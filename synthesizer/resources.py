@@ -388,7 +388,10 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
             *[c for c in res.parents if c != key],
             *[c for c in res.columns if c != key and c not in res.parents],
         ]
-        ordered = list({c.lower(): c for c in reversed(ordered)}.values())[::-1]  # SQLite names ignore case
+        unique: dict[str, str] = {}
+        for name in ordered:  # SQLite names ignore case: the first of `ID` and `id` stays, in its place
+            unique.setdefault(name.lower(), name)
+        ordered = list(unique.values())
         for name in ordered:
             col = res.columns[name]
             sql = _sql_type(col.json_type) if name != key else ("INTEGER" if res.key_type == "integer" else "TEXT")

@@ -50,12 +50,11 @@ def _listed(value: Any) -> list[Any] | None:
     that is no JSON schema (NESTFUL's `arguments`)."""
     if isinstance(value, list):
         return value
-    schema = isinstance(value, dict) and (
-        isinstance(value.get("type"), (str, list)) or {"properties", "$ref"} & value.keys()
-    )
-    if isinstance(value, dict) and value and not schema and all(isinstance(v, dict) for v in value.values()):
-        return [{"name": key, **spec} for key, spec in value.items()]  # a parameter may be named `type`
-    return None
+    if not isinstance(value, dict) or not value or not all(isinstance(v, dict) for v in value.values()):
+        return None
+    if isinstance(value.get("type"), (str, list)) or {"properties", "$ref"} & value.keys():
+        return None  # a JSON schema (a parameter named `type` maps to an object, not a type name)
+    return [{"name": key, **spec} for key, spec in value.items()]
 
 
 def _listed_schema(entry: dict[str, Any]) -> dict[str, Any] | None:
