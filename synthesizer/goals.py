@@ -682,9 +682,11 @@ class Walker(Resolver):
         pick = found[entity].pick
         labels = self.labels.get(table.name, ()) if table.name not in self.bp.singletons else ()  # the one row: none
         told = ("money", "quantity") if entity == self.persona else TOLD
+        stated = {str(source.value) for _, source in found[entity].args if isinstance(source, Known)}
         columns = [c.name for c in table.columns
                    if row.get(c.name) not in (None, "") and c.name not in labels and not c.primary_key and not c.references
                    and (pick is None or pick.column != c.name) and not c.enum
+                   and str(row[c.name]) not in stated  # not what the user's own search says ('with departure date ...')
                    and self.kind(table.name, c.name) in told
                    and clear_fact(row[c.name], self.kind(table.name, c.name), asked=True)]  # fmt: skip
         if not columns:

@@ -14,7 +14,7 @@ from autoforge.servers.constraints import FORMATS
 
 from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
-from .semantics import column_kind, is_status_column, label_rank
+from .semantics import column_kind, is_clock_time, is_status_column, label_rank
 from .shapes import ACTION_TARGETS, SEARCH_ARGS, Shape, id_entity, lookup_column
 from .sources.schemas import DOC_KEY, merged_properties, schema_type
 
@@ -505,6 +505,8 @@ def semantic_of(table: Table, column: Column, res: Resource) -> str:
     )
     if kind in ("text", "quantity", "number") and id_entity(column.name):  # `tag_id`: a number, but no amount
         return "ref"
+    if kind in ("datetime", "text") and col is not None and col.fmt is None and is_clock_time(column.name, res.columns):
+        return "clock"
     return kind
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .naming import singular, split_words
 
@@ -12,6 +13,7 @@ __all__ = [
     "TERMINAL_STATUSES",
     "column_kind",
     "is_birth_date",
+    "is_clock_time",
     "is_creation_time",
     "is_person_table",
     "is_status_column",
@@ -203,6 +205,20 @@ def is_status_column(name: str) -> bool:
     return bool(words) and words[-1] in ("status", "state", "stage", "phase")
 
 
+def is_clock_time(name: str, siblings: Iterable[str]) -> bool:
+    """Whether a `..._time` column holds a time of day: its row has the day apart (`show_time` beside
+    `show_date`, `outbound_departure_time` beside `departure_date`, `time` beside `date`)."""
+    words = split_words(name)
+    if not words or words[-1] != "time":
+        return False
+    head = words[:-1]
+    for other in siblings:
+        day = split_words(other)
+        if day and day[-1] == "date" and other != name and head[len(head) - len(day) + 1 :] == day[:-1]:
+            return True
+    return False
+
+
 def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, enum: bool) -> str:
     """The kind of value a column holds: email, person, money, date, enum, bool, json, ..."""
     if json_type in ("object", "array") or (json_type is None and not enum):
@@ -217,6 +233,8 @@ def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, e
         return "date"
     if fmt == "date-time":
         return "datetime"
+    if fmt == "time":
+        return "clock"
     if fmt in ("uri", "url", "uri-reference"):
         return "url"
     if fmt == "uuid":

@@ -50,10 +50,13 @@ def spoken_date(value: Any, today: dt.date, with_time: bool = False) -> str:
         said = f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
     moment = moment_of(text) if with_time and len(text) >= 16 else None
     if moment is not None:
-        hour, minute = moment.hour, moment.minute
-        clock = f"{(hour % 12) or 12}" + (f":{minute:02d}" if minute else "") + (" am" if hour < 12 else " pm")
-        said += f" at {clock}"
+        said += f" at {_clock(moment.hour, moment.minute)}"
     return said
+
+
+def _clock(hour: int, minute: int) -> str:
+    """'4:45 pm', '9 am'."""
+    return f"{(hour % 12) or 12}" + (f":{minute:02d}" if minute else "") + (" am" if hour < 12 else " pm")
 
 
 def spoken_value(value: Any, kind: str, today: dt.date) -> str:
@@ -62,6 +65,8 @@ def spoken_value(value: Any, kind: str, today: dt.date) -> str:
         return spoken_date(value, today, with_time=kind == "datetime")
     if kind == "money" and isinstance(value, (int, float)):
         return f"{value:.2f}"
+    if kind == "clock" and isinstance(value, str) and (moment := moment_of(f"2000-01-01T{value}")) is not None:
+        return _clock(moment.hour, moment.minute)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):  # an object argument: its fields in words, '(street 12 Elm Road, city Leeds)'

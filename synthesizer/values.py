@@ -673,6 +673,9 @@ _KINDS: dict[str, Any] = {
     "longitude": _simple(lambda v: round(v.random.uniform(-150, 150), 5)),
     "date": _date,
     "datetime": _datetime,
+    "clock": _simple(
+        lambda v: f"{v.random.choice([9, 10, 12, 14, 17, 18, 19, 20]):02d}:{v.random.choice([0, 15, 30, 45]):02d}"
+    ),
     "past": _moment,
     "money": _money_value,
     "amount": lambda v, t, c, r, p: f"{_money_value(v, t, c, r, p):.2f}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from autoforge.servers import (
     reset_episode,
 )
 from autoforge.servers.quality import quality
+from autoforge.servers.tables import create_schema
 from autoforge.synthesizer import SynthOptions, SynthResult, synthesize
 from mcp import Client
 
@@ -1258,3 +1260,47 @@ async def test_a_listing_that_needs_a_time_window_is_searched_by_the_day_the_use
     assert all(w["max_start_datetime"].endswith("T23:59:59") for w in windows), windows
     listed = [t for t in result.tasks if any(c.tool == "list_events" for c in t.solution.calls)]
     assert all(re.search(r"event (?:on|between) ", t.instruction) for t in listed), listed[0].instruction
+
+
+def _stated(text: str) -> dict[str, Any]:
+    return {"description": text, "required": True}
+
+
+TRIPS = [
+    {"name": "Flights.SearchRoundtripFlights", "description": "Find round trip flights between two cities",
+     "arguments": {k: _stated(k) for k in ("origin_city", "destination_city", "departure_date", "return_date")},
+     "output_parameters": {k: {"description": k} for k in ("origin_city", "destination_city", "departure_date",
+                                                           "return_date", "outbound_departure_time", "price")}},
+    {"name": "Flights.ReserveRoundtripFlights", "description": "Reserve a round trip flight",
+     "arguments": {k: _stated(k) for k in ("origin_city", "destination_city", "departure_date", "return_date",
+                                           "outbound_departure_time")}},
+    {"name": "Movies.FindShowtimes", "description": "Find the show times of a movie on a day",
+     "arguments": {k: _stated(k) for k in ("movie_name", "show_date")},
+     "output_parameters": {k: {"description": k} for k in ("movie_name", "show_date", "show_time", "price")}},
+    {"name": "Movies.BuyMovieTickets", "description": "Buy tickets for a movie show",
+     "arguments": {k: _stated(k) for k in ("movie_name", "show_date", "show_time", "number_of_tickets")}},
+]  # fmt: skip
+
+
+async def test_a_time_beside_its_day_is_a_time_of_day_and_a_return_comes_after_the_departure(tmp_path: Path) -> None:
+    """`show_time` beside `show_date` (no format) holds '19:30', not a second, unrelated day; a return date comes
+    after the departure date, in the seed and in the policy; and no question asks what the user's own search says
+    ('the price of the flight ... with return date May 20', never 'the return date of ... with return date')."""
+    result = await _synthesized(tmp_path, "trips.json", json.dumps(TRIPS), SynthOptions(tasks=12, rows=20))
+    environment = load_environment(result.path)
+    conn = sqlite3.connect(":memory:")
+    create_schema(conn, environment.spec)
+    conn.executescript((result.path / "seed.sql").read_text(encoding="utf-8"))
+    times = [t for table, column in (("flights", "outbound_departure_time"), ("movie_times", "show_time"))
+             for (t,) in conn.execute(f'SELECT "{column}" FROM "{table}"')]  # fmt: skip
+    assert times and all(re.fullmatch(r"\d\d:\d\d", t) for t in times), times
+    trips = conn.execute('SELECT departure_date, return_date FROM "flights"').fetchall()
+    assert trips and all(out < back for out, back in trips), trips
+    policy = environment.spec.policy
+    assert "return date must come after its departure date" in policy
+    past = [line for line in policy.splitlines() if "cannot be in the past" in line]
+    assert past and not any(re.search(r"(?:show|departure) time\b", line) for line in past), past
+    for task in result.tasks:
+        assert not re.search(
+            r"what is the (\w+(?: \w+)?) of [^,;?]*? with [^?]*?\b\1\b", task.instruction, re.IGNORECASE
+        ), task.instruction
