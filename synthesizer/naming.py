@@ -22,6 +22,7 @@ __all__ = [
     "snake",
     "split_words",
     "table_name",
+    "without_subject",
 ]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -62,6 +63,8 @@ _RESERVED = frozenset(
 UNCOUNTABLE = frozenset({"data", "news", "information", "metadata", "maintenance", "inventory", "feedback", "health",
                          "sms", "mms", "gps", "dns", "rss", "os", "ios"})  # fmt: skip
 _SINGULAR_ENDINGS = ("ss", "us", "is")
+_SINGULARS = {"leaves": "leave"}
+"""Plurals the inflection rules get wrong for APIs ('leaves' of absence, not 'leafe')."""
 
 
 def split_words(text: str) -> list[str]:
@@ -114,7 +117,7 @@ def singular(word: str) -> str:
     head, _, last = word.rpartition("_")
     if last in UNCOUNTABLE or last.endswith(_SINGULAR_ENDINGS) or not last:
         return word
-    result = inflection.singularize(last) or last
+    result = _SINGULARS.get(last) or inflection.singularize(last) or last
     return f"{head}_{result}" if head else result
 
 
@@ -159,8 +162,12 @@ _OBJECT_FILLER = frozenset(
      "your", "my", "each", "every", "any", "some", "to", "from", "for", "with", "in", "on", "by", "and", "of", "un",
      "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between",
      "currently", "recently", "previously", "permanently", "temporarily", "automatically", "immediately", "only",
-     "also", "just", "whether", "how", "often", "up"}
+     "also", "just", "whether", "how", "often", "up", "is", "are", "was", "were", "be", "either", "neither",
+     "about", "regarding", "concerning"}
 )  # fmt: skip
+_GENERIC = frozenset({"information", "info", "detail", "data", "metadata", "summary", "overview"})
+"""Nouns that stand for facts about something: "information about a block" is about a block."""
+_ADVERB_ENDINGS = ("ally", "ously", "ively", "edly", "fully", "lessly")
 _ANY = frozenset({"any", "all", "each", "every", "some"})
 """Words after 'of' that make it no owner: "a file of any extension" is a file."""
 _ADJECTIVE_ENDINGS = ("ed", "ing", "able", "ible", "al", "ful", "ive", "ous")
@@ -171,22 +178,57 @@ def sentence_words(text: str) -> list[str]:
     return [w.split("/")[0] for w in re.findall(r"[A-Za-z][\w/-]*|[^\sA-Za-z]", text.lower())]
 
 
+_ENABLERS = frozenset({"help", "helps", "let", "lets", "allow", "allows", "enable", "enables"})
+_SUBJECTS = frozenset({"command", "subcommand", "tool", "method", "function", "endpoint", "operation", "call"})
+
+
+def without_subject(words: list[str]) -> list[str]:
+    """A description's words after a subject naming the tool itself ("The `add` command adds packages" ->
+    "adds packages") and an enabling phrase ("will help you create a file" -> "create a file")."""
+    if words[:1] in (["the"], ["this"]):
+        cut = next((i for i, w in enumerate(words[:5]) if w in _SUBJECTS), None)
+        if cut is not None and cut + 1 < len(words):
+            words = words[cut + 1 :]
+    if words[:2] in (["makes", "sure"], ["make", "sure"]):  # "makes sure that ..." makes nothing
+        return words[2:]
+    helps = next((i for i, w in enumerate(words[:4]) if w in _ENABLERS), None)  # "will help you create a file"
+    if helps is not None and words[helps + 1 : helps + 2] == ["you"]:
+        words = words[helps + 2 :][1:] if words[helps + 2 : helps + 3] == ["to"] else words[helps + 2 :]
+    return words
+
+
 def object_noun(words: list[str], head: bool = True) -> str:
     """The thing a description's verb acts on: `task` of "a task", `task_priority` of "priority of task";
     of a compound ("task template") the head noun, or the first noun when the command itself is the verb
     (`start`: "Change task status to active" acts on a task)."""
     run: list[str] = []
+    words = _unbracketed(words)
     for position, word in enumerate(words):
         if word in ("of", "for") and run and position + 1 < len(words) and words[position + 1] not in _ANY:
             owner = object_noun(words[position + 1 :])
             return f"{owner}_{run[-1]}" if owner else run[-1]
-        if word in _OBJECT_FILLER or not word.isalpha():
+        if word in ("about", "regarding", "concerning", "on") and run and set(run) <= _GENERIC:
+            run = []
+            continue
+        if word in _OBJECT_FILLER or word.endswith(_ADVERB_ENDINGS) or not word.isalpha():
             if run:
                 break
             continue
         run.append(singular(word))
     nouns = [w for w in run if not w.endswith(_ADJECTIVE_ENDINGS)] or run
     return "" if not nouns else nouns[-1] if head else nouns[0]
+
+
+def _unbracketed(words: list[str]) -> list[str]:
+    """Words outside parentheses: "manually added (persistent) peers" reads as "manually added peers"."""
+    kept: list[str] = []
+    depth = 0
+    for word in words:
+        depth += (word == "(") - (word == ")")
+        if depth <= 0 and word != ")":
+            kept.append(word)
+        depth = max(depth, 0)
+    return kept
 
 
 def service_title(title: str) -> str:

@@ -263,8 +263,8 @@ class _Builder:
             if str(value).lower() not in seen:
                 break
             value = again()
-        if str(value).lower() in seen and strict:
-            value = f"{value} {len(seen) + 1}" if isinstance(value, str) else value
+        if str(value).lower() in seen and strict and isinstance(value, str):
+            value = _numbered(value, len(seen) + 1, column.max_length)
         seen.add(str(value).lower())
         return value
 
@@ -522,3 +522,14 @@ def _literal(value: Any) -> str:
     if not isinstance(value, str):
         value = json.dumps(value, sort_keys=True)
     return "'" + value.replace("'", "''") + "'"
+
+
+def _numbered(value: str, number: int, max_length: int | None) -> str:
+    """`value` told apart by a number, within the column's length, before a file's extension ('scan 3.pdf')."""
+    stem, extension = value, ""
+    if (dotted := re.search(r"\.[A-Za-z0-9]{2,4}$", value)) is not None and dotted.start() > 0:
+        stem, extension = value[: dotted.start()], dotted.group()
+    suffix = f" {number}{extension}"
+    if max_length is not None:
+        stem = stem[: max(max_length - len(suffix), 0)].rstrip()
+    return f"{stem}{suffix}"

@@ -10,7 +10,7 @@ from typing import Any
 
 from .batches import BATCH_SEGMENTS, batch_argument
 from .models import Operation, SourceDoc
-from .naming import normal, object_noun, plural, sentence_words, singular, snake, split_words
+from .naming import normal, object_noun, plural, sentence_words, singular, snake, split_words, without_subject
 from .semantics import column_kind
 from .sources.schemas import schema_type
 
@@ -21,6 +21,7 @@ __all__ = [
     "TOGGLES",
     "VERBS",
     "Shape",
+    "base_verb",
     "entities_of",
     "http_shape",
     "id_entity",
@@ -217,8 +218,13 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     many = _keys_argument(op)
     if many is not None and method in ("PUT", "PATCH", "POST") and not refs:  # PUT /bookmarks/cache {ids: [...]}
         return f"{method} {op.path} acts at once on every record its `{many}` names; only single-record changes are modelled"
+    if method == "POST" and previous is None and VERBS.get(verb) == "action" and len(split_words(last)) == 1:
+        return f"POST {op.path} acts on the service itself ({last!r}), not on a record it keeps"
     if method == "POST":
-        return Shape(op, last, "create", None, _parent_refs(refs))
+        words = split_words(last)
+        verbal = len(words) > 1 and VERBS.get(words[0]) == "create" and words[1] not in _QUALIFIERS
+        named = "_".join(words[1:]) if verbal else None
+        return Shape(op, named or last, "create", None, _parent_refs(refs))  # POST /create-note makes a note
     if method in ("PUT", "PATCH") and last not in items:
         return Shape(op, last, "update", None, _parent_refs(refs))
     if method == "DELETE" and batch_argument(op, "delete"):
@@ -345,8 +351,8 @@ def _described(op: Operation) -> tuple[str | None, list[str]]:
     "Remove a directory at current directory." -> (remove, directory)."""
     for index, sentence in enumerate(_sentences(op)[:_LEADING_SENTENCES]):
         label, colon, rest = sentence.partition(": ")
-        words = sentence_words(rest if colon and len(label.split()) <= 3 else sentence)
-        verb = _base_verb(words[0].rsplit("-", 1)[-1]) if words else ""  # "quick-add an event" adds
+        words = without_subject(sentence_words(rest if colon and len(label.split()) <= 3 else sentence))
+        verb = base_verb(words[0].rsplit("-", 1)[-1]) if words else ""  # "quick-add an event" adds
         if verb == "return" and index:
             continue  # a later "Returns { hours }" says what comes back, not what the tool acts on
         verb = "get" if verb == "return" else verb  # a description's "Return the path" reads it
@@ -367,7 +373,7 @@ def _makes_new(op: Operation) -> bool:
     return "new" in words[1:3]
 
 
-def _base_verb(word: str) -> str:
+def base_verb(word: str) -> str:
     """'adds' -> 'add', 'fetches' -> 'fetch', 'returns' -> 'return': a description's verb as VERBS spells it."""
     for cut in ("es", "s"):
         if word not in VERBS and word.endswith(cut) and (word[: -len(cut)] in VERBS or word[: -len(cut)] == "return"):
@@ -383,8 +389,25 @@ def _verb_and_noun_of(op: Operation, prefix: tuple[str, ...]) -> tuple[str | Non
         return verb, noun
     described_verb, described_noun = _described(op)
     if verb is None:
-        return (described_verb, described_noun) if described_verb else (None, noun)
+        return (described_verb, described_noun) if described_verb else _namespaced(noun)
     return verb, described_noun if described_verb else []
+
+
+_STATE_WORDS = frozenset({"status", "state", "info", "information", "details", "properties", "property"})
+
+
+def _namespaced(words: list[str]) -> tuple[str | None, list[str]]:
+    """A name whose verb comes second, after the area it belongs to (JSON-RPC's `Client.SetVolume`,
+    `Server.DeleteClient`): a create, delete or list acts on the record after the verb, a read or change on
+    the area's own record (the client's volume, the client's status); (None, words) for any other name."""
+    if len(words) < 2 or words[1] not in VERBS:
+        return None, words
+    verb, area, rest = words[1], words[0], [w for w in words[2:] if w not in _FILLER]
+    if VERBS[verb] in ("create", "delete", "list", "count") and rest:
+        return verb, rest
+    if VERBS[verb] == "get" and rest and rest[-1] in _STATE_WORDS:
+        rest = rest[:-1]
+    return verb, [area, *(w for w in rest if w != area)]
 
 
 NAMES = ("name", "title", "person", "username")
@@ -514,10 +537,11 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
             entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
         elif (
             kind == "update"
-            and any(normal(p) == noun[-1] for p in properties)
-            and (owner in entities or any(id_entity(p) == owner for p in properties))
+            and any(normal(p) == noun[-1] or id_entity(p) == noun[-1] for p in properties)
+            and (owner in entities or any(id_entity(p) == owner or normal(p) == "id" for p in properties))
         ):
             entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses
+            # (group_set_stream(id, stream_id): the group's stream, a reference the update sets)
         whole = singular(snake("_".join(noun)))
         if (
             kind == "update"

@@ -302,13 +302,19 @@ class Values:
         if column.type == "TEXT" and not isinstance(value, str):
             value = str(value)
         if isinstance(value, str):
-            if column.pattern and not re.search(column.pattern, value):
-                value = pattern_value(self.random, column.pattern) or value
-            if column.max_length is not None and len(value) > column.max_length:
-                short = column.max_length <= 3 and " " in value  # a sentence cut to 2 letters reads 'Re': a code
-                value = _letters(self.random, column.max_length) if short else _shorten(value, column.max_length)
-            if column.min_length is not None and len(value) < column.min_length:  # a token of at least 20 characters
-                value += _token(self.random, column.min_length - len(value))
+            value = self._sized(value, column)
+            if column.pattern and compiles(column.pattern) and not re.search(column.pattern, value):
+                matching = (pattern_value(self.random, column.pattern) for _ in range(8))
+                value = next((v for v in matching if v is not None and self._sized(v, column) == v), value)
+        return value
+
+    def _sized(self, value: str, column: Column) -> str:
+        """`value` cut or filled to the column's documented length."""
+        if column.max_length is not None and len(value) > column.max_length:
+            short = column.max_length <= 3 and " " in value  # a sentence cut to 2 letters reads 'Re': a code
+            value = _letters(self.random, column.max_length) if short else _shorten(value, column.max_length)
+        if column.min_length is not None and len(value) < column.min_length:  # a token of at least 20 characters
+            value += _token(self.random, column.min_length - len(value))
         return value
 
     def _raw(self, table: Table, column: Column, kind: str, row: Mapping[str, Any], person: Person) -> Any:
@@ -383,9 +389,12 @@ def _token(rng: random.Random, count: int) -> str:
 
 
 def _shorten(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to fit `limit` characters."""
+    """`text` cut at a word boundary to fit `limit` characters; a file name keeps its extension."""
     if limit <= 0:
         return ""
+    dotted = re.search(r"\.[A-Za-z0-9]{2,4}$", text)
+    if dotted is not None and 0 < dotted.start() and len(dotted.group()) < limit - 1:
+        return _shorten(text[: dotted.start()], limit - len(dotted.group())) + dotted.group()
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
     return cut.rstrip(" ,;:-")
 
@@ -444,6 +453,9 @@ class _Pattern:
         if char == "(":
             if self.text.startswith("?:", self.at):
                 self.at += 2
+            elif (flags := re.match(r"\?[aiLmsux]+\)", self.text[self.at :])) is not None:  # `(?i)`: case only
+                self.at += flags.end()
+                return ""
             elif self._peek() == "?":
                 raise ValueError("look-arounds are not supported")
             start = self.at

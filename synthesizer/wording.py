@@ -473,7 +473,7 @@ class _Speaker:
                     f"how much is {obj}?" if "price" in column or "cost" in column else f"what is the {field} of {obj}?"
                 )
             return f"how much is the {field} of {obj}?"
-        if kind == "quantity" and field.endswith("s"):  # 'how many minutes does ... have?'
+        if kind == "quantity" and field.endswith("s") and singular(field) != field:  # 'how many minutes does ...?'
             return f"how many {field} does {obj} have?"
         return f"what is the {field} of {obj}?"
 

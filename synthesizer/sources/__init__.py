@@ -80,7 +80,10 @@ async def read_source(reference: str | Path, max_bytes: int) -> RawSource:
 def parse_structured(raw: RawSource) -> SourceDoc | None:
     """The operations of structured documentation, or None for markdown that does not follow the convention."""
     if raw.markdown:
-        return parse_markdown(raw.text, raw.name, raw.sha256) or parse_reference(raw.text, raw.name, raw.sha256)
+        convention = parse_markdown(raw.text, raw.name, raw.sha256)
+        if convention is not None and any(op.input_schema.get("properties") for op in convention.operations):
+            return convention
+        return parse_reference(raw.text, raw.name, raw.sha256) or convention  # headings alone: a reference's
     data = raw.data
     if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
         return parse_openapi(data, raw.name, raw.sha256)

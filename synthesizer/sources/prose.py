@@ -165,7 +165,7 @@ def _param_schema(spec: str, text: str) -> tuple[dict[str, Any] | None, bool]:
         elif lowered.startswith("one of"):
             schema["enum"] = [v.strip().strip("`") for v in part[6:].split("|") if v.strip()]
         elif lowered.startswith("default"):
-            default = part[7:].strip().strip("`")
+            default = part[7:].strip(" =:`")
     if default is not None:
         schema["default"] = _typed(default, kind)
     if text.strip():

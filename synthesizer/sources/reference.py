@@ -16,6 +16,7 @@ The result is a tool list, checked like any other; what cannot be read is left t
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -25,7 +26,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from ..models import SourceDoc
-from ..naming import object_noun, plural, sentence_words, snake
+from ..naming import object_noun, plural, sentence_words, snake, without_subject
 from .prose import parse_param_item
 from .toolschemas import parse_tool_list
 
@@ -35,6 +36,7 @@ MIN_TOOLS = 2
 _CODE = re.compile(r"`([^`]+)`")
 _SIGNATURE = re.compile(r"^(?:def\s+|async\s+def\s+)?(?P<name>[A-Za-z_][\w.]*)\((?P<args>[^()]*)\)")
 _LINK = re.compile(r"!?\[[^[\]]*\]\([^)]*\)")
+_LINK_TEXT = re.compile(r"\[([^[\]]*)\]\([^)]*\)")
 _METHOD = re.compile(r"[A-Za-z_][\w.:/]*")
 _NAMED_METHOD = re.compile(r"^(?:method|action|command|function|procedure)(?:\s+name)?\s*:\s*`([^`]+)`", re.IGNORECASE)
 _MENTION = re.compile(r"^(?:request\s+)?(?:parameters|arguments|params|args)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -50,6 +52,10 @@ _TYPE_WORDS = (
     ("float", "number"), ("decimal", "number"), ("array", "array"), ("list", "array"), ("[]", "array"),
     ("object", "object"), ("dict", "object"), ("map", "object"), ("str", "string"), ("text", "string"),
 )  # fmt: skip
+_PARAM_ROW = re.compile(r"^(?:parameters|arguments|params|args|inputs?)$")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_NUMBERED_PARAM = re.compile(r"^\d+[.)]\s+([A-Za-z_][\w .-]*?)\s*(\(.*)$", re.DOTALL)
+"""`1. peer (string, required) - text`: an argument in a numbered list, its name possibly several words."""
 _REQUEST_KEYS = ("params", "parameters", "arguments", "args", "input")
 _LISTING_LINE = re.compile(r"^\s*(?P<term>\S.*?)(?:\s+:\s+|\s{2,})(?P<text>\S.*)$")
 _COMMAND_SLOT = re.compile(r"<(?:cmd|command|subcommand)>|\[?(?:CMD|COMMAND|SUBCOMMAND)\]?", re.IGNORECASE)
@@ -58,6 +64,7 @@ _OPTION = re.compile(r"--?[A-Za-z][\w-]*")
 _TERM_FIRST = re.compile(
     r"^(?:\*\*|`)(?P<term>[^*`\n]+)(?:\*\*|`)(?:\s*[:\u2013\u2014]\s*|\s+-\s+|\n)(?P<text>.+)$", re.DOTALL
 )
+_SHELLS = frozenset({"bash", "sh", "shell", "console", "zsh", "shell-session", "sh-session"})
 _META = frozenset(
     {"help", "version", "debug", "diagnostic", "verbose", "quiet", "color", "colors", "nc", "np", "config",
      "config-file", "config-override", "completion", "bash-completion", "zsh-completion", "fish-completion"}
@@ -71,12 +78,14 @@ class _Block:
     text: str = ""
     level: int = 0
     rows: list[list[str]] = field(default_factory=list)
+    info: str = ""  # a code block's language (`bash`)
 
 
 @dataclass
 class _Section:
     heading: str
     body: list[_Block]
+    level: int = 0
 
 
 @dataclass
@@ -145,7 +154,7 @@ def _blocks(text: str) -> list[_Block]:
         elif kind == "inline" and tokens[index - 1].type == "paragraph_open":
             blocks.append(_Block("item" if in_item else "paragraph", token.content.strip()))
         elif kind in ("fence", "code_block"):
-            blocks.append(_Block("code", token.content))
+            blocks.append(_Block("code", token.content, info=token.info.strip().lower()))
     return blocks
 
 
@@ -153,7 +162,7 @@ def _sections(blocks: list[_Block]) -> list[_Section]:
     sections: list[_Section] = []
     for block in blocks:
         if block.kind == "heading":
-            sections.append(_Section(block.text, []))
+            sections.append(_Section(block.text, [], block.level))
         elif sections:
             sections[-1].body.append(block)
     return sections
@@ -168,14 +177,20 @@ def _method_tools(sections: list[_Section]) -> list[dict[str, Any]]:
     classes in code are not read as an API."""
     tools: list[dict[str, Any]] = []
     plain = 0
-    for section in sections:
+    for position, section in enumerate(sections):
         name = _method_name(section)
         if name is not None:
             tools.append(_method(name, section.heading, section.body))
             stated = any(b.kind in ("paragraph", "item") and _NAMED_METHOD.match(b.text) for b in section.body)
             plain += stated or bool(tools[-1]["inputSchema"]["properties"])
+        elif (requested := _requested(section, sections[position + 1 :])) is not None:
+            tools.append(_method(*requested))
+            plain += 1
         for position, block in enumerate(section.body):
-            if block.kind == "table" and _is_method_table(block.rows):
+            if block.kind == "table" and (record := _record_method(block.rows)) is not None:
+                tools.append(record)
+                plain += 1
+            elif block.kind == "table" and _is_method_table(block.rows):
                 listed = _table_methods(block.rows, section.body[position + 1 :])
                 tools.extend(listed)
                 plain += len(listed)
@@ -197,6 +212,32 @@ def _method_name(section: _Section) -> str | None:
     if _METHOD.fullmatch(plain) and plain[0].islower() and ("_" in plain or re.search(r"[a-z][A-Z]", plain)):
         return plain
     return None
+
+
+def _requested(section: _Section, after: list[_Section]) -> tuple[str, str, list[_Block]] | None:
+    """A heading that names a method a sample request below it calls (`### Client.SetVolume` over a
+    `#### Request` sample `{"id": 8, "method": "Client.SetVolume", "params": {...}}`): the method's name, heading
+    and the blocks of its subsections. A JSON-RPC notification's sample (no `id`) makes no method."""
+    name = _CODE.sub(lambda m: m.group(1), _unnumbered(section.heading)).strip()
+    if not _METHOD.fullmatch(name):
+        return None
+    body = list(section.body)
+    for sub in after:
+        if sub.level <= section.level:
+            break
+        body += [_Block("heading", sub.heading, sub.level), *sub.body]
+    for block in body:
+        sample = _json(block.text) if block.kind == "code" else None
+        if isinstance(sample, dict) and sample.get("method") == name and ("id" in sample or "jsonrpc" not in sample):
+            return name, section.heading, [b for b in body if b.kind != "heading"]
+    return None
+
+
+def _json(code: str) -> Any:
+    try:
+        return json.loads(code)
+    except ValueError:
+        return None
 
 
 def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
@@ -282,6 +323,27 @@ def _table_methods(rows: list[list[str]], after: list[_Block]) -> list[dict[str,
     return tools
 
 
+def _record_method(rows: list[list[str]]) -> dict[str, Any] | None:
+    """A method described by a two-column table of its own: `|Method|addnode|`, `|Parameters|1. peer (string,
+    required) - text<br />2. ...|`, `|Description|...|`; None for any other table."""
+    fields = {row[0].strip("`* ").lower(): row[1] for row in rows if len(row) == 2}
+    named = next((value for key, value in fields.items() if _METHOD_HEADER.match(key)), None)
+    name = _LINK_TEXT.sub(r"\1", named or "").strip("`* ")
+    if not _METHOD.fullmatch(name) or not any(_PARAM_ROW.match(k) or k == "description" for k in fields):
+        return None
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    listed = next((value for key, value in fields.items() if _PARAM_ROW.match(key)), "")
+    for line in _BREAK.split(listed):
+        numbered = _NUMBERED_PARAM.match(line.strip())
+        item = parse_param_item(f"{snake(numbered.group(1))} {numbered.group(2)}") if numbered else None
+        if item is not None and item[0] not in properties:
+            properties[item[0]] = item[1]
+            required.extend([item[0]] if item[2] else [])
+    description = _BREAK.split(fields.get("description", ""))[0].strip()
+    return _tool(name, description or name, properties, required)
+
+
 def _mentioned(text: str) -> list[str]:
     return [key for key in _CODE.findall(text) if re.fullmatch(r"[A-Za-z_]\w*", key)]
 
@@ -330,10 +392,7 @@ def _typed_schema(cell: str) -> dict[str, Any]:
 
 
 def _sample_params(code: str, name: str) -> dict[str, Any] | None:
-    try:
-        sample = json.loads(code)
-    except ValueError:
-        return None
+    sample = _json(code)
     if not isinstance(sample, dict):
         return None
     called = sample.get("action", sample.get("method"))
@@ -377,7 +436,8 @@ def _program(blocks: list[_Block]) -> str | None:
             runs[command.group(1)] += 1
         if block.kind != "code":
             continue
-        runs.update(m.group(1) for m in re.finditer(r"^\s*\$\s+([\w.-]+)(?! +install\b)", block.text, re.MULTILINE))
+        prompt = r"^\s*\$?\s*" if block.info in _SHELLS else r"^\s*\$\s+"  # a shell block's lines are commands
+        runs.update(m.group(1) for m in re.finditer(prompt + r"([\w.-]+)(?! +install\b)", block.text, re.MULTILINE))
         if re.fullmatch(r"[a-z][\w.-]*", title):
             runs[title] += len(re.findall(rf"^\s*{re.escape(title)}\s", block.text, re.MULTILINE))
     runs.pop("sudo", None)
@@ -388,13 +448,13 @@ def _program(blocks: list[_Block]) -> str | None:
 def _command_tools(blocks: list[_Block], sections: list[_Section], program: str) -> list[dict[str, Any]]:
     commands: dict[str, _Command] = {}
     subcommands = [s for s in sections if _runs(s, program)]
-    options = {id(b) for s in subcommands for b in s.body}  # `--time TIME` under `### start`: start's option
+    flags_are_options = len(subcommands) >= MIN_TOOLS  # `--group` beside `add` and `remove` is an option of one
     for block in blocks:
         if block.kind == "code":
             _read_listing(block.text, program, commands)
         elif (term := _TERM_FIRST.match(block.text)) and block.kind != "table":
             named = _after_program(term.group("term"), program)
-            if _command_key(named) and not (id(block) in options and named.startswith("-")):
+            if _command_key(named) and not (flags_are_options and named.startswith("-")):
                 _describe(_command(commands, named), term.group("text"))
     for section in sections:
         heading = section.heading.strip("` ")
@@ -552,7 +612,7 @@ def _command_params(command: _Command, shared: list[str]) -> tuple[dict[str, Any
         if not placeholder.startswith("["):
             required.append(name)
     if not properties and command.examples:
-        return _example_params(command)
+        return _example_params(command, _command_name(key or "", command.description))
     return properties, required
 
 
@@ -589,9 +649,10 @@ def _placeholder_schema(name: str, placeholder: str | None, flag: bool) -> dict[
     return _named_schema(placeholder.lower() if placeholder else name)
 
 
-def _example_params(command: _Command) -> tuple[dict[str, Any], list[str]]:
+def _example_params(command: _Command, named: str) -> tuple[dict[str, Any], list[str]]:
     """Arguments examples show: leading numbers are record ids (`@3` one record), a number after an `@id` is the
-    option's value (`--priority @3 2`), and the rest is text."""
+    option's value (`--priority @3 2`), and the rest is text: a search's query, what the command's noun names when
+    examples give one or two words (`add pendulum`: `add_package`'s package), or else plain text."""
     properties: dict[str, Any] = {}
     texts: list[str] = []
     for example in command.examples:
@@ -607,12 +668,18 @@ def _example_params(command: _Command) -> tuple[dict[str, Any], list[str]]:
             numbers += 1
         if numbers:
             properties.setdefault("ids" if numbers > 1 else "id", _named_schema("ids" if numbers > 1 else "id"))
-        if rest[numbers:] and not rest[numbers].startswith("-"):
-            texts.append(" ".join(rest[numbers:]))
+        words = list(itertools.takewhile(lambda w: not w.startswith("-"), rest[numbers:]))  # up to an option
+        if words:
+            texts.append(" ".join(w.strip("\"'") for w in words))
     if "ids" in properties:
         properties.pop("id", None)
     if texts:
-        name = "query" if re.match(r"(?:search|find|filter|list)", command.description, re.IGNORECASE) else "text"
+        verb, _, noun = named.partition("_")
+        searches = verb in ("search", "find", "filter") or re.match(
+            r"(?:search|find|filter|list)", command.description, re.IGNORECASE
+        )
+        named_thing = noun and all(len(text.split()) <= 2 for text in texts)  # `add pendulum`, not prose
+        name = "query" if searches else noun if named_thing else "text"
         properties[name] = {"type": "string", "examples": texts[:6]}
     return properties, list(properties)
 
@@ -620,12 +687,13 @@ def _example_params(command: _Command) -> tuple[dict[str, Any], list[str]]:
 def _command_name(key: str, description: str) -> str:
     """`create_task` for `--task` "Create task", `add_event` for `add` "add a detailed event to the calendar",
     `update_task_priority` for "Update priority of task"; the command's own name when no verb says more."""
-    from ..shapes import ACTION_TARGETS, TOGGLES, VERBS
+    from ..shapes import ACTION_TARGETS, TOGGLES, VERBS, base_verb
 
     def is_verb(word: str) -> bool:
         return word in VERBS or word in TOGGLES or word in ACTION_TARGETS
 
-    words = sentence_words(description)
+    words = without_subject(sentence_words(description))
+    words = [base_verb(words[0]), *words[1:]] if words else []  # "adds packages": add packages
     command = snake(key.lstrip("-"))
     own = is_verb(command.split("_")[0])
     verb = command if own else (words[0] if words and is_verb(words[0]) else None)

@@ -66,12 +66,19 @@ def merged_properties(schema: Any) -> tuple[dict[str, Any], list[str]]:
 
 _TYPE_ALIASES = {"float": "number", "double": "number", "decimal": "number", "int": "integer", "long": "integer",
                  "str": "string", "text": "string", "bool": "boolean", "dict": "object", "map": "object",
-                 "list": "array", "tuple": "array"}  # fmt: skip
+                 "list": "array", "tuple": "array", "numeric": "number"}  # fmt: skip
 """Type names that function-call documents borrow from Python or other languages (`"type": "float"`)."""
 
 
+_SIZED = re.compile(r"^(?:json\s+)?(u?int|float)(?:8|16|32|64|128)?$|^json\s+(\w+)$")
+"""A sized or JSON-qualified type name: `int64`, `uint32`, `float64`, `JSON array`."""
+
+
 def json_type(name: str) -> str | None:
-    """The JSON type a type name means (`integer`, or an alias such as `int` or `float`), or None."""
+    """The JSON type a type name means (`integer`, or an alias such as `int`, `int64`, `numeric` or `JSON array`)."""
+    sized = _SIZED.match(name.strip().lower())
+    if sized is not None:
+        name = "int" if (sized.group(1) or "").endswith("int") else sized.group(1) or sized.group(2)
     found = _TYPE_ALIASES.get(name, name)
     return found if found in JSON_TYPES else None
 
@@ -189,6 +196,25 @@ def described_enum(description: str) -> list[Any] | None:
     return None
 
 
+_INLINE_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+
+
+def _flags_first(pattern: str) -> str:
+    """A pattern whose inline flags stand mid-way (`\\.(?i)(pdf|jpeg)$`, Java's and .NET's way) with them moved to
+    the start, where Python's `re` wants them; any other pattern as written."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        flags = "".join(dict.fromkeys("".join(_INLINE_FLAGS.findall(pattern))))
+        moved = f"(?{flags}){_INLINE_FLAGS.sub('', pattern)}" if flags else pattern
+        try:
+            re.compile(moved)
+        except re.error:
+            return pattern
+        return moved
+    return pattern
+
+
 def doc_notes(schema: Any, extra_examples: Any = None) -> dict[str, Any]:
     """The format, pattern and example values a schema (or its parameter's `example(s)`) documents."""
     if not isinstance(schema, dict):
@@ -197,7 +223,7 @@ def doc_notes(schema: Any, extra_examples: Any = None) -> dict[str, Any]:
     if isinstance(schema.get("format"), str) and schema["format"]:
         notes["format"] = schema["format"]
     if isinstance(schema.get("pattern"), str) and schema["pattern"]:
-        notes["pattern"] = schema["pattern"]
+        notes["pattern"] = _flags_first(schema["pattern"])
     examples = [
         *_examples(schema.get("example")),
         *_examples(schema.get("examples")),

@@ -8,6 +8,7 @@ from typing import Any
 
 from autoforge.synthesizer import SynthOptions, synthesize
 from autoforge.synthesizer.models import SourceDoc
+from autoforge.synthesizer.sources import RawSource, parse_structured
 from autoforge.synthesizer.sources.reference import parse_reference
 
 from .conftest import write
@@ -373,6 +374,200 @@ def test_dashed_argument_items_under_bold_method_headings_are_typed_arguments() 
     assert opened["properties"]["address_indices"]["items"] == {"type": "integer"}
     assert opened["properties"]["private"]["default"] is False
     assert tools["close_account"]["properties"]["account_index"]["type"] == "integer"
+
+
+LENDING = """# Lending desk RPC
+
+A library's loans, over JSON-RPC.
+
+**Method Details**
+
+|   |   |
+|---|---|
+|Method|lendbook|
+|Parameters|1. member card (string, required) - the borrower's card number<br />2. copy id (int64, required) - the copy lent<br />3. weeks (int32, optional, default=3) - how long the loan runs<br />4. renewable (boolean, optional, default=true) - whether it may be renewed|
+|Description|Lends a copy to a member.<br />The copy must be on the shelf.|
+|Returns|`"loan" (string) the new loan's id`|
+
+|   |   |
+|---|---|
+|Method|[getloans](#getloans)|
+|Parameters|1. filter (JSON object, optional) - which loans<br />`{`<br />&nbsp;&nbsp;`"member": "card",`<br />`}`|
+|Description|Returns information about open loans.|
+|Returns|`[ (json array) ... ]`|
+"""
+
+
+def test_a_two_column_table_per_method_gives_its_name_description_and_numbered_arguments() -> None:
+    """`|Method|lendbook|` starts a method's own table: its numbered Parameters (several words to a name, sized
+    types, `default=` values) are typed arguments, the sample JSON between them is not, and the first line of its
+    Description describes it; a linked method name counts as its name."""
+    doc = _parse(LENDING)
+    lend = _tools(doc)["lendbook"]
+    assert {k: v["type"] for k, v in lend["properties"].items()} == {
+        "member_card": "string",
+        "copy_id": "integer",
+        "weeks": "integer",
+        "renewable": "boolean",
+    }
+    assert lend["required"] == ["member_card", "copy_id"]
+    assert lend["properties"]["weeks"]["default"] == 3 and lend["properties"]["renewable"]["default"] is True
+    assert set(_tools(doc)["getloans"]["properties"]) == {"filter"}
+    described = {op.name: op.description for op in doc.operations}
+    assert described["lendbook"] == "Lends a copy to a member."
+
+
+AQUARIUM = """# Aquarium control API
+
+Tanks and their pumps, over JSON-RPC 2.0. Tanks hold pumps; call `Server.GetStatus` for everything.
+
+## Requests
+
+### Tank.GetStatus
+
+#### Request
+
+```json
+{"id": 1, "jsonrpc": "2.0", "method": "Tank.GetStatus", "params": {"id": "tank-1"}}
+```
+
+#### Response
+
+```json
+{"id": 1, "jsonrpc": "2.0", "result": {"tank": {"id": "tank-1", "name": "Reef", "temperature": 25, "litres": 300}}}
+```
+
+### Tank.SetTemperature
+
+#### Request
+
+```json
+{"id": 2, "jsonrpc": "2.0", "method": "Tank.SetTemperature", "params": {"id": "tank-1", "temperature": 26}}
+```
+
+#### Notification
+
+```json
+{"jsonrpc": "2.0", "method": "Tank.OnTemperatureChanged", "params": {"id": "tank-1", "temperature": 26}}
+```
+
+### Tank.SetName
+
+#### Request
+
+```json
+{"id": 3, "jsonrpc": "2.0", "method": "Tank.SetName", "params": {"id": "tank-1", "name": "Lagoon"}}
+```
+
+### Server.GetStatus
+
+#### Request
+
+```json
+{"id": 4, "jsonrpc": "2.0", "method": "Server.GetStatus"}
+```
+
+#### Response
+
+```json
+{"id": 4, "jsonrpc": "2.0", "result": {"tanks": [{"id": "tank-1", "name": "Reef", "temperature": 25, "litres": 300}]}}
+```
+
+### Server.AddTank
+
+#### Request
+
+```json
+{"id": 5, "jsonrpc": "2.0", "method": "Server.AddTank", "params": {"name": "Shallows", "litres": 120}}
+```
+
+### Server.RemoveTank
+
+#### Request
+
+```json
+{"id": 6, "jsonrpc": "2.0", "method": "Server.RemoveTank", "params": {"id": "tank-2"}}
+```
+
+## Notifications
+
+### Tank.OnTemperatureChanged
+
+```json
+{"jsonrpc": "2.0", "method": "Tank.OnTemperatureChanged", "params": {"id": "tank-1", "temperature": 26}}
+```
+"""
+
+
+def test_a_heading_over_a_sample_request_is_a_method_and_its_area_is_the_record_it_acts_on() -> None:
+    """`### Tank.SetTemperature` over a `#### Request` sample calling it is a method whose arguments are the sample's
+    `params`; a notification (a sample without `id`) is none. `Area.VerbNoun` reads the area's record for a read
+    or a change and the noun for a create or a delete."""
+    from autoforge.synthesizer.schema import infer_blueprint
+
+    doc = _parse(AQUARIUM)
+    tools = _tools(doc)
+    assert set(tools) == {
+        "tank_get_status", "tank_set_temperature", "tank_set_name", "server_get_status", "server_add_tank",
+        "server_remove_tank",
+    }  # fmt: skip
+    assert set(tools["tank_set_temperature"]["properties"]) == {"id", "temperature"}
+    assert tools["tank_set_temperature"]["properties"]["temperature"]["type"] == "integer"
+    plans = {plan.name: (plan.kind, plan.table) for plan in infer_blueprint(doc).plans}
+    assert plans["tank_set_temperature"] == ("update", "tanks")
+    assert plans["tank_get_status"] == ("get", "tanks")
+    assert plans["server_add_tank"] == ("create", "tanks")
+    assert plans["server_remove_tank"] == ("delete", "tanks")
+
+
+SHELF_CLI = """---
+title: shelf
+---
+
+# Commands
+
+The commands of the `shelf` tool, which keeps your bookshelf.
+
+## add
+
+The `add` command adds books to your shelf.
+
+```bash
+shelf add dune
+shelf add emma --room study
+```
+
+#### Options
+
+* `--room (-r)`: The room the shelf is in.
+
+## remove
+
+The `remove` command removes a book from your shelf.
+
+```bash
+shelf remove dune
+```
+
+## search
+
+This command searches for books on your shelf.
+
+```bash
+shelf search dune
+```
+"""
+
+
+def test_a_command_reference_run_in_shell_blocks_names_its_tools_from_what_each_command_does() -> None:
+    """Lines of a `bash` block run the program with no `$` prompt; "The `add` command adds books" makes
+    add_book, whose one-word examples are the book it takes; the options under a command are no tools."""
+    doc = parse_structured(RawSource(name="shelf.md", text=SHELF_CLI, sha256="0" * 64, markdown=True))
+    assert doc is not None and doc.format == "markdown-cli"
+    tools = _tools(doc)
+    assert set(tools) == {"add_book", "remove_book", "search_book"}
+    assert set(tools["add_book"]["properties"]) == {"book"} and "dune" in str(tools["add_book"]["properties"])
+    assert set(tools["search_book"]["properties"]) == {"query"}
 
 
 def test_prose_without_methods_or_commands_is_not_read() -> None:

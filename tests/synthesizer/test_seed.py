@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from autoforge.servers import EnvSpec, Provenance, ToolSpec, build_environment
 from autoforge.synthesizer.rules import terminal_values
@@ -143,3 +144,30 @@ async def test_pairs_come_in_order_and_times_of_day_keep_their_pattern(tmp_path)
         assert len(start) == len(end) == 5 and "00:00" <= start < end <= "23:59", row
         if row["min_staff"] is not None and row["max_staff"] is not None:
             assert row["min_staff"] < row["max_staff"], row
+
+
+async def test_documented_patterns_hold_in_java_flag_style_within_a_length_and_written_with_a_space(tmp_path) -> None:
+    """A file name pattern with its case flag mid-way (`\\.(?i)(pdf|jpeg)$`, Java's style) is enforced, within the
+    documented length, even once the plain values run out; a creation time whose pattern writes it with a space
+    ('2021-12-31 20:18:11.930+0100') keeps that form and stays in the past."""
+    name = {"type": "string", "minLength": 4, "maxLength": 12, "pattern": "([^\\s]+(\\.(?i)(jpeg|pdf))$)"}
+    stamp = {
+        "type": "string",
+        "pattern": "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{4}",
+    }
+    tools = [
+        {"name": "list_scans", "description": "List scans.", "inputSchema": {"type": "object", "properties": {}}},
+        {"name": "create_scan", "description": "Create a scan.",
+         "inputSchema": {"type": "object", "required": ["file_name"],
+                         "properties": {"file_name": name, "date_created": stamp}}},
+    ]  # fmt: skip
+    doc = parse_structured(await read_source(write(tmp_path, "scans.tools.json", json.dumps({"tools": tools})), 2**25))
+    bp = infer_blueprint(doc)
+    rows = build_seed(bp, 3, 60)["scans"]
+    assert len(rows) >= 40
+    names = [row["file_name"] for row in rows]
+    assert len(set(names)) == len(names)
+    for row in rows:
+        assert re.search(r"(?i)^\S+\.(jpeg|pdf)$", row["file_name"]) and 4 <= len(row["file_name"]) <= 12, row
+        created = row["date_created"]
+        assert re.fullmatch(stamp["pattern"], created) and created[:19] <= "2026-03-02 09:00:00", row

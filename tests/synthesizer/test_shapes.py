@@ -23,6 +23,8 @@ from autoforge.servers import (
 from autoforge.servers.quality import quality
 from autoforge.servers.tables import create_schema
 from autoforge.synthesizer import SynthOptions, SynthResult, synthesize
+from autoforge.synthesizer.schema import infer_blueprint
+from autoforge.synthesizer.sources import parse_structured, read_source
 from mcp import Client
 
 from .conftest import built, write
@@ -1304,3 +1306,51 @@ async def test_a_time_beside_its_day_is_a_time_of_day_and_a_return_comes_after_t
         assert not re.search(
             r"what is the (\w+(?: \w+)?) of [^,;?]*? with [^?]*?\b\1\b", task.instruction, re.IGNORECASE
         ), task.instruction
+
+
+NOTEBOOK = """
+openapi: 3.0.3
+info: {title: Notebook, version: 1.0.0, description: Notes kept in a tree.}
+paths:
+  /create-note:
+    post:
+      operationId: createNote
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [title], properties: {title: {type: string}}}}}
+      responses:
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Note'}}}}
+  /notes:
+    get:
+      operationId: searchNotes
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Note'}}}}}
+  /notes/{noteId}:
+    delete:
+      operationId: deleteNote
+      parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: gone}}
+  /restart:
+    post:
+      operationId: restart
+      responses: {'204': {description: restarting}}
+components:
+  schemas:
+    Note:
+      type: object
+      properties: {noteId: {type: string}, title: {type: string}}
+"""
+"""A note made by `POST /create-note`, and a `POST /restart` of the whole service."""
+
+
+async def test_a_path_that_names_its_verb_makes_that_record_and_a_verb_on_the_service_is_left_out(
+    tmp_path: Path,
+) -> None:
+    """`POST /create-note` makes a note in the notes the other paths list (no table of 'create notes'); `POST
+    /restart` acts on the service itself, so it is left out saying so, not made into a table of restarts."""
+    source = parse_structured(await read_source(write(tmp_path, "notebook.yaml", NOTEBOOK), 2**25))
+    blueprint = infer_blueprint(source)
+    plans = {plan.name: (plan.kind, plan.table) for plan in blueprint.plans}
+    assert plans["createNote"] == ("create", "notes") and plans["deleteNote"] == ("delete", "notes")
+    assert {table.name for table in blueprint.tables} == {"notes"}
+    assert "acts on the service itself" in next(s.reason for s in blueprint.skipped if s.name == "restart")
