@@ -63,6 +63,12 @@ _COLLECTION_NOUNS = frozenset(["list", "tasklist", "task_list", "collection", "f
                                "album", "board", "notebook", "category", "label", "tag", "shelf"])  # fmt: skip
 _NAMED_THINGS = frozenset(["project", "workspace", "campaign", "course", "venue", "store", "team", "channel"])
 """Things with names that a record may hold by name alone (`project: "Garden redesign"`, not a setting word)."""
+_NAME_QUALIFIERS = frozenset({"display", "full", "first", "last", "middle", "nick", "user", "file", "host", "domain",
+                              "short", "long", "given", "family", "legal", "preferred", "sur", "screen", "real",
+                              "friendly", "common", "canonical", "internal", "external", "public", "unique", "sub",
+                              "job", "account", "business", "company", "brand", "street", "city", "country", "state",
+                              "bank", "product", "item", "contact", "customer", "person", "maiden", "official"})  # fmt: skip
+"""First words of `X_name` columns that say which name it is, not which thing it names."""
 _PERSON_WORDS = frozenset({"recipient", "sender", "author", "owner", "assignee", "reporter", "contact", "approver",
                            "reviewer", "driver", "beneficiary", "payee", "holder", "creator", "organizer", "organiser",
                            "host", "attendee", "guest", "passenger", "patient", "doctor", "teacher", "instructor"})  # fmt: skip
@@ -210,8 +216,11 @@ def topic(table: str, column: str) -> str:
 
 
 def _named_thing(table: str, column: str) -> str | None:
-    """The thing a one-word column names by its name ('project' of an activity), if it is one."""
+    """The thing a column names by its name, if it is one: 'project' of an activity, or the camera of an event's
+    `camera_name` ('Garcia Camera', never 'Garcia Name')."""
     words = split_words(column)
+    if len(words) == 2 and words[1] in ("name", "title") and words[0] not in _NAME_QUALIFIERS:
+        return words[0] if singular(table).split("_")[-1] != words[0] and words[0].isalpha() else None
     return words[0] if len(words) == 1 and words[0] in _NAMED_THINGS and singular(table) != words[0] else None
 
 

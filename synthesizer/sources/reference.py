@@ -28,6 +28,7 @@ from markdown_it import MarkdownIt
 from ..models import SourceDoc
 from ..naming import object_noun, plural, sentence_words, snake, without_subject
 from .prose import parse_param_item
+from .schemas import json_type
 from .toolschemas import parse_tool_list
 
 __all__ = ["parse_reference"]
@@ -41,7 +42,7 @@ _METHOD = re.compile(r"[A-Za-z_][\w.:/]*")
 _NAMED_METHOD = re.compile(r"^(?:method|action|command|function|procedure)(?:\s+name)?\s*:\s*`([^`]+)`", re.IGNORECASE)
 _MENTION = re.compile(r"^(?:request\s+)?(?:parameters|arguments|params|args)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _RESPONSE = re.compile(
-    r"^(?:response|result|output)s?(?:\s+(?:parameters|fields|format|arguments))?\s*:", re.IGNORECASE
+    r"^(?:response|result|output|return)s?(?:\s+(?:parameters|fields|format|arguments|type|value))?\s*:", re.IGNORECASE
 )
 _PARAM_HEADER = re.compile(
     r"^(?:key|name|param|parameter|argument|arg|field|option|property|attribute)s?(?:\s+name)?$", re.IGNORECASE
@@ -56,6 +57,10 @@ _PARAM_ROW = re.compile(r"^(?:parameters|arguments|params|args|inputs?)$")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _NUMBERED_PARAM = re.compile(r"^\d+[.)]\s+([A-Za-z_][\w .-]*?)\s*(\(.*)$", re.DOTALL)
 """`1. peer (string, required) - text`: an argument in a numbered list, its name possibly several words."""
+_TYPED_ITEM = re.compile(
+    r"^(?P<name>[A-Za-z_][\w ]*?)\s*(?:-|:)\s*(?P<types>`[^`]+`(?:\s*\|\s*`[^`]+`)*)\s*(?:-\s*(?P<text>.*))?$",
+    re.DOTALL,
+)
 _REQUEST_KEYS = ("params", "parameters", "arguments", "args", "input")
 _LISTING_LINE = re.compile(r"^\s*(?P<term>\S.*?)(?:\s+:\s+|\s{2,})(?P<text>\S.*)$")
 _COMMAND_SLOT = re.compile(r"<(?:cmd|command|subcommand)>|\[?(?:CMD|COMMAND|SUBCOMMAND)\]?", re.IGNORECASE)
@@ -186,12 +191,12 @@ def _method_tools(sections: list[_Section]) -> list[dict[str, Any]]:
         elif (requested := _requested(section, sections[position + 1 :])) is not None:
             tools.append(_method(*requested))
             plain += 1
-        for position, block in enumerate(section.body):
+        for index, block in enumerate(section.body):
             if block.kind == "table" and (record := _record_method(block.rows)) is not None:
                 tools.append(record)
                 plain += 1
             elif block.kind == "table" and _is_method_table(block.rows):
-                listed = _table_methods(block.rows, section.body[position + 1 :])
+                listed = _table_methods(block.rows, section.body[index + 1 :])
                 tools.extend(listed)
                 plain += len(listed)
     return tools if plain >= MIN_TOOLS else []
@@ -200,6 +205,8 @@ def _method_tools(sections: list[_Section]) -> list[dict[str, Any]]:
 def _method_name(section: _Section) -> str | None:
     for block in section.body:
         named = _NAMED_METHOD.match(block.text) if block.kind in ("paragraph", "item") else None
+        if named and block.kind == "item" and not block.text.lower().startswith("method"):
+            named = None  # `- action: \`Action\`` lists a record's field
         if named and _METHOD.fullmatch(named.group(1).strip()):
             return named.group(1).strip()
     spans: list[str] = _CODE.findall(section.heading)
@@ -234,8 +241,14 @@ def _requested(section: _Section, after: list[_Section]) -> tuple[str, str, list
 
 
 def _json(code: str) -> Any:
+    """The JSON a code block holds, or the first object inside it (`curl -d '{"method": ...}' host`), or None."""
     try:
         return json.loads(code)
+    except ValueError:
+        pass
+    start = code.find("{")
+    try:
+        return json.JSONDecoder().raw_decode(code, start)[0] if start >= 0 else None
     except ValueError:
         return None
 
@@ -243,7 +256,7 @@ def _json(code: str) -> Any:
 def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
     properties, required = _signature_params(heading)
     description = ""
-    answered = False
+    answered = listing = False
     for block in body:
         if block.kind == "code":
             sample = _sample_params(block.text, name)
@@ -259,17 +272,35 @@ def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
         elif block.kind in ("paragraph", "item"):
             if _RESPONSE.match(block.text):
                 answered = True
-            elif (item := parse_param_item(block.text)) is not None:
+            elif (
+                item := parse_param_item(block.text)
+                or (_typed_item(block.text) if listing and block.kind == "item" else None)
+            ) is not None:
                 key, schema, needed = item
                 properties.setdefault(key, schema)
-                required.extend([key] if needed else [])
+                required.extend([key] if needed and key not in required else [])
             elif (mention := _MENTION.match(block.text)) is not None:
+                listing = True  # "Params:" over a list of `name: type` items
                 for key in _mentioned(mention.group(1)):
                     properties.setdefault(key, _named_schema(key))
             elif not description and not _NAMED_METHOD.match(block.text):
                 description = block.text
+            listing = listing and (block.kind == "item" or _MENTION.match(block.text) is not None)
     title = _CODE.sub("", _unnumbered(heading)).strip(" :")
     return _tool(name, description or title or name, properties, required)
+
+
+def _typed_item(text: str) -> tuple[str, dict[str, Any], bool] | None:
+    """An argument named before its type in code, several words to a name (`n - 'number'`, `block number:
+    'number' | 'null'`, `bytes: 'hex string' - text`, each type in backticks); a `null` choice makes it optional."""
+    match = _TYPED_ITEM.match(text.strip())
+    if match is None:
+        return None
+    types = _CODE.findall(match.group("types"))
+    schema = _typed_schema(next((t for t in types if t.strip().lower() != "null"), "string"))
+    if match.group("text"):
+        schema["description"] = " ".join(match.group("text").split())
+    return snake(match.group("name")), schema, not any(t.strip().lower() == "null" for t in types)
 
 
 def _signature_params(heading: str) -> tuple[dict[str, Any], list[str]]:
@@ -345,7 +376,9 @@ def _record_method(rows: list[list[str]]) -> dict[str, Any] | None:
 
 
 def _mentioned(text: str) -> list[str]:
-    return [key for key in _CODE.findall(text) if re.fullmatch(r"[A-Za-z_]\w*", key)]
+    """Argument names in code in a `Params:` line, up to a line that starts the response ("Return Type: ...")."""
+    lines = list(itertools.takewhile(lambda line: not _RESPONSE.match(line.strip()), text.splitlines()))
+    return [key for key in _CODE.findall("\n".join(lines)) if re.fullmatch(r"[A-Za-z_]\w*", key)]
 
 
 def _is_param_table(rows: list[list[str]]) -> bool:
@@ -385,6 +418,9 @@ def _required(cell: str | None, header: list[str], column: int | None, text: str
 
 def _typed_schema(cell: str) -> dict[str, Any]:
     word = cell.strip("`* ").lower()
+    named = json_type(word.split()[-1]) if word.split() else None  # `hexadecimal string` is a string
+    if named is not None:
+        return {"type": named}
     for needle, kind in _TYPE_WORDS:
         if needle in word:
             return {"type": kind}

@@ -570,6 +570,61 @@ def test_a_command_reference_run_in_shell_blocks_names_its_tools_from_what_each_
     assert set(tools["search_book"]["properties"]) == {"query"}
 
 
+KENNEL = """# Kennel JSON-RPC
+
+## Dog
+
+ - name: `string`
+ - action: `Action`
+
+## ping
+Checks that the server answers.
+
+Params: No parameters
+Return Type: `string`
+
+Request Example
+```
+  curl -H 'Content-Type: application/json' \\
+    -d '{"jsonrpc": "2.0", "method": "ping", "params": [], "id": null}' localhost:8080
+```
+
+## kennel_getDog
+Gets the dog with the given name.
+
+Params:
+ 1. dog name - `string`
+ 2. block number: `number` | `null`
+ 3. chip: `hexadecimal string` - the chip's code
+
+Return Type: `Dog`
+
+## kennel_admitDog
+Admits a dog to the kennel.
+
+Params:
+ 1. name: `string`
+
+Return Type: `null`
+"""
+
+
+def test_numbered_typed_params_a_curl_sample_and_a_record_s_field_list() -> None:
+    """Items under `Params:` (`dog name - 'string'`, a `null` choice optional, the last word of a type its JSON
+    type) are arguments, and "Return Type" ends them; a heading over a curl sample calling it is a method even in
+    one lower-case word; a record's field list (`- action: 'Action'`) names no method."""
+    tools = _tools(_parse(KENNEL))
+    assert set(tools) == {"ping", "kennel_getDog", "kennel_admitDog"}
+    get = tools["kennel_getDog"]
+    assert {k: v["type"] for k, v in get["properties"].items()} == {
+        "dog_name": "string",
+        "block_number": "number",
+        "chip": "string",
+    }
+    assert get["required"] == ["dog_name", "chip"]
+    assert tools["ping"]["properties"] == {} and set(tools["kennel_admitDog"]["properties"]) == {"name"}
+
+
 def test_prose_without_methods_or_commands_is_not_read() -> None:
     """A README that documents neither methods nor commands yields nothing (the pipeline asks for an LLM): nor
     does one whose code headings name a library's options, or whose only command lines install it."""
