@@ -18,7 +18,7 @@ from autoforge.servers import Roles, UserScenario
 
 from .dags import TaskPlan
 from .instantiate import fact_text
-from .lifecycle import current_states
+from .lifecycle import current_states, start_column
 from .models import Blueprint, ToolPlan
 from .naming import humanize, indefinite, plural, singular, split_words
 from .policy import BILLED
@@ -549,6 +549,7 @@ class _Speaker:
         noun = singular(plan.table).split("_")[-1]
         if plan.kind == "create":
             verb = noun if noun in ("review", "comment") else "bill" if noun in BILLED else "create"
+            verb = "book" if verb == "create" and start_column(self.bp, self.bp.table(plan.table)) else verb
         if plan.kind == "delete":
             verb = "delete person" if is_person_table(plan.table) else "delete"
         if verb == "cancel" and self.plan.role == "staff":  # an organiser calls an event off for the business

@@ -178,9 +178,18 @@ _ENUM_WORDS = re.compile(
 )
 
 
+_LISTED = r"([a-z][\w-]*(?:\s*(?:,|\bor\b|\|)\s*[a-z][\w-]*){2,})"
+_BARE_LIST = re.compile(_LISTED + r"\.?")
+"""A description that is nothing but the choices: "low, normal, high, urgent"."""
+_BRACKETED_LIST = re.compile(r"\(" + _LISTED + r"\)")
+"""Choices in brackets after what they are: "Field to sort by (created_at, updated_at, priority)"."""
+_EXAMPLES = re.compile(r"\b(?:e\.g|i\.e|such as|for example|for instance|etc|like)\b", re.IGNORECASE)
+
+
 def described_enum(description: str) -> list[Any] | None:
-    """The values a description lists where the schema has no enum: `[Enum]: ["on", "off"]` or
-    "one of `low`, `normal` or `high`"; None when it lists none (two at least)."""
+    """The values a description lists where the schema has no enum: `[Enum]: ["on", "off"]`, "one of `low`,
+    `normal` or `high`", a description that is only the choices ("low, normal, high, urgent") or a bracketed list
+    of them (three at least, and no "e.g."); None when it lists none."""
     listed = _ENUM_LIST.search(description)
     if listed is not None:
         try:
@@ -193,6 +202,9 @@ def described_enum(description: str) -> list[Any] | None:
     if worded is not None:
         values = re.findall(r"[`'\"]([^`'\"]{1,30})[`'\"]", worded.group(1))
         return values if len(values) >= 2 else None
+    bare = _BARE_LIST.fullmatch(description.strip()) or _BRACKETED_LIST.search(description)
+    if bare is not None and not _EXAMPLES.search(description):
+        return re.split(r"\s*(?:,|\bor\b|\|)\s*", bare.group(1).strip())
     return None
 
 
