@@ -19,7 +19,7 @@ from autoforge.servers import EnvSpec, Roles, Task, ToolSpec
 
 from .models import Branch, Draft, Operation
 from .naming import identifier, normal, singular, split_words
-from .shapes import VERBS, vendor_prefix
+from .shapes import SWITCHES, VERBS, vendor_prefix
 from .toolgen import argument, docstring, signature
 
 __all__ = ["fold", "selector", "split_operations"]
@@ -94,7 +94,7 @@ def split_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
             continue
         values = [str(v) for v in op.input_schema["properties"][chosen]["enum"]]
         for value in dict.fromkeys(values):
-            name = _branch_name(op.name, value, taken, prefix, op.description)
+            name = _branch_name(op.name, value, taken, prefix, op.description, chosen)
             taken.add(name)
             properties, required = _arguments_of(op, chosen, values, value)
             found.append(
@@ -146,10 +146,13 @@ def _arguments_of(op: Operation, chosen: str, values: list[str], value: str) -> 
     return properties, required
 
 
-def _branch_name(tool: str, value: str, taken: set[str], prefix: tuple[str, ...], description: str = "") -> str:
+def _branch_name(
+    tool: str, value: str, taken: set[str], prefix: tuple[str, ...], description: str = "", argument: str = ""
+) -> str:
     """The operation name of one action: 'createGuide' stays itself, 'create' on `notes` is 'create_notes', a
     plural noun such as 'mailboxes' lists them ('list_mailboxes'), 'listById' on `reminders` is
-    'list_reminders_by_id'; after the words every tool name of the document starts with (`obsidian_`). A tool
+    'list_reminders_by_id', 'on' of `entity_action`'s `action` is 'turn_on_entity'; after the words every tool name
+    of the document starts with (`obsidian_`). A tool
     named for where its records live, whose description names them ('calendar events'), acts on those records
     ('create_calendar_events')."""
     words = split_words(value) or ["run"]
@@ -157,7 +160,10 @@ def _branch_name(tool: str, value: str, taken: set[str], prefix: tuple[str, ...]
     held = re.search(rf"\b{re.escape(' '.join(noun))} ([a-z]+)\b", description.lower()) if noun else None
     if held is not None and singular(held.group(1)) != held.group(1) and held.group(1) not in _CONNECTIVES:
         noun = [*noun, held.group(1)]
-    if len(words) > 1 and any(w not in _CONNECTIVES for w in words[1:]):
+    if words[0] in SWITCHES and len(words) == 1:  # `entity_action` with `action: on`: turn_on_entity
+        named = split_words(argument)
+        parts = ["turn", value, *(noun[: -len(named)] if named and noun[-len(named) :] == named else noun)]
+    elif len(words) > 1 and any(w not in _CONNECTIVES for w in words[1:]):
         parts = words
     elif len(words) == 1 and words[0] not in VERBS and singular(words[0]) != words[0]:
         parts = ["list", words[0]]

@@ -15,7 +15,7 @@ from autoforge.servers.constraints import FORMATS
 from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, is_clock_time, is_status_column, label_rank
-from .shapes import ACTION_TARGETS, SEARCH_ARGS, Shape, id_entity, lookup_column
+from .shapes import ACTION_TARGETS, SEARCH_ARGS, SWITCHES, Shape, id_entity, lookup_column
 from .sources.schemas import DOC_KEY, merged_properties, schema_type
 
 __all__ = [
@@ -41,7 +41,8 @@ _REQUEST_OPTIONS = frozenset({"page", "offset", "skip", "cursor", "select", "sor
                               "fields", "include", "expand", "passthrough", "raw", "format", "filter", "pagetoken",
                               "nextpagetoken", "startingafter", "endingbefore", "updatemask", "fieldmask",
                               "validateonly", "requestid", "allowmissing", "idempotencykey", "sendupdates",
-                              "sendnotifications"})  # fmt: skip
+                              "sendnotifications", "detailed", "lean", "verbose", "includeraw", "pretty",
+                              "compact", "sortorder", "sortdirection"})  # fmt: skip
 """Arguments (`normal` spelling) that shape a request or its answer (paging, sorting, field masks), not a record."""
 MAX_COLUMNS = 48
 _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -229,7 +230,8 @@ def _add_states(res: Resource, actions: list[Shape]) -> None:
     status = next((c for c in res.columns.values() if is_status_column(c.name)), None)
     if not targets or (status is not None and status.enum):
         return
-    states = tuple(dict.fromkeys(["active", *targets]))
+    switched = set(targets) <= set(SWITCHES)  # a device turned on and off has no 'active' state
+    states = tuple(dict.fromkeys([*(SWITCHES if switched else ["active"]), *targets]))
     if status is not None and status.json_type in ("string", None):
         status.enum, status.json_type = states, "string"
     elif status is None and len(res.columns) < MAX_COLUMNS:

@@ -18,6 +18,7 @@ __all__ = [
     "ACTION_TARGETS",
     "NAMES",
     "SEARCH_ARGS",
+    "SWITCHES",
     "TOGGLES",
     "VERBS",
     "Shape",
@@ -50,7 +51,11 @@ ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "unfreeze": ("active",), "terminate": ("terminated",), "renew": ("active", "renewed"), "submit": ("submitted",),
     "dispute": ("disputed",), "merge": ("merged",), "restart": ("active", "running"),
     "borrow": ("borrowed", "checked_out", "on_loan"), "return": ("returned", "available", "in_stock"),
+    "on": ("on",), "off": ("off",),
 }  # fmt: skip
+SWITCHES = ("on", "off")
+"""Actions that switch a device (`turn_on_light`, an `action: on | off`): verbs only after turn, switch or power."""
+_SWITCH_LEADS = frozenset({"turn", "switch", "power"})
 VERBS: dict[str, str] = {
     **{v: "list" for v in ["list", "search", "find", "query", "browse", "filter", "lookup", "all", "index"]},
     **{v: "get" for v in ["get", "fetch", "read", "retrieve", "show", "display", "describe", "view", "one", "info", "details", "detail", "check"]},
@@ -319,9 +324,12 @@ def _split_name(op: Operation, prefix: tuple[str, ...]) -> tuple[str | None, lis
     words = split_words(op.name)[len(prefix) :]
     if not words:
         return None, [], []
-    if words[0] in VERBS:
+    switched = next((i for i, w in enumerate(words[:-1]) if w in _SWITCH_LEADS and words[i + 1] in SWITCHES), None)
+    if switched is not None:  # `turn_on_light`, `light_switch_off`
+        verb, rest = words[switched + 1], words[:switched] + words[switched + 2 :]
+    elif words[0] in VERBS and words[0] not in SWITCHES:
         verb, rest = words[0], words[1:]
-    elif words[-1] in VERBS:
+    elif words[-1] in VERBS and words[-1] not in SWITCHES:
         verb, rest = words[-1], words[:-1]
     else:
         return None, words, []
@@ -356,7 +364,7 @@ def _described(op: Operation) -> tuple[str | None, list[str]]:
         if verb == "return" and index:
             continue  # a later "Returns { hours }" says what comes back, not what the tool acts on
         verb = "get" if verb == "return" else verb  # a description's "Return the path" reads it
-        noun = object_noun(words[1:]) if verb in VERBS else ""
+        noun = object_noun(words[1:]) if verb in VERBS and verb not in SWITCHES else ""  # "On success, ..."
         if noun:
             return verb, noun.split("_")
     return None, []
@@ -435,7 +443,12 @@ _LEADING_SENTENCES = 3
 _READ_WORDS = frozenset({"search", "find", "list", "get", "show", "return", "returns", "retrieve", "fetch", "read",
                         "view", "look", "lists", "gets", "shows", "retrieves", "fetches", "finds", "searches"})  # fmt: skip
 _WRITE_WORDS = frozenset(
-    {w + ending for w, kind in VERBS.items() if kind not in ("list", "get", "count") for ending in ("", "s", "es")}
+    {
+        w + ending
+        for w, kind in VERBS.items()
+        if kind not in ("list", "get", "count") and w not in SWITCHES
+        for ending in ("", "s", "es")
+    }
     | {"dismiss", "dismisses", "marking", "write", "writes", "save", "saves", "run", "runs", "execute", "executes"}
 )
 

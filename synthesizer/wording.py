@@ -24,7 +24,7 @@ from .naming import humanize, indefinite, plural, singular, split_words
 from .policy import BILLED
 from .rules import linked_table, status_column
 from .semantics import is_creation_time, is_person_table
-from .shapes import ACTION_TARGETS, toggle_of
+from .shapes import ACTION_TARGETS, SWITCHES, toggle_of
 from .speech import field_words, flag_phrase, reason_for, spoken_date, spoken_value, verb_of
 from .values import full_name
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Source
@@ -32,8 +32,8 @@ from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Source
 __all__ = ["Wording", "leaks", "word_task"]
 
 _VERBS = {"checkin": "check in", "unarchive": "restore", "pay": "pay for", "refund": "get a refund for",
-          "mark": "mark", "hold": "put on hold"}  # fmt: skip
-_PHRASAL = frozenset({"check in", "put on hold"})
+          "mark": "mark", "hold": "put on hold", "on": "turn on", "off": "turn off"}  # fmt: skip
+_PHRASAL = frozenset({"check in", "put on hold", "turn on", "turn off"})
 """Verbs whose particle follows a pronoun object."""
 _TRAITS = ("Polite and brief.", "Friendly and a little chatty.", "In a hurry; answers in few words.",
            "Careful: double-checks every detail before agreeing.", "A bit anxious about getting it right.",
@@ -408,10 +408,11 @@ class _Speaker:
 
     def _verb(self, plan: ToolPlan) -> str:
         words = split_words(plan.name)
-        verb = next((w for w in words if w in ACTION_TARGETS and w != "mark"), None)
+        value = next(iter(plan.target.values()), None)
+        verb = next((w for w in words if w in ACTION_TARGETS and w not in ("mark", *SWITCHES)), None)
+        verb = value if verb is None and value in SWITCHES else verb  # `turn_on_light`: turn on
         if verb is not None:
             return _VERBS.get(verb, verb)
-        value = next(iter(plan.target.values()), None)
         return f"mark as {fact_text(value, '').replace('_', ' ')}" if value is not None else "update"
 
     def _create(self, goal: Goal) -> str:
@@ -543,7 +544,7 @@ class _Speaker:
         plan = self.bp.plan(goal.tool) if goal.tool else None
         if plan is None:
             return reason_for(self.rng, "")
-        verb = next((w for w in split_words(plan.name) if w in ACTION_TARGETS), plan.kind)
+        verb = next((w for w in split_words(plan.name) if w in ACTION_TARGETS and w not in SWITCHES), plan.kind)
         column = next((c for n, s in goal.args if isinstance(s, Known)
                        for c in [next((p.column for p in plan.params if p.name == n), n)] if c), "")  # fmt: skip
         noun = singular(plan.table).split("_")[-1]

@@ -1354,3 +1354,41 @@ async def test_a_path_that_names_its_verb_makes_that_record_and_a_verb_on_the_se
     assert plans["createNote"] == ("create", "notes") and plans["deleteNote"] == ("delete", "notes")
     assert {table.name for table in blueprint.tables} == {"notes"}
     assert "acts on the service itself" in next(s.reason for s in blueprint.skipped if s.name == "restart")
+
+
+HOME = json.dumps([
+    {"name": "list_lights", "description": "List the lights in the house.",
+     "inputSchema": {"type": "object", "properties": {"room": {"type": "string"}}}},
+    {"name": "turn_on_light", "description": "Turn a light on.",
+     "inputSchema": {"type": "object", "properties": {"light_id": {"type": "string"}}, "required": ["light_id"]}},
+    {"name": "turn_off_light", "description": "Turn a light off.",
+     "inputSchema": {"type": "object", "properties": {"light_id": {"type": "string"}}, "required": ["light_id"]}},
+    {"name": "list_plugs", "description": "List the smart plugs.",
+     "inputSchema": {"type": "object", "properties": {"detailed": {"type": "boolean"}}}},
+    {"name": "plug_action", "description": "Perform an action on a plug (on, off).",
+     "inputSchema": {"type": "object", "required": ["plug_id", "action"], "properties": {
+         "plug_id": {"type": "string"}, "action": {"type": "string", "enum": ["on", "off"]}}}},
+])  # fmt: skip
+"""A house's lights switched by `turn_on_light` and `turn_off_light`, and plugs by one `plug_action(action)`."""
+
+
+async def test_devices_turned_on_and_off_switch_between_on_and_off(tmp_path: Path) -> None:
+    """`turn_on_light` and a `plug_action` whose action is `on` are switches: each row is on or off (no 'active'
+    state), turning on what is on is refused, and a read's `detailed` flag is no column; users ask to turn a
+    device on or off."""
+    result = await _synthesized(tmp_path, "home.tools.json", HOME, SynthOptions(tasks=15, rows=8))
+    tables = {t.name: t for t in result.spec.tables}
+    assert tuple(tables["lights"].column("status").enum or ()) == ("on", "off")
+    assert "detailed" not in {c.name for c in tables["plugs"].columns}
+    assert any(re.search(r"\bturn (on|off)\b|\bturn it (on|off)\b", t.instruction) for t in result.tasks)
+    async with Client(EnvServer(load_environment(result.path))) as client:
+        episode = (await reset_episode(client)).episode_id
+        lights = (await _call(client, episode, "list_lights", {}))[1]
+        light = next(item for item in lights if item["status"] == "off")
+        assert (await _call(client, episode, "turn_on_light", {"light_id": light["light_id"]}))[1]["status"] == "on"
+        refused, message = await _call(client, episode, "turn_on_light", {"light_id": light["light_id"]})
+        assert refused and "already on" in message
+        plug = next(p for p in (await _call(client, episode, "list_plugs", {}))[1] if p["status"] == "on")
+        changed = await _call(client, episode, "plug_action", {"plug_id": plug["plug_id"], "action": "off"})
+        assert changed[1]["status"] == "off"
+        await close_episode(client, episode)
