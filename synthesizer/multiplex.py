@@ -151,10 +151,9 @@ def _branch_name(
 ) -> str:
     """The operation name of one action: 'createGuide' stays itself, 'create' on `notes` is 'create_notes', a
     plural noun such as 'mailboxes' lists them ('list_mailboxes'), 'listById' on `reminders` is
-    'list_reminders_by_id', 'on' of `entity_action`'s `action` is 'turn_on_entity'; after the words every tool name
-    of the document starts with (`obsidian_`). A tool
-    named for where its records live, whose description names them ('calendar events'), acts on those records
-    ('create_calendar_events')."""
+    'list_reminders_by_id', 'on' of `entity_action`'s `action` is 'turn_on_entity'; after the words every tool
+    name of the document starts with (`obsidian_`). A tool named for where its records live, whose description
+    names them ('calendar events'), acts on those records ('create_calendar_events')."""
     words = split_words(value) or ["run"]
     noun = split_words(tool)[len(prefix) :]
     held = re.search(rf"\b{re.escape(' '.join(noun))} ([a-z]+)\b", description.lower()) if noun else None
