@@ -123,7 +123,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"(^|_)(country(_code|_iso|_iso_code|_iso2|_iso3|_of_birth|_of_residence|_of_origin)?|nationality)$",
         ),
         ("region", r"(^|_)(state_name|state_code|state_abbr|province|region|county)$"),
-        ("password", r"(^|_)(password|passphrase|passcode|pin_code)$"),
+        ("password", r"(^|_)(password|passphrase|passcode|pin_code|pass|pwd)$"),
         ("zip", r"(^|_)(zip|zip_code|postal_code|postcode)$"),
         ("currency", r"(^|_)currency(_code)?$"),
         (
@@ -162,7 +162,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "code",
             (
                 r"(^|_)(code|sku|number|no|reference|ref|confirmation|confirmation_code|locator|pnr|slug|iso|isbn|"
-                r"iban|account_number|serial|tag|key|token|flight_number|room_number)$"
+                r"iban|account_number|serial|tag|key|token|flight_number|room_number|uid|guid|hash|checksum|"
+                r"secret|api_key|apikey)$"
             ),
         ),
         ("name", r"(^|_)(name|label|nickname)$"),

@@ -399,3 +399,22 @@ def test_a_one_word_field_names_a_person_a_company_a_secret_or_a_thing_and_keeps
         assert len(values.value(table, token, "code")) >= 20
         born = values.value(table, Column(name="date_of_birth", type="TEXT"), "date")  # a newcomer's, in a task
         assert born <= "2008-03-01", born  # grown up, and never a day still to come
+
+
+def test_a_password_a_hash_and_a_thing_s_name_get_values_of_their_kind() -> None:
+    """A user's `pass` is a password, never a place's name ('Kansas City Pass'); a `hash` is a code; an event's
+    `camera_name` names a camera ('Miller Camera', never 'Miller Name')."""
+    from autoforge.servers.spec import Column, Table
+    from autoforge.synthesizer.semantics import column_kind
+    from autoforge.synthesizer.values import Values
+
+    columns = (Column(name="id", type="TEXT", primary_key=True), Column(name="pass", type="TEXT"),
+               Column(name="hash", type="TEXT"), Column(name="camera_name", type="TEXT"))  # fmt: skip
+    table = Table(name="events", columns=columns)
+    assert [column_kind("users", c.name, "string", None, False) for c in columns[1:3]] == ["password", "code"]
+    values = Values(5, "2026-03-01T09:00:00")
+    for _ in range(10):
+        made = {c.name: values.value(table, c, column_kind(table.name, c.name, "string", None, False))
+                for c in columns[1:]}  # fmt: skip
+        assert " " not in made["pass"] and " " not in made["hash"], made
+        assert made["camera_name"].endswith(" Camera"), made
