@@ -1365,6 +1365,9 @@ HOME = json.dumps([
      "inputSchema": {"type": "object", "properties": {"light_id": {"type": "string"}}, "required": ["light_id"]}},
     {"name": "list_plugs", "description": "List the smart plugs.",
      "inputSchema": {"type": "object", "properties": {"detailed": {"type": "boolean"}}}},
+    {"name": "get_light_history", "description": "Get the state changes of a light.",
+     "inputSchema": {"type": "object", "required": ["light_id"], "properties": {
+         "light_id": {"type": "string"}, "hours": {"type": "integer", "default": 24}}}},
     {"name": "plug_action", "description": "Perform an action on a plug (on, off).",
      "inputSchema": {"type": "object", "required": ["plug_id", "action"], "properties": {
          "plug_id": {"type": "string"}, "action": {"type": "string", "enum": ["on", "off"]}}}},
@@ -1375,11 +1378,12 @@ HOME = json.dumps([
 async def test_devices_turned_on_and_off_switch_between_on_and_off(tmp_path: Path) -> None:
     """`turn_on_light` and a `plug_action` whose action is `on` are switches: each row is on or off (no 'active'
     state), turning on what is on is refused, and a read's `detailed` flag is no column; users ask to turn a
-    device on or off."""
+    device on or off. A history's `hours=24` is how far back it looks, not a column."""
     result = await _synthesized(tmp_path, "home.tools.json", HOME, SynthOptions(tasks=15, rows=8))
     tables = {t.name: t for t in result.spec.tables}
     assert tuple(tables["lights"].column("status").enum or ()) == ("on", "off")
     assert "detailed" not in {c.name for c in tables["plugs"].columns}
+    assert not [t.name for t in tables.values() if "hours" in {c.name for c in t.columns}]
     assert any(re.search(r"\bturn (on|off)\b|\bturn it (on|off)\b", t.instruction) for t in result.tasks)
     async with Client(EnvServer(load_environment(result.path))) as client:
         episode = (await reset_episode(client)).episode_id
