@@ -163,7 +163,8 @@ _OBJECT_FILLER = frozenset(
      "most", "its", "their", "that", "this", "these", "those", "if", "when", "as", "at", "into", "between",
      "currently", "recently", "previously", "permanently", "temporarily", "automatically", "immediately", "only",
      "also", "just", "whether", "how", "often", "up", "is", "are", "was", "were", "be", "either", "neither",
-     "about", "regarding", "concerning"}
+     "about", "regarding", "concerning", "who", "whom", "whose", "which", "where", "has", "have", "had", "do",
+     "does", "did", "will", "can", "may", "must", "should", "would", "could"}
 )  # fmt: skip
 _GENERIC = frozenset({"information", "info", "detail", "data", "metadata", "summary", "overview"})
 """Nouns that stand for facts about something: "information about a block" is about a block."""

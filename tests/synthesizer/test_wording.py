@@ -181,3 +181,20 @@ def test_the_signed_in_user_is_a_profile() -> None:
         "profiles",
         "orders",
     ]
+
+
+def test_the_thing_a_description_acts_on_is_its_noun_not_a_word_of_its_clauses() -> None:
+    """What a description's verb acts on: "information about a block" is a block, "an invited member who has
+    accepted" a member (not 'ha'), "manually added (persistent) peers" peers; "The `add` command adds packages"
+    and "This command will help you create a file" start at their verb."""
+    from autoforge.synthesizer.naming import object_noun, sentence_words, without_subject
+
+    def noun(text: str) -> str:
+        return object_noun(sentence_words(text))
+
+    assert noun("information about a block given its hash") == "block"
+    assert noun("an invited organization member who has accepted their invitation") == "member"
+    assert noun("information about manually added (persistent) peers") == "peer"
+    assert without_subject(sentence_words("The `add` command adds packages"))[:2] == ["adds", "packages"]
+    assert without_subject(sentence_words("This command will help you create a file"))[:2] == ["create", "a"]
+    assert without_subject(sentence_words("The sync command makes sure that it is in sync"))[0] == "that"
