@@ -132,7 +132,7 @@ class ConnectionWorker(Worker):
             except (EOFError, OSError):
                 break
             self.answer(job, value, failed=status != "done")
-        with self.lock:
+        with self.lock:  # no new request while `why_ended` waits for the process's exit code
             self.alive = False
         self.ended(self.why_ended())
 

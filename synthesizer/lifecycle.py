@@ -55,9 +55,9 @@ _START = ("check_in", "checkin", "start", "starts", "begin", "begins", "departur
           "from", "pickup", "arrival_date", "due")  # fmt: skip
 _END = ("check_out", "checkout", "end", "ends", "finish", "arrival", "arrive", "to", "until", "return", "dropoff")
 _PAIRS = (("check_in", "check_out"), ("checkin", "checkout"), ("start", "end"), ("starts", "ends"),
-          ("begin", "end"), ("begins", "ends"), ("departure", "arrival"), ("departure", "return"), ("depart", "arrive"), ("from", "to"),
-          ("from", "until"), ("valid_from", "valid_until"), ("pickup", "dropoff"), ("opens", "closes"),
-          ("min", "max"))  # fmt: skip
+          ("begin", "end"), ("begins", "ends"), ("departure", "arrival"), ("departure", "return"),
+          ("depart", "arrive"), ("from", "to"), ("from", "until"), ("valid_from", "valid_until"),
+          ("pickup", "dropoff"), ("opens", "closes"), ("min", "max"))  # fmt: skip
 
 
 def state_class(value: Any) -> str:

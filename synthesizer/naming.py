@@ -194,7 +194,8 @@ def without_subject(words: list[str]) -> list[str]:
         return words[2:]
     helps = next((i for i, w in enumerate(words[:4]) if w in _ENABLERS), None)  # "will help you create a file"
     if helps is not None and words[helps + 1 : helps + 2] == ["you"]:
-        words = words[helps + 2 :][1:] if words[helps + 2 : helps + 3] == ["to"] else words[helps + 2 :]
+        start = helps + 2
+        words = words[start + (words[start : start + 1] == ["to"]) :]  # "allows you to create"
     return words
 
 
@@ -225,10 +226,12 @@ def _unbracketed(words: list[str]) -> list[str]:
     kept: list[str] = []
     depth = 0
     for word in words:
-        depth += (word == "(") - (word == ")")
-        if depth <= 0 and word != ")":
+        if word == "(":
+            depth += 1
+        elif word == ")":
+            depth = max(depth - 1, 0)
+        elif not depth:
             kept.append(word)
-        depth = max(depth, 0)
     return kept
 
 

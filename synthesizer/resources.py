@@ -36,21 +36,8 @@ __all__ = [
 LIMIT_ARGS = frozenset({"limit", "perpage", "pagesize", "maxresults", "top", "first", "size", "count", "max"})
 _RANGE_PREFIX = (("min", "min"), ("from", "min"), ("after", "min"), ("since", "min"), ("start", "min"),
                  ("max", "max"), ("to", "max"), ("before", "max"), ("until", "max"), ("end", "max"))  # fmt: skip
-_SPANS = frozenset(
-    {
-        "hours",
-        "days",
-        "minutes",
-        "weeks",
-        "months",
-        "period",
-        "window",
-        "lookback",
-        "interval",
-        "granularity",
-        "resolution",
-    }
-)
+_SPANS = frozenset({"hours", "days", "minutes", "weeks", "months", "period", "window", "lookback", "interval",
+                    "granularity", "resolution"})  # fmt: skip
 """Last words of a listing's argument with a default that set the span it covers or its buckets, not a field."""
 _DISPLAY_FLAGS = frozenset({"show", "include", "with", "hide", "exclude"})
 _REQUEST_OPTIONS = frozenset({"page", "offset", "skip", "cursor", "select", "sort", "sortby", "order", "orderby",
@@ -196,7 +183,7 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                     continue  # `show_hidden`, `include_archived`: which rows a listing shows, not a field of them
                 if shape.kind == "get" and isinstance(sub, dict) and "default" in sub:
                     continue  # `tail(file_name, lines=10)`: how much of the one record to show, not a field of it
-                spans = split_words(name)[-1:] in ([w] for w in _SPANS)
+                spans = (split_words(name) or [""])[-1] in _SPANS
                 if shape.kind in ("list", "count") and spans and isinstance(sub, dict) and "default" in sub:
                     continue  # `get_history(entity_id, hours=24)`: how far back to look, not a field of a row
                 _add_column(res, name, sub, required=shape.kind == "create" and name in required)

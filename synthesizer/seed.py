@@ -38,7 +38,7 @@ from .moments import day_of, moment_of, written_for
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
-from .values import Person, Values, pattern_value
+from .values import Person, Values, pattern_value, split_extension
 
 __all__ = ["DEFAULT_CLOCK", "FUTURE_WORDS", "SeedData", "build_seed", "key_prefixes", "order_tables", "to_sql"]
 
@@ -526,9 +526,7 @@ def _literal(value: Any) -> str:
 
 def _numbered(value: str, number: int, max_length: int | None) -> str:
     """`value` told apart by a number, within the column's length, before a file's extension ('scan 3.pdf')."""
-    stem, extension = value, ""
-    if (dotted := re.search(r"\.[A-Za-z0-9]{2,4}$", value)) is not None and dotted.start() > 0:
-        stem, extension = value[: dotted.start()], dotted.group()
+    stem, extension = split_extension(value)
     suffix = f" {number}{extension}"
     if max_length is not None:
         stem = stem[: max(max_length - len(suffix), 0)].rstrip()

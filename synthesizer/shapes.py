@@ -553,8 +553,8 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
             and any(normal(p) == noun[-1] or id_entity(p) == noun[-1] for p in properties)
             and (owner in entities or any(id_entity(p) == owner or normal(p) == "id" for p in properties))
         ):
-            entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses
-            # (group_set_stream(id, stream_id): the group's stream, a reference the update sets)
+            entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses;
+            # group_set_stream(id, stream_id): the group's stream, a reference the update sets
         whole = singular(snake("_".join(noun)))
         if (
             kind == "update"

@@ -30,7 +30,7 @@ from .moments import moment_of, written_for
 from .naming import plural, singular, split_words
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_person_table
 
-__all__ = ["Person", "Values", "full_name", "pattern_value", "person_of", "topic"]
+__all__ = ["Person", "Values", "full_name", "pattern_value", "person_of", "split_extension", "topic"]
 
 _COMPANY_NOUNS = frozenset(["company", "organization", "organisation", "vendor", "supplier", "merchant", "brand",
                             "employer", "client", "partner", "publisher", "carrier", "bank", "agency", "payee"])  # fmt: skip
@@ -397,13 +397,19 @@ def _token(rng: random.Random, count: int) -> str:
     return "".join(rng.choice(_SETS["w"]) for _ in range(count))
 
 
+def split_extension(text: str) -> tuple[str, str]:
+    """('scan', '.pdf') of 'scan.pdf'; (text, '') when it ends in no file extension."""
+    dotted = re.search(r"\.[A-Za-z0-9]{2,4}$", text)
+    return (text[: dotted.start()], dotted.group()) if dotted is not None and dotted.start() > 0 else (text, "")
+
+
 def _shorten(text: str, limit: int) -> str:
     """`text` cut at a word boundary to fit `limit` characters; a file name keeps its extension."""
     if limit <= 0:
         return ""
-    dotted = re.search(r"\.[A-Za-z0-9]{2,4}$", text)
-    if dotted is not None and 0 < dotted.start() and len(dotted.group()) < limit - 1:
-        return _shorten(text[: dotted.start()], limit - len(dotted.group())) + dotted.group()
+    stem, extension = split_extension(text)
+    if extension and len(extension) < limit - 1:
+        return _shorten(stem, limit - len(extension)) + extension
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
     return cut.rstrip(" ,;:-")
 

@@ -296,11 +296,12 @@ def _typed_item(text: str) -> tuple[str, dict[str, Any], bool] | None:
     match = _TYPED_ITEM.match(text.strip())
     if match is None:
         return None
-    types = _CODE.findall(match.group("types"))
-    schema = _typed_schema(next((t for t in types if t.strip().lower() != "null"), "string"))
+    types = [t.strip() for t in _CODE.findall(match.group("types"))]
+    kinds = [t for t in types if t.lower() != "null"]
+    schema = _typed_schema(kinds[0] if kinds else "string")
     if match.group("text"):
         schema["description"] = " ".join(match.group("text").split())
-    return snake(match.group("name")), schema, not any(t.strip().lower() == "null" for t in types)
+    return snake(match.group("name")), schema, len(kinds) == len(types)
 
 
 def _signature_params(heading: str) -> tuple[dict[str, Any], list[str]]:
@@ -510,10 +511,10 @@ def _command_tools(blocks: list[_Block], sections: list[_Section], program: str)
     for key, command in commands.items():
         if key.lstrip("-") in _META or key == program or not command.description:
             continue
-        name = _command_name(key, command.description)
-        name = snake(key.lstrip("-")) if name in used else name
+        named = _command_name(key, command.description)
+        name = snake(key.lstrip("-")) if named in used else named
         used.add(name)
-        properties, required = _command_params(command, shared)
+        properties, required = _command_params(command, shared, named)
         tools.append(_tool(name, command.description, properties, required))
     return tools
 
@@ -622,13 +623,14 @@ def _is_placeholder(word: str) -> bool:
     return word.startswith(("[", "<")) or bool(re.fullmatch(r"[A-Z][A-Z0-9_]*(?:\.\.\.)?", word))
 
 
-def _command_params(command: _Command, shared: list[str]) -> tuple[dict[str, Any], list[str]]:
+def _command_params(command: _Command, shared: list[str], named: str) -> tuple[dict[str, Any], list[str]]:
+    """The arguments of a command that `_command_name` named `named`."""
     properties: dict[str, Any] = {}
     required: list[str] = []
     key = _command_key(command.term)
     own = [*_inline_placeholders(command.term), *command.placeholders]
     if not own and not command.examples:
-        creates = _command_name(key or "", command.description).split("_")[0] in ("create", "add", "new", "log")
+        creates = named.split("_")[0] in ("create", "add", "new", "log")
         own = [word for word in shared if not (creates and re.search(r"\bids?\b", word, re.IGNORECASE))]
     for placeholder in _paired(own):
         inner = placeholder.strip("[]<>").replace("...", " ").split("|")[0].split()
@@ -648,7 +650,7 @@ def _command_params(command: _Command, shared: list[str]) -> tuple[dict[str, Any
         if not placeholder.startswith("["):
             required.append(name)
     if not properties and command.examples:
-        return _example_params(command, _command_name(key or "", command.description))
+        return _example_params(command, named)
     return properties, required
 
 

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from autoforge.servers.constraints import compiles
+
 from ..naming import normal
 
 __all__ = [
@@ -178,7 +180,8 @@ _ENUM_WORDS = re.compile(
 )
 
 
-_LISTED = r"([a-z][\w-]*(?:\s*(?:,|\bor\b|\|)\s*[a-z][\w-]*){2,})"
+_CHOICE_BREAK = r"\s*(?:,|\bor\b|\|)\s*"
+_LISTED = rf"([a-z][\w-]*(?:{_CHOICE_BREAK}[a-z][\w-]*){{2,}})"
 _BARE_LIST = re.compile(_LISTED + r"\.?")
 """A description that is nothing but the choices: "low, normal, high, urgent"."""
 _BRACKETED_LIST = re.compile(r"\(" + _LISTED + r"\)")
@@ -204,7 +207,7 @@ def described_enum(description: str) -> list[Any] | None:
         return values if len(values) >= 2 else None
     bare = _BARE_LIST.fullmatch(description.strip()) or _BRACKETED_LIST.search(description)
     if bare is not None and not _EXAMPLES.search(description):
-        return re.split(r"\s*(?:,|\bor\b|\|)\s*", bare.group(1).strip())
+        return re.split(_CHOICE_BREAK, bare.group(1).strip())
     return None
 
 
@@ -214,17 +217,11 @@ _INLINE_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 def _flags_first(pattern: str) -> str:
     """A pattern whose inline flags stand mid-way (`\\.(?i)(pdf|jpeg)$`, Java's and .NET's way) with them moved to
     the start, where Python's `re` wants them; any other pattern as written."""
-    try:
-        re.compile(pattern)
-    except re.error:
-        flags = "".join(dict.fromkeys("".join(_INLINE_FLAGS.findall(pattern))))
-        moved = f"(?{flags}){_INLINE_FLAGS.sub('', pattern)}" if flags else pattern
-        try:
-            re.compile(moved)
-        except re.error:
-            return pattern
-        return moved
-    return pattern
+    if compiles(pattern):
+        return pattern
+    flags = "".join(dict.fromkeys("".join(_INLINE_FLAGS.findall(pattern))))
+    moved = f"(?{flags}){_INLINE_FLAGS.sub('', pattern)}"
+    return moved if flags and compiles(moved) else pattern
 
 
 def doc_notes(schema: Any, extra_examples: Any = None) -> dict[str, Any]:

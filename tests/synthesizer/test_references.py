@@ -198,6 +198,11 @@ def _tools(doc: SourceDoc) -> dict[str, dict[str, Any]]:
     return {op.name: op.input_schema for op in doc.operations}
 
 
+def _types(schema: dict[str, Any]) -> dict[str, str]:
+    """Each argument of an input schema and its JSON type."""
+    return {k: v["type"] for k, v in schema["properties"].items()}
+
+
 def test_a_method_reference_reads_parameter_tables_and_method_tables() -> None:
     """A `Method name:` section's parameter table gives typed arguments (a Required column says which are
     required) and its response table is not read as arguments; a Method | Description table names several
@@ -206,7 +211,7 @@ def test_a_method_reference_reads_parameter_tables_and_method_tables() -> None:
     tools = _tools(doc)
     assert doc.format == "markdown-reference" and doc.title == "Garden RPC"
     plant = tools["plant_add"]
-    assert {k: v["type"] for k, v in plant["properties"].items()} == {
+    assert _types(plant) == {
         "species": "string",
         "bed_id": "integer",
         "height_cm": "number",
@@ -404,7 +409,7 @@ def test_a_two_column_table_per_method_gives_its_name_description_and_numbered_a
     Description describes it; a linked method name counts as its name."""
     doc = _parse(LENDING)
     lend = _tools(doc)["lendbook"]
-    assert {k: v["type"] for k, v in lend["properties"].items()} == {
+    assert _types(lend) == {
         "member_card": "string",
         "copy_id": "integer",
         "weeks": "integer",
@@ -616,7 +621,7 @@ def test_numbered_typed_params_a_curl_sample_and_a_record_s_field_list() -> None
     tools = _tools(_parse(KENNEL))
     assert set(tools) == {"ping", "kennel_getDog", "kennel_admitDog"}
     get = tools["kennel_getDog"]
-    assert {k: v["type"] for k, v in get["properties"].items()} == {
+    assert _types(get) == {
         "dog_name": "string",
         "block_number": "number",
         "chip": "string",
