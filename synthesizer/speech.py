@@ -171,7 +171,7 @@ _REASONS: dict[str, tuple[str, ...]] = {
         "it was agreed at the desk",
         "it was missed when the bill was made",
     ),
-    "create": ("I want to set it up today", "I would like it on record", "I need it in place this week"),
+    "create": ("I want to set it up today", "I would like to get it done today", "I need it in place this week"),
     "book": ("I want to set it up today", "I need it for next week", "it is for a family occasion"),
     "review": ("I want to share how it went",),
     "comment": ("I have an update", "I want to add some details"),

@@ -96,9 +96,9 @@ COMMENTS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 GIFT_MESSAGES: tuple[str, ...] = (
-    "Happy birthday, {first}! Love, {other}", "Congratulations on the new home!", "Thinking of you. Get well soon!",
+    "Happy birthday, {first}! Lots of love.", "Congratulations on the new home!", "Thinking of you. Get well soon!",
     "Happy anniversary to my favourite person.", "With love from all of us in {city}.",
-    "Merry Christmas, {first}!", "Thank you for everything this year.", "Enjoy, and see you soon! {other}",
+    "Merry Christmas, {first}!", "Thank you for everything this year.", "Enjoy, and see you soon!",
     "Welcome to the world, little one!", "Happy retirement, {first}!",
 )  # fmt: skip
 SPECIAL_REQUESTS: tuple[str, ...] = (
