@@ -15,6 +15,9 @@ what veRL's agent loop uses), `--repeat` times each, interleaved. It prints epis
 (targets on 2 cores: 2 workers >= 1.7x 1 worker; Ray within 1.5x of the most workers), with their
 spread, and how many of the machine's cores were busy meanwhile (from /proc/stat, so run it on an
 otherwise idle machine): what a side gains from more workers is bounded by the cores it left idle.
+For the worker sides it also prints the CPU an episode costs in each process role (this process, the
+rollout workers, the tool workers that run tool code in the sandbox) and the ratio those costs allow:
+n workers reach at most min(n / rollout-worker ms, cores / all ms) episodes a millisecond.
 Worker and actor start-up are excluded the same way.
 
     python bench/rollout.py [--trials 10] [--transports inprocess stdio http] [--concurrency 1 16 64]
@@ -90,6 +93,8 @@ class Orchestrated:
     calls: int
     cores: float | None
     """Cores of this machine busy from the first episode's end to the last one's (Linux only)."""
+    split: dict[str, float] | None = None
+    """CPU milliseconds per episode over the same span, by process role (`_ROLES`; Linux only)."""
 
 
 async def orchestrated(
@@ -98,6 +103,7 @@ async def orchestrated(
     """The same episodes through `evaluate` (oracle agent, scripted user)."""
     ends: list[tuple[float, float, int, float]] = []  # (when, seconds, tool calls, reward): no records kept
     busy: list[tuple[float, float | None]] = []
+    roles: list[dict[str, float] | None] = []
     expected = sum(len(e.tasks) for e in environments) * trials
 
     def ended(record: EpisodeRecord) -> None:
@@ -105,6 +111,7 @@ async def orchestrated(
         ends.append((now, record.seconds, record.tool_calls, record.reward))
         if len(ends) in (1, expected):
             busy.append((now, _busy_seconds()))
+            roles.append(_role_seconds())
 
     with tempfile.TemporaryDirectory() as out:
         await evaluate(
@@ -122,7 +129,46 @@ async def orchestrated(
     first_start = min(when - seconds for when, seconds, *_ in ends)
     (start, before), (end, after) = busy[0], busy[-1]
     cores = None if before is None or after is None or end <= start else (after - before) / (end - start)
-    return Orchestrated(ends[-1][0] - first_start, len(ends), sum(calls for _, _, calls, _ in ends), cores)
+    split = None  # Ray's processes are the raylet's children, not this process's
+    if not ray and transport != "ray" and roles[0] is not None and roles[-1] is not None and len(ends) > 1:
+        split = {role: 1000 * (roles[-1][role] - roles[0][role]) / (len(ends) - 1) for role in _ROLES}
+    return Orchestrated(ends[-1][0] - first_start, len(ends), sum(calls for _, _, calls, _ in ends), cores, split)
+
+
+_ROLES = {"parent": "", "rollout workers": "autoforge.clients.worker", "tool workers": "autoforge.servers.worker"}
+"""Process roles of a run, by what each process's command line runs (the parent: this process)."""
+
+
+def _role_seconds() -> dict[str, float] | None:
+    """CPU seconds used so far by this process and each role of its descendants (/proc), or None where unreadable."""
+    try:
+        parents, seconds, commands = {}, {}, {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    commands[int(entry)] = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # the process ended meanwhile
+                continue
+            parents[int(entry)] = int(fields[1])
+            seconds[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    mine, grown = {os.getpid()}, True
+    while grown:
+        descendants = {pid for pid, parent in parents.items() if parent in mine}
+        grown = not descendants <= mine
+        mine |= descendants
+    totals = dict.fromkeys(_ROLES, 0.0)
+    totals["parent"] = seconds.get(os.getpid(), 0.0)
+    for pid in mine - {os.getpid()}:
+        role = next((r for r, marker in _ROLES.items() if marker and marker in commands.get(pid, "")), None)
+        if role is not None:
+            totals[role] += seconds[pid]
+    return totals
 
 
 def _busy_seconds() -> float | None:
@@ -147,6 +193,7 @@ async def scaling(
         ray_module.init(num_cpus=os.cpu_count(), include_dashboard=False, logging_level="WARNING", log_to_driver=False)
     rates: dict[str, list[float]] = {side: [] for side in sides}
     cores: dict[str, list[float]] = {side: [] for side in sides}
+    splits: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
     for round_number in range(1, repeat + 1):
         for side in sides:
             if side == "ray env actors":
@@ -158,9 +205,12 @@ async def scaling(
             rates[side].append(run.episodes / run.seconds)
             if run.cores is not None:
                 cores[side].append(run.cores)
+            if run.split is not None:
+                splits[side].append(run.split)
             console.print(
                 f"round {round_number}, {side}: {run.episodes} episodes, {run.episodes / run.seconds:.1f} episodes/s"
-                + (f", {run.cores:.2f} cores busy" if run.cores is not None else ""),
+                + (f", {run.cores:.2f} cores busy" if run.cores is not None else "")
+                + ("" if run.split is None else ", CPU ms an episode: " + _split_text(run.split)),
                 highlight=False,
             )
     table = Table(title=f"oracle episodes/s on {os.cpu_count()} cores, concurrency {concurrency}, {repeat} rounds")
@@ -180,12 +230,31 @@ async def scaling(
     if len(workers) > 1:
         low, high = f"workers {1 if 1 in workers else min(workers)}", f"workers {max(workers)}"
         _ratio(console, f"{high} / {low}", rates[high], rates[low], "target on 2 cores: >= 1.7x")
+        if splits[high] and splits[low]:
+            bound = _rate_bound(int(high.split()[1]), splits[high]) / _rate_bound(int(low.split()[1]), splits[low])
+            console.print(
+                f"{high} / {low}: at most {bound:.2f}x with the CPU each process role spends an episode (the rollout "
+                "workers run in parallel with each other; the parent and tool workers share the cores with them)",
+                highlight=False,
+            )
     if ray:
         most = rates[f"workers {max(workers)}"]
         _ratio(console, f"workers {max(workers)} / ray", most, rates["ray"], "target <= 1.5x")
         _ratio(
             console, f"workers {max(workers)} / ray env actors", most, rates["ray env actors"], "one Ray call a request"
         )
+
+
+def _split_text(split: dict[str, float]) -> str:
+    return ", ".join(f"{role} {ms:.3f}" for role, ms in split.items())
+
+
+def _rate_bound(workers: int, splits: list[dict[str, float]]) -> float:
+    """Episodes a millisecond that `workers` rollout workers can reach on this machine's cores at the median CPU
+    split: each worker runs its episodes one core at most; all the roles' work shares every core."""
+    worker_ms = statistics.median(split["rollout workers"] for split in splits)
+    all_ms = statistics.median(sum(split.values()) for split in splits)
+    return min(workers / worker_ms, (os.cpu_count() or 1) / all_ms)
 
 
 def _stop_named_actors() -> None:
