@@ -12,7 +12,7 @@ from .models import Blueprint, Operation, ParamPlan, ToolPlan
 from .naming import normal, singular, split_words
 from .resources import LIMIT_ARGS, SEARCH_ARGS, Resource, column_for, ignorable, range_of
 from .semantics import is_status_column
-from .shapes import ACTION_TARGETS, Shape, id_entity, lookup_column
+from .shapes import ACTION_TARGETS, Shape, id_entity, lookup_column, summary_of, unknown_verb
 from .sources.schemas import schema_type, without_notes
 
 __all__ = ["plan_of", "tool_schema"]
@@ -41,6 +41,13 @@ def plan_of(shape: Shape, resources: dict[str, Resource], blueprint: Blueprint) 
                 return f"cannot tell what {' '.join(shape.verb) or shape.op.name!r} changes: no status field with a matching value"
         else:
             target = found
+    if kind == "update" and shape.verb and unknown_verb(shape.op, list(shape.verb)):
+        found = _action_target(shape.verb, table)  # PUT /invoices/{id}/finalize -> status 'finalized'
+        if found is None:
+            return (
+                f"{shape.op.name!r} does {shape.verb[0]!r} ({summary_of(shape.op)}), which no field of a record holds"
+            )
+        kind, target = "action", found
     if kind == "update" and not any(p.role == "field" for p in params):
         found = _action_target(shape.verb, table)  # POST /books/{id}:borrow -> status 'borrowed'
         if found is None:

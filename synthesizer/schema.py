@@ -44,16 +44,16 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
         else:
             shapes.append(shape)
     resources, tables, outcomes = _planned(shapes, http)
-    unkeyed = {
+    refused = {
         index: outcome for index, (shape, outcome) in enumerate(zip(shapes, outcomes, strict=True))
-        if isinstance(outcome, str) and shape.kind in ("get", "update", "delete") and not shape.key
-        and not shape.lookup
+        if isinstance(outcome, str) and (shape.kind == "update" or (
+            shape.kind in ("get", "delete") and not shape.key and not shape.lookup))
     }  # fmt: skip
-    if unkeyed:  # a tool that names no row leaves out its arguments too: no kept tool sets or finds them
-        kept = [s for index, s in enumerate(shapes) if index not in unkeyed]
+    if refused:  # a tool that names no row, or changes no field it names, leaves out its arguments too
+        kept = [s for index, s in enumerate(shapes) if index not in refused]
         resources, tables, outcomes = _planned(kept, http)
-        shapes = kept + [shapes[index] for index in unkeyed]
-        outcomes += list(unkeyed.values())
+        shapes = kept + [shapes[index] for index in refused]
+        outcomes += list(refused.values())
     plans: list[ToolPlan] = []
     for shape, outcome in zip(shapes, outcomes, strict=True):
         if isinstance(outcome, str):

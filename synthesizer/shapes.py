@@ -30,7 +30,9 @@ __all__ = [
     "lookup_column",
     "name_shape",
     "required_args",
+    "summary_of",
     "toggle_of",
+    "unknown_verb",
     "vendor_prefix",
 ]
 
@@ -141,6 +143,8 @@ def _first_word(segment: str) -> str:
 
 def http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     shape = _http_shape(op, items, skip)
+    if isinstance(shape, Shape) and not shape.toggle:
+        shape = _unmodelled(op, _tokens(op.path or "")[skip:], items, shape.kind) or shape
     if isinstance(shape, Shape):
         shape.many = batch_argument(op, shape.kind)
     return shape
@@ -235,6 +239,54 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
     if method == "DELETE" and batch_argument(op, "delete"):
         return Shape(op, last, "delete", None, _parent_refs(refs))
     return f"{method} on the whole collection {last!r} names no single record"
+
+
+_ACTION_FOLDERS = frozenset({"action", "actions", "command", "commands"})
+"""Path segments under which each name is an operation of the service, not a collection (`/actions/wipe-inventory`)."""
+_SIGN_IN = frozenset(
+    {"login", "logout", "signin", "signout", "signup", "oauth", "oauth2", "oidc", "sso", "saml", "forgot"}
+)
+"""Words of a path segment that make it part of signing in: the server's sessions, not records a user works on."""
+_MAKING = frozenset({"create", "make", "new"})
+
+
+def _unmodelled(op: Operation, tokens: list[tuple[str, bool]], items: set[str], kind: str) -> str | None:
+    """Why an operation read as a `kind` of a record ending in a word is none: part of signing in (`/users/login`),
+    a service action (`/actions/ensure-asset-ids`), a create of a word the summary uses as its verb (`POST
+    /notifiers/test` "Test Notifier"), or a record made from another (`/templates/{id}/create-item`); None for
+    an operation that is what it was read as (an update named by a verb is judged with its table, `plan_of`)."""
+    method = (op.method or "GET").upper()
+    if not tokens or tokens[-1][1]:
+        return None
+    last, static = tokens[-1][0], [token for token, is_param in tokens if not is_param]
+    if any(word in _SIGN_IN for token in static for word in split_words(token)):
+        return f"{method} {op.path} is part of signing in, which keeps no record a user works on"
+    words = [word for word in split_words(last) if word not in _FORMAT_WORDS]
+    if kind not in ("create", "update") or not words or len(tokens) < 2 or last in items:
+        return None
+    if words[0] in BATCH_SEGMENTS or toggle_of(words[:1], method) is not None:
+        return None
+    if any(token.lower() in _ACTION_FOLDERS for token in static[:-1]):
+        return f"{method} {op.path} runs the service's action {' '.join(words)!r} over its data, not a change to one record"
+    if kind == "create" and unknown_verb(op, words):
+        return f"{method} {op.path} does {words[0]!r} ({summary_of(op)}), which makes no record"
+    if tokens[-2][1] and words[0] in _MAKING and len(words) > 1:
+        return f"{method} {op.path} makes {' '.join(words[1:])!r} from another record, which is not modelled"
+    return None
+
+
+def summary_of(op: Operation) -> str:
+    """The first sentence of an operation's description (its summary, for an OpenAPI operation)."""
+    return op.description.split(".", 1)[0].strip()
+
+
+def unknown_verb(op: Operation, words: list[str]) -> bool:
+    """Whether `words` (a path's last word, a tool's verb) start with a verb the vocabulary does not know, which the
+    summary uses as its own verb ("Test Notifier" for `/notifiers/test`), and do not go on to name an argument
+    (`apply_coupon_code` sets `coupon_code`)."""
+    summary = split_words(summary_of(op))
+    field = "_".join(words[1:]) in {snake(name) for name in op.input_schema.get("properties", {})}
+    return words[0] not in VERBS and len(summary) > 1 and summary[0] == words[0] and not field
 
 
 def _linked_argument(op: Operation, collection: str) -> str | None:

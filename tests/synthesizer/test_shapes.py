@@ -1396,3 +1396,119 @@ async def test_devices_turned_on_and_off_switch_between_on_and_off(tmp_path: Pat
         changed = await _call(client, episode, "plug_action", {"plug_id": plug["plug_id"], "action": "off"})
         assert changed[1]["status"] == "off"
         await close_episode(client, episode)
+
+
+INVENTORY = """
+openapi: 3.0.3
+info: {title: Inventory, version: 1.0.0, description: Things kept at home.}
+paths:
+  /items:
+    get:
+      operationId: listItems
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Item'}}}}}
+    post:
+      summary: Create Item
+      operationId: createItem
+      requestBody:
+        content: {application/json: {schema: {type: object, required: [name], properties: {name: {type: string}}}}}
+      responses:
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Item'}}}}
+  /items/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    put:
+      summary: Update Item
+      operationId: updateItem
+      requestBody:
+        content: {application/json: {schema: {type: object, properties: {name: {type: string}}}}}
+      responses: {'200': {description: ok}}
+  /items/{id}/duplicate:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    post:
+      summary: Duplicate Item
+      operationId: duplicateItem
+      requestBody:
+        content: {application/json: {schema: {type: object, properties: {copyPrefix: {type: string}}}}}
+      responses: {'201': {description: ok}}
+  /items/{id}/finalize:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    put:
+      summary: Finalize a draft item
+      operationId: finalizeItem
+      responses: {'200': {description: ok}}
+  /items/{id}/apply-label:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    patch:
+      summary: Apply a label to an item
+      operationId: applyLabel
+      requestBody:
+        content: {application/json: {schema: {type: object, required: [label], properties: {label: {type: string}}}}}
+      responses: {'200': {description: ok}}
+  /items/{id}/create-copy:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    post:
+      summary: Create a copy of an item
+      operationId: createCopy
+      responses: {'201': {description: ok}}
+  /notifiers:
+    post:
+      summary: Create Notifier
+      operationId: createNotifier
+      requestBody:
+        content: {application/json: {schema: {type: object, required: [url], properties: {url: {type: string}}}}}
+      responses: {'201': {description: ok}}
+  /notifiers/{id}:
+    delete:
+      operationId: deleteNotifier
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: gone}}
+  /notifiers/test:
+    post:
+      summary: Test Notifier
+      operationId: testNotifier
+      requestBody:
+        content: {application/json: {schema: {type: object, required: [url], properties: {url: {type: string}}}}}
+      responses: {'204': {description: sent}}
+  /actions/wipe-inventory:
+    post:
+      summary: Wipe Inventory
+      operationId: wipeInventory
+      responses: {'204': {description: wiped}}
+  /users/login:
+    post:
+      summary: User Login
+      operationId: login
+      requestBody:
+        content: {application/json: {schema: {type: object, properties: {username: {type: string}, password: {type: string}}}}}
+      responses: {'200': {description: ok}}
+components:
+  schemas:
+    Item:
+      type: object
+      properties:
+        id: {type: string}
+        name: {type: string}
+        label: {type: string}
+        status: {type: string, enum: [draft, finalized]}
+"""
+"""A home inventory whose paths end in words that are no records: a test of a notifier, a service action, signing
+in, copying an item, and two verbs that do change an item (finalize to a status, apply a label to its field)."""
+
+
+async def test_a_path_ending_in_a_verb_no_record_holds_is_left_out_saying_what_it_does(tmp_path: Path) -> None:
+    """`POST /notifiers/test` ("Test Notifier") makes no table of tests, `/actions/wipe-inventory` no table of
+    wipes, `/users/login` no logins, and `/items/{id}/duplicate` sets no `copyPrefix` column on items: each is
+    left out with its reason. `finalize` still moves an item to 'finalized', `apply-label` still sets its label."""
+    source = parse_structured(await read_source(write(tmp_path, "inventory.yaml", INVENTORY), 2**25))
+    blueprint = infer_blueprint(source)
+    plans = {plan.name: (plan.kind, plan.table) for plan in blueprint.plans}
+    skipped = {skip.name: skip.reason for skip in blueprint.skipped}
+    assert {table.name for table in blueprint.tables} == {"items", "notifiers"}
+    assert "copyPrefix" not in {column.name for column in blueprint.table("items").columns}
+    assert "does 'test' (Test Notifier)" in skipped["testNotifier"]
+    assert "does 'duplicate' (Duplicate Item)" in skipped["duplicateItem"]
+    assert "the service's action 'wipe inventory'" in skipped["wipeInventory"]
+    assert "signing in" in skipped["login"]
+    assert "makes 'copy' from another record" in skipped["createCopy"]
+    assert plans["finalizeItem"] == ("action", "items") and plans["applyLabel"] == ("update", "items")
+    assert plans["createNotifier"] == ("create", "notifiers") and plans["createItem"] == ("create", "items")
