@@ -5,7 +5,8 @@ write rows; it may not touch the schema, attach files, run pragmas, call the ran
 functions, or control transactions: BEGIN, COMMIT, ROLLBACK and RELEASE belong to the runtime,
 whose one savepoint has a name tool code cannot know (so it can neither issue nor reuse from the
 connection's statement cache the runtime's SAVEPOINT, ROLLBACK TO and RELEASE). The tables of the
-change log (`changelog.py`) are open to its triggers only.
+change log (`changelog.py`) are open to its triggers only, and the virtual tables that show the
+connection's prepared statements or the file's pages (where the name of that savepoint could be read) to no one.
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ _DENIED = {
     sqlite3.SQLITE_ANALYZE: "ANALYZE",
     sqlite3.SQLITE_REINDEX: "REINDEX",
 }
-_DENIED_FUNCTIONS = frozenset({"random", "randomblob", "load_extension", "readfile", "writefile", "edit"})
+_DENIED_FUNCTIONS = frozenset(
+    {"random", "randomblob", "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "rtreenode"}
+    | {"current_timestamp", "current_date", "current_time"}  # the wall clock; tool code reads db.now()
+)
+_DENIED_TABLES = frozenset({"sqlite_stmt", "dbstat", "sqlite_dbpage"})
+"""Virtual tables that show the connection's own workings: its prepared statements (the runtime's savepoint
+among them), the file's pages."""
 _ROWS = frozenset({sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
 
 
@@ -53,7 +60,7 @@ class Authorizer:
         self._secret = f"autoforge_{secrets.token_hex(12)}"
 
     def __call__(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
-        if action in _ROWS and is_change_log(arg1) and not is_change_log(source):
+        if action in _ROWS and ((is_change_log(arg1) and not is_change_log(source)) or arg1 in _DENIED_TABLES):
             return sqlite3.SQLITE_DENY
         elif action in _DENIED:
             return sqlite3.SQLITE_DENY

@@ -49,8 +49,11 @@ class Channel:
         while len(buffer) < _HEADER.size:
             buffer += self._read()
         end = _HEADER.size + _HEADER.unpack_from(buffer)[0]
-        while len(buffer) < end:
-            buffer += self._read(max(_CHUNK, end - len(buffer)))
+        if len(buffer) < end:  # a long message: gathered in one growing buffer, not copied again with each part
+            gathered = bytearray(buffer)
+            while len(gathered) < end:
+                gathered += self._read(max(_CHUNK, end - len(gathered)))
+            buffer = bytes(gathered)
         self._pending = buffer[end:]
         return buffer[_HEADER.size : end]
 

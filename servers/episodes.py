@@ -153,6 +153,8 @@ class EpisodeStore:
         self._spares: list[_SpareFile] = []
         page_count, page_size = (template.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
         self._spare_cap = min(SPARE_FILES, SPARE_BYTES // (page_count * page_size))
+        self._spare_size = 2 * page_count * page_size + (1 << 20)
+        """The most a closed episode's file may hold to be kept: one its calls grew far past the seed is removed."""
         weakref.finalize(self, _delete_all, self._spares)
 
     def __len__(self) -> int:
@@ -214,7 +216,7 @@ class EpisodeStore:
         return path, create_episode_file(self.template, path)
 
     def _keep(self, spare: _SpareFile) -> bool:
-        if len(self._spares) >= self._spare_cap:
+        if len(self._spares) >= self._spare_cap or _size(spare.path) > self._spare_size:
             return False
         self._spares.append(spare)
         return True
@@ -281,6 +283,13 @@ class EpisodeStore:
             hint = f" Closest: {', '.join(close)}." if close else ""
             raise EpisodeError(f"unknown task {task_id!r} in {self.spec.name!r}.{hint}")
         return task
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _delete_all(spares: list[_SpareFile]) -> None:

@@ -3,10 +3,10 @@
 Applied by each worker once its modules are imported and before it runs any tool:
 - seccomp (through `pyseccomp`, a ctypes binding over the system's libseccomp) makes the
   system calls that start programs or processes (execve, fork, clone), open network or local
-  sockets (socket, socketpair, connect, bind, listen, accept), signal or trace other processes
-  (kill, ptrace, process_vm_*), or change the process's view of the system (mount, unshare,
-  setns, chroot, io_uring, bpf, perf_event_open) fail with EPERM. The worker keeps its one
-  inherited pipe to the server.
+  sockets (socket, socketpair, connect, bind, listen, accept), signal, limit or trace other
+  processes (kill, sigqueue, prlimit on another pid, ptrace, process_vm_*), or change the
+  process's view of the system (mount, unshare, setns, chroot, io_uring, bpf, perf_event_open)
+  fail with EPERM. The worker keeps its one inherited pipe to the server.
 - Landlock (through the `landlock` binding) lets the process create, write, truncate, rename or
   remove files only beneath the folder of episode databases; reading stays allowed.
 Where the kernel or the library lacks a mechanism, `confine` says so in its notes and the worker
@@ -23,13 +23,15 @@ __all__ = ["DENIED_SYSCALLS", "confine"]
 DENIED_SYSCALLS = (
     "execve", "execveat", "fork", "vfork", "clone", "clone3",
     "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
-    "kill", "tkill", "tgkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
+    "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
     "ptrace", "process_vm_readv", "process_vm_writev",
     "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
     "io_uring_setup", "io_uring_enter", "io_uring_register",
     "bpf", "perf_event_open", "userfaultfd", "open_by_handle_at", "keyctl", "add_key", "request_key",
 )  # fmt: skip
 """System calls the worker may not make once confined."""
+OWN_ONLY_SYSCALLS = ("prlimit64",)
+"""System calls the worker may make on itself only (pid 0): it renews its own CPU limit, no one else's."""
 
 
 def confine(writable: Path) -> list[str]:
@@ -53,6 +55,11 @@ def _seccomp() -> str | None:
                 rules.add_rule(action, name)
             except (OSError, ValueError):
                 continue  # a call this architecture does not have
+        for name in OWN_ONLY_SYSCALLS:
+            try:
+                rules.add_rule(seccomp.ERRNO(errno.EPERM), name, seccomp.Arg(0, seccomp.NE, 0))
+            except (OSError, ValueError):
+                continue
         rules.load()
     except OSError as exc:
         return f"seccomp could not be applied ({exc}); tool workers can still start processes and open sockets"

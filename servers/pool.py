@@ -273,7 +273,6 @@ class ToolPool:
     def _launch(self) -> _Worker:
         """A new worker process, started and confined, connected by a socket pair."""
         ours, theirs = socket.socketpair()
-        environ = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         limits = json.dumps(dataclasses.asdict(self.limits))
         with theirs:
             process = subprocess.Popen(
@@ -281,7 +280,7 @@ class ToolPool:
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # never the stdio server's protocol stream
-                env=environ,
+                env=_worker_environment(),
                 start_new_session=True,  # the terminal's Ctrl-C is the server's to handle
             )
         channel = Channel(ours.detach())
@@ -398,6 +397,20 @@ def _on_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _worker_environment() -> dict[str, str]:
+    """What a worker's interpreter needs of this process's environment (its paths, locale and time zone),
+    and nothing else: bearer tokens and API keys stay out of reach of tool code."""
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if name in _INHERITED or name.startswith(("LC_", "PYTHON")) and name != "PYTHONSTARTUP"
+    }
+    return {**kept, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+
+
+_INHERITED = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SYSTEMROOT"})
 
 
 def _settle(future: asyncio.Future[None]) -> None:

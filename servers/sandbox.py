@@ -46,6 +46,15 @@ _FORBIDDEN_NAMES = frozenset(
 )
 _FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "now", "today", "utcnow", "fromtimestamp", "mro"})
 _FRAME_PREFIXES = ("gi_", "cr_", "ag_", "f_", "tb_", "co_")
+_CONTAINER_TYPES = frozenset({"dict", "list", "set"})
+_CONTAINER_CLASSES = {
+    "collections": frozenset({"Counter", "OrderedDict", "defaultdict"}),
+    "typing": frozenset({"Dict", "List", "Set"}),
+}
+"""Container types whose methods, taken from the type, change any instance of the built-in dict, list or set."""
+_NEW_CONTAINER_METHODS = frozenset({"fromkeys"})
+_TOO_DEEP = "expressions nested too deeply to check; split them into steps"
+"""Methods of those types that make a new container."""
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.AnnAssign,
     ast.If, ast.For, ast.Break, ast.Continue, ast.Pass, ast.Expr, ast.Raise, ast.Delete,
@@ -92,10 +101,15 @@ def _checked(source: str, filename: str) -> tuple[Problem, ...]:
     """`check_source`, remembered: synthesis checks the same tools.py each time it builds the environment."""
     try:
         tree = ast.parse(source, filename=filename)
+    except RecursionError:
+        return (Problem(f"{filename}:1", _TOO_DEEP),)
     except SyntaxError as exc:
         return (Problem(f"{filename}:{exc.lineno or 0}", f"syntax error: {exc.msg}"),)
     imported = _imported(tree)
-    found = [*_module_level(tree, imported), *_violations(tree, imported), *_recursion(tree)]
+    try:
+        found = [*_module_level(tree, imported), *_violations(tree, imported), *_recursion(tree)]
+    except RecursionError:  # expressions nested past what the checker walks: no tool needs them
+        return (Problem(f"{filename}:1", _TOO_DEEP),)
     problems = [Problem(f"{filename}:{line}", message) for line, message in found]
     return tuple(sorted(problems, key=lambda p: int(p.location.rsplit(":", 1)[1])))
 
@@ -208,6 +222,7 @@ def _safe_construction(node: ast.expr, imported: Imported, constants: set[str]) 
 def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str]]:
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     modules = {name for name, (_, member) in imported.items() if member is None}
+    annotations = {id(inner) for node in _annotations(tree) for inner in ast.walk(node)}
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if not isinstance(node, _ALLOWED_NODES):
@@ -216,11 +231,13 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield from ((line, message) for message in _import_problems(node))
         elif isinstance(node, ast.Name):
-            message = _name_problem(node, modules, parents.get(node))
+            message = _name_problem(node, modules, parents.get(node)) or _container_problem(
+                node, imported, parents, annotations
+            )
             if message:
                 yield line, message
         elif isinstance(node, ast.Attribute):
-            message = _attribute_problem(node, imported)
+            message = _attribute_problem(node, imported) or _container_problem(node, imported, parents, annotations)
             if message:
                 yield line, message
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("__"):
@@ -240,6 +257,64 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         if function not in tree.body:
             yield function.lineno, f"nested function {function.name!r} is not allowed; define it at module level"
+
+
+def _annotations(tree: ast.Module) -> Iterator[ast.expr]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            yield node.annotation
+        elif isinstance(node, ast.FunctionDef) and node.returns is not None:
+            yield node.returns
+        elif isinstance(node, ast.AnnAssign):
+            yield node.annotation
+
+
+def _container_problem(
+    node: ast.Name | ast.Attribute, imported: Imported, parents: dict[ast.AST, ast.AST], annotations: set[int]
+) -> str | None:
+    """Why naming a container type here is refused: its methods taken from the type itself (`dict.update(MEMO,
+    ...)`, `collections.Counter.setdefault`, `typing.Dict.update`) change any instance, a module constant too.
+    The type may be called, named in `isinstance` or an annotation, and asked for `fromkeys`; nothing else,
+    so no alias of it (`kind = dict`, `for t in (dict,)`) reaches a method either."""
+    label = _container_label(node, imported)
+    if label is None or id(node) in annotations:
+        return None
+    parent = parents.get(node)
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return None
+    if isinstance(parent, ast.Attribute) and parent.attr in _NEW_CONTAINER_METHODS:
+        return None
+    call = parents.get(parent) if isinstance(parent, ast.Tuple) else parent
+    if _is_isinstance(call) and call.args[1] in (node, parent):  # type: ignore[union-attr]
+        return None
+    return (
+        f"{label} may only be called ({label}(...)), named in isinstance() or an annotation: a method taken from "
+        f"the type itself changes any {label}, even the shared module-level constants; call the method on the "
+        "object (x.update(...))"
+    )
+
+
+def _is_isinstance(node: ast.AST | None) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "isinstance"
+        and len(node.args) == 2
+    )
+
+
+def _container_label(node: ast.Name | ast.Attribute, imported: Imported) -> str | None:
+    """`dict` for the built-in dict, `collections.Counter` for that class however it was imported; None otherwise."""
+    if isinstance(node, ast.Name):
+        origin = imported.get(node.id)
+        if origin is None:
+            return node.id if node.id in _CONTAINER_TYPES else None
+        module, member = origin
+    elif isinstance(node.value, ast.Name) and imported.get(node.value.id, ("", ""))[1] is None:
+        module, member = imported[node.value.id][0], node.attr
+    else:
+        return None
+    return f"{module}.{member}" if member in _CONTAINER_CLASSES.get(module, ()) else None
 
 
 def _transaction_statement(call: ast.Call) -> str | None:

@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 __all__ = [
+    "GROWTH_BYTES",
     "JOURNAL_SUFFIX",
     "configure",
     "episode_folder",
@@ -58,6 +59,10 @@ def remove_episode_folder() -> None:
     """Remove this process's episode files (at exit; live episodes are gone with them)."""
     if _folder is not None and _folder_pid == os.getpid():
         shutil.rmtree(_folder, ignore_errors=True)
+
+
+GROWTH_BYTES = 64 << 20
+"""How much tool calls may grow an episode file past its size when a tool worker opened it (files are on memory)."""
 
 
 def new_episode_path() -> Path:

@@ -48,7 +48,7 @@ from .errors import SandboxError
 from .guard import confine
 from .limits import CallLimits
 from .sandbox import load_tools
-from .storage import configure
+from .storage import GROWTH_BYTES, configure
 from .toolkit import Db, ToolError
 
 __all__ = [
@@ -73,11 +73,20 @@ SPIN_SECONDS = 0.001
 """How long a worker in a tight loop of calls watches for its next message before it sleeps on it: on a
 virtual machine a process woken from sleep costs tens of microseconds and runs slower for a while."""
 
-_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+MAX_REPLY_BYTES = 8 << 20
+"""The largest result a call may return, as JSON (an agent reads far less; the server must not stall on it)."""
+MAX_MESSAGE_CHARS = 10_000
+"""The longest error message a call may return; a longer one is cut."""
+
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
 _PICKLE = pickle.HIGHEST_PROTOCOL
 _STATUSES = frozenset({"ok", "error", "crash"})
 _MALFORMED = "internal error: the worker process running the tool sent a malformed reply; the call was undone"
 _READ_ONLY = "internal error in {tool}: it is declared read-only but tried to change the database"
+_NOT_UNICODE = (
+    "internal error: the tool returned text that is not valid Unicode (a lone surrogate); the call was undone"
+)
+_TOO_LARGE = "internal error: the tool returned {size:.1f} MB of JSON; the limit is {limit} MB; the call was undone"
 
 
 @dataclass(frozen=True)
@@ -158,9 +167,21 @@ def load_message(program: ToolProgram) -> bytes:
 
 
 def reply_frame(reply: Reply) -> bytes:
-    """A call's reply as a worker sends it: `status`, the id counters as JSON, and the text, a line each."""
+    """A call's reply as a worker sends it: `status`, the id counters as JSON, and the text, a line each.
+
+    An error's message is cut at `MAX_MESSAGE_CHARS`; text that is no valid Unicode (a lone surrogate, which
+    no MCP transport can carry) or a result past `MAX_REPLY_BYTES` is the tool's crash, not its reply."""
+    message = (
+        reply.text if reply.status == "ok" or len(reply.text) <= MAX_MESSAGE_CHARS else reply.text[:MAX_MESSAGE_CHARS]
+    )
+    try:
+        text = message.encode("utf-8")
+    except UnicodeEncodeError:
+        return reply_frame(Reply("crash", _NOT_UNICODE))
+    if len(text) > MAX_REPLY_BYTES:
+        return reply_frame(Reply("crash", _TOO_LARGE.format(size=len(text) / (1 << 20), limit=MAX_REPLY_BYTES >> 20)))
     counters = "" if reply.counters is None else json.dumps(reply.counters)
-    return f"{reply.status}\n{counters}\n".encode() + reply.text.encode("utf-8", "surrogatepass")
+    return f"{reply.status}\n{counters}\n".encode() + text
 
 
 def read_reply(frame: bytes) -> Reply:
@@ -168,7 +189,7 @@ def read_reply(frame: bytes) -> Reply:
     try:
         status, counters, text = frame.split(b"\n", 2)
         parsed = json.loads(counters) if counters else None
-        reply = Reply(status.decode("ascii"), text.decode("utf-8", "surrogatepass"), parsed)
+        reply = Reply(status.decode("ascii"), text.decode("utf-8"), parsed)
     except (ValueError, UnicodeDecodeError):
         return Reply("crash", _MALFORMED)
     counts_ok = parsed is None or (
@@ -190,21 +211,46 @@ _SAVEPOINT_VERBS = ("SAVEPOINT", "ROLLBACK TO", "RELEASE")
 class _Episode:
     """A worker's open connection to one episode file, locked down for tool code."""
 
-    __slots__ = ("begin", "conn", "release", "steps", "undo")
+    __slots__ = ("begin", "clock", "conn", "release", "steps", "undo")
 
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False)
         configure(self.conn)
         self.conn.row_factory = sqlite3.Row
+        pages, page_size = (self.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "page_size"))
+        self.conn.execute(f"PRAGMA max_page_count = {pages + GROWTH_BYTES // page_size}")
         authorizer = Authorizer()
         self.conn.set_authorizer(authorizer)
         self.begin, self.undo, self.release = (f"{verb} {authorizer.savepoint}" for verb in _SAVEPOINT_VERBS)
         self.steps = UNLIMITED_STEPS
         self.conn.set_progress_handler(self._tick, PROGRESS_INTERVAL)
+        self.clock = ""
+
+    def freeze(self, clock: str) -> None:
+        """Make SQL's own clock the environment's: `date()`, `datetime()`, `julianday()`, `unixepoch()`, `time()`
+        and `strftime(format)` without a moment read `clock`, not the wall clock (their forms with a moment are
+        SQLite's own; `'now'` written in the code is refused by the check, CURRENT_TIMESTAMP by the authorizer)."""
+        if clock == self.clock:
+            return
+        for function in ("date", "time", "datetime", "julianday", "unixepoch"):
+            self.conn.create_function(function, 0, _at(function, clock), deterministic=True)
+        self.conn.create_function("strftime", 1, _at("strftime", clock), deterministic=True)
+        self.clock = clock
 
     def _tick(self) -> int:
         self.steps -= 1
         return 1 if self.steps < 0 else 0
+
+
+_CALENDAR = sqlite3.connect(":memory:", check_same_thread=False)
+"""SQLite's date functions, for reading the environment's clock with them (`_Episode.freeze`)."""
+
+
+def _at(function: str, clock: str) -> Callable[..., Any]:
+    """SQL `function` of the moment `clock`, given its other arguments (strftime's format)."""
+    return lambda *arguments: _CALENDAR.execute(
+        f"SELECT {function}({', '.join('?' * (len(arguments) + 1))})", (*arguments, clock)
+    ).fetchone()[0]
 
 
 class ToolRunner:
@@ -234,6 +280,7 @@ class ToolRunner:
 
     def call(self, tools: _Tools, job: CallJob) -> Reply:
         episode = self._episode(job.path)
+        episode.freeze(tools.program.clock)
         conn = episode.conn
         writes = job.tool in tools.program.writes
         counters = dict(job.counters)
@@ -284,6 +331,8 @@ class ToolRunner:
             return "error", f"{tool} exceeded its memory limit of {self.limits.memory_mb:,} MB; the call was undone"
         if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
             return "error", f"{tool} exceeded its compute budget of {self.limits.steps:,} database steps"
+        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+            return "error", f"{tool} exceeded its storage limit of {GROWTH_BYTES >> 20} MB; the call was undone"
         if isinstance(exc, sqlite3.DatabaseError) and "not authorized" in str(exc):
             return "crash", (
                 f"internal error in {tool}: it ran SQL that tool code may not run (schema changes, pragmas, "

@@ -13,12 +13,15 @@ its episode nor another changed, and the server still answering.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import importlib
 import json
 import math
+import os
 import re
 import sqlite3
+import sys
 import types
 import warnings
 from collections.abc import Iterator, Mapping
@@ -30,7 +33,7 @@ import pytest
 from autoforge.servers import Db, call_tool, load_server, reset_episode, validate_folder
 from autoforge.servers.facades import ALLOWED_NAMES, FACADES
 from autoforge.servers.sandbox import SAFE_BUILTINS, check_source, load_tools
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
 from .conftest import library_with_tools
 
@@ -209,8 +212,13 @@ def test_every_path_out_of_an_allowed_module_is_refused_at_its_line(module: str,
 
 @pytest.mark.parametrize(("prelude", "expression"), HANDED_OUT, ids=[e for _, e in HANDED_OUT])
 def test_every_path_from_what_tool_code_holds_is_refused_at_its_line(prelude: str, expression: str, db: Db) -> None:
-    """From each object tool code can hold, every path to a module, frame, code, globals or builtin is stopped."""
+    """From each object tool code can hold, every path to a module, frame, code, globals or builtin is stopped.
+    A container type (`dict`, `typing.List[int]`) cannot be held at all, only called or named in isinstance."""
     source, _ = probe_source(prelude, expression)
+    problems = check_source(source)
+    if problems:
+        assert all("may only be called" in problem.message for problem in problems), problems
+        return
     value: Any = load_tools(source, ["probe"])["probe"](db)
     assert reached(value) is None
     for path, _ in escape_paths(value):
@@ -317,7 +325,7 @@ TRICKS = [
     Trick("json hook to the database", "import json\n\ndef trick(db, path):\n    return json.loads('{}', object_hook=db.execute)\n"),
     Trick("json decoder class", "import json\nfrom autoforge.servers.records import Records\n\ndef trick(db, path):\n    return json.loads('1', cls=Records)\n"),
     Trick("re callback walks the match", "import re\n\ndef trick(db, path):\n    return re.sub('a', lambda m: m.re.enum.sys, 'a')\n"),
-    Trick("typing alias forwards register", "import typing\n\ndef trick(db, path):\n    return typing.List.register(str)\n"),
+    Trick("typing alias forwards register", "import typing\n\ndef trick(db, path):\n    return typing.List.register(str)\n", 4),
     Trick("constant keeps state", "SEEN = []\n\ndef trick(db, path):\n    SEEN.append(path)\n    return len(SEEN)\n"),
     Trick("recursion through map", "def trick(db, path):\n    return list(map(trick, [db], [path]))\n"),
     Trick("recursion through lambdas", "def trick(db, path):\n    return (lambda f: f(f))(lambda f: f(f))\n"),
@@ -326,6 +334,22 @@ TRICKS = [
     Trick("VACUUM INTO", "def trick(db, path):\n    return db.execute('VACUUM INTO ?', path)\n"),
     Trick("load_extension", "def trick(db, path):\n    return db.value('SELECT load_extension(?)', path)\n"),
     Trick("writable_schema", "def trick(db, path):\n    return db.execute('PRAGMA writable_schema = ON')\n"),
+    Trick("the runtime's savepoint read from sqlite_stmt", "def trick(db, path):\n    name = db.value(\"SELECT sql FROM sqlite_stmt WHERE sql LIKE 'SAVEPOINT autoforge%'\").split()[1]\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute('RE' + 'LEASE ' + name)\n    db.execute('SAVE' + 'POINT ' + name)\n    raise ToolError('the update must not survive')\n", writes=True),
+    Trick("the file's pages read from dbstat", "def trick(db, path):\n    return db.query('SELECT * FROM dbstat')\n"),
+    Trick("a result past 8 MB", "def trick(db, path):\n    return 'x' * 9_000_000\n"),
+    Trick("a lone surrogate in the result", "def trick(db, path):\n    return '\\ud800' + path\n"),
+    Trick("a lone surrogate in the error", "def trick(db, path):\n    raise ToolError('bad \\udcff ' + path)\n"),
+    Trick("NaN in the result", "def trick(db, path):\n    return {'fine': float('nan')}\n"),
+    Trick("a file grown past its limit", "def trick(db, path):\n    return db.execute(\"UPDATE members SET name = printf('%.*c', 70000000, 'x') WHERE rowid = (SELECT min(rowid) FROM members)\")\n", writes=True),
+    Trick("CURRENT_TIMESTAMP built at run time", "def trick(db, path):\n    return db.value('SELECT CURRENT_' + 'TIMESTAMP')\n"),
+    Trick("fts3_tokenizer", "def trick(db, path):\n    return db.value(\"SELECT hex(fts3_tokenizer('simple'))\")\n"),
+    Trick("constant changed by dict's own method", "MEMO = {'n': 0}\n\ndef trick(db, path):\n    dict.update(MEMO, n=MEMO['n'] + 1)\n    return MEMO['n']\n", 4),
+    Trick("constant changed by list's own method", "SEEN = []\n\ndef trick(db, path):\n    list.append(SEEN, path)\n    return len(SEEN)\n", 4),
+    Trick("constant changed by an alias of dict", "MEMO = {'n': 0}\n\ndef trick(db, path):\n    kind = dict\n    kind.update(MEMO, n=1)\n    return MEMO['n']\n", 4),
+    Trick("constant changed through a tuple of types", "MEMO = {'n': 0}\n\ndef trick(db, path):\n    return [t.update(MEMO, n=1) for t in (dict,)]\n", 4),
+    Trick("constant changed by Counter's inherited method", "import collections\n\nMEMO = {'n': 0}\n\ndef trick(db, path):\n    return collections.Counter.setdefault(MEMO, path, 1)\n", 6),
+    Trick("constant changed through typing.Dict", "import typing\n\nMEMO = {'n': 0}\n\ndef trick(db, path):\n    return typing.Dict.update(MEMO, n=1)\n", 6),
+    Trick("constant changed by defaultdict imported by name", "from collections import defaultdict\n\nMEMO = {'n': 0}\n\ndef trick(db, path):\n    return defaultdict.update(MEMO, n=1)\n", 6),
 ]  # fmt: skip
 TRANSACTIONS = [
     Trick("COMMIT", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute('COM' + 'MIT')\n    raise ToolError('the update must not survive')\n", writes=True),
@@ -425,6 +449,39 @@ async def test_a_trick_past_the_check_fails_as_a_tool_error(trick: Trick, tmp_pa
     failed, text, canary = await _call_the_trick(tmp_path, trick)
     assert failed, text
     assert not canary.exists()
+
+
+@pytest.mark.parametrize("returned", ["return '\\ud800' + path", "raise ToolError('bad \\udcff ' + path)"])
+async def test_a_lone_surrogate_from_a_tool_leaves_a_stdio_server_serving(returned: str, tmp_path: Path) -> None:
+    """Text no transport can carry (a lone surrogate) is the tool's crash; the stdio server answers the next call."""
+    folder, _ = with_trick(tmp_path, Trick("surrogate", f"def trick(db, path):\n    {returned}\n"))
+    server = StdioServerParameters(command=sys.executable, args=[str(folder / "server.py")], env=dict(os.environ))
+    async with asyncio.timeout(60), Client(server) as client:  # a dead server would leave the client waiting
+        episode = (await reset_episode(client)).episode_id
+        result = await call_tool(client, episode, "trick", {"path": "x"})
+        assert result.is_error and "not valid Unicode" in result.content[0].text
+        assert not (await call_tool(client, episode, "list_branches", {})).is_error
+
+
+async def test_sql_date_functions_without_a_moment_read_the_environment_s_clock(tmp_path: Path) -> None:
+    """`date()`, `datetime()` and `strftime('%s')` name no moment, so SQLite would read the wall clock: they read
+    the environment's frozen clock, as `db.now()` does, and the same call gives the same answer any day."""
+    sql = "SELECT json_array(date(), datetime(), strftime('%Y-%m-%dT%H:%M:%S'))"
+    failed, text, _ = await _call_the_trick(
+        tmp_path, Trick("clock", f"def trick(db, path):\n    return [db.value({sql!r}), db.now()]\n")
+    )
+    assert not failed, text
+    moments, now = json.loads(text)
+    day, moment, formatted = json.loads(moments)
+    assert now.startswith(day) and now.startswith(formatted) and moment == f"{day} {formatted[11:]}"
+
+
+async def test_an_error_message_is_cut_to_a_length_an_agent_can_read(tmp_path: Path) -> None:
+    """A tool's error of 100,000 characters reaches the agent cut to 10,000."""
+    failed, text, _ = await _call_the_trick(
+        tmp_path, Trick("long error", "def trick(db, path):\n    raise ToolError('no ' * 50_000)\n")
+    )
+    assert failed and "no no" in text and len(text) <= 10_100
 
 
 @pytest.mark.parametrize(

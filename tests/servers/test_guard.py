@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from autoforge.servers.environment import load_environment
 from autoforge.servers.episodes import create_episode_file
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.locate import resolve_environment
+from autoforge.servers.pool import _worker_environment
 from autoforge.servers.storage import episode_folder, new_episode_path
 from autoforge.servers.worker import CallJob, ToolProgram, call_message, load_message, read_reply
 
@@ -61,8 +64,30 @@ def write_beside_the_episodes(db, path):
     with open(path, "w") as handle:
         handle.write("allowed")
     return "wrote"
+
+
+def queue_a_signal(db, path):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    return "sent" if libc.sigqueue(int(path), 0, ctypes.c_void_p(0)) == 0 else f"errno {ctypes.get_errno()}"
+
+
+def limit_another(db, path):
+    import resource
+    resource.prlimit(int(path), resource.RLIMIT_NOFILE, (0, 0))
+    return "limited"
+
+
+def limit_itself(db, path):
+    import resource
+    soft, hard = resource.prlimit(0, resource.RLIMIT_CPU)
+    resource.prlimit(0, resource.RLIMIT_CPU, (soft, hard))
+    return "limited"
 """
-NAMES = ("run_program", "spawn", "write_file", "open_socket", "write_beside_the_episodes")
+NAMES = (
+    "run_program", "spawn", "write_file", "open_socket", "write_beside_the_episodes", "queue_a_signal",
+    "limit_another", "limit_itself",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +152,36 @@ def test_opening_a_socket_is_refused(worker: Channel, episode_file: str) -> None
     """No socket can be made: the network is out of reach."""
     status, text = _call(worker, "open_socket", "unused", episode_file)
     assert status == "crash" and "PermissionError" in text
+
+
+@pytest.fixture
+def bystander() -> Iterator[subprocess.Popen[bytes]]:
+    """A process of the same user beside the worker (the server, say)."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process
+    process.kill()
+    process.wait(5)
+
+
+def test_signalling_or_limiting_another_process_is_refused(
+    worker: Channel, episode_file: str, bystander: subprocess.Popen[bytes]
+) -> None:
+    """sigqueue and prlimit on another process fail (they could kill the server or starve it of files); the worker
+    still renews its own limits, as it does before each call."""
+    assert _call(worker, "queue_a_signal", str(bystander.pid), episode_file) == ("ok", '"errno 1"')
+    status, text = _call(worker, "limit_another", str(bystander.pid), episode_file)
+    assert status == "crash" and "PermissionError" in text
+    assert _call(worker, "limit_itself", "0", episode_file) == ("ok", '"limited"')
+    assert bystander.poll() is None
+
+
+def test_a_worker_is_started_without_this_process_s_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bearer tokens and API keys in the server's environment are not handed to the processes that run tool code."""
+    monkeypatch.setenv("AUTOFORGE_TOKEN", "secret-token")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    environment = _worker_environment()
+    assert "AUTOFORGE_TOKEN" not in environment and "OPENAI_API_KEY" not in environment
+    assert environment["PATH"] == os.environ["PATH"] and environment["PYTHONPATH"]
 
 
 def test_the_episode_folder_stays_writable(worker: Channel, episode_file: str) -> None:
