@@ -229,6 +229,8 @@ def _http_shape(op: Operation, items: set[str], skip: int) -> Shape | str:
         return f"{method} {op.path} acts at once on every record its `{many}` names; only single-record changes are modelled"
     if method == "POST" and previous is None and VERBS.get(verb) == "action" and len(split_words(last)) == 1:
         return f"POST {op.path} acts on the service itself ({last!r}), not on a record it keeps"
+    if method == "POST" and previous is not None and previous in items and _creates_one_of(op, previous, last):
+        return Shape(op, previous, "create", None, _parent_refs(refs))  # POST /attachments/external: an attachment
     if method == "POST":
         words = split_words(last)
         verbal = len(words) > 1 and VERBS.get(words[0]) == "create" and words[1] not in _QUALIFIERS
@@ -287,6 +289,17 @@ def unknown_verb(op: Operation, words: list[str]) -> bool:
     summary = split_words(summary_of(op))
     field = "_".join(words[1:]) in {snake(name) for name in op.input_schema.get("properties", {})}
     return words[0] not in VERBS and len(summary) > 1 and summary[0] == words[0] and not field
+
+
+def _creates_one_of(op: Operation, collection: str, kind: str) -> bool:
+    """Whether the summary says the operation makes one of `collection` of a `kind`: "Create External Link
+    Attachment" for `POST /attachments/external`, whose last word qualifies an attachment (it comes before the
+    noun), not a collection of its own or an action on one ("Create downloadclient test")."""
+    words = split_words(summary_of(op))
+    noun, qualifier = singular(snake(collection)), split_words(kind)[:1]
+    if len(words) < 3 or base_verb(words[0]) not in ("create", "add") or noun not in words or not qualifier:
+        return False
+    return qualifier[0] in words[1 : words.index(noun)]
 
 
 def _linked_argument(op: Operation, collection: str) -> str | None:

@@ -1450,6 +1450,26 @@ paths:
       summary: Create a copy of an item
       operationId: createCopy
       responses: {'201': {description: ok}}
+  /items/{id}/attachments:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    get:
+      operationId: listAttachments
+      responses: {'200': {description: ok}}
+  /items/{id}/attachments/{attachmentId}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+      - {name: attachmentId, in: path, required: true, schema: {type: string}}
+    delete:
+      operationId: deleteAttachment
+      responses: {'204': {description: gone}}
+  /items/{id}/attachments/external:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    post:
+      summary: Create External Link Attachment
+      operationId: linkAttachment
+      requestBody:
+        content: {application/json: {schema: {type: object, required: [url], properties: {url: {type: string}}}}}
+      responses: {'201': {description: ok}}
   /notifiers:
     post:
       summary: Create Notifier
@@ -1492,18 +1512,20 @@ components:
         status: {type: string, enum: [draft, finalized]}
 """
 """A home inventory whose paths end in words that are no records: a test of a notifier, a service action, signing
-in, copying an item, and two verbs that do change an item (finalize to a status, apply a label to its field)."""
+in, copying an item, and two verbs that do change an item (finalize to a status, apply a label to its field); and
+one word that is a kind of what its collection holds (an external link attachment)."""
 
 
 async def test_a_path_ending_in_a_verb_no_record_holds_is_left_out_saying_what_it_does(tmp_path: Path) -> None:
     """`POST /notifiers/test` ("Test Notifier") makes no table of tests, `/actions/wipe-inventory` no table of
     wipes, `/users/login` no logins, and `/items/{id}/duplicate` sets no `copyPrefix` column on items: each is
-    left out with its reason. `finalize` still moves an item to 'finalized', `apply-label` still sets its label."""
+    left out with its reason. `finalize` still moves an item to 'finalized', `apply-label` still sets its label,
+    and `POST /items/{id}/attachments/external` ("Create External Link Attachment") makes an attachment."""
     source = parse_structured(await read_source(write(tmp_path, "inventory.yaml", INVENTORY), 2**25))
     blueprint = infer_blueprint(source)
     plans = {plan.name: (plan.kind, plan.table) for plan in blueprint.plans}
     skipped = {skip.name: skip.reason for skip in blueprint.skipped}
-    assert {table.name for table in blueprint.tables} == {"items", "notifiers"}
+    assert {table.name for table in blueprint.tables} == {"items", "attachments", "notifiers"}
     assert "copyPrefix" not in {column.name for column in blueprint.table("items").columns}
     assert "does 'test' (Test Notifier)" in skipped["testNotifier"]
     assert "does 'duplicate' (Duplicate Item)" in skipped["duplicateItem"]
@@ -1512,3 +1534,4 @@ async def test_a_path_ending_in_a_verb_no_record_holds_is_left_out_saying_what_i
     assert "makes 'copy' from another record" in skipped["createCopy"]
     assert plans["finalizeItem"] == ("action", "items") and plans["applyLabel"] == ("update", "items")
     assert plans["createNotifier"] == ("create", "notifiers") and plans["createItem"] == ("create", "items")
+    assert plans["linkAttachment"] == ("create", "attachments")  # an external link is a kind of attachment
