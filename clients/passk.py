@@ -67,7 +67,6 @@ def totals(name: str, records: Iterable[EpisodeRecord], trials: int) -> Totals:
     records = list(records)
     outcomes: dict[str, list[bool]] = defaultdict(list)
     labels: Counter[str] = Counter({label: 0 for label in LABELS})
-    result = Totals(environment=name)
     for record in records:
         task = f"{record.environment}/{record.task_id}"
         outcomes.setdefault(task, [])
@@ -75,19 +74,29 @@ def totals(name: str, records: Iterable[EpisodeRecord], trials: int) -> Totals:
             labels[record.label] += 1
         if record.label not in ("user", "infra"):
             outcomes[task].append(record.passed)
-        result.retries += len(record.retries)
-        result.tool_calls += record.tool_calls
-        result.agent_tokens = result.agent_tokens + record.agent_tokens
-        result.user_tokens = result.user_tokens + record.user_tokens
-        result.episode_seconds += record.seconds
-    result.tasks = len(outcomes)
-    result.episodes = len(records)
-    result.scored = sum(len(v) for v in outcomes.values())
-    result.passed = sum(sum(v) for v in outcomes.values())
-    result.pass_hat = {k: pass_hat_k(outcomes, k) for k in range(1, trials + 1)}
-    result.mean_reward = sum(r.reward for r in records) / len(records) if records else 0.0
-    result.labels = dict(labels)
-    return result
+    return Totals(  # sums of plain numbers: a model made per record cost a second per 6,000 of them
+        environment=name,
+        tasks=len(outcomes),
+        episodes=len(records),
+        scored=sum(len(v) for v in outcomes.values()),
+        passed=sum(sum(v) for v in outcomes.values()),
+        pass_hat={k: pass_hat_k(outcomes, k) for k in range(1, trials + 1)},
+        mean_reward=sum(r.reward for r in records) / len(records) if records else 0.0,
+        labels=dict(labels),
+        retries=sum(len(r.retries) for r in records),
+        tool_calls=sum(r.tool_calls for r in records),
+        agent_tokens=_usage(r.agent_tokens for r in records),
+        user_tokens=_usage(r.user_tokens for r in records),
+        episode_seconds=sum(r.seconds for r in records),
+    )
+
+
+def _usage(spent: Iterable[Usage]) -> Usage:
+    input_tokens = output_tokens = 0
+    for usage in spent:
+        input_tokens += usage.input_tokens
+        output_tokens += usage.output_tokens
+    return Usage(input_tokens=input_tokens, output_tokens=output_tokens)
 
 
 def summarize(
