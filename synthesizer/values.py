@@ -71,7 +71,9 @@ _NAME_QUALIFIERS = frozenset({"display", "full", "first", "last", "middle", "nic
 """First words of `X_name` columns that say which name it is, not which thing it names."""
 _PERSON_WORDS = frozenset({"recipient", "sender", "author", "owner", "assignee", "reporter", "contact", "approver",
                            "reviewer", "driver", "beneficiary", "payee", "holder", "creator", "organizer", "organiser",
-                           "host", "attendee", "guest", "passenger", "patient", "doctor", "teacher", "instructor"})  # fmt: skip
+                           "host", "attendee", "guest", "passenger", "patient", "doctor", "teacher", "instructor",
+                           "watcher", "follower", "subscriber", "participant", "invitee", "requester", "requestor",
+                           "manager", "supervisor", "technician", "employee", "person", "student"})  # fmt: skip
 _ORGANISATION_WORDS = frozenset({"vendor", "supplier", "manufacturer", "brand", "publisher", "insurer", "carrier",
                                  "employer", "organization", "organisation", "institution", "agency", "provider",
                                  "merchant", "retailer", "maker", "sponsor", "lender", "issuer"})  # fmt: skip
@@ -161,6 +163,8 @@ def topic(table: str, column: str) -> str:
         return topic(plural(thing), "name")  # an activity's `project` holds a project's name
     if "gift" in words:
         return "gift"
+    if words[-1:] == ["icon"]:
+        return "icon"
     container = words[-2] if len(words) > 1 and words[-1] == "name" else words[-1] if words else ""
     if container in _CONTAINER_NOUNS:
         return "collection"  # `folderName`, `mailbox`, `calendar_name`: the name of a folder, not a sentence
@@ -814,6 +818,7 @@ _TOPICS: dict[str, Any] = {
     "timezone": lambda v, t, c, r, p, k: v.random.choice(vocab.TIMEZONES),
     "version": lambda v, t, c, r, p, k: f"{v.random.randint(1, 4)}.{v.random.randint(0, 12)}.{v.random.randint(0, 9)}",
     "tag": lambda v, t, c, r, p, k: v.random.choice(vocab.TAGS),
+    "icon": lambda v, t, c, r, p, k: v.random.choice(vocab.ICONS),
     "pronouns": lambda v, t, c, r, p, k: v.random.choice(("she/her", "he/him", "they/them")),
     "salutation": lambda v, t, c, r, p, k: v.random.choice(("Mr", "Ms", "Mrs", "Dr", "Mx")),
     "marital": lambda v, t, c, r, p, k: v.random.choice(("single", "married", "divorced", "widowed")),

@@ -20,6 +20,7 @@ __all__ = [
     "DESCRIPTIONS",
     "EVENT_TITLES",
     "GIFT_MESSAGES",
+    "ICONS",
     "LANGUAGES",
     "MEMOS",
     "NOTES",
@@ -229,6 +230,11 @@ TIMEZONES: tuple[str, ...] = ("Europe/London", "Europe/Berlin", "America/New_Yor
                               "America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney", "UTC")  # fmt: skip
 TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",
                          "health", "reading", "home", "archive")  # fmt: skip
+ICONS: tuple[str, ...] = (
+    "folder", "star", "home", "tag", "box", "calendar", "bookmark", "bell", "flag", "heart", "archive", "wrench",
+    "camera", "book", "car", "gift", "tool", "lamp", "key", "cart",
+)  # fmt: skip
+"""Names of icons, as apps that let a user pick one for a record name them."""
 SETTING_WORDS: tuple[str, ...] = ("standard", "custom", "general", "primary", "default", "basic", "advanced", "other")
 """Values for a text field whose meaning is unknown (a `type`, a `mode`): a setting, not a sentence."""
 DESCRIPTIONS: tuple[str, ...] = (

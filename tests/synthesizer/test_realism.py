@@ -375,17 +375,18 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
 
 
 def test_a_one_word_field_names_a_person_a_company_a_secret_or_a_thing_and_keeps_its_minimum_length() -> None:
-    """A field of unknown meaning gets a value for what its word names: a `recipient` a person's name, a
-    `publisher` a company's, a `signing_secret` a token, a `university` a name ending in 'University'; a
+    """A field of unknown meaning gets a value for what its word names: a `recipient` or a `watcher` a person's
+    name, an `icon` an icon's, a `publisher` a company's, a `signing_secret` a token, a `university` a name ending in 'University'; a
     setting such as a `sort_mode` stays a setting word; a documented minimum length is kept (a reset
     token of 20 characters had made a seed that broke its own schema); a new customer's date of birth is a grown-up's,
     not a day in the coming weeks."""
     from autoforge.servers.spec import Column, Table
     from autoforge.synthesizer.values import Values
-    from autoforge.synthesizer.vocab import SETTING_WORDS
+    from autoforge.synthesizer.vocab import ICONS, SETTING_WORDS
 
     columns = tuple(Column(name=n, type="TEXT", primary_key=n == "id")
-                    for n in ("id", "recipient", "publisher", "signing_secret", "university", "sort_mode"))  # fmt: skip
+                    for n in ("id", "recipient", "publisher", "signing_secret", "university", "sort_mode", "watcher",
+                              "icon"))  # fmt: skip
     table = Table(name="shipments", columns=columns)
     token = Column(name="reset_code", type="TEXT", min_length=20)
     values = Values(5, "2026-03-01T09:00:00")
@@ -396,6 +397,7 @@ def test_a_one_word_field_names_a_person_a_company_a_secret_or_a_thing_and_keeps
         assert re.fullmatch(r"[a-z0-9]{24}", made["signing_secret"]), made
         assert made["university"].endswith(" University") and made["university"][0].isupper(), made
         assert made["sort_mode"] in SETTING_WORDS, made
+        assert len(made["watcher"].split()) >= 2 and made["icon"] in ICONS, made  # never 'advanced'
         assert len(values.value(table, token, "code")) >= 20
         born = values.value(table, Column(name="date_of_birth", type="TEXT"), "date")  # a newcomer's, in a task
         assert born <= "2008-03-01", born  # grown up, and never a day still to come
