@@ -25,6 +25,7 @@ from .worker import ToolProgram
 
 __all__ = [
     "ENV_FILES",
+    "SERVER_PY",
     "Environment",
     "build_environment",
     "content_sha256",
@@ -37,6 +38,23 @@ __all__ = [
 
 ENV_FILES = ("env.json", "tools.py", "seed.sql", "tasks.jsonl")
 """The files whose content defines an environment (and its hash)."""
+SEED_STEPS = 50_000_000
+SEED_STEPS_PER_BYTE = 200
+"""The SQLite steps loading seed.sql may take: this many, or this many per byte of it if more."""
+_SEED_TICK = 10_000
+SERVER_PY = '''"""MCP server for this environment: `python server.py` or `mcp run server.py` (stdio), `autoforge serve <folder>` (HTTP)."""
+
+from pathlib import Path
+
+from autoforge.servers import load_server
+
+mcp = load_server(Path(__file__).resolve().parent)
+
+if __name__ == "__main__":
+    mcp.run()
+'''
+"""The launcher every environment folder holds: the same few lines, so that no folder brings code of its own that
+runs outside the sandbox (an install writes these, whatever the archive held)."""
 
 
 @dataclass(eq=False)
@@ -202,14 +220,25 @@ def _only_inserts(action: int, *_: Any) -> int:
 
 
 def _load_seed(conn: sqlite3.Connection, seed_sql: str) -> None:
-    """Run seed.sql, which may only insert rows (it is data, not code)."""
+    """Run seed.sql, which may only insert rows (it is data, not code), within a budget of SQLite steps that grows
+    with its length: a seed lists its rows, so one that computes many from a few (a cross join) is refused."""
+    budget = [max(SEED_STEPS, SEED_STEPS_PER_BYTE * len(seed_sql)) // _SEED_TICK]
+
+    def tick() -> int:
+        budget[0] -= 1
+        return 1 if budget[0] < 0 else 0
+
     conn.set_authorizer(_only_inserts)
+    conn.set_progress_handler(tick, _SEED_TICK)
     try:
         conn.executescript(seed_sql)
     except sqlite3.Error as exc:
+        if budget[0] < 0:
+            raise SpecError("seed.sql takes too long to load: a seed lists its rows; it computes none") from None
         raise SpecError(f"seed.sql could not be loaded: {exc} (it may contain only INSERT statements)") from None
     finally:
         conn.set_authorizer(None)
+        conn.set_progress_handler(None, 0)
     problems = [
         Problem("seed.sql", f"foreign key violation in {row[0]}") for row in conn.execute("PRAGMA foreign_key_check")
     ]

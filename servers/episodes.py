@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import re
 import secrets
 import sqlite3
 import time
@@ -52,6 +53,9 @@ SPARE_FILES = 64
 """Closed episodes' files a store keeps for reuse (as many as a worker keeps connections open)..."""
 SPARE_BYTES = 64 * 1024 * 1024
 """... within this much memory on tmpfs."""
+
+EPISODE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+"""What an episode id a client chooses may be."""
 
 _Key = str | tuple[str, str]
 
@@ -166,6 +170,10 @@ class EpisodeStore:
     def reset(self, task_id: str | None = None, episode_id: str | None = None, owner: str | None = None) -> Episode:
         """Start (or restart) an episode on a fresh copy of the seed, with the task's initial state applied."""
         task = self._task(task_id)
+        if episode_id is not None and not (isinstance(episode_id, str) and EPISODE_ID.fullmatch(episode_id)):
+            raise EpisodeError(
+                f"episode id {_shown(episode_id)} is not one: use 1 to 128 letters, digits, '.', '_', ':' or '-'"
+            )
         episode_id = episode_id or f"ep-{secrets.token_hex(8)}"
         key = episode_id if owner is None else (owner, episode_id)
         if key in self._live:
@@ -173,7 +181,7 @@ class EpisodeStore:
         self.sweep()
         if len(self._live) >= self.max_episodes:
             raise EpisodeError(
-                f"{len(self._live):,} episodes are live, the cap for this server; close finished ones with "
+                "this server holds as many live episodes as its cap allows; close finished ones with "
                 "autoforge/episode_close, or raise the cap (AUTOFORGE_MAX_EPISODES)"
             )
         if owner is not None and self._owned[owner] >= self.max_per_owner:
@@ -226,11 +234,11 @@ class EpisodeStore:
         if episode_id is None:
             episode_id = DEFAULT_EPISODE
         key = episode_id if owner is None else (owner, episode_id)  # the hot path: no tuple for owner None
-        episode = self._live.get(key)
+        episode = self._live.get(key) if isinstance(episode_id, str) else None
         if episode is None:
             if episode_id != DEFAULT_EPISODE:  # another owner's episode is as unknown as one never started
                 raise EpisodeError(
-                    f"unknown episode {episode_id!r}: it was never started, was closed, or idled past "
+                    f"unknown episode {_shown(episode_id)}: it was never started, was closed, or idled past "
                     f"{self.ttl_seconds:.0f} s; start one with autoforge/episode_reset"
                 )
             episode = self.reset(episode_id=DEFAULT_EPISODE, owner=owner)
@@ -241,8 +249,8 @@ class EpisodeStore:
     def close(self, episode_id: str, owner: str | None = None) -> None:
         """Close `owner`'s episode `episode_id` and delete its database."""
         key = episode_id if owner is None else (owner, episode_id)
-        if key not in self._live:
-            raise EpisodeError(f"unknown episode {episode_id!r}; nothing to close")
+        if not isinstance(episode_id, str) or key not in self._live:
+            raise EpisodeError(f"unknown episode {_shown(episode_id)}; nothing to close")
         self._drop(key).close()
 
     def sweep(self) -> int:
@@ -283,6 +291,12 @@ class EpisodeStore:
             hint = f" Closest: {', '.join(close)}." if close else ""
             raise EpisodeError(f"unknown task {task_id!r} in {self.spec.name!r}.{hint}")
         return task
+
+
+def _shown(episode_id: object) -> str:
+    """An episode id as an error quotes it: cut short, whatever its length."""
+    text = repr(episode_id)
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _size(path: Path) -> int:

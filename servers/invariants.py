@@ -2,7 +2,8 @@
 
 Run after seeding (every invariant) and after each replay (those whose scope is 'always'); an empty
 result everywhere means the state is consistent. Queries go through sqlite-utils' `Database` over the
-given connection, read-only: the connection is never written.
+given connection, read-only (an authorizer refuses anything but reads) and within a budget of SQLite
+steps: the connection is never written, and an invariant that would not finish is reported broken.
 """
 
 from __future__ import annotations
@@ -34,19 +35,42 @@ class Violation:
         return f"{self.invariant.name}: {self.invariant.description} (broken by {shown})"
 
 
-def violations(
-    conn: sqlite3.Connection, invariants: Iterable[Invariant], *, seed: bool = False
-) -> list[Violation]:
+def violations(conn: sqlite3.Connection, invariants: Iterable[Invariant], *, seed: bool = False) -> list[Violation]:
     """The invariants broken in `conn`'s state; `seed` also checks the seed-only ones."""
     db = Database(conn, recursive_triggers=False, execute_plugins=False)
     found: list[Violation] = []
     for invariant in invariants:
         if invariant.scope == "seed" and not seed:
             continue
+        budget = [INVARIANT_STEPS // _TICK]
+        conn.set_authorizer(_reads_only)
+        conn.set_progress_handler(lambda budget=budget: _spend(budget), _TICK)
         try:
             rows = tuple(dict(row) for _, row in zip(range(SAMPLE), db.query(invariant.sql), strict=False))
         except sqlite3.Error as exc:
-            rows = ({"error": str(exc)},)
+            rows = ({"error": "it takes too long to run" if budget[0] < 0 else str(exc)},)
+        finally:
+            conn.set_authorizer(None)
+            conn.set_progress_handler(None, 0)
         if rows:
             found.append(Violation(invariant, rows))
     return found
+
+
+INVARIANT_STEPS = 50_000_000
+"""SQLite steps one invariant may take (an invariant that does not finish is broken, not waited for)."""
+_TICK = 10_000
+_READS = frozenset({
+    sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
+    sqlite3.SQLITE_SAVEPOINT,  # sqlite-utils' own around each query
+})  # fmt: skip
+
+
+def _reads_only(action: int, *_: Any) -> int:
+    """An invariant reads: whatever else its SQL does (a `WITH ... UPDATE`) is refused."""
+    return sqlite3.SQLITE_OK if action in _READS else sqlite3.SQLITE_DENY
+
+
+def _spend(budget: list[int]) -> int:
+    budget[0] -= 1
+    return 1 if budget[0] < 0 else 0

@@ -10,20 +10,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from autoforge.servers import EnvSpec, SynthesisError, Task
+from autoforge.servers.environment import SERVER_PY
 
-__all__ = ["SERVER_PY", "SYNTH_FILES", "write_environment"]
+__all__ = ["SYNTH_FILES", "write_environment"]
 
-SERVER_PY = '''"""MCP server for this environment: `python server.py` or `mcp run server.py` (stdio), `autoforge serve <folder>` (HTTP)."""
-
-from pathlib import Path
-
-from autoforge.servers import load_server
-
-mcp = load_server(Path(__file__).resolve().parent)
-
-if __name__ == "__main__":
-    mcp.run()
-'''
 SYNTH_FILES = ("env.json", "tools.py", "seed.sql", "tasks.jsonl", "server.py")
 """The files synthesis writes; other files already in the folder (server.json, README.md) are kept."""
 

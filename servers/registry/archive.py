@@ -4,7 +4,8 @@ Writing: entries sorted by path, regular files only, every timestamp zero (the g
 too), owner 0/0 with no names, mode 0644, so the same files always give the same bytes.
 Reading: every entry is checked before anything is written: regular files and folders only
 (no links, devices or fifos), relative paths that stay inside the folder, no duplicates, and
-limits on the archive size, the unpacked size and the number of entries.
+limits on the archive size, the unpacked size and the number of entries; the archive is unpacked
+within those limits, headers included, before tarfile reads a byte of it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -59,7 +61,7 @@ def read_archive(data: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> di
     folders: set[str] = set()
     total = 0
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        with tarfile.open(fileobj=io.BytesIO(_gunzipped(data, where, limits)), mode="r:") as tar:
             for count, member in enumerate(tar, start=1):
                 if count > limits.entries:
                     raise RegistryError(f"{where} has more than {limits.entries} entries; refused")
@@ -79,12 +81,32 @@ def read_archive(data: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> di
                 extracted = tar.extractfile(member)
                 assert extracted is not None  # a regular file always has content
                 files[name] = extracted.read()
-    except (tarfile.TarError, EOFError, OSError, gzip.BadGzipFile) as exc:
+    except (tarfile.TarError, EOFError, OSError, gzip.BadGzipFile, zlib.error) as exc:
         raise RegistryError(f"{where} is not a readable .tar.gz archive ({exc}); refused") from None
     clashes = sorted(p for p in files if any(str(parent) in files for parent in PurePosixPath(p).parents))
     if clashes:
         raise RegistryError(f"{where}: entry {clashes[0]!r} sits under a file of the same name; refused")
     return files
+
+
+def _gunzipped(data: bytes, where: str, limits: Limits) -> bytes:
+    """The tar stream inside `data`, refused as soon as it grows past what the limits allow: the files, a header
+    and padding per entry, and room for long names (a header itself can be a bomb: tarfile reads it whole)."""
+    cap = limits.unpacked_bytes + (limits.entries + 2) * _HEADER_ROOM
+    stream, rest = bytearray(), data
+    while rest:
+        unpacker = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        stream += unpacker.decompress(rest, cap + 1 - len(stream))
+        if len(stream) > cap or unpacker.unconsumed_tail:
+            raise RegistryError(f"{where} unpacks to more than {cap} bytes of archive; refused")
+        if not unpacker.eof:
+            raise RegistryError(f"{where} is not a readable .tar.gz archive (it ends early); refused")
+        rest = unpacker.unused_data
+    return bytes(stream)
+
+
+_HEADER_ROOM = 4096
+"""Bytes of archive an entry may take beside its content: its header, an extended header, padding."""
 
 
 def write_tree(files: dict[str, bytes], folder: Path) -> None:

@@ -133,6 +133,12 @@ def install_command(
     console.print(
         f"{verb} {result.entry.reference} in {result.folder} (sha256 {result.entry.sha256[:12]})", highlight=False
     )
+    if result.left_out:
+        console.print(
+            f"left out the archive's other files ({', '.join(result.left_out)}): an environment folder holds only its "
+            "own four files, the launcher and the cards",
+            highlight=False,
+        )
 
 
 @registry_commands.command("verify")

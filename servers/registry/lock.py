@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..environment import ENV_FILES, content_sha256
+from ..environment import ENV_FILES, SERVER_PY, content_sha256
 from ..errors import RegistryError
 from .index import SHA256_PATTERN, write_atomic
 from .references import NAME_PATTERN, SEMVER_PATTERN
@@ -23,6 +23,7 @@ __all__ = [
     "LockEntry",
     "LockFile",
     "default_lock_path",
+    "foreign_code",
     "installed_folder",
     "read_lock",
     "write_lock",
@@ -61,7 +62,36 @@ class LockEntry(BaseModel):
         actual = content_sha256(folder)
         if actual != self.env_sha256:
             return f"modified (content sha256 {actual[:12]}, pinned {self.env_sha256[:12]})"
-        return None
+        foreign = foreign_code(folder)
+        return f"holds code of its own that would run outside the sandbox: {', '.join(foreign)}" if foreign else None
+
+
+def foreign_code(folder: Path) -> list[str]:
+    """Files in an environment folder that Python could run when a client starts its server: a server.py other
+    than AutoForge's launcher, modules, packages, extensions, path files, and compiled files that Python never
+    checks against their source."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if relative == "server.py":
+            if path.read_bytes() != SERVER_PY.encode("utf-8"):
+                found.append("server.py (not the launcher)")
+        elif path.suffix in (".pyc", ".pyo") and path.parent.name == "__pycache__" and path.parent.parent == folder:
+            if _unchecked(path):
+                found.append(relative)
+        elif path.is_file() and path.suffix in _RUNNABLE and relative != "tools.py":
+            found.append(relative)
+    return found
+
+
+_RUNNABLE = frozenset({".py", ".pyc", ".pyo", ".pyw", ".so", ".pyd", ".pth"})
+
+
+def _unchecked(compiled: Path) -> bool:
+    """Whether a compiled file is hash-based and never checked against its source (PEP 552 flags = 1)."""
+    with compiled.open("rb") as handle:
+        header = handle.read(8)
+    return len(header) == 8 and int.from_bytes(header[4:8], "little") == 1
 
 
 class LockFile(BaseModel):

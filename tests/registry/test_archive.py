@@ -76,3 +76,17 @@ def test_garbage_is_not_an_archive() -> None:
     """Bytes that are not a gzip-compressed tar are refused with a clear message."""
     with pytest.raises(RegistryError, match="not a readable .tar.gz"):
         read_archive(b"definitely not gzip", "junk.tar.gz")
+
+
+def test_a_header_that_unpacks_past_the_limits_is_refused_before_it_is_read() -> None:
+    """An extended header of 20 MB squeezed into a small archive (tarfile would read it whole into memory) is
+    refused while the archive is unpacked, whatever the size its entries claim."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("env.json")
+        info.pax_headers = {"comment": "x" * 20_000_000}
+        tar.addfile(info, io.BytesIO(b""))
+    assert len(buffer.getvalue()) < 100_000
+    with pytest.raises(RegistryError, match="unpacks to more than"):
+        read_archive(buffer.getvalue(), "bomb", Limits(unpacked_bytes=1_000_000, entries=10))
+    assert read_archive(write_archive({"env.json": b"{}"}), "fine", Limits(unpacked_bytes=1_000_000, entries=10))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import tarfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from autoforge.servers import RegistryError, check_env, content_sha256, load_server
+from autoforge.servers.environment import ENV_FILES, SERVER_PY, files_sha256
 from autoforge.servers.registry import (
     install,
     pack_environment,
@@ -19,7 +21,6 @@ from autoforge.servers.registry import (
     verify_registry,
     write_archive,
 )
-from autoforge.servers.environment import files_sha256
 from autoforge.servers.registry.archive import read_archive
 
 from .conftest import serving
@@ -201,3 +202,60 @@ async def test_unknown_names_and_versions_get_suggestions(published: Path, tmp_p
         await install(entry.name[:-1], registry=published, to=tmp_path)
     with pytest.raises(RegistryError, match=f"published versions: {entry.version}"):
         await install(f"{entry.name}@99.0.0", registry=published, to=tmp_path)
+
+
+async def test_an_archive_s_own_code_is_never_installed_where_a_client_would_run_it(
+    registry_copy: Path, tmp_path: Path
+) -> None:
+    """A server.py of the archive's own, a package that shadows autoforge, and a compiled server.py that Python
+    never checks against its source are left out (none is in the content hash, all would run outside the sandbox
+    when a client starts the server): the folder holds the environment's four files, the launcher and the cards.
+    `verify` flags such code in a folder written by hand."""
+    entry = _index(registry_copy).environments[0]
+    files = read_archive((registry_copy / entry.url).read_bytes(), "original")
+    files["server.py"] = SERVER_PY.encode() + b"\nopen('installed-canary', 'w')\n"
+    files["autoforge/__init__.py"] = b"open('installed-canary', 'w')\n"
+    files["__pycache__/server.cpython-311.pyc"] = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + bytes(16)
+    _replace_archive(registry_copy, entry.name, write_archive(files), update_hash=True)
+    target, lock = tmp_path / "envs", tmp_path / "autoforge.lock"
+    result = await install(entry.reference, registry=registry_copy, to=target, lock=lock)
+    folder = target / entry.name
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*ENV_FILES, "README.md", "server.json", "server.py"])
+    assert (folder / "server.py").read_text() == SERVER_PY
+    assert {"autoforge/__init__.py", "__pycache__/server.cpython-311.pyc"} <= set(result.left_out)
+    assert [v.problem for v in verify_installed(lock)] == [None]
+    (folder / "server.py").write_text(SERVER_PY + "\nimport os\n")
+    (folder / "autoforge").mkdir()
+    (folder / "autoforge" / "__init__.py").write_text("")
+    problem = next(v.problem for v in verify_installed(lock))
+    assert problem is not None and "server.py (not the launcher)" in problem and "autoforge/__init__.py" in problem
+    assert not Path("installed-canary").exists()
+
+
+async def test_a_lock_s_pin_is_kept_unless_forced(registry_copy: Path, published: Path, tmp_path: Path) -> None:
+    """Once a lock pins name@version to an archive, another archive under the same name and version (another
+    registry's, or one rewritten in place) is refused, and the pin stays, unless --force takes it."""
+    entry = _index(published).environments[0]
+    target, lock = tmp_path / "envs", tmp_path / "autoforge.lock"
+    await install(entry.reference, registry=published, to=target, lock=lock)
+    files = read_archive((registry_copy / entry.url).read_bytes(), "original")
+    files["README.md"] = b"# the same environment, packed again\n"
+    _replace_archive(registry_copy, entry.name, write_archive(files), update_hash=True)
+    with pytest.raises(RegistryError, match="pins .* to the archive"):
+        await install(entry.reference, registry=registry_copy, to=target, lock=lock)
+    assert read_lock(lock).environments[0].sha256 == entry.sha256
+    await install(entry.reference, registry=registry_copy, to=target, lock=lock, force=True)
+    assert read_lock(lock).environments[0].sha256 != entry.sha256
+
+
+@pytest.mark.parametrize("env_json", [b"[1, 2]", b"[" * 100_000 + b"]" * 100_000, b"{not json"])
+async def test_an_env_json_that_is_no_json_object_is_refused_by_name(
+    registry_copy: Path, tmp_path: Path, env_json: bytes
+) -> None:
+    """A list, JSON nested past what a parser follows, or no JSON at all: refused, saying so, not a traceback."""
+    entry = _index(registry_copy).environments[0]
+    files = read_archive((registry_copy / entry.url).read_bytes(), "original")
+    files["env.json"] = env_json
+    _replace_archive(registry_copy, entry.name, write_archive(files), update_hash=True)
+    with pytest.raises(RegistryError, match="env.json is not a JSON object"):
+        await install(entry.reference, registry=registry_copy, to=tmp_path / "envs", lock=tmp_path / "lock")

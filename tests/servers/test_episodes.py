@@ -98,6 +98,26 @@ async def test_episode_methods_refuse_unknown_ids_and_tasks(library: EnvServer) 
             await close_episode(client, "nope")
 
 
+@pytest.mark.parametrize("episode_id", ["x" * 129, "a b", "", "ep/1"])
+def test_an_episode_id_a_client_chooses_is_short_and_plain(episode_id: str) -> None:
+    """An id of more than 128 characters, or with spaces or slashes, is refused (a 3 MB id once stayed in memory
+    for the server's life), and the error quotes at most 80 characters of it."""
+    server = EnvServer(tiny_environment())
+    with pytest.raises(EpisodeError, match="use 1 to 128 letters") as refused:
+        server.episodes.reset(episode_id=episode_id)
+    assert len(str(refused.value)) < 200
+
+
+def test_an_episode_id_that_is_no_string_is_an_unknown_episode() -> None:
+    """A list or a dict as the id in a call's metadata is an unknown episode, not an internal error."""
+    server = EnvServer(tiny_environment())
+    for wrong in (["a"], {"a": 1}):
+        with pytest.raises(EpisodeError, match="unknown episode"):
+            server.episodes.get(wrong)  # type: ignore[arg-type]
+        with pytest.raises(EpisodeError, match="unknown episode"):
+            server.episodes.close(wrong)  # type: ignore[arg-type]
+
+
 def test_live_episode_cap_gives_a_clear_error() -> None:
     """Past the cap, reset refuses with a message saying how to free or raise it."""
     server = EnvServer(tiny_environment(), max_episodes=3)

@@ -56,6 +56,21 @@ def test_a_broken_invariant_names_its_rows_and_seed_rules_wait_for_the_seed(conn
     assert [v.invariant.name for v in violations(conn, SPEC.invariants, seed=True)] == ["lines.seed"]
 
 
+def test_an_invariant_only_reads_and_one_that_would_not_finish_is_broken(conn: sqlite3.Connection) -> None:
+    """An invariant whose SQL writes (`WITH ... UPDATE ... RETURNING`) changes nothing and is reported broken, and
+    so is one that counts forever (a recursive CTE with no end): the check neither writes nor hangs."""
+    conn.execute("INSERT INTO orders VALUES ('O-1', 10.0)")
+    writes = Invariant(name="writes", description="rewrites totals",
+                       sql="WITH t AS (SELECT 1) UPDATE orders SET total = 0 RETURNING id")  # fmt: skip
+    endless = Invariant(name="endless", description="counts forever",
+                        sql="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                            "SELECT i FROM n WHERE i < 0")  # fmt: skip
+    found = violations(conn, [writes, endless])
+    assert [v.invariant.name for v in found] == ["writes", "endless"]
+    assert found[1].rows == ({"error": "it takes too long to run"},)
+    assert conn.execute("SELECT total FROM orders").fetchone() == (10.0,)
+
+
 def test_the_tables_refuse_what_the_document_forbids(conn: sqlite3.Connection) -> None:
     """Enum, minimum and length become CHECK constraints; foreign keys are declared."""
     conn.execute("INSERT INTO orders VALUES ('O-1', 1.0)")

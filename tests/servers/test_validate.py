@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 from autoforge.servers import validate_folder
@@ -71,6 +72,21 @@ def test_missing_files_and_name_mismatch(tmp_path: Path) -> None:
     messages = {(p.location, p.message) for p in validate_folder(folder)}
     assert ("seed.sql", "missing") in messages
     assert any("other-name" in m for _, m in messages)
+
+
+def test_a_seed_that_computes_rows_instead_of_listing_them_is_refused_quickly(tmp_path: Path) -> None:
+    """A seed of a few bytes whose cross join would insert 10 billion rows is refused within its step budget,
+    not left to run for hours (or to fill memory) in whatever loads the folder."""
+    folder = tmp_path / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    ten = "(VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10))"
+    crossed = ", ".join(f"{ten} AS x{i}" for i in range(10))
+    never = " + ".join(f"x{i}.column1" for i in range(10)) + " = 0"  # every combination is tried
+    (folder / "seed.sql").write_text(f"INSERT INTO members (name) SELECT 'x' FROM {crossed} WHERE {never};\n")
+    started = time.monotonic()
+    problems = validate_folder(folder)
+    assert any("seed.sql takes too long to load" in p.message for p in problems), problems
+    assert time.monotonic() - started < 30
 
 
 def test_imported_benchmarks_are_not_bundled(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from autoforge.servers import CallNode, Solution, SynthesisError, Task, load_environment, validate_folder
+from autoforge.servers.environment import SERVER_PY
 from autoforge.synthesizer import STAGES, Event, SynthOptions, SynthResult, synthesize
 from autoforge.synthesizer.leeway import FIRST_USE_BATCH, FIRST_USE_CALLS, Leeway
 from autoforge.synthesizer.pipeline import _select
-from autoforge.synthesizer.writer import SERVER_PY, SYNTH_FILES
+from autoforge.synthesizer.writer import SYNTH_FILES
 
 from ..conftest import default_sigint
 from .conftest import SMALL_API, write
