@@ -16,7 +16,7 @@ from . import changelog
 from .episodes import key_types
 from .errors import Problem, SandboxError, SpecError
 from .execution import CompiledTool, tool_parameters
-from .limits import CallLimits
+from .limits import CallLimits, StepBudget
 from .pool import pool_for
 from .sandbox import check_source
 from .spec import EnvSpec, Task
@@ -41,7 +41,6 @@ ENV_FILES = ("env.json", "tools.py", "seed.sql", "tasks.jsonl")
 SEED_STEPS = 50_000_000
 SEED_STEPS_PER_BYTE = 200
 """The SQLite steps loading seed.sql may take: this many, or this many per byte of it if more."""
-_SEED_TICK = 10_000
 SERVER_PY = '''"""MCP server for this environment: `python server.py` or `mcp run server.py` (stdio), `autoforge serve <folder>` (HTTP)."""
 
 from pathlib import Path
@@ -222,23 +221,17 @@ def _only_inserts(action: int, *_: Any) -> int:
 def _load_seed(conn: sqlite3.Connection, seed_sql: str) -> None:
     """Run seed.sql, which may only insert rows (it is data, not code), within a budget of SQLite steps that grows
     with its length: a seed lists its rows, so one that computes many from a few (a cross join) is refused."""
-    budget = [max(SEED_STEPS, SEED_STEPS_PER_BYTE * len(seed_sql)) // _SEED_TICK]
-
-    def tick() -> int:
-        budget[0] -= 1
-        return 1 if budget[0] < 0 else 0
-
+    budget = StepBudget(conn, max(SEED_STEPS, SEED_STEPS_PER_BYTE * len(seed_sql)))
     conn.set_authorizer(_only_inserts)
-    conn.set_progress_handler(tick, _SEED_TICK)
     try:
-        conn.executescript(seed_sql)
+        with budget:
+            conn.executescript(seed_sql)
     except sqlite3.Error as exc:
-        if budget[0] < 0:
+        if budget.spent:
             raise SpecError("seed.sql takes too long to load: a seed lists its rows; it computes none") from None
         raise SpecError(f"seed.sql could not be loaded: {exc} (it may contain only INSERT statements)") from None
     finally:
         conn.set_authorizer(None)
-        conn.set_progress_handler(None, 0)
     problems = [
         Problem("seed.sql", f"foreign key violation in {row[0]}") for row in conn.execute("PRAGMA foreign_key_check")
     ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .limits import StepBudget
 from .spec import Invariant
 
 __all__ = ["Violation", "violations"]
@@ -42,16 +43,15 @@ def violations(conn: sqlite3.Connection, invariants: Iterable[Invariant], *, see
     for invariant in invariants:
         if invariant.scope == "seed" and not seed:
             continue
-        budget = [INVARIANT_STEPS // _TICK]
+        budget = StepBudget(conn, INVARIANT_STEPS)
         conn.set_authorizer(_reads_only)
-        conn.set_progress_handler(lambda budget=budget: _spend(budget), _TICK)
         try:
-            rows = tuple(dict(row) for _, row in zip(range(SAMPLE), db.query(invariant.sql), strict=False))
+            with budget:
+                rows = tuple(dict(row) for _, row in zip(range(SAMPLE), db.query(invariant.sql), strict=False))
         except sqlite3.Error as exc:
-            rows = ({"error": "it takes too long to run" if budget[0] < 0 else str(exc)},)
+            rows = ({"error": "it takes too long to run" if budget.spent else str(exc)},)
         finally:
             conn.set_authorizer(None)
-            conn.set_progress_handler(None, 0)
         if rows:
             found.append(Violation(invariant, rows))
     return found
@@ -59,7 +59,6 @@ def violations(conn: sqlite3.Connection, invariants: Iterable[Invariant], *, see
 
 INVARIANT_STEPS = 50_000_000
 """SQLite steps one invariant may take (an invariant that does not finish is broken, not waited for)."""
-_TICK = 10_000
 _READS = frozenset({
     sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
     sqlite3.SQLITE_SAVEPOINT,  # sqlite-utils' own around each query
@@ -69,8 +68,3 @@ _READS = frozenset({
 def _reads_only(action: int, *_: Any) -> int:
     """An invariant reads: whatever else its SQL does (a `WITH ... UPDATE`) is refused."""
     return sqlite3.SQLITE_OK if action in _READS else sqlite3.SQLITE_DENY
-
-
-def _spend(budget: list[int]) -> int:
-    budget[0] -= 1
-    return 1 if budget[0] < 0 else 0

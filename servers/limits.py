@@ -1,11 +1,14 @@
-"""Limits on one tool call: wall time, CPU time, memory and SQLite steps (defaults no real tool reaches)."""
+"""Limits on one tool call: wall time, CPU time, memory and SQLite steps (defaults no real tool reaches); and a
+budget of SQLite steps for the runtime's own statements that run data it was handed (a seed, an invariant)."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
+from typing import Self
 
-__all__ = ["CallLimits"]
+__all__ = ["CallLimits", "StepBudget"]
 
 WALL_ENV = "AUTOFORGE_TOOL_WALL_SECONDS"
 CPU_ENV = "AUTOFORGE_TOOL_CPU_SECONDS"
@@ -39,3 +42,33 @@ class CallLimits:
     def __post_init__(self) -> None:
         if self.wall_seconds <= 0 or self.cpu_seconds <= 0 or self.memory_mb <= 0 or self.steps <= 0:
             raise ValueError(f"call limits must be positive, got {self}")
+
+
+class StepBudget:
+    """At most `steps` SQLite steps on `conn` inside the `with` block: past them the running statement is
+    interrupted (an `sqlite3.OperationalError`), and `spent` says that was the budget."""
+
+    __slots__ = ("_conn", "_ticks")
+
+    def __init__(self, conn: sqlite3.Connection, steps: int) -> None:
+        self._conn = conn
+        self._ticks = steps // _BUDGET_TICK
+
+    def __enter__(self) -> Self:
+        self._conn.set_progress_handler(self._tick, _BUDGET_TICK)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.set_progress_handler(None, 0)
+
+    @property
+    def spent(self) -> bool:
+        return self._ticks < 0
+
+    def _tick(self) -> int:
+        self._ticks -= 1
+        return 1 if self._ticks < 0 else 0
+
+
+_BUDGET_TICK = 10_000
+"""SQLite steps between two checks of a `StepBudget`."""

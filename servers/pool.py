@@ -405,7 +405,7 @@ def _worker_environment() -> dict[str, str]:
     kept = {
         name: value
         for name, value in os.environ.items()
-        if name in _INHERITED or name.startswith(("LC_", "PYTHON")) and name != "PYTHONSTARTUP"
+        if name in _INHERITED or (name.startswith(("LC_", "PYTHON")) and name != "PYTHONSTARTUP")
     }
     return {**kept, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 

@@ -53,8 +53,8 @@ _CONTAINER_CLASSES = {
 }
 """Container types whose methods, taken from the type, change any instance of the built-in dict, list or set."""
 _NEW_CONTAINER_METHODS = frozenset({"fromkeys"})
-_TOO_DEEP = "expressions nested too deeply to check; split them into steps"
 """Methods of those types that make a new container."""
+_TOO_DEEP = "expressions nested too deeply to check; split them into steps"
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.AnnAssign,
     ast.If, ast.For, ast.Break, ast.Continue, ast.Pass, ast.Expr, ast.Raise, ast.Delete,
@@ -101,14 +101,11 @@ def _checked(source: str, filename: str) -> tuple[Problem, ...]:
     """`check_source`, remembered: synthesis checks the same tools.py each time it builds the environment."""
     try:
         tree = ast.parse(source, filename=filename)
-    except RecursionError:
-        return (Problem(f"{filename}:1", _TOO_DEEP),)
+        imported = _imported(tree)
+        found = [*_module_level(tree, imported), *_violations(tree, imported), *_recursion(tree)]
     except SyntaxError as exc:
         return (Problem(f"{filename}:{exc.lineno or 0}", f"syntax error: {exc.msg}"),)
-    imported = _imported(tree)
-    try:
-        found = [*_module_level(tree, imported), *_violations(tree, imported), *_recursion(tree)]
-    except RecursionError:  # expressions nested past what the checker walks: no tool needs them
+    except RecursionError:  # nested past what the parser or the checker walks: no tool needs that
         return (Problem(f"{filename}:1", _TOO_DEEP),)
     problems = [Problem(f"{filename}:{line}", message) for line, message in found]
     return tuple(sorted(problems, key=lambda p: int(p.location.rsplit(":", 1)[1])))
