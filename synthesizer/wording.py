@@ -572,12 +572,18 @@ def word_task(blueprint: Blueprint, plan: TaskPlan, row: Callable[[Entity], dict
     speaker = _Speaker(blueprint, plan, row, roles, rng, today)
     requests = [(goal, speaker.request(goal)) for goal in plan.goals]
     opening, identity = _opening(speaker, plan, blueprint, rng)
-    body = _join(speaker, requests, rng)
+    first = plan.goals[0] if plan.goals else None
+    stated = speaker.reason(first) if first is not None and first.kind not in _UNREASONED else None
+    body = _join(requests, rng, stated)
     context = " and ".join(f"{field} {value}" for field, value in speaker.context.items())
     instruction = " ".join(p for p in (opening, body, f"Use {context} for that." if context else "") if p)
-    asked = next((g for g in plan.goals if g.writes), plan.goals[0]) if plan.goals else None  # a change has a reason
-    reason = speaker.reason(asked) if asked is not None else ""
+    asked = next((g for g in plan.goals if g.writes), first)  # a change has a reason
+    reason = stated if stated is not None else speaker.reason(asked) if asked is not None else ""  # told once
     return Wording(instruction, _scenario(speaker, plan, blueprint, env_title, identity, reason, rng))
+
+
+_UNREASONED = frozenset({"tell", "total", "branch"})
+"""Goals the first sentence asks without a reason: a question, or a change that depends on an answer."""
 
 
 def _opening(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, rng: random.Random) -> tuple[str, bool]:
@@ -620,7 +626,8 @@ def _opening(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, rng: rando
     return greeting, upfront
 
 
-def _join(speaker: _Speaker, requests: list[tuple[Goal, str]], rng: random.Random) -> str:
+def _join(requests: list[tuple[Goal, str]], rng: random.Random, reason: str | None) -> str:
+    """The requests as sentences, the first one with `reason` (the one the user gives when asked too)."""
     sentences: list[str] = []
     for position, (goal, text) in enumerate(requests):
         question = text.endswith("?")
@@ -633,8 +640,7 @@ def _join(speaker: _Speaker, requests: list[tuple[Goal, str]], rng: random.Rando
                 sentence = rng.choice(("Could you {t}?", "I'd like you to {t}.", "Please {t}.", "Can you {t}?")).format(
                     t=text
                 )
-            if goal.kind not in ("tell", "total", "branch"):
-                reason = speaker.reason(goal)
+            if reason:
                 sentence += f" {reason[0].upper()}{reason[1:]}."
         elif question:
             lead = rng.choice(("Also, ", "And ", "One more thing: "))

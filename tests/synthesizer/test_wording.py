@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from autoforge.synthesizer import SynthResult
@@ -198,3 +199,17 @@ def test_the_thing_a_description_acts_on_is_its_noun_not_a_word_of_its_clauses()
     assert without_subject(sentence_words("The `add` command adds packages"))[:2] == ["adds", "packages"]
     assert without_subject(sentence_words("This command will help you create a file"))[:2] == ["create", "a"]
     assert without_subject(sentence_words("The sync command makes sure that it is in sync"))[0] == "that"
+
+
+def test_the_reason_an_instruction_gives_is_the_one_the_user_gives_when_asked() -> None:
+    """A user who says "I would like to get it done today" does not answer "I need it in place this week" when the
+    agent asks why: across the bundled tasks, any reason an instruction states is its user's reason (267 of 624
+    tasks had two, drawn apart)."""
+    from autoforge.servers.locate import bundled_environments
+
+    tasks = [json.loads(line) for folder in bundled_environments() for line in (folder / "tasks.jsonl").open()]
+    reasons = {task["user"].get("reason") for task in tasks} - {None, ""}
+    assert len(reasons) > 20
+    for task in tasks:
+        stated = {reason for reason in reasons if reason in task["instruction"]}
+        assert not stated or task["user"].get("reason") in stated, (task["id"], task["instruction"], task["user"])
