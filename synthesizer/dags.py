@@ -83,6 +83,17 @@ def _pointed_at(walk: Walk) -> set[Entity]:
     return {source.entity for arm in walk.arms for _, source in arm.args if isinstance(source, KeyOf)}
 
 
+def _records_made(walk: Walk, blueprint: Blueprint) -> set[tuple[str, frozenset[Entity]]]:
+    """The records a walk's creates would add, as the tool and the rows it names (a return of one order, a
+    booking of one passenger on one flight)."""
+    made: set[tuple[str, frozenset[Entity]]] = set()
+    for arm in walk.arms:
+        named = frozenset(source.entity for _, source in arm.args if isinstance(source, KeyOf))
+        if arm.tool and named and blueprint.plan(arm.tool).kind == "create":
+            made.add((arm.tool, named))
+    return made
+
+
 def _restates(writes: dict[Entity, frozenset[str] | None], named: set[Entity], blueprint: Blueprint) -> bool:
     """Whether a write deletes, or moves the state of, a row another write names."""
     for entity in set(writes) & named:
@@ -117,6 +128,8 @@ def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
         return False  # two comparisons of the same rows
     if _restates(writes_a, _pointed_at(second), blueprint) or _restates(writes_b, _pointed_at(first), blueprint):
         return False  # one changes the state of a row the other's write names (closing a ticket, commenting on it)
+    if _records_made(first, blueprint) & _records_made(second, blueprint):
+        return False  # the same request twice (two returns of one order, the same flight booked again)
     return first.goal != second.goal
 
 

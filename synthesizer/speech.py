@@ -151,7 +151,11 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "people+": ("a friend is joining us", "my family is coming along"),
     "people-": ("one of us can no longer come", "a friend had to cancel"),
     "shipping": ("I need it sooner", "I would rather pick it up myself", "it is not urgent after all"),
-    "message": ("it is a present", "I want to add a personal note", "the old note had a typo"),
+    "gift": ("it is a present", "I want to add a personal note", "the old message had a typo"),
+    "message": ("I want to add a detail", "the old one was unclear", "I want to remember what it was for"),
+    "limit": ("my spending has changed", "I want a limit that fits how I use it"),
+    "limit+": ("I have a big purchase coming up", "the current limit is too low for me"),
+    "limit-": ("I want to keep my spending in check", "I would feel safer with a lower limit"),
     "money": ("it needs to match the invoice", "we agreed on a new amount", "the old amount was wrong"),
     "enum": ("it was set up wrong", "my needs have changed", "the current one does not suit me"),
     "pay": ("I would like to settle it now", "I want to make sure it is paid before the deadline"),
@@ -183,6 +187,9 @@ _REASONS: dict[str, tuple[str, ...]] = {
 }
 
 
+_LIMITS = {"limit", "budget", "cap", "allowance", "threshold", "ceiling", "quota"}
+"""Words of a ceiling the user sets for themselves (a card's daily limit), not an amount owed."""
+
 _SHIPPING = (
     ({"express", "overnight", "priority", "next", "same", "expedited", "rush", "fast", "fastest"}, ("I need it sooner",)),
     ({"standard", "economy", "ground", "regular", "slow", "free"}, ("it is not urgent after all",
@@ -211,18 +218,24 @@ def reason_for(
             key = "people"
         elif words & {"shipping", "delivery"}:
             key = "shipping"
+        elif "gift" in words:
+            key = "gift"
         elif words & {"message", "note", "memo", "comment", "requests"}:
             key = "message"
         elif kind in ("date", "datetime"):
             key = "date"
         elif kind in ("quantity",) or "quantity" in words:
             key = "quantity"
+        elif words & _LIMITS:
+            key = "limit"
         elif kind in ("money", "amount"):
             key = "money"
         elif kind == "enum":
             key = "enum"
     if key in ("people", "quantity"):
         key = f"{key}{'+' if change > 0 else '-'}" if change else ""
+    elif key == "limit" and change:
+        key = f"limit{'+' if change > 0 else '-'}"
     if key == "shipping" and value is not None:
         chosen = set(split_words(str(value)))
         return rng.choice(next((r for words, r in _SHIPPING if words & chosen), _REASONS[""]))

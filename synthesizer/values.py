@@ -219,6 +219,21 @@ def topic(table: str, column: str) -> str:
     return "text"
 
 
+_MONEY_NOUNS = frozenset(["transaction", "payment", "charge", "expense", "invoice", "bill", "transfer", "purchase",
+                          "refund", "payout", "deposit", "withdrawal", "fee", "budget"])  # fmt: skip
+_DELIVERY_NOUNS = frozenset(["order", "shipment", "delivery", "parcel", "package", "consignment", "pickup"])
+
+
+def _note_kind(table: str) -> str:
+    """What a note on a row of `table` is about: 'money', 'delivery', 'person' or '' (anything else)."""
+    noun = singular(table).split("_")[-1]
+    if noun in _MONEY_NOUNS:
+        return "money"
+    if noun in _DELIVERY_NOUNS:
+        return "delivery"
+    return "person" if is_person_table(table) else ""
+
+
 def _named_thing(table: str, column: str) -> str | None:
     """The thing a column names by its name, if it is one: 'project' of an activity, or the camera of an event's
     `camera_name` ('Garcia Camera', never 'Garcia Name')."""
@@ -847,7 +862,7 @@ _TOPICS: dict[str, Any] = {
     "named": _named,
     "review": _review,
     "comment": _comment,
-    "note": lambda v, t, c, r, p, k: v._pick(vocab.NOTES, p),
+    "note": lambda v, t, c, r, p, k: v._pick(vocab.NOTES[_note_kind(t.name)], p),
     "worklog": lambda v, t, c, r, p, k: v._pick(vocab.WORK_NOTES, p),
     "problem": lambda v, t, c, r, p, k: v.random.choice(
         vocab.TOPIC_DESCRIPTIONS.get(k) or vocab.TOPIC_DESCRIPTIONS[""]

@@ -137,11 +137,21 @@ MEMOS: tuple[str, ...] = (
     "Gym membership", "Invoice {number}", "Car insurance", "School trip", "Water bill", "Books for the course",
     "Holiday deposit", "Phone bill {month}",
 )  # fmt: skip
-NOTES: tuple[str, ...] = (
-    "Called the customer to confirm.", "Leave the parcel with the neighbour.", "Use the side entrance.",
-    "Customer prefers email.", "Follow up next week.", "Paid in person at the desk.", "Keep for tax records.",
-    "Split with {first}.", "Reimbursable work expense.", "Ring the bell twice.",
-)  # fmt: skip
+NOTES: dict[str, tuple[str, ...]] = {
+    "money": (
+        "Keep for tax records.", "Split with {first}.", "Reimbursable work expense.", "Paid in person at the desk.",
+        "Shared cost for the flat.", "Deposit for the holiday.",
+    ),
+    "delivery": (
+        "Leave the parcel with the neighbour.", "Use the side entrance.", "Ring the bell twice.",
+        "Deliver after 5 pm, please.", "Call on arrival.",
+    ),
+    "person": (
+        "Called the customer to confirm.", "Prefers email.", "Prefers calls in the morning.", "Follow up next week.",
+    ),
+    "": ("Follow up next week.", "Checked and confirmed.", "Discussed with {first}.", "Review at the end of the month."),
+}  # fmt: skip
+"""Notes a record holds, by what the record is: money moved, something delivered, a person, anything else."""
 WORK_NOTES: tuple[str, ...] = (
     "Reproduced the problem and sent a fix.", "Called the customer to walk through the settings.",
     "Checked the logs; waiting on engineering.", "Updated the billing details and re-ran the charge.",

@@ -154,8 +154,10 @@ def test_a_condition_agrees_with_its_noun_and_staff_bill_for_a_reason_of_their_o
     assert not [t.instruction for t in tasks if re.search(r"\bnumber of [a-z ]+? are more than", t.instruction)]
     assert any(re.search(r"\bnumber of (guests|passengers|seats|tickets|nights)\b", t.instruction) for t in tasks)
     billing = {reason_for(random.Random(seed), "bill") for seed in range(40)}
-    charged = [t for t in bundled("hotel-reservations").tasks.values() if {c.tool for c in t.solution.calls if
-               c.tool in ("addCharge", "updateGuest", "updateRoom", "removeCharge")} == {"addCharge"}]  # fmt: skip
+    hotel = bundled("hotel-reservations")
+    writes = {tool.name for tool in hotel.spec.tools if tool.writes}
+    charged = [t for t in hotel.tasks.values()  # the reason given is the first request's
+               if next((c.tool for c in t.solution.calls if c.tool in writes), None) == "addCharge"]  # fmt: skip
     assert charged and all(t.user.reason.rstrip(".").lower() in {r.lower() for r in billing} for t in charged)
 
 
@@ -420,3 +422,24 @@ def test_a_password_a_hash_and_a_thing_s_name_get_values_of_their_kind() -> None
                 for c in columns[1:]}  # fmt: skip
         assert " " not in made["pass"] and " " not in made["hash"], made
         assert made["camera_name"].endswith(" Camera"), made
+
+
+def test_a_note_fits_the_record_it_is_on() -> None:
+    """A payment's note is about the money ('Keep for tax records.'), an order's about its delivery ('Ring the bell
+    twice.'), a customer's about the person; a bank transaction never says 'Leave the parcel with the neighbour.'"""
+    from autoforge.servers.spec import Column, Table
+    from autoforge.synthesizer.values import Values
+    from autoforge.synthesizer.vocab import NOTES
+
+    note = Column(name="note", type="TEXT")
+    values = Values(7, "2026-03-01T09:00:00")
+
+    def notes(table: str) -> set[str]:
+        made = Table(name=table, columns=(Column(name="id", type="TEXT", primary_key=True), note))
+        return {values.value(made, note, "text") for _ in range(30)}
+
+    money, delivery = notes("transactions"), notes("shipments")
+    templates = {kind: {text.split("{")[0] for text in texts} for kind, texts in NOTES.items()}
+    assert all(any(n.startswith(t) for t in templates["money"]) for n in money), money
+    assert all(n in NOTES["delivery"] for n in delivery), delivery
+    assert not money & set(NOTES["delivery"]) and not notes("customers") & set(NOTES["delivery"])

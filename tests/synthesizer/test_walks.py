@@ -122,6 +122,22 @@ async def test_walks_changing_the_same_columns_of_a_row_do_not_merge(retail) -> 
     assert not compatible(change("city", "Nice"), change("city", "Lyon"), bp)
 
 
+async def test_the_same_record_is_not_asked_for_twice(retail) -> None:
+    """Two creates by one tool naming the same rows are one request asked twice (returning an order for one reason,
+    then for another); the same create on other rows, or another create on the same row, may share a task."""
+    bp, _, _ = retail
+    order, other = Entity("orders", "ORD-1001"), Entity("orders", "ORD-1002")
+
+    def ret(row: Entity, reason: str) -> Walk:
+        return Walk(Goal("create", "requestReturn", (("orderId", KeyOf(row)), ("reason", Known(reason, "reason")))))
+
+    assert not compatible(ret(order, "Wrong size"), ret(order, "Arrived too late"), bp)
+    assert compatible(ret(order, "Wrong size"), ret(other, "Arrived too late"), bp)
+    item = Walk(Goal("create", "addOrderItem", (("orderId", KeyOf(order)),
+                                                ("product_id", KeyOf(Entity("products", "PRO-1001"))))))  # fmt: skip
+    assert compatible(ret(order, "Wrong size"), item, bp)
+
+
 async def test_a_request_that_only_adds_a_new_row_takes_any_partner(retail) -> None:
     """A plan whose one request makes a row that refers to nothing shares no row with anything, so any request
     that does not spoil it may join; once joined, the next one must share a row again."""

@@ -213,3 +213,19 @@ def test_the_reason_an_instruction_gives_is_the_one_the_user_gives_when_asked() 
     for task in tasks:
         stated = {reason for reason in reasons if reason in task["instruction"]}
         assert not stated or task["user"].get("reason") in stated, (task["id"], task["instruction"], task["user"])
+
+
+def test_a_limit_is_raised_or_lowered_for_a_reason_that_fits_the_direction() -> None:
+    """Lowering a card's daily limit is for keeping spending in check, raising it for a big purchase; neither is 'it
+    needs to match the invoice', which stays the reason for an amount owed."""
+    import random
+
+    from autoforge.synthesizer.speech import reason_for
+
+    def reasons(column: str, change: float) -> set[str]:
+        return {reason_for(random.Random(seed), "update", column, "money", change) for seed in range(30)}
+
+    lower, higher = reasons("daily_limit", -15), reasons("spending_cap", 10)
+    assert lower and higher and not lower & higher
+    assert not any("invoice" in r for r in lower | higher | reasons("budget", 0))
+    assert "it needs to match the invoice" in reasons("amount", -10)
