@@ -16,7 +16,7 @@ from .moments import day_of, shifted
 from .naming import normal
 from .outcomes import apply_change
 from .rules import children, linked_table, terminal_values
-from .semantics import is_creation_time, is_person_table
+from .semantics import PERSONAL_KINDS, is_creation_time, is_person_table
 from .shapes import id_entity
 from .toolgen import table_rules
 from .values import Person, person_of
@@ -886,12 +886,22 @@ class Walker(Resolver):
                 continue
             if column.name in self._arm_columns(taken) | self._arm_columns(other):
                 continue
+            if self._personal(taken) or self._personal(other):
+                continue  # 'if my miles are more than 27893, change my email to A; if not, to B' asks no one's question
             then, otherwise = (taken, other) if holds else (other, taken)
             return Walk(
                 Goal("branch", entity=entity, column=column.name, op=op, amount=amount, then=then, otherwise=otherwise),
                 found,
             )
         return None
+
+    def _personal(self, goal: Goal) -> bool:
+        """Whether `goal` changes only who someone is or how to reach them (an email, a phone, an address), which no
+        condition on their records decides."""
+        plan = self.plans[goal.tool or ""]
+        named = dict(goal.args)
+        fields = [p.column for p in plan.roles("field") if p.column and p.name in named]
+        return bool(fields) and all(self.kind(plan.table, c) in PERSONAL_KINDS for c in fields)
 
     def _arm_columns(self, goal: Goal) -> set[str]:
         plan = self.plans[goal.tool or ""]

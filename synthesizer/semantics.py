@@ -10,6 +10,7 @@ from .naming import singular, split_words
 __all__ = [
     "ADULT_AGE_DAYS",
     "LABEL_KINDS",
+    "PERSONAL_KINDS",
     "TERMINAL_STATUSES",
     "column_kind",
     "is_birth_date",
@@ -95,6 +96,9 @@ _PEOPLE = frozenset(
 )
 LABEL_KINDS = ("email", "username", "person", "name", "title", "code", "phone", "url", "path")
 """Kinds of value a person would name a row by, best first."""
+PERSONAL_KINDS = frozenset({"email", "phone", "first_name", "middle_name", "last_name", "username", "person", "street",
+                            "city", "country", "region", "zip", "birthdate", "password"})  # fmt: skip
+"""Kinds of value that say who a person is or how to reach them: theirs to state, never the outcome of a rule."""
 _BIRTH = re.compile(r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$")
 ADULT_AGE_DAYS = (18 * 365, 80 * 365)
 """How long ago (in days) a grown-up customer was born: the range birth dates are drawn from."""

@@ -110,6 +110,12 @@ def field_words(column: str) -> str:
     return " ".join(words) or humanize(column)
 
 
+def measured(field: str, value: str) -> tuple[str, str]:
+    """A field and its value with the unit said after the value: ('weight in kg', '3.6') -> ('weight', '3.6 kg')."""
+    name, found, unit = field.rpartition(" in ")
+    return (name, f"{value} {unit}") if found and name and unit in _UNITS.values() else (field, value)
+
+
 _ADJECTIVES = frozenset({"public", "private", "default", "active", "enabled", "disabled", "visible", "hidden",
                          "archived", "pinned", "starred", "locked", "deleted", "done", "completed", "read", "unread",
                          "featured", "verified", "primary", "favorite", "favourite", "published", "draft", "open",

@@ -25,7 +25,7 @@ from .policy import BILLED
 from .rules import linked_table, status_column
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS, SWITCHES, toggle_of
-from .speech import field_words, flag_phrase, reason_for, spoken_date, spoken_value, verb_of
+from .speech import field_words, flag_phrase, measured, reason_for, spoken_date, spoken_value, verb_of
 from .values import full_name
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Source
 
@@ -243,6 +243,7 @@ class _Speaker:
         field = field_words(pick.column)
         if pick.extreme:
             high = pick.extreme == "max"
+            field = measured(field, "")[0]  # 'the bag with the lowest weight', whatever it is weighed in
             if kind in ("date", "datetime"):
                 return "~most recent" if high else "~oldest"
             if kind == "money" and _costs(table, pick.column):  # a balance, a limit, a payment is no cost
@@ -364,7 +365,7 @@ class _Speaker:
                 flags.append(flag)
             elif isinstance(source, Known):
                 self.remember(f"new {self._field(plan.table, column)}", source.value)
-                parts.append((self._field(plan.table, column), self.say(plan.table, column, source.value)))
+                parts.append(measured(self._field(plan.table, column), self.say(plan.table, column, source.value)))
             elif (
                 isinstance(source, KeyOf)
                 and (key is None or name != key.name)
@@ -430,7 +431,9 @@ class _Speaker:
                 field = self._field(plan.table, column)
                 self.remember(f"{noun} {field}", source.value)
                 flag = self._flag(plan.table, column, source)
-                parts.append(flag or f"{field} {self.say(plan.table, column, source.value)}")
+                said = self.say(plan.table, column, source.value)
+                name, with_unit = measured(field, said)
+                parts.append(flag or (f"{field} {said}" if name == field else f"a {name} of {with_unit}"))
         mine = [o for o in owners if o != "me"]
         last = singular(plan.table).split("_")[-1]
         if plan.table == self.roles.customer and self.plan.role == "staff":  # staff open one for a customer
@@ -487,7 +490,9 @@ class _Speaker:
             return f"move {subject} {goal.amount} day{'s' if goal.amount != 1 else ''} later"
         if goal.op == "percent":
             return f"{'raise' if goal.amount > 0 else 'lower'} {subject} by {abs(goal.amount)}%"
-        return f"{'increase' if goal.amount > 0 else 'reduce'} {subject} by {abs(goal.amount)}"
+        name, by = measured(field, str(abs(goal.amount)))  # 'increase the weight of my bag by 2 kg'
+        subject = subject.replace(field, name, 1)
+        return f"{'increase' if goal.amount > 0 else 'reduce'} {subject} by {by}"
 
     def _total(self, goal: Goal) -> str:
         listing = goal.listing
@@ -507,7 +512,7 @@ class _Speaker:
         elif kind == "money" and singular(goal.entities[0].table).split("_")[-1] in _FLOWS:  # money moved
             one = "the smaller one" if goal.op == "lower" else "the larger one"
         else:
-            one = f"the one with the {goal.op} {field}"
+            one = f"the one with the {goal.op} {measured(field, '')[0]}"
         inner = Goal(self.bp.plan(goal.tool or "").kind, goal.tool, goal.args, goal.entity)  # type: ignore[arg-type]
         return f"look at {a} and {b}, and {self.request(inner, one)}"
 

@@ -443,3 +443,13 @@ def test_a_note_fits_the_record_it_is_on() -> None:
     assert all(any(n.startswith(t) for t in templates["money"]) for n in money), money
     assert all(n in NOTES["delivery"] for n in delivery), delivery
     assert not money & set(NOTES["delivery"]) and not notes("customers") & set(NOTES["delivery"])
+
+
+def test_no_rule_decides_who_someone_is() -> None:
+    """A request that hangs on a condition never changes a person's email, phone, address or name ('if my miles are
+    more than 27893, change my email to A; if not, to B'): those are the user's to state."""
+    branch = re.compile(r"if ([^;]*?), please ([^;]*?); if not, ([^.]*?) instead")
+    personal = re.compile(r"\b(email|phone|address|street|city|name)\b")
+    tasks = [t for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
+    arms = [m.group(2) + " / " + m.group(3) for t in tasks for m in branch.finditer(t.instruction)]
+    assert len(arms) > 50 and not [arm for arm in arms if personal.search(arm)]

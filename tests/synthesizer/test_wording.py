@@ -229,3 +229,13 @@ def test_a_limit_is_raised_or_lowered_for_a_reason_that_fits_the_direction() -> 
     assert lower and higher and not lower & higher
     assert not any("invoice" in r for r in lower | higher | reasons("budget", 0))
     assert "it needs to match the invoice" in reasons("amount", -10)
+
+
+def test_a_measure_is_said_with_its_unit_after_the_value() -> None:
+    """'a weight of 3.6 kg', never 'weight in kg 3.6'; a field with no unit is left as it is."""
+    from autoforge.synthesizer.speech import measured
+
+    assert measured("weight in kg", "3.6") == ("weight", "3.6 kg")
+    assert measured("duration in minutes", "30") == ("duration", "30 minutes")
+    assert measured("check in", "May 2") == ("check in", "May 2")
+    assert measured("shipping method", "express") == ("shipping method", "express")
