@@ -74,6 +74,9 @@ _FLOWS = frozenset({"transaction", "payment", "transfer", "deposit", "refund", "
 """Rows whose amount is money moved, not a price."""
 _LEVELS = frozenset({"priority", "severity", "urgency", "importance", "risk"})
 """Fields whose values are levels of something: said with it ('a high-priority ticket')."""
+_VAGUE = frozenset({"other", "others", "misc", "miscellaneous", "unknown", "unspecified", "undefined", "any",
+                    "default", "custom", "generic"})  # fmt: skip
+"""Values that read as another word before a noun ('my other ticket'), so they are said after it."""
 _COSTS = frozenset({"price", "cost", "fare", "fee", "total", "amount", "rate", "charge"})
 """Words of a money column that say what something costs (the cheapest order; but the lowest balance)."""
 
@@ -268,6 +271,8 @@ class _Speaker:
                 return f"with no {field}"
             if words[-1] in _LEVELS:  # 'my high-priority ticket', not 'my high ticket'
                 return f"~{value}-{words[-1]}"
+            if value in _VAGUE:  # 'my ticket with category other', not 'my other ticket'
+                return f"with {field} {value}"
             if len(words) == 1 or words[-1] in _CLASSES:
                 return f"~{value}"
             trimmed = " ".join(w for w in words if w not in ("method", "mode", "option", "preference"))

@@ -453,3 +453,11 @@ def test_no_rule_decides_who_someone_is() -> None:
     tasks = [t for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
     arms = [m.group(2) + " / " + m.group(3) for t in tasks for m in branch.finditer(t.instruction)]
     assert len(arms) > 50 and not [arm for arm in arms if personal.search(arm)]
+
+
+def test_a_vague_value_is_said_after_its_field() -> None:
+    """A ticket in the category 'other' is 'my ticket with category other', never 'my other ticket' (which names a
+    different ticket than the one meant)."""
+    instructions = [t.instruction for t in bundled("helpdesk-tickets").tasks.values()]
+    assert not [text for text in instructions if re.search(r"\bmy other (ticket|tickets)\b", text)]
+    assert any("with category other" in text for text in instructions)
