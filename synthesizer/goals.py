@@ -13,10 +13,10 @@ from autoforge.servers import Roles, ToolError
 from .lifecycle import pairs_of, required_states
 from .models import ParamPlan, ToolPlan
 from .moments import day_of, shifted
-from .naming import normal
+from .naming import normal, split_words
 from .outcomes import apply_change
 from .rules import children, linked_table, terminal_values
-from .semantics import PERSONAL_KINDS, is_creation_time, is_person_table
+from .semantics import PERSONAL_KINDS, PERSONAL_WORDS, is_creation_time, is_person_table
 from .shapes import id_entity
 from .toolgen import table_rules
 from .values import Person, person_of
@@ -901,7 +901,9 @@ class Walker(Resolver):
         plan = self.plans[goal.tool or ""]
         named = dict(goal.args)
         fields = [p.column for p in plan.roles("field") if p.column and p.name in named]
-        return bool(fields) and all(self.kind(plan.table, c) in PERSONAL_KINDS for c in fields)
+        return bool(fields) and all(
+            self.kind(plan.table, c) in PERSONAL_KINDS or split_words(c)[-1] in PERSONAL_WORDS for c in fields
+        )
 
     def _arm_columns(self, goal: Goal) -> set[str]:
         plan = self.plans[goal.tool or ""]

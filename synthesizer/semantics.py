@@ -11,6 +11,7 @@ __all__ = [
     "ADULT_AGE_DAYS",
     "LABEL_KINDS",
     "PERSONAL_KINDS",
+    "PERSONAL_WORDS",
     "TERMINAL_STATUSES",
     "column_kind",
     "is_birth_date",
@@ -99,6 +100,9 @@ LABEL_KINDS = ("email", "username", "person", "name", "title", "code", "phone", 
 PERSONAL_KINDS = frozenset({"email", "phone", "first_name", "middle_name", "last_name", "username", "person", "street",
                             "city", "country", "region", "zip", "birthdate", "password"})  # fmt: skip
 """Kinds of value that say who a person is or how to reach them: theirs to state, never the outcome of a rule."""
+PERSONAL_WORDS = frozenset({"company", "employer", "organization", "organisation", "nickname", "website", "bio",
+                            "language", "locale", "timezone", "pronouns", "salutation"})  # fmt: skip
+"""Last words of fields that also say who someone is (where they work, what they go by)."""
 _BIRTH = re.compile(r"(^|_)(dob|birthday|birthdate|birth_date|date_of_birth)$")
 ADULT_AGE_DAYS = (18 * 365, 80 * 365)
 """How long ago (in days) a grown-up customer was born: the range birth dates are drawn from."""

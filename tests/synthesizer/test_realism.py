@@ -446,10 +446,10 @@ def test_a_note_fits_the_record_it_is_on() -> None:
 
 
 def test_no_rule_decides_who_someone_is() -> None:
-    """A request that hangs on a condition never changes a person's email, phone, address or name ('if my miles are
-    more than 27893, change my email to A; if not, to B'): those are the user's to state."""
+    """A request that hangs on a condition never changes a person's email, phone, address, name or company ('if my
+    miles are more than 27893, change my email to A; if not, to B'): those are the user's to state."""
     branch = re.compile(r"if ([^;]*?), please ([^;]*?); if not, ([^.]*?) instead")
-    personal = re.compile(r"\b(email|phone|address|street|city|name)\b")
+    personal = re.compile(r"\b(email|phone|address|street|city|name|company)\b")
     tasks = [t for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
     arms = [m.group(2) + " / " + m.group(3) for t in tasks for m in branch.finditer(t.instruction)]
     assert len(arms) > 50 and not [arm for arm in arms if personal.search(arm)]
