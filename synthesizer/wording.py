@@ -77,6 +77,13 @@ _LEVELS = frozenset({"priority", "severity", "urgency", "importance", "risk"})
 _VAGUE = frozenset({"other", "others", "misc", "miscellaneous", "unknown", "unspecified", "undefined", "any",
                     "default", "custom", "generic"})  # fmt: skip
 """Values that read as another word before a noun ('my other ticket'), so they are said after it."""
+_MADE_FOR: dict[str, frozenset[str]] = {
+    "ask for help": frozenset({"ticket", "issue", "case", "request", "incident", "complaint", "inquiry", "enquiry"}),
+    "new payee": frozenset({"payee", "beneficiary", "recipient"}),
+    "luggage": frozenset({"bag", "baggage", "luggage", "suitcase"}),
+    "add item": frozenset({"item", "line"}),
+}
+"""Reason keys for records a user adds for a purpose of their own (a ticket asks for help), by the record's noun."""
 _COSTS = frozenset({"price", "cost", "fare", "fee", "total", "amount", "rate", "charge"})
 """Words of a money column that say what something costs (the cheapest order; but the lowest balance)."""
 
@@ -561,11 +568,13 @@ class _Speaker:
         if plan.kind == "create":
             verb = noun if noun in ("review", "comment") else "bill" if noun in BILLED else "create"
             verb = "book" if verb == "create" and start_column(self.bp, self.bp.table(plan.table)) else verb
+            verb = next((key for key, nouns in _MADE_FOR.items() if noun in nouns), verb) if verb == "create" else verb
         if plan.kind == "delete":
             verb = "delete person" if is_person_table(plan.table) else "delete"
         if verb == "cancel" and self.plan.role == "staff":  # an organiser calls an event off for the business
             verb = "cancel by staff"
-        elif self.plan.role == "staff" and verb in ("update", "action", "delete"):  # staff act for a customer
+        elif self.plan.role == "staff" and verb in ("update", "action", "delete", "create", "book", *_MADE_FOR):
+            # staff act for a customer
             verb = "staff"
         if goal.kind == "compute" and goal.column:
             column = goal.column
