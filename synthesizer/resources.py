@@ -502,6 +502,8 @@ def _sql_type(json_type: str | None) -> str:
 
 def semantic_of(table: Table, column: Column, res: Resource) -> str:
     if column.primary_key:
+        if column.format == "uuid":  # the document says its ids are UUIDs
+            return "uuid"
         natural = column.name != "id" and not column.generated and normal(column.name) not in ("uuid", "key")
         kind = column_kind(table.name, column.name, "string", None, False) if natural else "id"
         return kind if kind in ("code", "email", "path", "name", "username", "url", "title") else "id"

@@ -10,6 +10,7 @@ out, each with its reason. Reading shapes is `shapes.py`, building tables `resou
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from autoforge.servers import Table
 
@@ -20,6 +21,7 @@ from .resources import Resource, labels_of, resources_of, semantic_of, tables_of
 from .rules import describe
 from .shapes import ACTION_TARGETS, Shape, entities_of, http_shape, item_segments, name_shape, vendor_prefix
 from .sources.openapi import common_prefix
+from .sources.schemas import DOC_KEY
 
 __all__ = ["ACTION_TARGETS", "infer_blueprint", "tool_schema"]
 
@@ -60,6 +62,7 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
             skipped.append(Skip(name=shape.op.source_name if shape.op.branch else shape.op.name, reason=outcome))
         else:
             plans.append(outcome)
+    tables = _uuid_keys(tables, plans, source)
     labels = {t.name: labels_of(t) for t in tables}
     semantics = {f"{t.name}.{c.name}": semantic_of(t, c, resources[t.name]) for t in tables for c in t.columns}
     blueprint = Blueprint(
@@ -88,3 +91,28 @@ def _planned(shapes: list[Shape], http: bool) -> tuple[dict[str, Resource], tupl
         except Exception as exc:  # noqa: BLE001 - one operation that trips a synthesizer bug is left out, not the rest
             outcomes.append(internal_error(exc))
     return resources, tables, outcomes
+
+
+def _uuid_keys(tables: tuple[Table, ...], plans: list[ToolPlan], source: SourceDoc) -> tuple[Table, ...]:
+    """Tables whose rows an argument documented as a UUID names (`/organization/{id}/domain/{domain}` with `id` of
+    format uuid) get keys that are UUIDs, so that every id a task passes keeps the documented format."""
+    schemas = {op.name: op.input_schema.get("properties") or {} for op in source.operations}
+    named = {
+        param.table
+        for plan in plans
+        for param in plan.params
+        if param.role in ("key", "parent") and param.table
+        and _format(schemas.get(plan.name, {}).get(param.name) or {}) == "uuid"
+    }  # fmt: skip
+    return tuple(
+        table.model_copy(update={"columns": tuple(
+            c.model_copy(update={"format": "uuid"}) if c.primary_key and c.type == "TEXT" and not c.format else c
+            for c in table.columns
+        )}) if table.name in named else table
+        for table in tables
+    )  # fmt: skip
+
+
+def _format(schema: dict[str, Any]) -> str | None:
+    """The format an argument's schema documents (kept in its notes when the tool's schema leaves it out)."""
+    return schema.get("format") or (schema.get(DOC_KEY) or {}).get("format")

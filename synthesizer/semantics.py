@@ -109,6 +109,7 @@ ADULT_AGE_DAYS = (18 * 365, 80 * 365)
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
+        ("uuid", r"(^|_)(uuid|guid)$"),
         ("email", r"(^|_)e?mail(_address)?$"),
         ("phone", r"(^|_)(phone|mobile|telephone|tel|fax)(_number)?$"),
         ("first_name", r"^(first|given)_?name$"),

@@ -829,7 +829,9 @@ _TOPICS: dict[str, Any] = {
     "job": lambda v, t, c, r, p, k: v.pooled("job"),
     "initials": lambda v, t, c, r, p, k: f"{p.first[:1]}{p.last[:1]}",
     "location": lambda v, t, c, r, p, k: v.random.choice(vocab.CITIES),
-    "language": lambda v, t, c, r, p, k: v.random.choice(vocab.LANGUAGES),
+    "language": lambda v, t, c, r, p, k: v.random.choice(
+        list(vocab.LANGUAGES.values() if _coded(c) or "locale" in split_words(c.name) else vocab.LANGUAGES)
+    ),
     "timezone": lambda v, t, c, r, p, k: v.random.choice(vocab.TIMEZONES),
     "version": lambda v, t, c, r, p, k: f"{v.random.randint(1, 4)}.{v.random.randint(0, 12)}.{v.random.randint(0, 9)}",
     "tag": lambda v, t, c, r, p, k: v.random.choice(vocab.TAGS),

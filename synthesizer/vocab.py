@@ -235,7 +235,9 @@ COLLECTION_NAMES: tuple[str, ...] = ("Groceries", "Work", "Weekend chores", "Tra
 COLLECTION_QUALIFIERS: tuple[str, ...] = ("Personal", "Shared", "Team", "Family", "Old", "Summer", "Winter",
                                           "Weekly", "Monthly", "Spring")  # fmt: skip
 """What sets a second list of the same kind apart ('Shared groceries', 'Old receipts')."""
-LANGUAGES: tuple[str, ...] = ("English", "Spanish", "French", "German", "Portuguese", "Italian", "Dutch", "Japanese")
+LANGUAGES: dict[str, str] = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
+                             "Italian": "it", "Dutch": "nl", "Japanese": "ja"}  # fmt: skip
+"""Languages by name, with their ISO 639-1 codes."""
 TIMEZONES: tuple[str, ...] = ("Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago",
                               "America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney", "UTC")  # fmt: skip
 TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",

@@ -171,3 +171,54 @@ async def test_documented_patterns_hold_in_java_flag_style_within_a_length_and_w
         assert re.search(r"(?i)^\S+\.(jpeg|pdf)$", row["file_name"]) and 4 <= len(row["file_name"]) <= 12, row
         created = row["date_created"]
         assert re.fullmatch(stamp["pattern"], created) and created[:19] <= "2026-03-02 09:00:00", row
+
+
+ORGANISATIONS = """
+openapi: 3.0.3
+info: {title: Desks, version: "1"}
+paths:
+  /organizations:
+    get:
+      operationId: listOrganizations
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    id: {type: string}
+                    name: {type: string}
+                    language: {type: string, minLength: 2, maxLength: 2}
+                    verifyUuid: {type: string}
+  /organizations/{id}:
+    get:
+      operationId: getOrganization
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+  /organizations/{id}/domains/{domain}:
+    delete:
+      operationId: removeDomain
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+        - {name: domain, in: path, required: true, schema: {type: string}}
+      responses: {"204": {description: removed}}
+"""
+
+
+async def test_a_key_an_argument_documents_as_a_uuid_is_one_and_a_two_letter_language_is_a_code(tmp_path) -> None:
+    """An organisation's id is a UUID wherever one path says so (every id a task passes then keeps the documented
+    format); a `language` of two letters is an ISO code ('de', never 'Ge'); a `verifyUuid` is a UUID."""
+    import uuid
+
+    bp = await _blueprint(tmp_path, "desks.yaml", ORGANISATIONS)
+    assert bp.table("organizations").column("id").format == "uuid"
+    rows = build_seed(bp, 3, 12)["organizations"]
+    for row in rows:
+        uuid.UUID(row["id"])
+        assert row["verifyUuid"] is None or uuid.UUID(row["verifyUuid"]), row
+    languages = {row["language"] for row in rows} - {None}
+    assert languages and languages <= {"en", "es", "fr", "de", "pt", "it", "nl", "ja"}, languages
