@@ -16,11 +16,13 @@ from .live import is_live, list_live_tools
 from .openapi import parse_openapi
 from .prose import parse_markdown
 from .reference import parse_reference
+from .restructured import rst_to_markdown
 from .toolschemas import is_tool_list, parse_tool_list
 
 __all__ = ["RawSource", "parse_structured", "read_source"]
 
 _MARKDOWN = (".md", ".markdown", ".txt")
+_RESTRUCTURED = (".rst", ".rest")
 
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
@@ -71,6 +73,8 @@ async def read_source(reference: str | Path, max_bytes: int) -> RawSource:
     digest = _sha256(raw)
     if path.suffix.lower() in _MARKDOWN:
         return RawSource(path.name, digest, text, markdown=True)
+    if path.suffix.lower() in _RESTRUCTURED:
+        return RawSource(path.name, digest, rst_to_markdown(text), markdown=True)
     data = _parse_data(text, path.name, path.suffix.lower())
     if isinstance(data, str):
         return RawSource(path.name, digest, text, markdown=True)

@@ -78,6 +78,24 @@ async def test_markdown_in_the_convention_is_parsed(tmp_path: Path) -> None:
     )
 
 
+async def test_restructured_text_is_read_as_markdown(tmp_path: Path) -> None:
+    """A `.rst` page (Sphinx's `option` directive and `:command:` role included) is read like its markdown: sections
+    are headings, options terms, and a tool documented in the convention becomes a tool."""
+    from autoforge.synthesizer.sources.restructured import rst_to_markdown
+
+    text = (
+        "Notes\n=====\n\nA notebook, driven by :command:`notes`.\n\n.. option:: --color WHEN\n\n   Colour the output.\n\n"
+        "create_note\n-----------\n\nWrite a new note.\n\n- ``title`` (string, required): the title\n"
+        "- ``pinned`` (boolean, optional, default false): keep on top\n\n.. code-block:: console\n\n   $ notes add Hi\n"
+    )
+    markdown = rst_to_markdown(text)
+    assert markdown.startswith("# Notes\n") and "## create_note" in markdown and "`notes`" in markdown
+    assert "**--color WHEN**: Colour the output." in markdown and "```\n$ notes add Hi\n```" in markdown
+    doc = await parse(write(tmp_path, "notes.rst", text))
+    assert [op.name for op in doc.operations] == ["create_note"]
+    assert doc.operations[0].input_schema["required"] == ["title"]
+
+
 async def test_free_prose_is_not_parsed_offline(tmp_path: Path) -> None:
     """Markdown outside the convention yields nothing offline (the pipeline then asks for an LLM)."""
     assert (
