@@ -44,6 +44,7 @@ _DENIED = {
 _DENIED_FUNCTIONS = frozenset(
     {"random", "randomblob", "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "rtreenode"}
     | {"current_timestamp", "current_date", "current_time"}  # the wall clock; tool code reads db.now()
+    | {"last_insert_rowid", "changes", "total_changes"}  # the connection's counters outlive its episode
 )
 _DENIED_TABLES = frozenset({"sqlite_stmt", "dbstat", "sqlite_dbpage"})
 """Virtual tables that show the connection's own workings: its prepared statements (the runtime's savepoint

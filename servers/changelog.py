@@ -18,7 +18,7 @@ from typing import Any
 from .spec import Change, EnvSpec, Table
 from .state import diff_rows
 
-__all__ = ["PREFIX", "changes", "clear", "install", "is_change_log", "revert", "touched"]
+__all__ = ["PREFIX", "changes", "clear", "count", "install", "is_change_log", "revert", "touched"]
 
 PREFIX = "_autoforge_"
 _LOG = f"{PREFIX}changes"
@@ -65,6 +65,12 @@ def clear(conn: sqlite3.Connection, spec: EnvSpec) -> None:
         if table.name in written:
             conn.execute(f'DELETE FROM "{_shadow(table)}"')
     conn.execute(f'DELETE FROM "{_LOG}"')
+
+
+def count(conn: sqlite3.Connection) -> int:
+    """How many rows were written since the last `clear`."""
+    (written,) = conn.execute(f'SELECT count(*) FROM "{_LOG}"').fetchone()
+    return int(written)
 
 
 def touched(conn: sqlite3.Connection) -> dict[str, set[Any]]:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from .patterns import linear
 from .spec import Column, EnvSpec
 
 __all__ = ["FORMATS", "as_stored", "column_rule", "compiles", "problem", "state_problems"]
@@ -59,12 +60,13 @@ def column_rule(column: Column, boolean: bool = False) -> dict[str, Any]:
 
 @lru_cache(maxsize=512)
 def compiles(pattern: str) -> bool:
-    """Whether Python's `re` can compile a documented pattern (ECMAScript-only syntax cannot be enforced)."""
+    """Whether a documented pattern is enforced: Python's `re` compiles it (ECMAScript-only syntax cannot be) and
+    RE2 reads it (look-arounds and back-references cannot be matched in linear time)."""
     try:
         re.compile(pattern)
     except re.error:
         return False
-    return True
+    return linear(pattern) is not None
 
 
 def as_stored(rule: Mapping[str, Any], value: Any) -> Any:
@@ -130,7 +132,8 @@ def _text_problem(name: str, rule: Mapping[str, Any], value: str) -> str | None:
     if longest is not None and len(value) > longest:
         return f"{name} must be at most {longest} characters long"
     pattern = rule.get("pattern")
-    if pattern and compiles(pattern) and not re.search(pattern, value):
+    matcher = linear(pattern) if pattern and compiles(pattern) else None
+    if matcher is not None and not matcher.search(value):
         return f"{name} must match the pattern {pattern}"
     fmt = rule.get("format")
     if fmt and not _formatted(fmt, value):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 import fastjsonschema
 
 from .episodes import Episode
+from .errors import SpecError
+from .patterns import linear
 from .pool import ToolPool
 from .spec import ToolSpec
 from .toolkit import ToolError
@@ -59,7 +61,13 @@ class CompiledTool:
     def build(
         cls, spec: ToolSpec, program: ToolProgram, pool: ToolPool, parameters: frozenset[str] | None
     ) -> CompiledTool:
-        return cls(spec, program, pool, compiled_schema(spec.input_schema), parameters)
+        try:
+            validator = compiled_schema(spec.input_schema)
+        except fastjsonschema.JsonSchemaDefinitionException as exc:
+            raise SpecError(
+                f"tool {spec.name!r}: its input_schema is no JSON schema this server can use: {exc}"
+            ) from None
+        return cls(spec, program, pool, validator, parameters)
 
     def run(self, episode: Episode, arguments: Mapping[str, Any], runner: ToolRunner | None = None) -> ToolResult:
         """Run the tool in `episode` as one transaction and wait; on ToolError the episode is unchanged.
@@ -115,7 +123,47 @@ def compiled_schema(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
 
 @lru_cache(maxsize=4096)
 def _compile(schema: str) -> Callable[[Any], Any]:
-    return fastjsonschema.compile(json.loads(schema))
+    validator = fastjsonschema.compile(json.loads(schema), handlers=_NO_REMOTE)
+    patterns = validator.__globals__.get("REGEX_PATTERNS")  # the schema's patterns, compiled by `re`
+    if patterns:  # matched by RE2 instead: an agent's argument must not make the server backtrack for hours
+        patterns.update({pattern: linear(pattern) or _ANYTHING for pattern in patterns})
+    return validator
+
+
+class _Anything:
+    """The matcher of a pattern RE2 cannot read: not enforced."""
+
+    def search(self, text: str) -> bool:
+        return True
+
+
+_ANYTHING = _Anything()
+
+
+def _refuse_remote(uri: str) -> Any:
+    raise fastjsonschema.JsonSchemaDefinitionException(
+        f"$ref {uri[:200]!r} points outside the schema; only references within it ('#/...') are read"
+    )
+
+
+class _LocalOnly(Mapping[str, Callable[[str], Any]]):
+    """A handler for every URI scheme, each refusing: a `$ref` is read from the schema itself, never fetched (a
+    folder's schema must not make the host open a URL or read a file)."""
+
+    def __getitem__(self, scheme: str) -> Callable[[str], Any]:
+        return _refuse_remote
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+_NO_REMOTE = _LocalOnly()
 
 
 def tool_parameters(source: str) -> dict[str, frozenset[str] | None]:

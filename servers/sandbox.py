@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
+import networkx as nx
+
 from .errors import Problem, SandboxError
 from .facades import ALLOWED_NAMES, FACADES, SAFE_CONSTRUCTORS, Facade, not_offered
 from .toolkit import ToolError
@@ -52,6 +54,8 @@ _CONTAINER_CLASSES = {
     "typing": frozenset({"Dict", "List", "Set"}),
 }
 """Container types whose methods, taken from the type, change any instance of the built-in dict, list or set."""
+_CLOCK_CLASSES = {"datetime": frozenset({"date", "datetime"})}
+"""Classes with wall-clock constructors (`now`, `today`), which only the name `db` may be asked for."""
 _NEW_CONTAINER_METHODS = frozenset({"fromkeys"})
 """Methods of those types that make a new container."""
 _TOO_DEEP = "expressions nested too deeply to check; split them into steps"
@@ -228,13 +232,19 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield from ((line, message) for message in _import_problems(node))
         elif isinstance(node, ast.Name):
-            message = _name_problem(node, modules, parents.get(node)) or _container_problem(
-                node, imported, parents, annotations
+            message = (
+                _name_problem(node, modules, parents.get(node))
+                or _container_problem(node, imported, parents, annotations)
+                or _clock_problem(node, imported, parents, annotations)
             )
             if message:
                 yield line, message
         elif isinstance(node, ast.Attribute):
-            message = _attribute_problem(node, imported) or _container_problem(node, imported, parents, annotations)
+            message = (
+                _attribute_problem(node, imported)
+                or _container_problem(node, imported, parents, annotations)
+                or _clock_problem(node, imported, parents, annotations)
+            )
             if message:
                 yield line, message
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("__"):
@@ -291,6 +301,27 @@ def _container_problem(
     )
 
 
+def _clock_problem(
+    node: ast.Name | ast.Attribute, imported: Imported, parents: dict[ast.AST, ast.AST], annotations: set[int]
+) -> str | None:
+    """Why naming `datetime.date` or `datetime.datetime` here is refused: passed around or bound to another name
+    (`db = datetime.datetime`, `helper(datetime.datetime)`), `.now()` on it would pass for the environment's
+    clock. The class may be called, used as `CLASS.NAME` (`fromisoformat`), named in isinstance() or an
+    annotation."""
+    label = _class_label(node, imported, _CLOCK_CLASSES)
+    if label is None or id(node) in annotations:
+        return None
+    parent = parents.get(node)
+    if (isinstance(parent, ast.Call) and parent.func is node) or (
+        isinstance(parent, ast.Attribute) and parent.value is node
+    ):
+        return None
+    call = parents.get(parent) if isinstance(parent, ast.Tuple) else parent
+    if _is_isinstance(call) and call.args[1] in (node, parent):  # type: ignore[union-attr]
+        return None
+    return f"{label} may only be called, used as {label}.NAME, or named in isinstance() or an annotation"
+
+
 def _is_isinstance(node: ast.AST | None) -> bool:
     return (
         isinstance(node, ast.Call)
@@ -302,16 +333,26 @@ def _is_isinstance(node: ast.AST | None) -> bool:
 
 def _container_label(node: ast.Name | ast.Attribute, imported: Imported) -> str | None:
     """`dict` for the built-in dict, `collections.Counter` for that class however it was imported; None otherwise."""
+    if isinstance(node, ast.Name) and node.id not in imported:
+        return node.id if node.id in _CONTAINER_TYPES else None
+    return _class_label(node, imported, _CONTAINER_CLASSES)
+
+
+def _class_label(
+    node: ast.Name | ast.Attribute, imported: Imported, classes: Mapping[str, frozenset[str]]
+) -> str | None:
+    """`module.Class` when `node` names one of `classes` however it was imported (`from datetime import datetime
+    as d`, `datetime.datetime`); None otherwise."""
     if isinstance(node, ast.Name):
         origin = imported.get(node.id)
         if origin is None:
-            return node.id if node.id in _CONTAINER_TYPES else None
+            return None
         module, member = origin
     elif isinstance(node.value, ast.Name) and imported.get(node.value.id, ("", ""))[1] is None:
         module, member = imported[node.value.id][0], node.attr
     else:
         return None
-    return f"{module}.{member}" if member in _CONTAINER_CLASSES.get(module, ()) else None
+    return f"{module}.{member}" if member in classes.get(module, ()) else None
 
 
 def _transaction_statement(call: ast.Call) -> str | None:
@@ -373,7 +414,12 @@ def _attribute_problem(node: ast.Attribute, imported: Imported) -> str | None:
     if attr.startswith(_FRAME_PREFIXES):
         return f"attribute {attr!r} is not allowed"
     if attr in _FORBIDDEN_ATTRIBUTES:
-        if attr in {"now", "today"} and isinstance(node.value, ast.Name) and node.value.id == "db":
+        if (
+            attr in {"now", "today"}
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "db"
+            and "db" not in imported
+        ):
             return None
         if attr in {"now", "today", "utcnow", "fromtimestamp"}:
             return f"{attr!r} reads the wall clock; use db.now() / db.today() (the environment's frozen clock)"
@@ -382,27 +428,22 @@ def _attribute_problem(node: ast.Attribute, imported: Imported) -> str | None:
 
 
 def _recursion(tree: ast.Module) -> Iterator[tuple[int, str]]:
-    """Cycles in the call graph of module-level functions (recursion is unbounded work)."""
+    """Cycles in the call graph of module-level functions (recursion is unbounded work), one per strongly connected
+    group of functions, found in time linear in the calls (a walk of every path is exponential in them)."""
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    calls = {
-        name: {
-            c.func.id
-            for c in ast.walk(fn)
-            if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in functions
-        }
+    graph = nx.DiGraph()
+    graph.add_edges_from(
+        (name, c.func.id)
         for name, fn in functions.items()
-    }
-    reported: set[str] = set()
-    for start in functions:
-        stack: list[tuple[str, tuple[str, ...]]] = [(start, (start,))]
-        while stack:
-            current, path = stack.pop()
-            for callee in calls[current]:
-                if callee == start and start not in reported:
-                    reported.update(path)
-                    yield functions[start].lineno, f"recursion ({' -> '.join((*path, callee))}) is not allowed"
-                elif callee not in path:
-                    stack.append((callee, (*path, callee)))
+        for c in ast.walk(fn)
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in functions
+    )
+    for group in nx.strongly_connected_components(graph):
+        start = min(group, key=lambda name: functions[name].lineno)
+        if len(group) == 1 and not graph.has_edge(start, start):
+            continue
+        path = [start, *(callee for _, callee in nx.find_cycle(graph.subgraph(group), start))]
+        yield functions[start].lineno, f"recursion ({' -> '.join(path)}) is not allowed"
 
 
 def _capped_range(*args: int) -> range:

@@ -8,6 +8,7 @@ This module imports nothing of ours.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -115,7 +116,27 @@ class ToolSpec(_Model):
     def _object_schema(self) -> ToolSpec:
         if self.input_schema.get("type") != "object":
             raise ValueError(f"tool {self.name!r}: input_schema must have type 'object'")
+        for which, schema in (("input_schema", self.input_schema), ("output_schema", self.output_schema)):
+            outside = next(_remote_references(schema), None)
+            if outside is not None:
+                raise ValueError(
+                    f"tool {self.name!r}: {which} refers to {outside[:200]!r}, outside itself; a schema's $ref may "
+                    "only point within it ('#/...'), nothing is fetched"
+                )
         return self
+
+
+def _remote_references(schema: Any) -> Iterator[str]:
+    """The `$ref`s of a JSON schema that point outside it (a URL, a file), at any depth."""
+    if isinstance(schema, dict):
+        reference = schema.get("$ref")
+        if isinstance(reference, str) and not reference.startswith("#"):
+            yield reference
+        for value in schema.values():
+            yield from _remote_references(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _remote_references(value)
 
 
 class Provenance(_Model):

@@ -22,7 +22,10 @@ from . import changelog
 from .episodes import Episode, EpisodeStore
 from .spec import Change, EnvSpec, Task
 
-__all__ = ["Check", "Verdict", "episode_changes", "normalise_text", "told", "verify_episode"]
+__all__ = ["MAX_VERIFIED_ROWS", "Check", "Verdict", "episode_changes", "normalise_text", "told", "verify_episode"]
+
+MAX_VERIFIED_ROWS = 20_000
+"""The most rows an episode may write and still be verified (tasks change a few; reading 600,000 took 10 s)."""
 
 
 class Check(BaseModel):
@@ -49,6 +52,10 @@ def episode_changes(store: EpisodeStore, episode: Episode) -> list[Change]:
 def verify_episode(store: EpisodeStore, episode: Episode, transcript: Sequence[str]) -> Verdict:
     """Verify an episode against its task (an episode without a task has nothing to verify)."""
     task = store.tasks.get(episode.task_id) if episode.task_id else None
+    written = changelog.count(episode.conn)
+    if written > MAX_VERIFIED_ROWS:  # no task changes this many: reading them all would stall the server
+        detail = f"the episode wrote {written:,} rows, more than the {MAX_VERIFIED_ROWS:,} a verification reads"
+        return Verdict(reward=0.0, checks=[Check(name="state", passed=False, detail=detail)], diff={})
     actual = episode_changes(store, episode)
     if task is None:
         return Verdict(
@@ -147,9 +154,7 @@ def _canonical(spec: EnvSpec, changes: Iterable[Change]) -> Counter[str]:
         table = spec.table(change.table)
         if change.op == "insert" and table is not None and table.column(table.primary_key).generated:  # type: ignore[union-attr]
             new_keys.add((table.name, change.key))
-    references = {
-        (t.name, c.name): c.references.split(".")[0] for t in spec.tables for c in t.columns if c.references
-    }
+    references = {(t.name, c.name): c.references.split(".")[0] for t in spec.tables for c in t.columns if c.references}
     result: Counter[str] = Counter()
     for change in changes:
         table = spec.table(change.table)
@@ -169,7 +174,11 @@ def _canonical(spec: EnvSpec, changes: Iterable[Change]) -> Counter[str]:
         if change.op == "update" and not values:
             continue  # only volatile columns changed
         key = None if change.op == "insert" and (table.name, change.key) in new_keys else _number(change.key)
-        result[json.dumps({"table": table.name, "op": change.op, "key": key, "values": values}, sort_keys=True, default=str)] += 1
+        result[
+            json.dumps(
+                {"table": table.name, "op": change.op, "key": key, "values": values}, sort_keys=True, default=str
+            )
+        ] += 1
     return result
 
 

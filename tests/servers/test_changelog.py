@@ -156,3 +156,26 @@ def test_closing_an_episode_twice_gives_its_file_to_one_next_episode_only() -> N
     first, second = store.fresh(None), store.fresh(None)
     assert first.path == episode.path and second.path != first.path
     store.close_all()
+
+
+def test_an_episode_that_wrote_more_rows_than_any_task_fails_without_reading_them() -> None:
+    """Past MAX_VERIFIED_ROWS written rows, verification says so and fails, reading none of them (600,000 rows had
+    stalled a server for 10 s, and an agent can ask again and again)."""
+    from autoforge.servers.verify import MAX_VERIFIED_ROWS, verify_episode
+
+    environment = load_environment(bundled_path("library-loans"))
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    task = next(iter(environment.tasks.values()))
+    episode = store.fresh(task)
+    try:
+        columns = ", ".join(
+            f'"{c}"' for c in ("id", "name", "email", "phone", "tier", "status", "fines_owed", "joined")
+        )
+        rows = [(f"X-{n}", f"Member {n}", f"m{n}@example.test", "555-0100", "standard", "active", 0.0, "2026-01-01")
+                for n in range(MAX_VERIFIED_ROWS + 1)]  # fmt: skip
+        episode.conn.executemany(f"INSERT INTO members ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        verdict = verify_episode(store, episode, [])
+    finally:
+        episode.close()
+    assert verdict.reward == 0.0 and verdict.diff == {}
+    assert f"{MAX_VERIFIED_ROWS + 1:,} rows" in verdict.checks[0].detail

@@ -34,8 +34,10 @@ def test_text_keeps_its_enum_length_pattern_and_format() -> None:
     assert problem("email", {"type": "string", "format": "email"}, "ann.lee@mail") == "email must be an email address"
     assert problem("site", {"type": "string", "format": "uri"}, "https://x.example/a") is None
     assert problem("id", {"type": "string", "format": "uuid"}, "nope") == "id must be a UUID"
-    assert not compiles(r"^\p{L}+$")
+    assert not compiles(r"^\p{L}+$")  # Python's re cannot read it
+    assert not compiles(r"^(?=.*[0-9]).+$")  # RE2 cannot match a look-ahead in linear time
     assert column_rule(Column(name="name", type="TEXT", pattern=r"^\p{L}+$")) == {"type": "string"}
+    assert problem("code", {"type": "string", "pattern": "^(a+)+$"}, "a" * 40 + "!") is not None  # no backtracking
 
 
 def test_a_number_sent_as_text_is_read_as_the_number_its_column_holds() -> None:

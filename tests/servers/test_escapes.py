@@ -349,6 +349,11 @@ TRICKS = [
     Trick("constant changed through a tuple of types", "MEMO = {'n': 0}\n\ndef trick(db, path):\n    return [t.update(MEMO, n=1) for t in (dict,)]\n", 4),
     Trick("constant changed by Counter's inherited method", "import collections\n\nMEMO = {'n': 0}\n\ndef trick(db, path):\n    return collections.Counter.setdefault(MEMO, path, 1)\n", 6),
     Trick("constant changed through typing.Dict", "import typing\n\nMEMO = {'n': 0}\n\ndef trick(db, path):\n    return typing.Dict.update(MEMO, n=1)\n", 6),
+    Trick("the wall clock through a class bound to db", "import datetime\n\ndef trick(db, path):\n    db = datetime.datetime\n    return str(db.now())\n", 4),
+    Trick("the wall clock through a class passed as db", "import datetime\n\ndef helper(db):\n    return str(db.now())\n\ndef trick(db, path):\n    return helper(datetime.datetime)\n", 7),
+    Trick("the wall clock through a class imported as db", "from datetime import datetime as db\n\ndef trick(x, path):\n    return str(db.now())\n", 4),
+    Trick("a number carried over by last_insert_rowid", "def trick(db, path):\n    return db.value('SELECT last_insert_rowid()')\n"),
+    Trick("a number carried over by total_changes", "def trick(db, path):\n    return db.value('SELECT total_changes() + changes()')\n"),
     Trick("constant changed by defaultdict imported by name", "from collections import defaultdict\n\nMEMO = {'n': 0}\n\ndef trick(db, path):\n    return defaultdict.update(MEMO, n=1)\n", 6),
 ]  # fmt: skip
 TRANSACTIONS = [

@@ -94,3 +94,26 @@ def test_bug_in_tool_code_is_a_crash_not_an_agent_error(tiny: EnvServer) -> None
         tiny.environment.tools["broken"].run(episode, {})
     with pytest.raises(ToolError):
         tiny.environment.tools["add_item"].run(episode, {"name": "x", "qty": 0})
+
+
+def test_a_schema_reads_no_reference_outside_itself_and_matches_patterns_in_linear_time() -> None:
+    """An environment's schema is untrusted: a `$ref` to a URL or a file is refused (by the spec, and by the
+    compiler, which fetches nothing), and a `pattern` such as `^(a+)+$` is matched by RE2, so forty letters and a
+    '!' are refused at once instead of backtracking for hours."""
+    import fastjsonschema
+    from autoforge.servers.execution import compiled_schema
+    from autoforge.servers.spec import ToolSpec
+    from pydantic import ValidationError
+
+    for outside in ("http://127.0.0.1:9/secret", "file:///etc/hostname", "other.json#/x"):
+        schema = {"type": "object", "properties": {"x": {"$ref": outside}}}
+        with pytest.raises(ValidationError, match="outside itself"):
+            ToolSpec(name="t", description="A tool.", input_schema=schema, writes=False)
+        with pytest.raises(fastjsonschema.JsonSchemaDefinitionException, match="points outside the schema"):
+            compiled_schema(schema)
+    local = {"type": "object", "$defs": {"id": {"type": "string"}}, "properties": {"x": {"$ref": "#/$defs/id"}}}
+    assert compiled_schema(local)({"x": "a"}) == {"x": "a"}
+    validate = compiled_schema({"type": "object", "properties": {"x": {"type": "string", "pattern": "^(a+)+$"}}})
+    assert validate({"x": "aaaa"}) == {"x": "aaaa"}
+    with pytest.raises(fastjsonschema.JsonSchemaValueException, match="must match pattern"):
+        validate({"x": "a" * 40 + "!"})
