@@ -184,7 +184,7 @@ def _corpus_files(corpus: Path) -> list[tuple[str, Entry | None, Path]]:
     files = sorted(
         p
         for p in corpus.rglob("*")
-        if p.is_file() and p.suffix in (".json", ".yaml", ".yml", ".md") and p.name != "SOURCES.md"
+        if p.is_file() and p.suffix in (".json", ".yaml", ".yml", ".md", ".rst") and p.name != "SOURCES.md"
     )
     return [(str(p.relative_to(corpus)), None, p) for p in files]
 
