@@ -193,9 +193,13 @@ def without_subject(words: list[str]) -> list[str]:
     if words[:2] in (["makes", "sure"], ["make", "sure"]):  # "makes sure that ..." makes nothing
         return words[2:]
     helps = next((i for i, w in enumerate(words[:4]) if w in _ENABLERS), None)  # "will help you create a file"
-    if helps is not None and words[helps + 1 : helps + 2] == ["you"]:
-        start = helps + 2
-        words = words[start + (words[start : start + 1] == ["to"]) :]  # "allows you to create"
+    if helps is not None:
+        start = helps + 1
+        start += next((len(who) for who in (["the", "user"], ["the", "users"], ["users"], ["you"])
+                       if words[start : start + len(who)] == who), 0)  # fmt: skip
+        gerund = words[start].endswith("ing") if start < len(words) else False  # "allows editing an event"
+        if start > helps + 1 or gerund or words[start : start + 1] in (["to"], ["for"]):  # "allows for adding"
+            words = words[start + (words[start : start + 1] in (["to"], ["for"])) :]  # "allows you to create"
     return words
 
 
@@ -206,6 +210,8 @@ def object_noun(words: list[str], head: bool = True) -> str:
     run: list[str] = []
     words = _unbracketed(words)
     for position, word in enumerate(words):
+        if word in ("of", "for") and run and run[-1].endswith(("ed", "ing")) and len(run) > 1:
+            break  # "events scheduled for a date range": the events, not a range's
         if word in ("of", "for") and run and position + 1 < len(words) and words[position + 1] not in _ANY:
             owner = object_noun(words[position + 1 :])
             return f"{owner}_{run[-1]}" if owner else run[-1]

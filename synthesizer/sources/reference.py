@@ -69,6 +69,10 @@ _OPTION = re.compile(r"--?[A-Za-z][\w-]*")
 _TERM_FIRST = re.compile(
     r"^(?:\*\*|`)(?P<term>[^*`\n]+)(?:\*\*|`)(?:\s*[:\u2013\u2014]\s*|\s+-\s+|\n)(?P<text>.+)$", re.DOTALL
 )
+_SLOTS = frozenset({"options", "option", "flags", "args", "arguments", "opts", "switches", "parameters", "params"})
+"""Placeholders that stand for a command's options or arguments in general (`khal new [OPTIONS] SUMMARY`)."""
+_SYNOPSIS = re.compile(r"\s*([a-z][\w.-]*) [a-z][a-z0-9-]* *(?:[\[<A-Z-]|$)")
+"""A code block that opens with a program, a command word and its first argument or option: a synopsis."""
 _SHELLS = frozenset({"bash", "sh", "shell", "console", "zsh", "shell-session", "sh-session"})
 _META = frozenset(
     {"help", "version", "debug", "diagnostic", "verbose", "quiet", "color", "colors", "nc", "np", "config",
@@ -475,6 +479,8 @@ def _program(blocks: list[_Block]) -> str | None:
             continue
         prompt = r"^\s*\$?\s*" if block.info in _SHELLS else r"^\s*\$\s+"  # a shell block's lines are commands
         runs.update(m.group(1) for m in re.finditer(prompt + r"([\w.-]+)(?! +install\b)", block.text, re.MULTILINE))
+        if synopsis := _SYNOPSIS.match(block.text):  # a man page's `khal list [-a CALENDAR] [START]`
+            runs[synopsis.group(1)] += 1
         if re.fullmatch(r"[a-z][\w.-]*", title):
             runs[title] += len(re.findall(rf"^\s*{re.escape(title)}\s", block.text, re.MULTILINE))
     runs.pop("sudo", None)
@@ -645,6 +651,8 @@ def _command_params(command: _Command, shared: list[str], named: str) -> tuple[d
         elif "..." in placeholder and option is None:
             name = plural(name)
         if name in properties or (option is not None and name == (key or "").lstrip("-").replace("-", "_")):
+            continue
+        if option is None and name in _SLOTS:  # `[OPTIONS]`: where the options go, no argument of its own
             continue
         properties[name] = _placeholder_schema(name, names[0] if names else None, option is not None and not names)
         if not placeholder.startswith("["):

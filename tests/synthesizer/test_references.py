@@ -654,3 +654,44 @@ async def test_a_subcommand_reference_synthesizes_an_environment_that_verifies(t
     assert {"add_book", "remove_book"} <= set(tools)
     written = {call.tool for task in result.tasks for call in task.solution.calls}
     assert "add_book" in written or "remove_book" in written
+
+
+AGENDA_RST = """Usage
+=====
+
+:program:`agenda` keeps appointments in local calendars.
+
+Commands
+--------
+
+list
+****
+shows all appointments booked for a given day, with their times::
+
+    agenda list [-c CALENDAR] [DAY]
+
+new
+***
+allows for adding new appointments::
+
+    agenda new [-c CALENDAR] [OPTIONS] START TITLE
+
+cancel
+******
+cancels an appointment by its number::
+
+    agenda cancel NUMBER
+"""
+
+
+async def test_a_man_page_in_restructured_text_gives_a_tool_per_command_section(tmp_path: Path) -> None:
+    """Sections named by a command word over a synopsis (`agenda new [-c CALENDAR] [OPTIONS] START TITLE`, no `$`)
+    are the commands; `[OPTIONS]` only marks where options go; "allows for adding new appointments" adds
+    appointments and "shows all appointments booked for a given day" lists appointments, not a day's bookings."""
+    from autoforge.synthesizer.sources import read_source
+
+    source = parse_structured(await read_source(write(tmp_path, "agenda.rst", AGENDA_RST), 2**20))
+    tools = {op.name: sorted(op.input_schema.get("properties", {})) for op in source.operations}
+    assert tools["new_appointment"] == ["calendar", "start", "title"]
+    assert tools["list_appointment"] == ["calendar", "day"]
+    assert "number" in tools["cancel_appointment"]
