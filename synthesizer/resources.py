@@ -314,14 +314,37 @@ def _bound_column(name: str) -> str | None:
 def _add_column(res: Resource, name: str, schema: Any, required: bool = False) -> None:
     column = name if _COLUMN.fullmatch(name) else identifier(name, "field")
     existing = column_for(res, name)
-    schema = schema if isinstance(schema, dict) else {}
+    schema = _labelled_value(schema) if isinstance(schema, dict) else {}
     if existing:
-        res.columns[existing].required = res.columns[existing].required or required
-        res.columns[existing].merge(schema)
+        col = res.columns[existing]
+        col.required = col.required or required
+        kind, _ = schema_type(schema)
+        if col.json_type in (None, "object") and kind not in (None, "object", "array"):  # a plain value documented
+            col.json_type, col.enum = kind, _col(column, schema).enum
+        col.merge(schema)
         return
     if len(res.columns) >= MAX_COLUMNS:
         return
     res.columns[column] = _col(column, schema, required)
+
+
+_LABELLED = frozenset({"label", "value", "type", "universal_id", "unit", "format", "name"})
+"""Keys of an object that wraps one field's value with its label (`{"label": "Hire date", "value": "2014-11-09",
+"type": "date"}`)."""
+
+
+def _labelled_value(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a field's value where the document wraps each field with its label, else `schema`."""
+    properties = schema.get("properties")
+    if (
+        isinstance(properties, dict)
+        and "value" in properties
+        and "label" in properties
+        and set(properties) <= _LABELLED
+        and isinstance(properties["value"], dict)
+    ):
+        return properties["value"]
+    return schema
 
 
 def _col(name: str, schema: dict[str, Any], required: bool = False) -> Col:

@@ -54,6 +54,7 @@ _ATTRIBUTES: dict[str, str] = {
     "department": "department", "team": "department", "division": "department",
     "language": "language", "locale": "language", "timezone": "timezone", "time_zone": "timezone",
     "pronouns": "pronouns", "salutation": "salutation", "honorific": "salutation", "marital_status": "marital",
+    "gender": "gender", "sex": "gender",
     "version": "version", "tag": "tag", "tags": "tag", "keyword": "tag", "keywords": "tag",
 }  # fmt: skip
 """Short attributes a text column holds, by its name (or its last word): a job title in a person's row, initials,
@@ -839,6 +840,7 @@ _TOPICS: dict[str, Any] = {
     "pronouns": lambda v, t, c, r, p, k: v.random.choice(("she/her", "he/him", "they/them")),
     "salutation": lambda v, t, c, r, p, k: v.random.choice(("Mr", "Ms", "Mrs", "Dr", "Mx")),
     "marital": lambda v, t, c, r, p, k: v.random.choice(("single", "married", "divorced", "widowed")),
+    "gender": lambda v, t, c, r, p, k: v.random.choice(("female", "male", "diverse")),
     "gift": lambda v, t, c, r, p, k: v._pick(vocab.GIFT_MESSAGES, p),
     "request": lambda v, t, c, r, p, k: v._pick(vocab.SPECIAL_REQUESTS, p),
     "reason": _reason,

@@ -357,7 +357,7 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
 
     columns = [column("id", primary_key=True), column("title"), column("initials"), column("salutation"),
                column("department_name"), column("company_name"), column("country_of_birth", max_length=2),
-               column("type"), column("description")]  # fmt: skip
+               column("type"), column("description"), column("gender")]  # fmt: skip
     table = Table(name="employees", columns=tuple(columns))
     values = Values(3, "2026-03-01T09:00:00")
     for _ in range(20):
@@ -370,6 +370,7 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
         assert made["department_name"] in DEPARTMENTS, made
         assert made["company_name"] and not made["company_name"].endswith("."), made
         assert made["description"].endswith("."), made
+        assert made["gender"] in ("female", "male", "diverse"), made  # never a setting word such as 'advanced'
     activities = Table(name="activities", columns=(column("id", primary_key=True), column("project")))
     for _ in range(10):  # an activity's `project` is a project's name, not a setting word such as 'standard'
         project = values.value(activities, activities.columns[1], "text")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -222,3 +223,69 @@ async def test_a_key_an_argument_documents_as_a_uuid_is_one_and_a_two_letter_lan
         assert row["verifyUuid"] is None or uuid.UUID(row["verifyUuid"]), row
     languages = {row["language"] for row in rows} - {None}
     assert languages and languages <= {"en", "es", "fr", "de", "pt", "it", "nl", "ja"}, languages
+
+
+LABELLED = """
+openapi: 3.0.3
+info: {title: People, version: "1"}
+paths:
+  /employees:
+    get:
+      operationId: listEmployees
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Employee"}}
+    post:
+      operationId: createEmployee
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [first_name, last_name]
+              properties:
+                first_name: {type: string}
+                last_name: {type: string}
+                hire_date: {type: string, format: date}
+      responses: {"201": {description: created}}
+  /employees/{id}:
+    get:
+      operationId: getEmployee
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Employee"}
+components:
+  schemas:
+    Labelled:
+      type: object
+      properties:
+        label: {example: Hire date}
+        value: {example: "2014-11-09"}
+        type: {type: string, enum: [standard, date]}
+        universal_id: {example: hire_date}
+    Employee:
+      type: object
+      properties:
+        id: {type: integer}
+        first_name: {$ref: "#/components/schemas/Labelled"}
+        last_name: {$ref: "#/components/schemas/Labelled"}
+        hire_date: {$ref: "#/components/schemas/Labelled"}
+"""
+
+
+async def test_a_field_the_document_wraps_with_its_label_holds_its_value(tmp_path) -> None:
+    """Where a response wraps each field as {label, value, type} (an HR system's employee), the column holds the
+    value: a first name is a name and a hire date a date, never '{}'."""
+    bp = await _blueprint(tmp_path, "people.yaml", LABELLED)
+    table = bp.table("employees")
+    assert [table.column(c).type for c in ("first_name", "last_name", "hire_date")] == ["TEXT"] * 3
+    for row in build_seed(bp, 3, 8)["employees"]:
+        assert row["first_name"] not in (None, "{}") and row["first_name"][0].isupper(), row
+        assert row["hire_date"] is None or dt.date.fromisoformat(row["hire_date"]), row
