@@ -110,7 +110,8 @@ def pairs_of(blueprint: Blueprint, table: Table) -> list[tuple[str, str]]:
             if other is None or (column.name, other.name) in found:
                 continue
             numeric = first == "min" and column.type in ("INTEGER", "REAL") and other.type == column.type
-            if numeric or (_dated(blueprint, table, column) and _dated(blueprint, table, other)):
+            clocked = {blueprint.semantic(table.name, c.name) for c in (column, other)} == {"clock"}  # 09:00, 17:30
+            if numeric or clocked or (_dated(blueprint, table, column) and _dated(blueprint, table, other)):
                 found.append((column.name, other.name))
     return found
 

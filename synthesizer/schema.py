@@ -16,6 +16,7 @@ from autoforge.servers import Table
 
 from .bugs import internal_error
 from .models import Blueprint, Skip, SourceDoc, ToolPlan
+from .naming import singular
 from .plans import plan_of, tool_schema
 from .resources import Resource, labels_of, resources_of, semantic_of, tables_of
 from .rules import describe
@@ -65,6 +66,12 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     tables = _uuid_keys(tables, plans, source)
     labels = {t.name: labels_of(t) for t in tables}
     semantics = {f"{t.name}.{c.name}": semantic_of(t, c, resources[t.name]) for t in tables for c in t.columns}
+    records = {singular(t.name) for t in tables}
+    semantics.update({  # an attendance's `employee` holds an employee's number: no amount to sum or rank
+        f"{t.name}.{c.name}": "ref" for t in tables for c in t.columns
+        if not c.primary_key and c.type in ("INTEGER", "TEXT") and c.name in records and c.name != singular(t.name)
+        and semantics[f"{t.name}.{c.name}"] in ("quantity", "number", "text")
+    })  # fmt: skip
     blueprint = Blueprint(
         tables=tables,
         plans=(),

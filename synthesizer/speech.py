@@ -162,6 +162,7 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "limit": ("my spending has changed", "I want a limit that fits how I use it"),
     "limit+": ("I have a big purchase coming up", "the current limit is too low for me"),
     "limit-": ("I want to keep my spending in check", "I would feel safer with a lower limit"),
+    "number": ("the old number was wrong", "my needs have changed"),
     "money": ("it needs to match the invoice", "we agreed on a new amount", "the old amount was wrong"),
     "enum": ("it was set up wrong", "my needs have changed", "the current one does not suit me"),
     "pay": ("I would like to settle it now", "I want to make sure it is paid before the deadline"),
@@ -197,6 +198,8 @@ _REASONS: dict[str, tuple[str, ...]] = {
 }
 
 
+_COUNTED = {"quantity", "qty", "count", "units", "items", "copies", "pieces", "tickets", "seats"}
+"""Words of a field that counts things someone orders or books (more of them for more people)."""
 _LIMITS = {"limit", "budget", "cap", "allowance", "threshold", "ceiling", "quota"}
 """Words of a ceiling the user sets for themselves (a card's daily limit), not an amount owed."""
 
@@ -234,8 +237,10 @@ def reason_for(
             key = "message"
         elif kind in ("date", "datetime"):
             key = "date"
-        elif kind in ("quantity",) or "quantity" in words:
+        elif words & _COUNTED:
             key = "quantity"
+        elif kind == "quantity":  # a break's minutes, a week's hours: no 'more people are coming'
+            key = "number"
         elif words & _LIMITS:
             key = "limit"
         elif kind in ("money", "amount"):

@@ -294,8 +294,9 @@ class Values:
             example = self.random.choice(column.examples)
             if problem(column.name, rule, example) is None:
                 return example
-        if column.pattern and kind in ("date", "datetime"):  # '09:30' for a time of day, not a random match
-            moment = moment_of(self._raw(table, column, kind, row, someone))
+        if column.pattern and kind in ("date", "datetime", "clock"):  # '09:30' for a time of day, not '36:67'
+            raw = self._raw(table, column, kind, row, someone)
+            moment = moment_of(raw) or (moment_of(f"2000-01-01T{raw}") if kind == "clock" else None)
             written = written_for(moment, column.pattern) if moment is not None and compiles(column.pattern) else None
             if written is not None and problem(column.name, rule, written) is None:
                 return written
@@ -788,10 +789,20 @@ def _reason(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cat
 
 
 def _named(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
-    """A name for something with no vocabulary: a proper noun and the thing's own noun ('Garcia Geofence')."""
-    noun = singular(t.name).split("_")[-1].replace("_", " ").title()
+    """A name for something with no vocabulary: a project's ('Office move'); a kind of thing's, by what it is a
+    kind of ('Annual time off', not 'Hernandez Type'); else a proper noun and the thing's own noun ('Garcia
+    Geofence')."""
+    words = split_words(singular(t.name))
+    if words[-1:] == ["project"]:
+        return v.random.choice(vocab.PROJECT_NAMES)
+    if len(words) > 1 and words[-1] in _KIND_NOUNS:
+        return f"{v.random.choice(vocab.KIND_QUALIFIERS)} {' '.join(words[:-1])}"
     head = v.pooled("city") if v.random.random() < 0.5 else v.pooled("last_name")
-    return f"{head} {noun}"
+    return f"{head} {words[-1].title() if words else 'Item'}"
+
+
+_KIND_NOUNS = frozenset({"type", "category", "kind", "class", "tier", "level", "grade", "variety"})
+"""Nouns of a table whose rows are kinds of something else (`time_off_types`)."""
 
 
 def _collection(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "EVENT_TITLES",
     "GIFT_MESSAGES",
     "ICONS",
+    "KIND_QUALIFIERS",
     "LANGUAGES",
     "MEMOS",
     "NOTES",
@@ -240,6 +241,14 @@ LANGUAGES: dict[str, str] = {"English": "en", "Spanish": "es", "French": "fr", "
 """Languages by name, with their ISO 639-1 codes."""
 TIMEZONES: tuple[str, ...] = ("Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago",
                               "America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney", "UTC")  # fmt: skip
+PROJECT_NAMES: tuple[str, ...] = (
+    "Website redesign", "Office move", "Customer portal", "Data migration", "Mobile app launch", "Annual report",
+    "Warehouse upgrade", "Onboarding revamp", "Spring campaign", "Billing cleanup", "Support handbook",
+    "Security audit",
+)  # fmt: skip
+KIND_QUALIFIERS: tuple[str, ...] = ("Standard", "Special", "Annual", "Extended", "Flexible", "Temporary", "Regular",
+                                    "Seasonal")  # fmt: skip
+"""Words that name one kind of a thing before its noun ('Annual time off', 'Special membership')."""
 TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",
                          "health", "reading", "home", "archive")  # fmt: skip
 ICONS: tuple[str, ...] = (

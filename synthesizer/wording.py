@@ -74,6 +74,8 @@ _FLOWS = frozenset({"transaction", "payment", "transfer", "deposit", "refund", "
 """Rows whose amount is money moved, not a price."""
 _LEVELS = frozenset({"priority", "severity", "urgency", "importance", "risk"})
 """Fields whose values are levels of something: said with it ('a high-priority ticket')."""
+_LEFT = frozenset({"available", "left", "remaining", "free", "open", "sold", "taken", "booked"})
+"""Words after a counted noun that say which of them are counted ('seats available')."""
 _VAGUE = frozenset({"other", "others", "misc", "miscellaneous", "unknown", "unspecified", "undefined", "any",
                     "default", "custom", "generic"})  # fmt: skip
 """Values that read as another word before a noun ('my other ticket'), so they are said after it."""
@@ -141,7 +143,7 @@ class _Speaker:
     def ref(self, entity: Entity, depth: int = 0) -> str:
         """How the user names a row: 'my order from February 12', 'the "Copper Kettle"', 'Ann's booking'."""
         noun = humanize(singular(entity.table))
-        if entity == self.plan.persona:
+        if entity == self.plan.persona or self._claimed(entity):  # an impostor says 'my email', as its owner would
             return "my account" if depth == 0 else "me"
         if is_person_table(entity.table):
             return self._person(entity)
@@ -417,7 +419,8 @@ class _Speaker:
             whose = "its" if obj == "it" else "their"
             return "change " + " and ".join(f"{whose} {field} to {value}" for field, value in parts)
         first = f"change the {parts[0][0]} of {obj} to {parts[0][1]}"
-        return " and ".join([first, *(f"its {field} to {value}" for field, value in parts[1:])])
+        whose = "their" if is_person_table(plan.table) else "its"  # 'the status of Sharon Clarke ... and their name'
+        return " and ".join([first, *(f"{whose} {field} to {value}" for field, value in parts[1:])])
 
     def _verb(self, plan: ToolPlan) -> str:
         words = split_words(plan.name)
@@ -491,6 +494,9 @@ class _Speaker:
             return f"how much is the {field} of {obj}?"
         if kind == "quantity" and field.endswith("s") and singular(field) != field:  # 'how many minutes does ...?'
             return f"how many {field} does {obj} have?"
+        counted, _, state = field.partition(" ")
+        if kind == "quantity" and state in _LEFT and singular(counted) != counted:  # `seats_available`
+            return f"how many {counted} are {state} on {obj}?"
         return f"what is the {field} of {obj}?"
 
     def _compute(self, goal: Goal, obj: str) -> str:

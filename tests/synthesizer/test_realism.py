@@ -16,6 +16,7 @@ from autoforge.servers import (
     Environment,
     EnvServer,
     EpisodeStore,
+    ReasoningNode,
     Task,
     ToolError,
     call_tool,
@@ -350,7 +351,7 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
     from autoforge.servers.spec import Column, Table
     from autoforge.synthesizer.semantics import column_kind
     from autoforge.synthesizer.values import Values
-    from autoforge.synthesizer.vocab import DEPARTMENTS
+    from autoforge.synthesizer.vocab import DEPARTMENTS, PROJECT_NAMES
 
     def column(name: str, **extra: Any) -> Column:
         return Column(name=name, type="TEXT", **extra)
@@ -374,7 +375,7 @@ def test_short_attributes_get_values_of_their_kind_not_sentences() -> None:
     activities = Table(name="activities", columns=(column("id", primary_key=True), column("project")))
     for _ in range(10):  # an activity's `project` is a project's name, not a setting word such as 'standard'
         project = values.value(activities, activities.columns[1], "text")
-        assert project.endswith(" Project") and project[0].isupper(), project
+        assert project in PROJECT_NAMES, project
 
 
 def test_a_one_word_field_names_a_person_a_company_a_secret_or_a_thing_and_keeps_its_minimum_length() -> None:
@@ -462,3 +463,18 @@ def test_a_vague_value_is_said_after_its_field() -> None:
     instructions = [t.instruction for t in bundled("helpdesk-tickets").tasks.values()]
     assert not [text for text in instructions if re.search(r"\bmy other (ticket|tickets)\b", text)]
     assert any("with category other" in text for text in instructions)
+
+
+def test_an_impostor_speaks_of_their_own_records_and_a_count_left_is_asked_as_one() -> None:
+    """Someone who claims to be a customer asks for 'my email' as the customer would, never for 'the email of
+    Barbara Burns (...)' in the third person; 'seats available' is asked as 'how many seats are available on ...'."""
+    tasks = [t for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
+    claimed = [t for t in tasks if any(n.note.startswith("do not identification") for n in t.solution.nodes
+                                       if isinstance(n, ReasoningNode))]  # fmt: skip
+    assert claimed
+    for task in claimed:
+        name = task.user.persona.split(",")[0]
+        assert f"of {name}" not in task.instruction and f"{name} (" not in task.instruction, task.instruction
+    texts = [t.instruction for t in tasks]
+    assert not [t for t in texts if re.search(r"\bwhat is the \w+s (available|left|remaining) of\b", t, re.IGNORECASE)]
+    assert any("How many seats are available on the flight" in t for t in texts)

@@ -317,3 +317,18 @@ async def test_a_vendor_prefix_that_is_a_verb_is_still_a_prefix_and_paging_or_di
     assert sorted(c.name for c in bp.table("leads").columns) == ["lead_id", "name", "url"]
     assert [(p.role, p.column) for p in bp.plan("close_update_lead").params][1] == ("field", "name")
     assert bp.plan("close_delete_lead").kind == "delete"
+
+
+async def test_a_field_named_for_another_record_holds_its_number_not_an_amount(tmp_path: Path) -> None:
+    """An attendance's integer `employee` is an employee's number: no amount to rank or sum ('the attendance with
+    the largest employee'), while its `break` stays a quantity."""
+    tools = [
+        {"name": "list_employees", "description": "List employees.", "inputSchema": {"type": "object"},
+         "outputSchema": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}},
+        {"name": "list_attendances", "description": "List attendances.", "inputSchema": {"type": "object"},
+         "outputSchema": {"type": "object", "properties": {"id": {"type": "integer"}, "employee": {"type": "integer"},
+                                                           "break": {"type": "integer"}}}},
+    ]  # fmt: skip
+    _, bp = await blueprint_of(write(tmp_path, "work.tools.json", json.dumps({"tools": tools})))
+    assert bp.semantic("attendances", "employee") == "ref"
+    assert bp.semantic("attendances", "break") == "quantity"

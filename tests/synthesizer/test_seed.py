@@ -289,3 +289,22 @@ async def test_a_field_the_document_wraps_with_its_label_holds_its_value(tmp_pat
     for row in build_seed(bp, 3, 8)["employees"]:
         assert row["first_name"] not in (None, "{}") and row["first_name"][0].isupper(), row
         assert row["hire_date"] is None or dt.date.fromisoformat(row["hire_date"]), row
+
+
+async def test_times_of_a_dated_record_are_times_of_day_in_order(tmp_path) -> None:
+    """An attendance on a date, with 'HH:MM' start and end times (`^\\d\\d:\\d\\d$`): each is a time of day ('36:67'
+    matched the pattern) and the end comes after the start."""
+    clock = {"type": "string", "pattern": "^\\d\\d:\\d\\d$"}
+    tools = [
+        {"name": "list_attendances", "description": "List attendances.", "inputSchema": {"type": "object"}},
+        {"name": "create_attendance", "description": "Record an attendance.",
+         "inputSchema": {"type": "object", "required": ["date", "start_time", "end_time"],
+                         "properties": {"date": {"type": "string", "format": "date"}, "start_time": clock,
+                                        "end_time": clock}}},
+    ]  # fmt: skip
+    doc = parse_structured(await read_source(write(tmp_path, "work.tools.json", json.dumps({"tools": tools})), 2**25))
+    bp = infer_blueprint(doc)
+    assert bp.semantic("attendances", "start_time") == "clock"
+    for row in build_seed(bp, 5, 30)["attendances"]:
+        start, end = row["start_time"], row["end_time"]
+        assert "00:00" <= start < end <= "23:59" and int(start[3:]) < 60 and int(end[3:]) < 60, row
