@@ -69,8 +69,8 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     records = {singular(t.name) for t in tables}
     semantics.update({  # an attendance's `employee` holds an employee's number: no amount to sum or rank
         f"{t.name}.{c.name}": "ref" for t in tables for c in t.columns
-        if not c.primary_key and c.type in ("INTEGER", "TEXT") and c.name in records and c.name != singular(t.name)
-        and semantics[f"{t.name}.{c.name}"] in ("quantity", "number", "text")
+        if not c.primary_key and c.type == "INTEGER" and c.name in records and c.name != singular(t.name)
+        and semantics[f"{t.name}.{c.name}"] in ("quantity", "number")
     })  # fmt: skip
     blueprint = Blueprint(
         tables=tables,

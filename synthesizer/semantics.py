@@ -93,6 +93,24 @@ _PEOPLE = frozenset(
         "assignee",
         "staff",
         "doctor",
+        "submitter",
+        "signer",
+        "signatory",
+        "recipient",
+        "reviewer",
+        "approver",
+        "borrower",
+        "donor",
+        "volunteer",
+        "player",
+        "instructor",
+        "trainer",
+        "coach",
+        "therapist",
+        "technician",
+        "worker",
+        "contractor",
+        "speaker",
     ]
 )
 LABEL_KINDS = ("email", "username", "person", "name", "title", "code", "phone", "url", "path")
@@ -110,7 +128,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         ("uuid", r"(^|_)(uuid|guid)$"),
-        ("email", r"(^|_)e?mail(_address)?$"),
+        ("email", r"(^|_)(e?mails?|reply_to)(_address(es)?)?$"),
         ("phone", r"(^|_)(phone|mobile|telephone|tel|fax)(_number)?$"),
         ("first_name", r"^(first|given)_?name$"),
         ("middle_name", r"^middle_?name$"),

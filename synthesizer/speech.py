@@ -147,6 +147,7 @@ _REASONS: dict[str, tuple[str, ...]] = {
     "cancel by staff": ("it cannot go ahead as planned", "it was set up twice by mistake", "plans changed on our side"),
     "delete": ("I added it by mistake", "it is no longer needed", "it was a duplicate"),
     "staff": ("the customer asked for it", "it was agreed with the customer", "our records were out of date"),
+    "for someone": ("our records were out of date", "they asked me to update it", "they gave us new details"),
     "delete person": ("they asked to be removed", "they have left", "the entry was made twice"),
     "address": ("I am moving next month", "I have just moved", "I gave the wrong address before"),
     "phone": ("I have a new phone number", "my old number no longer works"),

@@ -35,7 +35,7 @@ __all__ = ["Person", "Values", "full_name", "pattern_value", "person_of", "split
 _COMPANY_NOUNS = frozenset(["company", "organization", "organisation", "vendor", "supplier", "merchant", "brand",
                             "employer", "client", "partner", "publisher", "carrier", "bank", "agency", "payee"])  # fmt: skip
 _PLACE_NOUNS = frozenset(["venue", "place", "location", "hotel", "restaurant", "store", "shop", "branch", "office",
-                          "clinic", "warehouse", "site", "property", "listing", "room_type"])  # fmt: skip
+                          "clinic", "warehouse", "site", "property", "listing", "room_type", "dock"])  # fmt: skip
 _SUPPORT_NOUNS = frozenset(["ticket", "issue", "case", "request", "incident", "complaint", "inquiry", "enquiry",
                             "bug", "question", "problem", "conversation", "thread"])  # fmt: skip
 _EVENT_NOUNS = frozenset(["event", "show", "concert", "performance", "session", "class", "workshop", "course",
@@ -795,14 +795,16 @@ def _named(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cate
     words = split_words(singular(t.name))
     if words[-1:] == ["project"]:
         return v.random.choice(vocab.PROJECT_NAMES)
+    if words and words[-1] in vocab.THING_NAMES:
+        return v._pick(vocab.THING_NAMES[words[-1]], p)
     if len(words) > 1 and words[-1] in _KIND_NOUNS:
         return f"{v.random.choice(vocab.KIND_QUALIFIERS)} {' '.join(words[:-1])}"
     head = v.pooled("city") if v.random.random() < 0.5 else v.pooled("last_name")
     return f"{head} {words[-1].title() if words else 'Item'}"
 
 
-_KIND_NOUNS = frozenset({"type", "category", "kind", "class", "tier", "level", "grade", "variety"})
-"""Nouns of a table whose rows are kinds of something else (`time_off_types`)."""
+_KIND_NOUNS = frozenset({"type", "category", "kind", "class", "tier", "level", "grade", "variety", "policy", "plan"})
+"""Nouns of a table whose rows are kinds or settings of something else (`time_off_types`, `shipping_policies`)."""
 
 
 def _collection(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:

@@ -36,6 +36,7 @@ __all__ = [
     "SPECIAL_REQUESTS",
     "SUBJECTS",
     "TAGS",
+    "THING_NAMES",
     "TIMEZONES",
     "TODO_TITLES",
     "TOPIC_DESCRIPTIONS",
@@ -194,6 +195,9 @@ PLACE_NAMES: dict[str, tuple[str, ...]] = {
     "shop": ("{brand} {city}", "{brand} Downtown", "{brand} Outlet {city}"),
     "branch": ("{city} Branch", "{city} Main Street", "{city} Central"),
     "office": ("{city} Office", "{city} HQ", "{city} Studio"),
+    "warehouse": ("{city} Distribution Center", "{city} Warehouse", "North {city} Depot", "{city} Fulfilment Centre"),
+    "clinic": ("{city} Family Clinic", "{last} Medical Centre", "{city} Health Centre"),
+    "dock": ("{city} Dock", "North Dock", "South Dock", "East Dock", "West Dock", "Main Loading Dock"),
     "": ("{last} Hall", "The {city} Arena", "Riverside Theatre", "The Old Mill", "{city} Conference Centre",
          "Harbor Pavilion", "The Blue Room", "Victoria Park Stage", "Union Chapel", "The Corn Exchange"),
 }  # fmt: skip
@@ -246,8 +250,18 @@ PROJECT_NAMES: tuple[str, ...] = (
     "Warehouse upgrade", "Onboarding revamp", "Spring campaign", "Billing cleanup", "Support handbook",
     "Security audit",
 )  # fmt: skip
+THING_NAMES: dict[str, tuple[str, ...]] = {
+    "holiday": ("New Year's Day", "Labour Day", "Christmas Day", "Boxing Day", "Easter Monday", "Independence Day",
+                "Thanksgiving", "Midsummer Day"),
+    "template": ("Employment contract", "Non-disclosure agreement", "Rental agreement", "Consent form",
+                 "Purchase order", "Onboarding checklist", "Service agreement", "Photo release"),
+    "campaign": ("Spring sale", "Black Friday", "Newsletter relaunch", "Summer promotion", "Back to school",
+                 "Holiday giveaway"),
+}  # fmt: skip
+"""Names of things people name by what they are (a holiday, a document template), by the thing's noun."""
 KIND_QUALIFIERS: tuple[str, ...] = ("Standard", "Special", "Annual", "Extended", "Flexible", "Temporary", "Regular",
-                                    "Seasonal")  # fmt: skip
+                                    "Seasonal", "Basic", "Premium", "Priority", "Weekend", "Short-term", "Long-term",
+                                    "Partial", "Occasional")  # fmt: skip
 """Words that name one kind of a thing before its noun ('Annual time off', 'Special membership')."""
 TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",
                          "health", "reading", "home", "archive")  # fmt: skip

@@ -582,6 +582,9 @@ class _Speaker:
         elif self.plan.role == "staff" and verb in ("update", "action", "delete", "create", "book", *_MADE_FOR):
             # staff act for a customer
             verb = "staff"
+        elif plan.kind == "update" and goal.entity not in (None, self.plan.persona) and is_person_table(plan.table):
+            verb = "for someone"  # 'change the phone of Jessica Smith': never 'my old number no longer works'
+            column = ""
         if goal.kind == "compute" and goal.column:
             column = goal.column
         change = goal.amount if goal.kind == "compute" else 0

@@ -478,3 +478,28 @@ def test_an_impostor_speaks_of_their_own_records_and_a_count_left_is_asked_as_on
     texts = [t.instruction for t in tasks]
     assert not [t for t in texts if re.search(r"\bwhat is the \w+s (available|left|remaining) of\b", t, re.IGNORECASE)]
     assert any("How many seats are available on the flight" in t for t in texts)
+
+
+def test_a_thing_s_name_says_what_it_is_and_an_address_field_holds_an_address() -> None:
+    """A holiday is named like one ('Labour Day'), a document template like one ('Consent form'), a shipping
+    policy as a kind of shipping ('Standard shipping'), a dock like a place, a submitter like a person; never
+    'Kansas City Holiday' or 'Chicago Submitter'. An `emails` or `reply_to` field holds an email address."""
+    from autoforge.servers.spec import Column, Table
+    from autoforge.synthesizer.semantics import column_kind
+    from autoforge.synthesizer.values import Values
+    from autoforge.synthesizer.vocab import KIND_QUALIFIERS, THING_NAMES
+
+    values = Values(11, "2026-03-01T09:00:00")
+    name = Column(name="name", type="TEXT")
+
+    def named(table: str) -> set[str]:
+        made = Table(name=table, columns=(Column(name="id", type="TEXT", primary_key=True), name))
+        return {values.value(made, name, column_kind(table, "name", "string", None, False)) for _ in range(12)}
+
+    assert named("holidays") <= set(THING_NAMES["holiday"]) and named("templates") <= set(THING_NAMES["template"])
+    assert {n.split()[0] for n in named("shipping_policies")} <= set(KIND_QUALIFIERS)
+    assert all(n.endswith(" shipping") for n in named("shipping_policies"))
+    assert all(len(n.split()) >= 2 and not n.endswith(" Submitter") for n in named("submitters"))
+    assert not [n for n in named("docks") if n.split()[0] in {"Hernandez", "Burnett", "Cook"}]
+    assert column_kind("emails", "emails", "string", None, False) == "email"
+    assert column_kind("submitters", "reply_to", "string", None, False) == "email"
