@@ -167,7 +167,10 @@ class _Speaker:
         if owner.endswith("'s"):
             head = f"{owner} {noun}"
             owner = ""
-        phrase = " ".join(p for p in [self._before(head, pick), *details] if p)
+        trailing = pick.startswith("with ") and details  # 'the template "Consent form" with folder name "Work"'
+        phrase = " ".join(
+            p for p in ([head, *details, pick] if trailing else [self._before(head, pick), *details]) if p
+        )
         if owner and owner != "mine":
             prep = "on" if singular(entity.table).split("_")[-1] in _ON else "of"
             phrase += f" {prep} {owner}"
@@ -296,7 +299,10 @@ class _Speaker:
             return f"with {field} {pick.value}"
         if kind == "money":
             return f"of {spoken_value(pick.value, 'money', self.today)}"
-        return self.say(table, pick.column, pick.value)
+        said = self.say(table, pick.column, pick.value)
+        if said.startswith('"') and pick.column not in self.bp.labels.get(table, ())[:1]:  # a folder's name, no title
+            return f"with {field} {said}"
+        return said
 
     # ---- requests ----------------------------------------------------------------------------------
 

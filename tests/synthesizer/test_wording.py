@@ -239,3 +239,54 @@ def test_a_measure_is_said_with_its_unit_after_the_value() -> None:
     assert measured("duration in minutes", "30") == ("duration", "30 minutes")
     assert measured("check in", "May 2") == ("check in", "May 2")
     assert measured("shipping method", "express") == ("shipping method", "express")
+
+
+TEMPLATES = """
+openapi: 3.0.3
+info: {title: Signing, version: 1.0.0, description: Document templates sent out for signing.}
+paths:
+  /templates:
+    get:
+      operationId: listTemplates
+      parameters: [{name: q, in: query, schema: {type: string}, description: Filter by name}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Template'}}}}}
+  /templates/{id}:
+    put:
+      operationId: updateTemplate
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Template'}}}
+      responses: {'200': {description: ok}}
+    delete:
+      operationId: archiveTemplate
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {'200': {description: ok}}
+components:
+  schemas:
+    Template:
+      type: object
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+        folder_name: {type: string}
+        shared_link: {type: boolean}
+"""
+
+
+async def test_a_row_told_apart_by_a_second_name_says_which_name_it_is(tmp_path: Path) -> None:
+    """A template picked by its folder's name is 'the template with folder name "Travel"', never 'the template
+    "Travel"' (which reads as its own name) nor 'the template "Travel" "Consent form"'."""
+    import re
+
+    from autoforge.servers import load_environment
+    from autoforge.synthesizer import SynthOptions, synthesize
+
+    source = write(tmp_path, "signing.yaml", TEMPLATES)
+    await synthesize(source, tmp_path / "signing", SynthOptions(tasks=30, rows=12), work_dir=tmp_path / "work")
+    env = load_environment(tmp_path / "signing")
+    folders = {f for (f,) in env.template.execute("SELECT folder_name FROM templates") if f}
+    instructions = [t.instruction for t in env.tasks.values()]
+    assert not [i for i in instructions if re.search(r'"[^"]+" "', i)]
+    assert not [i for i in instructions for f in folders if f'the template "{f}"' in i]
+    assert any("with folder name" in i for i in instructions)
