@@ -46,6 +46,8 @@ from .walks import (
 
 __all__ = ["TOLD", "Walker", "clear_fact"]
 
+_UNCONTINGENT = PERSONAL_KINDS | {"name", "title", "code", "url", "uuid", "path"}
+"""Kinds of value a user states outright, never one of two depending on a condition."""
 FRUITLESS_TRIES = 8
 """Write goals of one tool that came to nothing before it stops being favoured as an unused tool (in a batch)."""
 OBJECT_FIELDS = 3
@@ -886,7 +888,7 @@ class Walker(Resolver):
                 continue
             if column.name in self._arm_columns(taken) | self._arm_columns(other):
                 continue
-            if self._personal(taken) or self._personal(other):
+            if self._uncontingent(taken) or self._uncontingent(other):
                 continue  # 'if my miles are more than 27893, change my email to A; if not, to B' asks no one's question
             then, otherwise = (taken, other) if holds else (other, taken)
             return Walk(
@@ -895,14 +897,15 @@ class Walker(Resolver):
             )
         return None
 
-    def _personal(self, goal: Goal) -> bool:
-        """Whether `goal` changes only who someone is or how to reach them (an email, a phone, an address), which no
-        condition on their records decides."""
+    def _uncontingent(self, goal: Goal) -> bool:
+        """Whether `goal` changes only what no condition on a record decides: who someone is or how to reach them
+        (an email, a phone, an address), or what a thing is called ('if its link is shared, rename it A; if not,
+        B')."""
         plan = self.plans[goal.tool or ""]
         named = dict(goal.args)
         fields = [p.column for p in plan.roles("field") if p.column and p.name in named]
         return bool(fields) and all(
-            self.kind(plan.table, c) in PERSONAL_KINDS or split_words(c)[-1] in PERSONAL_WORDS for c in fields
+            self.kind(plan.table, c) in _UNCONTINGENT or split_words(c)[-1] in PERSONAL_WORDS for c in fields
         )
 
     def _arm_columns(self, goal: Goal) -> set[str]:

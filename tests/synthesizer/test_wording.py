@@ -276,7 +276,8 @@ components:
 
 async def test_a_row_told_apart_by_a_second_name_says_which_name_it_is(tmp_path: Path) -> None:
     """A template picked by its folder's name is 'the template with folder name "Travel"', never 'the template
-    "Travel"' (which reads as its own name) nor 'the template "Travel" "Consent form"'."""
+    "Travel"' (which reads as its own name) nor 'the template "Travel" "Consent form"'; and no condition decides
+    what a template is called ('if its link is shared, change its name to A; if not, to B')."""
     import re
 
     from autoforge.servers import load_environment
@@ -290,3 +291,5 @@ async def test_a_row_told_apart_by_a_second_name_says_which_name_it_is(tmp_path:
     assert not [i for i in instructions if re.search(r'"[^"]+" "', i)]
     assert not [i for i in instructions for f in folders if f'the template "{f}"' in i]
     assert any("with folder name" in i for i in instructions)
+    renames = r"please (change its name|rename it) to [^;]*; if not\b|if not, (change its name|rename it) to"
+    assert not [i for i in instructions if re.search(renames, i)]  # what a thing is called hangs on no condition
