@@ -450,7 +450,8 @@ def test_a_note_fits_the_record_it_is_on() -> None:
 def test_no_rule_decides_who_someone_is() -> None:
     """A request that hangs on a condition never changes a person's email, phone, address, name or company ('if my
     miles are more than 27893, change my email to A; if not, to B'): those are the user's to state."""
-    branch = re.compile(r"if ([^;]*?), please ([^;]*?); if not, ([^.]*?) instead")
+    clause = r"(?:(?!\. )[^;?])*?"  # within one sentence ('more than 140.00' keeps its point)
+    branch = re.compile(rf"\bif ({clause}), please ({clause}); if not, ({clause}) instead")
     personal = re.compile(r"\b(email|phone|address|street|city|name|company)\b")
     tasks = [t for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
     arms = [m.group(2) + " / " + m.group(3) for t in tasks for m in branch.finditer(t.instruction)]
