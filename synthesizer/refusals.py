@@ -306,11 +306,13 @@ def _identification(walker: Walker, rng: random.Random, persona: Entity | None,
     if " " not in name:
         return None
     first, last = name.split(" ", 1)
+    walk = _owned_write(walker, persona)
+    if walk is not None:  # nor the new email the request asks for ('my email is X; change my email to X')
+        taken |= {str(s.value).lower() for arm in walk.arms for _, s in arm.args if isinstance(s, Known)}
     guesses = (walker.values.email(Person(first, last)) for _ in range(10))
     fake = next((g for g in guesses if g.lower() not in taken), None)
     if fake is None:
         return None
-    walk = _owned_write(walker, persona)
     walker.begin("customer", None)
     walker.scope = set()  # nobody's rows
     public = _own_fact(walker)

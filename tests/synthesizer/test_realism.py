@@ -468,7 +468,8 @@ def test_a_vague_value_is_said_after_its_field() -> None:
 
 def test_an_impostor_speaks_of_their_own_records_and_a_count_left_is_asked_as_one() -> None:
     """Someone who claims to be a customer asks for 'my email' as the customer would, never for 'the email of
-    Barbara Burns (...)' in the third person; 'seats available' is asked as 'how many seats are available on ...'."""
+    Barbara Burns (...)' in the third person, and never gives as theirs the email they ask to change to; 'seats
+    available' is asked as 'how many seats are available on ...'."""
     tasks = [t for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
     claimed = [t for t in tasks if any(n.note.startswith("do not identification") for n in t.solution.nodes
                                        if isinstance(n, ReasoningNode))]  # fmt: skip
@@ -476,6 +477,8 @@ def test_an_impostor_speaks_of_their_own_records_and_a_count_left_is_asked_as_on
     for task in claimed:
         name = task.user.persona.split(",")[0]
         assert f"of {name}" not in task.instruction and f"{name} (" not in task.instruction, task.instruction
+        facts = task.user.known_facts  # 'my email is X ... change my email to X' asks for nothing
+        assert facts.get("email") not in {v for k, v in facts.items() if k.startswith("new email")}, task.instruction
     texts = [t.instruction for t in tasks]
     assert not [t for t in texts if re.search(r"\bwhat is the \w+s (available|left|remaining) of\b", t, re.IGNORECASE)]
     assert any("How many seats are available on the flight" in t for t in texts)
