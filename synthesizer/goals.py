@@ -902,16 +902,14 @@ class Walker(Resolver):
         (an email, a phone, an address), or what a thing is called ('if its link is shared, rename it A; if not,
         B')."""
         plan = self.plans[goal.tool or ""]
-        named = dict(goal.args)
-        fields = [p.column for p in plan.roles("field") if p.column and p.name in named]
+        fields = goal.fields(plan)
         return bool(fields) and all(
             self.kind(plan.table, c) in _UNCONTINGENT or split_words(c)[-1] in PERSONAL_WORDS for c in fields
         )
 
     def _arm_columns(self, goal: Goal) -> set[str]:
         plan = self.plans[goal.tool or ""]
-        named = dict(goal.args)
-        return set(plan.target) | {p.column for p in plan.roles("field") if p.column and p.name in named}
+        return set(plan.target) | goal.fields(plan)
 
     def _condition(self, table: str, column: Any, value: Any, holds: bool) -> tuple[str | None, Any]:
         """(comparison, value) so that `column <comparison> value` holds for the row exactly when `holds`."""

@@ -320,7 +320,7 @@ def _add_column(res: Resource, name: str, schema: Any, required: bool = False) -
         col.required = col.required or required
         kind, _ = schema_type(schema)
         if col.json_type in (None, "object") and kind not in (None, "object", "array"):  # a plain value documented
-            col.json_type, col.enum = kind, _col(column, schema).enum
+            col.json_type, col.enum = kind, _string_enum(kind, schema)
         col.merge(schema)
         return
     if len(res.columns) >= MAX_COLUMNS:
@@ -347,12 +347,18 @@ def _labelled_value(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _string_enum(kind: str | None, schema: dict[str, Any]) -> tuple[str, ...] | None:
+    """The values a text field's schema lists, if it lists any."""
+    values = schema.get("enum")
+    if kind != "string" or not values:
+        return None
+    return tuple(str(v) for v in values if v is not None) or None
+
+
 def _col(name: str, schema: dict[str, Any], required: bool = False) -> Col:
     """A column as one schema describes it: its type, its string enum, its constraints."""
     kind, _ = schema_type(schema)
-    values = schema.get("enum")
-    enum = tuple(str(v) for v in values if v is not None) if kind == "string" and values else None
-    col = Col(name, kind, enum or None, required=required)
+    col = Col(name, kind, _string_enum(kind, schema), required=required)
     col.merge(schema)
     return col
 

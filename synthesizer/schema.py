@@ -66,12 +66,7 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     tables = _uuid_keys(tables, plans, source)
     labels = {t.name: labels_of(t) for t in tables}
     semantics = {f"{t.name}.{c.name}": semantic_of(t, c, resources[t.name]) for t in tables for c in t.columns}
-    records = {singular(t.name) for t in tables}
-    semantics.update({  # an attendance's `employee` holds an employee's number: no amount to sum or rank
-        f"{t.name}.{c.name}": "ref" for t in tables for c in t.columns
-        if not c.primary_key and c.type == "INTEGER" and c.name in records and c.name != singular(t.name)
-        and semantics[f"{t.name}.{c.name}"] in ("quantity", "number")
-    })  # fmt: skip
+    semantics.update(_record_numbers(tables, semantics))
     blueprint = Blueprint(
         tables=tables,
         plans=(),
@@ -98,6 +93,17 @@ def _planned(shapes: list[Shape], http: bool) -> tuple[dict[str, Resource], tupl
         except Exception as exc:  # noqa: BLE001 - one operation that trips a synthesizer bug is left out, not the rest
             outcomes.append(internal_error(exc))
     return resources, tables, outcomes
+
+
+def _record_numbers(tables: tuple[Table, ...], semantics: dict[str, str]) -> dict[str, str]:
+    """Integer fields named after another table's record (an attendance's `employee`) as references: they hold
+    that record's number, no amount to sum or rank."""
+    records = {singular(t.name) for t in tables}
+    return {
+        f"{t.name}.{c.name}": "ref" for t in tables for c in t.columns
+        if not c.primary_key and c.type == "INTEGER" and c.name in records and c.name != singular(t.name)
+        and semantics[f"{t.name}.{c.name}"] in ("quantity", "number")
+    }  # fmt: skip
 
 
 def _uuid_keys(tables: tuple[Table, ...], plans: list[ToolPlan], source: SourceDoc) -> tuple[Table, ...]:

@@ -116,6 +116,11 @@ def measured(field: str, value: str) -> tuple[str, str]:
     return (name, f"{value} {unit}") if found and name and unit in _UNITS.values() else (field, value)
 
 
+def unitless(field: str) -> str:
+    """A field without the unit it is measured in, for comparisons ('the bag with the lowest weight')."""
+    return measured(field, "")[0]
+
+
 _ADJECTIVES = frozenset({"public", "private", "default", "active", "enabled", "disabled", "visible", "hidden",
                          "archived", "pinned", "starred", "locked", "deleted", "done", "completed", "read", "unread",
                          "featured", "verified", "primary", "favorite", "favourite", "published", "draft", "open",

@@ -212,6 +212,11 @@ class Goal:
     then: Goal | None = None
     otherwise: Goal | None = None
 
+    def fields(self, plan: ToolPlan) -> set[str]:
+        """The columns this goal's arguments give values to through `plan`'s fields (an action's targets aside)."""
+        named = {name for name, _ in self.args}
+        return {p.column for p in plan.roles("field") if p.column and p.name in named}
+
     @property
     def writes(self) -> bool:
         """Whether the goal changes the state (a refused request changes nothing)."""
@@ -249,8 +254,7 @@ class Walk:
             if goal.tool is None or goal.entity is None or goal.kind in ("create", "tell", "total"):
                 continue
             plan = blueprint.plan(goal.tool)
-            named = dict(goal.args)
-            columns = frozenset(plan.target) | {p.column for p in plan.roles("field") if p.column and p.name in named}
+            columns = frozenset(plan.target) | goal.fields(plan)
             before = found.get(goal.entity, frozenset())
             found[goal.entity] = None if plan.kind == "delete" or before is None else before | columns
         return found

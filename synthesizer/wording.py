@@ -25,7 +25,7 @@ from .policy import BILLED
 from .rules import linked_table, status_column
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS, SWITCHES, toggle_of
-from .speech import field_words, flag_phrase, measured, reason_for, spoken_date, spoken_value, verb_of
+from .speech import field_words, flag_phrase, measured, reason_for, spoken_date, spoken_value, unitless, verb_of
 from .values import full_name
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Source
 
@@ -258,7 +258,7 @@ class _Speaker:
         field = field_words(pick.column)
         if pick.extreme:
             high = pick.extreme == "max"
-            field = measured(field, "")[0]  # 'the bag with the lowest weight', whatever it is weighed in
+            field = unitless(field)  # 'the bag with the lowest weight', whatever it is weighed in
             if kind in ("date", "datetime"):
                 return "~most recent" if high else "~oldest"
             if kind == "money" and _costs(table, pick.column):  # a balance, a limit, a payment is no cost
@@ -536,7 +536,7 @@ class _Speaker:
         elif kind == "money" and singular(goal.entities[0].table).split("_")[-1] in _FLOWS:  # money moved
             one = "the smaller one" if goal.op == "lower" else "the larger one"
         else:
-            one = f"the one with the {goal.op} {measured(field, '')[0]}"
+            one = f"the one with the {goal.op} {unitless(field)}"
         inner = Goal(self.bp.plan(goal.tool or "").kind, goal.tool, goal.args, goal.entity)  # type: ignore[arg-type]
         return f"look at {a} and {b}, and {self.request(inner, one)}"
 
