@@ -365,7 +365,7 @@ class Walker(Resolver):
             return None
         filled = {name for name, _ in args}
         chosen = set(chosen_fields)
-        for name in self.required[plan.name] - filled - chosen:
+        for name in sorted(self.required[plan.name] - filled - chosen):  # the same order whatever the hash seed
             param = next((p for p in plan.params if p.name == name), None)
             column = (param.column if param else None) or next(
                 (c.name for c in table.columns if normal(c.name) == normal(name)), None
