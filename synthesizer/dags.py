@@ -78,9 +78,18 @@ def _conflict(writes: dict[Entity, frozenset[str] | None], decisions: dict[Entit
     return False
 
 
-def _pointed_at(walk: Walk) -> set[Entity]:
-    """Rows a walk's write names in its arguments (the ticket a new comment goes on)."""
-    return {source.entity for arm in walk.arms for _, source in arm.args if isinstance(source, KeyOf)}
+def _pointed_at(walk: Walk, blueprint: Blueprint) -> set[Entity]:
+    """Rows a walk's write names in its arguments (the ticket a new comment goes on), or finds the row it changes
+    under (the order whose item it changes; for a comparison, those of both rows the user weighs)."""
+    named = {source.entity for arm in walk.arms for _, source in arm.args if isinstance(source, KeyOf)}
+    for arm in walk.arms:
+        acted = set(arm.entities) if arm.kind == "compare" else {e for e in (arm.entity,) if e is not None}
+        for row in acted & set(walk.resolutions) if arm.tool else ():
+            found = walk.resolutions[row]
+            parents = {c.references.split(".")[0] for c in blueprint.table(row.table).columns if c.references}
+            under = {source.entity for _, source in found.args if isinstance(source, KeyOf)} | {found.through}
+            named |= {entity for entity in under if entity is not None and entity.table in parents}
+    return named
 
 
 def _records_made(walk: Walk, blueprint: Blueprint) -> set[tuple[str, frozenset[Entity]]]:
@@ -126,8 +135,11 @@ def compatible(first: Walk, second: Walk, blueprint: Blueprint) -> bool:
         return False
     if first.goal.entities and set(first.goal.entities) == set(second.goal.entities):
         return False  # two comparisons of the same rows
-    if _restates(writes_a, _pointed_at(second), blueprint) or _restates(writes_b, _pointed_at(first), blueprint):
-        return False  # one changes the state of a row the other's write names (closing a ticket, commenting on it)
+    # one changes the state of a row the other's write names or works under (closing a ticket and commenting on
+    # it, cancelling an order and changing one of its items)
+    named_a, named_b = _pointed_at(first, blueprint), _pointed_at(second, blueprint)
+    if _restates(writes_a, named_b, blueprint) or _restates(writes_b, named_a, blueprint):
+        return False
     if _records_made(first, blueprint) & _records_made(second, blueprint):
         return False  # the same request twice (two returns of one order, the same flight booked again)
     return first.goal != second.goal

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import random
 import re
 from functools import cache
@@ -17,6 +18,7 @@ from autoforge.servers import (
     EnvServer,
     EpisodeStore,
     ReasoningNode,
+    Roles,
     Task,
     ToolError,
     call_tool,
@@ -30,13 +32,16 @@ from autoforge.servers import (
 from autoforge.servers.constraints import column_rule, problem
 from autoforge.servers.invariants import violations
 from autoforge.servers.quality import ARTICLE, phrasing_problems, quality
+from autoforge.synthesizer.dags import TaskPlan
 from autoforge.synthesizer.models import Blueprint
 from autoforge.synthesizer.schema import infer_blueprint
 from autoforge.synthesizer.sources import parse_structured, read_source
 from autoforge.synthesizer.sources.schemas import DOC_KEY, without_notes
+from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Pick, Resolution, Walk
+from autoforge.synthesizer.wording import word_task
 from mcp import Client
 
-from .conftest import BUNDLED_DOCS
+from .conftest import BUNDLED_DOCS, built
 from .test_bundled import BUNDLED, SERVERS
 
 RULES = ("identification", "ownership", "staff-only", "confirmation")
@@ -463,7 +468,18 @@ def test_a_vague_value_is_said_after_its_field() -> None:
     different ticket than the one meant)."""
     instructions = [t.instruction for t in bundled("helpdesk-tickets").tasks.values()]
     assert not [text for text in instructions if re.search(r"\bmy other (ticket|tickets)\b", text)]
-    assert any("with category other" in text for text in instructions)
+    blueprint, _, draft = asyncio.run(built(BUNDLED_DOCS / "helpdesk-tickets.tools.json"))
+    customer, ticket = Entity("customers", "CUS-1001"), Entity("tickets", "TCK-1001")
+    rows = {customer: {"id": "CUS-1001", "name": "Ann Lee", "email": "ann.lee@mail.test"},
+            ticket: {"id": "TCK-1001", "customer_id": "CUS-1001", "category": "other", "status": "open"}}  # fmt: skip
+    for vague in ("other", "unknown"):
+        rows[ticket]["category"] = vague
+        found = Resolution(ticket, "list_tickets", (("customer_id", KeyOf(customer)),), pick=Pick("category", vague))
+        plan = TaskPlan(role="customer", persona=customer)
+        plan.add(Walk(Goal("action", "close_ticket", (("ticket_id", KeyOf(ticket)),), ticket), {ticket: found}))
+        roles = draft.spec.roles or Roles()
+        text = word_task(blueprint, plan, rows.__getitem__, "Helpdesk", roles, random.Random(1), dt.date(2026, 3, 1))
+        assert f"my ticket with category {vague}" in text.instruction, text.instruction
 
 
 def test_an_impostor_speaks_of_their_own_records_and_a_count_left_is_asked_as_one() -> None:

@@ -13,7 +13,7 @@ from autoforge.synthesizer.goals import Walker
 from autoforge.synthesizer.graph import tool_graph
 from autoforge.synthesizer.instantiate import Rejected, instantiate
 from autoforge.synthesizer.values import Values
-from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Known, Walk
+from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Walk
 
 from .conftest import BUNDLED_DOCS, built
 
@@ -120,6 +120,30 @@ async def test_walks_changing_the_same_columns_of_a_row_do_not_merge(retail) -> 
 
     assert compatible(change("phone", "555-0100"), change("city", "Lyon"), bp)
     assert not compatible(change("city", "Nice"), change("city", "Lyon"), bp)
+
+
+async def test_a_row_is_not_changed_under_a_parent_another_request_may_cancel(retail) -> None:
+    """'If my order is for pickup, cancel it; if not, change its note', then 'change the quantity of its cheapest
+    item': a customer would not ask for both. A write to a row found under another (an item listed by its order)
+    cannot share a task with a request that may cancel or delete that parent; a change of the parent's other fields
+    can."""
+    bp, _, _ = retail
+    order, item = Entity("orders", "ORD-1001"), Entity("order_items", "OI-1001")
+    listed = Resolution(item, "listOrderItems", (("orderId", KeyOf(order)),), pick=Pick("unit_price", 5, "min"))
+    quantity = Walk(Goal("update", "updateOrderItem", (("itemId", KeyOf(item)), ("quantity", Known(2, "quantity"))),
+                         item), {item: listed})  # fmt: skip
+    note = Goal("update", "updateOrder", (("orderId", KeyOf(order)), ("gift_message", Known("Hi", "gift_message"))),
+                order)  # fmt: skip
+    cancel = Goal("action", "cancelOrder", (("orderId", KeyOf(order)),), order)
+    assert not compatible(Walk(Goal("branch", entity=order, then=cancel, otherwise=note)), quantity, bp)
+    assert not compatible(quantity, Walk(cancel), bp)
+    assert compatible(Walk(note), quantity, bp)
+    other, second = Entity("orders", "ORD-1002"), Entity("order_items", "OI-1002")  # "remove the dearer of the two"
+    found = {item: listed, second: Resolution(second, "listOrderItems", (("orderId", KeyOf(other)),))}
+    dearer = Walk(
+        Goal("compare", "removeOrderItem", (), second, "unit_price", "higher", entities=(item, second)), found
+    )
+    assert not compatible(dearer, Walk(cancel), bp)  # the other item is the one removed, but the user weighed both
 
 
 async def test_the_same_record_is_not_asked_for_twice(retail) -> None:
