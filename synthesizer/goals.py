@@ -527,8 +527,9 @@ class Walker(Resolver):
             if column.name.lower() == "initials":
                 value = f"{person.first[:1]}{person.last[:1]}"  # the newcomer's own, not another person's
             if value is None:
-                if param.name not in self.required[plan.name] and self.rng.random() < 0.5:
-                    continue
+                optional = param.name not in self.required[plan.name]
+                if optional and (self.kind(table.name, column.name) not in SETTABLE or self.rng.random() < 0.5):
+                    continue  # nobody signing up says when they were last seen, or who their owner is
                 value = self._fresh(plan, param.name, None)
             if value is None:
                 return None

@@ -7,6 +7,7 @@ refused), and the records engine keeps them on every write.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from autoforge.servers import Invariant, Table
@@ -14,6 +15,7 @@ from autoforge.servers import Invariant, Table
 from .derived import Derived
 from .lifecycle import allowed_states, pairs_of, schedule_of, state_class, void_values
 from .models import Blueprint
+from .moments import epoch_seconds
 from .naming import humanize, indefinite, plural, singular
 from .rules import status_column
 from .semantics import is_creation_time
@@ -78,12 +80,19 @@ def _table_invariants(blueprint: Blueprint, derived: Derived, table: Table, cloc
                 f"AND NOT ({_q(start)} < {_q(end)})",
         ))  # fmt: skip
     for column in table.columns:
-        if is_creation_time(column.name) and blueprint.semantic(name, column.name) in ("date", "datetime"):
+        kind = blueprint.semantic(name, column.name)
+        if is_creation_time(column.name) and kind in ("date", "datetime", "timestamp"):
+            later = (
+                f"{_q(column.name)} > {epoch_seconds(dt.datetime.fromisoformat(clock))}"
+                if kind == "timestamp"
+                else f"substr({_q(column.name)}, 1, 19) > '{clock[:19]}'"
+            )
             found.append(Invariant(
                 name=f"{name}.{column.name}.past", description=f"no {_noun(name)} is made after now ({clock})",
-                sql=f"SELECT {k} AS key FROM {t} WHERE substr({_q(column.name)}, 1, 19) > '{clock[:19]}'",
+                sql=f"SELECT {k} AS key FROM {t} WHERE {later}",
             ))  # fmt: skip
-            found += _after_parents(blueprint, table, column.name)
+            if kind != "timestamp":
+                found += _after_parents(blueprint, table, column.name)
     schedule = schedule_of(blueprint, table)
     if schedule is not None and status is not None and status.enum:
         start, end = _q(schedule.start), _q(schedule.end) if schedule.end else None

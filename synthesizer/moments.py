@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["day_of", "moment_of", "shifted", "written_for"]
+__all__ = ["day_of", "epoch_seconds", "moment_of", "shifted", "written_for"]
 
 
 def day_of(value: Any) -> dt.date | None:
@@ -46,10 +46,15 @@ _WRITINGS: tuple[Callable[[dt.datetime], str], ...] = (
     lambda m: m.date().isoformat(),
     lambda m: m.strftime("%H:%M"),
     lambda m: m.strftime("%H:%M:%S"),
-    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}",
-    lambda m: f"{int(m.replace(tzinfo=dt.UTC).timestamp())}.000000",
+    lambda m: f"{epoch_seconds(m)}",
+    lambda m: f"{epoch_seconds(m)}.000000",
 )
 """Ways to write a moment, tried in turn when a column's documented pattern refuses the plain ISO form."""
+
+
+def epoch_seconds(moment: dt.datetime) -> int:
+    """A moment of the environment's clock (UTC) as seconds since 1970, the way many APIs send times."""
+    return int(moment.replace(tzinfo=dt.UTC).timestamp())
 
 
 def written_for(moment: dt.datetime, pattern: str) -> str | None:

@@ -34,7 +34,7 @@ from .lifecycle import (
     void_values,
 )
 from .models import Blueprint
-from .moments import day_of, moment_of, written_for
+from .moments import day_of, epoch_seconds, moment_of, written_for
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
@@ -338,7 +338,7 @@ class _Builder:
         window = self._window(table, parents)
         for column in table.columns:
             kind = self.bp.semantic(table.name, column.name)
-            if kind not in ("date", "datetime") or column.name in row or column.type != "TEXT":
+            if column.name in row or (kind, column.type == "TEXT") not in _DATED:
                 continue
             if column.name in schedule:
                 moment = schedule[column.name]
@@ -352,7 +352,9 @@ class _Builder:
                 moment = self.now + dt.timedelta(days=self.rng.randint(1, 60), hours=self.rng.randint(0, 8))
             else:
                 moment = self._between(created, self.now, self.rng.random())
-            row[column.name] = _stamp(moment, kind, column, self.rng)
+            row[column.name] = (
+                epoch_seconds(moment) if kind == "timestamp" else _stamp(moment, kind, column, self.rng)
+            )
 
     def _age(self, table: Table, state: Any) -> float:
         """How far back in its window a row was made: rows further along their lifecycle are older."""
@@ -474,6 +476,10 @@ class _Builder:
 def _value_order(column: Column) -> int:
     """Enums and numbers before text, so a title can follow its category and a comment its rating."""
     return 0 if column.enum or column.type != "TEXT" else 1
+
+
+_DATED = frozenset({("date", True), ("datetime", True), ("timestamp", False)})
+"""Kinds of column `_dates` fills, with whether their column is text: an ISO date or time, or seconds since 1970."""
 
 
 def _stamp(moment: dt.datetime, kind: str, column: Column, rng: random.Random) -> str:

@@ -212,6 +212,10 @@ _CREATED = re.compile(
 )
 
 
+_MOMENT = re.compile(r"(_at|timestamp|_ts|_on_utc|datetime)(_(after|before|from|to|since|until|min|max|[gl]te?))?$")
+"""Names of a moment, as opposed to a length of time (an integer `updated_at` counts seconds since 1970)."""
+
+
 def is_birth_date(name: str) -> bool:
     """Whether a column holds the day someone was born."""
     return bool(_BIRTH.search("_".join(split_words(name))))
@@ -257,6 +261,8 @@ def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, e
         return "bool"
     if fmt in ("email", "idn-email"):
         return "email"
+    if fmt in ("date", "date-time", "unix-time", "timestamp") and json_type in ("integer", "number"):
+        return "timestamp"  # seconds since 1970 (`created_at: 1672928359`)
     if fmt == "date":
         return "date"
     if fmt == "date-time":
@@ -270,6 +276,8 @@ def column_kind(table: str, name: str, json_type: str | None, fmt: str | None, e
     key = "_".join(split_words(name))
     if json_type == "string" and is_creation_time(key):
         return "datetime"  # `created`, `updated`: when the row was made or changed, whatever the name's ending
+    if json_type in ("integer", "number") and (_MOMENT.search(key) or is_creation_time(key) and "time" not in key):
+        return "timestamp"  # an integer `updated_at`, `created_at_after`: seconds since 1970
     for kind, pattern in _RULES:
         if pattern.search(key):
             return _refine(table, key, kind, json_type)
@@ -295,7 +303,7 @@ def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
     if kind in ("money", "quantity", "rating") and json_type == "string":
         return "amount" if kind == "money" else "numeral"  # '19.99', '4': an API that sends numbers as text
     if kind in ("date", "datetime") and json_type in ("integer", "number"):
-        return "quantity"
+        return "quantity"  # a `wait_time`, a `year`
     if kind == "birthdate":
         return "date" if json_type == "string" else "quantity"
     if (

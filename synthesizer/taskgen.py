@@ -44,6 +44,7 @@ from .models import Blueprint, Draft, ToolPlan
 from .naming import service_title
 from .options import SynthOptions
 from .refusals import refusal_plan
+from .semantics import is_person_table
 from .values import Values
 from .walks import Entity, SeedMemo
 from .wording import leaks, word_task
@@ -300,12 +301,15 @@ def _newcomer(walker: Walker, rng: random.Random, signup: ToolPlan, roles: Roles
         newcomer.update(tool=finder.name, args={param: address})
     plan = TaskPlan(role="customer", newcomer=newcomer)
     plan.add(walk)
+    # nobody's record, nor the signed-in account ('what is my name?'), is a newcomer's to ask about
+    private = {*walker.bp.singletons, *(t.name for t in walker.bp.tables if is_person_table(t.name))}
     walker.begin("customer", None)
     walker.scope = set()
     try:
         for _ in range(4):
             public = walker._tell_goal()
-            if public is not None and public.goal.entity is not None and walker.owns(public.goal.entity):
+            entity = public.goal.entity if public is not None else None
+            if public is not None and entity is not None and walker.owns(entity) and entity.table not in private:
                 plan.add(public)
                 break
     finally:

@@ -26,7 +26,7 @@ from faker_food.dishes import dishes
 from faker_vehicle.vehicle_dict import vehicles
 
 from . import vocab
-from .moments import moment_of, written_for
+from .moments import epoch_seconds, moment_of, written_for
 from .naming import plural, singular, split_words
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_person_table
 
@@ -587,8 +587,13 @@ def _name(v: Values, table: Table, column: Column, row: Mapping[str, Any], perso
     return v._text(table, column, row, person)
 
 
+def _past(v: Values) -> dt.datetime:
+    """A moment in the last 200 days."""
+    return v.today - dt.timedelta(days=v.random.randint(1, 200), hours=v.random.randint(0, 10))
+
+
 def _moment(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
-    moment = v.today - dt.timedelta(days=v.random.randint(1, 200), hours=v.random.randint(0, 10))
+    moment = _past(v)
     if column.format == "date" or "date" in column.name and "time" not in column.name:
         return moment.date().isoformat()
     return moment.replace(minute=v.random.choice([0, 15, 30, 45]), second=0).isoformat(timespec="seconds")
@@ -725,6 +730,7 @@ _KINDS: dict[str, Any] = {
         lambda v: f"{v.random.choice([9, 10, 12, 14, 17, 18, 19, 20]):02d}:{v.random.choice([0, 15, 30, 45]):02d}"
     ),
     "past": _moment,
+    "timestamp": lambda v, t, c, r, p: epoch_seconds(_past(v)),
     "money": _money_value,
     "amount": lambda v, t, c, r, p: f"{_money_value(v, t, c, r, p):.2f}",
     "numeral": lambda v, t, c, r, p: str(_quantity(v, t, c, r, p)),

@@ -3,6 +3,7 @@ oracle replays to 1.0 over MCP) and its tools behave as the shape says."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sqlite3
@@ -1145,6 +1146,33 @@ async def test_a_newcomer_opens_an_account_where_nothing_finds_accounts_by_email
         assert "new here" in task.instruction, task.instruction
         created = next(c.arguments for c in task.solution.calls if c.tool == "createMember")
         assert created["email"] in task.instruction and created["name"] in task.instruction
+
+
+async def test_times_sent_as_seconds_since_1970_are_moments_nobody_says(tmp_path: Path) -> None:
+    """An integer `created_at` (or one with `format: date-time`, or a `created_at_after` filter) holds seconds since
+    1970: the seed fills it with moments before the environment's clock, a rule keeps new rows out of the future,
+    and no request states one (a newcomer does not say when they were last seen); an integer `wait_time` is a
+    length, not a moment."""
+    text = GYM.replace(
+        "        phone: {type: string}\n",
+        "        phone: {type: string}\n        created_at: {type: integer}\n"
+        "        last_seen_at: {type: integer, format: date-time}\n        wait_time: {type: integer}\n",
+    ).replace("        starts_at: {type: string, format: date-time}\n", "        starts_at: {type: string, format: date-time}\n"
+              "        booked_at: {type: integer}\n")  # fmt: skip
+    result = await _synthesized(tmp_path, "gym.yaml", text, SynthOptions(tasks=30, rows=8))
+    now = int(dt.datetime.fromisoformat(result.spec.clock).replace(tzinfo=dt.UTC).timestamp())
+    db = sqlite3.connect(":memory:")
+    create_schema(db, load_environment(result.path).spec)
+    db.executescript((result.path / "seed.sql").read_text(encoding="utf-8"))
+    for table, column in (("members", "created_at"), ("members", "last_seen_at"), ("bookings", "booked_at")):
+        moments = [row[0] for row in db.execute(f"SELECT {column} FROM {table}")]
+        assert moments and all(isinstance(m, int) and now - 400 * 86400 < m <= now for m in moments), moments
+    waits = [row[0] for row in db.execute("SELECT wait_time FROM members")]
+    assert max(waits) < 10**6
+    assert any(i.name == "members.created_at.past" for i in result.spec.invariants)
+    assert result.tasks
+    for task in result.tasks:
+        assert not re.search(r"\b1[5-9]\d{8}\b", task.instruction), task.instruction
 
 
 BOOKMARKS = """
