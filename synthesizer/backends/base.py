@@ -36,8 +36,9 @@ class Backend:
         raise SynthesisError(
             f"{name}: this markdown is in no shape the offline backend reads: the convention (one `## tool_name` "
             "heading per tool, parameters as '- `name` (type, required): text'), a method reference (methods named "
-            "in code, with parameter tables or sample requests) or a command-line reference (usage lines, an option "
-            "or subcommand listing); see docs/synthesizer.md. Rewrite it that way, or use an LLM backend: "
+            "in code, with parameter tables or sample requests), a command-line reference (usage lines, an option "
+            "or subcommand listing) or a REST reference (a request line such as `GET /items/:id` under each "
+            "endpoint's heading); see docs/synthesizer.md. Rewrite it that way, or use an LLM backend: "
             "--backend anthropic|openai --model M"
         )
 

@@ -12,6 +12,7 @@ import yaml
 from autoforge.servers import SynthesisError
 
 from ..models import SourceDoc
+from .endpoints import parse_endpoints
 from .live import is_live, list_live_tools
 from .openapi import parse_openapi
 from .prose import parse_markdown
@@ -87,7 +88,9 @@ def parse_structured(raw: RawSource) -> SourceDoc | None:
         convention = parse_markdown(raw.text, raw.name, raw.sha256)
         if convention is not None and any(op.input_schema.get("properties") for op in convention.operations):
             return convention
-        return parse_reference(raw.text, raw.name, raw.sha256) or convention  # headings alone: a reference's
+        read = (raw.text, raw.name, raw.sha256)
+        readings = [d for d in (parse_reference(*read), parse_endpoints(*read)) if d is not None]
+        return max(readings, key=lambda d: len(d.operations), default=convention)  # headings alone: a reference's
     data = raw.data
     if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
         return parse_openapi(data, raw.name, raw.sha256)

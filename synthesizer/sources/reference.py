@@ -23,15 +23,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from ..models import SourceDoc
 from ..naming import object_noun, plural, sentence_words, snake, without_subject
+from .markdown import Block, Section, markdown_blocks, sections_of
 from .prose import parse_param_item
 from .schemas import json_type
 from .toolschemas import parse_tool_list
 
-__all__ = ["parse_reference"]
+__all__ = ["MIN_TOOLS", "code_json", "is_param_table", "is_verb", "parse_reference", "sample_schema", "table_params"]
 
 MIN_TOOLS = 2
 _CODE = re.compile(r"`([^`]+)`")
@@ -82,22 +81,6 @@ _INTEGER_NAMES = frozenset({"id", "index", "number", "num", "n", "count", "limit
 
 
 @dataclass
-class _Block:
-    kind: str  # heading | paragraph | item | code | table
-    text: str = ""
-    level: int = 0
-    rows: list[list[str]] = field(default_factory=list)
-    info: str = ""  # a code block's language (`bash`)
-
-
-@dataclass
-class _Section:
-    heading: str
-    body: list[_Block]
-    level: int = 0
-
-
-@dataclass
 class _Command:
     term: str
     description: str = ""
@@ -107,8 +90,8 @@ class _Command:
 
 def parse_reference(text: str, name: str, sha256: str) -> SourceDoc | None:
     """The methods or commands a hand-written reference documents, or None when it documents neither."""
-    blocks = _blocks(text)
-    sections = _sections(blocks)
+    blocks = markdown_blocks(text)
+    sections = sections_of(blocks)
     methods = _method_tools(sections)
     program = _program(blocks)
     commands = _command_tools(blocks, sections, program) if program is not None else []
@@ -132,55 +115,10 @@ def _unlinked(text: str) -> str:
     return text
 
 
-# -- markdown into blocks ----------------------------------------------------------------------------------
-
-
-def _blocks(text: str) -> list[_Block]:
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
-    blocks: list[_Block] = []
-    in_item = 0
-    row: list[str] | None = None
-    table: _Block | None = None
-    for index, token in enumerate(tokens):
-        kind = token.type
-        if kind == "list_item_open":
-            in_item += 1
-        elif kind == "list_item_close":
-            in_item -= 1
-        elif kind == "table_open":
-            table = _Block("table")
-        elif kind == "table_close" and table is not None:
-            blocks.append(table)
-            table = None
-        elif kind == "tr_open":
-            row = []
-        elif kind == "tr_close" and table is not None and row is not None:
-            table.rows.append(row)
-        elif kind == "inline" and table is not None and row is not None:
-            row.append(token.content.strip())
-        elif kind == "inline" and tokens[index - 1].type == "heading_open":
-            blocks.append(_Block("heading", token.content.strip(), level=int(tokens[index - 1].tag[1])))
-        elif kind == "inline" and tokens[index - 1].type == "paragraph_open":
-            blocks.append(_Block("item" if in_item else "paragraph", token.content.strip()))
-        elif kind in ("fence", "code_block"):
-            blocks.append(_Block("code", token.content, info=token.info.strip().lower()))
-    return blocks
-
-
-def _sections(blocks: list[_Block]) -> list[_Section]:
-    sections: list[_Section] = []
-    for block in blocks:
-        if block.kind == "heading":
-            sections.append(_Section(block.text, [], block.level))
-        elif sections:
-            sections[-1].body.append(block)
-    return sections
-
-
 # -- method references -------------------------------------------------------------------------------------
 
 
-def _method_tools(sections: list[_Section]) -> list[dict[str, Any]]:
+def _method_tools(sections: list[Section]) -> list[dict[str, Any]]:
     """The methods of a reference; none unless at least two are plainly methods (listed in a table of methods,
     introduced by a `Method name:` line, or taking arguments), so that a README's headings naming options or
     classes in code are not read as an API."""
@@ -206,7 +144,7 @@ def _method_tools(sections: list[_Section]) -> list[dict[str, Any]]:
     return tools if plain >= MIN_TOOLS else []
 
 
-def _method_name(section: _Section) -> str | None:
+def _method_name(section: Section) -> str | None:
     for block in section.body:
         named = _NAMED_METHOD.match(block.text) if block.kind in ("paragraph", "item") else None
         if named and block.kind == "item" and not block.text.lower().startswith("method"):
@@ -225,7 +163,7 @@ def _method_name(section: _Section) -> str | None:
     return None
 
 
-def _requested(section: _Section, after: list[_Section]) -> tuple[str, str, list[_Block]] | None:
+def _requested(section: Section, after: list[Section]) -> tuple[str, str, list[Block]] | None:
     """A heading that names a method a sample request below it calls (`### Client.SetVolume` over a
     `#### Request` sample `{"id": 8, "method": "Client.SetVolume", "params": {...}}`): the method's name, heading
     and the blocks of its subsections. A JSON-RPC notification's sample (no `id`) makes no method."""
@@ -236,15 +174,15 @@ def _requested(section: _Section, after: list[_Section]) -> tuple[str, str, list
     for sub in after:
         if sub.level <= section.level:
             break
-        body += [_Block("heading", sub.heading, sub.level), *sub.body]
+        body += [Block("heading", sub.heading, sub.level), *sub.body]
     for block in body:
-        sample = _json(block.text) if block.kind == "code" else None
+        sample = code_json(block.text) if block.kind == "code" else None
         if isinstance(sample, dict) and sample.get("method") == name and ("id" in sample or "jsonrpc" not in sample):
             return name, section.heading, [b for b in body if b.kind != "heading"]
     return None
 
 
-def _json(code: str) -> Any:
+def code_json(code: str) -> Any:
     """The JSON a code block holds, or the first object inside it (`curl -d '{"method": ...}' host`), or None."""
     try:
         return json.loads(code)
@@ -257,7 +195,7 @@ def _json(code: str) -> Any:
         return None
 
 
-def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
+def _method(name: str, heading: str, body: list[Block]) -> dict[str, Any]:
     properties, required = _signature_params(heading)
     description = ""
     answered = listing = False
@@ -266,13 +204,13 @@ def _method(name: str, heading: str, body: list[_Block]) -> dict[str, Any]:
             sample = _sample_params(block.text, name)
             for key, value in (sample or {}).items():
                 if key not in properties:
-                    properties[key] = _sample_schema(value)
+                    properties[key] = sample_schema(value)
                     required.append(key)
             continue
         if answered:
             continue
-        if block.kind == "table" and _is_param_table(block.rows):
-            _table_params(block.rows, properties, required)
+        if block.kind == "table" and is_param_table(block.rows):
+            table_params(block.rows, properties, required)
         elif block.kind in ("paragraph", "item"):
             if _RESPONSE.match(block.text):
                 answered = True
@@ -342,7 +280,7 @@ def _is_method_table(rows: list[list[str]]) -> bool:
     return len(rows) > 1 and bool(rows[0]) and bool(_METHOD_HEADER.match(rows[0][0].strip("`* ")))
 
 
-def _table_methods(rows: list[list[str]], after: list[_Block]) -> list[dict[str, Any]]:
+def _table_methods(rows: list[list[str]], after: list[Block]) -> list[dict[str, Any]]:
     header = [cell.lower() for cell in rows[0]]
     described = next((i for i, cell in enumerate(header) if "desc" in cell), len(header) - 1)
     shared: dict[str, Any] = {}
@@ -386,13 +324,13 @@ def _mentioned(text: str) -> list[str]:
     return [key for key in _CODE.findall("\n".join(lines)) if re.fullmatch(r"[A-Za-z_]\w*", key)]
 
 
-def _is_param_table(rows: list[list[str]]) -> bool:
+def is_param_table(rows: list[list[str]]) -> bool:
     if len(rows) < 2 or not rows[0] or not _PARAM_HEADER.match(rows[0][0].strip("`* ")):
         return False
     return len(rows[0]) > 1
 
 
-def _table_params(rows: list[list[str]], properties: dict[str, Any], required: list[str]) -> None:
+def table_params(rows: list[list[str]], properties: dict[str, Any], required: list[str]) -> None:
     header = [cell.lower() for cell in rows[0]]
     typed = next((i for i, cell in enumerate(header) if "type" in cell), None)
     needed = next((i for i, cell in enumerate(header) if cell in ("required", "optional", "mandatory")), None)
@@ -433,7 +371,7 @@ def _typed_schema(cell: str) -> dict[str, Any]:
 
 
 def _sample_params(code: str, name: str) -> dict[str, Any] | None:
-    sample = _json(code)
+    sample = code_json(code)
     if not isinstance(sample, dict):
         return None
     called = sample.get("action", sample.get("method"))
@@ -442,7 +380,7 @@ def _sample_params(code: str, name: str) -> dict[str, Any] | None:
     return next((sample[key] for key in _REQUEST_KEYS if isinstance(sample.get(key), dict)), None)
 
 
-def _sample_schema(value: Any, depth: int = 0) -> dict[str, Any]:
+def sample_schema(value: Any, depth: int = 0) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"type": "boolean"}
     if isinstance(value, int):
@@ -452,16 +390,16 @@ def _sample_schema(value: Any, depth: int = 0) -> dict[str, Any]:
     if isinstance(value, str):
         return {"type": "string", "examples": [value]}
     if isinstance(value, list):
-        return {"type": "array", "items": _sample_schema(value[0], depth + 1) if value else {"type": "string"}}
-    if isinstance(value, dict) and depth < 2:
-        return {"type": "object", "properties": {k: _sample_schema(v, depth + 1) for k, v in value.items()}}
+        return {"type": "array", "items": sample_schema(value[0], depth + 1) if value else {"type": "string"}}
+    if isinstance(value, dict) and depth < 4:  # a page of records of records: {"data": [{"attributes": {...}}]}
+        return {"type": "object", "properties": {k: sample_schema(v, depth + 1) for k, v in value.items()}}
     return {"type": "object"} if isinstance(value, dict) else {"type": "string"}
 
 
 # -- command-line references -------------------------------------------------------------------------------
 
 
-def _program(blocks: list[_Block]) -> str | None:
+def _program(blocks: list[Block]) -> str | None:
     """The command the reference documents: the one its `usage:` lines run, or else the one most of its command
     lines run (`$ tb --check 1`, list items that start `` `todo add ``, or lines that start with the document's
     one-word title; `$ npm install x` only installs it)."""
@@ -488,7 +426,7 @@ def _program(blocks: list[_Block]) -> str | None:
     return best[0][0] if best and best[0][1] >= 2 else None
 
 
-def _command_tools(blocks: list[_Block], sections: list[_Section], program: str) -> list[dict[str, Any]]:
+def _command_tools(blocks: list[Block], sections: list[Section], program: str) -> list[dict[str, Any]]:
     commands: dict[str, _Command] = {}
     subcommands = [s for s in sections if _runs(s, program)]
     flags_are_options = len(subcommands) >= MIN_TOOLS  # `--group` beside `add` and `remove` is an option of one
@@ -525,7 +463,7 @@ def _command_tools(blocks: list[_Block], sections: list[_Section], program: str)
     return tools
 
 
-def _runs(section: _Section, program: str) -> bool:
+def _runs(section: Section, program: str) -> bool:
     """Whether a section is a man page's subcommand: a heading of one command word (`### start`) over a code
     line that runs it (`bartib start -p PROJECT`)."""
     word = section.heading.strip("` ")
@@ -592,7 +530,7 @@ def _read_listing(code: str, program: str, commands: dict[str, _Command]) -> Non
             _describe(_command(commands, term), " ".join(text))
 
 
-def _run_lines(block: _Block, program: str) -> list[tuple[str, str]]:
+def _run_lines(block: Block, program: str) -> list[tuple[str, str]]:
     """(usage | example | line, arguments) for each line of a block that runs the program."""
     if block.kind == "table":
         return []
@@ -730,13 +668,17 @@ def _example_params(command: _Command, named: str) -> tuple[dict[str, Any], list
     return properties, list(properties)
 
 
+def is_verb(word: str) -> bool:
+    """Whether a word is one of the verbs tools are named by (`add`, `pause`, `follow`)."""
+    from ..shapes import ACTION_TARGETS, TOGGLES, VERBS  # shapes reads schemas through this package
+
+    return word in VERBS or word in TOGGLES or word in ACTION_TARGETS
+
+
 def _command_name(key: str, description: str) -> str:
     """`create_task` for `--task` "Create task", `add_event` for `add` "add a detailed event to the calendar",
     `update_task_priority` for "Update priority of task"; the command's own name when no verb says more."""
-    from ..shapes import ACTION_TARGETS, TOGGLES, VERBS, base_verb
-
-    def is_verb(word: str) -> bool:
-        return word in VERBS or word in TOGGLES or word in ACTION_TARGETS
+    from ..shapes import base_verb
 
     words = without_subject(sentence_words(description))
     words = [base_verb(words[0]), *words[1:]] if words else []  # "adds packages": add packages

@@ -695,3 +695,136 @@ async def test_a_man_page_in_restructured_text_gives_a_tool_per_command_section(
     assert tools["new_appointment"] == ["calendar", "start", "title"]
     assert tools["list_appointment"] == ["calendar", "day"]
     assert "number" in tools["cancel_appointment"]
+
+
+BOARDING = """# Kennel API
+
+Dogs boarding at a kennel, and their stays.
+
+## Dogs
+
+### The dog object
+
+| Field | Type | Description |
+|---|---|---|
+| `id` | integer | the dog's number |
+| `name` | string | what the dog answers to |
+| `breed` | string | its breed |
+| `owner_email` | string | who to call |
+| `weight_kg` | number | its weight |
+
+### List dogs
+
+Lists the dogs boarding now.
+
+`GET /v2/dogs`
+
+| Parameter | Type | Description |
+|---|---|---|
+| `breed` | string | only dogs of this breed |
+
+#### Response
+
+```json
+{"data": [{"id": 4, "name": "Biscuit", "breed": "beagle", "owner_email": "ann@mail.test", "weight_kg": 11.5}]}
+```
+
+| Field | Type | Description |
+|---|---|---|
+| `data` | array | the dogs |
+
+### Register a dog
+
+```
+POST /v2/dogs
+```
+
+| Parameter | Type | Description |
+|---|---|---|
+| `name` | string | **Required.** what the dog answers to |
+| `breed` | string | **Required.** its breed |
+| `owner_email` | string | **Required.** who to call |
+| `weight_kg` | number | its weight |
+
+### Update a dog
+
+```http
+PATCH /v2/dogs/:dog_id HTTP/1.1
+Content-Type: application/json
+
+{"weight_kg": 12.0, "breed": "beagle"}
+```
+
+### Remove a dog
+
+`DELETE /v2/dogs/{dog_id}`
+
+## Stays
+
+### Book a stay
+
+```
+POST /v2/dogs/:dog_id/stays
+```
+
+| Parameter | Type | Description |
+|---|---|---|
+| `nights` | integer | **Required.** how many nights |
+| `starts_on` | string | **Required.** the first day, YYYY-MM-DD |
+
+### List a dog's stays
+
+```
+GET /v2/dogs/:dog_id/stays
+```
+
+#### Response
+
+```json
+[{"id": 9, "dog_id": 4, "nights": 3, "starts_on": "2026-03-02", "status": "booked"}]
+```
+
+### Cancel a stay
+
+```
+POST /v2/stays/:stay_id/cancel
+```
+"""
+"""A REST reference in markdown: a heading per endpoint over its request line, parameter tables, samples."""
+
+
+def test_a_heading_over_a_request_line_is_an_endpoint_read_like_openapi() -> None:
+    """Each section that opens with a request line (in a code block, with or without a body sample, or in code in
+    a paragraph) is an endpoint: named by its heading where that says what it does, `:dog_id` and `{dog_id}` are
+    path arguments, the parameter table gives the arguments with their types and what is required, a body sample
+    adds its fields, a response sample gives the result (and a table after it describes the result, not the
+    arguments), and a resource table stands for the result of an endpoint without a sample."""
+    doc = parse_structured(RawSource("kennel.md", "0" * 64, BOARDING, markdown=True))
+    assert doc is not None and doc.format == "markdown-http" and doc.title == "Kennel API"
+    tools = {op.name: op for op in doc.operations}
+    assert {"list_dogs", "register_dog", "update_dog", "remove_dog", "book_stay", "cancel_stay"} <= set(tools)
+    register = tools["register_dog"].input_schema
+    assert _types(register) == {"name": "string", "breed": "string", "owner_email": "string", "weight_kg": "number"}
+    assert sorted(register["required"]) == ["breed", "name", "owner_email"]
+    assert set(tools["list_dogs"].input_schema["properties"]) == {"breed"}  # not the response's `data`
+    assert tools["list_dogs"].output_schema is not None
+    assert {"name", "breed", "weight_kg"} <= set(tools["register_dog"].output_schema["properties"])  # the dog object
+    assert set(tools["update_dog"].input_schema["properties"]) == {"dog_id", "weight_kg", "breed"}
+    assert tools["remove_dog"].input_schema["required"] == ["dog_id"]
+    assert _types(tools["book_stay"].input_schema) == {"dog_id": "string", "nights": "integer", "starts_on": "string"}
+
+
+def test_a_page_with_one_request_line_is_no_rest_reference() -> None:
+    """One endpoint is not a reference: the page is left to the other readers (or an LLM backend)."""
+    single = "# Ping\n\n### Check the service\n\n```\nGET /health\n```\n"
+    assert parse_structured(RawSource("ping.md", "0" * 64, single, markdown=True)) is None
+
+
+async def test_a_rest_reference_in_markdown_synthesizes_an_environment_that_verifies(tmp_path: Path) -> None:
+    """The kennel page becomes an environment whose tasks replay to 1.0 (checked by synthesis itself) and write
+    through its endpoints."""
+    source = write(tmp_path, "kennel.md", BOARDING)
+    result = await synthesize(source, tmp_path / "out" / "kennel", SynthOptions(tasks=20), work_dir=tmp_path / "w")
+    assert len(result.tasks) >= 10
+    written = {call.tool for task in result.tasks for call in task.solution.calls}
+    assert written & {"register_dog", "update_dog", "remove_dog", "book_stay", "cancel_stay"}
