@@ -795,18 +795,25 @@ def _reason(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cat
 
 
 def _named(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, category: str) -> str:
-    """A name for something with no vocabulary: a project's ('Office move'); a kind of thing's, by what it is a
-    kind of ('Annual time off', not 'Hernandez Type'); else a proper noun and the thing's own noun ('Garcia
-    Geofence')."""
-    words = split_words(singular(t.name))
+    """A name for a record of something with no vocabulary (see `_thing_name`)."""
+    return _thing_name(v, split_words(singular(t.name)), p, qualified=True)
+
+
+def _thing_name(v: Values, words: list[str], p: Person, qualified: bool = False) -> str:
+    """The name of a thing the `words` name: a project's ('Office move'); a kind of thing's, by what it is a kind
+    of ('Annual time off', not 'Hernandez Type'); else a place's proper name with the thing's noun ('Porto
+    University') or, for one of many `qualified` records, now and then a plain qualifier ('Weekend submission').
+    Never a surname, which would make it someone's ('Romero Reason')."""
     if words[-1:] == ["project"]:
         return v.random.choice(vocab.PROJECT_NAMES)
     if words and words[-1] in vocab.THING_NAMES:
         return v._pick(vocab.THING_NAMES[words[-1]], p)
     if len(words) > 1 and words[-1] in _KIND_NOUNS:
         return f"{v.random.choice(vocab.KIND_QUALIFIERS)} {' '.join(words[:-1])}"
-    head = v.pooled("city") if v.random.random() < 0.5 else v.pooled("last_name")
-    return f"{head} {words[-1].title() if words else 'Item'}"
+    noun = words[-1] if words else "item"
+    if qualified and v.random.random() < 0.5:
+        return f"{v.random.choice(vocab.NAME_QUALIFIERS)} {noun}"
+    return f"{v.pooled('city')} {noun.title()}"
 
 
 _KIND_NOUNS = frozenset({"type", "category", "kind", "class", "tier", "level", "grade", "variety", "policy", "plan"})
@@ -841,7 +848,7 @@ def _plain(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cate
     if last in _SECRET_WORDS:
         return _token(v.random, 24)
     if len(words) == 1 and last not in _SETTING_FIELDS and last != singular(t.name).split("_")[-1]:
-        return _named(v, t.model_copy(update={"name": plural(last)}), c, r, p, category)
+        return _thing_name(v, [last], p)
     return v.random.choice(vocab.SETTING_WORDS)
 
 

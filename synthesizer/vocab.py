@@ -263,6 +263,10 @@ KIND_QUALIFIERS: tuple[str, ...] = ("Standard", "Special", "Annual", "Extended",
                                     "Seasonal", "Basic", "Premium", "Priority", "Weekend", "Short-term", "Long-term",
                                     "Partial", "Occasional")  # fmt: skip
 """Words that name one kind of a thing before its noun ('Annual time off', 'Special membership')."""
+NAME_QUALIFIERS: tuple[str, ...] = ("Main", "Primary", "Backup", "Shared", "Internal", "Weekend", "Weekday", "Morning",
+                                    "Evening", "Spring", "Summer", "Autumn", "Winter", "North", "South", "East", "West",
+                                    "Central", "Pilot", "Legacy")  # fmt: skip
+"""Words that set one thing apart from others of its kind when nothing is known of it ('Weekend submission')."""
 TAGS: tuple[str, ...] = ("urgent", "travel", "receipts", "family", "work", "follow-up", "ideas", "finance",
                          "health", "reading", "home", "archive")  # fmt: skip
 ICONS: tuple[str, ...] = (

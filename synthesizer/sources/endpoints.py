@@ -22,7 +22,8 @@ __all__ = ["parse_endpoints"]
 _REQUEST_LINE = re.compile(
     r"^(GET|POST|PUT|PATCH|DELETE)\s+(?:https?://[^/\s]+)?(/[^\s?#]*)(?:\?(\S*))?(?:\s+HTTP/[\d.]+)?$", re.IGNORECASE
 )
-_PLACEHOLDER = re.compile(r":([A-Za-z_]\w*)|<([A-Za-z_]\w*)>|\{([A-Za-z_][\w-]*)\}")
+_PLACEHOLDER = re.compile(r"(?<=/):([A-Za-z_]\w*)|<([A-Za-z_]\w*)>|\{([A-Za-z_][\w-]*)\}")
+"""A path argument: `:id` (a segment of its own, not `/items:batchGet`), `<id>` or `{id}`."""
 _ANSWER = re.compile(r"\b(?:response|responses|returns?|result|output)\b", re.IGNORECASE)
 _RESOURCE = re.compile(r"\b(?:object|attributes|fields|model|schema|properties)\b", re.IGNORECASE)
 _BODILESS = frozenset({"get", "delete"})
@@ -125,7 +126,7 @@ def _heading_name(heading: str, path: str) -> str | None:
     words = sentence_words(heading)
     if not 2 <= len(words) <= 6 or not all(word.isalpha() for word in words):
         return None
-    action = [segment.lower() for segment in path.split("/") if segment and not _PLACEHOLDER.fullmatch(segment)][-1:]
+    action = [segment.lower() for segment in path.split("/") if segment and segment[0] not in ":<{"][-1:]
     if not is_verb(words[0]) and [words[0]] != action:
         return None
     return snake(" ".join(word for word in words if word not in ("a", "an", "the")))
