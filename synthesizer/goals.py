@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from autoforge.servers import Roles, ToolError
@@ -16,10 +17,10 @@ from .moments import day_of, shifted
 from .naming import normal, split_words
 from .outcomes import apply_change
 from .rules import children, linked_table, terminal_values
-from .semantics import PERSONAL_KINDS, PERSONAL_WORDS, is_creation_time, is_person_table
+from .semantics import PERSONAL_KINDS, PERSONAL_WORDS, is_creation_time, is_person_table, is_secret
 from .shapes import id_entity
 from .toolgen import table_rules
-from .values import Person, person_of
+from .values import Person, names_someone, person_of
 from .walks import (
     NUMERIC,
     RESOLVE_STEPS,
@@ -412,7 +413,7 @@ class Walker(Resolver):
         known = {**(row or {}), **(chosen or {})}
         person = (  # a new email is still theirs
             person_of(known, {c.name: self.kind(table.name, c.name) for c in table.columns})
-            if is_person_table(table.name)
+            if is_person_table(table.name) or names_someone(table)
             else None
         )
         if person is not None and kind in ("person", "last_name"):  # a new name: the same first name, a new last
@@ -672,6 +673,10 @@ class Walker(Resolver):
                     return entity, {**found, entity: resolution}
         return None
 
+    def tellable(self, table: str, column: str, kinds: Iterable[str] = TOLD) -> bool:
+        """Whether a user would ask for a column's value: one of `kinds`, and no hash or token."""
+        return self.kind(table, column) in kinds and not is_secret(column)
+
     def _tell_goal(self) -> Walk | None:
         tables = [t for t in self.bp.tables if self.rows[t.name]]
         if not tables:
@@ -690,7 +695,7 @@ class Walker(Resolver):
                    if row.get(c.name) not in (None, "") and c.name not in labels and not c.primary_key and not c.references
                    and (pick is None or pick.column != c.name) and not c.enum
                    and str(row[c.name]) not in stated  # not what the user's own search says ('with departure date ...')
-                   and self.kind(table.name, c.name) in told
+                   and self.tellable(table.name, c.name, told)
                    and clear_fact(row[c.name], self.kind(table.name, c.name), asked=True)]  # fmt: skip
         if not columns:
             return None

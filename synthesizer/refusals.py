@@ -22,7 +22,7 @@ import random
 from typing import Any
 
 from .dags import Refusal, TaskPlan, compatible
-from .goals import TOLD, Walker, clear_fact
+from .goals import Walker, clear_fact
 from .models import ToolPlan
 from .values import Person, full_name
 from .walks import Entity, Goal, Known, Walk
@@ -280,7 +280,7 @@ def _tell_about(walker: Walker, entity: Entity, found: dict[Entity, Any] | None 
     resolution = (found or {}).get(entity)
     picked = resolution.pick.column if resolution is not None and resolution.pick is not None else None
     columns = [c.name for c in table.columns if not c.primary_key and not c.references and not c.enum
-               and c.name != picked and walker.kind(table.name, c.name) in TOLD
+               and c.name != picked and walker.tellable(table.name, c.name)
                and clear_fact(row.get(c.name), walker.kind(table.name, c.name))]  # fmt: skip
     if not columns:
         return None

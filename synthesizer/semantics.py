@@ -128,6 +128,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         ("uuid", r"(^|_)(uuid|guid)$"),
+        ("ip", r"(^|_)(ip|ip_address|ip_addr|remote_addr|client_ip)$"),
+        ("user_agent", r"(^|_)user_agent$"),
         ("email", r"(^|_)(e?mails?|reply_to)(_address(es)?)?$"),
         ("phone", r"(^|_)(phone|mobile|telephone|tel|fax)(_number)?$"),
         ("first_name", r"^(first|given)_?name$"),
@@ -214,6 +216,16 @@ _CREATED = re.compile(
 
 _MOMENT = re.compile(r"(_at|timestamp|_ts|_on_utc|datetime)(_(after|before|from|to|since|until|min|max|[gl]te?))?$")
 """Names of a moment, as opposed to a length of time (an integer `updated_at` counts seconds since 1970)."""
+
+
+SECRET_WORDS = frozenset({"secret", "token", "hash", "signature", "fingerprint", "salt", "nonce", "password", "checksum",
+                          "digest"})  # fmt: skip
+"""Words of a field only machines read (a `hash`, an `api_token`): nobody names a record by it."""
+
+
+def is_secret(name: str) -> bool:
+    """Whether a column holds something only machines read (see `SECRET_WORDS`)."""
+    return bool(SECRET_WORDS & set(split_words(name)))
 
 
 def is_birth_date(name: str) -> bool:
@@ -316,7 +328,7 @@ def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
 
 def label_rank(table: str, column: str, kind: str) -> int | None:
     """How good a column is for naming a row (lower is better), or None when it cannot name one."""
-    if kind not in LABEL_KINDS:
+    if kind not in LABEL_KINDS or is_secret(column):
         return None
     rank = LABEL_KINDS.index(kind)
     if kind == "email" and not is_person_table(table):

@@ -10,6 +10,7 @@ document's range, a text to its length and pattern. Nothing is lorem ipsum.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import re
 import string
@@ -28,9 +29,9 @@ from faker_vehicle.vehicle_dict import vehicles
 from . import vocab
 from .moments import epoch_seconds, moment_of, written_for
 from .naming import plural, singular, split_words
-from .semantics import ADULT_AGE_DAYS, is_birth_date, is_person_table
+from .semantics import ADULT_AGE_DAYS, SECRET_WORDS, column_kind, is_birth_date, is_person_table
 
-__all__ = ["Person", "Values", "full_name", "pattern_value", "person_of", "split_extension", "topic"]
+__all__ = ["Person", "Values", "full_name", "names_someone", "pattern_value", "person_of", "split_extension", "topic"]
 
 _COMPANY_NOUNS = frozenset(["company", "organization", "organisation", "vendor", "supplier", "merchant", "brand",
                             "employer", "client", "partner", "publisher", "carrier", "bank", "agency", "payee"])  # fmt: skip
@@ -78,7 +79,6 @@ _PERSON_WORDS = frozenset({"recipient", "sender", "author", "owner", "assignee",
 _ORGANISATION_WORDS = frozenset({"vendor", "supplier", "manufacturer", "brand", "publisher", "insurer", "carrier",
                                  "employer", "organization", "organisation", "institution", "agency", "provider",
                                  "merchant", "retailer", "maker", "sponsor", "lender", "issuer"})  # fmt: skip
-_SECRET_WORDS = frozenset({"secret", "token", "hash", "signature", "fingerprint", "salt", "nonce", "password"})
 _SETTING_FIELDS = frozenset({"type", "kind", "mode", "category", "level", "tier", "plan", "style", "format", "theme",
                              "layout", "scope", "visibility", "preference", "option", "setting", "variant", "class",
                              "group", "method", "status", "state", "source", "size", "color", "colour", "unit",
@@ -126,6 +126,16 @@ def person_of(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> Person
     """The person a row names (its full name of two words or more), if it names one."""
     first, _, last = full_name(row, kinds).strip().partition(" ")
     return Person(first, last) if first and last else None
+
+
+def names_someone(table: Table) -> bool:
+    """Whether a table's rows give one person's first and last name (a reservation's guest), whose email agrees."""
+    return _split_name(table.name, tuple(c.name for c in table.columns))
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_name(table: str, columns: tuple[str, ...]) -> bool:
+    return {"first_name", "last_name"} <= {column_kind(table, name, "string", None, False) for name in columns}
 
 
 class _Someone:
@@ -572,7 +582,7 @@ class _Pattern:
 
 
 def _email(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
-    if is_person_table(table.name):
+    if is_person_table(table.name) or names_someone(table):  # a booking's guest: Tom Cook's is tom.cook@...
         return v.email(person)
     return f"{v.pooled('user_name')}@{v.pooled('domain_word')}.test"
 
@@ -739,6 +749,8 @@ _KINDS: dict[str, Any] = {
     "number": _simple(lambda v: round(v.random.uniform(0, 100), 2)),
     "bool": _simple(lambda v: v.random.randint(0, 1)),
     "uuid": _simple(lambda v: str(uuid.UUID(int=v.random.getrandbits(128), version=4))),
+    "ip": _simple(lambda v: f"{v.random.choice(('192.0.2', '198.51.100', '203.0.113'))}.{v.random.randint(1, 254)}"),
+    "user_agent": _simple(lambda v: v.random.choice(vocab.USER_AGENTS)),
     "code": _code,
     "ref": _code,
     "json": lambda v, t, c, r, p: None if c.nullable else "{}",
@@ -845,7 +857,7 @@ def _plain(v: Values, t: Table, c: Column, r: Mapping[str, Any], p: Person, cate
         return v.person().full
     if last in _ORGANISATION_WORDS:
         return v.pooled("company")
-    if last in _SECRET_WORDS:
+    if last in SECRET_WORDS:
         return _token(v.random, 24)
     if len(words) == 1 and last not in _SETTING_FIELDS and last != singular(t.name).split("_")[-1]:
         return _thing_name(v, [last], p)

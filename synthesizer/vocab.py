@@ -257,12 +257,25 @@ THING_NAMES: dict[str, tuple[str, ...]] = {
                  "Purchase order", "Onboarding checklist", "Service agreement", "Photo release"),
     "campaign": ("Spring sale", "Black Friday", "Newsletter relaunch", "Summer promotion", "Back to school",
                  "Holiday giveaway"),
+    **dict.fromkeys(("pet", "dog", "cat", "animal", "puppy", "kitten"),
+                    ("Biscuit", "Luna", "Max", "Bella", "Charlie", "Milo", "Daisy", "Rocky", "Coco", "Oscar", "Pepper",
+                     "Willow", "Teddy", "Nala", "Buddy", "Maple", "Ziggy", "Hazel", "Finn", "Olive")),
+    "breed": ("Labrador Retriever", "Beagle", "Border Collie", "Golden Retriever", "Dachshund", "Boxer", "Poodle",
+              "French Bulldog", "Shih Tzu", "Siamese", "Maine Coon", "Ragdoll", "Mixed breed"),
 }  # fmt: skip
 """Names of things people name by what they are (a holiday, a document template), by the thing's noun."""
 KIND_QUALIFIERS: tuple[str, ...] = ("Standard", "Special", "Annual", "Extended", "Flexible", "Temporary", "Regular",
                                     "Seasonal", "Basic", "Premium", "Priority", "Weekend", "Short-term", "Long-term",
                                     "Partial", "Occasional")  # fmt: skip
 """Words that name one kind of a thing before its noun ('Annual time off', 'Special membership')."""
+USER_AGENTS: tuple[str, ...] = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:129.0) Gecko/20100101 Firefox/129.0",
+)
+"""Browsers a request came from (a booking's `user_agent`)."""
 NAME_QUALIFIERS: tuple[str, ...] = ("Main", "Primary", "Backup", "Shared", "Internal", "Weekend", "Weekday", "Morning",
                                     "Evening", "Spring", "Summer", "Autumn", "Winter", "North", "South", "East", "West",
                                     "Central", "Pilot", "Legacy")  # fmt: skip

@@ -26,7 +26,7 @@ from .models import Blueprint, Edge, ToolPlan
 from .moments import day_of
 from .naming import singular
 from .resources import argument_column
-from .semantics import is_person_table, named_by_url
+from .semantics import is_person_table, is_secret, named_by_url
 from .values import Values
 
 __all__ = [
@@ -594,8 +594,8 @@ class Resolver:
             if value is None or column.primary_key or column.references:
                 continue
             candidate = None
-            if kind == "url" and not named_by_url(table.name) and column.name not in labels:
-                pass  # a task is not named by its web address; a bookmark is
+            if (kind == "url" and not named_by_url(table.name) and column.name not in labels) or is_secret(column.name):
+                pass  # a task is not named by its web address (a bookmark is), nor anything by its hash
             elif kind in NATURAL or column.name in labels or (kind == "money" and noun in MONEY_NAMED):
                 candidate = Pick(column.name, value)
             elif kind in ("date", "datetime"):

@@ -431,6 +431,28 @@ def test_a_password_a_hash_and_a_thing_s_name_get_values_of_their_kind() -> None
         assert made["camera_name"].lower().endswith(" camera"), made
 
 
+def test_a_booking_s_guest_has_their_own_email_and_machine_fields_look_like_what_they_are() -> None:
+    """A reservation that gives its guest's first and last name gives that guest's email ('tom.cook@...', never
+    someone else's); an `ip_address` is an IP address and a `user_agent` a browser, not 'primary'."""
+    import ipaddress
+
+    from autoforge.servers.spec import Column, Table
+    from autoforge.synthesizer.semantics import column_kind
+    from autoforge.synthesizer.values import Person, Values
+
+    names = ("id", "first_name", "last_name", "email", "ip_address", "user_agent")
+    table = Table(name="reservations", columns=tuple(Column(name=n, type="TEXT", primary_key=n == "id") for n in names))
+    values = Values(5, "2026-03-01T09:00:00")
+    for first, last in (("Tom", "Cook"), ("Ana", "Silva")):
+        guest = Person(first, last)
+        made = {c.name: values.value(table, c, column_kind(table.name, c.name, "string", None, False), {}, guest)
+                for c in table.columns[1:]}  # fmt: skip
+        local = made["email"].split("@")[0]
+        assert last.lower() in local and local[0] == first[0].lower(), made
+        ipaddress.ip_address(made["ip_address"])
+        assert made["user_agent"].startswith("Mozilla/5.0 ("), made
+
+
 def test_a_note_fits_the_record_it_is_on() -> None:
     """A payment's note is about the money ('Keep for tax records.'), an order's about its delivery ('Ring the bell
     twice.'), a customer's about the person; a bank transaction never says 'Leave the parcel with the neighbour.'"""

@@ -726,7 +726,8 @@ Lists the dogs boarding now.
 #### Response
 
 ```json
-{"data": [{"id": 4, "name": "Biscuit", "breed": "beagle", "owner_email": "ann@mail.test", "weight_kg": 11.5}]}
+{"data": [{"id": 4, "name": "Biscuit", "breed": "beagle", "owner_email": "ann@mail.test", "weight_kg": 11.5,
+           "record_hash": "9f2c61d0"}]}
 ```
 
 | Field | Type | Description |
@@ -822,9 +823,10 @@ def test_a_page_with_one_request_line_is_no_rest_reference() -> None:
 
 async def test_a_rest_reference_in_markdown_synthesizes_an_environment_that_verifies(tmp_path: Path) -> None:
     """The kennel page becomes an environment whose tasks replay to 1.0 (checked by synthesis itself) and write
-    through its endpoints."""
+    through its endpoints; nobody names a dog by its record's hash, or asks for it."""
     source = write(tmp_path, "kennel.md", BOARDING)
     result = await synthesize(source, tmp_path / "out" / "kennel", SynthOptions(tasks=20), work_dir=tmp_path / "w")
     assert len(result.tasks) >= 10
     written = {call.tool for task in result.tasks for call in task.solution.calls}
     assert written & {"register_dog", "update_dog", "remove_dog", "book_stay", "cancel_stay"}
+    assert not [t.instruction for t in result.tasks if "hash" in t.instruction]
