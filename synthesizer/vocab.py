@@ -24,6 +24,7 @@ __all__ = [
     "KIND_QUALIFIERS",
     "LANGUAGES",
     "MEMOS",
+    "NAME_QUALIFIERS",
     "NOTES",
     "NOTE_TITLES",
     "PLACE_NAMES",
@@ -40,6 +41,7 @@ __all__ = [
     "TIMEZONES",
     "TODO_TITLES",
     "TOPIC_DESCRIPTIONS",
+    "USER_AGENTS",
     "WORK_NOTES",
 ]
 
