@@ -30,6 +30,10 @@ _STAFF_NOUNS = frozenset(["agent", "employee", "staff", "operator", "admin", "ad
                           "driver", "courier", "representative", "rep", "user_admin"])  # fmt: skip
 _DECISIONS = frozenset(["approve", "reject", "decline", "verify", "assign", "reassign", "dispatch", "ship", "deliver",
                         "fulfill", "fulfil", "publish", "unpublish", "suspend", "log", "grant", "revoke"])  # fmt: skip
+_MODERATION = frozenset(["block", "unblock", "ban", "unban", "archive", "unarchive", "restore", "merge", "flag", "unflag",
+                         "blacklist", "whitelist", "blocklist", "allowlist"])  # fmt: skip
+"""What the business does to a customer's account (block it, archive it, merge it with another), never at the
+customer's own request."""
 STAFF_FIELDS = frozenset(["tier", "loyalty", "points", "miles", "segment", "role", "roles", "permissions", "balance",
                           "credit", "discount", "verified", "vip", "score", "priority"])  # fmt: skip
 _STAFF_ONLY = re.compile(
@@ -116,7 +120,8 @@ def roles_of(blueprint: Blueprint, values: Values) -> Roles:
             for c in blueprint.table(plan.table).columns
         )
         billed = split_words(plan.table)[-1] in BILLED
-        if outside or documented or _verb(plan) or logged or billed:
+        moderated = plan.table == customer and bool(_MODERATION & set(split_words(plan.name)))
+        if outside or documented or _verb(plan) or logged or billed or moderated:
             staff_only.append(plan.name)
     staff_fields = {}
     for plan in writes:

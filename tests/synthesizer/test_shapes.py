@@ -1175,6 +1175,27 @@ async def test_times_sent_as_seconds_since_1970_are_moments_nobody_says(tmp_path
         assert not re.search(r"\b1[5-9]\d{8}\b", task.instruction), task.instruction
 
 
+async def test_blocking_or_archiving_a_customer_s_account_is_staff_work(tmp_path: Path) -> None:
+    """Blocking, archiving or merging a customer's account is done to the customer, never at their request: those
+    tools are staff-only, while changing their own details is not."""
+    text = GYM.replace(
+        "  /bookings:\n",
+        "  /members/{id}/block:\n    post:\n      operationId: blockMember\n"
+        "      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n"
+        "      responses: {'200': {description: ok}}\n"
+        "  /members/{id}/archive:\n    post:\n      operationId: archiveMember\n"
+        "      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n"
+        "      responses: {'200': {description: ok}}\n"
+        "  /bookings:\n",
+    ).replace("        phone: {type: string}\n", "        phone: {type: string}\n"
+              "        status: {type: string, enum: [active, blocked, archived]}\n")  # fmt: skip
+    _, _, draft = await built(write(tmp_path, "gym.yaml", text))
+    roles = draft.spec.roles
+    assert roles is not None and roles.customer == "members"
+    assert {"blockMember", "archiveMember"} <= set(roles.staff_only)
+    assert "updateMember" not in roles.staff_only
+
+
 BOOKMARKS = """
 openapi: 3.0.3
 info: {title: Reading Shelf, version: 1.0.0, description: Bookmarks and the tags people sort them with.}
