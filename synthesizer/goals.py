@@ -863,10 +863,11 @@ class Walker(Resolver):
             return None
         plan = self.rng.choice(plans)
         table = self.bp.table(plan.table)
+        flags = () if is_person_table(table.name) else ("bool",)  # 'if my marked email as spam is no' asks nothing
         conditions = [
             c
             for c in table.columns
-            if (c.enum or self.kind(table.name, c.name) in ("money", "quantity", "bool")) and not c.primary_key
+            if (c.enum or self.kind(table.name, c.name) in ("money", "quantity", *flags)) and not c.primary_key
         ]
         if not conditions:
             return None

@@ -14,6 +14,7 @@ import pytest
 from autoforge.servers import (
     EnvServer,
     EpisodeStore,
+    ReasoningNode,
     SynthesisError,
     ToolError,
     call_tool,
@@ -1194,6 +1195,23 @@ async def test_blocking_or_archiving_a_customer_s_account_is_staff_work(tmp_path
     assert roles is not None and roles.customer == "members"
     assert {"blockMember", "archiveMember"} <= set(roles.staff_only)
     assert "updateMember" not in roles.staff_only
+
+
+async def test_no_request_hangs_on_a_flag_of_the_customer_s_own_record(tmp_path: Path) -> None:
+    """'If my newsletter is off, change my phone' asks nobody's question: a branch never tests a yes-or-no flag of a
+    person's own record (a balance or a tier it may). Seeds 0 and 2 made such branches before."""
+    text = GYM.replace(
+        "        phone: {type: string}\n",
+        "        phone: {type: string}\n        newsletter: {type: boolean}\n        marketing_opt_in: {type: boolean}\n"
+        "        plan: {type: string, enum: [basic, plus, pro]}\n        city: {type: string}\n",
+    )
+    for seed in (0, 2):
+        options = SynthOptions(tasks=40, rows=10, seed=seed)
+        (tmp_path / str(seed)).mkdir()
+        result = await _synthesized(tmp_path / str(seed), "gym.yaml", text, options)
+        branches = [n.note for t in result.tasks for n in t.solution.nodes
+                    if isinstance(n, ReasoningNode) and n.op == "branch"]  # fmt: skip
+        assert not [note for note in branches if "newsletter" in note or "marketing" in note], branches
 
 
 BOOKMARKS = """
