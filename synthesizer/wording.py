@@ -375,7 +375,7 @@ class _Speaker:
         columns = {p.name: p.column for p in plan.params}
         key = plan.param("key")
         lookup = plan.param("lookup")
-        parts, flags = [], []
+        parts, flags, switches = [], [], []
         for name, source in goal.args:
             column = columns.get(name) or name
             if lookup is not None and name == lookup.name:
@@ -383,6 +383,9 @@ class _Speaker:
             flag = self._flag(plan.table, column, source)
             if flag is not None:
                 flags.append(flag)
+            elif isinstance(source, Known) and self.kind(plan.table, column) == "bool":  # 'turn off the newsletter'
+                self.remember(f"new {self._field(plan.table, column)}", source.value)
+                switches.append((f"turn {'on' if source.value else 'off'}", self._field(plan.table, column)))
             elif isinstance(source, Known):
                 self.remember(f"new {self._field(plan.table, column)}", source.value)
                 parts.append(measured(self._field(plan.table, column), self.say(plan.table, column, source.value)))
@@ -392,12 +395,17 @@ class _Speaker:
                 and name in {p.name for p in plan.roles("field")}
             ):
                 parts.append((field_words(column), self.ref(source.entity)))
+        whose = "my" if obj == "my account" else "their" if is_person_table(plan.table) else "its"
+        turned = [f"{turn} {whose} {field}" for turn, field in switches]
+        if switches and not parts and not flags:
+            turn, field = switches[0]
+            return " and ".join([f"{turn} the {field} for {obj}" if obj != "my account" else f"{turn} my {field}",
+                                 *turned[1:]])  # fmt: skip
         if flags:
             made = " and ".join(flags)
-            if not parts:
-                return f"make {obj} {made}"
-            return f"{self._changes(plan, obj, parts)} and make it {made}"
-        return self._changes(plan, obj, parts)
+            said = f"make {obj} {made}" if not parts else f"{self._changes(plan, obj, parts)} and make it {made}"
+            return " and ".join([said, *turned])
+        return " and ".join([self._changes(plan, obj, parts), *turned])
 
     def _field(self, table: str, column: str) -> str:
         """A field in words; a date named only by its edge is the start or end date ('from' -> 'start date')."""

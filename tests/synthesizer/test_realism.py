@@ -37,11 +37,11 @@ from autoforge.synthesizer.models import Blueprint
 from autoforge.synthesizer.schema import infer_blueprint
 from autoforge.synthesizer.sources import parse_structured, read_source
 from autoforge.synthesizer.sources.schemas import DOC_KEY, without_notes
-from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Pick, Resolution, Walk
+from autoforge.synthesizer.walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Walk
 from autoforge.synthesizer.wording import word_task
 from mcp import Client
 
-from .conftest import BUNDLED_DOCS, built
+from .conftest import BUNDLED_DOCS, built, write
 from .test_bundled import BUNDLED, SERVERS
 
 RULES = ("identification", "ownership", "staff-only", "confirmation")
@@ -502,6 +502,29 @@ def test_a_vague_value_is_said_after_its_field() -> None:
         roles = draft.spec.roles or Roles()
         text = word_task(blueprint, plan, rows.__getitem__, "Helpdesk", roles, random.Random(1), dt.date(2026, 3, 1))
         assert f"my ticket with category {vague}" in text.instruction, text.instruction
+
+
+async def test_a_yes_or_no_field_that_is_no_adjective_is_turned_on_or_off(tmp_path) -> None:
+    """A `newsletter` switch is turned off ('turn off my newsletter', 'turn off the newsletter for the booking'),
+    never 'change my newsletter to no'; a change beside it keeps its own words."""
+    from .test_shapes import GYM
+
+    text = GYM.replace(
+        "        phone: {type: string}\n", "        phone: {type: string}\n        newsletter: {type: boolean}\n"
+    )
+    blueprint, _, draft = await built(write(tmp_path, "gym.yaml", text))
+    member = Entity("members", "MEM-1001")
+    rows = {member: {"id": "MEM-1001", "name": "Ann Lee", "email": "ann.lee@mail.test", "newsletter": 1}}
+    roles = draft.spec.roles or Roles()
+    said = []
+    for extra in ((), (("phone", Known("555-0101", "phone")),)):
+        args = (("id", KeyOf(member)), ("newsletter", Known(False, "newsletter")), *extra)
+        plan = TaskPlan(role="customer", persona=member)
+        plan.add(Walk(Goal("update", "updateMember", args, member)))
+        said.append(word_task(blueprint, plan, rows.__getitem__, "Gym", roles, random.Random(1), dt.date(2026, 3, 1)))
+    assert "turn off my newsletter" in said[0].instruction, said[0].instruction
+    assert "my phone to 555-0101" in said[1].instruction and "turn off my newsletter" in said[1].instruction
+    assert not [w.instruction for w in said if "newsletter to" in w.instruction]
 
 
 def test_an_impostor_speaks_of_their_own_records_and_a_count_left_is_asked_as_one() -> None:
