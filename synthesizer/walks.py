@@ -27,7 +27,7 @@ from .moments import day_of
 from .naming import singular
 from .resources import argument_column
 from .semantics import is_person_table, is_secret, named_by_url
-from .values import Values
+from .values import Values, names_someone
 
 __all__ = [
     "RESOLVE_STEPS",
@@ -594,11 +594,10 @@ class Resolver:
             if value is None or column.primary_key or column.references:
                 continue
             candidate = None
-            if (kind == "url" and not named_by_url(table.name) and column.name not in labels) or is_secret(column.name):
-                pass  # a task is not named by its web address (a bookmark is), nor anything by its hash
-            elif kind in NATURAL or column.name in labels or (kind == "money" and noun in MONEY_NAMED):
+            named = not self._unnamed_by(table, column.name, kind, labels)
+            if named and (kind in NATURAL or column.name in labels or (kind == "money" and noun in MONEY_NAMED)):
                 candidate = Pick(column.name, value)
-            elif kind in ("date", "datetime"):
+            elif named and kind in ("date", "datetime"):
                 candidate = Pick(column.name, value, day=True)
             if candidate is not None:
                 said = str(value)[:10] if candidate.day else _norm(value)
@@ -620,6 +619,15 @@ class Resolver:
         if labelled and self.rng.random() < 0.8:
             return labelled[0] if self.rng.random() < 0.7 else self.rng.choice(labelled)
         return self.rng.choice(by_value) if by_value else None
+
+    def _unnamed_by(self, table: Table, column: str, kind: str, labels: tuple[str, ...]) -> bool:
+        """Whether people never name a row by this column: a task by its web address (a bookmark they do), anything
+        by its hash, a hotel by its phone number (a person, or a booking's guest, they do)."""
+        if is_secret(column):
+            return True
+        if kind == "phone" and labels[:1] != (column,):  # unless it is all the row has
+            return not (is_person_table(table.name) or names_someone(table))
+        return kind == "url" and not named_by_url(table.name) and column not in labels
 
     def identify(self, persona: Entity, ways: tuple[tuple[str, ...], ...]) -> Resolution | None:
         """How the agent finds the user's own record from what the user says (an email; a name and a phone)."""

@@ -485,6 +485,14 @@ def test_no_rule_decides_who_someone_is() -> None:
     assert len(arms) > 50 and not [arm for arm in arms if personal.search(arm)]
 
 
+def test_a_place_is_named_by_its_name_not_its_phone_number() -> None:
+    """'the hotel "Raleigh Grand Hotel"', never 'the hotel with phone 555-2146': people name a person (or a booking's
+    guest) by a phone number, not a place."""
+    texts = [t.instruction for name in sorted(BUNDLED) for t in bundled(name).tasks.values()]
+    assert any('the hotel "' in text for text in texts)
+    assert not [text for text in texts if re.search(r"\b(hotel|room|venue|event|flight|product) with phone\b", text)]
+
+
 def test_a_vague_value_is_said_after_its_field() -> None:
     """A ticket in the category 'other' is 'my ticket with category other', never 'my other ticket' (which names a
     different ticket than the one meant)."""
