@@ -4,7 +4,6 @@ error, for a value that is not one."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -48,8 +47,12 @@ _WRITINGS: tuple[Callable[[dt.datetime], str], ...] = (
     lambda m: m.strftime("%H:%M:%S"),
     lambda m: f"{epoch_seconds(m)}",
     lambda m: f"{epoch_seconds(m)}.000000",
+    lambda m: m.strftime("%m/%y"),
+    lambda m: m.strftime("%m/%Y"),
 )
-"""Ways to write a moment, tried in turn when a column's documented pattern refuses the plain ISO form."""
+"""Ways to write a moment, tried in turn when a column's documented rule refuses the plain ISO form (a card's
+`MM/YY` expiry date: five characters)."""
+_TIMES_OF_DAY = frozenset({"%H:%M", "%H:%M:%S"})
 
 
 def epoch_seconds(moment: dt.datetime) -> int:
@@ -57,7 +60,8 @@ def epoch_seconds(moment: dt.datetime) -> int:
     return int(moment.replace(tzinfo=dt.UTC).timestamp())
 
 
-def written_for(moment: dt.datetime, pattern: str) -> str | None:
-    """`moment` written in the first of the usual forms that a documented pattern accepts ('09:30' for
-    `^\\d{1,2}:\\d{2}$`), or None."""
-    return next((text for write in _WRITINGS if re.search(pattern, text := write(moment))), None)
+def written_for(moment: dt.datetime, accepts: Callable[[str], bool], day: bool = False) -> str | None:
+    """`moment` written in the first of the usual forms that a column's rule `accepts` ('09:30' for a pattern
+    `^\\d{1,2}:\\d{2}$`, '09/27' for five characters at most), or None; for a `day`, never a time of day alone."""
+    times = {moment.strftime(form) for form in _TIMES_OF_DAY} if day else set()
+    return next((text for write in _WRITINGS if (text := write(moment)) not in times and accepts(text)), None)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,11 +33,11 @@ from .lifecycle import (
     void_values,
 )
 from .models import Blueprint
-from .moments import day_of, epoch_seconds, moment_of, written_for
+from .moments import day_of, epoch_seconds, moment_of
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
-from .values import Person, Values, pattern_value, split_extension
+from .values import Person, Values, fits, pattern_value, split_extension, written_moment
 
 __all__ = ["DEFAULT_CLOCK", "FUTURE_WORDS", "SeedData", "build_seed", "key_prefixes", "order_tables", "to_sql"]
 
@@ -352,9 +351,7 @@ class _Builder:
                 moment = self.now + dt.timedelta(days=self.rng.randint(1, 60), hours=self.rng.randint(0, 8))
             else:
                 moment = self._between(created, self.now, self.rng.random())
-            row[column.name] = (
-                epoch_seconds(moment) if kind == "timestamp" else _stamp(moment, kind, column, self.rng)
-            )
+            row[column.name] = epoch_seconds(moment) if kind == "timestamp" else _stamp(moment, kind, column, self.rng)
 
     def _age(self, table: Table, state: Any) -> float:
         """How far back in its window a row was made: rows further along their lifecycle are older."""
@@ -483,12 +480,16 @@ _DATED = frozenset({("date", True), ("datetime", True), ("timestamp", False)})
 
 
 def _stamp(moment: dt.datetime, kind: str, column: Column, rng: random.Random) -> str:
+    """`moment` written as the column's rule allows: ISO, else the first usual form it accepts (a pattern's `09:30`,
+    a five-character `09/27`), else a value made from its pattern."""
     moment = moment.replace(second=0, microsecond=0)
     plain = moment.date().isoformat() if kind == "date" or column.format == "date" else moment.isoformat()
-    pattern = column.pattern if column.pattern and compiles(column.pattern) else None
-    if pattern is None or re.search(pattern, plain):
+    if fits(column, plain):
         return plain
-    return written_for(moment, pattern) or pattern_value(rng, pattern) or plain
+    written = written_moment(moment, column, "date" if column.format == "date" else kind)
+    if written is None and column.pattern and compiles(column.pattern):
+        written = pattern_value(rng, column.pattern)
+    return written or plain
 
 
 def _number(value: Any) -> bool:

@@ -31,7 +31,18 @@ from .moments import epoch_seconds, moment_of, written_for
 from .naming import plural, singular, split_words
 from .semantics import ADULT_AGE_DAYS, SECRET_WORDS, column_kind, is_birth_date, is_person_table
 
-__all__ = ["Person", "Values", "full_name", "names_someone", "pattern_value", "person_of", "split_extension", "topic"]
+__all__ = [
+    "Person",
+    "Values",
+    "fits",
+    "full_name",
+    "names_someone",
+    "pattern_value",
+    "person_of",
+    "split_extension",
+    "topic",
+    "written_moment",
+]
 
 _COMPANY_NOUNS = frozenset(["company", "organization", "organisation", "vendor", "supplier", "merchant", "brand",
                             "employer", "client", "partner", "publisher", "carrier", "bank", "agency", "payee"])  # fmt: skip
@@ -126,6 +137,18 @@ def person_of(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> Person
     """The person a row names (its full name of two words or more), if it names one."""
     first, _, last = full_name(row, kinds).strip().partition(" ")
     return Person(first, last) if first and last else None
+
+
+def fits(column: Column, text: str) -> bool:
+    """Whether `text` keeps the column's documented pattern and rule (its lengths, its format)."""
+    pattern_kept = not column.pattern or (compiles(column.pattern) and re.search(column.pattern, text) is not None)
+    return pattern_kept and problem(column.name, column_rule(column), text) is None
+
+
+def written_moment(moment: dt.datetime, column: Column, kind: str) -> str | None:
+    """`moment` in the first usual form that the column accepts (see `written_for`, `fits`), or None; a date's
+    never as a time of day."""
+    return written_for(moment, lambda text: fits(column, text), day=kind == "date")
 
 
 def names_someone(table: Table) -> bool:
@@ -304,11 +327,11 @@ class Values:
             example = self.random.choice(column.examples)
             if problem(column.name, rule, example) is None:
                 return example
-        if column.pattern and kind in ("date", "datetime", "clock"):  # '09:30' for a time of day, not '36:67'
+        if (column.pattern or column.max_length) and kind in ("date", "datetime", "clock"):  # '09:30', not '36:67'
             raw = self._raw(table, column, kind, row, someone)
             moment = moment_of(raw) or (moment_of(f"2000-01-01T{raw}") if kind == "clock" else None)
-            written = written_for(moment, column.pattern) if moment is not None and compiles(column.pattern) else None
-            if written is not None and problem(column.name, rule, written) is None:
+            written = written_moment(moment, column, kind) if moment is not None else None
+            if written is not None:
                 return written
         for _ in range(8):
             raw = pattern_value(self.random, column.pattern) if column.pattern else None

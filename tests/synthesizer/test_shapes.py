@@ -1214,6 +1214,21 @@ async def test_no_request_hangs_on_a_flag_of_the_customer_s_own_record(tmp_path:
         assert not [note for note in branches if "newsletter" in note or "marketing" in note], branches
 
 
+async def test_a_date_with_room_for_five_characters_is_written_as_a_card_expiry(tmp_path: Path) -> None:
+    """A card's `expiry_date` of exactly five characters ('MM/YY') is seeded and asked for in that form, never as an
+    ISO date its own CHECK rule refuses (the seed of GOV.UK Pay did not load)."""
+    text = GYM.replace(
+        "        phone: {type: string}\n",
+        "        phone: {type: string}\n        expiry_date: {type: string, minLength: 5, maxLength: 5}\n",
+    )
+    result = await _synthesized(tmp_path, "gym.yaml", text, SynthOptions(tasks=20, rows=8))
+    db = sqlite3.connect(":memory:")
+    create_schema(db, load_environment(result.path).spec)
+    db.executescript((result.path / "seed.sql").read_text(encoding="utf-8"))
+    expiries = [row[0] for row in db.execute("SELECT expiry_date FROM members") if row[0] is not None]
+    assert expiries and all(re.fullmatch(r"(0[1-9]|1[0-2])/\d\d", e) for e in expiries), expiries
+
+
 BOOKMARKS = """
 openapi: 3.0.3
 info: {title: Reading Shelf, version: 1.0.0, description: Bookmarks and the tags people sort them with.}

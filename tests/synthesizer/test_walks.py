@@ -144,6 +144,8 @@ async def test_a_row_is_not_changed_under_a_parent_another_request_may_cancel(re
         Goal("compare", "removeOrderItem", (), second, "unit_price", "higher", entities=(item, second)), found
     )
     assert not compatible(dearer, Walk(cancel), bp)  # the other item is the one removed, but the user weighed both
+    orders = Walk(Goal("compare", "cancelOrder", (), other, "total", "higher", entities=(order, other)))
+    assert not compatible(orders, Walk(cancel), bp)  # 'cancel the dearer of A and B; and cancel A'
 
 
 async def test_the_same_record_is_not_asked_for_twice(retail) -> None:
