@@ -544,8 +544,8 @@ def semantic_of(table: Table, column: Column, res: Resource) -> str:
     )
     if kind in ("text", "quantity", "number") and id_entity(column.name):  # `tag_id`: a number, but no amount
         return "ref"
-    if kind == "text" and normal(column.name) == "id":  # a record's id in another system, beside its own key
-        return "code"
+    if kind in ("text", "quantity", "number") and normal(column.name) == "id":  # another system's id for it
+        return "code" if kind == "text" else "ref"
     if kind in ("datetime", "text") and col is not None and col.fmt is None and is_clock_time(column.name, res.columns):
         return "clock"
     return kind

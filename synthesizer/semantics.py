@@ -170,7 +170,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "date",
             (
-                r"(^|_)(date|day|_on|deadline|due|due_date|start|end|check_in|check_out|"
+                r"(^|_)(date|day|_on|deadline|due|due_date|duedate|startdate|enddate|expirydate|start|end|check_in|check_out|"
                 r"departure|arrival|from|until|expires|expiry)$|_date$|_on$"
             ),
         ),

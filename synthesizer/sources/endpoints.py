@@ -22,6 +22,10 @@ __all__ = ["parse_endpoints"]
 _REQUEST_LINE = re.compile(
     r"^(GET|POST|PUT|PATCH|DELETE)\s+(?:https?://[^/\s]+)?(/[^\s?#]*)(?:\?(\S*))?(?:\s+HTTP/[\d.]+)?$", re.IGNORECASE
 )
+_TITLED = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+`?(/[^\s`]*)`?(?:\s*[-\u2013\u2014:]\s*(.+))?$", re.IGNORECASE)
+"""A heading that is a request line, with the endpoint's title after it (`POST /tickets - Create Ticket`)."""
+_FAILURE_KEYS = frozenset({"error", "errors", "message", "code", "status", "detail", "details"})
+"""The fields of an error's sample response, which is not what the endpoint returns."""
 _PLACEHOLDER = re.compile(r"(?<=/):([A-Za-z_]\w*)|<([A-Za-z_]\w*)>|\{([A-Za-z_][\w-]*)\}")
 """A path argument: `:id` (a segment of its own, not `/items:batchGet`), `<id>` or `{id}`."""
 _ANSWER = re.compile(r"\b(?:response|responses|returns?|result|output)\b", re.IGNORECASE)
@@ -36,18 +40,23 @@ def parse_endpoints(text: str, name: str, sha256: str) -> SourceDoc | None:
     sections = sections_of(blocks)
     paths: dict[str, dict[str, Any]] = {}
     resource: dict[str, Any] | None = None  # the last "The reservation object" table: what a sample-less read returns
+    inside = 7  # the level of the endpoint section the sections read now belong to (7: none)
     for position, section in enumerate(sections):
+        if section.level > inside:
+            continue  # a part of the endpoint above ("### Updateable properties"), read with it
+        inside = 7
         parts = [(section.heading, section.body)]
         for sub in sections[position + 1 :]:
             if sub.level <= section.level:
                 break
             parts.append((sub.heading, sub.body))
-        request = next((r for r in map(_request_line, section.body) if r is not None), None)
+        request = _titled_request(section.heading) or next(filter(None, map(_request_line, section.body)), None)
         if request is None:
             if _RESOURCE.search(section.heading) and (found := _table_schema(parts)) is not None:
                 resource = found
             continue
         method, path, query = request
+        inside = section.level
         operation = _operation(section, parts, method, path, query, resource)
         paths.setdefault(_PLACEHOLDER.sub(_braced, path), {}).setdefault(method, operation)
     if sum(len(methods) for methods in paths.values()) < MIN_TOOLS:
@@ -61,6 +70,12 @@ def parse_endpoints(text: str, name: str, sha256: str) -> SourceDoc | None:
 
 def _braced(match: re.Match[str]) -> str:
     return "{" + next(group for group in match.groups() if group) + "}"
+
+
+def _titled_request(heading: str) -> tuple[str, str, str] | None:
+    """(method, path, query) of a heading that is the request line itself (`POST /tickets - Create Ticket`)."""
+    match = _TITLED.match(heading.strip("` "))
+    return None if match is None else (match.group(1).lower(), match.group(2).split("?")[0], "")
 
 
 def _request_line(block: Block) -> tuple[str, str, str] | None:
@@ -89,7 +104,8 @@ def _operation(section: Section, parts: list[tuple[str, list[Block]]], method: s
         for block in blocks:
             if block.kind == "code" and (answering or _ANSWER.search(block.info)):
                 sample = code_json(block.text)
-                answer = sample if answer is None and isinstance(sample, (dict, list)) else answer
+                failure = isinstance(sample, dict) and set(sample) <= _FAILURE_KEYS  # `{"error": "not found"}`
+                answer = sample if answer is None and isinstance(sample, (dict, list)) and not failure else answer
             elif block.kind == "code" and method not in _BODILESS:
                 for key, value in (_body_sample(block.text) or {}).items():
                     properties.setdefault(key, sample_schema(value))
@@ -102,8 +118,10 @@ def _operation(section: Section, parts: list[tuple[str, list[Block]]], method: s
     parameters = [{"name": key, "in": "path", "required": True, "schema": properties.pop(key, {"type": "string"})}
                   for key in placed]  # fmt: skip
     required = [key for key in required if key in properties]
-    operation: dict[str, Any] = {"summary": section.heading.strip("` "), "parameters": parameters}
-    if (named := _heading_name(section.heading, path)) is not None:
+    titled = _TITLED.match(section.heading.strip("` "))
+    title = titled.group(3) or "" if titled else section.heading.strip("` ")
+    operation: dict[str, Any] = {"summary": title or f"{method.upper()} {path}", "parameters": parameters}
+    if (named := _heading_name(title, path)) is not None:
         operation["operationId"] = named
     text = next((b.text for b in section.body if b.kind == "paragraph" and _request_line(b) is None), "")
     if text:

@@ -186,13 +186,16 @@ _BARE_LIST = re.compile(_LISTED + r"\.?")
 """A description that is nothing but the choices: "low, normal, high, urgent"."""
 _BRACKETED_LIST = re.compile(r"\(" + _LISTED + r"\)")
 """Choices in brackets after what they are: "Field to sort by (created_at, updated_at, priority)"."""
+_CODE_CHOICES = re.compile(r"`([\w-]{1,30})`((?:\s*,\s*`[\w-]{1,30}`)*)\s*,?\s*\bor\s+`([\w-]{1,30})`")
+"""Choices in code, three at least, the last after 'or': "Message format: `text`, `html`, or `markdown`"."""
 _EXAMPLES = re.compile(r"\b(?:e\.g|i\.e|such as|for example|for instance|etc|like)\b", re.IGNORECASE)
 
 
 def described_enum(description: str) -> list[Any] | None:
     """The values a description lists where the schema has no enum: `[Enum]: ["on", "off"]`, "one of `low`,
-    `normal` or `high`", a description that is only the choices ("low, normal, high, urgent") or a bracketed list
-    of them (three at least, and no "e.g."); None when it lists none."""
+    `normal` or `high`", three choices in code joined by 'or' ("`text`, `html`, or `markdown`"), a description that is
+    only the choices ("low, normal, high, urgent") or a bracketed list of them (three at least, and no "e.g.");
+    None when it lists none."""
     listed = _ENUM_LIST.search(description)
     if listed is not None:
         try:
@@ -205,6 +208,10 @@ def described_enum(description: str) -> list[Any] | None:
     if worded is not None:
         values = re.findall(r"[`'\"]([^`'\"]{1,30})[`'\"]", worded.group(1))
         return values if len(values) >= 2 else None
+    coded = _CODE_CHOICES.search(description)
+    if coded is not None and not _EXAMPLES.search(description) and not description[coded.end() :].startswith(" of "):
+        choices = [coded.group(1), *re.findall(r"`([\w-]+)`", coded.group(2)), coded.group(3)]
+        return choices if len(choices) >= 3 else None  # "the `id` or `slug` of the project" names no choices
     bare = _BARE_LIST.fullmatch(description.strip()) or _BRACKETED_LIST.search(description)
     if bare is not None and not _EXAMPLES.search(description):
         return re.split(_CHOICE_BREAK, bare.group(1).strip())

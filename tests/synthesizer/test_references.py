@@ -8,6 +8,7 @@ from typing import Any
 
 from autoforge.synthesizer import SynthOptions, synthesize
 from autoforge.synthesizer.models import SourceDoc
+from autoforge.synthesizer.schema import infer_blueprint
 from autoforge.synthesizer.sources import RawSource, parse_structured
 from autoforge.synthesizer.sources.reference import parse_reference
 
@@ -830,3 +831,56 @@ async def test_a_rest_reference_in_markdown_synthesizes_an_environment_that_veri
     written = {call.tool for task in result.tasks for call in task.solution.calls}
     assert written & {"register_dog", "update_dog", "remove_dog", "book_stay", "cancel_stay"}
     assert not [t.instruction for t in result.tasks if "hash" in t.instruction]
+
+
+DESK = """# Help desk API
+
+## POST /tickets - Open Ticket
+
+| Parameter | Type | Description |
+|---|---|---|
+| `subject` | string | **Required.** what it is about |
+| `channel` | string | Where it came from: `email`, `phone`, or `web` |
+
+### Response
+
+```json
+{"error": "Department not found"}
+```
+
+## PATCH /tickets/:number - Update Ticket
+
+### Updateable properties
+
+| Parameter | Type | Description |
+|---|---|---|
+| `dueDate` | string | when it is due |
+
+## GET /tickets/:number - Get Ticket
+
+### Response
+
+```json
+{"number": "191215", "id": 7, "subject": "Printer jam", "duedate": "2026-03-09", "channel": "web"}
+```
+"""
+"""A REST reference whose headings are the request lines, with the endpoint's title after them."""
+
+
+def test_a_heading_that_is_the_request_line_names_its_endpoint_by_the_title_after_it() -> None:
+    """`## POST /tickets - Open Ticket` is the endpoint `open_ticket`; an error's sample (`{"error": ...}`) is not
+    its result; a properties table under an endpoint is that endpoint's arguments, never the result of the next
+    one; three choices in code make an enum."""
+    doc = parse_structured(RawSource("desk.md", "0" * 64, DESK, markdown=True))
+    assert doc is not None and doc.format == "markdown-http"
+    tools = {op.name: op for op in doc.operations}
+    assert set(tools) == {"open_ticket", "update_ticket", "get_ticket"}
+    opened = tools["open_ticket"].input_schema
+    assert opened["required"] == ["subject"] and opened["properties"]["channel"]["enum"] == ["email", "phone", "web"]
+    assert tools["open_ticket"].output_schema is None or "error" not in tools["open_ticket"].output_schema.get(
+        "properties", {}
+    )
+    assert set(tools["update_ticket"].input_schema["properties"]) == {"number", "dueDate"}
+    assert "id" in tools["get_ticket"].output_schema["properties"]
+    blueprint = infer_blueprint(doc)  # `duedate` is a date; a plain integer `id` beside the key is a reference
+    assert blueprint.semantic("tickets", "duedate") == "date" and blueprint.semantic("tickets", "id") == "ref"

@@ -191,14 +191,19 @@ async def test_an_unreachable_live_server_is_a_clear_error() -> None:
 
 
 def test_an_enum_written_in_a_description_is_read() -> None:
-    """`[Enum]: [...]` and "one of `a`, `b` or `c`" become the enum a schema lacks; a plain description does not,
-    and Python type names ("float") are JSON types."""
+    """`[Enum]: [...]`, "one of `a`, `b` or `c`" and three choices in code ("`text`, `html`, or `markdown`") become
+    the enum a schema lacks; a plain description does not, nor two names of one thing ("the `id` or `slug` of the
+    project"), and Python type names ("float") are JSON types."""
     from autoforge.synthesizer.sources.schemas import clean_schema
 
     listed = clean_schema({"type": "string", "description": 'Mode. [Enum]: ["on", "off"]'})
     worded = clean_schema({"type": "string", "description": "Sort: one of `newest`, `oldest` or `top`."})
     plain = clean_schema({"type": "string", "description": "One of the user's notes."})
     assert (listed["enum"], worded["enum"], "enum" in plain) == (["on", "off"], ["newest", "oldest", "top"], False)
+    coded = clean_schema({"type": "string", "description": "Message format: `text`, `html`, or `markdown`"})
+    assert coded["enum"] == ["text", "html", "markdown"]
+    for loose in ("The `id`, `slug` or `name` of the project", "Use `asc` or `desc`", "e.g. `a`, `b` or `c`"):
+        assert "enum" not in clean_schema({"type": "string", "description": loose}), loose
     assert clean_schema({"type": "float"})["type"] == "number" and clean_schema({"type": "dict"})["type"] == "object"
 
 
