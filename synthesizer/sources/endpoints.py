@@ -50,14 +50,20 @@ def parse_endpoints(text: str, name: str, sha256: str) -> SourceDoc | None:
             if sub.level <= section.level:
                 break
             parts.append((sub.heading, sub.body))
-        request = _titled_request(section.heading) or next(filter(None, map(_request_line, section.body)), None)
+        titled = _TITLED.match(section.heading.strip("` "))
+        request = (
+            (titled.group(1).lower(), titled.group(2).split("?")[0], "")
+            if titled
+            else next(filter(None, map(_request_line, section.body)), None)
+        )
         if request is None:
             if _RESOURCE.search(section.heading) and (found := _table_schema(parts)) is not None:
                 resource = found
             continue
         method, path, query = request
         inside = section.level
-        operation = _operation(section, parts, method, path, query, resource)
+        title = (titled.group(3) or "") if titled else section.heading.strip("` ")
+        operation = _operation(section, title, parts, method, path, query, resource)
         paths.setdefault(_PLACEHOLDER.sub(_braced, path), {}).setdefault(method, operation)
     if sum(len(methods) for methods in paths.values()) < MIN_TOOLS:
         return None
@@ -70,12 +76,6 @@ def parse_endpoints(text: str, name: str, sha256: str) -> SourceDoc | None:
 
 def _braced(match: re.Match[str]) -> str:
     return "{" + next(group for group in match.groups() if group) + "}"
-
-
-def _titled_request(heading: str) -> tuple[str, str, str] | None:
-    """(method, path, query) of a heading that is the request line itself (`POST /tickets - Create Ticket`)."""
-    match = _TITLED.match(heading.strip("` "))
-    return None if match is None else (match.group(1).lower(), match.group(2).split("?")[0], "")
 
 
 def _request_line(block: Block) -> tuple[str, str, str] | None:
@@ -92,10 +92,10 @@ def _request_line(block: Block) -> tuple[str, str, str] | None:
     return None if match is None else (match.group(1).lower(), match.group(2), match.group(3) or "")
 
 
-def _operation(section: Section, parts: list[tuple[str, list[Block]]], method: str, path: str, query: str,
-               resource: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
-    """The OpenAPI operation a section documents: its parameters from tables and samples, its result from the
-    first sample response (else the resource table read last)."""
+def _operation(section: Section, title: str, parts: list[tuple[str, list[Block]]], method: str, path: str,
+               query: str, resource: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+    """The OpenAPI operation a section documents (`title`: what its heading says it does): its parameters from
+    tables and samples, its result from the first sample response (else the resource table read last)."""
     properties: dict[str, Any] = {}
     required: list[str] = []
     answer: Any = None
@@ -118,8 +118,6 @@ def _operation(section: Section, parts: list[tuple[str, list[Block]]], method: s
     parameters = [{"name": key, "in": "path", "required": True, "schema": properties.pop(key, {"type": "string"})}
                   for key in placed]  # fmt: skip
     required = [key for key in required if key in properties]
-    titled = _TITLED.match(section.heading.strip("` "))
-    title = titled.group(3) or "" if titled else section.heading.strip("` ")
     operation: dict[str, Any] = {"summary": title or f"{method.upper()} {path}", "parameters": parameters}
     if (named := _heading_name(title, path)) is not None:
         operation["operationId"] = named
