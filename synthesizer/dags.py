@@ -80,12 +80,10 @@ def _conflict(writes: dict[Entity, frozenset[str] | None], decisions: dict[Entit
 
 def _pointed_at(walk: Walk, blueprint: Blueprint) -> set[Entity]:
     """Rows a walk's write names in its arguments (the ticket a new comment goes on), or finds the row it changes
-    under (the order whose item it changes); for a comparison, both rows the user weighs and the rows they are
-    under."""
+    under (the order whose item it changes; for a comparison, those of both rows the user weighs)."""
     named = {source.entity for arm in walk.arms for _, source in arm.args if isinstance(source, KeyOf)}
     for arm in walk.arms:
         acted = set(arm.entities) if arm.kind == "compare" else {e for e in (arm.entity,) if e is not None}
-        named |= acted if arm.kind == "compare" and arm.tool else set()  # 'cancel the earlier of A and B', then A
         for row in acted & set(walk.resolutions) if arm.tool else ():
             found = walk.resolutions[row]
             parents = {c.references.split(".")[0] for c in blueprint.table(row.table).columns if c.references}

@@ -248,15 +248,17 @@ class Walk:
         return found
 
     def writes(self, blueprint: Blueprint) -> dict[Entity, frozenset[str] | None]:
-        """Rows the walk may change, with the columns it changes (None: the whole row goes)."""
+        """Rows the walk may change, with the columns it changes (None: the whole row goes); a comparison may change
+        either row it weighs, as far as its user can tell ('cancel the later of A and B' may cancel A)."""
         found: dict[Entity, frozenset[str] | None] = {}
         for goal in self.arms:
             if goal.tool is None or goal.entity is None or goal.kind in ("create", "tell", "total"):
                 continue
             plan = blueprint.plan(goal.tool)
             columns = frozenset(plan.target) | goal.fields(plan)
-            before = found.get(goal.entity, frozenset())
-            found[goal.entity] = None if plan.kind == "delete" or before is None else before | columns
+            for row in goal.entities if goal.kind == "compare" else (goal.entity,):
+                before = found.get(row, frozenset())
+                found[row] = None if plan.kind == "delete" or before is None else before | columns
         return found
 
     def inserted(self, blueprint: Blueprint) -> set[str]:

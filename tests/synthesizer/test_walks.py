@@ -146,6 +146,7 @@ async def test_a_row_is_not_changed_under_a_parent_another_request_may_cancel(re
     assert not compatible(dearer, Walk(cancel), bp)  # the other item is the one removed, but the user weighed both
     orders = Walk(Goal("compare", "cancelOrder", (), other, "total", "higher", entities=(order, other)))
     assert not compatible(orders, Walk(cancel), bp)  # 'cancel the dearer of A and B; and cancel A'
+    assert not compatible(orders, Walk(note), bp)  # '... and change A's note': the user may have cancelled A
 
 
 async def test_the_same_record_is_not_asked_for_twice(retail) -> None:
