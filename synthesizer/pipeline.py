@@ -56,6 +56,7 @@ from .seed import DEFAULT_CLOCK, build_seed, to_sql
 from .sources import RawSource, parse_structured, read_source
 from .stats import TaskStats, task_stats
 from .taskgen import REFUSAL_SHARE, check_batch, generate_batch, signature, split_of, told_in
+from .tenancy import one_tenant
 from .toolgen import generate_tools, table_rules, tool_function
 from .values import Values
 from .walks import SeedMemo
@@ -269,7 +270,7 @@ async def _parse(raw: RawSource, backend: Backend) -> Draft:
         )
     if not source.operations:
         raise SynthesisError(f"{raw.name}: the document describes no operations")
-    return Draft(source=source.model_copy(update={"operations": split_operations(source.operations)}))
+    return Draft(source=one_tenant(source.model_copy(update={"operations": split_operations(source.operations)})))
 
 
 async def _schema(draft: Draft, name: str, options: SynthOptions, backend: Backend) -> Draft:

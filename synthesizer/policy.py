@@ -35,7 +35,8 @@ _MODERATION = frozenset(["block", "unblock", "ban", "unban", "archive", "unarchi
 """What the business does to a customer's account (block it, archive it, merge it with another), never at the
 customer's own request."""
 STAFF_FIELDS = frozenset(["tier", "loyalty", "points", "miles", "segment", "role", "roles", "permissions", "balance",
-                          "credit", "discount", "verified", "vip", "score", "priority"])  # fmt: skip
+                          "credit", "discount", "verified", "vip", "score", "priority", "blocked", "banned", "flagged",
+                          "suspended", "blacklisted", "blocklisted", "spam"])  # fmt: skip
 _STAFF_ONLY = re.compile(
     r"\b(organi[sz]ers?|admins?|administrators?|staff|managers?|agents?|employees?|internal)( use)? only\b"
     r"|\bonly (organi[sz]ers?|admins?|administrators?|staff|managers?)\b|\bback[- ]office\b",

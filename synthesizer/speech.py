@@ -124,7 +124,8 @@ def unitless(field: str) -> str:
 _ADJECTIVES = frozenset({"public", "private", "default", "active", "enabled", "disabled", "visible", "hidden",
                          "archived", "pinned", "starred", "locked", "deleted", "done", "completed", "read", "unread",
                          "featured", "verified", "primary", "favorite", "favourite", "published", "draft", "open",
-                         "closed", "muted", "paused", "shared", "flagged", "resolved", "available", "sensitive"})  # fmt: skip
+                         "closed", "muted", "paused", "shared", "flagged", "resolved", "available", "sensitive", "blocked",
+                         "banned", "suspended", "confirmed", "approved", "subscribed", "online", "offline"})  # fmt: skip
 
 
 def flag_phrase(column: str, on: bool) -> str | None:

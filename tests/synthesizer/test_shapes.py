@@ -1178,7 +1178,7 @@ async def test_times_sent_as_seconds_since_1970_are_moments_nobody_says(tmp_path
 
 async def test_blocking_or_archiving_a_customer_s_account_is_staff_work(tmp_path: Path) -> None:
     """Blocking, archiving or merging a customer's account is done to the customer, never at their request: those
-    tools are staff-only, while changing their own details is not."""
+    tools are staff-only, while changing their own details is not; only staff may set their `blocked` flag."""
     text = GYM.replace(
         "  /bookings:\n",
         "  /members/{id}/block:\n    post:\n      operationId: blockMember\n"
@@ -1189,12 +1189,13 @@ async def test_blocking_or_archiving_a_customer_s_account_is_staff_work(tmp_path
         "      responses: {'200': {description: ok}}\n"
         "  /bookings:\n",
     ).replace("        phone: {type: string}\n", "        phone: {type: string}\n"
-              "        status: {type: string, enum: [active, blocked, archived]}\n")  # fmt: skip
+              "        status: {type: string, enum: [active, blocked, archived]}\n        blocked: {type: boolean}\n")  # fmt: skip
     _, _, draft = await built(write(tmp_path, "gym.yaml", text))
     roles = draft.spec.roles
     assert roles is not None and roles.customer == "members"
     assert {"blockMember", "archiveMember"} <= set(roles.staff_only)
     assert "updateMember" not in roles.staff_only
+    assert "blocked" in roles.staff_fields["updateMember"] and "phone" not in roles.staff_fields["updateMember"]
 
 
 async def test_no_request_hangs_on_a_flag_of_the_customer_s_own_record(tmp_path: Path) -> None:

@@ -154,6 +154,7 @@ async def test_yes_no_fields_read_as_what_they_make_the_record_and_numbers_sent_
         "has no wifi",
     ]
     assert flag_phrase("archived", True) == "archived" and flag_phrase("variant_included", True) is None
+    assert flag_phrase("blocked", False) == "not blocked"  # never 'turn off my blocked'
     spec = load_environment(Path("servers/retail-orders")).spec
     assert FLAG in phrasing_problems("Please change the is private of the wishlist to no.", spec)
 
