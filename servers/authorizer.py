@@ -61,7 +61,9 @@ class Authorizer:
         self._secret = f"autoforge_{secrets.token_hex(12)}"
 
     def __call__(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
-        if action in _ROWS and ((is_change_log(arg1) and not is_change_log(source)) or arg1 in _DENIED_TABLES):
+        if action in _ROWS and (
+            (is_change_log(arg1) and not is_change_log(source)) or (arg1 or "").lower() in _DENIED_TABLES
+        ):
             return sqlite3.SQLITE_DENY
         elif action in _DENIED:
             return sqlite3.SQLITE_DENY

@@ -37,19 +37,22 @@ def install(conn: sqlite3.Connection, spec: EnvSpec) -> None:
         old = ", ".join(f'old."{c}"' for c in columns)
         name = table.name.replace("'", "''")
         conn.execute(f'CREATE TABLE "{shadow}" ({quoted}, PRIMARY KEY ("{key}"))')
+        # Each note is made only where none is yet (never `OR IGNORE`: a statement's own conflict clause, such as
+        # `UPDATE OR REPLACE`, overrides its triggers', and would overwrite the row as it was before).
+        kept = f'SELECT 1 FROM "{shadow}" WHERE "{key}" = old."{key}"'
         conn.executescript(
             f"""
             CREATE TRIGGER "{PREFIX}log_{table.name}_insert" AFTER INSERT ON "{table.name}" BEGIN
-                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', new."{key}", 1);
+                INSERT INTO "{_LOG}" SELECT '{name}', new."{key}", 1 WHERE NOT EXISTS ({_logged(name, key, "new")});
             END;
             CREATE TRIGGER "{PREFIX}log_{table.name}_update" AFTER UPDATE ON "{table.name}" BEGIN
-                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', old."{key}", 0);
-                INSERT OR IGNORE INTO "{shadow}" VALUES ({old});
-                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', new."{key}", 1);
+                INSERT INTO "{_LOG}" SELECT '{name}', old."{key}", 0 WHERE NOT EXISTS ({_logged(name, key, "old")});
+                INSERT INTO "{shadow}" SELECT {old} WHERE NOT EXISTS ({kept});
+                INSERT INTO "{_LOG}" SELECT '{name}', new."{key}", 1 WHERE NOT EXISTS ({_logged(name, key, "new")});
             END;
             CREATE TRIGGER "{PREFIX}log_{table.name}_delete" AFTER DELETE ON "{table.name}" BEGIN
-                INSERT OR IGNORE INTO "{_LOG}" VALUES ('{name}', old."{key}", 0);
-                INSERT OR IGNORE INTO "{shadow}" VALUES ({old});
+                INSERT INTO "{_LOG}" SELECT '{name}', old."{key}", 0 WHERE NOT EXISTS ({_logged(name, key, "old")});
+                INSERT INTO "{shadow}" SELECT {old} WHERE NOT EXISTS ({kept});
             END;
             """
         )
@@ -139,8 +142,13 @@ def changes(conn: sqlite3.Connection, spec: EnvSpec) -> list[Change]:
 
 
 def is_change_log(table: str | None) -> bool:
-    """Whether `table` is one of the change log's own (hidden from tool code)."""
-    return table is not None and table.startswith(PREFIX)
+    """Whether `table` is one of the change log's own (hidden from tool code), however its letters are cased."""
+    return table is not None and table.lower().startswith(PREFIX)
+
+
+def _logged(name: str, key: str, row: str) -> str:
+    """SQL that finds the log's note of the `row` (`new` or `old`) of table `name` (quotes doubled), keyed by `key`."""
+    return f'SELECT 1 FROM "{_LOG}" WHERE tbl = \'{name}\' AND key = {row}."{key}"'
 
 
 def _shadow(table: Table) -> str:

@@ -23,9 +23,10 @@ take it. This is trusted library code on the sandbox's import allow-list.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -35,6 +36,22 @@ from .table_rules import Line, TableRules
 from .toolkit import Db, ToolError
 
 __all__ = ["Condition", "Records", "TableRules"]
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _on_database(method: _Method) -> _Method:
+    """`method` refusing anything but the tool's `Db` as its database: tool code cannot hand it a `datetime` whose
+    `now()` would pass for the environment's clock."""
+
+    @functools.wraps(method)
+    def checked(self: Records, db: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(db, Db):
+            raise TypeError(f"Records.{method.__name__} takes the tool's db first, not {type(db).__name__}")
+        return method(self, db, *args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
 
 Condition = tuple[str | None, str, Any]
 """`(column, match, value)`: match is 'eq', 'min', 'max' or 'search' (column None); a None value is no condition."""
@@ -69,6 +86,7 @@ class Records:
 
     # ---- reads ---------------------------------------------------------------------------------
 
+    @_on_database
     def select(
         self, db: Db, table: str, conditions: Iterable[Condition], limit: int | None = None
     ) -> list[dict[str, Any]]:
@@ -78,17 +96,20 @@ class Records:
         rows = db.query(f'SELECT * FROM "{table}"{where} ORDER BY rowid LIMIT {cap}', *params)
         return [self._out(table, row) for row in rows]
 
+    @_on_database
     def count(self, db: Db, table: str, conditions: Iterable[Condition]) -> dict[str, Any]:
         """`{"count": n}`: how many rows match every condition."""
         where, params = self._where(table, conditions)
         return {"count": db.value(f'SELECT COUNT(*) FROM "{table}"{where}', *params)}
 
+    @_on_database
     def get(self, db: Db, table: str, key: Any, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """One row by key (`scope`: parent columns it must match, such as the order's customer)."""
         row = self._row(db, table, key)
         self._in_scope(table, row, scope or {})
         return self._out(table, row)
 
+    @_on_database
     def lookup(self, db: Db, table: str, column: str, value: Any) -> Any:
         """The key of the one row whose `column` is `value` (case and spacing aside): a tool that finds its row
         by a name. No match and several matches are tool errors that say how to go on."""
@@ -122,6 +143,7 @@ class Records:
 
     # ---- writes --------------------------------------------------------------------------------
 
+    @_on_database
     def create(self, db: Db, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """Insert a row from the given values, the table's defaults and a new key; returns it as stored."""
         rules = self._tables[table]
@@ -156,6 +178,7 @@ class Records:
         self._derive(db, table, row, None)
         return self._out(table, self._find(db, table, row[key]))
 
+    @_on_database
     def create_many(self, db: Db, table: str, items: Any, fields: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
         """Insert one row per item (`fields`: item field -> column), all or none: the first item refused refuses
         the call, and the runtime then keeps none of its rows. Returns `{"created": [rows]}`."""
@@ -169,6 +192,7 @@ class Records:
                 raise ToolError(f"Item {index + 1}: {exc} No {rules.nouns} were created.") from None
         return {"created": made}
 
+    @_on_database
     def delete_many(self, db: Db, table: str, keys: Any, by: str | None = None) -> dict[str, list[Any]]:
         """Remove the rows with these keys (or, with `by`, these values of that column, each naming one row), all
         or none (as `create_many`). Returns `{"deleted": [keys]}`."""
@@ -189,6 +213,7 @@ class Records:
             raise ToolError(f"Give the {nouns} as a non-empty list.")
         return given
 
+    @_on_database
     def update(
         self, db: Db, table: str, key: Any, values: Mapping[str, Any], scope: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
@@ -204,6 +229,7 @@ class Records:
         self._check_refs(db, table, given, creating=False)
         return self._write(db, table, row, {c: self._stored(table, c, v) for c, v in given.items()})
 
+    @_on_database
     def act(
         self,
         db: Db,
@@ -237,6 +263,7 @@ class Records:
             changes[column] = self._stored(table, column, value)
         return self._write(db, table, row, changes)
 
+    @_on_database
     def delete(self, db: Db, table: str, key: Any, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Remove one row; refused while other rows still refer to it. Returns `{"deleted": key}`."""
         rules = self._tables[table]

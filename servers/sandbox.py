@@ -6,19 +6,22 @@ few modules, or names those modules do not offer (`servers/facades.py` lists the
 other than as `module.name`; names that reach the interpreter (`open`, `exec`, `getattr`, ...); any
 dunder or private attribute, frame and code attributes, `format`/`format_map` (field lookups in
 format strings), assigning attributes; `while`, recursion, classes, `try`, `with`, async code,
-decorators, nested functions; SQL that reads the wall clock. Module level runs when the file is
-loaded (by `validate`, `registry publish` and `install` too), so it holds only imports, docstrings,
-functions, literal constants and the safe constructor calls of `facades.SAFE_CONSTRUCTORS`; default
-arguments are constants and annotations are plain type expressions. `load_tools` then executes the
-checked module with a reduced set of builtins, a capped `range` and an import hook that returns
-the facades, never a module, and makes the module's dicts and lists read-only (their methods refuse
-changes), so a tool cannot carry state in them from one episode to the next.
+decorators, nested functions; SQL that reads the wall clock; binding a name the check trusts
+(`isinstance`, the container types, `db` anywhere but as a function's parameter) or handing a function
+that takes `db` anything but the caller's own; typing names outside annotations (typing caches them
+process-wide). Module level runs when the file is loaded (by `validate`, `registry publish` and `install`
+too), so it holds only imports, docstrings, functions, literal constants and the safe constructor calls of
+`facades.SAFE_CONSTRUCTORS`; default arguments are constants and annotations are plain type expressions.
+`load_tools` then executes the checked module with a reduced set of builtins, a capped `range` and an
+import hook that returns the facades, never a module, and makes the module's dicts and lists read-only
+(their methods refuse changes), so a tool cannot carry state in them from one episode to the next.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
@@ -106,11 +109,19 @@ def _checked(source: str, filename: str) -> tuple[Problem, ...]:
     try:
         tree = ast.parse(source, filename=filename)
         imported = _imported(tree)
-        found = [*_module_level(tree, imported), *_violations(tree, imported), *_recursion(tree)]
+        found = [
+            *_module_level(tree, imported),
+            *_violations(tree, imported),
+            *_recursion(tree),
+            *_bindings(tree),
+            *_db_passing(tree),
+        ]
     except SyntaxError as exc:
         return (Problem(f"{filename}:{exc.lineno or 0}", f"syntax error: {exc.msg}"),)
-    except RecursionError:  # nested past what the parser or the checker walks: no tool needs that
+    except (RecursionError, MemoryError):  # nested past what the parser or the checker walks: no tool needs that
         return (Problem(f"{filename}:1", _TOO_DEEP),)
+    except (UnicodeError, ValueError) as exc:  # a lone surrogate, a null byte: no source text a tool is written in
+        return (Problem(f"{filename}:1", f"the source is not plain text: {exc}"),)
     problems = [Problem(f"{filename}:{line}", message) for line, message in found]
     return tuple(sorted(problems, key=lambda p: int(p.location.rsplit(":", 1)[1])))
 
@@ -236,6 +247,7 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
                 _name_problem(node, modules, parents.get(node))
                 or _container_problem(node, imported, parents, annotations)
                 or _clock_problem(node, imported, parents, annotations)
+                or _typing_problem(node, imported, annotations)
             )
             if message:
                 yield line, message
@@ -244,6 +256,7 @@ def _violations(tree: ast.Module, imported: Imported) -> Iterator[tuple[int, str
                 _attribute_problem(node, imported)
                 or _container_problem(node, imported, parents, annotations)
                 or _clock_problem(node, imported, parents, annotations)
+                or _typing_problem(node, imported, annotations)
             )
             if message:
                 yield line, message
@@ -320,6 +333,123 @@ def _clock_problem(
     if _is_isinstance(call) and call.args[1] in (node, parent):  # type: ignore[union-attr]
         return None
     return f"{label} may only be called, used as {label}.NAME, or named in isinstance() or an annotation"
+
+
+def _typing_problem(node: ast.Name | ast.Attribute, imported: Imported, annotations: set[int]) -> str | None:
+    """Why naming a typing name outside an annotation is refused: its subscriptions are cached for the whole process
+    (`typing.Literal[...]` of a value equal to an earlier one returns the earlier one), so a call could read what
+    an earlier episode put there."""
+    if id(node) in annotations:
+        return None
+    if isinstance(node, ast.Name):
+        origin = imported.get(node.id)
+        named = origin is not None and origin[0] == "typing" and origin[1] is not None
+    else:
+        named = isinstance(node.value, ast.Name) and imported.get(node.value.id) == ("typing", None)
+    return "typing names may only be used in annotations" if named else None
+
+
+_TRUSTED_NAMES = frozenset({"isinstance", "range", "ToolError", "db", *_CONTAINER_TYPES})
+"""Names the check trusts to be what the runtime binds (the builtins, the tool's `db`), so nothing may rebind them."""
+
+
+def _bindings(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Every binding of a trusted name: `isinstance` defined anew makes `isinstance(x, dict)` hand out the type
+    (and its methods, which change shared constants), and `db` bound to anything but the tool's database would
+    pass `db.now()` off as the environment's clock. `db` is only ever a positional parameter of a module-level
+    function."""
+    module_parameters = {
+        id(a) for f in tree.body if isinstance(f, ast.FunctionDef) for a in (*f.args.posonlyargs, *f.args.args)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and node.id in _TRUSTED_NAMES:
+            yield node.lineno, f"{node.id!r} may not be assigned: it must stay what the runtime makes it"
+        elif (
+            isinstance(node, ast.arg)
+            and node.arg in _TRUSTED_NAMES
+            and not (node.arg == "db" and id(node) in module_parameters)
+        ):
+            where = "a positional parameter of a module-level function" if node.arg == "db" else "nothing else"
+            yield node.lineno, f"a parameter named {node.arg!r} is not allowed (it may only be {where})"
+        elif isinstance(node, ast.FunctionDef) and node.name in _TRUSTED_NAMES:
+            yield node.lineno, f"a function named {node.name!r} is not allowed: it would hide the runtime's own"
+        elif isinstance(node, ast.alias) and node.asname in _TRUSTED_NAMES:  # a facade offers none of them by name
+            yield node.lineno, f"importing as {node.asname!r} is not allowed; pick a plain name"
+
+
+def _db_passing(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Every call of a function with a `db` parameter passes the caller's own `db` there, and such a function is only
+    ever called by name (never handed to `map`, stored or returned), so `db` is the tool's database wherever it is
+    read."""
+    positions = {
+        f.name: [a.arg for a in (*f.args.posonlyargs, *f.args.args)].index("db")
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef) and "db" in [a.arg for a in (*f.args.posonlyargs, *f.args.args)]
+    }
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for node in _module_names(tree):
+        if node.id not in positions:
+            continue
+        call = parents.get(node)
+        if not (isinstance(call, ast.Call) and call.func is node):
+            yield node.lineno, f"{node.id} takes db, so it may only be called by name (it cannot be passed around)"
+        elif not _passes_db(call, positions[node.id]):
+            yield node.lineno, f"{node.id} must be given the tool's own db ({node.id}(db, ...))"
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _module_names(node: ast.AST, local: frozenset[str] = frozenset()) -> Iterator[ast.Name]:
+    """The names read in `node` that mean a module-level name: no enclosing function, lambda or comprehension
+    binds them (`check_in` read in `book(db, check_in)` is the argument, not the tool `check_in`). A
+    comprehension's first iterable is read where the comprehension stands, as Python reads it."""
+    if isinstance(node, ast.Name):
+        if isinstance(node.ctx, ast.Load) and node.id not in local:
+            yield node
+    elif isinstance(node, _COMPREHENSIONS):
+        first, *rest = node.generators
+        yield from _module_names(first.iter, local)
+        inner = local | {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        parts = [first.target, *first.ifs, *rest]
+        parts += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for part in parts:
+            yield from _module_names(part, inner)
+    elif isinstance(node, (ast.FunctionDef, ast.Lambda)):
+        arguments = node.args
+        every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        inner = local | {a.arg for a in every if a is not None} | _assigned(body)
+        for part in body:
+            yield from _module_names(part, inner)
+    else:
+        for child in ast.iter_child_nodes(node):
+            yield from _module_names(child, local)
+
+
+def _assigned(body: list[ast.stmt]) -> set[str]:
+    """Names a function's own statements bind (not those bound inside its lambdas and comprehensions)."""
+    bound: set[str] = set()
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        if not isinstance(node, (ast.Lambda, *_COMPREHENSIONS)):
+            pending.extend(ast.iter_child_nodes(node))
+    return bound
+
+
+def _passes_db(call: ast.Call, position: int) -> bool:
+    """Whether `call` passes the name `db` at `position` (or as `db=db`) with nothing unpacked that could move it."""
+    if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        return False
+    given = (
+        call.args[position]
+        if len(call.args) > position
+        else next((k.value for k in call.keywords if k.arg == "db"), None)
+    )
+    return isinstance(given, ast.Name) and given.id == "db"
 
 
 def _is_isinstance(node: ast.AST | None) -> bool:
@@ -453,6 +583,10 @@ def _capped_range(*args: int) -> range:
     return result
 
 
+_INTERNAL_IMPORTS = frozenset({"time", "_strptime"})
+"""Modules `datetime`'s C code imports through the builtins' `__import__` (`strftime`, `strptime`, `timetuple`)."""
+
+
 def _import_facade(
     name: str,
     globals: Mapping[str, Any] | None = None,
@@ -460,6 +594,8 @@ def _import_facade(
     fromlist: tuple[str, ...] | None = (),
     level: int = 0,
 ) -> Facade:
+    if name in _INTERNAL_IMPORTS and not level:  # only C code can ask: the check refuses these imports in tool code
+        return importlib.import_module(name)  # type: ignore[return-value]
     facade = FACADES.get(name)
     if facade is None or level:
         raise ImportError(

@@ -228,13 +228,16 @@ class _Episode:
 
     def freeze(self, clock: str) -> None:
         """Make SQL's own clock the environment's: `date()`, `datetime()`, `julianday()`, `unixepoch()`, `time()`
-        and `strftime(format)` without a moment read `clock`, not the wall clock (their forms with a moment are
-        SQLite's own; `'now'` written in the code is refused by the check, CURRENT_TIMESTAMP by the authorizer)."""
+        and `strftime(format)` without a moment, and each of them given the moment `'now'` however it was spelt
+        or built (`date('n' || 'ow')`, a parameter), read `clock`, not the wall clock (CURRENT_TIMESTAMP is
+        refused by the authorizer)."""
         if clock == self.clock:
             return
         for function in ("date", "time", "datetime", "julianday", "unixepoch"):
             self.conn.create_function(function, 0, _at(function, clock), deterministic=True)
+            self.conn.create_function(function, -1, _given(function, clock), deterministic=True)
         self.conn.create_function("strftime", 1, _at("strftime", clock), deterministic=True)
+        self.conn.create_function("strftime", -1, _given("strftime", clock), deterministic=True)
         self.clock = clock
 
     def _tick(self) -> int:
@@ -251,6 +254,20 @@ def _at(function: str, clock: str) -> Callable[..., Any]:
     return lambda *arguments: _CALENDAR.execute(
         f"SELECT {function}({', '.join('?' * (len(arguments) + 1))})", (*arguments, clock)
     ).fetchone()[0]
+
+
+def _given(function: str, clock: str) -> Callable[..., Any]:
+    """SQL `function` of its arguments, each moment `'now'` (any case, spaces around it) read as `clock`."""
+    first = 1 if function == "strftime" else 0  # strftime's format is no moment
+
+    def call(*arguments: Any) -> Any:
+        moments = [
+            clock if index >= first and isinstance(value, str) and value.strip().lower() == "now" else value
+            for index, value in enumerate(arguments)
+        ]
+        return _CALENDAR.execute(f"SELECT {function}({', '.join('?' * len(moments))})", moments).fetchone()[0]
+
+    return call
 
 
 class ToolRunner:
@@ -298,8 +315,9 @@ class ToolRunner:
             text = _JSON.encode(value)
         except BaseException as exc:  # noqa: BLE001 - every failure of tool code is reported, the call undone
             wrote = not writes and conn.total_changes != changes_before  # whatever it raised after, that is the bug
-            conn.execute(episode.undo)
-            conn.execute(episode.release)
+            if conn.in_transaction:  # else `OR ROLLBACK` in its SQL undid the whole call, savepoint and all
+                conn.execute(episode.undo)
+                conn.execute(episode.release)
             if isinstance(exc, KeyboardInterrupt):
                 raise  # Ctrl-C in a process that runs tools itself (the synthesizer): the call is undone, the run stops
             status, message = self._failure(job.tool, _Crash(_READ_ONLY.format(tool=job.tool)) if wrote else exc)

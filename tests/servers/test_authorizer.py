@@ -28,6 +28,9 @@ REFUSED = [
     "DELETE FROM _autoforge_changes",
     "INSERT INTO _autoforge_changes VALUES ('members', 'M-1', 1)",
     "UPDATE _autoforge_before_members SET name = 'x'",
+    "SELECT count(*) FROM _AUTOFORGE_CHANGES",  # however the letters are cased
+    "SELECT count(*) FROM SQLITE_STMT",
+    "SELECT count(*) FROM DbStat",
 ]
 
 

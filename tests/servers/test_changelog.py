@@ -73,6 +73,40 @@ def test_change_log_equals_a_full_diff_on_imported_tasks(domain: str, tmp_path: 
     assert _check(load_environment(report.path)) > 0
 
 
+@pytest.mark.parametrize(
+    "statements",
+    [
+        [  # a key moved away under OR REPLACE and back: the row's first state must stay the one it had
+            ("UPDATE payments SET amount = 99999 WHERE id = :id", ()),
+            ("UPDATE OR REPLACE payments SET id = :id || '-tmp' WHERE id = :id", ()),
+            ("UPDATE payments SET id = :id WHERE id = :id || '-tmp'", ()),
+        ],
+        [("INSERT OR REPLACE INTO payments SELECT * FROM payments WHERE id = :id", ("amount", 5))],  # an upsert
+        [("UPDATE OR REPLACE payments SET id = :other WHERE id = :id", ())],  # a key moved onto another row's
+    ],
+    ids=["key moved and back", "upsert", "key onto another row"],
+)
+def test_a_statement_s_own_conflict_clause_hides_no_change(statements: list[tuple[str, tuple[str, Any]]]) -> None:
+    """`OR REPLACE` on a statement overrides its triggers' own conflict handling: the log still notes each row's
+    first state and every row the statement deleted, so it gives what a full diff gives."""
+    environment = load_environment(bundled_path("library-loans"))
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    start, episode = store.fresh(None), store.fresh(None)
+    try:
+        first, other = (row[0] for row in episode.conn.execute("SELECT id FROM payments ORDER BY rowid LIMIT 2"))
+        for sql, change in statements:
+            episode.conn.execute(sql, {"id": first, "other": other})
+            if change:
+                episode.conn.execute(f"UPDATE payments SET {change[0]} = ? WHERE id = ?", (change[1], first))
+        before, after = read_state(start.conn, environment.spec), read_state(episode.conn, environment.spec)
+        diffed = [c for t in environment.spec.tables for c in diff_rows(t, before[t.name], after[t.name])]
+        key = lambda c: (c.table, c.op, str(c.key))
+        assert diffed and sorted(episode_changes(store, episode), key=key) == sorted(diffed, key=key)
+    finally:
+        start.close()
+        episode.close()
+
+
 def _dump(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows with their row ids, the change log's tables included."""
     names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]

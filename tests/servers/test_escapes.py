@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import datetime
 import importlib
 import json
 import math
@@ -213,11 +214,13 @@ def test_every_path_out_of_an_allowed_module_is_refused_at_its_line(module: str,
 @pytest.mark.parametrize(("prelude", "expression"), HANDED_OUT, ids=[e for _, e in HANDED_OUT])
 def test_every_path_from_what_tool_code_holds_is_refused_at_its_line(prelude: str, expression: str, db: Db) -> None:
     """From each object tool code can hold, every path to a module, frame, code, globals or builtin is stopped.
-    A container type (`dict`, `typing.List[int]`) cannot be held at all, only called or named in isinstance."""
+    A container type (`dict`) cannot be held at all, only called or named in isinstance; a typing name
+    (`typing.List[int]`) is only ever written in an annotation."""
     source, _ = probe_source(prelude, expression)
     problems = check_source(source)
     if problems:
-        assert all("may only be called" in problem.message for problem in problems), problems
+        expected = ("may only be called", "may only be used in annotations")
+        assert all(any(e in problem.message for e in expected) for problem in problems), problems
         return
     value: Any = load_tools(source, ["probe"])["probe"](db)
     assert reached(value) is None
@@ -327,7 +330,6 @@ TRICKS = [
     Trick("re callback walks the match", "import re\n\ndef trick(db, path):\n    return re.sub('a', lambda m: m.re.enum.sys, 'a')\n"),
     Trick("typing alias forwards register", "import typing\n\ndef trick(db, path):\n    return typing.List.register(str)\n", 4),
     Trick("constant keeps state", "SEEN = []\n\ndef trick(db, path):\n    SEEN.append(path)\n    return len(SEEN)\n"),
-    Trick("recursion through map", "def trick(db, path):\n    return list(map(trick, [db], [path]))\n"),
     Trick("recursion through lambdas", "def trick(db, path):\n    return (lambda f: f(f))(lambda f: f(f))\n"),
     Trick("huge range", "def trick(db, path):\n    return len(range(10 ** 9))\n"),
     Trick("ATTACH", "def trick(db, path):\n    return db.execute('ATTACH DATABASE ? AS loot', path)\n"),
@@ -355,6 +357,19 @@ TRICKS = [
     Trick("a number carried over by last_insert_rowid", "def trick(db, path):\n    return db.value('SELECT last_insert_rowid()')\n"),
     Trick("a number carried over by total_changes", "def trick(db, path):\n    return db.value('SELECT total_changes() + changes()')\n"),
     Trick("constant changed by defaultdict imported by name", "from collections import defaultdict\n\nMEMO = {'n': 0}\n\ndef trick(db, path):\n    return defaultdict.update(MEMO, n=1)\n", 6),
+    # Names the check trusts, bound anew.
+    Trick("isinstance defined anew hands out dict", "MEMO = {'n': 0}\n\ndef isinstance(value, kind):\n    return kind\n\ndef trick(db, path):\n    return isinstance(0, dict).update(MEMO, n=1)\n", 3),
+    Trick("isinstance bound in a comprehension", "MEMO = {'n': 0}\n\ndef trick(db, path):\n    return [isinstance(0, dict).update(MEMO, n=1) for isinstance in [max]]\n", 4),
+    Trick("a datetime bound to db", "import datetime\n\ndef trick(db, path):\n    db = datetime.datetime.min\n    return str(db.now())\n", 4),
+    Trick("a date passed as a helper's db", "import datetime\n\ndef helper(db):\n    return str(db.today())\n\ndef trick(db, path):\n    return helper(datetime.date(2000, 1, 1))\n", 7),
+    Trick("a helper taking db mapped over dates", "import datetime\n\ndef helper(db):\n    return str(db.today())\n\ndef trick(db, path):\n    return list(map(helper, [datetime.date(2000, 1, 1)]))\n", 7),
+    Trick("recursion through map", "def trick(db, path):\n    return list(map(trick, [db], [path]))\n", 2),
+    Trick("db as a lambda's parameter", "import datetime\n\ndef trick(db, path):\n    return (lambda db: db.today())(datetime.date(2000, 1, 1))\n", 4),
+    # typing caches its subscriptions for the whole process: an equal value returns the one an earlier call made.
+    Trick("typing.Literal carries a value between episodes", "import datetime\nimport typing\n\ndef trick(db, path):\n    return str(typing.Literal[datetime.timezone(datetime.timedelta(minutes=7), path)])\n", 5),
+    # Past the check, stopped when called.
+    Trick("a date handed to Records as its db", "import datetime\nfrom autoforge.servers.records import Records\n\nRECORDS = Records({}, list_limit=5)\n\ndef trick(db, path):\n    return RECORDS.count(datetime.datetime(2000, 1, 1), 'members', [])\n"),
+    Trick("UPDATE OR ROLLBACK undoes the runtime's savepoint", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    return db.execute('UPDATE OR ROLLBACK members SET id = (SELECT max(id) FROM members) WHERE id = (SELECT min(id) FROM members)')\n", writes=True),
 ]  # fmt: skip
 TRANSACTIONS = [
     Trick("COMMIT", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    db.execute('COM' + 'MIT')\n    raise ToolError('the update must not survive')\n", writes=True),
@@ -479,6 +494,35 @@ async def test_sql_date_functions_without_a_moment_read_the_environment_s_clock(
     moments, now = json.loads(text)
     day, moment, formatted = json.loads(moments)
     assert now.startswith(day) and now.startswith(formatted) and moment == f"{day} {formatted[11:]}"
+
+
+async def test_the_moment_now_however_it_is_spelt_reads_the_environment_s_clock(tmp_path: Path) -> None:
+    """'now' in double quotes, built from pieces, or passed as a parameter is still the environment's clock."""
+    code = (
+        "def trick(db, path):\n"
+        "    return [db.value('SELECT date(\"now\")'), db.value(\"SELECT datetime('n' || 'ow', '+1 day')\"),\n"
+        "            db.value('SELECT unixepoch(?)', ' NOW '), db.value(\"SELECT strftime('%Y', ?)\", 'no' + 'w'),\n"
+        "            db.value('SELECT julianday(?) - julianday(?)', 'now', db.now()), db.now()]\n"
+    )
+    failed, text, _ = await _call_the_trick(tmp_path, Trick("now", code))
+    assert not failed, text
+    day, tomorrow, seconds, year, gap, now = json.loads(text)
+    frozen = datetime.datetime.fromisoformat(now).replace(tzinfo=datetime.UTC)
+    assert now.startswith(day) and tomorrow.startswith(str((frozen + datetime.timedelta(days=1)).date()))
+    assert seconds == int(frozen.timestamp()) and year == now[:4] and gap == 0
+
+
+async def test_dates_format_and_parse_in_tool_code(tmp_path: Path) -> None:
+    """`strftime`, format specs, `strptime` and `timetuple` work: datetime's own imports pass the import hook."""
+    code = (
+        "import datetime\n\ndef trick(db, path):\n    d = datetime.datetime.fromisoformat(db.now())\n"
+        "    parsed = datetime.datetime.strptime('2024-03-05', '%Y-%m-%d')\n"
+        "    return [d.strftime('%Y'), f'{d:%m}', str(parsed.date()), d.timetuple().tm_year]\n"
+    )
+    failed, text, _ = await _call_the_trick(tmp_path, Trick("dates", code))
+    assert not failed, text
+    year, month, parsed, tm_year = json.loads(text)
+    assert len(year) == 4 and len(month) == 2 and parsed == "2024-03-05" and tm_year == int(year)
 
 
 async def test_an_error_message_is_cut_to_a_length_an_agent_can_read(tmp_path: Path) -> None:

@@ -199,3 +199,19 @@ def bundled_tools_sources() -> list[tuple[str, str]]:
     from autoforge.servers.locate import bundled_environments
 
     return [(p.name, (p / "tools.py").read_text()) for p in bundled_environments()]
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("def tool(db):\n    return " + "-" * 100_000 + "1\n", "nested too deeply"),
+        ("def tool(db):\n    return " + "not " * 50_000 + "1\n", "nested too deeply"),
+        ("def tool(db):\n    return '\ud800'\n", "not plain text"),
+        ("def tool(db):\n    return 1\x00\n", "null bytes"),
+    ],
+    ids=["100,000 minus signs", "50,000 nots", "a lone surrogate", "a null byte"],
+)
+def test_source_no_parser_takes_is_a_problem_not_a_crash(source: str, problem: str) -> None:
+    """The check answers every source with problems: what the parser or the checker cannot take is one of them."""
+    problems = check_source(source)
+    assert len(problems) == 1 and problem in problems[0].message, problems
