@@ -18,6 +18,8 @@ __all__ = ["Channel"]
 
 _HEADER = struct.Struct("!i")
 _CHUNK = 1 << 16
+_LARGEST_READ = 1 << 24
+"""The most one read asks for: a message's announced length is not allocated before its bytes arrive."""
 _YIELDED = 20e-6
 """A yield that returns later than this ran another process in between: the spinner's CPU is wanted."""
 
@@ -25,10 +27,12 @@ _YIELDED = 20e-6
 class Channel:
     """One end of a socket pair, owning its file descriptor."""
 
-    __slots__ = ("_fd", "_pending", "_poll")
+    __slots__ = ("_fd", "_limit", "_pending", "_poll")
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, limit: int | None = None) -> None:
         self._fd = fd
+        self._limit = limit
+        """The longest message this end takes (a server's end of a worker's pipe: what a reply may be)."""
         self._pending = b""
         """Bytes received past the last message (the start of the next one)."""
         self._poll = select.poll()
@@ -44,15 +48,19 @@ class Channel:
             view = view[os.write(self._fd, view) :]
 
     def recv(self) -> bytes:
-        """The next message, waiting for it; EOFError when the other end has closed."""
+        """The next message, waiting for it; EOFError when the other end has closed, OSError when it announces a
+        message past this end's limit (nothing of it is read into memory)."""
         buffer = self._pending or self._read()
         while len(buffer) < _HEADER.size:
             buffer += self._read()
-        end = _HEADER.size + _HEADER.unpack_from(buffer)[0]
+        length = _HEADER.unpack_from(buffer)[0]
+        if length < 0 or (self._limit is not None and length > self._limit):
+            raise OSError(f"the other end sent a message of {length} bytes; this end takes at most {self._limit}")
+        end = _HEADER.size + length
         if len(buffer) < end:  # a long message: gathered in one growing buffer, not copied again with each part
             gathered = bytearray(buffer)
             while len(gathered) < end:
-                gathered += self._read(max(_CHUNK, end - len(gathered)))
+                gathered += self._read(min(max(_CHUNK, end - len(gathered)), _LARGEST_READ))
             buffer = bytes(gathered)
         self._pending = buffer[end:]
         return buffer[_HEADER.size : end]

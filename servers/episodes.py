@@ -30,7 +30,7 @@ from .errors import EpisodeError
 from .pool import forget_episode
 from .spec import EnvSpec, Task
 from .state import apply_changes
-from .storage import configure, new_episode_path, remove_episode_file
+from .storage import GROWTH_BYTES, configure, new_episode_path, remove_episode_file
 from .toolkit import Db
 
 __all__ = [
@@ -92,6 +92,8 @@ class Episode:
     last_used: float = field(default_factory=time.monotonic)
     baseline: dict[str, set[Any]] = field(default_factory=dict)
     """The keys the task's initial state wrote (the change log forgets them): reverted with the logged ones."""
+    limit_bytes: int = 0
+    """The size tool calls may grow the file to, whichever worker runs them (0: a worker's own allowance)."""
     keep: Callable[[_SpareFile], bool] | None = None
     """Takes the file for reuse when the episode closes (the store's), or declines."""
     _lock: asyncio.Lock | None = None
@@ -158,6 +160,7 @@ class EpisodeStore:
         page_count, page_size = (template.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
         self._spare_cap = min(SPARE_FILES, SPARE_BYTES // (page_count * page_size))
         self._spare_size = 2 * page_count * page_size + (1 << 20)
+        self._limit_bytes = page_count * page_size + GROWTH_BYTES
         """The most a closed episode's file may hold to be kept: one its calls grew far past the seed is removed."""
         weakref.finalize(self, _delete_all, self._spares)
 
@@ -207,7 +210,15 @@ class EpisodeStore:
         counters: dict[str, int] = {}
         db = Db(conn, self.spec.clock, self._keys, counters)
         return Episode(
-            episode_id, task.id if task else None, path, conn, db, counters, baseline=baseline, keep=self._keep
+            episode_id,
+            task.id if task else None,
+            path,
+            conn,
+            db,
+            counters,
+            baseline=baseline,
+            limit_bytes=self._limit_bytes,
+            keep=self._keep,
         )
 
     def _file(self) -> tuple[Path, sqlite3.Connection]:

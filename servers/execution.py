@@ -87,7 +87,7 @@ class CompiledTool:
         return self._outcome(episode, await self.pool.acall(self.program, self._job(episode, arguments)))
 
     def _job(self, episode: Episode, arguments: Mapping[str, Any]) -> CallJob:
-        return CallJob(self.spec.name, dict(arguments), str(episode.path), episode.counters)
+        return CallJob(self.spec.name, dict(arguments), str(episode.path), episode.counters, episode.limit_bytes)
 
     @staticmethod
     def _outcome(episode: Episode, reply: Reply) -> str:

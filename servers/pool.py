@@ -32,7 +32,16 @@ from .channel import Channel
 from .errors import Problem, SandboxError
 from .limits import CallLimits
 from .storage import episode_folder
-from .worker import OPEN_EPISODES, CallJob, Reply, ToolProgram, call_message, load_message, read_reply
+from .worker import (
+    MAX_REPLY_BYTES,
+    OPEN_EPISODES,
+    CallJob,
+    Reply,
+    ToolProgram,
+    call_message,
+    load_message,
+    read_reply,
+)
 
 __all__ = ["ToolPool", "close_pools", "forget_episode", "pool_for"]
 
@@ -45,6 +54,8 @@ as much as the process hop itself. The loop has nothing else to do meanwhile (no
 no other callback ready), and for its first `SPIN_SECONDS` watches for the reply without sleeping."""
 SPIN_SECONDS = 0.0002
 """How long a call waited for in place is watched for before the loop sleeps on it: most calls answer sooner."""
+REPLY_HEADROOM = 1 << 20
+"""What a reply may hold besides its result (its status, id counters; a refused program's problems)."""
 _BOOT = "from autoforge.servers.worker import start; start()"
 
 
@@ -283,7 +294,7 @@ class ToolPool:
                 env=_worker_environment(),
                 start_new_session=True,  # the terminal's Ctrl-C is the server's to handle
             )
-        channel = Channel(ours.detach())
+        channel = Channel(ours.detach(), limit=MAX_REPLY_BYTES + REPLY_HEADROOM)
         try:
             if not channel.ready(START_SECONDS):
                 raise SandboxError(f"a tool worker process did not start within {START_SECONDS:.0f} s")
@@ -401,13 +412,14 @@ def _on_event_loop() -> bool:
 
 def _worker_environment() -> dict[str, str]:
     """What a worker's interpreter needs of this process's environment (its paths, locale and time zone),
-    and nothing else: bearer tokens and API keys stay out of reach of tool code."""
+    and nothing else: bearer tokens and API keys stay out of reach of tool code. String hashing is seeded the same
+    in every worker, so `list(set(...))` in a tool gives the same order whichever worker runs it."""
     kept = {
         name: value
         for name, value in os.environ.items()
         if name in _INHERITED or (name.startswith(("LC_", "PYTHON")) and name != "PYTHONSTARTUP")
     }
-    return {**kept, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    return {**kept, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "PYTHONHASHSEED": "0"}
 
 
 _INHERITED = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SYSTEMROOT"})

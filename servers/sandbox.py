@@ -417,6 +417,9 @@ def _module_names(node: ast.AST, local: frozenset[str] = frozenset()) -> Iterato
             yield from _module_names(part, inner)
     elif isinstance(node, (ast.FunctionDef, ast.Lambda)):
         arguments = node.args
+        for default in (*arguments.defaults, *arguments.kw_defaults):  # read where the function is defined
+            if default is not None:
+                yield from _module_names(default, local)
         every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
         body = node.body if isinstance(node.body, list) else [node.body]
         inner = local | {a.arg for a in every if a is not None} | _assigned(body)

@@ -62,7 +62,8 @@ def remove_episode_folder() -> None:
 
 
 GROWTH_BYTES = 64 << 20
-"""How much tool calls may grow an episode file past its size when a tool worker opened it (files are on memory)."""
+"""How much tool calls may grow an episode file past the seed's size, whichever worker runs them (files are on
+memory)."""
 
 
 def new_episode_path() -> Path:

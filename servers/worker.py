@@ -104,12 +104,14 @@ class ToolProgram:
 
 
 class CallJob(NamedTuple):
-    """One tool call: which tool, its validated arguments, and its episode's file and id counters."""
+    """One tool call: which tool, its validated arguments, its episode's file and id counters, and the size that file
+    may grow to (0: its size when a worker opens it, plus `GROWTH_BYTES`)."""
 
     tool: str
     arguments: Mapping[str, Any]
     path: str
     counters: Mapping[str, int]
+    limit_bytes: int = 0
 
 
 class Reply(NamedTuple):
@@ -142,10 +144,10 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
                 channel.ready(SPIN_SECONDS, spin=SPIN_SECONDS)
             message = pickle.loads(channel.recv())
             if message[0] == "call":
-                _, key, tool, arguments, path, counters, closed, in_place = message
+                _, key, tool, arguments, path, counters, limit, closed, in_place = message
                 tight = in_place and time.perf_counter() - replied < SPIN_SECONDS
                 cpu.arm()
-                channel.send(reply_frame(runner.run(key, CallJob(tool, arguments, path, counters), closed)))
+                channel.send(reply_frame(runner.run(key, CallJob(tool, arguments, path, counters, limit), closed)))
             else:
                 channel.send(json.dumps(runner.load(message[1])).encode())
     except (EOFError, OSError):  # the server went away (even while this worker was starting): nothing to answer
@@ -158,7 +160,8 @@ def call_message(key: str, job: CallJob, closed: list[str], in_place: bool = Fal
     `in_place`: the caller waits for the reply with nothing else to do, and called on the same episode
     last; the worker then watches for the next message while they keep coming quickly.
     """
-    return pickle.dumps(("call", key, job.tool, job.arguments, job.path, job.counters, closed, in_place), _PICKLE)
+    message = ("call", key, job.tool, job.arguments, job.path, job.counters, job.limit_bytes, closed, in_place)
+    return pickle.dumps(message, _PICKLE)
 
 
 def load_message(program: ToolProgram) -> bytes:
@@ -182,6 +185,16 @@ def reply_frame(reply: Reply) -> bytes:
         return reply_frame(Reply("crash", _TOO_LARGE.format(size=len(text) / (1 << 20), limit=MAX_REPLY_BYTES >> 20)))
     counters = "" if reply.counters is None else json.dumps(reply.counters)
     return f"{reply.status}\n{counters}\n".encode() + text
+
+
+def _sendable(text: str) -> None:
+    """Raise the tool's crash when `text` is no result a reply can carry (a lone surrogate, past the size limit)."""
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise _Crash(_NOT_UNICODE) from None
+    if size > MAX_REPLY_BYTES:
+        raise _Crash(_TOO_LARGE.format(size=size / (1 << 20), limit=MAX_REPLY_BYTES >> 20))
 
 
 def read_reply(frame: bytes) -> Reply:
@@ -213,12 +226,13 @@ class _Episode:
 
     __slots__ = ("begin", "clock", "conn", "release", "steps", "undo")
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, limit_bytes: int) -> None:
         self.conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False)
         configure(self.conn)
         self.conn.row_factory = sqlite3.Row
         pages, page_size = (self.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "page_size"))
-        self.conn.execute(f"PRAGMA max_page_count = {pages + GROWTH_BYTES // page_size}")
+        limit = limit_bytes // page_size if limit_bytes else pages + GROWTH_BYTES // page_size
+        self.conn.execute(f"PRAGMA max_page_count = {max(pages, limit)}")  # a new worker never grants more
         authorizer = Authorizer()
         self.conn.set_authorizer(authorizer)
         self.begin, self.undo, self.release = (f"{verb} {authorizer.savepoint}" for verb in _SAVEPOINT_VERBS)
@@ -256,15 +270,20 @@ def _at(function: str, clock: str) -> Callable[..., Any]:
     ).fetchone()[0]
 
 
+def _is_now(value: Any) -> bool:
+    """Whether SQLite would read `value` as the moment 'now' (text, or a blob it reads as text: `x'6e6f77'`)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return isinstance(value, str) and value.strip().lower() == "now"
+
+
 def _given(function: str, clock: str) -> Callable[..., Any]:
-    """SQL `function` of its arguments, each moment `'now'` (any case, spaces around it) read as `clock`."""
+    """SQL `function` of its arguments, each moment `'now'` (any case, spaces around it, as text or a blob) read as
+    `clock`."""
     first = 1 if function == "strftime" else 0  # strftime's format is no moment
 
     def call(*arguments: Any) -> Any:
-        moments = [
-            clock if index >= first and isinstance(value, str) and value.strip().lower() == "now" else value
-            for index, value in enumerate(arguments)
-        ]
+        moments = [clock if index >= first and _is_now(value) else value for index, value in enumerate(arguments)]
         return _CALENDAR.execute(f"SELECT {function}({', '.join('?' * len(moments))})", moments).fetchone()[0]
 
     return call
@@ -296,7 +315,7 @@ class ToolRunner:
         return ("loaded",)
 
     def call(self, tools: _Tools, job: CallJob) -> Reply:
-        episode = self._episode(job.path)
+        episode = self._episode(job.path, job.limit_bytes)
         episode.freeze(tools.program.clock)
         conn = episode.conn
         writes = job.tool in tools.program.writes
@@ -313,6 +332,7 @@ class ToolRunner:
             if validate is not None:
                 validate(value)
             text = _JSON.encode(value)
+            _sendable(text)  # before the call is kept: a result no reply can carry undoes the call
         except BaseException as exc:  # noqa: BLE001 - every failure of tool code is reported, the call undone
             wrote = not writes and conn.total_changes != changes_before  # whatever it raised after, that is the bug
             if conn.in_transaction:  # else `OR ROLLBACK` in its SQL undid the whole call, savepoint and all
@@ -329,10 +349,10 @@ class ToolRunner:
         conn.execute(episode.release)
         return Reply("ok", text, counters if counters != job.counters else None)
 
-    def _episode(self, path: str) -> _Episode:
+    def _episode(self, path: str, limit_bytes: int) -> _Episode:
         episode = self.episodes.get(path)
         if episode is None:
-            episode = self.episodes[path] = _Episode(path)
+            episode = self.episodes[path] = _Episode(path, limit_bytes)
             if len(self.episodes) > OPEN_EPISODES:
                 _, oldest = self.episodes.popitem(last=False)
                 oldest.conn.close()
@@ -344,7 +364,7 @@ class ToolRunner:
         if isinstance(exc, _Crash):
             return "crash", str(exc)
         if isinstance(exc, ToolError):
-            return "error", str(exc)
+            return "error", _text_of(exc)
         if isinstance(exc, MemoryError) or (isinstance(exc, sqlite3.Error) and "out of memory" in str(exc)):
             return "error", f"{tool} exceeded its memory limit of {self.limits.memory_mb:,} MB; the call was undone"
         if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
@@ -360,7 +380,18 @@ class ToolRunner:
             return "error", f"{tool} was refused by a database constraint: {exc}"
         if isinstance(exc, fastjsonschema.JsonSchemaValueException):
             return "crash", f"internal error in {tool}: its output does not match its output schema: {exc.message}"
-        return "crash", f"internal error in {tool} (a bug in the tool, not in your call): {type(exc).__name__}: {exc}"
+        return (
+            "crash",
+            f"internal error in {tool} (a bug in the tool, not in your call): {type(exc).__name__}: {_text_of(exc)}",
+        )
+
+
+def _text_of(exc: BaseException) -> str:
+    """`str(exc)`, or a note when tool code gave it a message no string can hold (`ToolError(10 ** 5000)`)."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - an integer too long to print, a message nested too deeply
+        return f"{type(exc).__name__} whose message cannot be printed"
 
 
 class _CpuLimit:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import struct
 import threading
 import time
 
@@ -77,3 +79,17 @@ def test_the_other_end_closing_is_an_end_of_file(pair: tuple[Channel, Channel]) 
     assert right.ready(1)  # a closed end wakes a waiter
     with pytest.raises(EOFError):
         right.recv()
+
+
+def test_a_message_past_the_limit_is_refused_before_it_is_read() -> None:
+    """A server's end takes no reply longer than a reply may be: a worker announcing 2 GB (one that got out of the
+    interpreter's sandbox) makes the server allocate nothing; the channel reports it as the worker's failure."""
+    ours, theirs = socket.socketpair()
+    server, worker = Channel(ours.detach(), limit=1 << 20), theirs.detach()
+    try:
+        os.write(worker, struct.pack("!i", (1 << 31) - 1) + b"xx")
+        with pytest.raises(OSError, match="at most"):
+            server.recv()
+    finally:
+        server.close()
+        os.close(worker)

@@ -364,11 +364,16 @@ TRICKS = [
     Trick("a date passed as a helper's db", "import datetime\n\ndef helper(db):\n    return str(db.today())\n\ndef trick(db, path):\n    return helper(datetime.date(2000, 1, 1))\n", 7),
     Trick("a helper taking db mapped over dates", "import datetime\n\ndef helper(db):\n    return str(db.today())\n\ndef trick(db, path):\n    return list(map(helper, [datetime.date(2000, 1, 1)]))\n", 7),
     Trick("recursion through map", "def trick(db, path):\n    return list(map(trick, [db], [path]))\n", 2),
+    Trick("a helper taking db as a lambda's default", "import datetime\n\ndef helper(db):\n    return str(db.now())\n\ndef trick(db, path):\n    return (lambda g=helper: g(datetime.datetime(2020, 1, 1)))()\n", 7),
+    Trick("recursion through a lambda's default", "def trick(db, path):\n    return (lambda again=trick: again(db, path))()\n", 2),
     Trick("db as a lambda's parameter", "import datetime\n\ndef trick(db, path):\n    return (lambda db: db.today())(datetime.date(2000, 1, 1))\n", 4),
     # typing caches its subscriptions for the whole process: an equal value returns the one an earlier call made.
     Trick("typing.Literal carries a value between episodes", "import datetime\nimport typing\n\ndef trick(db, path):\n    return str(typing.Literal[datetime.timezone(datetime.timedelta(minutes=7), path)])\n", 5),
     # Past the check, stopped when called.
     Trick("a date handed to Records as its db", "import datetime\nfrom autoforge.servers.records import Records\n\nRECORDS = Records({}, list_limit=5)\n\ndef trick(db, path):\n    return RECORDS.count(datetime.datetime(2000, 1, 1), 'members', [])\n"),
+    Trick("a write whose result no reply can carry", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    return 'x' * 9_000_000\n", writes=True),
+    Trick("a write whose result is a lone surrogate", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    return '\\ud800'\n", writes=True),
+    Trick("an error no string can hold", "def trick(db, path):\n    raise ToolError(10 ** 5000)\n"),
     Trick("UPDATE OR ROLLBACK undoes the runtime's savepoint", "def trick(db, path):\n    db.execute('UPDATE members SET name = ?', 'Mallory')\n    return db.execute('UPDATE OR ROLLBACK members SET id = (SELECT max(id) FROM members) WHERE id = (SELECT min(id) FROM members)')\n", writes=True),
 ]  # fmt: skip
 TRANSACTIONS = [
@@ -497,16 +502,18 @@ async def test_sql_date_functions_without_a_moment_read_the_environment_s_clock(
 
 
 async def test_the_moment_now_however_it_is_spelt_reads_the_environment_s_clock(tmp_path: Path) -> None:
-    """'now' in double quotes, built from pieces, or passed as a parameter is still the environment's clock."""
+    """'now' in double quotes, built from pieces, passed as a parameter or as a blob is still the environment's clock."""
     code = (
         "def trick(db, path):\n"
         "    return [db.value('SELECT date(\"now\")'), db.value(\"SELECT datetime('n' || 'ow', '+1 day')\"),\n"
         "            db.value('SELECT unixepoch(?)', ' NOW '), db.value(\"SELECT strftime('%Y', ?)\", 'no' + 'w'),\n"
-        "            db.value('SELECT julianday(?) - julianday(?)', 'now', db.now()), db.now()]\n"
+        "            db.value('SELECT julianday(?) - julianday(?)', 'now', db.now()),\n"
+        "            db.value(\"SELECT datetime(x'6e6f77')\"), db.value(\"SELECT date(CAST('n' || 'ow' AS BLOB))\"), db.now()]\n"
     )
     failed, text, _ = await _call_the_trick(tmp_path, Trick("now", code))
     assert not failed, text
-    day, tomorrow, seconds, year, gap, now = json.loads(text)
+    day, tomorrow, seconds, year, gap, blob, cast, now = json.loads(text)
+    assert blob == now.replace("T", " ")[:19] and cast == day
     frozen = datetime.datetime.fromisoformat(now).replace(tzinfo=datetime.UTC)
     assert now.startswith(day) and tomorrow.startswith(str((frozen + datetime.timedelta(days=1)).date()))
     assert seconds == int(frozen.timestamp()) and year == now[:4] and gap == 0
@@ -544,3 +551,17 @@ async def test_transaction_statements_in_a_tool_are_tool_errors_and_change_nothi
     """BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT and RELEASE built at run time are tool errors; the rows stay as they were."""
     failed, text, _ = await _call_the_trick(tmp_path, trick)
     assert failed, text
+
+
+async def test_a_set_s_order_is_the_same_whichever_worker_runs_the_tool(tmp_path: Path) -> None:
+    """`list(set(...))` in a tool gives one order in every worker process (their string hashing is seeded alike), so
+    a tool's result does not depend on which worker ran it."""
+    words = ", ".join(repr(w) for w in "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split())
+    folder, _ = with_trick(tmp_path, Trick("order", f"def trick(db, path):\n    return list({{{words}}})\n"))
+    orders = []
+    server = StdioServerParameters(command=sys.executable, args=[str(folder / "server.py")], env=dict(os.environ))
+    for _ in range(2):  # two server processes, each with its own worker processes
+        async with asyncio.timeout(60), Client(server) as client:
+            episode = (await reset_episode(client)).episode_id
+            orders.append((await call_tool(client, episode, "trick", {"path": "x"})).content[0].text)
+    assert orders[0] == orders[1]

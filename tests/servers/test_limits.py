@@ -10,6 +10,7 @@ import pytest
 from autoforge.servers import EnvServer, EnvSpec, build_environment, call_tool
 from autoforge.servers.limits import CallLimits
 from autoforge.servers.state import state_hash
+from autoforge.servers.worker import CallJob, ToolProgram, ToolRunner
 from mcp import Client
 
 LIMITS = CallLimits(wall_seconds=30.0, cpu_seconds=1, memory_mb=256)
@@ -154,3 +155,49 @@ async def test_other_episodes_are_served_while_one_call_runs_away() -> None:
             assert not answered.is_error
         assert not runaway_call.done(), "the quick calls were answered while the runaway call still ran"
         assert (await runaway_call).is_error
+
+
+GROWING = """
+from autoforge.servers.toolkit import ToolError
+
+
+def grow(db, size, last):
+    row = 'max' if last else 'min'
+    return db.execute(f"UPDATE members SET name = printf('%.*c', ?, 'x') WHERE rowid = (SELECT {row}(rowid) FROM members)", size)
+
+
+def boom(db):
+    raise ToolError(10 ** 5000)
+"""
+
+
+def _runner(program: ToolProgram) -> ToolRunner:
+    """A fresh runner, as a new worker process starts one, with the program loaded."""
+    runner = ToolRunner(CallLimits())
+    assert runner.load(program) == ("loaded",)
+    return runner
+
+
+def test_a_file_grows_no_further_when_another_worker_opens_it(library: EnvServer) -> None:
+    """An episode's file may grow to what its store allows, whichever worker runs the call: a worker that dies after
+    growing it (killed at its CPU limit, say) gives the next worker no new allowance."""
+    program = ToolProgram("grow", GROWING, ("grow", "boom"), frozenset({"grow"}))
+    episode = library.episodes.reset(episode_id="growing")
+    limit = episode.path.stat().st_size + (1 << 20)
+    first = _runner(program).run(
+        "grow", CallJob("grow", {"size": 700_000, "last": False}, str(episode.path), {}, limit), []
+    )
+    assert first.status == "ok", first
+    second = _runner(program).run(
+        "grow", CallJob("grow", {"size": 700_000, "last": True}, str(episode.path), {}, limit), []
+    )
+    assert second.status == "error" and "storage limit" in second.text, second
+
+
+def test_an_error_message_no_string_can_hold_is_the_tool_s_error_not_the_worker_s_end(library: EnvServer) -> None:
+    """`ToolError(10 ** 5000)` cannot be printed: the call is reported as an error, and the worker goes on."""
+    program = ToolProgram("boom", GROWING, ("grow", "boom"), frozenset({"grow"}))
+    runner = _runner(program)
+    episode = library.episodes.reset(episode_id="boom")
+    reply = runner.run("boom", CallJob("boom", {}, str(episode.path), {}), [])
+    assert reply.status == "error" and "cannot be printed" in reply.text, reply
