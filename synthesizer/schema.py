@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from autoforge.servers import Table
+from autoforge.servers import Column, Table
 
 from .bugs import internal_error
 from .models import Blueprint, Skip, SourceDoc, ToolPlan
@@ -108,7 +108,8 @@ def _record_numbers(tables: tuple[Table, ...], semantics: dict[str, str]) -> dic
 
 def _uuid_keys(tables: tuple[Table, ...], plans: list[ToolPlan], source: SourceDoc) -> tuple[Table, ...]:
     """Tables whose rows an argument documented as a UUID names (`/organization/{id}/domain/{domain}` with `id` of
-    format uuid) get keys that are UUIDs, so that every id a task passes keeps the documented format."""
+    format uuid), or whose key is documented as longer than a record number (`minLength: 36`), get keys that are
+    UUIDs, so that every id a task passes keeps the documented format and the seed loads."""
     schemas = {op.name: op.input_schema.get("properties") or {} for op in source.operations}
     named = {
         param.table
@@ -119,11 +120,23 @@ def _uuid_keys(tables: tuple[Table, ...], plans: list[ToolPlan], source: SourceD
     }  # fmt: skip
     return tuple(
         table.model_copy(update={"columns": tuple(
-            c.model_copy(update={"format": "uuid"}) if c.primary_key and c.type == "TEXT" and not c.format else c
+            c.model_copy(update={"format": "uuid"})
+            if c.primary_key and c.type == "TEXT" and not c.format and (table.name in named or _uuid_long(c)) else c
             for c in table.columns
-        )}) if table.name in named else table
+        )})
         for table in tables
     )  # fmt: skip
+
+
+def _uuid_long(column: Column) -> bool:
+    """Whether a text key's documented length leaves out a record number (`ORD-1001`) and admits a UUID."""
+    low, high = column.min_length or 0, column.max_length
+    return RECORD_NUMBER_LENGTH < low <= UUID_LENGTH and (high is None or high >= UUID_LENGTH)
+
+
+RECORD_NUMBER_LENGTH = 12
+"""The longest record number the seed gives a text key (a prefix and a number)."""
+UUID_LENGTH = 36
 
 
 def _format(schema: dict[str, Any]) -> str | None:

@@ -141,7 +141,9 @@ def clean_schema(schema: Any, depth: int = 0, *, formats: bool = False) -> dict[
         out["description"] = description
     values = [
         v
-        for v in schema.get("enum") or (described_enum(description) if kind in ("string", "integer") else None) or []
+        for v in schema.get("enum")
+        or (described_enum(description) if kind in ("string", "integer") and not schema.get("format") else None)
+        or []
         if v is not None
         and (kind is None or _value_type(v) == kind or (kind == "number" and _value_type(v) == "integer"))
     ]
@@ -186,6 +188,12 @@ _BARE_LIST = re.compile(_LISTED + r"\.?")
 """A description that is nothing but the choices: "low, normal, high, urgent"."""
 _BRACKETED_LIST = re.compile(r"\(" + _LISTED + r"\)")
 """Choices in brackets after what they are: "Field to sort by (created_at, updated_at, priority)"."""
+_PRESENCE = re.compile(
+    r"\s*(?:must|should|has to|have to|needs? to|is|are|can)\s+(?:be\s+)?"
+    r"(?:provided|given|set|present|specified|supplied|passed|sent|filled)\b",
+    re.IGNORECASE,
+)
+"""After "one of `a` or `b`": which fields are given ("must be provided"), not the values one field takes."""
 _CODE_CHOICES = re.compile(r"`([\w-]{1,30})`((?:\s*,\s*`[\w-]{1,30}`)*)\s*,?\s*\bor\s+`([\w-]{1,30})`")
 """Choices in code, three at least, the last after 'or': "Message format: `text`, `html`, or `markdown`"."""
 _EXAMPLES = re.compile(r"\b(?:e\.g|i\.e|such as|for example|for instance|etc|like)\b", re.IGNORECASE)
@@ -205,7 +213,7 @@ def described_enum(description: str) -> list[Any] | None:
         if isinstance(values, list) and len(values) >= 2 and all(isinstance(v, (str, int)) for v in values):
             return values
     worded = _ENUM_WORDS.search(description)
-    if worded is not None:
+    if worded is not None and not _PRESENCE.match(description, worded.end()):
         values = re.findall(r"[`'\"]([^`'\"]{1,30})[`'\"]", worded.group(1))
         return values if len(values) >= 2 else None
     coded = _CODE_CHOICES.search(description)

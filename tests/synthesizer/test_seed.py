@@ -225,6 +225,21 @@ async def test_a_key_an_argument_documents_as_a_uuid_is_one_and_a_two_letter_lan
     assert languages and languages <= {"en", "es", "fr", "de", "pt", "it", "nl", "ja"}, languages
 
 
+async def test_a_key_documented_as_long_as_a_uuid_is_one(tmp_path) -> None:
+    """An organisation's `id` of `minLength: 36` leaves out a record number (`ORG-1001`): its keys are UUIDs, so the
+    seed keeps the documented length; a key documented no longer than a record number keeps record numbers."""
+    import uuid
+
+    text = ORGANISATIONS.replace("format: uuid", "minLength: 1")
+    long = text.replace("                    id: {type: string}\n", "                    id: {type: string, minLength: 36}\n")
+    bp = await _blueprint(tmp_path, "desks.yaml", long)
+    assert bp.table("organizations").column("id").format == "uuid"
+    for row in build_seed(bp, 3, 12)["organizations"]:
+        assert len(row["id"]) == 36 and uuid.UUID(row["id"])
+    short = await _blueprint(tmp_path, "short.yaml", long.replace("minLength: 36", "minLength: 3"))
+    assert short.table("organizations").column("id").format is None
+
+
 LABELLED = """
 openapi: 3.0.3
 info: {title: People, version: "1"}

@@ -204,6 +204,9 @@ def test_an_enum_written_in_a_description_is_read() -> None:
     assert coded["enum"] == ["text", "html", "markdown"]
     for loose in ("The `id`, `slug` or `name` of the project", "Use `asc` or `desc`", "e.g. `a`, `b` or `c`"):
         assert "enum" not in clean_schema({"type": "string", "description": loose}), loose
+    presence = "Local time. Exactly one of `departureTime` or `arrivalTime` must be provided."  # which field, not values
+    assert "enum" not in clean_schema({"type": "string", "description": presence})
+    assert "enum" not in clean_schema({"type": "string", "format": "date-time", "description": "one of `a` or `b`"})
     assert clean_schema({"type": "float"})["type"] == "number" and clean_schema({"type": "dict"})["type"] == "object"
 
 
