@@ -201,10 +201,11 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
             res.parents.setdefault(column, parent)
         if shape.kind == "create":  # the columns it sets: its fields and the parents its path names
             res.given.append({c for a in properties if (c := column_for(res, a))} | set(given))
+    named_keys = _named_keys(resources)
     for res in list(resources.values()):
         for column in res.columns:
             entity = id_entity(column)
-            target = table_name(entity) if entity else None
+            target = table_name(entity) if entity else named_keys.get(column)
             if target and target != res.name and target in resources and column not in res.parents:
                 res.refs[column] = target
     for res in resources.values():
@@ -227,6 +228,17 @@ def resources_of(shapes: list[Shape], http: bool) -> dict[str, Resource]:
                 keys = shape.op.input_schema.get("properties", {})
                 res.client_key = res.client_key or any(column_for(res, a) == res.key for a in keys)
     return resources
+
+
+def _named_keys(resources: dict[str, Resource]) -> dict[str, str]:
+    """Key columns named for their record (`service_code` of services, `order_number` of orders) -> the table: a
+    column of that name elsewhere (a request's `service_code`) refers to that record."""
+    named: dict[str, str] = {}
+    for res in resources.values():
+        words = split_words(res.key or "")
+        if len(words) > 1 and singular(res.name).split("_")[-1] in words and id_entity(res.key or "") is None:
+            named[res.key or ""] = res.name
+    return named
 
 
 def _add_states(res: Resource, actions: list[Shape]) -> None:

@@ -31,6 +31,8 @@ _PLACEHOLDER = re.compile(r"(?<=/):([A-Za-z_]\w*)|<([A-Za-z_]\w*)>|\{([A-Za-z_][
 _ANSWER = re.compile(r"\b(?:response|responses|returns?|result|output)\b", re.IGNORECASE)
 _RESOURCE = re.compile(r"\b(?:object|attributes|fields|model|schema|properties)\b", re.IGNORECASE)
 _BODILESS = frozenset({"get", "delete"})
+_REQUIRED_HEADING = re.compile(r"\b(?:required|mandatory)\b", re.IGNORECASE)
+_OPTIONAL_HEADING = re.compile(r"\boptional\b", re.IGNORECASE)
 
 
 def parse_endpoints(text: str, name: str, sha256: str) -> SourceDoc | None:
@@ -79,8 +81,11 @@ def _braced(match: re.Match[str]) -> str:
 
 
 def _request_line(block: Block) -> tuple[str, str, str] | None:
-    """(method, path, query) of a block that is a request line: a code block that opens with one, or a paragraph
-    that gives one in code (`GET /api/reservations`)."""
+    """(method, path, query) of a block that is a request line: a code block that opens with one, a paragraph
+    that gives one in code (`GET /api/reservations`), or a table of the endpoint's facts with its URL and method
+    on rows of their own (`| URL | https://[API endpoint]/requests/[id].[format] |`, `| HTTP Method | GET |`)."""
+    if block.kind == "table":
+        return _table_request(block.rows)
     if block.kind == "code":
         line = next((line.strip() for line in block.text.splitlines() if line.strip()), "")
     elif block.kind in ("paragraph", "item"):
@@ -90,6 +95,29 @@ def _request_line(block: Block) -> tuple[str, str, str] | None:
         return None
     match = _REQUEST_LINE.match(line)
     return None if match is None else (match.group(1).lower(), match.group(2), match.group(3) or "")
+
+
+_URL_ROWS = frozenset({"url", "endpoint", "resource url", "request url", "uri", "path", "resource"})
+_METHOD_ROWS = frozenset({"http method", "method", "http verb", "verb", "request method"})
+_LINK = re.compile(r"\[([^\[\]]*)\]\([^)]*\)")
+_HOST = re.compile(r"^\W*(?:https?://)?[^/]*")
+_FORMAT_SUFFIX = re.compile(r"\.(?:\[format\]|\{format\}|<format>|json|xml)$", re.IGNORECASE)
+_BRACKETED = re.compile(r"\[([A-Za-z_][\w ]*)\]")
+_PATH = re.compile(r"/[\w{}/.:<>-]*")
+
+
+def _table_request(rows: list[list[str]]) -> tuple[str, str, str] | None:
+    """(method, path, '') of a table whose rows name the endpoint's URL and its HTTP method, or None. The URL's
+    host, however it is written (`https://[API endpoint]`), and a format suffix (`.[format]`, `.json`) are left
+    out, and a bracketed segment is an argument (`/services/[service_code]` is `/services/{service_code}`)."""
+    facts = {row[0].strip("`*: ").lower(): row[1].strip() for row in rows if len(row) >= 2}
+    url = next((facts[key] for key in _URL_ROWS if facts.get(key)), "")
+    method = next((facts[key] for key in _METHOD_ROWS if facts.get(key)), "").strip("`* ").upper()
+    if method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        return None
+    path = _HOST.sub("", _LINK.sub(r"\1", url.strip("`<> ")), count=1).split("?")[0]
+    path = _BRACKETED.sub(lambda m: "{" + m.group(1).strip().replace(" ", "_") + "}", _FORMAT_SUFFIX.sub("", path))
+    return (method.lower(), path, "") if _PATH.fullmatch(path) else None
 
 
 def _operation(section: Section, title: str, parts: list[tuple[str, list[Block]]], method: str, path: str,
@@ -110,7 +138,12 @@ def _operation(section: Section, title: str, parts: list[tuple[str, list[Block]]
                 for key, value in (_body_sample(block.text) or {}).items():
                     properties.setdefault(key, sample_schema(value))
             elif block.kind == "table" and not answering and answer is None and is_param_table(block.rows):
+                known = set(properties)
                 table_params(block.rows, properties, required)
+                if position > 0 and _REQUIRED_HEADING.search(heading):  # "Required Arguments": every one it lists
+                    required += [key for key in properties if key not in known and key not in required]
+                elif position > 0 and _OPTIONAL_HEADING.search(heading):
+                    required[:] = [key for key in required if key in known]
     for pair in filter(None, query.split("&")):
         key, _, value = pair.partition("=")
         properties.setdefault(key, sample_schema(value or ""))

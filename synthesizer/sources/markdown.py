@@ -3,6 +3,7 @@ headings open, for the readers of hand-written references."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -57,10 +58,27 @@ def markdown_blocks(text: str) -> list[Block]:
         elif kind == "inline" and tokens[index - 1].type == "heading_open":
             blocks.append(Block("heading", token.content.strip(), level=int(tokens[index - 1].tag[1])))
         elif kind == "inline" and tokens[index - 1].type == "paragraph_open":
-            blocks.append(Block("item" if in_item else "paragraph", token.content.strip()))
+            rows = _pipe_rows(token.content)
+            if rows and not in_item:
+                blocks.append(Block("table", rows=rows))
+            else:
+                blocks.append(Block("item" if in_item else "paragraph", token.content.strip()))
         elif kind in ("fence", "code_block"):
             blocks.append(Block("code", token.content, info=token.info.strip().lower()))
     return blocks
+
+
+def _pipe_rows(text: str) -> list[list[str]] | None:
+    """The rows of a table written without its header's rule (`| URL | /requests |` line after line, as kramdown
+    allows), after any attribute line (`{: .table}`); None for a paragraph that is no such table."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not _ATTRIBUTES.fullmatch(line.strip())]
+    if len(lines) < 2 or not all(line.startswith("|") and line.endswith("|") and len(line) > 2 for line in lines):
+        return None
+    return [[cell.strip() for cell in line[1:-1].split("|")] for line in lines]
+
+
+_ATTRIBUTES = re.compile(r"\{:[^}]*\}")
+"""A kramdown attribute list (`{: .table .table-bordered}`), which styles the block after it."""
 
 
 def sections_of(blocks: list[Block]) -> list[Section]:

@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from ..models import SourceDoc
 from ..naming import object_noun, plural, sentence_words, snake, without_subject
 from .markdown import Block, Section, markdown_blocks, sections_of
@@ -183,11 +185,19 @@ def _requested(section: Section, after: list[Section]) -> tuple[str, str, list[B
 
 
 def code_json(code: str) -> Any:
-    """The JSON a code block holds, or the first object inside it (`curl -d '{"method": ...}' host`), or None."""
+    """The JSON a code block holds, or the first object inside it (`curl -d '{"method": ...}' host`), or None. A
+    sample that is JSON but for a hand-written slip (`"service_code": 001`) is read as YAML, which takes it."""
     try:
         return json.loads(code)
     except ValueError:
         pass
+    if code.lstrip().startswith(("{", "[")):
+        try:
+            loose = yaml.safe_load(code)
+        except yaml.YAMLError:
+            loose = None
+        if isinstance(loose, (dict, list)):
+            return loose
     start = code.find("{")
     try:
         return json.JSONDecoder().raw_decode(code, start)[0] if start >= 0 else None
@@ -330,6 +340,9 @@ def is_param_table(rows: list[list[str]]) -> bool:
     return len(rows[0]) > 1
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
 def table_params(rows: list[list[str]], properties: dict[str, Any], required: list[str]) -> None:
     header = [cell.lower() for cell in rows[0]]
     typed = next((i for i, cell in enumerate(header) if "type" in cell), None)
@@ -339,7 +352,7 @@ def table_params(rows: list[list[str]], properties: dict[str, Any], required: li
         next((i for i in range(len(header) - 1, 0, -1) if i not in (typed, needed)), None),
     )
     for row in rows[1:]:
-        key = row[0].strip("`* ") if row else ""
+        key = _TAG.sub("", row[0]).strip("`* ") if row else ""  # `<code class="field">token</code>` too
         if not re.fullmatch(r"[A-Za-z_][\w.-]*", key) or key in properties:
             continue
         schema = _typed_schema(row[typed]) if typed is not None and typed < len(row) else _named_schema(key)
@@ -707,7 +720,16 @@ def _named_schema(name: str) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}
     if lowered in ("url", "uri", "link"):
         return {"type": "string", "format": "uri"}
+    if lowered in _COORDINATES:
+        return {"type": "number"}
+    if lowered.endswith("_date"):
+        return {"type": "string", "format": "date"}
+    if lowered.endswith("_at"):
+        return {"type": "string", "format": "date-time"}
     return {"type": "string"}
+
+
+_COORDINATES = frozenset({"lat", "latitude", "long", "lng", "lon", "longitude"})
 
 
 def _tool(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ command-line references (listings, usage lines, examples), each on a small docum
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -884,3 +885,77 @@ def test_a_heading_that_is_the_request_line_names_its_endpoint_by_the_title_afte
     assert "id" in tools["get_ticket"].output_schema["properties"]
     blueprint = infer_blueprint(doc)  # `duedate` is a date; a plain integer `id` beside the key is a reference
     assert blueprint.semantic("tickets", "duedate") == "date" and blueprint.semantic("tickets", "id") == "ref"
+
+
+CITY = """# Street reports API
+
+Report problems in the street and follow them up.
+
+### GET Report Types
+
+{: .table .resource-table}
+| Purpose     | the kinds of problem a report may be about |
+| URL         | https://[API endpoint]/kinds.[format] |
+| HTTP Method | GET |
+
+#### Example Response
+
+~~~~
+[{"kind_code": 007, "kind_name": "Broken street light", "group": "lighting"}]
+~~~~
+
+### GET Report Type
+
+{: .table .resource-table}
+| URL         | https://[API endpoint]/kinds/[kind code].[format] |
+| HTTP Method | GET |
+
+### POST Report
+
+{: .table .resource-table}
+| URL         | [https://[API](https://[API) endpoint]/reports.[format] |
+| HTTP Method | POST |
+
+#### Required Arguments
+
+| Field Name   | Description | Notes |
+|--------------|-------------|-------|
+| `kind_code`  | which kind of problem | from GET Report Types |
+| `lat`        | latitude | |
+
+#### Optional Arguments
+
+| Field Name   | Description | Notes |
+|--------------|-------------|-------|
+| `email`      | who reported it | This is required if no `phone` is given |
+| <code class="field">phone</code> | their phone | |
+
+### GET Report
+
+{: .table .resource-table}
+| URL         | https://[API endpoint]/reports/[report_id].[format] |
+| HTTP Method | GET |
+"""
+"""A wiki-style reference: each endpoint's URL and method in a table of facts written without a header rule."""
+
+
+def test_an_endpoint_s_url_and_method_in_a_table_of_facts_are_its_request_line() -> None:
+    """`| URL | https://[API endpoint]/kinds/[kind code].[format] |` over `| HTTP Method | GET |` is `GET
+    /kinds/{kind_code}`: the host and the format suffix are left out, a bracketed segment is an argument, even in a
+    table written without its header rule under a kramdown attribute line; a "Required Arguments" table's rows
+    are required and an "Optional Arguments" table's are not; a sample with a hand-written slip (`007`) still
+    gives the result, and a report's `kind_code` refers to the kind it names (its key); `lat` is a number."""
+    doc = parse_structured(RawSource("city.md", "0" * 64, CITY, markdown=True))
+    assert doc is not None and doc.format == "markdown-http"
+    tools = {op.name: op for op in doc.operations}
+    assert {(op.method, op.path) for op in doc.operations} == {
+        ("GET", "/kinds"), ("GET", "/kinds/{kind_code}"), ("POST", "/reports"), ("GET", "/reports/{report_id}"),
+    }  # fmt: skip
+    report = next(op for op in doc.operations if op.path == "/reports" and op.method == "POST").input_schema
+    assert sorted(report["required"]) == ["kind_code", "lat"] and report["properties"]["lat"]["type"] == "number"
+    assert "phone" in report["properties"]
+    listing = next(op for op in doc.operations if op.path == "/kinds")
+    assert listing.output_schema is not None and "kind_name" in json.dumps(listing.output_schema)
+    assert len(tools) == 4
+    blueprint = infer_blueprint(doc)
+    assert blueprint.table("reports").column("kind_code").references == "kinds.kind_code"
