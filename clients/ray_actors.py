@@ -275,10 +275,10 @@ class EnvActor:
     async def verify(self, episode_id: str, transcript: list[str]) -> VerifyResult:
         try:
             episode = self.server.episodes.get(episode_id)
+            async with episode.turn():
+                verdict = verify_episode(self.server.episodes, episode, transcript)
         except EpisodeError as exc:
             raise InfraError(f"episode_verify failed: {exc}") from None
-        async with episode.lock:
-            verdict = verify_episode(self.server.episodes, episode, transcript)
         return VerifyResult(reward=verdict.reward, checks=verdict.checks, diff=verdict.diff)
 
     async def close(self, episode_id: str) -> None:

@@ -84,7 +84,7 @@ class EpisodesExtension(Extension):
             return _error(unknown_tool_message(name, self.tool_names))
         try:
             episode = self.store.get(episode_id, owner)
-            async with episode.lock:  # calls within an episode are serialised; others run meanwhile
+            async with episode.turn():  # calls within an episode are serialised; others run meanwhile
                 text = await tool.arun(episode, arguments)
         except (ToolError, EpisodeError) as exc:
             return _error(str(exc))
@@ -107,10 +107,10 @@ class EpisodesExtension(Extension):
     async def _verify(self, ctx: ServerRequestContext[Any, Any], params: VerifyParams) -> VerifyResult:
         try:
             episode = self.store.get(params.episode_id, request_owner(ctx))
+            async with episode.turn():
+                verdict = verify_episode(self.store, episode, params.transcript)
         except EpisodeError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from None
-        async with episode.lock:
-            verdict = verify_episode(self.store, episode, params.transcript)
         return VerifyResult(reward=verdict.reward, checks=verdict.checks, diff=verdict.diff)
 
     async def _close(self, ctx: ServerRequestContext[Any, Any], params: CloseParams) -> EmptyResult:

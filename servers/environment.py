@@ -181,13 +181,19 @@ def _program(
 def read_spec(path: Path) -> EnvSpec:
     """Parse env.json; every schema problem is reported with its JSON location."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path} is not valid JSON", [Problem(f"{path.name}:{exc.lineno}", exc.msg)]) from None
+    except ValueError as exc:  # a number of thousands of digits, NaN or Infinity: no bound of a column is one
+        raise SpecError(f"{path} holds a number no spec uses", [Problem(path.name, str(exc))]) from None
     try:
         return EnvSpec.model_validate(raw)
     except ValidationError as exc:
         raise SpecError(f"{path} does not match the environment spec", _problems(path.name, exc)) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def read_tasks(path: Path) -> list[Task]:

@@ -13,6 +13,7 @@ own besides the store's, so no owner can fill the store for the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import re
 import secrets
@@ -20,7 +21,7 @@ import sqlite3
 import time
 import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,8 @@ class Episode:
     """Takes the file for reuse when the episode closes (the store's), or declines."""
     _lock: asyncio.Lock | None = None
     _closed: bool = False
+    _users: int = 0
+    """Calls and verifications holding the episode or waiting for it."""
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -105,6 +108,19 @@ class Episode:
         if self._lock is None:
             self._lock = asyncio.Lock()
         return self._lock
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Use the episode for one call or verification, after those before it (its lock). Raises EpisodeError
+        when the episode was closed meanwhile: its file may already serve another episode."""
+        self._users += 1
+        try:
+            async with self.lock:
+                if self._closed:
+                    raise EpisodeError(f"episode {self.id!r} was closed while this request waited for it")
+                yield
+        finally:
+            self._users -= 1
 
     def close(self) -> None:
         """End the episode: its file goes back to the store for reuse, or is deleted if a call may
@@ -114,7 +130,7 @@ class Episode:
             return
         self._closed = True
         spare = _SpareFile(self.path, self.conn, self.baseline)
-        in_use = self._lock is not None and self._lock.locked()
+        in_use = self._users > 0 or (self._lock is not None and self._lock.locked())  # running, or waiting to run
         if in_use or self.keep is None or not self.keep(spare):
             spare.delete()
 
@@ -204,7 +220,11 @@ class EpisodeStore:
         path, conn = self._file()
         baseline: dict[str, set[Any]] = {}
         if task is not None and task.initial_state is not None:
-            apply_changes(conn, self.spec, task.initial_state.changes)
+            try:
+                apply_changes(conn, self.spec, task.initial_state.changes)
+            except (ValueError, sqlite3.Error) as exc:  # the environment's bug: the file serves no episode
+                _SpareFile(path, conn, {}).delete()
+                raise EpisodeError(f"task {task.id!r}: its initial state cannot be applied ({exc})") from None
             baseline = changelog.touched(conn)
             changelog.clear(conn, self.spec)  # verification compares with the state after the initial changes
         counters: dict[str, int] = {}

@@ -60,29 +60,40 @@ def _sort_key(value: Any) -> tuple[str, Any]:
 
 
 def apply_changes(conn: sqlite3.Connection, spec: EnvSpec, changes: Iterable[Change]) -> None:
-    """Apply `changes` to `conn` (a task's initial state), in one transaction."""
-    with conn:
-        for change in changes:
-            table = spec.table(change.table)
-            if table is None:
-                raise ValueError(f"change names unknown table {change.table!r}")
-            _check_columns(table, change.values)
-            key = table.primary_key
-            if change.op == "insert":
-                columns = ", ".join(f'"{c}"' for c in change.values)
-                marks = ", ".join("?" for _ in change.values)
-                conn.execute(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', tuple(change.values.values()))
-            elif change.op == "update":
-                assignments = ", ".join(f'"{c}" = ?' for c in change.values)
-                cursor = conn.execute(
-                    f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?', (*change.values.values(), change.key)
-                )
-                if cursor.rowcount != 1:
-                    raise ValueError(f"update of {table.name} {change.key!r}: no such row")
-            else:
-                cursor = conn.execute(f'DELETE FROM "{table.name}" WHERE "{key}" = ?', (change.key,))
-                if cursor.rowcount != 1:
-                    raise ValueError(f"delete of {table.name} {change.key!r}: no such row")
+    """Apply `changes` to `conn` (a task's initial state), in one transaction: all of them, or, when one cannot be
+    applied (ValueError, sqlite3.Error), none."""
+    conn.execute("SAVEPOINT autoforge_initial_state")
+    try:
+        _apply(conn, spec, changes)
+    except BaseException:
+        conn.execute("ROLLBACK TO autoforge_initial_state")
+        raise
+    finally:
+        conn.execute("RELEASE autoforge_initial_state")
+
+
+def _apply(conn: sqlite3.Connection, spec: EnvSpec, changes: Iterable[Change]) -> None:
+    for change in changes:
+        table = spec.table(change.table)
+        if table is None:
+            raise ValueError(f"change names unknown table {change.table!r}")
+        _check_columns(table, change.values)
+        key = table.primary_key
+        if change.op == "insert":
+            columns = ", ".join(f'"{c}"' for c in change.values)
+            marks = ", ".join("?" for _ in change.values)
+            conn.execute(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', tuple(change.values.values()))
+        elif change.op == "update":
+            assignments = ", ".join(f'"{c}" = ?' for c in change.values)
+            cursor = conn.execute(
+                f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?', (*change.values.values(), change.key)
+            )
+            if cursor.rowcount != 1:
+                raise ValueError(f"update of {table.name} {change.key!r}: no such row")
+        else:
+            cursor = conn.execute(f'DELETE FROM "{table.name}" WHERE "{key}" = ?', (change.key,))
+            if cursor.rowcount != 1:
+                raise ValueError(f"delete of {table.name} {change.key!r}: no such row")
 
 
 def _check_columns(table: Table, values: Mapping[str, Any]) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import fastjsonschema
 
-from .environment import ENV_FILES, build_environment, read_spec, read_tasks
-from .errors import AutoForgeError, Problem, SpecError
+from .environment import ENV_FILES, Environment, build_environment, read_spec, read_tasks
+from .episodes import EpisodeStore
+from .errors import AutoForgeError, EpisodeError, Problem, SpecError
 from .execution import compiled_schema
 from .sandbox import check_source
 from .spec import EnvSpec, Task
@@ -25,7 +26,9 @@ def validate_folder(folder: str | Path) -> list[Problem]:
         return [Problem(str(folder), "not a directory")]
     problems = [Problem(name, "missing") for name in FOLDER_FILES if not (folder / name).is_file()]
     spec = _collect(problems, lambda: read_spec(folder / "env.json")) if (folder / "env.json").is_file() else None
-    tasks = _collect(problems, lambda: read_tasks(folder / "tasks.jsonl")) if (folder / "tasks.jsonl").is_file() else None
+    tasks = (
+        _collect(problems, lambda: read_tasks(folder / "tasks.jsonl")) if (folder / "tasks.jsonl").is_file() else None
+    )
     source = (folder / "tools.py").read_text(encoding="utf-8") if (folder / "tools.py").is_file() else None
     if source is not None:
         problems += check_source(source)
@@ -38,7 +41,23 @@ def validate_folder(folder: str | Path) -> list[Problem]:
             problems += _task_problems(spec, tasks)
         if not problems and (folder / "seed.sql").is_file():
             seed = (folder / "seed.sql").read_text(encoding="utf-8")
-            _collect(problems, lambda: build_environment(spec, source or "", seed, tasks or ()))
+            environment = _collect(problems, lambda: build_environment(spec, source or "", seed, tasks or ()))
+            if environment is not None:
+                problems += _initial_state_problems(environment)
+    return problems
+
+
+def _initial_state_problems(environment: Environment) -> list[Problem]:
+    """Each task whose initial state cannot be applied to the seed (every reset of it would fail)."""
+    store = EpisodeStore(environment.spec, environment.template, environment.tasks)
+    problems: list[Problem] = []
+    for number, task in enumerate(environment.tasks.values(), start=1):
+        if task.initial_state is None:
+            continue
+        try:
+            store.fresh(task).close()
+        except EpisodeError as exc:
+            problems.append(Problem(f"tasks.jsonl:{number} ({task.id}): initial_state", str(exc)))
     return problems
 
 
@@ -86,7 +105,9 @@ def _signature_problems(spec: EnvSpec, source: str) -> list[Problem]:
             problems.append(Problem(where, f"{tool.name}: parameter {name!r} is not in the input schema"))
         for name in sorted((parameters - optional) - required):
             if name in properties:
-                problems.append(Problem(where, f"{tool.name}: parameter {name!r} has no default but is optional in the schema"))
+                problems.append(
+                    Problem(where, f"{tool.name}: parameter {name!r} has no default but is optional in the schema")
+                )
     return problems
 
 
@@ -108,7 +129,11 @@ def _task_problems(spec: EnvSpec, tasks: list[Task]) -> list[Problem]:
             try:
                 validate(node.arguments)
             except fastjsonschema.JsonSchemaValueException as exc:
-                problems.append(Problem(f"{where}: solution.{node.id}", f"arguments do not match {node.tool}'s schema: {exc.message}"))
+                problems.append(
+                    Problem(
+                        f"{where}: solution.{node.id}", f"arguments do not match {node.tool}'s schema: {exc.message}"
+                    )
+                )
         changes = [*task.expected.changes, *(task.initial_state.changes if task.initial_state else ())]
         for change in changes:
             if change.table not in tables:

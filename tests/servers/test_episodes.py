@@ -200,3 +200,55 @@ def test_a_store_collected_while_a_pool_is_locked_does_not_deadlock() -> None:
 
     threading.Thread(target=collect_inside_the_lock, daemon=True).start()
     assert done.wait(10), "the finalizer waited on the pool lock its own thread holds"
+
+
+async def test_a_request_waiting_on_an_episode_closed_meanwhile_is_refused_and_the_file_never_reused() -> None:
+    """A call queued behind another on an episode that is closed between the two is refused: the file it would
+    have written is deleted, never handed to the next episode (another owner's, whose state it would change)."""
+    from autoforge.servers import EpisodeError
+
+    store = EnvServer(tiny_environment()).episodes
+    episode = store.reset(episode_id="raced", owner="first")
+    path = episode.path
+
+    async def queued() -> None:
+        async with episode.turn():
+            pass
+
+    async with episode.turn():  # a call runs; another waits for it
+        waiting = asyncio.create_task(queued())
+        await asyncio.sleep(0)
+    store.close("raced", owner="first")  # before the waiting call resumes
+    with pytest.raises(EpisodeError, match="was closed"):
+        await waiting
+    assert store.reset(episode_id="next", owner="second").path != path and not path.exists()
+
+
+def test_a_task_whose_initial_state_cannot_apply_fails_its_reset_and_leaves_no_file() -> None:
+    """An initial state naming a row the seed lacks is the environment's bug: the reset says so, the half-applied
+    changes are undone and the file is deleted (resets of such a task once filled the episode folder), and
+    `validate` reports the task."""
+    from autoforge.servers import EpisodeError, Task
+    from autoforge.servers.storage import episode_folder
+
+    task = Task.model_validate(
+        {
+            "id": "broken-setup",
+            "instruction": "Add a plum.",
+            "initial_state": {
+                "changes": [
+                    {"table": "items", "op": "update", "key": "IT-1", "values": {"qty": 9}},
+                    {"table": "items", "op": "update", "key": "NOPE", "values": {"qty": 1}},
+                ]
+            },
+            "solution": {"nodes": [{"id": "a", "kind": "call", "tool": "add_item", "arguments": {"name": "plum"}}]},
+        }
+    )
+    environment = tiny_environment()
+    environment.tasks[task.id] = task
+    store = EnvServer(environment).episodes
+    before = set(episode_folder().iterdir())
+    for _ in range(5):
+        with pytest.raises(EpisodeError, match="initial state cannot be applied"):
+            store.reset(task.id)
+    assert set(episode_folder().iterdir()) <= before

@@ -103,3 +103,27 @@ def test_imported_benchmarks_are_not_bundled(tmp_path: Path, monkeypatch) -> Non
     (tmp_path / "broken" / "env.json").write_text("{not json")
     monkeypatch.setattr(locate, "BUNDLED_DIR", tmp_path)
     assert [p.name for p in locate.bundled_environments()] == ["broken", "library-loans"]
+
+
+def test_a_task_whose_initial_state_cannot_apply_is_reported(tmp_path: Path) -> None:
+    """An initial state that updates a row the seed lacks would fail every reset of its task: validate says so."""
+    folder = tmp_path / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    lines = (folder / "tasks.jsonl").read_text().splitlines()
+    task = json.loads(lines[0])
+    task["initial_state"] = {"changes": [{"table": "members", "op": "update", "key": "NOPE", "values": {"phone": "1"}}]}
+    lines[0] = json.dumps(task)
+    (folder / "tasks.jsonl").write_text("\n".join(lines) + "\n")
+    problems = validate_folder(folder)
+    assert [p.location for p in problems] == [f"tasks.jsonl:1 ({task['id']}): initial_state"], problems
+
+
+def test_a_number_no_spec_uses_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    """A bound of thousands of digits, NaN or Infinity in env.json is reported as a problem of the file."""
+    for number in ("9" * 5000, "NaN", "Infinity"):
+        folder = tmp_path / number[:8] / "library-loans"
+        shutil.copytree(bundled_path("library-loans"), folder)
+        text = (folder / "env.json").read_text()
+        (folder / "env.json").write_text(text.replace('"type": "INTEGER"', f'"type": "INTEGER", "minimum": {number}', 1))
+        problems = validate_folder(folder)
+        assert problems and all(p.location == "env.json" for p in problems), (number[:8], problems)
