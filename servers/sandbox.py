@@ -444,8 +444,9 @@ def _assigned(body: list[ast.stmt]) -> set[str]:
 
 
 def _passes_db(call: ast.Call, position: int) -> bool:
-    """Whether `call` passes the name `db` at `position` (or as `db=db`) with nothing unpacked that could move it."""
-    if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+    """Whether `call` passes the name `db` at `position` (or as `db=db`) with nothing unpacked before it that could
+    move it. A `**mapping` may follow: a `db` in it is a second value for `db`, which Python refuses."""
+    if any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
         return False
     given = (
         call.args[position]

@@ -215,3 +215,14 @@ def test_source_no_parser_takes_is_a_problem_not_a_crash(source: str, problem: s
     """The check answers every source with problems: what the parser or the checker cannot take is one of them."""
     problems = check_source(source)
     assert len(problems) == 1 and problem in problems[0].message, problems
+
+
+def test_a_function_taking_db_is_given_the_tool_s_own_db_and_may_take_a_mapping_besides() -> None:
+    """`member(db, x=x, **arguments)` (a folded tool calling one of its actions) passes: a `db` in the mapping would
+    be a second value, which Python refuses. `member(**arguments)` or `member(*values)` could hand it anything."""
+    helper = "def member(db, x=None, **more):\n    return db.today()\n\n\n"
+    assert check_source(helper + "def tool(db, **arguments):\n    return member(db, x=1, **arguments)\n") == []
+    assert check_source(helper + "def tool(db, **arguments):\n    return member(db=db, **arguments)\n") == []
+    for call in ("member(**arguments)", "member(*[arguments])"):
+        problems = check_source(helper + f"def tool(db, **arguments):\n    return {call}\n")
+        assert [p.message for p in problems] == ["member must be given the tool's own db (member(db, ...))"], call
