@@ -34,6 +34,7 @@ from autoforge.servers import (
 )
 from autoforge.servers.errors import AccessError, SpecError
 from autoforge.servers.protocol import VerifyResult
+from autoforge.servers.registry.lock import foreign_code
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -110,6 +111,13 @@ class Endpoint:
         if folder is None:
             raise SpecError(
                 f"{self.environment.name} was built in memory; stdio needs an environment folder with server.py"
+            )
+        foreign = foreign_code(folder)
+        if foreign:
+            raise SpecError(
+                f"{self.environment.name}: stdio runs the folder's server.py, and this folder holds code that is not "
+                f"AutoForge's ({', '.join(foreign)}); install it from a registry (which writes the launcher) or use "
+                "--transport inprocess, which runs none of it"
             )
         passed = {k: v for k, v in os.environ.items() if k.startswith("AUTOFORGE_")}
         return StdioServerParameters(

@@ -21,8 +21,10 @@ from autoforge.servers import EnvSpec, Task
 from autoforge.servers.environment import content_sha256, read_spec, read_tasks
 from autoforge.servers.errors import SpecError
 from autoforge.servers.registry.card import GRAPH_STYLE, task_figure, tool_graph_figure
+from pydantic import BaseModel, Field, ValidationError
 
 from .episode import LABELS
+from .errors import ResultsError
 from .passk import Summary, summarize
 from .results import EpisodeRecord, ResultsFile
 from .runner import RUN_FILE
@@ -43,7 +45,7 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
     run_file = run_dir / RUN_FILE
     if not run_file.is_file():
         raise SpecError(f"{run_dir} holds no {RUN_FILE}; run `autoforge eval ... --out {run_dir}` first")
-    run = json.loads(run_file.read_text(encoding="utf-8"))
+    run = _read_run(run_file)
     shas = {e["sha256"] for e in run["environments"]}
     records = [
         r
@@ -55,6 +57,39 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
         render_report(run, records, title=run_dir.name, environments=run_environments(run)), encoding="utf-8"
     )
     return path
+
+
+MAX_TRIALS = 10_000
+"""The most trials a report draws pass^k for."""
+
+
+class _RunEnvironment(BaseModel):
+    name: str
+    sha256: str
+    path: str | None = None
+
+
+class _RunFile(BaseModel, extra="allow"):
+    """What a report reads of `run.json` (a run folder may come from anyone: each field is checked)."""
+
+    config: str
+    agent: str
+    user: str
+    transport: str
+    trials: int = Field(ge=1, le=MAX_TRIALS)
+    max_turns: int
+    max_steps: int
+    environments: list[_RunEnvironment]
+
+
+def _read_run(run_file: Path) -> dict[str, Any]:
+    """`run.json`, checked: a file that is no run's configuration is refused with what is wrong, not rendered."""
+    try:
+        return _RunFile.model_validate_json(run_file.read_bytes()).model_dump()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "(root)"
+        raise ResultsError(f"{run_file} is not a run's configuration ({where}: {error['msg']})") from None
 
 
 def run_environments(run: dict[str, Any]) -> dict[str, tuple[EnvSpec, dict[str, Task]] | str]:
@@ -114,13 +149,13 @@ def _configuration(run: dict[str, Any], count: int) -> str:
     rows = [
         ("agent", escape(run["agent"])),
         ("user", escape(run["user"])),
-        ("trials", str(run["trials"])),
+        ("trials", str(int(run["trials"]))),
         ("transport", escape(run["transport"])),
         ("environments", envs),
         ("episodes", str(count)),
         (
             "configuration",
-            f"<code>{escape(run['config'])}</code> (max {run['max_turns']} turns, {run['max_steps']} steps)",
+            f"<code>{escape(run['config'])}</code> (max {int(run['max_turns'])} turns, {int(run['max_steps'])} steps)",
         ),
     ]
     return '<table class="kv">' + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"

@@ -84,8 +84,14 @@ class ResultsFile:
         if end < len(data):
             with self.path.open("r+b") as handle:
                 handle.truncate(end)
+        try:
+            text = data[:end].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ResultsError(
+                f"{self.path} is not UTF-8 text (byte {exc.start}); move the file aside or pass a new --out folder"
+            ) from None
         with _collector_paused():
-            return list(_parse(data[:end].decode("utf-8").splitlines()))
+            return list(_parse(text.splitlines()))
 
     def append(self, record: EpisodeRecord) -> None:
         """Add one line with a single write, so a line is either whole or absent."""

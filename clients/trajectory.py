@@ -7,9 +7,10 @@ results.jsonl, and the report shows it.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 __all__ = ["AgentTurn", "Event", "ToolCall", "Usage", "transcript"]
 
@@ -31,7 +32,31 @@ class Usage(BaseModel):
         return self.input_tokens + self.output_tokens
 
 
-class ToolCall(BaseModel):
+def readable(value: Any) -> Any:
+    """`value` with every string in it made valid Unicode: a model may send a lone surrogate (`"\\ud800"`), which
+    no results file, transport or report can carry; it becomes '?'."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {readable(k): readable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [readable(v) for v in value]
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Readable(BaseModel):
+    """A model whose strings are made valid Unicode as it is built (what a model's backend sends is untrusted)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _readable(cls, data: Any) -> Any:
+        return readable(data) if isinstance(data, dict) else data
+
+
+class ToolCall(_Readable):
     """A tool call as the agent made it; `arguments` is None when the model sent malformed arguments."""
 
     id: str
@@ -42,7 +67,7 @@ class ToolCall(BaseModel):
     )
 
 
-class AgentTurn(BaseModel):
+class AgentTurn(_Readable):
     """One agent action: tool calls to run, or a message to the user (or both; then the calls run first)."""
 
     text: str = ""

@@ -11,6 +11,7 @@ from .environment import ENV_FILES, Environment, build_environment, read_spec, r
 from .episodes import EpisodeStore
 from .errors import AutoForgeError, EpisodeError, Problem, SpecError
 from .execution import compiled_schema
+from .registry.lock import foreign_code
 from .sandbox import check_source
 from .spec import EnvSpec, Task
 
@@ -32,6 +33,9 @@ def validate_folder(folder: str | Path) -> list[Problem]:
     source = (folder / "tools.py").read_text(encoding="utf-8") if (folder / "tools.py").is_file() else None
     if source is not None:
         problems += check_source(source)
+    problems += [
+        Problem(name, "code that is not AutoForge's: `mcp run server.py` would run it") for name in foreign_code(folder)
+    ]
     if spec is not None:
         if spec.name != folder.name:
             problems.append(Problem("env.json: name", f"is {spec.name!r} but the folder is named {folder.name!r}"))

@@ -6,6 +6,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from autoforge.clients import Endpoint, EnvPool, Limits, ResultsFile, evaluate
 from autoforge.clients.http_servers import free_port
 
@@ -79,3 +80,20 @@ async def test_pool_grows_to_its_size_under_load_and_shares_episodes(library):
             episodes = [await c.reset("renew-one-of-two") for c in (first, second, third)]
             assert len(set(episodes)) == 3
         assert pool.opened == 2
+
+
+def test_stdio_runs_no_folder_whose_server_py_is_not_the_launcher(tmp_path) -> None:
+    """Over stdio a client runs the folder's own server.py, outside the sandbox: a folder whose server.py (or any
+    other Python file beside it) is not AutoForge's is refused, saying what to do; in-process serves it."""
+    import shutil
+
+    from autoforge.servers import SpecError, load_environment
+    from autoforge.servers.locate import bundled_environments
+
+    folder = tmp_path / "library-loans"
+    shutil.copytree(next(p for p in bundled_environments() if p.name == "library-loans"), folder)
+    (folder / "server.py").write_text("open('/tmp/ran', 'w')\n")
+    environment = load_environment(folder)
+    with pytest.raises(SpecError, match=r"server\.py \(not the launcher\)"):
+        Endpoint(environment, "stdio").target()
+    assert Endpoint(environment, "inprocess").target() is not None

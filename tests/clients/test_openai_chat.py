@@ -53,3 +53,33 @@ async def test_user_that_invents_an_id_and_quits_is_labelled_user(recorded_run):
     assert "M-1004" in (run.record.reason or "")
     assert run.summary.overall.labels["user"] == 1
     assert run.summary.overall.pass_hat[1] is None  # the only trial is excluded from pass^k
+
+
+async def test_a_lone_surrogate_from_the_model_becomes_readable_text() -> None:
+    """A reply whose text, tool name or arguments hold a lone surrogate (`\\ud800`, which no results file can carry)
+    is read with '?' in its place: the episode goes on and is recorded, instead of the whole eval stopping."""
+    import json
+
+    import httpx2
+    from autoforge.clients.openai_chat import OpenAIChat
+    from autoforge.clients.trajectory import Event
+
+    arguments = '{"member_id": "\\ud800M-1001"}'
+    body = {
+        "id": "c1", "object": "chat.completion", "created": 0, "model": "m",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+            "role": "assistant", "content": "Let me look \ud800",
+            "tool_calls": [{"id": "t1", "type": "function", "function": {"name": "list_loans\udfff", "arguments": arguments}}],
+        }}],
+    }  # fmt: skip
+    wire = json.dumps(body).encode()  # JSON escapes the surrogate (`"\\ud800"`), as a server's reply may
+    transport = httpx2.MockTransport(
+        lambda request: httpx2.Response(200, content=wire, headers={"content-type": "application/json"})
+    )
+    model = openai.AsyncOpenAI(api_key="test", http_client=httpx2.AsyncClient(transport=transport), max_retries=0)
+    turn = await OpenAIChat(model, "m", temperature=None, max_tokens=64).complete(
+        "sys", [Event(role="user", text="hi")]
+    )
+    assert turn.text == "Let me look ?" and turn.tool_calls[0].name == "list_loans?"
+    assert turn.tool_calls[0].arguments == {"member_id": "?M-1001"}
+    turn.model_dump_json()  # what a results file writes: no lone surrogate is left to refuse

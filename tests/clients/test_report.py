@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import struct
@@ -53,7 +54,10 @@ def test_coinciding_pass_k_lines_are_drawn_apart_each_in_its_own_style(run_dir, 
     """Every line of the random run lies at 0.0, yet each has its own points, and its own colour and dash."""
     html = write_report(run_dir).read_text(encoding="utf-8")
     chart = html.split('id="passk-chart"', 1)[1].split("</svg>", 1)[0]
-    lines = re.findall(r'<polyline points="([^"]+)" fill="none" stroke="([^"]+)" stroke-width="2"(?: stroke-dasharray="([^"]+)")?', chart)
+    lines = re.findall(
+        r'<polyline points="([^"]+)" fill="none" stroke="([^"]+)" stroke-width="2"(?: stroke-dasharray="([^"]+)")?',
+        chart,
+    )
     assert len(lines) == len(handmade) + 1
     assert len({points for points, _, _ in lines}) == len(lines)
     assert len({(colour, dash) for _, colour, dash in lines}) == len(lines)
@@ -83,6 +87,41 @@ def test_report_of_a_folder_without_a_run_says_how_to_make_one(tmp_path):
     """No run.json means no run: the error names the command to run first."""
     with pytest.raises(SpecError, match="autoforge eval"):
         write_report(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"max_turns": "<script>alert(1)</script>"}, "max_turns"),
+        ({"trials": 100_000_000_000}, "trials"),
+        ({"environments": "all of them"}, "environments"),
+    ],
+    ids=["markup for a number", "a hundred billion trials", "a string for a list"],
+)
+def test_a_run_file_that_is_no_run_s_configuration_is_refused_not_rendered(run_dir, tmp_path, change, problem):
+    """A run folder may come from anyone: a `run.json` whose fields are not what a run writes (markup where a
+    number goes, trials no page can draw) is refused with the field named, never put into the page."""
+    from autoforge.clients import ResultsError
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    run = json.loads((folder / "run.json").read_text())
+    (folder / "run.json").write_text(json.dumps({**run, **change}))
+    with pytest.raises(ResultsError, match=problem):
+        write_report(folder)
+    assert not (folder / "report.html").exists() or "<script>alert" not in (folder / "report.html").read_text()
+
+
+def test_a_results_file_that_is_not_text_is_refused_with_what_to_do(run_dir, tmp_path):
+    """Bytes that are no UTF-8 in results.jsonl end in an error that says what to do, not a traceback."""
+    from autoforge.clients import ResultsError
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    with (folder / "results.jsonl").open("ab") as results:
+        results.write(b"\xff\xfe not text\n")
+    with pytest.raises(ResultsError, match="not UTF-8"):
+        write_report(folder)
 
 
 @needs_chromium

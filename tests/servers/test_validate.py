@@ -124,6 +124,18 @@ def test_a_number_no_spec_uses_is_a_problem_not_a_crash(tmp_path: Path) -> None:
         folder = tmp_path / number[:8] / "library-loans"
         shutil.copytree(bundled_path("library-loans"), folder)
         text = (folder / "env.json").read_text()
-        (folder / "env.json").write_text(text.replace('"type": "INTEGER"', f'"type": "INTEGER", "minimum": {number}', 1))
+        (folder / "env.json").write_text(
+            text.replace('"type": "INTEGER"', f'"type": "INTEGER", "minimum": {number}', 1)
+        )
         problems = validate_folder(folder)
         assert problems and all(p.location == "env.json" for p in problems), (number[:8], problems)
+
+
+def test_code_beside_the_tools_that_mcp_run_would_run_is_reported(tmp_path: Path) -> None:
+    """A server.py that is not AutoForge's launcher, or a module beside it (which its import could pick up), is
+    code outside the sandbox: validate names each."""
+    folder = tmp_path / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    (folder / "server.py").write_text("import os\n")
+    (folder / "pathlib.py").write_text("import os\n")
+    assert {p.location for p in validate_folder(folder)} == {"server.py (not the launcher)", "pathlib.py"}
