@@ -108,6 +108,50 @@ def parse_structured(raw: RawSource) -> SourceDoc | None:
 
 
 def _parse_data(text: str, name: str, suffix: str) -> Any:
+    try:
+        data = _loaded(text, name, suffix)
+    except RecursionError:
+        raise SynthesisError(f"{name} is nested too deeply to read (more than {MAX_NESTING} levels)") from None
+    _check_shape(data, name)
+    return data
+
+
+MAX_NESTING = 200
+"""Levels of nesting a document may have (schemas in real documents stay within a few dozen)."""
+MAX_NODES = 5_000_000
+"""Values a document may hold once its YAML aliases are expanded (a kilobyte of nested aliases holds billions)."""
+
+
+def _check_shape(data: Any, name: str) -> None:
+    """Refuse data that refers to itself (a YAML alias inside its own anchor), nests deeper than `MAX_NESTING`, or
+    expands past `MAX_NODES` values; each shared value is counted once per place it appears, in time linear in the
+    distinct values."""
+    sizes: dict[int, int] = {}
+    path: set[int] = set()
+    pending: list[tuple[Any, int, bool]] = [(data, 1, False)]
+    while pending:
+        node, depth, finished = pending.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key, children = id(node), list(node.values()) if isinstance(node, dict) else node
+        if finished:
+            path.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(child), 1) for child in children)
+            if sizes[key] > MAX_NODES:
+                raise SynthesisError(
+                    f"{name} expands to more than {MAX_NODES:,} values (YAML aliases nested in aliases)"
+                )
+        elif key in path:
+            raise SynthesisError(f"{name} refers to itself (a YAML alias inside its own anchor)")
+        elif key not in sizes:
+            if depth > MAX_NESTING:
+                raise SynthesisError(f"{name} is nested more than {MAX_NESTING} levels deep")
+            path.add(key)
+            pending.append((node, depth, True))
+            pending.extend((child, depth + 1, False) for child in children)
+
+
+def _loaded(text: str, name: str, suffix: str) -> Any:
     stripped = text.lstrip()
     if suffix == ".json" or stripped.startswith(("{", "[")):
         try:

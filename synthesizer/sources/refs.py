@@ -7,12 +7,15 @@ from urllib.parse import unquote
 
 from autoforge.servers import SynthesisError
 
-__all__ = ["MAX_DEPTH", "Resolver"]
+__all__ = ["MAX_DEPTH", "MAX_EXPANSIONS", "Resolver"]
 
 _SKIPPED = frozenset({"example", "examples", "externalDocs", "xml", "links", "callbacks", "security"})
 _NAME_MAPS = frozenset({"properties", "patternProperties", "definitions", "schemas", "parameters", "responses"})
 MAX_DEPTH = 8
 """Nesting of references inlined before a recursive schema is cut to a plain object."""
+MAX_EXPANSIONS = 50_000
+"""References one document may inline anew: ten schemas that each refer twelve times to the next, in a circle,
+would otherwise inline 12^8 times (gigabytes from a few kilobytes)."""
 
 
 class Resolver:
@@ -23,6 +26,8 @@ class Resolver:
         self.source = source
         self._done: dict[str, Any] = {}
         self._cuts = 0
+        self.expansions = 0
+        """References inlined anew (a cached one costs nothing): bounded by `MAX_EXPANSIONS`."""
 
     def resolve(self, node: Any, where: str, stack: tuple[str, ...] = (), names: bool = False) -> Any:
         """`node` with every reference inside it inlined (shared subtrees are not copied).
@@ -58,6 +63,12 @@ class Resolver:
             self._cuts += 1
             return {"type": "object", "description": "(recursive structure)"}
         target = self._pointer(ref, where)
+        self.expansions += 1
+        if self.expansions > MAX_EXPANSIONS:
+            raise SynthesisError(
+                f"{self.source}: its references inline into more than {MAX_EXPANSIONS:,} schemas (schemas that "
+                f"refer to each other many times over, as at {where}); no tool needs that much"
+            )
         cuts = self._cuts
         resolved = self.resolve(target, ref, (*stack, ref))
         if self._cuts == cuts:  # nothing below was cut, so the result does not depend on the path here

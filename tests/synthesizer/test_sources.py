@@ -204,7 +204,9 @@ def test_an_enum_written_in_a_description_is_read() -> None:
     assert coded["enum"] == ["text", "html", "markdown"]
     for loose in ("The `id`, `slug` or `name` of the project", "Use `asc` or `desc`", "e.g. `a`, `b` or `c`"):
         assert "enum" not in clean_schema({"type": "string", "description": loose}), loose
-    presence = "Local time. Exactly one of `departureTime` or `arrivalTime` must be provided."  # which field, not values
+    presence = (
+        "Local time. Exactly one of `departureTime` or `arrivalTime` must be provided."  # which field, not values
+    )
     assert "enum" not in clean_schema({"type": "string", "description": presence})
     assert "enum" not in clean_schema({"type": "string", "format": "date-time", "description": "one of `a` or `b`"})
     assert clean_schema({"type": "float"})["type"] == "number" and clean_schema({"type": "dict"})["type"] == "object"
@@ -254,3 +256,44 @@ async def test_parameters_mapped_by_name_without_types_are_string_arguments_with
     assert properties["type"]["enum"] == ["Compact", "Standard"] and properties["pickup_city"]["type"] == "string"
     assert properties["insurance"]["default"] == "False" and "enum" not in properties["pickup_city"]
     assert operation.output_schema is not None and "price" in operation.output_schema["properties"]
+
+
+LAUGHS = (
+    "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 9))
+    + "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: *a8}}}}}\n"
+)
+"""A kilobyte of YAML whose aliases nest ten to a level: a billion values once expanded."""
+FANOUT = {
+    "openapi": "3.0.3",
+    "info": {"title": "t", "version": "1"},
+    "paths": {"/a": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/S0"}}}}}}}},
+    "components": {"schemas": {
+        f"S{n}": {"type": "object", "properties": {f"p{i}": {"$ref": f"#/components/schemas/S{(n + 1) % 10}"}
+                                                  for i in range(12)}}
+        for n in range(10)
+    }},
+}  # fmt: skip
+"""Ten schemas that each refer twelve times to the next, in a circle: 12^8 schemas if each were inlined anew."""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        ("laughs.yaml", LAUGHS, "expands to more than"),
+        ("self.yaml", "openapi: 3.0.3\npaths: &p {/a: *p}\n", "refers to itself"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("nested.json", "[" * 300 + "]" * 300, "more than 200 levels"),
+        ("fanout.json", json.dumps(FANOUT), "more than 50,000 schemas"),
+    ],
+    ids=["billion laughs", "alias inside its own anchor", "100,000 levels", "300 levels", "references fanning out"],
+)
+async def test_a_document_that_would_take_all_memory_is_refused_quickly(tmp_path, name, text, problem) -> None:
+    """A few kilobytes can stand for billions of values (nested YAML aliases, references fanning out) or nest past
+    what a reader can walk: each is refused with what it does, in well under a second, never read until memory runs
+    out or the interpreter's recursion limit stops it."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SynthesisError, match=problem):
+        parse_structured(await read_source(path, 1 << 22))
