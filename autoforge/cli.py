@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 app = typer.Typer(
     name="autoforge",
@@ -93,11 +92,12 @@ def fill_optional_values(args: list[str]) -> list[str]:
 def main() -> None:
     """Entry point: run the app; AutoForge errors print as one clear message, never a traceback."""
     from autoforge.servers.errors import AutoForgeError
+    from autoforge.servers.terminal import shown
 
     try:
         code = app(args=fill_optional_values(sys.argv[1:]), standalone_mode=False)
     except AutoForgeError as exc:
-        console.print("[bold red]error:[/]", escape(str(exc)), highlight=False)
+        console.print("[bold red]error:[/]", shown(exc), highlight=False)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         console.print("[yellow]interrupted[/]")
@@ -112,7 +112,7 @@ def main() -> None:
         if os.environ.get("AUTOFORGE_DEBUG"):
             raise
         console.print(
-            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+            f"[bold red]internal error:[/] {shown(type(exc).__name__)}: {shown(exc)}\n"
             "This is a bug in AutoForge; rerun with AUTOFORGE_DEBUG=1 for the traceback and report it."
         )
         sys.exit(3)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .locate import resolve_environment
+from .terminal import shown
 
 console = Console()
 
@@ -31,14 +32,14 @@ def validate(environments: EnvArgument) -> None:
         folder = resolve_environment(reference)
         problems = validate_folder(folder)
         if not problems:
-            console.print(f"[green]ok[/] {folder}")
+            console.print(f"[green]ok[/] {shown(folder)}")
             continue
         failed = True
-        table = Table(title=f"{folder}: {len(problems)} problem(s)", title_justify="left")
+        table = Table(title=f"{shown(folder)}: {len(problems)} problem(s)", title_justify="left")
         table.add_column("where", style="cyan", no_wrap=True)
         table.add_column("problem")
         for problem in problems:
-            table.add_row(problem.location, problem.message)
+            table.add_row(shown(problem.location), shown(problem.message))
         console.print(table)
     if failed:
         raise typer.Exit(2)
@@ -66,17 +67,19 @@ def check(
             bar = progress.add_task(f"checking {server.environment.name}", total=len(tasks))
             report = asyncio.run(
                 check_env(
-                    server, concurrency=concurrency, on_task=lambda _: progress.advance(bar), allow_ungated=allow_ungated
+                    server,
+                    concurrency=concurrency,
+                    on_task=lambda _: progress.advance(bar),
+                    allow_ungated=allow_ungated,
                 )
             )
         oracle = sum(t.oracle_reward == 1.0 for t in report.tasks)
         console.print(
-            f"{report.environment}: {len(report.tasks)} tasks, oracle 1.0 on {oracle}, "
-            f"{len(report.failures)} failing"
+            f"{report.environment}: {len(report.tasks)} tasks, oracle 1.0 on {oracle}, {len(report.failures)} failing"
         )
         for failure in report.failures:
             failed = True
-            console.print(f"  [red]{failure.task_id}[/]: {'; '.join(failure.problems)}")
+            console.print(f"  [red]{shown(failure.task_id)}[/]: {shown('; '.join(failure.problems))}")
     if failed:
         raise typer.Exit(1)
 

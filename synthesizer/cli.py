@@ -11,6 +11,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from autoforge.servers.terminal import shown
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -111,7 +112,7 @@ def synth(
         table.add_row("LLM usage", spent)
     console.print(table)
     for note in result.notes[:12]:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {shown(note)}", highlight=False)
     if len(result.notes) > 12:
         console.print(f"[yellow]note:[/] and {len(result.notes) - 12} more (see the checkpoint folder)")
 

@@ -65,3 +65,24 @@ def test_version() -> None:
     """`autoforge --version` prints the installed version."""
     result = subprocess.run([AUTOFORGE, "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip()
+
+
+def test_outside_text_in_a_problem_is_shown_as_written_never_as_markup_or_terminal_commands(tmp_path: Path) -> None:
+    """A task id holding rich markup (`[/bogus]`) and an ANSI escape is printed as text by `autoforge validate`:
+    no traceback from the markup, no escape sequence reaching the terminal."""
+    import json
+    import shutil
+
+    from autoforge.servers.locate import bundled_environments
+
+    folder = tmp_path / "library-loans"
+    shutil.copytree(next(p for p in bundled_environments() if p.name == "library-loans"), folder)
+    lines = (folder / "tasks.jsonl").read_text().splitlines()
+    task = json.loads(lines[0])
+    task["solution"]["nodes"][0]["tool"] = "no_such_tool[/bogus]\x1b[31m"
+    lines[0] = json.dumps(task)
+    (folder / "tasks.jsonl").write_text("\n".join(lines) + "\n")
+    result = subprocess.run([AUTOFORGE, "validate", str(folder)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "no_such_tool[/bogus]" in " ".join(result.stdout.split()) and "\x1b[31m" not in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..locate import resolve_environment
+from ..terminal import shown
 
 console = Console()
 registry_commands = typer.Typer(help="Publish, install, pin and verify environments.", no_args_is_help=True)
@@ -67,7 +68,7 @@ def publish_command(
         )
     entry = result.entry
     verb = "published" if result.created else "already published, identical:"
-    console.print(f"{verb} {entry.reference} sha256 {entry.sha256} -> {result.archive}", highlight=False)
+    console.print(f"{verb} {shown(entry.reference)} sha256 {entry.sha256} -> {shown(result.archive)}", highlight=False)
 
 
 @registry_commands.command("list")
@@ -85,8 +86,8 @@ def list_command(registry: RegistryOption = None) -> None:
     for e in index.environments:
         counts, d = e.counts, e.difficulty
         table.add_row(
-            e.name,
-            e.version,
+            shown(e.name),
+            shown(e.version),
             f"{counts.tools}/{counts.tables}/{counts.tasks}",
             f"{d.calls.mean:g}",
             str(d.depth.max),
@@ -108,7 +109,7 @@ def show_command(reference: Reference, registry: RegistryOption = None) -> None:
     index = asyncio.run(open_registry(registry or default_registry()).read_index())
     entry = index.find(name, version)
     console.print_json(entry.model_dump_json())
-    console.print(f"versions: {', '.join(e.version for e in index.versions(name))}", highlight=False)
+    console.print(f"versions: {shown(', '.join(e.version for e in index.versions(name)))}", highlight=False)
 
 
 @registry_commands.command("install")
@@ -131,11 +132,12 @@ def install_command(
     result = asyncio.run(install(reference, registry=registry or default_registry(), to=to, lock=lock, force=force))
     verb = "installed" if result.changed else "already installed:"
     console.print(
-        f"{verb} {result.entry.reference} in {result.folder} (sha256 {result.entry.sha256[:12]})", highlight=False
+        f"{verb} {shown(result.entry.reference)} in {shown(result.folder)} (sha256 {shown(result.entry.sha256[:12])})",
+        highlight=False,
     )
     if result.left_out:
         console.print(
-            f"left out the archive's other files ({', '.join(result.left_out)}): an environment folder holds only its "
+            f"left out the archive's other files ({shown(', '.join(result.left_out))}): an environment folder holds only its "
             "own four files, the launcher and the cards",
             highlight=False,
         )
@@ -157,7 +159,9 @@ def verify_command(
         results += asyncio.run(verify_registry(registry))
     table = Table("environment", "where", "status")
     for r in results:
-        table.add_row(r.reference, r.where, "[green]ok[/]" if r.problem is None else f"[red]{r.problem}[/]")
+        table.add_row(
+            shown(r.reference), shown(r.where), "[green]ok[/]" if r.problem is None else f"[red]{shown(r.problem)}[/]"
+        )
     console.print(table if results else "nothing installed and no registry named: nothing to verify")
     if any(r.problem for r in results):
         raise typer.Exit(1)

@@ -63,3 +63,24 @@ def test_describe_writes_server_json_and_readme(library: Path, tmp_path: Path) -
     written = describe_environment(folder)
     assert written == [folder / "server.json", folder / "README.md"]
     assert _errors(json.loads((folder / "server.json").read_text())) == []
+
+
+def test_the_readme_card_shows_an_environment_s_own_words_as_words(library: Path) -> None:
+    """A description, license or source that holds HTML, links, code fences or headings (anyone may publish an
+    environment) is shown as text in README.md: nothing of it runs, links or opens a section of its own."""
+    from autoforge.servers.registry.readme import readme_card
+
+    environment = load_environment(library)
+    environment.spec = environment.spec.model_copy(
+        update={
+            "description": "Loans.\n<script>alert(1)</script> [click](javascript:x)\n## Fake section\n```bash\ncurl x | sh\n```",
+            "license": "MIT\n# Injected heading",
+            "provenance": environment.spec.provenance.model_copy(update={"source": "doc.md\n```\n## More"}),
+        }
+    )
+    card = readme_card(environment)
+    assert "<script>" not in card and "[click](" not in card and "```bash\ncurl" not in card
+    headings = [line for line in card.splitlines() if line.startswith("#")]
+    assert headings == [h for h in headings if h.startswith(("# library-loans", "## How to run", "## Tools",
+                                                               "## Tables", "## Tasks", "## Quality", "## Provenance"))]  # fmt: skip
+    assert "License: MIT \\# Injected heading." in card

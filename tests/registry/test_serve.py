@@ -26,3 +26,20 @@ def test_a_folder_without_an_index_is_not_served(tmp_path: Path) -> None:
     """Serving a folder with no registry.json is refused with the next step."""
     with pytest.raises(RegistryError, match="holds no registry.json; publish"):
         registry_app(tmp_path)
+
+
+def test_only_the_index_and_the_archives_are_served(published: Path) -> None:
+    """A registry published into a project's root must not hand out the rest of the folder: dotfiles, version
+    control and any other file are 404, the index and every archive it names are served."""
+    import json
+
+    (published / ".env").write_text("SECRET=1\n")
+    (published / ".git").mkdir()
+    (published / ".git" / "config").write_text("[remote]\n")
+    (published / "notes.txt").write_text("private\n")
+    index = json.loads((published / "registry.json").read_text())
+    with serving(published) as url:
+        for path in (".env", ".git/config", "notes.txt", "archives/../.env"):
+            assert httpx.get(f"{url}/{path}").status_code == 404, path
+        for entry in index["environments"]:
+            assert httpx.get(f"{url}/{entry['url']}").status_code == 200, entry["url"]
