@@ -25,7 +25,7 @@ from typing import Any
 
 from . import arithmetic, records, toolkit
 
-__all__ = ["ALLOWED_NAMES", "FACADES", "SAFE_CONSTRUCTORS", "Facade", "not_offered"]
+__all__ = ["ALLOWED_NAMES", "FACADES", "SAFE_CONSTRUCTORS", "UNCACHED", "Facade", "not_offered"]
 
 _MODULES: dict[str, ModuleType] = {
     "json": json,
@@ -119,9 +119,60 @@ class Facade:
         return f"<facade of module {self._module!r}>"
 
 
+def _pattern(pattern: Any, flags: int = 0) -> re.Pattern[Any]:
+    """`pattern` compiled afresh, never taken from `re`'s cache: that cache is the worker's, shared by every
+    episode, and which patterns it still holds (`re.compile(p) is re.compile(p)`) once carried bits from one
+    episode to the next."""
+    if isinstance(pattern, re.Pattern):
+        if flags:
+            raise ValueError("cannot process flags argument with a compiled pattern")
+        return pattern
+    return re._compiler.compile(pattern, flags)  # type: ignore[attr-defined]
+
+
+def _search(pattern: Any, string: Any, flags: int = 0) -> re.Match[Any] | None:
+    return _pattern(pattern, flags).search(string)
+
+
+def _match(pattern: Any, string: Any, flags: int = 0) -> re.Match[Any] | None:
+    return _pattern(pattern, flags).match(string)
+
+
+def _fullmatch(pattern: Any, string: Any, flags: int = 0) -> re.Match[Any] | None:
+    return _pattern(pattern, flags).fullmatch(string)
+
+
+def _findall(pattern: Any, string: Any, flags: int = 0) -> list[Any]:
+    return _pattern(pattern, flags).findall(string)
+
+
+def _finditer(pattern: Any, string: Any, flags: int = 0) -> Any:
+    return _pattern(pattern, flags).finditer(string)
+
+
+def _split(pattern: Any, string: Any, maxsplit: int = 0, flags: int = 0) -> list[Any]:
+    return _pattern(pattern, flags).split(string, maxsplit)
+
+
+def _sub(pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+    return _pattern(pattern, flags).sub(repl, string, count)
+
+
+def _subn(pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+    return _pattern(pattern, flags).subn(repl, string, count)
+
+
+UNCACHED = {
+    "re": {"compile": _pattern, "search": _search, "match": _match, "fullmatch": _fullmatch, "findall": _findall,
+           "finditer": _finditer, "split": _split, "sub": _sub, "subn": _subn},
+}  # fmt: skip
+"""Members a facade offers in place of the module's own: `re`'s functions without its process-wide cache."""
+
 FACADES: Mapping[str, Facade] = MappingProxyType(
     {
-        name: Facade(name, {member: getattr(_MODULES[name], member) for member in members})
+        name: Facade(
+            name, {member: UNCACHED.get(name, {}).get(member) or getattr(_MODULES[name], member) for member in members}
+        )
         for name, members in ALLOWED_NAMES.items()
     }
 )

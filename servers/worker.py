@@ -271,10 +271,11 @@ def _at(function: str, clock: str) -> Callable[..., Any]:
 
 
 def _is_now(value: Any) -> bool:
-    """Whether SQLite would read `value` as the moment 'now' (text, or a blob it reads as text: `x'6e6f77'`)."""
+    """Whether SQLite would read `value` as the moment 'now': text, or a blob it reads as text (`x'6e6f77'`), up to
+    its first NUL, where SQLite stops reading (`'now' || char(0)`)."""
     if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return isinstance(value, str) and value.strip().lower() == "now"
+        value = value.split(b"\0", 1)[0].decode("utf-8", "replace")
+    return isinstance(value, str) and value.split("\0", 1)[0].strip().lower() == "now"
 
 
 def _given(function: str, clock: str) -> Callable[..., Any]:
@@ -345,7 +346,8 @@ class ToolRunner:
         finally:
             episode.steps = UNLIMITED_STEPS
         if not writes:
-            conn.execute(episode.undo)  # a read-only call keeps nothing, whatever it did
+            conn.execute(episode.undo)  # a read-only call keeps nothing, whatever it did, its ids taken too
+            counters = dict(job.counters)
         conn.execute(episode.release)
         return Reply("ok", text, counters if counters != job.counters else None)
 

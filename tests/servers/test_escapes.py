@@ -502,18 +502,21 @@ async def test_sql_date_functions_without_a_moment_read_the_environment_s_clock(
 
 
 async def test_the_moment_now_however_it_is_spelt_reads_the_environment_s_clock(tmp_path: Path) -> None:
-    """'now' in double quotes, built from pieces, passed as a parameter or as a blob is still the environment's clock."""
+    """'now' in double quotes, built from pieces, passed as a parameter, as a blob or followed by a NUL (where SQLite
+    stops reading) is still the environment's clock."""
     code = (
         "def trick(db, path):\n"
         "    return [db.value('SELECT date(\"now\")'), db.value(\"SELECT datetime('n' || 'ow', '+1 day')\"),\n"
         "            db.value('SELECT unixepoch(?)', ' NOW '), db.value(\"SELECT strftime('%Y', ?)\", 'no' + 'w'),\n"
         "            db.value('SELECT julianday(?) - julianday(?)', 'now', db.now()),\n"
-        "            db.value(\"SELECT datetime(x'6e6f77')\"), db.value(\"SELECT date(CAST('n' || 'ow' AS BLOB))\"), db.now()]\n"
+        "            db.value(\"SELECT datetime(x'6e6f77')\"), db.value(\"SELECT date(CAST('n' || 'ow' AS BLOB))\"),\n"
+        "            db.value('SELECT datetime(?)', 'now\\x00'), db.value('SELECT date(char(110, 111, 119, 0))'),\n"
+        "            db.now()]\n"
     )
     failed, text, _ = await _call_the_trick(tmp_path, Trick("now", code))
     assert not failed, text
-    day, tomorrow, seconds, year, gap, blob, cast, now = json.loads(text)
-    assert blob == now.replace("T", " ")[:19] and cast == day
+    day, tomorrow, seconds, year, gap, blob, cast, nul, chars, now = json.loads(text)
+    assert blob == nul == now.replace("T", " ")[:19] and cast == chars == day
     frozen = datetime.datetime.fromisoformat(now).replace(tzinfo=datetime.UTC)
     assert now.startswith(day) and tomorrow.startswith(str((frozen + datetime.timedelta(days=1)).date()))
     assert seconds == int(frozen.timestamp()) and year == now[:4] and gap == 0

@@ -201,3 +201,29 @@ def test_an_error_message_no_string_can_hold_is_the_tool_s_error_not_the_worker_
     episode = library.episodes.reset(episode_id="boom")
     reply = runner.run("boom", CallJob("boom", {}, str(episode.path), {}), [])
     assert reply.status == "error" and "cannot be printed" in reply.text, reply
+
+
+PEEKING = """
+import re
+
+
+def peek_ids(db, n):
+    return [db.new_id("members", "M-") for _ in range(n)]
+
+
+def cached(db, pattern):
+    return re.compile(pattern) is re.compile(pattern)
+"""
+
+
+def test_a_read_only_call_takes_no_id_and_shares_no_cached_pattern(library: EnvServer) -> None:
+    """A read-only tool keeps nothing: not the ids it drew (a write after it gets the same next id as without it),
+    and no compiled pattern is shared with later calls (`re`'s cache, which every episode of a worker shares,
+    once carried bits from one episode to the next)."""
+    program = ToolProgram("peek", PEEKING, ("peek_ids", "cached"), frozenset(), keys={"members": ("id", "TEXT")})
+    runner = _runner(program)
+    episode = library.episodes.reset(episode_id="peeking")
+    peeked = runner.run("peek", CallJob("peek_ids", {"n": 1000}, str(episode.path), {}), [])
+    assert peeked.status == "ok" and peeked.counters is None, peeked
+    cached = runner.run("peek", CallJob("cached", {"pattern": "SECRET"}, str(episode.path), {}), [])
+    assert cached.status == "ok" and cached.text == "false"
