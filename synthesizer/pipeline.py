@@ -467,6 +467,9 @@ async def _tasks(
                 "rejected": dict(batch.rejected + failed),
                 "signatures": [signature(t) for t in batch.tasks],
             }
+            # the listener first: a Ctrl-C whose exception something swallowed while the batch was made (it may
+            # have cut a call short) stops the run here, before that batch is kept for a rerun to resume from
+            listener(Event("tasks", min(len(accepted), options.tasks), options.tasks, f"checked batch {number + 1}"))
             checkpoints.save_batch(number, saved)
         kept_tasks = [Task.model_validate(t) for t in saved["tasks"]]
         if extra:  # past the quota: only a task that gives an uncovered writing tool a use earns its place

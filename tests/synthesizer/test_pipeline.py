@@ -69,6 +69,22 @@ async def test_an_interrupted_run_resumes_from_its_checkpoints(small_api: Path, 
     assert files(resumed.path) == files(fresh.path)
 
 
+async def test_a_batch_made_while_an_interrupt_was_pending_is_never_kept(tmp_path: Path) -> None:
+    """The listener hears of each batch before it is saved: a Ctrl-C whose exception something swallowed while the
+    batch was made (it may have cut a call short) stops the run there, and a rerun makes that batch afresh."""
+
+    def listener(event: Event) -> None:
+        if event.message == "checked batch 2":
+            raise KeyboardInterrupt
+
+    source = write(tmp_path, "shop.yaml", SMALL_API)
+    options = SynthOptions(tasks=90, min_calls=2)
+    with pytest.raises(KeyboardInterrupt):
+        await synthesize(source, tmp_path / "out" / "shop", options, work_dir=tmp_path / "work", on_event=listener)
+    saved = sorted(p.name for p in (tmp_path / "work").glob("*/batches/*.json"))
+    assert saved == ["0000.json"]
+
+
 def test_sigint_mid_task_stage_then_rerun_equals_an_uninterrupted_run(tmp_path: Path, run_until) -> None:
     """SIGINT after the first task batch is saved exits 130; the rerun resumes from the batch and matches."""
     source = write(tmp_path, "shop.yaml", SMALL_API)
