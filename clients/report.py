@@ -149,13 +149,13 @@ def _configuration(run: dict[str, Any], count: int) -> str:
     rows = [
         ("agent", escape(run["agent"])),
         ("user", escape(run["user"])),
-        ("trials", str(int(run["trials"]))),
+        ("trials", str(run["trials"])),
         ("transport", escape(run["transport"])),
         ("environments", envs),
         ("episodes", str(count)),
         (
             "configuration",
-            f"<code>{escape(run['config'])}</code> (max {int(run['max_turns'])} turns, {int(run['max_steps'])} steps)",
+            f"<code>{escape(run['config'])}</code> (max {run['max_turns']} turns, {run['max_steps']} steps)",
         ),
     ]
     return '<table class="kv">' + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"

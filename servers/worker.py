@@ -247,11 +247,8 @@ class _Episode:
         refused by the authorizer)."""
         if clock == self.clock:
             return
-        for function in ("date", "time", "datetime", "julianday", "unixepoch"):
-            self.conn.create_function(function, 0, _at(function, clock), deterministic=True)
-            self.conn.create_function(function, -1, _given(function, clock), deterministic=True)
-        self.conn.create_function("strftime", 1, _at("strftime", clock), deterministic=True)
-        self.conn.create_function("strftime", -1, _given("strftime", clock), deterministic=True)
+        for function in ("date", "time", "datetime", "julianday", "unixepoch", "strftime"):
+            self.conn.create_function(function, -1, _at_clock(function, clock), deterministic=True)
         self.clock = clock
 
     def _tick(self) -> int:
@@ -263,13 +260,6 @@ _CALENDAR = sqlite3.connect(":memory:", check_same_thread=False)
 """SQLite's date functions, for reading the environment's clock with them (`_Episode.freeze`)."""
 
 
-def _at(function: str, clock: str) -> Callable[..., Any]:
-    """SQL `function` of the moment `clock`, given its other arguments (strftime's format)."""
-    return lambda *arguments: _CALENDAR.execute(
-        f"SELECT {function}({', '.join('?' * (len(arguments) + 1))})", (*arguments, clock)
-    ).fetchone()[0]
-
-
 def _is_now(value: Any) -> bool:
     """Whether SQLite would read `value` as the moment 'now': text, or a blob it reads as text (`x'6e6f77'`), up to
     its first NUL, where SQLite stops reading (`'now' || char(0)`)."""
@@ -278,13 +268,15 @@ def _is_now(value: Any) -> bool:
     return isinstance(value, str) and value.split("\0", 1)[0].strip().lower() == "now"
 
 
-def _given(function: str, clock: str) -> Callable[..., Any]:
-    """SQL `function` of its arguments, each moment `'now'` (any case, spaces around it, as text or a blob) read as
-    `clock`."""
+def _at_clock(function: str, clock: str) -> Callable[..., Any]:
+    """SQL `function` of its arguments, read at `clock`: with no moment given (`date()`, `strftime('%Y')`) it is
+    `clock`, and each moment `'now'` (any case, spaces around it, as text or a blob) is `clock` too."""
     first = 1 if function == "strftime" else 0  # strftime's format is no moment
 
     def call(*arguments: Any) -> Any:
         moments = [clock if index >= first and _is_now(value) else value for index, value in enumerate(arguments)]
+        if len(moments) <= first:
+            moments.append(clock)
         return _CALENDAR.execute(f"SELECT {function}({', '.join('?' * len(moments))})", moments).fetchone()[0]
 
     return call

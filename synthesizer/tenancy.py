@@ -16,7 +16,7 @@ from typing import Any
 
 from .models import Operation, Skip, SourceDoc
 from .naming import plural, singular, split_words
-from .shapes import id_entity
+from .shapes import id_entity, required_args
 
 __all__ = ["one_tenant"]
 
@@ -46,13 +46,13 @@ def _tenant(operations: tuple[Operation, ...]) -> tuple[str, str | None] | None:
     """The tenant argument and the path that most often names it (None outside HTTP paths), if the operations have
     one. Where it is a path parameter, the same record's name comes before it in each path (`/api/v1/accounts/`
     and `/api/v2/accounts/`)."""
-    counts = Counter(a for op in operations for a in _required(op) if id_entity(a))
+    counts = Counter(a for op in operations for a in required_args(op) if id_entity(a))
     for name, count in counts.most_common(3):
         if count < max(MIN_OPERATIONS, TENANT_SHARE * len(operations)):
             break
         if _listed(operations, name):
             continue
-        under = [op for op in operations if name in _required(op)]
+        under = [op for op in operations if name in required_args(op)]
         bases = Counter(_base(op, name) for op in under)
         paths = [b for b in bases if b]
         segments = {base.rsplit("/", 2)[1] if base else base for base in bases if base is not None}
@@ -77,18 +77,13 @@ def _container(operations: tuple[Operation, ...], under: list[Operation], bases:
     return len(below - {""}) >= 2
 
 
-def _required(op: Operation) -> list[str]:
-    required = op.input_schema.get("required", [])
-    return [a for a in required if isinstance(a, str)] if isinstance(required, list) else []
-
-
 def _listed(operations: tuple[Operation, ...], name: str) -> bool:
     """Whether an operation without the argument names its record (`list_accounts`, `GET /accounts`): the user
     can then find the account, and it is a record like any other."""
     entity = id_entity(name) or ""
     nouns = {entity.split("_")[-1], plural(entity).split("_")[-1]}
     for op in operations:
-        if name in _required(op):
+        if name in required_args(op):
             continue
         words = {w for part in (op.name, *(op.path or "").split("/")) for w in split_words(part)}
         if nouns & words:
@@ -118,7 +113,7 @@ def _outside(op: Operation, name: str) -> Operation:
     schema: dict[str, Any] = dict(op.input_schema)
     schema["properties"] = {k: v for k, v in schema["properties"].items() if k != name}
     if "required" in schema:
-        schema["required"] = [a for a in _required(op) if a != name]
+        schema["required"] = [a for a in schema["required"] if a != name]
     locations = {k: v for k, v in op.locations.items() if k != name}
     path, base = op.path, _base(op, name)
     if base and path:
