@@ -398,6 +398,8 @@ class Resolver:
             return False
         edges = list(self.feeds.get((consumer, param, entity.table), ()))
         self.rng.shuffle(edges)
+        if is_person_table(entity.table):  # a person is named: looked up in their own table before through a row
+            edges.sort(key=lambda edge: self.plans[edge.source].table != entity.table)
         for edge in edges:
             producer = self.plans[edge.source]
             trial = dict(found)

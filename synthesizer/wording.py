@@ -145,11 +145,11 @@ class _Speaker:
         noun = humanize(singular(entity.table))
         if entity == self.plan.persona or self._claimed(entity):  # an impostor says 'my email', as its owner would
             return "my account" if depth == 0 else "me"
-        if is_person_table(entity.table):
-            return self._person(entity)
+        resolution = self.plan.resolutions.get(entity) or self.plan.described.get(entity)
+        if is_person_table(entity.table) and not (resolution is not None and resolution.via and depth <= 3):
+            return self._person(entity)  # by name, unless the agent can only find them through another row
         if entity.table in self.bp.singletons and entity.table == "profiles":  # the signed-in user's own (`/me`)
             return "my profile"
-        resolution = self.plan.resolutions.get(entity) or self.plan.described.get(entity)
         if resolution is None and (state := self._current_state(entity)):
             return f"the {state} {noun}"  # what a tool given no key acts on: 'the active timer'
         if resolution is None or depth > 3:
@@ -448,11 +448,13 @@ class _Speaker:
     def _create(self, goal: Goal) -> str:
         plan = self.bp.plan(goal.tool or "")
         noun = humanize(singular(plan.table))
-        owners = []
+        owners, people, things = [], [], []
         for _, source in goal.args:
             if isinstance(source, KeyOf):
                 reference = self.ref(source.entity)
                 owners.append("me" if reference == "my account" else reference)
+                if reference != "my account":
+                    (people if is_person_table(source.entity.table) else things).append((reference, source.entity))
         parts = []
         for name, source in goal.args:
             if isinstance(source, Known):
@@ -477,6 +479,10 @@ class _Speaker:
             text = f"add a {last} to {mine[0]}"
         elif last in ("item", "line") and len(mine) >= 2:
             text = f"add {mine[-1]} to {mine[0]}"
+        elif len(people) == 1 and len(things) == 1:  # 'a time entry for Nancy Russo on Chloe's ticket'
+            (person, _), (thing, entity) = people[0], things[0]
+            prep = "on" if singular(entity.table).split("_")[-1] in _ON else "for"
+            text = f"add a new {noun} for {person} {prep} {thing}"
         elif mine:
             text = f"add a new {noun} for {' and '.join(mine)}"
         elif split_words(plan.name)[0] in _MAKING_VERBS and (
