@@ -5,17 +5,16 @@ from __future__ import annotations
 import ast
 import difflib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import fastjsonschema
 
 from .episodes import Episode
 from .errors import SpecError
-from .patterns import linear
 from .pool import ToolPool
+from .schemas import compiled_schema
 from .spec import ToolSpec
 from .toolkit import ToolError
 from .worker import CallJob, Reply, ToolProgram, ToolRunner
@@ -25,7 +24,6 @@ __all__ = [
     "CompiledTool",
     "ToolCrash",
     "ToolResult",
-    "compiled_schema",
     "signature",
     "tool_parameters",
     "unknown_tool_message",
@@ -113,57 +111,6 @@ class CompiledTool:
         if self.parameters is not None and not self.parameters.issuperset(arguments):
             unexpected = sorted(set(arguments) - self.parameters)
             raise ToolError(f"invalid arguments: unexpected {', '.join(map(repr, unexpected))}. {signature(self.spec)}")
-
-
-def compiled_schema(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
-    """A validator for a JSON schema, compiled once per process (compiling takes milliseconds; synthesis and
-    every environment build ask for the same schemas again and again)."""
-    return _compile(json.dumps(schema, sort_keys=True))
-
-
-@lru_cache(maxsize=4096)
-def _compile(schema: str) -> Callable[[Any], Any]:
-    validator = fastjsonschema.compile(json.loads(schema), handlers=_NO_REMOTE)
-    patterns = validator.__globals__.get("REGEX_PATTERNS")  # the schema's patterns, compiled by `re`
-    if patterns:  # matched by RE2 instead: an agent's argument must not make the server backtrack for hours
-        patterns.update({pattern: linear(pattern) or _ANYTHING for pattern in patterns})
-    return validator
-
-
-class _Anything:
-    """The matcher of a pattern RE2 cannot read: not enforced."""
-
-    def search(self, text: str) -> bool:
-        return True
-
-
-_ANYTHING = _Anything()
-
-
-def _refuse_remote(uri: str) -> Any:
-    raise fastjsonschema.JsonSchemaDefinitionException(
-        f"$ref {uri[:200]!r} points outside the schema; only references within it ('#/...') are read"
-    )
-
-
-class _LocalOnly(Mapping[str, Callable[[str], Any]]):
-    """A handler for every URI scheme, each refusing: a `$ref` is read from the schema itself, never fetched (a
-    folder's schema must not make the host open a URL or read a file)."""
-
-    def __getitem__(self, scheme: str) -> Callable[[str], Any]:
-        return _refuse_remote
-
-    def __contains__(self, scheme: object) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-_NO_REMOTE = _LocalOnly()
 
 
 def tool_parameters(source: str) -> dict[str, frozenset[str] | None]:

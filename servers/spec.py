@@ -120,18 +120,23 @@ class ToolSpec(_Model):
             outside = next(_remote_references(schema), None)
             if outside is not None:
                 raise ValueError(
-                    f"tool {self.name!r}: {which} refers to {outside[:200]!r}, outside itself; a schema's $ref may "
-                    "only point within it ('#/...'), nothing is fetched"
+                    f"tool {self.name!r}: {which} refers to {outside[:200]!r}, outside itself; a schema may only refer "
+                    "within itself ('#/...') and names no base URI ($id): nothing is fetched"
                 )
         return self
 
 
 def _remote_references(schema: Any) -> Iterator[str]:
-    """The `$ref`s of a JSON schema that point outside it (a URL, a file), at any depth."""
+    """The `$ref`s of a JSON schema that point outside it (a URL, a file), and the `$id`s that would make a
+    `'#'` reference do so, at any depth."""
     if isinstance(schema, dict):
         reference = schema.get("$ref")
         if isinstance(reference, str) and not reference.startswith("#"):
             yield reference
+        for key in ("$id", "id"):  # draft 4 says `id`; as a base URI a name with a scheme is a place to fetch
+            base = schema.get(key)
+            if isinstance(base, str) and (key == "$id" or ":" in base) and not base.startswith("#"):
+                yield base
         for value in schema.values():
             yield from _remote_references(value)
     elif isinstance(schema, list):

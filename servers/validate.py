@@ -10,7 +10,7 @@ import fastjsonschema
 from .environment import ENV_FILES, Environment, build_environment, read_spec, read_tasks
 from .episodes import EpisodeStore
 from .errors import AutoForgeError, EpisodeError, Problem, SpecError
-from .execution import compiled_schema
+from .schemas import compiled_schema
 from .registry.lock import foreign_code
 from .sandbox import check_source
 from .spec import EnvSpec, Task

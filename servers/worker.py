@@ -48,6 +48,7 @@ from .errors import SandboxError
 from .guard import confine
 from .limits import CallLimits
 from .sandbox import load_tools
+from .schemas import compiled_schema
 from .storage import GROWTH_BYTES, configure
 from .toolkit import Db, ToolError
 
@@ -303,7 +304,10 @@ class ToolRunner:
             functions = load_tools(program.source, list(program.names))
         except SandboxError as exc:
             return ("refused", str(exc), [(p.location, p.message) for p in exc.problems])
-        outputs = {name: fastjsonschema.compile(dict(schema)) for name, schema in program.output_schemas.items()}
+        try:  # compiled as the server compiles inputs: a schema's reference never fetches a URL or reads a file
+            outputs = {name: compiled_schema(schema) for name, schema in program.output_schemas.items()}
+        except fastjsonschema.JsonSchemaDefinitionException as exc:
+            return ("refused", f"an output schema cannot be used: {exc}", [])
         self.loaded[program.key] = _Tools(program, functions, outputs)
         return ("loaded",)
 

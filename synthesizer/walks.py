@@ -19,7 +19,7 @@ from typing import Any, Literal
 import fastjsonschema
 import networkx as nx
 from autoforge.servers import Environment, Table
-from autoforge.servers.execution import compiled_schema
+from autoforge.servers.schemas import compiled_schema
 
 from .localtools import LocalTools
 from .models import Blueprint, Edge, ToolPlan

@@ -101,7 +101,7 @@ def test_a_schema_reads_no_reference_outside_itself_and_matches_patterns_in_line
     compiler, which fetches nothing), and a `pattern` such as `^(a+)+$` is matched by RE2, so forty letters and a
     '!' are refused at once instead of backtracking for hours."""
     import fastjsonschema
-    from autoforge.servers.execution import compiled_schema
+    from autoforge.servers.schemas import compiled_schema
     from autoforge.servers.spec import ToolSpec
     from pydantic import ValidationError
 
@@ -113,6 +113,12 @@ def test_a_schema_reads_no_reference_outside_itself_and_matches_patterns_in_line
             compiled_schema(schema)
     local = {"type": "object", "$defs": {"id": {"type": "string"}}, "properties": {"x": {"$ref": "#/$defs/id"}}}
     assert compiled_schema(local)({"x": "a"}) == {"x": "a"}
+    for based in ({"$id": "file:///etc/hostname#", "$ref": "#"}, {"id": "http://127.0.0.1:9/s#", "$ref": "#"}):
+        with pytest.raises(ValidationError, match="outside itself"):  # '#' under that base names the file
+            ToolSpec(name="t", description="A tool.", input_schema={"type": "object"}, output_schema=based,
+                     writes=False)  # fmt: skip
+        with pytest.raises(fastjsonschema.JsonSchemaDefinitionException, match="points outside the schema"):
+            compiled_schema(based)
     validate = compiled_schema({"type": "object", "properties": {"x": {"type": "string", "pattern": "^(a+)+$"}}})
     assert validate({"x": "aaaa"}) == {"x": "aaaa"}
     with pytest.raises(fastjsonschema.JsonSchemaValueException, match="must match pattern"):

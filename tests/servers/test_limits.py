@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -176,6 +177,15 @@ def _runner(program: ToolProgram) -> ToolRunner:
     runner = ToolRunner(CallLimits())
     assert runner.load(program) == ("loaded",)
     return runner
+
+
+def test_a_worker_compiles_output_schemas_without_fetching_anything() -> None:
+    """The worker checks a tool's output against its schema as the server checks inputs: a base URI that names a
+    file is never read (its contents would come back in the error message), the program is refused instead."""
+    schema = {"$id": f"file://{Path(__file__).resolve()}#", "$ref": "#"}
+    program = ToolProgram("based", GROWING, ("grow", "boom"), frozenset({"grow"}), {"boom": schema})
+    refused = ToolRunner(CallLimits()).load(program)
+    assert refused[0] == "refused" and "points outside the schema" in refused[1], refused
 
 
 def test_a_file_grows_no_further_when_another_worker_opens_it(library: EnvServer) -> None:
