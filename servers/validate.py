@@ -10,9 +10,9 @@ import fastjsonschema
 from .environment import ENV_FILES, Environment, build_environment, read_spec, read_tasks
 from .episodes import EpisodeStore
 from .errors import AutoForgeError, EpisodeError, Problem, SpecError
-from .schemas import compiled_schema
 from .registry.lock import foreign_code
 from .sandbox import check_source
+from .schemas import compiled_schema
 from .spec import EnvSpec, Task
 
 __all__ = ["validate_folder"]
