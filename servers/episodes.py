@@ -95,6 +95,8 @@ class Episode:
     """The keys the task's initial state wrote (the change log forgets them): reverted with the logged ones."""
     limit_bytes: int = 0
     """The size tool calls may grow the file to, whichever worker runs them (0: a worker's own allowance)."""
+    mark: int = 0
+    """The file's `user_version`, which each writing call that is kept sets anew (`CallJob.mark`)."""
     keep: Callable[[_SpareFile], bool] | None = None
     """Takes the file for reuse when the episode closes (the store's), or declines."""
     _lock: asyncio.Lock | None = None
@@ -121,6 +123,15 @@ class Episode:
                 yield
         finally:
             self._users -= 1
+
+    def kept(self, mark: int) -> bool:
+        """Whether the writing call given `mark` was kept, its worker having ended before it replied; if so, the id
+        counters it drew are unknown and are read afresh from the tables."""
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] != mark:
+            return False
+        self.mark = mark
+        self.counters.clear()
+        return True
 
     def close(self) -> None:
         """End the episode: its file goes back to the store for reuse, or is deleted if a call may
@@ -238,6 +249,7 @@ class EpisodeStore:
             counters,
             baseline=baseline,
             limit_bytes=self._limit_bytes,
+            mark=conn.execute("PRAGMA user_version").fetchone()[0],
             keep=self._keep,
         )
 

@@ -76,22 +76,28 @@ class CompiledTool:
         self._check(arguments)
         job = self._job(episode, arguments)
         reply = self.pool.call(self.program, job) if runner is None else runner.run(self.program.key, job, [])
-        text = self._outcome(episode, reply)
+        text = self._outcome(episode, job, reply)
         return ToolResult(json.loads(text), text)
 
     async def arun(self, episode: Episode, arguments: Mapping[str, Any]) -> str:
         """`run` for the event loop: the JSON text of the result, the loop free meanwhile."""
         self._check(arguments)
-        return self._outcome(episode, await self.pool.acall(self.program, self._job(episode, arguments)))
+        job = self._job(episode, arguments)
+        return self._outcome(episode, job, await self.pool.acall(self.program, job))
 
     def _job(self, episode: Episode, arguments: Mapping[str, Any]) -> CallJob:
-        return CallJob(self.spec.name, dict(arguments), str(episode.path), episode.counters, episode.limit_bytes)
+        mark = episode.mark + 1 if self.spec.writes else 0
+        return CallJob(self.spec.name, dict(arguments), str(episode.path), episode.counters, episode.limit_bytes, mark)
 
-    @staticmethod
-    def _outcome(episode: Episode, reply: Reply) -> str:
+    def _outcome(self, episode: Episode, job: CallJob, reply: Reply) -> str:
+        if reply.ended and self.spec.writes and episode.kept(job.mark):  # it ended between keeping and replying
+            reply = Reply("crash", f"{reply.text.removesuffix('; the call was undone')}, after the call was carried "
+                          "out: its changes were kept, its result was lost")  # fmt: skip
         if reply.status == "ok":
             if reply.counters is not None:
                 episode.counters.update(reply.counters)
+            if self.spec.writes:
+                episode.mark = job.mark
             return reply.text
         raise ToolCrash(reply.text) if reply.status == "crash" else ToolError(reply.text)
 

@@ -166,6 +166,7 @@ class ToolPool:
         return Reply(
             "error",
             f"{job.tool} was stopped: it ran past its time limit of {self.limits.wall_seconds:g} s; the call was undone",
+            ended=True,
         )
 
     def _died(self, worker: _Worker, job: CallJob) -> Reply:
@@ -176,9 +177,10 @@ class ToolPool:
                 "error",
                 f"{job.tool} was stopped: it used more than its CPU time limit of {self.limits.cpu_seconds} s; "
                 "the call was undone",
+                ended=True,
             )
         return Reply("crash", f"internal error in {job.tool}: the process running it ended (exit code {code}); "
-                     "the call was undone")  # fmt: skip
+                     "the call was undone", ended=True)  # fmt: skip
 
     def _load(self, worker: _Worker, program: ToolProgram) -> None:
         if program.key in worker.loaded:

@@ -113,6 +113,9 @@ class CallJob(NamedTuple):
     path: str
     counters: Mapping[str, int]
     limit_bytes: int = 0
+    mark: int = 0
+    """What a writing call, once kept, leaves in the file's `user_version`: should its worker end before it
+    replies, the server reads there whether the call was kept (`Episode.kept`)."""
 
 
 class Reply(NamedTuple):
@@ -121,6 +124,8 @@ class Reply(NamedTuple):
     status: str
     text: str
     counters: Mapping[str, int] | None = None
+    ended: bool = False
+    """The worker ended before it replied (killed at a limit, or died): a writing call may have been kept."""
 
 
 def main(channel: Channel, limits: CallLimits, folder: str) -> None:
@@ -145,10 +150,10 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
                 channel.ready(SPIN_SECONDS, spin=SPIN_SECONDS)
             message = pickle.loads(channel.recv())
             if message[0] == "call":
-                _, key, tool, arguments, path, counters, limit, closed, in_place = message
+                _, key, *fields, closed, in_place = message
                 tight = in_place and time.perf_counter() - replied < SPIN_SECONDS
                 cpu.arm()
-                channel.send(reply_frame(runner.run(key, CallJob(tool, arguments, path, counters, limit), closed)))
+                channel.send(reply_frame(runner.run(key, CallJob(*fields), closed)))
             else:
                 channel.send(json.dumps(runner.load(message[1])).encode())
     except (EOFError, OSError):  # the server went away (even while this worker was starting): nothing to answer
@@ -161,7 +166,7 @@ def call_message(key: str, job: CallJob, closed: list[str], in_place: bool = Fal
     `in_place`: the caller waits for the reply with nothing else to do, and called on the same episode
     last; the worker then watches for the next message while they keep coming quickly.
     """
-    message = ("call", key, job.tool, job.arguments, job.path, job.counters, job.limit_bytes, closed, in_place)
+    message = ("call", key, *job, closed, in_place)
     return pickle.dumps(message, _PICKLE)
 
 
@@ -225,7 +230,7 @@ _SAVEPOINT_VERBS = ("SAVEPOINT", "ROLLBACK TO", "RELEASE")
 class _Episode:
     """A worker's open connection to one episode file, locked down for tool code."""
 
-    __slots__ = ("begin", "clock", "conn", "release", "steps", "undo")
+    __slots__ = ("authorizer", "begin", "clock", "conn", "release", "steps", "undo")
 
     def __init__(self, path: str, limit_bytes: int) -> None:
         self.conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False)
@@ -234,9 +239,9 @@ class _Episode:
         pages, page_size = (self.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "page_size"))
         limit = limit_bytes // page_size if limit_bytes else pages + GROWTH_BYTES // page_size
         self.conn.execute(f"PRAGMA max_page_count = {max(pages, limit)}")  # a new worker never grants more
-        authorizer = Authorizer()
-        self.conn.set_authorizer(authorizer)
-        self.begin, self.undo, self.release = (f"{verb} {authorizer.savepoint}" for verb in _SAVEPOINT_VERBS)
+        self.authorizer = Authorizer()
+        self.conn.set_authorizer(self.authorizer)
+        self.begin, self.undo, self.release = (f"{verb} {self.authorizer.savepoint}" for verb in _SAVEPOINT_VERBS)
         self.steps = UNLIMITED_STEPS
         self.conn.set_progress_handler(self._tick, PROGRESS_INTERVAL)
         self.clock = ""
@@ -251,6 +256,14 @@ class _Episode:
         for function in ("date", "time", "datetime", "julianday", "unixepoch", "strftime"):
             self.conn.create_function(function, -1, _at_clock(function, clock), deterministic=True)
         self.clock = clock
+
+    def stamp(self, mark: int) -> None:
+        """Leave `mark` in the file's `user_version`, in the call's transaction (tool code can run no pragma)."""
+        self.conn.set_authorizer(None)
+        try:
+            self.conn.execute(f"PRAGMA user_version = {int(mark)}")
+        finally:
+            self.conn.set_authorizer(self.authorizer)
 
     def _tick(self) -> int:
         self.steps -= 1
@@ -344,6 +357,8 @@ class ToolRunner:
         if not writes:
             conn.execute(episode.undo)  # a read-only call keeps nothing, whatever it did, its ids taken too
             counters = dict(job.counters)
+        else:
+            episode.stamp(job.mark)
         conn.execute(episode.release)
         return Reply("ok", text, counters if counters != job.counters else None)
 

@@ -123,3 +123,42 @@ def test_a_schema_reads_no_reference_outside_itself_and_matches_patterns_in_line
     assert validate({"x": "aaaa"}) == {"x": "aaaa"}
     with pytest.raises(fastjsonschema.JsonSchemaValueException, match="must match pattern"):
         validate({"x": "a" * 40 + "!"})
+
+
+def test_a_call_whose_worker_ended_after_keeping_it_is_not_reported_undone(library: EnvServer) -> None:
+    """A worker can end between keeping a writing call and replying (its CPU or time limit strikes then, or the
+    machine's memory runs out). The server reads the mark the call left in the file: the agent is told the changes
+    were kept, not that the call was undone, and the episode's id counters are read afresh. A call that ended before
+    it was kept is still undone."""
+    import dataclasses
+
+    from autoforge.servers.worker import CallJob, Reply, ToolRunner
+
+    class EndsBeforeReplying:
+        """A pool whose worker runs the call to its end (`keep`) or not at all, then ends without a reply."""
+
+        def __init__(self, keep: bool) -> None:
+            self.keep = keep
+
+        def call(self, program: Any, job: CallJob) -> Reply:
+            if self.keep:
+                runner = ToolRunner(library.environment.limits)
+                assert runner.load(program) == ("loaded",)
+                assert runner.run(program.key, job, []).status == "ok"
+            return Reply("crash", f"internal error in {job.tool}: the process running it ended (exit code -9); "
+                         "the call was undone", ended=True)  # fmt: skip
+
+    renew = library.environment.tools["renew_loan"]
+    for keep in (True, False):
+        episode = library.episodes.reset(episode_id=f"ended-{keep}")
+        episode.counters["loans"] = 99
+        before = _hash(library, episode.id)
+        ending = dataclasses.replace(renew, pool=EndsBeforeReplying(keep))
+        with pytest.raises(ToolCrash) as crash:
+            ending.run(episode, {"loan_id": "L-71", "days": 7})
+        assert ("its changes were kept" in str(crash.value)) is keep, crash.value
+        assert (_hash(library, episode.id) != before) is keep
+        assert episode.counters == ({} if keep else {"loans": 99})
+    episode = library.episodes.get("ended-True")
+    assert renew.run(episode, {"loan_id": "L-71", "days": 1}).value  # the next call's mark follows the kept one
+    assert episode.mark == 2
