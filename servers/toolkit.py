@@ -27,6 +27,8 @@ __all__ = ["Db", "ToolError"]
 class ToolError(Exception):
     """A broken domain rule or a bad call: the agent reads the message as a tool error and can act on it."""
 
+MAX_SQL_CHARS = 100_000
+"""The longest statement tool code may run."""
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
@@ -50,21 +52,31 @@ class Db:
 
     def query(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """All rows of a SELECT, as dicts."""
-        return [dict(row) for row in self._conn.execute(sql, params)]
+        return [dict(row) for row in self._run(sql, params)]
 
     def one(self, sql: str, *params: Any) -> dict[str, Any] | None:
         """The first row of a SELECT as a dict, or None."""
-        row = self._conn.execute(sql, params).fetchone()
+        row = self._run(sql, params).fetchone()
         return None if row is None else dict(row)
 
     def value(self, sql: str, *params: Any) -> Any:
         """The first column of the first row, or None."""
-        row = self._conn.execute(sql, params).fetchone()
+        row = self._run(sql, params).fetchone()
         return None if row is None else row[0]
 
     def execute(self, sql: str, *params: Any) -> int:
         """Run an INSERT, UPDATE or DELETE; returns the number of rows changed."""
-        return self._conn.execute(sql, params).rowcount
+        return self._run(sql, params).rowcount
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        # The connection keeps its last statements prepared, text and all, from one episode to the next: a
+        # statement's size is capped so that what they hold stays small.
+        if isinstance(sql, str) and len(sql) > MAX_SQL_CHARS:
+            raise ValueError(
+                f"a statement of {len(sql):,} characters; tool code's SQL may have {MAX_SQL_CHARS:,} at most "
+                "(values go in as parameters)"
+            )
+        return self._conn.execute(sql, params)
 
     def insert(self, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
         """Insert `row` into `table` and return it as stored."""
@@ -75,7 +87,7 @@ class Db:
                 raise ToolError(f"invalid column name {column!r}")
         names = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
-        self._conn.execute(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(row.values()))
+        self._run(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(row.values()))
         stored = self.one(f'SELECT * FROM "{table}" WHERE "{key}" = ?', row[key]) if key in row else None
         return stored if stored is not None else dict(row)
 

@@ -169,6 +169,10 @@ def grow(db, size, last):
 
 def boom(db):
     raise ToolError(10 ** 5000)
+
+
+def padded(db, size):
+    return db.value(f"SELECT 1 /* {'x' * size} */")
 """
 
 
@@ -211,6 +215,21 @@ def test_an_error_message_no_string_can_hold_is_the_tool_s_error_not_the_worker_
     episode = library.episodes.reset(episode_id="boom")
     reply = runner.run("boom", CallJob("boom", {}, str(episode.path), {}), [])
     assert reply.status == "error" and "cannot be printed" in reply.text, reply
+
+
+def test_a_statement_s_size_is_capped_so_prepared_statements_hold_little_between_episodes(library: EnvServer) -> None:
+    """A worker keeps its last statements prepared from one episode to the next, text and all: one of 4 MB each
+    would keep gigabytes past the call (later episodes would run out of memory). Past `MAX_SQL_CHARS` a statement
+    is the tool's bug."""
+    from autoforge.servers.toolkit import MAX_SQL_CHARS
+
+    program = ToolProgram("padded", GROWING, ("grow", "boom", "padded"), frozenset({"grow"}))
+    runner = _runner(program)
+    episode = library.episodes.reset(episode_id="padded")
+    small = runner.run("padded", CallJob("padded", {"size": MAX_SQL_CHARS - 100}, str(episode.path), {}), [])
+    assert small.status == "ok" and small.text == "1", small
+    large = runner.run("padded", CallJob("padded", {"size": 4 << 20}, str(episode.path), {}), [])
+    assert large.status == "crash" and f"{MAX_SQL_CHARS:,} at most" in large.text, large
 
 
 PEEKING = """
