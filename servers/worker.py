@@ -378,13 +378,14 @@ class ToolRunner:
             return "crash", str(exc)
         if isinstance(exc, ToolError):
             return "error", _text_of(exc)
-        if isinstance(exc, MemoryError) or (isinstance(exc, sqlite3.Error) and "out of memory" in str(exc)):
+        code = getattr(exc, "sqlite_errorcode", -1) & 0xFF  # SQLite's own code: a message can say anything
+        if isinstance(exc, MemoryError) or code == sqlite3.SQLITE_NOMEM:
             return "error", f"{tool} exceeded its memory limit of {self.limits.memory_mb:,} MB; the call was undone"
-        if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
+        if code == sqlite3.SQLITE_INTERRUPT:
             return "error", f"{tool} exceeded its compute budget of {self.limits.steps:,} database steps"
-        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+        if code == sqlite3.SQLITE_FULL:
             return "error", f"{tool} exceeded its storage limit of {GROWTH_BYTES >> 20} MB; the call was undone"
-        if isinstance(exc, sqlite3.DatabaseError) and "not authorized" in str(exc):
+        if code == sqlite3.SQLITE_AUTH:
             return "crash", (
                 f"internal error in {tool}: it ran SQL that tool code may not run (schema changes, pragmas, "
                 "attached files, transaction control, randomness)"

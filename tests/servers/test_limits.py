@@ -173,6 +173,10 @@ def boom(db):
 
 def padded(db, size):
     return db.value(f"SELECT 1 /* {'x' * size} */")
+
+
+def typo(db, word):
+    return db.query(f"SELECT * FROM members WHERE name = {word}")
 """
 
 
@@ -223,13 +227,24 @@ def test_a_statement_s_size_is_capped_so_prepared_statements_hold_little_between
     is the tool's bug."""
     from autoforge.servers.toolkit import MAX_SQL_CHARS
 
-    program = ToolProgram("padded", GROWING, ("grow", "boom", "padded"), frozenset({"grow"}))
+    program = ToolProgram("padded", GROWING, ("grow", "boom", "padded", "typo"), frozenset({"grow"}))
     runner = _runner(program)
     episode = library.episodes.reset(episode_id="padded")
     small = runner.run("padded", CallJob("padded", {"size": MAX_SQL_CHARS - 100}, str(episode.path), {}), [])
     assert small.status == "ok" and small.text == "1", small
     large = runner.run("padded", CallJob("padded", {"size": 4 << 20}, str(episode.path), {}), [])
     assert large.status == "crash" and f"{MAX_SQL_CHARS:,} at most" in large.text, large
+
+
+def test_a_failure_is_labelled_by_what_sqlite_said_not_by_its_message(library: EnvServer) -> None:
+    """A tool's bug whose message happens to hold 'interrupted', 'full' or 'out of memory' (here a column of that
+    name) is the tool's crash, not a limit the agent's call ran into."""
+    program = ToolProgram("typo", GROWING, ("grow", "boom", "padded", "typo"), frozenset({"grow"}))
+    runner = _runner(program)
+    episode = library.episodes.reset(episode_id="typo")
+    for word in ("interrupted", "full", "memory"):
+        reply = runner.run("typo", CallJob("typo", {"word": word}, str(episode.path), {}), [])
+        assert reply.status == "crash" and f"no such column: {word}" in reply.text, reply
 
 
 PEEKING = """
