@@ -413,18 +413,19 @@ def _on_event_loop() -> bool:
 
 
 def _worker_environment() -> dict[str, str]:
-    """What a worker's interpreter needs of this process's environment (its paths, locale and time zone),
-    and nothing else: bearer tokens and API keys stay out of reach of tool code. String hashing is seeded the same
-    in every worker, so `list(set(...))` in a tool gives the same order whichever worker runs it."""
+    """What a worker's interpreter needs of this process's environment (its paths and locale), and nothing else:
+    bearer tokens and API keys stay out of reach of tool code. String hashing is seeded the same in every worker,
+    so `list(set(...))` in a tool gives the same order whichever worker runs it, and the time zone is UTC, so that
+    local time (`astimezone()`, SQL's 'localtime') is the same on every host."""
     kept = {
         name: value
         for name, value in os.environ.items()
         if name in _INHERITED or (name.startswith(("LC_", "PYTHON")) and name != "PYTHONSTARTUP")
     }
-    return {**kept, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "PYTHONHASHSEED": "0"}
+    return {**kept, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "PYTHONHASHSEED": "0", "TZ": "UTC"}
 
 
-_INHERITED = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SYSTEMROOT"})
+_INHERITED = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT"})
 
 
 def _settle(future: asyncio.Future[None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,34 @@ def test_a_failure_is_labelled_by_what_sqlite_said_not_by_its_message(library: E
     for word in ("interrupted", "full", "memory"):
         reply = runner.run("typo", CallJob("typo", {"word": word}, str(episode.path), {}), [])
         assert reply.status == "crash" and f"no such column: {word}" in reply.text, reply
+
+
+ZONED = """
+import datetime
+
+
+def zone(db):
+    moment = datetime.datetime.fromisoformat(db.now())
+    return [moment.astimezone().isoformat(), db.value("SELECT datetime(?, 'localtime')", db.now())]
+"""
+
+
+def test_local_time_in_tool_code_is_utc_whatever_the_host_s_time_zone(
+    library: EnvServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replays must not depend on where they run: workers keep no time zone of the host's."""
+    from autoforge.servers.pool import ToolPool
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    pool = ToolPool(CallLimits(), size=1)
+    program = ToolProgram("zoned", ZONED, ("zone",), frozenset())
+    try:
+        episode = library.episodes.reset(episode_id="zoned")
+        reply = pool.call(program, CallJob("zone", {}, str(episode.path), {}))
+    finally:
+        pool.close()
+    assert reply.status == "ok", reply
+    assert json.loads(reply.text) == [f"{program.clock}+00:00", program.clock.replace("T", " ")]
 
 
 PEEKING = """
