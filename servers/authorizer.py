@@ -50,17 +50,22 @@ _DENIED_TABLES = frozenset({"sqlite_stmt", "dbstat", "sqlite_dbpage"})
 """Virtual tables that show the connection's own workings: its prepared statements (the runtime's savepoint
 among them), the file's pages."""
 _ROWS = frozenset({sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
+_WRITES = frozenset({sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE})
 
 
 class Authorizer:
     """The callable SQLite consults for each statement of one episode connection."""
 
-    __slots__ = ("_secret",)
+    __slots__ = ("_secret", "written")
 
     def __init__(self) -> None:
         self._secret = f"autoforge_{secrets.token_hex(12)}"
+        self.written: set[str] = set()
+        """Every table a statement prepared on the connection inserts into or updates (its rows' ids are checked)."""
 
     def __call__(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
+        if action in _WRITES and arg1 is not None and not is_change_log(arg1):
+            self.written.add(arg1)
         if action in _ROWS and (
             (is_change_log(arg1) and not is_change_log(source)) or (arg1 or "").lower() in _DENIED_TABLES
         ):

@@ -257,6 +257,18 @@ class _Episode:
             self.conn.create_function(function, -1, _at_clock(function, clock), deterministic=True)
         self.clock = clock
 
+    def check_row_ids(self) -> None:
+        """Refuse a call that left a row id near SQLite's largest: past it, SQLite picks new rows' ids at random
+        (from a generator tool code cannot otherwise reach), and replays would differ."""
+        for table in self.authorizer.written:
+            quoted = table.replace('"', '""')
+            try:
+                top = self.conn.execute(f'SELECT max(rowid) FROM "{quoted}"').fetchone()[0]
+            except sqlite3.OperationalError:  # a table WITHOUT ROWID, or one the call's own SQL never made
+                continue
+            if isinstance(top, int) and top >= _LARGEST_ROW_ID:
+                raise _Crash(f"a row of {table!r} got the row id {top:,}; past 2**62 SQLite picks row ids at random")
+
     def stamp(self, mark: int) -> None:
         """Leave `mark` in the file's `user_version`, in the call's transaction (tool code can run no pragma)."""
         self.conn.set_authorizer(None)
@@ -269,6 +281,9 @@ class _Episode:
         self.steps -= 1
         return 1 if self.steps < 0 else 0
 
+
+_LARGEST_ROW_ID = 1 << 62
+"""The largest row id a call may leave (SQLite's own largest is 2**63 - 1)."""
 
 _CALENDAR = sqlite3.connect(":memory:", check_same_thread=False)
 """SQLite's date functions, for reading the environment's clock with them (`_Episode.freeze`)."""
@@ -343,6 +358,8 @@ class ToolRunner:
                 validate(value)
             text = _JSON.encode(value)
             _sendable(text)  # before the call is kept: a result no reply can carry undoes the call
+            if writes:
+                episode.check_row_ids()
         except BaseException as exc:  # noqa: BLE001 - every failure of tool code is reported, the call undone
             wrote = not writes and conn.total_changes != changes_before  # whatever it raised after, that is the bug
             if conn.in_transaction:  # else `OR ROLLBACK` in its SQL undid the whole call, savepoint and all

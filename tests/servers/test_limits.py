@@ -178,6 +178,10 @@ def padded(db, size):
 
 def typo(db, word):
     return db.query(f"SELECT * FROM members WHERE name = {word}")
+
+
+def far(db, row_id):
+    return db.execute("UPDATE members SET rowid = ? WHERE rowid = (SELECT min(rowid) FROM members)", row_id)
 """
 
 
@@ -228,7 +232,7 @@ def test_a_statement_s_size_is_capped_so_prepared_statements_hold_little_between
     is the tool's bug."""
     from autoforge.servers.toolkit import MAX_SQL_CHARS
 
-    program = ToolProgram("padded", GROWING, ("grow", "boom", "padded", "typo"), frozenset({"grow"}))
+    program = ToolProgram("padded", GROWING, ("grow", "boom", "padded", "typo", "far"), frozenset({"grow"}))
     runner = _runner(program)
     episode = library.episodes.reset(episode_id="padded")
     small = runner.run("padded", CallJob("padded", {"size": MAX_SQL_CHARS - 100}, str(episode.path), {}), [])
@@ -240,7 +244,7 @@ def test_a_statement_s_size_is_capped_so_prepared_statements_hold_little_between
 def test_a_failure_is_labelled_by_what_sqlite_said_not_by_its_message(library: EnvServer) -> None:
     """A tool's bug whose message happens to hold 'interrupted', 'full' or 'out of memory' (here a column of that
     name) is the tool's crash, not a limit the agent's call ran into."""
-    program = ToolProgram("typo", GROWING, ("grow", "boom", "padded", "typo"), frozenset({"grow"}))
+    program = ToolProgram("typo", GROWING, ("grow", "boom", "padded", "typo", "far"), frozenset({"grow"}))
     runner = _runner(program)
     episode = library.episodes.reset(episode_id="typo")
     for word in ("interrupted", "full", "memory"):
@@ -274,6 +278,20 @@ def test_local_time_in_tool_code_is_utc_whatever_the_host_s_time_zone(
         pool.close()
     assert reply.status == "ok", reply
     assert json.loads(reply.text) == [f"{program.clock}+00:00", program.clock.replace("T", " ")]
+
+
+def test_a_call_may_not_leave_a_row_id_past_which_sqlite_picks_them_at_random(library: EnvServer) -> None:
+    """Once a table holds the row id 2**63 - 1, SQLite gives new rows random ids: replays would differ. A call that
+    leaves one past 2**62 is the tool's bug, undone; smaller ones are kept."""
+    program = ToolProgram("far", GROWING, ("grow", "boom", "padded", "typo", "far"), frozenset({"far"}))
+    runner = _runner(program)
+    episode = library.episodes.reset(episode_id="far")
+    before = state_hash(episode.conn, library.environment.spec)
+    refused = runner.run("far", CallJob("far", {"row_id": (1 << 63) - 1}, str(episode.path), {}), [])
+    assert refused.status == "crash" and "at random" in refused.text, refused
+    assert state_hash(episode.conn, library.environment.spec) == before
+    kept = runner.run("far", CallJob("far", {"row_id": 1 << 40}, str(episode.path), {}), [])
+    assert kept.status == "ok", kept
 
 
 PEEKING = """
