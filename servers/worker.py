@@ -26,6 +26,8 @@ rollback journal undoes the half-made call when the file is next opened.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 import math
 import os
@@ -79,7 +81,16 @@ MAX_REPLY_BYTES = 8 << 20
 MAX_MESSAGE_CHARS = 10_000
 """The longest error message a call may return; a longer one is cut."""
 
-_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
+
+def _as_text(value: Any) -> str:
+    """A result's value JSON has no type for, as text: dates, times, durations, decimals, bytes. Anything else (a
+    function, a map object) is the tool's bug: its text would hold a memory address, which differs run to run."""
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, bytes)):
+        return str(value)
+    raise TypeError(f"the tool returned a {type(value).__name__}, which is no JSON value")
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_as_text)
 _PICKLE = pickle.HIGHEST_PROTOCOL
 _STATUSES = frozenset({"ok", "error", "crash"})
 _MALFORMED = "internal error: the worker process running the tool sent a malformed reply; the call was undone"

@@ -160,6 +160,8 @@ async def test_other_episodes_are_served_while_one_call_runs_away() -> None:
 
 
 GROWING = """
+import decimal
+
 from autoforge.servers.toolkit import ToolError
 
 
@@ -178,6 +180,11 @@ def padded(db, size):
 
 def typo(db, word):
     return db.query(f"SELECT * FROM members WHERE name = {word}")
+
+
+def odd(db, kind):
+    values = {"map": map(abs, [1]), "lambda": lambda: 0, "decimal": decimal.Decimal("1.50")}
+    return values[kind]
 
 
 def far(db, row_id):
@@ -292,6 +299,18 @@ def test_a_call_may_not_leave_a_row_id_past_which_sqlite_picks_them_at_random(li
     assert state_hash(episode.conn, library.environment.spec) == before
     kept = runner.run("far", CallJob("far", {"row_id": 1 << 40}, str(episode.path), {}), [])
     assert kept.status == "ok", kept
+
+
+def test_a_result_holding_no_json_value_is_the_tool_s_bug_not_its_text(library: EnvServer) -> None:
+    """A function or a map object in a result would reach the agent as its text, a memory address that differs
+    from run to run: the call is the tool's crash. Decimals (and dates) are their text."""
+    program = ToolProgram("odd", GROWING, ("odd",), frozenset())
+    runner = _runner(program)
+    episode = library.episodes.reset(episode_id="odd")
+    for kind in ("map", "lambda"):
+        reply = runner.run("odd", CallJob("odd", {"kind": kind}, str(episode.path), {}), [])
+        assert reply.status == "crash" and "no JSON value" in reply.text and "0x" not in reply.text, reply
+    assert runner.run("odd", CallJob("odd", {"kind": "decimal"}, str(episode.path), {}), []).text == '"1.50"'
 
 
 PEEKING = """
