@@ -83,7 +83,8 @@ def _customer(blueprint: Blueprint) -> str | None:
 
 
 def _identify(blueprint: Blueprint, table: Table) -> tuple[tuple[str, ...], ...]:
-    """Column sets that single out one customer: the email, or the full name with a phone number or zip code."""
+    """Column sets that single out one customer: the email, or the full name with a phone number or zip code; where
+    the document finds customers by neither, their key (a user id, a customer number), when a tool reads by it."""
     kinds = {c.name: blueprint.semantic(table.name, c.name) for c in table.columns}
     email = [c for c, k in kinds.items() if k == "email"]
     name = [c for c, k in kinds.items() if k == "person"] or (
@@ -93,6 +94,8 @@ def _identify(blueprint: Blueprint, table: Table) -> tuple[tuple[str, ...], ...]
     sets: list[tuple[str, ...]] = [(email[0],)] if email else []
     if name and second:
         sets.append((*name, second[0]))
+    if not sets and any(p.table == table.name and p.kind == "get" and p.param("key") for p in blueprint.plans):
+        sets.append((table.primary_key,))
     return tuple(sets)
 
 

@@ -133,6 +133,19 @@ def full_name(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> str:
     return f"{first} {last}".strip()
 
 
+def invented_name(seed: str) -> str:
+    """A full name for someone whose record holds none (an account known only by its user id), the same for the
+    same `seed`: what they call themselves when they speak."""
+    fake = _namer()
+    fake.seed_instance(seed)
+    return f"{fake.first_name()} {fake.last_name()}"
+
+
+@functools.cache
+def _namer() -> Faker:
+    return Faker("en_US")
+
+
 def person_of(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> Person | None:
     """The person a row names (its full name of two words or more), if it names one."""
     first, _, last = full_name(row, kinds).strip().partition(" ")

@@ -666,6 +666,13 @@ class Resolver:
                 resolution = self._by_list(persona, plan, found, 0, frozenset({persona}))
                 if resolution is not None and not found:
                     return resolution
+        if (table.primary_key,) in ways:  # the user tells their own key; the agent reads the account by it
+            getter = next((p for p in self.bp.plans if p.table == table.name and p.kind == "get" and p.param("key")),
+                          None)  # fmt: skip
+            found = {}
+            resolution = self._by_key(persona, getter, found, 0, frozenset({persona}), told=True) if getter else None
+            if resolution is not None and not found:
+                return resolution
         return None
 
 

@@ -26,7 +26,7 @@ from .rules import linked_table, status_column
 from .semantics import is_creation_time, is_person_table
 from .shapes import ACTION_TARGETS, SWITCHES, toggle_of
 from .speech import field_words, flag_phrase, measured, reason_for, spoken_date, spoken_value, unitless, verb_of
-from .values import full_name
+from .values import full_name, invented_name
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Source
 
 __all__ = ["Wording", "leaks", "word_task"]
@@ -127,9 +127,10 @@ class _Speaker:
         return text
 
     def name_of(self, entity: Entity) -> str:
-        """A person's full name from their row."""
+        """A person's full name from their row (the user's own, made up when their row holds none)."""
         kinds = {c.name: self.bp.semantic(entity.table, c.name) for c in self.bp.table(entity.table).columns}
-        return full_name(self.row(entity), kinds)
+        name = full_name(self.row(entity), kinds)
+        return name or (invented_name(f"{entity.table}/{entity.key}") if entity == self.plan.persona else "")
 
     # ---- naming rows -------------------------------------------------------------------------------
 
@@ -658,9 +659,10 @@ def _opening(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, rng: rando
     resolution = plan.identity or plan.resolutions.get(persona)
     details = []
     if resolution is not None:
+        key = blueprint.table(persona.table).primary_key
         for _, source in resolution.args:
-            if isinstance(source, Known):
-                details.append((field_words(source.what), source.value))
+            if isinstance(source, Known):  # their key is 'my user id', not 'my user'
+                details.append((humanize(key) if source.what == key else field_words(source.what), source.value))
         if resolution.pick is not None and not resolution.pick.extreme:
             details.append((field_words(resolution.pick.column), resolution.pick.value))
     details = [(field, value) for field, value in details if str(value) != name]
@@ -720,17 +722,24 @@ def _scenario(speaker: _Speaker, plan: TaskPlan, blueprint: Blueprint, env_title
     else:
         persona = f"Someone who uses {env_title} for their own records."
     persona += f" {rng.choice(_TRAITS)}"
+    told = {e for e, r in plan.resolutions.items() if r.told}
+    if plan.persona is not None and plan.identity is not None and plan.identity.told:
+        told.add(plan.persona)
     unknown = sorted(
         {
             f"the {humanize(singular(e.table))} number"
             for e in plan.resolutions
-            if blueprint.semantic(e.table, blueprint.table(e.table).primary_key) == "id"
+            if e not in told and blueprint.semantic(e.table, blueprint.table(e.table).primary_key) == "id"
         }
     )
     behavior = ["Say what you want in your own words, one thing at a time if the agent asks."]
     if not identity_said:
         behavior.append("Give your details (the facts above) only when the agent asks for them.")
-    behavior.append("You do not know any internal ids or numbers of your records; never make one up.")
+    behavior.append(
+        "You know no ids or numbers of your records but those among the facts above; never make one up."
+        if told
+        else "You do not know any internal ids or numbers of your records; never make one up."
+    )
     refusal = plan.refusal
     if refusal is None or refusal.rule != "confirmation":
         behavior.append("When the agent asks you to confirm a change, say yes.")

@@ -1,0 +1,53 @@
+"""A user the document finds by nothing but their account's key (a user id): they say it, and speak as a person."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from autoforge.synthesizer import SynthOptions, synthesize
+
+from .conftest import write
+
+
+def _function(name: str, description: str, properties: dict[str, dict[str, object]]) -> dict[str, object]:
+    parameters = {"type": "object", "properties": properties, "required": list(properties)}
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+
+USER_ID = {"user_id": {"type": "string", "description": "The user's id."}}
+RESERVATION_ID = {"reservation_id": {"type": "string", "description": "The reservation's id."}}
+TOOLS = [
+    _function("get_user_details", "Get the details of a user.", USER_ID),
+    _function("get_reservation_details", "Get the details of a reservation.", RESERVATION_ID),
+    _function("cancel_reservation", "Cancel a reservation.", RESERVATION_ID),
+    _function(
+        "update_reservation_cabin",
+        "Change the cabin of a reservation.",
+        {**RESERVATION_ID, "cabin": {"type": "string", "enum": ["basic_economy", "economy", "business"]}},
+    ),
+    _function(
+        "send_certificate",
+        "Send a travel certificate to a user.",
+        {**USER_ID, "amount": {"type": "number", "description": "The certificate's amount."}},
+    ),
+]
+
+
+def test_a_user_found_only_by_their_key_tells_it_and_has_a_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "airline.functions.json", json.dumps(TOOLS))
+    result = asyncio.run(synthesize(path, tmp_path / "out", SynthOptions(tasks=12), work_dir=tmp_path / "work"))
+    assert len(result.tasks) >= 10
+    spec = json.loads((tmp_path / "out" / "env.json").read_text(encoding="utf-8"))
+    assert [list(way) for way in spec["roles"]["identify"]] == [["user_id"]]
+    tasks = [json.loads(line) for line in (tmp_path / "out" / "tasks.jsonl").read_text(encoding="utf-8").splitlines()]
+    customers = [t for t in tasks if t["metadata"].get("role") == "customer"]
+    assert customers
+    for task in customers:
+        facts = task["user"]["known_facts"]
+        assert facts["name"].count(" ") >= 1 and facts["user id"].startswith("USE-"), facts  # a person, their id
+        assert not task["user"]["persona"].startswith(","), task["user"]["persona"]
+        assert "the user number" not in task["user"]["unknown"]  # they know it: it is among their facts
+        if "user id" in task["instruction"]:
+            assert f"My user id is {facts['user id']}" in task["instruction"]
