@@ -17,6 +17,7 @@ from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, is_clock_time, is_status_column, label_rank
 from .shapes import ACTION_TARGETS, SEARCH_ARGS, SWITCHES, Shape, id_entity, lookup_column
 from .sources.schemas import DOC_KEY, merged_properties, schema_type
+from .values import documented_prefix, key_shaped
 
 __all__ = [
     "LIMIT_ARGS",
@@ -68,6 +69,9 @@ class Col:
     pattern: str | None = None
     read_only: bool = False
     examples: list[Any] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
+    """What its descriptions quote as examples ("such as '8JX2WO'"): read for the shape of keys only (as values,
+    one quoted seat or phone number would fill half the rows)."""
 
     def merge(self, schema: dict[str, Any]) -> None:
         """Add what another schema of the same field says: the tighter bound wins, examples add up."""
@@ -82,6 +86,7 @@ class Col:
         default = schema.get("default")
         extra = [*notes.get("examples", ()), *([default] if isinstance(default, (str, int, float)) else [])]
         self.examples += [e for e in extra if e not in self.examples and not isinstance(e, bool)]
+        self.quoted += [e for e in _quoted(str(schema.get("description") or "")) if e not in self.quoted]
         if not self.description and schema.get("description"):
             self.description = str(schema["description"])[:200]
 
@@ -93,6 +98,16 @@ _PROSE_FORMATS = (
     (re.compile(r"\b(ISO[- ]?8601 )?date and time\b", re.IGNORECASE), "date-time"),
     (re.compile(r"^\W*(?:the\s+)?(?:[\w'\u2019]+\s+){0,2}e-?mail address\b(?!es)(?! or\b)", re.IGNORECASE), "email"),
 )
+
+_PROSE_EXAMPLE = re.compile(
+    r"\b(?:such as|e\.g\.,?|for (?:example|instance),?|like|example:)\s*(?:'([^'\s][^']{0,59})'|\"([^\"\s][^\"]{0,59})\"|`([^`\s][^`]{0,59})`)",
+    re.IGNORECASE,
+)
+
+
+def _quoted(text: str) -> list[str]:
+    """The examples a description quotes: "The reservation id, such as '8JX2WO'." -> ['8JX2WO']."""
+    return ["".join(groups) for groups in _PROSE_EXAMPLE.findall(text)]
 
 
 def _prose_notes(text: str) -> dict[str, Any]:
@@ -394,15 +409,19 @@ def column_for(res: Resource, argument: str) -> str | None:
 
 
 def _key_column(res: Resource, argument: str, schema: Any) -> str:
-    found = column_for(res, argument)
-    if found:
-        return found
+    """The column a key argument names, made when the resource has none; it takes what the argument's schema says
+    of the key (its examples: what the resource's keys look like)."""
     entity = id_entity(argument)
     own = column_for(res, "id")
-    if own and (entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name))):
-        return own
-    column = argument if _COLUMN.fullmatch(argument) else identifier(argument, "id")
-    res.columns = {column: Col(column, schema_type(schema)[0] or "string"), **res.columns}
+    column = column_for(res, argument) or (
+        own if own and (entity is None or singular(res.name).endswith(entity) or entity.endswith(singular(res.name)))
+        else None
+    )  # fmt: skip
+    if column is None:
+        column = argument if _COLUMN.fullmatch(argument) else identifier(argument, "id")
+        res.columns = {column: Col(column, schema_type(schema)[0] or "string"), **res.columns}
+    if isinstance(schema, dict):
+        res.columns[column].merge(schema)
     return column
 
 
@@ -456,7 +475,12 @@ def tables_of(resources: dict[str, Resource]) -> tuple[Table, ...]:
                     generated=name == key and res.created and not res.client_key and not parent,
                     enum=col.enum if sql == "TEXT" and not parent and name != key else None,
                     description=col.description,
-                    **_constraints(col, sql if not parent else "KEY", name == key or name in res.parents),
+                    **_constraints(
+                        col,
+                        sql if not parent else "KEY",
+                        name == key or name in res.parents,
+                        own_key=name == key and not parent and not res.client_key,
+                    ),
                 )
             )
         tables.append(
@@ -498,9 +522,10 @@ def _without_required_cycles(tables: list[Table]) -> tuple[Table, ...]:
     return tuple(by_name[t.name] for t in tables)
 
 
-def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
+def _constraints(col: Col, sql: str, key: bool, own_key: bool = False) -> dict[str, Any]:
     """The Column fields a document's constraints give (ranges for numbers, lengths, formats and patterns for text);
-    a key, or a reference to the record a path nests it under, is never read-only (the path gives it)."""
+    a key, or a reference to the record a path nests it under, is never read-only (the path gives it). A table's own
+    key keeps one documented example of what its keys look like ('8JX2WO'), for making them; never one to reuse."""
     found: dict[str, Any] = {"read_only": col.read_only and not key}
     if sql in ("INTEGER", "REAL") and col.json_type != "boolean":
         found.update(minimum=col.minimum, maximum=col.maximum)
@@ -510,6 +535,8 @@ def _constraints(col: Col, sql: str, key: bool) -> dict[str, Any]:
             found["format"] = col.fmt
     if sql != "KEY" and not key:
         found["examples"] = tuple(e for e in col.examples if _fits(e, sql))[:12]
+    elif own_key and sql == "TEXT":
+        found["examples"] = tuple(e for e in [*col.examples, *col.quoted] if key_shaped(e) or documented_prefix(e))[:1]
     if found.get("minimum") is not None and found.get("maximum") is not None and found["minimum"] > found["maximum"]:
         found.update(minimum=None, maximum=None)  # the document contradicts itself; keep neither bound
     return found

@@ -37,7 +37,17 @@ from .moments import day_of, epoch_seconds, moment_of
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
-from .values import Person, Values, fits, pattern_value, split_extension, written_moment
+from .values import (
+    Person,
+    Values,
+    documented_prefix,
+    fits,
+    key_shaped,
+    pattern_value,
+    shaped_like,
+    split_extension,
+    written_moment,
+)
 
 __all__ = ["DEFAULT_CLOCK", "FUTURE_WORDS", "SeedData", "build_seed", "key_prefixes", "order_tables", "to_sql"]
 
@@ -51,10 +61,17 @@ SIMILAR_NAMES = 0.2
 
 
 def key_prefixes(blueprint: Blueprint) -> dict[str, str]:
-    """A short, unique id prefix per table: 'orders' -> 'ORD-', 'order_items' -> 'OI-'."""
+    """A short, unique id prefix per table: the one its documented keys have ('usr_' of 'usr_42'), else one made
+    from its name: 'orders' -> 'ORD-', 'order_items' -> 'OI-'."""
     taken: set[str] = set()
     prefixes: dict[str, str] = {}
     for table in blueprint.tables:
+        key = table.column(table.primary_key)
+        documented = next((p for p in map(documented_prefix, key.examples if key else ()) if p), None)
+        if documented is not None and documented.rstrip("-_:").upper() not in taken:
+            taken.add(documented.rstrip("-_:").upper())
+            prefixes[table.name] = documented
+            continue
         words = singular(table.name).split("_")
         base = (words[0][:3] if len(words) == 1 else "".join(w[0] for w in words if w)[:4]).upper() or "ROW"
         candidate, number = base, 2
@@ -241,6 +258,9 @@ class _Builder:
         if column.type == "INTEGER":
             return number
         kind = self.bp.semantic(table.name, column.name)
+        example = next((e for e in column.examples if key_shaped(e)), None)
+        if kind == "id" and example is not None:  # keys look like the document's ('8JX2WO', 'sara_doe_496')
+            return self._unique(table, column, lambda: shaped_like(example, self.rng, person))
         if kind == "id":
             return f"{self.prefixes[table.name]}{1000 + number}"
         return self._unique(table, column, lambda: self.values.value(table, column, kind, {}, person))

@@ -133,11 +133,49 @@ def full_name(row: Mapping[str, Any], kinds: Mapping[str, str | None]) -> str:
     return f"{first} {last}".strip()
 
 
-def invented_name(seed: str) -> str:
-    """A full name for someone whose record holds none (an account known only by its user id), the same for the
-    same `seed`: what they call themselves when they speak."""
+_HANDLE = re.compile(r"[a-z]+(?:[_.][a-z]+)*([_.]?)(\d+)")
+"""A documented key that is a person's handle: 'sara_doe_496'."""
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{2,39}")
+"""A documented key whose shape keys can take: a code such as '8JX2WO', 'ZFA04Y', 'usr_1a2b'."""
+
+
+_PREFIXED = re.compile(r"([A-Za-z]{1,8}[-_:]?)\d{2,}")
+"""A documented key that is a prefix and a number ('CUS-1001', 'usr_42'): keys are numbered after that prefix."""
+
+
+def key_shaped(example: Any) -> bool:
+    """Whether a documented example is a key whose shape new keys can take (`shaped_like`), other than a prefix and
+    a number (`documented_prefix`)."""
+    return isinstance(example, str) and _KEY_SHAPE.fullmatch(example) is not None and not _PREFIXED.fullmatch(example)
+
+
+def documented_prefix(example: Any) -> str | None:
+    """The prefix of a documented key that is a prefix and a number: 'CUS-' of 'CUS-1001'."""
+    match = _PREFIXED.fullmatch(example) if isinstance(example, str) else None
+    return match.group(1) if match else None
+
+
+def shaped_like(example: str, random_source: random.Random, person: Person) -> str:
+    """A new key in the shape of a documented one: a handle from the person's name ('sara_doe_496' ->
+    'mark_lee_207'), else each letter and digit drawn afresh in its case ('8JX2WO' -> '3KQ9TA')."""
+    handle = _HANDLE.fullmatch(example)
+    if handle:
+        separator = next((c for c in example if c in "_."), "_")
+        digits = "".join(random_source.choice(string.digits) for _ in handle.group(2))
+        return f"{person.first}{separator}{person.last}{handle.group(1)}{digits}".lower().replace(" ", "")
+    pools = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
+    return "".join(random_source.choice(next((p for p in pools if c in p), c)) for c in example)
+
+
+def invented_name(table: str, key: Any) -> str:
+    """A full name for someone whose record holds none (an account known only by its user id): the one their
+    handle spells ('sara_doe_496' -> 'Sara Doe'), else one made up, the same for the same record."""
+    handle = _HANDLE.fullmatch(str(key))
+    words = re.split(r"[_.]", str(key)[: handle.start(1)]) if handle else []
+    if len(words) >= 2:
+        return " ".join(word.capitalize() for word in words)
     fake = _namer()
-    fake.seed_instance(seed)
+    fake.seed_instance(f"{table}/{key}")
     return f"{fake.first_name()} {fake.last_name()}"
 
 

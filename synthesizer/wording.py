@@ -130,7 +130,7 @@ class _Speaker:
         """A person's full name from their row (the user's own, made up when their row holds none)."""
         kinds = {c.name: self.bp.semantic(entity.table, c.name) for c in self.bp.table(entity.table).columns}
         name = full_name(self.row(entity), kinds)
-        return name or (invented_name(f"{entity.table}/{entity.key}") if entity == self.plan.persona else "")
+        return name or (invented_name(entity.table, entity.key) if entity == self.plan.persona else "")
 
     # ---- naming rows -------------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
-"""A user the document finds by nothing but their account's key (a user id): they say it, and speak as a person."""
+"""A user the document finds by nothing but their account's key (a user id): they say it, and speak as a person;
+keys look like the ones the document quotes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 from autoforge.synthesizer import SynthOptions, synthesize
@@ -16,8 +18,8 @@ def _function(name: str, description: str, properties: dict[str, dict[str, objec
     return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
 
 
-USER_ID = {"user_id": {"type": "string", "description": "The user's id."}}
-RESERVATION_ID = {"reservation_id": {"type": "string", "description": "The reservation's id."}}
+USER_ID = {"user_id": {"type": "string", "description": "The user's id, such as 'sara_doe_496'."}}
+RESERVATION_ID = {"reservation_id": {"type": "string", "description": "The reservation id, such as '8JX2WO'."}}
 TOOLS = [
     _function("get_user_details", "Get the details of a user.", USER_ID),
     _function("get_reservation_details", "Get the details of a reservation.", RESERVATION_ID),
@@ -35,7 +37,7 @@ TOOLS = [
 ]
 
 
-def test_a_user_found_only_by_their_key_tells_it_and_has_a_name(tmp_path: Path) -> None:
+def test_a_user_found_only_by_their_key_tells_it_and_has_the_name_it_spells(tmp_path: Path) -> None:
     path = write(tmp_path, "airline.functions.json", json.dumps(TOOLS))
     result = asyncio.run(synthesize(path, tmp_path / "out", SynthOptions(tasks=12), work_dir=tmp_path / "work"))
     assert len(result.tasks) >= 10
@@ -46,8 +48,11 @@ def test_a_user_found_only_by_their_key_tells_it_and_has_a_name(tmp_path: Path) 
     assert customers
     for task in customers:
         facts = task["user"]["known_facts"]
-        assert facts["name"].count(" ") >= 1 and facts["user id"].startswith("USE-"), facts  # a person, their id
+        handle = re.fullmatch(r"([a-z]+)_([a-z]+)_(\d{3})", facts["user id"])  # shaped like 'sara_doe_496'
+        assert handle and facts["name"] == f"{handle[1].capitalize()} {handle[2].capitalize()}", facts
         assert not task["user"]["persona"].startswith(","), task["user"]["persona"]
         assert "the user number" not in task["user"]["unknown"]  # they know it: it is among their facts
         if "user id" in task["instruction"]:
             assert f"My user id is {facts['user id']}" in task["instruction"]
+    said = [key for task in tasks for key in re.findall(r"reservation (\S+?)[ ,.?]", task["instruction"])]
+    assert said and all(re.fullmatch(r"[A-Z0-9]{6}", key) for key in said), said  # shaped like '8JX2WO'
