@@ -579,3 +579,41 @@ def test_a_thing_s_name_says_what_it_is_and_an_address_field_holds_an_address() 
     unknown = named("submissions")  # nothing is known of one: a place or a plain qualifier, never a surname
     surnames = {values.pooled("last_name") for _ in range(200)} - set(CITIES)
     assert all(n.lower().endswith(" submission") and n.split()[0] not in surnames for n in unknown), unknown
+
+
+def test_a_person_is_named_only_where_the_agent_can_look_them_up_and_a_record_for_them_reads_so() -> None:
+    """A staff member asks to log time 'for Nancy Russo on Laura's ticket'. An agent the plan finds through another
+    ticket (that ticket's agent) is described by that ticket, never by a name the agent would have no way to look
+    up; and every agent a bundled helpdesk task's call is given was chosen from a list (none read off tickets that no
+    request asks about)."""
+    blueprint, _, draft = asyncio.run(built(BUNDLED_DOCS / "helpdesk-tickets.tools.json"))
+    staff = Entity("agents", "AGE-1001")
+    agent, customer = Entity("agents", "AGE-1002"), Entity("customers", "CUS-1001")
+    ticket, other = Entity("tickets", "TIC-1001"), Entity("tickets", "TIC-1002")
+    rows = {staff: {"agent_id": "AGE-1001", "name": "Tom Cook", "email": "tom.cook@desk.test"},
+            agent: {"agent_id": "AGE-1002", "name": "Nancy Russo", "email": "nancy.russo@desk.test"},
+            customer: {"customer_id": "CUS-1001", "name": "Laura Simpson", "email": "laura@mail.test"},
+            ticket: {"ticket_id": "TIC-1001", "customer_id": "CUS-1001", "agent_id": None, "subject": "Refund",
+                     "status": "open"},
+            other: {"ticket_id": "TIC-1002", "customer_id": "CUS-1001", "agent_id": "AGE-1002", "subject": "Login",
+                    "status": "open"}}  # fmt: skip
+    by_name = Resolution(agent, "list_agents", (), pick=Pick("name", "Nancy Russo"))
+    through = Resolution(agent, "list_tickets", (("customer_id", KeyOf(customer)),), via="agent_id", through=other)
+    lookups = {ticket: Resolution(ticket, "list_tickets", (("customer_id", KeyOf(customer)),), pick=Pick("subject", "Refund")),
+               other: Resolution(other, "list_tickets", (("customer_id", KeyOf(customer)),), pick=Pick("subject", "Login")),
+               customer: Resolution(customer, "find_customers", (("name", Known("Laura Simpson", "name")),))}  # fmt: skip
+    roles = draft.spec.roles or Roles()
+    said = {}
+    for how, found in (("by name", by_name), ("through", through)):
+        args = (("ticket_id", KeyOf(ticket)), ("agent_id", KeyOf(agent)), ("minutes", Known(30, "minutes")))
+        plan = TaskPlan(role="staff", persona=staff)
+        plan.add(Walk(Goal("create", "log_time_entry", args), {**lookups, agent: found}))
+        text = word_task(blueprint, plan, rows.__getitem__, "Helpdesk", roles, random.Random(1), dt.date(2026, 3, 1))
+        said[how] = text.instruction
+    assert "time entry for Nancy Russo on Laura's ticket" in said["by name"], said
+    assert "Nancy Russo" not in said["through"] and 'of Laura\'s ticket "Login"' in said["through"], said
+    for task in bundled("helpdesk-tickets").tasks.values():  # an agent a call is given was chosen from a list
+        chosen = {n.output for n in task.solution.nodes if isinstance(n, ReasoningNode) and n.op == "choose"}
+        for node in task.solution.nodes:
+            given = getattr(node, "arguments", {}).get("agent_id")
+            assert given is None or given in chosen, (task.id, node)
