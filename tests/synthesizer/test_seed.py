@@ -323,3 +323,39 @@ async def test_times_of_a_dated_record_are_times_of_day_in_order(tmp_path) -> No
     for row in build_seed(bp, 5, 30)["attendances"]:
         start, end = row["start_time"], row["end_time"]
         assert "00:00" <= start < end <= "23:59" and int(start[3:]) < 60 and int(end[3:]) < 60, row
+
+
+BAGS = """
+openapi: 3.0.3
+info: {title: Bags, version: 1.0.0}
+paths:
+  /reservations:
+    get:
+      operationId: listReservations
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Reservation'}}
+components:
+  schemas:
+    Reservation:
+      type: object
+      properties:
+        id: {type: string}
+        total_baggages: {type: integer, minimum: 0, maximum: 5}
+        nonfree_baggages: {type: integer, minimum: 0, maximum: 5}
+        total_amount: {type: number, minimum: 1, maximum: 500}
+        paid_amount: {type: number, minimum: 1, maximum: 500}
+"""
+
+
+async def test_a_part_is_never_more_than_its_total(tmp_path) -> None:
+    """No reservation has more non-free bags than bags, nor more paid than its total."""
+    doc = parse_structured(await read_source(write(tmp_path, "bags.yaml", BAGS), 2**20))
+    bp = infer_blueprint(doc)
+    rows = build_seed(bp, 3, 60)["reservations"]
+    assert len(rows) >= 20
+    assert all(r["nonfree_baggages"] <= r["total_baggages"] and r["paid_amount"] <= r["total_amount"] for r in rows)
+    assert any(r["nonfree_baggages"] < r["total_baggages"] for r in rows)
