@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import datetime
+import decimal
 import importlib
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -645,8 +647,53 @@ def _constant(value: Any) -> Any:
 
 def _sandbox_builtins() -> dict[str, Any]:
     safe = {name: getattr(builtins, name) for name in SAFE_BUILTINS}
-    safe.update(range=_capped_range, __import__=_import_facade, ToolError=ToolError)
+    safe.update(range=_capped_range, __import__=_import_facade, ToolError=ToolError, __plain__=_plain)
     return safe
+
+
+_PLAIN = (str, int, float, bool, type(None), decimal.Decimal, datetime.date, datetime.time, datetime.timedelta, bytes)
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _plain(value: Any) -> Any:
+    """`value`, when its text holds no memory address (data, not a function or a map object): what `str(...)`, an
+    f-string's field and `%` formatting in tool code are given (their text would differ from run to run)."""
+    pending, seen = [value], set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, _PLAIN):
+            continue
+        if not isinstance(item, _CONTAINERS):
+            raise TypeError(f"a {type(item).__name__} has no text tool code may use (it shows a memory address)")
+        if id(item) not in seen:  # a list that holds itself is walked once
+            seen.add(id(item))
+            pending.extend(item.items() if isinstance(item, dict) else item)
+    return value
+
+
+class _Plain(ast.NodeTransformer):
+    """Passes what tool code turns into text through `__plain__`: `str(x)`, `f"{x}"`, `"%s" % x`."""
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        self.generic_visit(node)
+        node.value = _plained(node.value)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "str" and node.args:
+            node.args[0] = _plained(node.args[0])
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Mod):
+            node.right = _plained(node.right)
+        return node
+
+
+def _plained(node: ast.expr) -> ast.expr:
+    return ast.copy_location(ast.Call(ast.Name("__plain__", ast.Load()), [node], []), node)
 
 
 def load_tools(source: str, names: list[str], filename: str = "tools.py") -> dict[str, Callable[..., Any]]:
@@ -658,7 +705,7 @@ def load_tools(source: str, names: list[str], filename: str = "tools.py") -> dic
     if problems:
         raise SandboxError(f"{filename} was refused: it uses constructs outside the sandbox allow-list", problems)
     namespace: dict[str, Any] = {"__builtins__": _sandbox_builtins(), "__name__": "autoforge_env_tools"}
-    code = compile(source, filename, "exec")
+    code = compile(ast.fix_missing_locations(_Plain().visit(ast.parse(source, filename))), filename, "exec")
     try:
         exec(code, namespace)  # checked above against the allow-list; runs with restricted builtins
     except Exception as exc:  # noqa: BLE001 - any failure at import time refuses the file
