@@ -141,6 +141,10 @@ class Blueprint(_Model):
     def plan(self, name: str) -> ToolPlan:
         return next(p for p in self.plans if p.name == name)
 
+    def getter(self, table: str) -> ToolPlan | None:
+        """A tool that reads one row of `table` by its key, if any."""
+        return next((p for p in self.plans if p.kind == "get" and p.table == table and p.param("key")), None)
+
     def semantic(self, table: str, column: str) -> str:
         return self.semantics.get(f"{table}.{column}", "text")
 

@@ -94,7 +94,7 @@ def _identify(blueprint: Blueprint, table: Table) -> tuple[tuple[str, ...], ...]
     sets: list[tuple[str, ...]] = [(email[0],)] if email else []
     if name and second:
         sets.append((*name, second[0]))
-    if not sets and any(p.table == table.name and p.kind == "get" and p.param("key") for p in blueprint.plans):
+    if not sets and blueprint.getter(table.name) is not None:
         sets.append((table.primary_key,))
     return tuple(sets)
 

@@ -425,9 +425,7 @@ class Resolver:
         # Nothing lists these rows, or they hold nothing a person tells them apart by (no name, date or amount):
         # the user knows the key (an order number on a receipt, a board's id in its address).
         if need_row:
-            getter = next(
-                (p for p in self.bp.plans if p.kind == "get" and p.table == entity.table and p.param("key")), None
-            )
+            getter = self.bp.getter(entity.table)
             told = self._by_key(entity, getter, found, depth, visiting | {entity}, told=True) if getter else None
             if told is None:
                 return False
@@ -667,8 +665,7 @@ class Resolver:
                 if resolution is not None and not found:
                     return resolution
         if (table.primary_key,) in ways:  # the user tells their own key; the agent reads the account by it
-            getter = next((p for p in self.bp.plans if p.table == table.name and p.kind == "get" and p.param("key")),
-                          None)  # fmt: skip
+            getter = self.bp.getter(table.name)
             found = {}
             resolution = self._by_key(persona, getter, found, 0, frozenset({persona}), told=True) if getter else None
             if resolution is not None and not found:

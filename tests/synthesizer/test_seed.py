@@ -353,8 +353,7 @@ components:
 
 async def test_a_part_is_never_more_than_its_total(tmp_path) -> None:
     """No reservation has more non-free bags than bags, nor more paid than its total."""
-    doc = parse_structured(await read_source(write(tmp_path, "bags.yaml", BAGS), 2**20))
-    bp = infer_blueprint(doc)
+    bp = await _blueprint(tmp_path, "bags.yaml", BAGS)
     rows = build_seed(bp, 3, 60)["reservations"]
     assert len(rows) >= 20
     assert all(r["nonfree_baggages"] <= r["total_baggages"] and r["paid_amount"] <= r["total_amount"] for r in rows)
