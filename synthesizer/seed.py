@@ -139,6 +139,7 @@ class _Builder:
         self.born: dict[tuple[str, Any], dt.datetime] = {}
         self.prefixes = key_prefixes(blueprint)
         self.last_names: list[str] = []
+        self.full_names: dict[str, set[str]] = {}
         self.pairs: dict[str, list[tuple[str, str]]] = {}
 
     # ---- tables ----------------------------------------------------------------------------------
@@ -269,11 +270,20 @@ class _Builder:
         return self._unique(table, column, lambda: self.values.value(table, column, kind, {}, person))
 
     def _person(self, table: Table) -> Person:
+        """Whom the row is about; in a table of people, someone whose full name no earlier row of it has (two
+        customers may share a last name, never a whole name, which would have to be told apart by a number)."""
         person = self.values.person()
-        if is_person_table(table.name):
+        if not is_person_table(table.name):
+            return person
+        named = self.full_names.setdefault(table.name, set())
+        for _ in range(40):
             if self.last_names and self.rng.random() < SIMILAR_NAMES:
                 person = Person(person.first, self.rng.choice(self.last_names))
-            self.last_names.append(person.last)
+            if person.full.lower() not in named:
+                break
+            person = self.values.person()
+        named.add(person.full.lower())
+        self.last_names.append(person.last)
         return person
 
     def _unique(self, table: Table, column: Column, again: Any, strict: bool = True) -> Any:

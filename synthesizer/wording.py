@@ -183,9 +183,9 @@ class _Speaker:
         noun = humanize(singular(entity.table))
         self.remember(f"{noun} name", name)
         resolution = self.plan.resolutions.get(entity) or self.plan.described.get(entity)
-        details = [
-            str(s.value)
-            for _, s in (resolution.args if resolution else ())
+        told = [
+            (arg, str(s.value))
+            for arg, s in (resolution.args if resolution else ())
             if isinstance(s, Known) and str(s.value) != name
         ]
         if (
@@ -194,9 +194,10 @@ class _Speaker:
             and not resolution.pick.extreme
             and resolution.pick.value != name
         ):
-            details.append(str(resolution.pick.value))
-        for detail in details:
-            self.remember(f"{noun} detail", detail)
+            told.append((resolution.pick.column, str(resolution.pick.value)))
+        for field, detail in told:  # 'agent email', not 'agent detail'
+            self.remember(f"{noun} {humanize(field)}", detail)
+        details = [detail for _, detail in told]
         said = name or f"the {noun}"
         return f"{said} ({', '.join(details)})" if details else said
 

@@ -118,9 +118,10 @@ def test_a_new_rows_text_agrees_with_its_category(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(BUNDLED))
 def test_what_the_user_knows_is_labelled_by_what_it_is(name: str) -> None:
     """A hotel's name is the 'hotel name' and a room's number the 'room number': a bare 'name' is the user's
-    own, and no fact needs a 'name 2'."""
+    own, no fact needs a 'name 2', and another person's email is their 'guest email', not a 'guest detail'."""
     for task in bundled(name).tasks.values():
         assert not [label for label in task.user.known_facts if re.fullmatch(r"(name|title|number) \d+", label)]
+        assert not [label for label in task.user.known_facts if re.search(r"\bdetails?\b", label)]
 
 
 @pytest.mark.parametrize("name", sorted(BUNDLED))

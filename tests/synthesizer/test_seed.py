@@ -48,6 +48,17 @@ async def test_labels_are_unique_and_values_realistic() -> None:
         assert customer["name"].split()[-1].lower().replace("'", "") in customer["email"]
 
 
+async def test_people_in_one_table_never_share_a_whole_name() -> None:
+    """Customers may share a last name (a lookup must tell them apart) but never a full name, so no name is
+    told apart by a number ('Megan Rose 20')."""
+    bp = await retail()
+    for seed in range(4):
+        names = [c["name"] for c in build_seed(bp, seed, 80)["customers"]]
+        assert len({n.lower() for n in names}) == len(names)
+        assert not any(re.search(r"\d", n) for n in names)
+        assert len({n.split()[-1] for n in names}) < len(names)
+
+
 async def test_children_point_at_existing_parents_and_statuses_are_mostly_open() -> None:
     """Every order names a seeded customer; most orders are in a state that can still change."""
     bp = await retail()
