@@ -99,7 +99,10 @@ class _Run:
             return result
         if isinstance(source, FromRow):
             row, nodes = self.row(source.entity)
-            return row.get(source.column), nodes
+            value = row.get(source.column)
+            if isinstance(value, str) and self.bp.semantic(source.entity.table, source.column) == "json":
+                value = json.loads(value)  # the list or object the column keeps, as the tool takes it
+            return value, nodes
         raise Rejected(f"unknown argument source {source!r}")
 
     def call(

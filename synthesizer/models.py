@@ -130,6 +130,9 @@ class Blueprint(_Model):
     semantics: dict[str, str] = Field(
         default_factory=dict, description="'table.column' -> kind of value (email, money...)."
     )
+    structures: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="'table.column' -> JSON schema of the object or list the column holds."
+    )
     singletons: tuple[str, ...] = Field(
         default=(), description="Tables that hold exactly one row (no key in any path)."
     )

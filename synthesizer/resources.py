@@ -16,7 +16,7 @@ from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, is_clock_time, is_status_column, label_rank
 from .shapes import ACTION_TARGETS, SEARCH_ARGS, SWITCHES, Shape, id_entity, lookup_column
-from .sources.schemas import DOC_KEY, merged_properties, schema_type
+from .sources.schemas import DOC_KEY, merged_properties, schema_type, structure_of
 from .values import documented_prefix, key_shaped
 
 __all__ = [
@@ -72,6 +72,8 @@ class Col:
     quoted: list[str] = field(default_factory=list)
     """What its descriptions quote as examples ("such as '8JX2WO'"): read for the shape of keys only (as values,
     one quoted seat or phone number would fill half the rows)."""
+    structure: dict[str, Any] | None = None
+    """The shape of an object or list it holds (a booking's flights), as the first schema giving one says."""
 
     def merge(self, schema: dict[str, Any]) -> None:
         """Add what another schema of the same field says: the tighter bound wins, examples add up."""
@@ -83,6 +85,7 @@ class Col:
         self.fmt = self.fmt or schema.get("format") or notes.get("format")
         self.pattern = self.pattern or notes.get("pattern")
         self.read_only = self.read_only or schema.get("readOnly") is True
+        self.structure = self.structure or structure_of(schema)
         default = schema.get("default")
         extra = [*notes.get("examples", ()), *([default] if isinstance(default, (str, int, float)) else [])]
         self.examples += [e for e in extra if e not in self.examples and not isinstance(e, bool)]
@@ -566,6 +569,12 @@ def _key_sql_type(res: Resource) -> str:
 
 def _sql_type(json_type: str | None) -> str:
     return {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}.get(json_type or "", "TEXT")
+
+
+def structure_in(column: Column, res: Resource) -> dict[str, Any] | None:
+    """The shape of the object or list a column holds, where the document gives one."""
+    col = res.columns.get(column.name)
+    return col.structure if col is not None and not column.primary_key and not column.references else None
 
 
 def semantic_of(table: Table, column: Column, res: Resource) -> str:

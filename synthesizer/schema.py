@@ -18,7 +18,7 @@ from .bugs import internal_error
 from .models import Blueprint, Skip, SourceDoc, ToolPlan
 from .naming import singular
 from .plans import plan_of, tool_schema
-from .resources import Resource, labels_of, resources_of, semantic_of, tables_of
+from .resources import Resource, labels_of, resources_of, semantic_of, structure_in, tables_of
 from .rules import describe
 from .shapes import ACTION_TARGETS, Shape, entities_of, http_shape, item_segments, name_shape, vendor_prefix
 from .sources.openapi import common_prefix
@@ -67,11 +67,16 @@ def infer_blueprint(source: SourceDoc) -> Blueprint:
     labels = {t.name: labels_of(t) for t in tables}
     semantics = {f"{t.name}.{c.name}": semantic_of(t, c, resources[t.name]) for t in tables for c in t.columns}
     semantics.update(_record_numbers(tables, semantics))
+    structures = {
+        f"{t.name}.{c.name}": structure for t in tables for c in t.columns
+        if semantics[f"{t.name}.{c.name}"] == "json" and (structure := structure_in(c, resources[t.name])) is not None
+    }  # fmt: skip
     blueprint = Blueprint(
         tables=tables,
         plans=(),
         labels={k: v for k, v in labels.items() if v},
         semantics=semantics,
+        structures=structures,
         singletons=tuple(r.name for r in resources.values() if r.singleton),
         skipped=tuple(skipped),
     )

@@ -37,6 +37,7 @@ from .moments import day_of, epoch_seconds, moment_of
 from .naming import singular, split_words
 from .rules import status_column, terminal_values
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
+from .structured import structured_value
 from .values import (
     Person,
     Values,
@@ -310,6 +311,10 @@ class _Builder:
             return self._unique(table, column, lambda: self.values.value(table, column, kind, row, person), labelled)
         if column.nullable and kind in ("text", "json") and self.rng.random() < 0.15:
             return None
+        structure = self.bp.structures.get(f"{table.name}.{column.name}")
+        made = structured_value(self.values, self.rng, table, structure) if structure is not None else None
+        if made is not None:  # a booking's flights, as the tools keep them
+            return json.dumps(made, sort_keys=True)
         return self.values.value(table, column, kind, row, person)
 
     # ---- state and time --------------------------------------------------------------------------

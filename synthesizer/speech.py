@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from .moments import day_of, moment_of
-from .naming import humanize, split_words
+from .naming import humanize, normal, split_words
 from .semantics import is_creation_time
 
 __all__ = ["field_words", "reason_for", "spoken_date", "spoken_value", "verb_of"]
@@ -69,12 +69,39 @@ def spoken_value(value: Any, kind: str, today: dt.date) -> str:
         return _clock(moment.hour, moment.minute)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, dict):  # an object argument: its fields in words, '(street 12 Elm Road, city Leeds)'
-        return "(" + ", ".join(f"{field_words(k)} {spoken_value(v, '', today)}" for k, v in value.items()) + ")"
+    if isinstance(value, dict):
+        return _spoken_object(value, today)
+    if isinstance(value, list):  # a list argument: its items in turn, '(...) and (...)'
+        items = [spoken_value(item, kind, today) for item in value]
+        return " and ".join(filter(None, [", ".join(items[:-1]), *items[-1:]])) or "none"
     if kind != "enum":
         return str(value)
     text = str(value).replace("_", " ")
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower() if re.search(r"[a-z][A-Z]", text) else text
+
+
+_NAME_PARTS = (("firstname", "givenname", "forename"), ("lastname", "familyname", "surname"), ("name", "fullname"))
+
+
+def _spoken_object(value: dict[str, Any], today: dt.date) -> str:
+    """An object argument in words: a person's leads with their name, 'Noah Brown (date of birth May 1, 1990)';
+    others give each field, '(street 12 Elm Road, city Leeds)'."""
+    names = [k for spellings in _NAME_PARTS for k in value if normal(k) in spellings and isinstance(value[k], str)]
+    names = names[:2] if len(names) >= 2 and normal(names[0]) in _NAME_PARTS[0] else names[-1:]
+    fields = ", ".join(
+        f"{field_words(k)} {spoken_value(v, _kind_of(v), today)}" for k, v in value.items() if k not in names
+    )
+    if not names:
+        return f"({fields})"
+    name = " ".join(str(value[k]) for k in names)
+    return f"{name} ({fields})" if fields else name
+
+
+def _kind_of(value: Any) -> str:
+    """A field's kind as its value shows it: a date or a time written as the document writes them."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return "date"
+    return "datetime" if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value) else ""
 
 
 _COMPOUNDS = {"check in": "check-in date", "check out": "check-out date", "checkin": "check-in date",
@@ -89,10 +116,11 @@ _UNITS = {"cm": "cm", "mm": "mm", "m": "metres", "km": "km", "kg": "kg", "g": "g
 """Unit suffixes of column names, said after 'in'."""
 
 
-def field_words(column: str) -> str:
-    """A column in words: 'shipping_method' -> 'shipping method', 'qty' -> 'quantity', 'starts_at' -> 'start time'."""
+def field_words(column: str, listing: bool = False) -> str:
+    """A column in words: 'shipping_method' -> 'shipping method', 'qty' -> 'quantity', 'starts_at' -> 'start time';
+    a `listing` field holds the things themselves ('passengers', not their number)."""
     spoken = " ".join(split_words(column))
-    if spoken in _COMPOUNDS:
+    if spoken in _COMPOUNDS and not listing:
         return _COMPOUNDS[spoken]
     words = [_FIELD.get(w, w) for w in split_words(column)]
     if len(words) > 1 and words[-1] in ("at", "on"):

@@ -50,7 +50,7 @@ def _tenant(operations: tuple[Operation, ...]) -> tuple[str, str | None] | None:
     for name, count in counts.most_common(3):
         if count < max(MIN_OPERATIONS, TENANT_SHARE * len(operations)):
             break
-        if _listed(operations, name):
+        if _listed(operations, name) or _its_own(operations, name):
             continue
         under = [op for op in operations if name in required_args(op)]
         bases = Counter(_base(op, name) for op in under)
@@ -89,6 +89,15 @@ def _listed(operations: tuple[Operation, ...], name: str) -> bool:
         if nouns & words:
             return True
     return False
+
+
+def _its_own(operations: tuple[Operation, ...], name: str) -> bool:
+    """Whether most tools that take the argument are named for its record itself (`get_booking_details`,
+    `cancel_booking`, `update_booking_seats`): they act on that record, which is no account around other records."""
+    entity = id_entity(name) or ""
+    nouns = {entity.split("_")[-1], plural(entity).split("_")[-1]}
+    under = [op for op in operations if not op.path and name in required_args(op)]
+    return bool(under) and sum(bool(nouns & set(split_words(op.name))) for op in under) * 2 > len(under)
 
 
 def _base(op: Operation, name: str) -> str | None:

@@ -16,17 +16,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import fastjsonschema
 import networkx as nx
 from autoforge.servers import Environment, Table
-from autoforge.servers.schemas import compiled_schema
 
 from .localtools import LocalTools
 from .models import Blueprint, Edge, ToolPlan
 from .moments import day_of
 from .naming import singular
-from .resources import argument_column
 from .semantics import is_person_table, is_secret, named_by_url
+from .structured import told_value
 from .values import Values, names_someone
 
 __all__ = [
@@ -491,9 +489,7 @@ class Resolver:
     def said(self, name: str, schema: dict[str, Any], table: Table) -> Any:
         """A value a user states for an argument `name` under `schema` (drawn for its name and kind, moved into
         its documented bounds), or None when none fits."""
-        column, kind = argument_column(name, schema)
-        value = _conform(self.rng, schema, self.values.value(table, column, kind))
-        return value if _valid(schema, value) else None
+        return told_value(self.values, self.rng, table, name, schema)
 
     def _by_list(
         self, entity: Entity, plan: ToolPlan, found: dict[Entity, Resolution], depth: int, visiting: frozenset[Entity]
@@ -678,33 +674,6 @@ def _merge(args: Args, extra: Args) -> Args:
     merged = dict(args)
     merged.update(dict(extra))
     return tuple(merged.items())
-
-
-def _conform(rng: random.Random, schema: dict[str, Any], value: Any) -> Any:
-    """`value` moved into the argument's documented range, length or set of values."""
-    if not isinstance(schema, dict) or value is None:
-        return value
-    if schema.get("enum"):
-        return rng.choice([v for v in schema["enum"] if v is not None] or [value])
-    low, high = schema.get("minimum"), schema.get("maximum")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and (low is not None or high is not None):
-        low = low if low is not None else 0
-        high = high if high is not None else max(low + 10, low * 2)
-        if not low <= value <= high:
-            value = rng.randint(int(low), int(high)) if isinstance(value, int) else round(rng.uniform(low, high), 2)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and schema.get("type") == "string":
-        value = f"{value:.2f}" if isinstance(value, float) else str(value)  # an amount documented as a string
-    if isinstance(value, str) and isinstance(schema.get("maxLength"), int):
-        value = value[: schema["maxLength"]]
-    return value
-
-
-def _valid(schema: dict[str, Any], value: Any) -> bool:
-    try:
-        compiled_schema(schema)(value)
-    except (fastjsonschema.JsonSchemaException, ValueError, TypeError):
-        return False
-    return True
 
 
 def _same_request(first: Goal, second: Goal) -> bool:

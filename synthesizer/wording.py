@@ -415,7 +415,7 @@ class _Speaker:
         edge = _EDGES.get(column.lower()) if kind in ("date", "datetime") else None
         if edge is not None:
             return f"{edge} {'time' if kind == 'datetime' else 'date'}"
-        return field_words(column)
+        return field_words(column, listing=kind == "json")
 
     def _flag(self, table: str, column: str, source: Source) -> str | None:
         """A yes/no value set as what it makes the record ('private', 'not private'), or None for other values."""

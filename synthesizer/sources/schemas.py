@@ -18,9 +18,11 @@ __all__ = [
     "json_api_resource",
     "json_type",
     "merged_properties",
+    "nested",
     "object_schema",
     "row_schema",
     "schema_type",
+    "structure_of",
     "without_notes",
 ]
 
@@ -28,8 +30,7 @@ JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array")
 MAX_NESTING = 3
 MAX_DESCRIPTION = 400
 _PAGING = frozenset(
-    "offset limit count total totalcount totalitems page pagesize perpage pages pagecount next previous prev cursor "
-    "nextcursor nextpagetoken hasmore more links meta pagination object url start end size".split()
+    ["offset", "limit", "count", "total", "totalcount", "totalitems", "page", "pagesize", "perpage", "pages", "pagecount", "next", "previous", "prev", "cursor", "nextcursor", "nextpagetoken", "hasmore", "more", "links", "meta", "pagination", "object", "url", "start", "end", "size"]
 )
 """Fields of a page of results beside its records (`normal` spelling)."""
 _WRAPPERS = ("data", "items", "results", "records", "content", "value", "values", "entries", "list", "objects")
@@ -374,3 +375,53 @@ def json_api_resource(schema: Any) -> dict[str, Any] | None:
             flat[f"{name}_id"] = {"type": "string", "description": f"The id of the {name.replace('_', ' ')}."}
     kept = [n for n in [*(["id"] if "id" in required else []), *needed] if n in flat]
     return {"type": "object", "properties": flat, **({"required": kept} if kept else {})}
+
+
+_STRUCTURE_DEPTH = 3
+_STRUCTURE_FIELDS = 12
+_STRUCTURE_KEPT = frozenset({"type", "required", "enum", "format", "minimum", "maximum", "minLength", "maxLength",
+                             "pattern", "minItems", "maxItems", "uniqueItems", "description", "readOnly", "nullable",
+                             "examples", DOC_KEY})  # fmt: skip
+"""What a pruned structure keeps of each schema besides its fields and items."""
+
+
+def structure_of(schema: Any, depth: int = 0) -> dict[str, Any] | None:
+    """The schema of an object with fields or of a list, pruned to what values are made from (three levels, twelve
+    fields each); None for a plain value, a free-form object, or a list of free-form objects."""
+    if not isinstance(schema, dict) or depth > _STRUCTURE_DEPTH:
+        return None
+    kind = schema_type(schema)[0]
+    pruned = {k: v for k, v in schema.items() if k in _STRUCTURE_KEPT and k != "description"}
+    if schema.get("description"):
+        pruned["description"] = str(schema["description"])[:200]
+    if kind == "array":
+        items = schema.get("items")
+        inner = structure_of(items, depth + 1) if nested(items) else _plain(items)
+        return {**pruned, "type": "array", "items": inner} if inner is not None else None
+    properties = schema.get("properties")
+    if kind not in ("object", None) or not isinstance(properties, dict) or not properties:
+        return None
+    fields: dict[str, Any] = {}
+    for name, sub in list(properties.items())[:_STRUCTURE_FIELDS]:
+        inner = structure_of(sub, depth + 1) if nested(sub) else _plain(sub)
+        if inner is not None:
+            fields[name] = inner
+    required = [n for n in schema.get("required", []) if isinstance(n, str)]
+    if not fields or any(n not in fields for n in required):
+        return None
+    return {**pruned, "type": "object", "properties": fields, **({"required": required} if required else {})}
+
+
+def nested(schema: Any) -> bool:
+    """Whether a schema describes an object or a list (not a plain value)."""
+    return isinstance(schema, dict) and (schema_type(schema)[0] in ("object", "array") or "properties" in schema)
+
+
+def _plain(schema: Any) -> dict[str, Any] | None:
+    """A plain field's schema, pruned; None for a free-form object."""
+    if not isinstance(schema, dict) or nested(schema):
+        return None
+    pruned = {k: v for k, v in schema.items() if k in _STRUCTURE_KEPT}
+    if "description" in pruned:
+        pruned["description"] = str(pruned["description"])[:200]
+    return pruned

@@ -165,6 +165,24 @@ def test_a_workspace_every_tool_needs_is_left_out_of_a_tool_list() -> None:
     assert one_tenant(listed) == listed  # the user can find the workspace: it stays an argument
 
 
+def test_a_record_every_tool_is_named_for_is_no_account() -> None:
+    """`get_booking_details`, `cancel_booking` and `update_booking_seats` all take a booking id and nothing lists
+    bookings: they act on the booking itself, which keeps its key (a customer states their booking code)."""
+
+    def tool(tool_name: str) -> Operation:
+        schema = {"type": "object", "properties": {"booking_id": {"type": "string"}}, "required": ["booking_id"]}
+        return Operation(name=tool_name, source_name=tool_name, input_schema=schema)
+
+    operations = (
+        tool("get_booking_details"),
+        tool("cancel_booking"),
+        tool("update_booking_seats"),
+        tool("send_receipt"),
+    )
+    source = SourceDoc(name="coach.json", title="Coach", format="function-list", sha256="0", operations=operations)
+    assert one_tenant(source) == source
+
+
 def test_a_record_every_path_describes_is_no_account() -> None:
     def operation(name: str, method: str, path: str) -> Operation:
         required = ["consent_id"] if "{consent_id}" in path else []

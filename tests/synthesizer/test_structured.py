@@ -1,0 +1,104 @@
+"""Fields that hold a list or an object (a booking's travellers, its legs): seed rows keep them as the document
+shapes them, and a user can ask for a new one in words the agent can turn back into the argument."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from autoforge.synthesizer import SynthOptions, synthesize
+from autoforge.synthesizer.sources.schemas import structure_of
+from autoforge.synthesizer.speech import spoken_value
+
+from .conftest import write
+
+
+def _function(name: str, description: str, properties: dict[str, object]) -> dict[str, object]:
+    parameters = {"type": "object", "properties": properties, "required": list(properties)}
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+
+BOOKING_ID = {"booking_id": {"type": "string", "description": "The booking code, such as 'K7PQ2M'."}}
+TRAVELLERS = {
+    "type": "array",
+    "description": "Everyone travelling on the booking.",
+    "items": {
+        "type": "object",
+        "properties": {
+            "first_name": {"type": "string"},
+            "last_name": {"type": "string"},
+            "birth_date": {"type": "string", "format": "date", "description": "Date of birth, YYYY-MM-DD."},
+        },
+        "required": ["first_name", "last_name", "birth_date"],
+    },
+}
+TOOLS = [
+    _function("get_booking_details", "Get the details of a booking.", BOOKING_ID),
+    _function("cancel_booking", "Cancel a booking.", BOOKING_ID),
+    _function(
+        "update_booking_travellers", "Replace the travellers of a booking.", {**BOOKING_ID, "travellers": TRAVELLERS}
+    ),
+    _function(
+        "update_booking_seat_class",
+        "Change the seat class of a booking.",
+        {**BOOKING_ID, "seat_class": {"type": "string", "enum": ["standard", "premium", "first"]}},
+    ),
+]
+
+
+def test_a_list_field_keeps_its_item_shape_in_the_seed_and_a_task_replaces_it_in_words(tmp_path: Path) -> None:
+    path = write(tmp_path, "coaches.functions.json", json.dumps(TOOLS))
+    result = asyncio.run(synthesize(path, tmp_path / "out", SynthOptions(tasks=16), work_dir=tmp_path / "work"))
+    seed = (tmp_path / "out" / "seed.sql").read_text(encoding="utf-8")
+    stored = [json.loads(text) for text in _travellers_in(seed)]
+    assert len(stored) >= 5
+    for travellers in stored:  # a list of people, each with a name and a real date of birth
+        assert isinstance(travellers, list) and 1 <= len(travellers) <= 3
+        for person in travellers:
+            assert set(person) == {"first_name", "last_name", "birth_date"}
+            assert person["first_name"].isalpha() and dt.date.fromisoformat(person["birth_date"])
+    replacing = [
+        t for t in result.tasks if any(getattr(n, "tool", "") == "update_booking_travellers" for n in t.solution.nodes)
+    ]
+    assert replacing, "no task replaces a booking's travellers"
+    for task in replacing:
+        call = next(n for n in task.solution.nodes if getattr(n, "tool", "") == "update_booking_travellers")
+        for person in call.arguments["travellers"]:
+            assert f"{person['first_name']} {person['last_name']}" in task.instruction  # said by name
+        assert "number of travellers" not in task.instruction
+        assert "birth_date" not in task.instruction and not any(
+            p["birth_date"] in task.instruction for p in call.arguments["travellers"]
+        )
+
+
+def _travellers_in(seed: str) -> list[str]:
+    """The travellers column of each seeded booking, as the SQL literal holds it."""
+    return [m.replace("''", "'") for m in re.findall(r"'(\[\{\"birth_date\".*?\}\])'", seed)]
+
+
+def test_a_structure_is_the_document_s_shape_pruned_and_none_for_a_free_form_object() -> None:
+    assert structure_of(TRAVELLERS)["items"]["required"] == ["first_name", "last_name", "birth_date"]
+    assert structure_of({"type": "object", "additionalProperties": True}) is None
+    assert structure_of({"type": "array", "items": {"type": "object"}}) is None
+    assert structure_of({"type": "array", "items": {"type": "string"}}) == {
+        "type": "array",
+        "items": {"type": "string"},
+    }
+    assert structure_of({"type": "string"}) is None
+
+
+def test_a_list_of_people_is_said_by_their_names_and_an_object_by_its_fields() -> None:
+    today = dt.date(2026, 3, 2)
+    people = [
+        {"first_name": "Noah", "last_name": "Brown", "birth_date": "1990-05-01"},
+        {"first_name": "Ava", "last_name": "Li", "birth_date": "1985-03-12"},
+    ]
+    assert (
+        spoken_value(people, "json", today)
+        == "Noah Brown (birth date May 1, 1990) and Ava Li (birth date March 12, 1985)"
+    )
+    assert spoken_value({"street": "12 Elm Road", "city": "Leeds"}, "json", today) == "(street 12 Elm Road, city Leeds)"
+    assert spoken_value(["red", "green", "blue"], "json", today) == "red, green and blue"
