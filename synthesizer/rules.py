@@ -5,10 +5,10 @@ from __future__ import annotations
 from autoforge.servers import Column, Table
 
 from .models import Blueprint, ToolPlan
-from .naming import humanize, plural, singular
+from .naming import humanize, plural, singular, split_words
 from .semantics import TERMINAL_STATUSES, is_status_column
 
-__all__ = ["LIST_LIMIT", "children", "describe", "linked_table", "status_column", "terminal_values"]
+__all__ = ["LIST_LIMIT", "children", "describe", "linked_table", "parts_of", "status_column", "terminal_values"]
 
 LIST_LIMIT = 50
 """Most rows a list tool returns unless its `limit` argument asks for fewer."""
@@ -79,3 +79,23 @@ def _reopens(plan: ToolPlan, ended: tuple[str, ...]) -> bool:
 def _either(values: tuple[str, ...]) -> str:
     quoted = [repr(v) for v in values]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def parts_of(table: Table) -> list[tuple[str, str]]:
+    """(part, total) numeric columns of a table: `nonfree_baggages` of `total_baggages`, `paid_amount` of
+    `total_amount`; a part is never more than its total."""
+    numeric = {c.name: split_words(c.name) for c in table.columns if c.type in ("INTEGER", "REAL") and not c.references}
+    found = []
+    for total, words in numeric.items():
+        if len(words) < 2 or "total" not in (words[0], words[-1]):
+            continue
+        noun = words[1:] if words[0] == "total" else words[:-1]
+        for part, other in numeric.items():
+            if (
+                part != total
+                and "total" not in other
+                and len(other) > len(noun)
+                and noun in (other[-len(noun) :], other[: len(noun)])
+            ):
+                found.append((part, total))
+    return found

@@ -35,7 +35,7 @@ from .lifecycle import (
 from .models import Blueprint
 from .moments import day_of, epoch_seconds, moment_of
 from .naming import singular, split_words
-from .rules import status_column, terminal_values
+from .rules import parts_of, status_column, terminal_values
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
 from .structured import structured_value
 from .values import (
@@ -249,7 +249,7 @@ class _Builder:
                     row[column.name] = next((v for v in column.enum if v not in ended), row[column.name])
         self._copies(table, row, parents)
         self._capacity(table, row, parents)
-        for part, total in _parts_of(table):  # no more non-free bags than bags
+        for part, total in parts_of(table):  # no more non-free bags than bags
             if _number(row.get(part)) and _number(row.get(total)) and row[part] > row[total]:
                 row[part], row[total] = row[total], row[part]
         if not self._ordered(table, row) or not self._free(table, row):
@@ -567,26 +567,6 @@ def _literal(value: Any) -> str:
     if not isinstance(value, str):
         value = json.dumps(value, sort_keys=True)
     return "'" + value.replace("'", "''") + "'"
-
-
-def _parts_of(table: Table) -> list[tuple[str, str]]:
-    """(part, total) numeric columns of a table: `nonfree_baggages` of `total_baggages`, `paid_amount` of
-    `total_amount`; a part is never more than its total."""
-    numeric = {c.name: split_words(c.name) for c in table.columns if c.type in ("INTEGER", "REAL") and not c.references}
-    found = []
-    for total, words in numeric.items():
-        if len(words) < 2 or "total" not in (words[0], words[-1]):
-            continue
-        noun = words[1:] if words[0] == "total" else words[:-1]
-        for part, other in numeric.items():
-            if (
-                part != total
-                and "total" not in other
-                and len(other) > len(noun)
-                and noun in (other[-len(noun) :], other[: len(noun)])
-            ):
-                found.append((part, total))
-    return found
 
 
 def _numbered(value: str, number: int, max_length: int | None) -> str:

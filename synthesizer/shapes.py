@@ -615,11 +615,14 @@ def name_shape(op: Operation, entities: set[str], prefix: tuple[str, ...], read:
             entity = owner if owner in entities else entity  # set_playback_volume(volume): the playback's volume
         elif (
             kind == "update"
-            and any(normal(p) == noun[-1] or id_entity(p) == noun[-1] for p in properties)
+            and any(
+                normal(p) == noun[-1] or id_entity(p) == noun[-1] or noun[-1] in split_words(p)[1:] for p in properties
+            )
             and (owner in entities or any(id_entity(p) == owner or normal(p) == "id" for p in properties))
         ):
             entity = owner  # update_order_status(order_id, status): the order's status, not a table of statuses;
-            # group_set_stream(id, stream_id): the group's stream, a reference the update sets
+            # group_set_stream(id, stream_id): the group's stream, a reference the update sets;
+            # update_reservation_baggages(reservation_id, total_baggages, ...): the reservation's bag counts
         whole = singular(snake("_".join(noun)))
         if (
             kind == "update"

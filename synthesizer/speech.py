@@ -98,7 +98,9 @@ def _spoken_object(value: dict[str, Any], today: dt.date) -> str:
 
 
 def _kind_of(value: Any) -> str:
-    """A field's kind as its value shows it: a date or a time written as the document writes them."""
+    """A field's kind as its value shows it: a date or a time written as the document writes them, an amount."""
+    if isinstance(value, float):
+        return "money"
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return "date"
     return "datetime" if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value) else ""

@@ -106,6 +106,7 @@ SETTABLE = frozenset(
         "username",
         "first_name",
         "last_name",
+        "airport",
     ]
 )
 
