@@ -16,7 +16,7 @@ from .batches import item_properties
 from .naming import identifier, normal, singular, snake, split_words, table_name
 from .semantics import column_kind, is_clock_time, is_status_column, label_rank
 from .shapes import ACTION_TARGETS, SEARCH_ARGS, SWITCHES, Shape, id_entity, lookup_column
-from .sources.schemas import DOC_KEY, merged_properties, schema_type, structure_of
+from .sources.schemas import DOC_KEY, merged_properties, nested, schema_type, structure_of
 from .values import documented_prefix, key_shaped
 
 __all__ = [
@@ -78,6 +78,8 @@ class Col:
     def merge(self, schema: dict[str, Any]) -> None:
         """Add what another schema of the same field says: the tighter bound wins, examples add up."""
         notes = {**_prose_notes(str(schema.get("description") or "")), **(schema.get(DOC_KEY) or {})}
+        if nested(schema):  # what a list's description says ('YYYY-MM-DD') is of its items, not the column's text
+            notes = {}
         self.minimum = _tighter(self.minimum, schema.get("minimum"), max)
         self.maximum = _tighter(self.maximum, schema.get("maximum"), min)
         self.min_length = _tighter(self.min_length, schema.get("minLength"), max)

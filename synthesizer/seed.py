@@ -313,8 +313,9 @@ class _Builder:
             return None
         structure = self.bp.structures.get(f"{table.name}.{column.name}")
         made = structured_value(self.values, self.rng, table, structure) if structure is not None else None
-        if made is not None:  # a booking's flights, as the tools keep them
-            return json.dumps(made, sort_keys=True)
+        text = json.dumps(made, sort_keys=True)
+        if made is not None and fits(column, text):  # a booking's flights, as the tools keep them
+            return text
         return self.values.value(table, column, kind, row, person)
 
     # ---- state and time --------------------------------------------------------------------------

@@ -102,3 +102,55 @@ def test_a_list_of_people_is_said_by_their_names_and_an_object_by_its_fields() -
     )
     assert spoken_value({"street": "12 Elm Road", "city": "Leeds"}, "json", today) == "(street 12 Elm Road, city Leeds)"
     assert spoken_value(["red", "green", "blue"], "json", today) == "red, green and blue"
+
+
+BAGS = {"type": "integer", "minimum": 0, "maximum": 6}
+BAG_TOOLS = [
+    _function("get_booking_details", "Get the details of a booking.", BOOKING_ID),
+    _function("create_booking", "Book a coach trip.", {"total_bags": BAGS, "paid_bags": BAGS}),
+    _function(
+        "update_booking_bags", "Change the bags of a booking.", {**BOOKING_ID, "total_bags": BAGS, "paid_bags": BAGS}
+    ),
+]
+
+
+def test_an_update_named_for_a_record_s_things_sets_its_counts_and_a_new_part_stays_within_its_total(
+    tmp_path: Path,
+) -> None:
+    """update_booking_bags(booking_id, total_bags, paid_bags) changes the booking's own counts (no table of bags),
+    and no new booking has more paid bags than bags."""
+    path = write(tmp_path, "bags.functions.json", json.dumps(BAG_TOOLS))
+    result = asyncio.run(synthesize(path, tmp_path / "out", SynthOptions(tasks=16), work_dir=tmp_path / "work"))
+    spec = json.loads((tmp_path / "out" / "env.json").read_text(encoding="utf-8"))
+    assert [t["name"] for t in spec["tables"]] == ["bookings"]
+    assert {tuple(t["tables"]) for t in spec["tools"]} == {("bookings",)}
+    calls = [
+        n
+        for t in result.tasks
+        for n in t.solution.nodes
+        if getattr(n, "tool", "") in ("create_booking", "update_booking_bags")
+    ]
+    assert {c.tool for c in calls} == {"create_booking", "update_booking_bags"}
+    for call in calls:
+        if call.tool == "create_booking":
+            assert call.arguments["paid_bags"] <= call.arguments["total_bags"], call.arguments
+
+
+def test_what_a_list_s_description_says_of_its_items_is_no_rule_for_the_column(tmp_path: Path) -> None:
+    """'Each entry takes a name and a YYYY-MM-DD date' describes the items: the column holding the list is no date,
+    and its seeded lists keep the environment's own rules."""
+    stops = {
+        "type": "array",
+        "description": "The trip's stops. Each entry takes a town and a YYYY-MM-DD date.",
+        "items": {"type": "object", "properties": {"town": {"type": "string"}, "day": {"type": "string"}}},
+    }
+    tools = [
+        *TOOLS[:2],
+        _function("update_booking_stops", "Replace the stops of a booking.", {**BOOKING_ID, "stops": stops}),
+    ]
+    path = write(tmp_path, "stops.functions.json", json.dumps(tools))
+    asyncio.run(synthesize(path, tmp_path / "out", SynthOptions(tasks=10), work_dir=tmp_path / "work"))
+    spec = json.loads((tmp_path / "out" / "env.json").read_text(encoding="utf-8"))
+    column = next(c for t in spec["tables"] for c in t["columns"] if c["name"] == "stops")
+    assert column.get("format") is None
+    assert '"town": ' in (tmp_path / "out" / "seed.sql").read_text(encoding="utf-8")
