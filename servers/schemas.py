@@ -25,16 +25,25 @@ def compiled_schema(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
 @lru_cache(maxsize=4096)
 def _compile(schema: str) -> Callable[[Any], Any]:
     validator = fastjsonschema.compile(json.loads(schema), handlers=_NO_REMOTE)
-    patterns = validator.__globals__.get("REGEX_PATTERNS")  # the schema's patterns, compiled by `re`
+    patterns = validator.__globals__.get("REGEX_PATTERNS")  # the schema's patterns and formats, compiled by `re`
     if patterns:  # matched by RE2 instead: an agent's argument must not make the server backtrack for hours
-        patterns.update({pattern: linear(pattern) or _ANYTHING for pattern in patterns})
+        patterns.update({name: linear(_for_re2(compiled.pattern)) or _ANYTHING for name, compiled in patterns.items()})
     return validator
+
+
+def _for_re2(pattern: str) -> str:
+    """A pattern as fastjsonschema compiles it (keyed by a format's name or the pattern; its end of text `\\Z`)
+    in RE2's words (`\\z`)."""
+    return pattern.replace("\\Z", "\\z")
 
 
 class _Anything:
     """The matcher of a pattern RE2 cannot read: not enforced."""
 
     def search(self, text: str) -> bool:
+        return True
+
+    def match(self, text: str) -> bool:
         return True
 
 

@@ -123,7 +123,53 @@ class ToolSpec(_Model):
                     f"tool {self.name!r}: {which} refers to {outside[:200]!r}, outside itself; a schema may only refer "
                     "within itself ('#/...') and names no base URI ($id): nothing is fetched"
                 )
+            costly = _costly(schema)
+            if costly is not None:
+                raise ValueError(f"tool {self.name!r}: {which} cannot be checked in bounded time: {costly}")
         return self
+
+
+MAX_SCHEMA_NODES = 20_000
+"""Most nodes a tool's schema may reach with each `$ref` followed: checking a value costs what the schema expands
+to (ten `anyOf`s of one shared reference, nine deep, take the server's event loop for half an hour)."""
+
+
+def _costly(schema: Any) -> str | None:
+    """Why checking values against `schema` has no bound (a reference to itself, or more than `MAX_SCHEMA_NODES`
+    nodes once each reference is followed), or None."""
+    pending: list[tuple[Any, tuple[str, ...]]] = [(schema, ())]
+    count = 0
+    while pending:
+        node, following = pending.pop()
+        count += 1
+        if count > MAX_SCHEMA_NODES:
+            return f"it grows past {MAX_SCHEMA_NODES:,} parts once its references are followed"
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#"):
+                if reference in following:
+                    return f"{reference[:200]!r} refers to itself"
+                target = _pointed(schema, reference)
+                if target is not None:
+                    pending.append((target, (*following, reference)))
+            pending.extend((value, following) for value in node.values())
+        elif isinstance(node, list):
+            pending.extend((value, following) for value in node)
+    return None
+
+
+def _pointed(schema: Any, reference: str) -> Any:
+    """The part of `schema` a `#/a/b` reference names, or None."""
+    node = schema
+    for part in reference[1:].split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
 
 
 def _remote_references(schema: Any) -> Iterator[str]:

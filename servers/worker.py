@@ -26,12 +26,15 @@ rollback journal undoes the half-made call when the file is next opened.
 
 from __future__ import annotations
 
+import _strptime
 import datetime
 import decimal
+import encodings
 import json
 import math
 import os
 import pickle
+import re
 import resource
 import sqlite3
 import sys
@@ -165,6 +168,7 @@ def main(channel: Channel, limits: CallLimits, folder: str) -> None:
                 tight = in_place and time.perf_counter() - replied < SPIN_SECONDS
                 cpu.arm()
                 channel.send(reply_frame(runner.run(key, CallJob(*fields), closed)))
+                forget_large_cache_entries()
             else:
                 channel.send(json.dumps(runner.load(message[1])).encode())
     except (EOFError, OSError):  # the server went away (even while this worker was starting): nothing to answer
@@ -429,11 +433,32 @@ class ToolRunner:
 
 
 def _text_of(exc: BaseException) -> str:
-    """`str(exc)`, or a note when tool code gave it a message no string can hold (`ToolError(10 ** 5000)`)."""
+    """`str(exc)` with each object's memory address left out (`<function f>`, not `<function f at 0x7f4b...>`:
+    it differs from run to run), or a note when tool code gave it a message no string can hold
+    (`ToolError(10 ** 5000)`)."""
     try:
-        return str(exc)
+        text = str(exc)
     except Exception:  # noqa: BLE001 - an integer too long to print, a message nested too deeply
         return f"{type(exc).__name__} whose message cannot be printed"
+    return _ADDRESS.sub(">", text)
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+"""Where an object's text shows its memory address."""
+_LARGE_KEY = 256
+"""Characters of a cache key past which its entry is dropped after each call."""
+
+
+def forget_large_cache_entries() -> None:
+    """Drop what tool code left in the process's caches with long keys: regular expressions and replacement
+    templates (`re.sub` with a `\\1` in a 4 MB template caches it for the worker's life), failed codec lookups,
+    `strptime` formats. A worker serves every episode: what one call leaves there must not take the memory of
+    the next (other environments' calls would hit the memory limit). Short keys, the runtime's own, stay."""
+    if re._compile_repl.cache_info().currsize:  # type: ignore[attr-defined]
+        re._compile_repl.cache_clear()  # type: ignore[attr-defined]
+    for cache, text_of in ((re._cache, lambda key: key[1]), (encodings._cache, str), (_strptime._regex_cache, str)):  # type: ignore[attr-defined]
+        for key in [k for k in cache if len(text_of(k)) > _LARGE_KEY]:
+            cache.pop(key, None)
 
 
 class _CpuLimit:

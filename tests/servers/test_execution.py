@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import fastjsonschema
 import pytest
 from autoforge.servers import EnvServer, ToolError, call_tool
 from autoforge.servers.execution import MAX_ARGUMENT_CHARS, ToolCrash
@@ -100,7 +101,6 @@ def test_a_schema_reads_no_reference_outside_itself_and_matches_patterns_in_line
     """An environment's schema is untrusted: a `$ref` to a URL or a file is refused (by the spec, and by the
     compiler, which fetches nothing), and a `pattern` such as `^(a+)+$` is matched by RE2, so forty letters and a
     '!' are refused at once instead of backtracking for hours."""
-    import fastjsonschema
     from autoforge.servers.schemas import compiled_schema
     from autoforge.servers.spec import ToolSpec
     from pydantic import ValidationError
@@ -123,6 +123,36 @@ def test_a_schema_reads_no_reference_outside_itself_and_matches_patterns_in_line
     assert validate({"x": "aaaa"}) == {"x": "aaaa"}
     with pytest.raises(fastjsonschema.JsonSchemaValueException, match="must match pattern"):
         validate({"x": "a" * 40 + "!"})
+
+
+def test_a_schema_whose_references_multiply_or_loop_is_refused_and_formats_are_checked_as_written() -> None:
+    """Arguments are checked on the server's own event loop, before any limit applies: ten `anyOf`s of one shared
+    reference, level after level, would cost ten to the depth (nine levels: half an hour, every episode stalled),
+    and a reference to itself has no end. Such a schema is refused when the folder is read; a few shared
+    references are fine. A documented format (a date) is checked, in RE2, against the value, not its name."""
+    from autoforge.servers.schemas import compiled_schema
+    from autoforge.servers.spec import ToolSpec
+    from pydantic import ValidationError
+
+    def levels(depth: int) -> dict[str, Any]:
+        chain = {f"d{i}": {"anyOf": [{"$ref": f"#/definitions/d{i + 1}"}] * 10} for i in range(depth)}
+        return {"type": "object", "definitions": {**chain, f"d{depth}": {"not": {}}},
+                "anyOf": [{"$ref": "#/definitions/d0"}, {}]}  # fmt: skip
+
+    with pytest.raises(ValidationError, match="cannot be checked in bounded time: it grows past"):
+        ToolSpec(name="t", description="A tool.", input_schema=levels(7), writes=False)
+    looping = {
+        "type": "object",
+        "definitions": {"n": {"anyOf": [{"$ref": "#/definitions/n"}]}},
+        "$ref": "#/definitions/n",
+    }
+    with pytest.raises(ValidationError, match="refers to itself"):
+        ToolSpec(name="t", description="A tool.", input_schema=looping, writes=False)
+    assert ToolSpec(name="t", description="A tool.", input_schema=levels(2), writes=False)
+    dated = compiled_schema({"type": "object", "properties": {"day": {"type": "string", "format": "date"}}})
+    assert dated({"day": "2025-01-31"}) == {"day": "2025-01-31"}
+    with pytest.raises(fastjsonschema.JsonSchemaValueException, match="must be date"):
+        dated({"day": "31/01/2025"})
 
 
 def test_a_call_whose_worker_ended_after_keeping_it_is_not_reported_undone(library: EnvServer) -> None:

@@ -368,3 +368,49 @@ def test_a_read_only_call_takes_no_id_and_shares_no_cached_pattern(library: EnvS
     assert peeked.status == "ok" and peeked.counters is None, peeked
     cached = runner.run("peek", CallJob("cached", {"pattern": "SECRET"}, str(episode.path), {}), [])
     assert cached.status == "ok" and cached.text == "false"
+
+
+LEAKING = """
+import re
+
+from autoforge.servers.toolkit import ToolError
+
+
+def helper():
+    return 1
+
+
+def raise_function(db):
+    raise ToolError(helper)
+
+
+def missing_key(db):
+    return {}[helper]
+
+
+def templates(db, size):
+    return [re.sub("a", "\\\\g<0>" + "x" * size + str(i), "a") for i in range(3)]
+"""
+
+
+def test_an_error_s_text_shows_no_memory_address_and_caches_keep_nothing_large(library: EnvServer) -> None:
+    """An error raised with a function, or a KeyError on one, would show its memory address (differing from run to
+    run): its text leaves the address out. What a call leaves in the worker's process-wide caches with a long
+    key (a replacement template of 100,000 characters, as `re.sub` keeps them) is dropped after the call, so one
+    environment's calls cannot fill the memory every other environment's calls need."""
+    import re
+
+    from autoforge.servers.worker import forget_large_cache_entries
+
+    runner = _runner(ToolProgram("leaking", LEAKING, ("raise_function", "missing_key", "templates"), frozenset()))
+    episode = library.episodes.reset(episode_id="leaking")
+    for tool in ("raise_function", "missing_key"):
+        reply = runner.run("leaking", CallJob(tool, {}, str(episode.path), {}), [])
+        assert reply.status in ("error", "crash") and "<function helper>" in reply.text and "0x" not in reply.text
+    reply = runner.run("leaking", CallJob("templates", {"size": 100_000}, str(episode.path), {}), [])
+    assert reply.status == "ok" and re._compile_repl.cache_info().currsize >= 3
+    re.compile("s" * 300)  # a long pattern in `re`'s own cache goes too; a short one stays
+    re.compile("short")
+    forget_large_cache_entries()
+    assert re._compile_repl.cache_info().currsize == 0
+    assert not [key for key in re._cache if len(key[1]) > 256] and any(key[1] == "short" for key in re._cache)
