@@ -148,7 +148,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("url", r"(^|_)(url|uri|website|homepage|link|href|avatar|image|photo|picture|thumbnail)$"),
         ("path", r"(^|_)(path|file_?path|filename|file_name|dirpath)$"),
         ("street", r"(^|_)(street|(?<!ip_)(?<!mac_)(?<!web_)(?<!wallet_)address|address_line_?1|line_?1|address1)$"),
-        ("city", r"(^|_)(city|town)(_of_[a-z]+)?$"),  # `city_of_event`
+        ("city", r"(^|_)(city|town|locality)(_of_[a-z]+)?$"),  # `city_of_event`
         (
             "country",
             r"(^|_)(country(_code|_iso|_iso_code|_iso2|_iso3|_of_birth|_of_residence|_of_origin)?|nationality)$",

@@ -12,7 +12,7 @@ from autoforge.servers.schemas import compiled_schema
 
 from .naming import normal
 from .resources import argument_column
-from .semantics import is_creation_time
+from .semantics import column_kind, is_creation_time
 from .shapes import id_entity
 from .sources.schemas import nested, schema_type
 from .values import Person, Values
@@ -28,7 +28,8 @@ _DEPTH = 3
 
 def structured_value(values: Values, rng: random.Random, table: Table, schema: dict[str, Any]) -> Any:
     """A value for an object or list field that keeps its schema: an object's required fields (or, where it names
-    none, its first few a user states), each with a value fitting its name; a list of one to three such items.
+    none, the first few a user states, those of a known kind first: a street and a postcode before a third address
+    line), each with a value fitting its name; a list of one to three such items.
     The names in one object belong to one person. None when no such value can be made."""
     made = _made(values, rng, table, schema, 0)
     return made if made is not None and valid(schema, made) else None
@@ -48,6 +49,7 @@ def _made(values: Values, rng: random.Random, table: Table, schema: Any, depth: 
     if not isinstance(properties, dict):
         return None
     writable = [n for n, sub in properties.items() if isinstance(sub, dict) and stated_field(n, sub)]
+    writable.sort(key=lambda n: column_kind(table.name, n, schema_type(properties[n])[0], None, False) == "text")
     names = [n for n in schema.get("required", []) if n in properties] or writable[:OBJECT_FIELDS]
     person = values.person()
     made: dict[str, Any] = {}

@@ -154,3 +154,21 @@ def test_what_a_list_s_description_says_of_its_items_is_no_rule_for_the_column(t
     column = next(c for t in spec["tables"] for c in t["columns"] if c["name"] == "stops")
     assert column.get("format") is None
     assert '"town": ' in (tmp_path / "out" / "seed.sql").read_text(encoding="utf-8")
+
+
+def test_an_object_with_no_required_fields_gets_those_a_person_states_first() -> None:
+    """Where an address marks no field required, a made one gives its street, town and postcode, not its second
+    and third lines ('address line 2 general')."""
+    from autoforge.servers import Column, Table
+    from autoforge.synthesizer.structured import structured_value
+    from autoforge.synthesizer.values import Values
+
+    text = {"type": "string"}
+    address = {"type": "object", "properties": {name: text for name in
+               ("address_line_2", "address_line_3", "address_line_1", "locality", "postal_code")}}  # fmt: skip
+    table = Table(name="customers", columns=(Column(name="id", type="TEXT", primary_key=True),))
+    for seed in range(5):
+        values = Values(seed, "2026-03-02T09:00:00")
+        made = structured_value(values, values.random, table, address)
+        assert set(made) == {"address_line_1", "locality", "postal_code"}, made
+        assert made["locality"][:1].isupper() and any(ch.isdigit() for ch in made["address_line_1"]), made
