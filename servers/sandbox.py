@@ -647,7 +647,7 @@ def _constant(value: Any) -> Any:
 
 def _sandbox_builtins() -> dict[str, Any]:
     safe = {name: getattr(builtins, name) for name in SAFE_BUILTINS}
-    safe.update(range=_capped_range, __import__=_import_facade, ToolError=ToolError, __plain__=_plain)
+    safe.update(range=_capped_range, __import__=_import_facade, ToolError=ToolError, __plain__=_plain, str=_Str)
     return safe
 
 
@@ -671,18 +671,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _TextType(type):
+    """The type of what tool code knows as `str`: `isinstance(x, str)` and `str.lower` as usual, and a call that
+    first checks its argument is data, however `str` is reached: called, or handed on (`map(str, fns)`,
+    `sorted(fns, key=str)`)."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> str:
+        if args:
+            _plain(args[0])
+        return str(*args, **kwargs)
+
+    def __instancecheck__(cls, value: Any) -> bool:
+        return isinstance(value, str)
+
+    def __subclasscheck__(cls, other: type) -> bool:
+        return issubclass(other, str)
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(str, name)
+
+    def __repr__(cls) -> str:
+        return "<class 'str'>"
+
+
+class _Str(metaclass=_TextType):
+    """`str` in tool code (see `_TextType`)."""
+
+
 class _Plain(ast.NodeTransformer):
-    """Passes what tool code turns into text through `__plain__`: `str(x)`, `f"{x}"`, `"%s" % x`."""
+    """Passes what tool code turns into text without calling `str` through `__plain__`: `f"{x}"`, `"%s" % x`."""
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         self.generic_visit(node)
         node.value = _plained(node.value)
-        return node
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id == "str" and node.args:
-            node.args[0] = _plained(node.args[0])
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:

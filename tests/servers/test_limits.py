@@ -325,23 +325,30 @@ def as_text(db, kind):
         return f"{[helper]}"
     if kind == "percent":
         return "%s" % (map(abs, [1]),)
+    if kind == "mapped":
+        return list(map(str, [helper]))
+    if kind == "sort_key":
+        return sorted([helper, lambda: 2], key=str)
     loop = [1]
     loop.append(loop)
-    return [str({"a": [1, 2.5]}), f"{1.5:.2f} {datetime.date(2026, 3, 1)}", "%d items" % 3, 7 % 4, f"{loop}"]
+    return [str({"a": [1, 2.5]}), f"{1.5:.2f} {datetime.date(2026, 3, 1)}", "%d items" % 3, 7 % 4, f"{loop}",
+            isinstance("a", str), ",".join(map(str, [1, 2])), sorted(["b", "A"], key=str.lower)]
 """
 
 
 def test_tool_code_cannot_turn_a_function_into_text_where_a_memory_address_would_show(library: EnvServer) -> None:
     """`str(f)`, an f-string's field and `%` formatting of a function or a map object would give text that differs
-    from run to run (a memory address): the call is the tool's crash. Data of every kind becomes text as usual."""
+    from run to run (a memory address), and so would `str` handed on (`map(str, fns)`, `sorted(fns, key=str)`):
+    the call is the tool's crash. Data of every kind becomes text as usual, and `str` is still the type."""
     program = ToolProgram("texts", TEXTS, ("as_text",), frozenset())
     runner = _runner(program)
     episode = library.episodes.reset(episode_id="texts")
-    for kind in ("str", "fstring", "percent"):
+    for kind in ("str", "fstring", "percent", "mapped", "sort_key"):
         reply = runner.run("texts", CallJob("as_text", {"kind": kind}, str(episode.path), {}), [])
         assert reply.status == "crash" and "memory address" in reply.text and "0x" not in reply.text, reply
     plain = runner.run("texts", CallJob("as_text", {"kind": "data"}, str(episode.path), {}), [])
-    assert json.loads(plain.text) == ["{'a': [1, 2.5]}", "1.50 2026-03-01", "3 items", 3, "[1, [...]]"], plain
+    assert json.loads(plain.text) == ["{'a': [1, 2.5]}", "1.50 2026-03-01", "3 items", 3, "[1, [...]]", True, "1,2",
+                                      ["A", "b"]], plain  # fmt: skip
 
 
 PEEKING = """
