@@ -107,6 +107,7 @@ SETTABLE = frozenset(
         "first_name",
         "last_name",
         "airport",
+        "clock",
     ]
 )
 

@@ -24,7 +24,7 @@ from .naming import humanize, indefinite, plural, singular, split_words
 from .policy import BILLED
 from .rules import linked_table, status_column
 from .semantics import is_creation_time, is_person_table
-from .shapes import ACTION_TARGETS, SWITCHES, toggle_of
+from .shapes import ACTION_TARGETS, SWITCHES, VERBS, toggle_of
 from .speech import field_words, flag_phrase, measured, reason_for, spoken_date, spoken_value, unitless, verb_of
 from .values import full_name, invented_name
 from .walks import Entity, Goal, KeyOf, Known, Pick, Resolution, Source
@@ -49,9 +49,21 @@ _POSTED = frozenset({"message", "comment", "status", "reply", "update", "review"
 """What people post (anything else a tool named `post...` makes is added)."""
 _MAKING_VERBS = frozenset(
     {"send", "schedule", "book", "reserve", "post", "publish", "write", "draft", "log", "submit", "file", "upload",
-     "invite", "plan", "order", "request", "register", "pin"}
+     "invite", "plan", "order", "request", "register", "pin", "buy"}
 )  # fmt: skip
 """Verbs of tools that create a row which a person says instead of 'add': 'send a mail', 'book a room'."""
+
+
+def _making(tool: str, noun: str) -> tuple[str, str] | None:
+    """(verb, thing) where a creating tool's name says how a person asks for one: `send_mail` sends a mail (the
+    record's own noun); after a service's name, the thing is the tool's (`buses_buy_bus_ticket`: buy a bus ticket,
+    `services_dentist_book_appointment`: book an appointment)."""
+    words = split_words(tool)
+    at = next((i for i, word in enumerate(words[:3]) if word in _MAKING_VERBS), None)
+    if at is None or any(word in VERBS for word in words[:at]):  # `create_order` creates; it does not order
+        return None
+    named = words[at + 1 :]
+    return words[at], humanize(singular("_".join(named))) if at and named else noun
 
 
 class Wording:
@@ -487,10 +499,9 @@ class _Speaker:
             text = f"add a new {noun} for {person} {prep} {thing}"
         elif mine:
             text = f"add a new {noun} for {' and '.join(mine)}"
-        elif split_words(plan.name)[0] in _MAKING_VERBS and (
-            split_words(plan.name)[0] != "post" or last in _POSTED
-        ):  # `send_mail`, `schedule_messages`: the tool's own verb (but `postCalendars` is an HTTP POST)
-            text = f"{split_words(plan.name)[0]} {indefinite(noun)}" + (" for me" if owners else "")
+        elif (making := _making(plan.name, noun)) is not None and (making[0] != "post" or last in _POSTED):
+            # `send_mail`, `buses_buy_bus_ticket`: the tool's own verb (but `postCalendars` is an HTTP POST)
+            text = f"{making[0]} {indefinite(making[1])}" + (" for me" if owners else "")
         else:
             text = f"add a new {noun}" + (" for me" if owners else "")
         return f"{text}, with {', '.join(parts)}" if parts else text

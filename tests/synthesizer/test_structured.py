@@ -172,3 +172,31 @@ def test_an_object_with_no_required_fields_gets_those_a_person_states_first() ->
         made = structured_value(values, values.random, table, address)
         assert set(made) == {"address_line_1", "locality", "postal_code"}, made
         assert made["locality"][:1].isupper() and any(ch.isdigit() for ch in made["address_line_1"]), made
+
+
+def test_a_booking_tool_after_a_service_s_name_is_asked_for_with_its_own_verb(tmp_path: Path) -> None:
+    """`buses_buy_bus_ticket(origin, destination, departure_time)` reads as 'buy a bus ticket ... departure time
+    March 16 at 7 pm' (a time the user states), not 'add a new itinerary ticket'."""
+    text = {"type": "string"}
+    tools = [
+        _function("buses_find_trips", "Find bus trips.", {"origin": text, "destination": text}),
+        _function(
+            "buses_buy_bus_ticket",
+            "Buy a bus ticket.",
+            {
+                "origin": text,
+                "destination": text,
+                "departure_time": {"type": "string", "description": "HH:MM"},
+                "group_size": {"type": "integer", "minimum": 1, "maximum": 5},
+            },
+        ),
+    ]
+    path = write(tmp_path, "buses.functions.json", json.dumps(tools))
+    result = asyncio.run(synthesize(path, tmp_path / "out", SynthOptions(tasks=10), work_dir=tmp_path / "work"))
+    buying = [
+        t for t in result.tasks if any(getattr(n, "tool", "") == "buses_buy_bus_ticket" for n in t.solution.nodes)
+    ]
+    assert buying
+    for task in buying:
+        assert "buy a bus ticket" in task.instruction and "add a new" not in task.instruction, task.instruction
+        assert re.search(r"departure time [\w ,]*\d{1,2}(:\d{2})? [ap]m", task.instruction), task.instruction
