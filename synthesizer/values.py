@@ -662,7 +662,8 @@ def _email(v: Values, table: Table, column: Column, row: Mapping[str, Any], pers
 
 
 def _person(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:
-    return person.full
+    """Their full name; the name they go by (a nickname, a preferred name) is their first."""
+    return person.first if {"nickname", "nick", "preferred"} & set(split_words(column.name)) else person.full
 
 
 def _name(v: Values, table: Table, column: Column, row: Mapping[str, Any], person: Person) -> str:

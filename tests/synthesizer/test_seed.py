@@ -369,3 +369,35 @@ async def test_a_part_is_never_more_than_its_total(tmp_path) -> None:
     assert len(rows) >= 20
     assert all(r["nonfree_baggages"] <= r["total_baggages"] and r["paid_amount"] <= r["total_amount"] for r in rows)
     assert any(r["nonfree_baggages"] < r["total_baggages"] for r in rows)
+
+
+MEMBERS = """
+openapi: 3.0.3
+info: {title: Club, version: 1.0.0}
+paths:
+  /customers:
+    get:
+      operationId: listCustomers
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Customer'}}
+components:
+  schemas:
+    Customer:
+      type: object
+      properties:
+        id: {type: string}
+        name: {type: string}
+        nickname: {type: string}
+        email: {type: string, format: email}
+"""
+
+
+async def test_the_name_a_person_goes_by_is_their_first_name(tmp_path) -> None:
+    """A customer's nickname is the first name they go by ('Mitchell'), not their whole name again."""
+    bp = await _blueprint(tmp_path, "club.yaml", MEMBERS)
+    rows = build_seed(bp, 1, 20)["customers"]
+    assert rows and all(r["nickname"] == r["name"].split()[0] for r in rows if r["nickname"] is not None), rows[:3]
