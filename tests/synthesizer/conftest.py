@@ -148,3 +148,9 @@ async def built(path: Path):
         source=doc, blueprint=bp, spec=spec, tools_source=source, seed_sql=seed, edges=tuple(candidate_edges(bp))
     )
     return bp, build_environment(spec, source, seed), draft
+
+
+def function_tool(name: str, description: str, properties: dict[str, object]) -> dict[str, object]:
+    """An OpenAI-style function whose every property is required."""
+    parameters = {"type": "object", "properties": properties, "required": list(properties)}
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}

@@ -10,26 +10,20 @@ from pathlib import Path
 
 from autoforge.synthesizer import SynthOptions, synthesize
 
-from .conftest import write
-
-
-def _function(name: str, description: str, properties: dict[str, dict[str, object]]) -> dict[str, object]:
-    parameters = {"type": "object", "properties": properties, "required": list(properties)}
-    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
-
+from .conftest import function_tool, write
 
 USER_ID = {"user_id": {"type": "string", "description": "The user's id, such as 'sara_doe_496'."}}
 RESERVATION_ID = {"reservation_id": {"type": "string", "description": "The reservation id, such as '8JX2WO'."}}
 TOOLS = [
-    _function("get_user_details", "Get the details of a user.", USER_ID),
-    _function("get_reservation_details", "Get the details of a reservation.", RESERVATION_ID),
-    _function("cancel_reservation", "Cancel a reservation.", RESERVATION_ID),
-    _function(
+    function_tool("get_user_details", "Get the details of a user.", USER_ID),
+    function_tool("get_reservation_details", "Get the details of a reservation.", RESERVATION_ID),
+    function_tool("cancel_reservation", "Cancel a reservation.", RESERVATION_ID),
+    function_tool(
         "update_reservation_cabin",
         "Change the cabin of a reservation.",
         {**RESERVATION_ID, "cabin": {"type": "string", "enum": ["basic_economy", "economy", "business"]}},
     ),
-    _function(
+    function_tool(
         "send_certificate",
         "Send a travel certificate to a user.",
         {**USER_ID, "amount": {"type": "number", "description": "The certificate's amount."}},

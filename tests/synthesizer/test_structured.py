@@ -13,13 +13,7 @@ from autoforge.synthesizer import SynthOptions, synthesize
 from autoforge.synthesizer.sources.schemas import structure_of
 from autoforge.synthesizer.speech import spoken_value
 
-from .conftest import write
-
-
-def _function(name: str, description: str, properties: dict[str, object]) -> dict[str, object]:
-    parameters = {"type": "object", "properties": properties, "required": list(properties)}
-    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
-
+from .conftest import function_tool, write
 
 BOOKING_ID = {"booking_id": {"type": "string", "description": "The booking code, such as 'K7PQ2M'."}}
 TRAVELLERS = {
@@ -36,12 +30,12 @@ TRAVELLERS = {
     },
 }
 TOOLS = [
-    _function("get_booking_details", "Get the details of a booking.", BOOKING_ID),
-    _function("cancel_booking", "Cancel a booking.", BOOKING_ID),
-    _function(
+    function_tool("get_booking_details", "Get the details of a booking.", BOOKING_ID),
+    function_tool("cancel_booking", "Cancel a booking.", BOOKING_ID),
+    function_tool(
         "update_booking_travellers", "Replace the travellers of a booking.", {**BOOKING_ID, "travellers": TRAVELLERS}
     ),
-    _function(
+    function_tool(
         "update_booking_seat_class",
         "Change the seat class of a booking.",
         {**BOOKING_ID, "seat_class": {"type": "string", "enum": ["standard", "premium", "first"]}},
@@ -106,9 +100,9 @@ def test_a_list_of_people_is_said_by_their_names_and_an_object_by_its_fields() -
 
 BAGS = {"type": "integer", "minimum": 0, "maximum": 6}
 BAG_TOOLS = [
-    _function("get_booking_details", "Get the details of a booking.", BOOKING_ID),
-    _function("create_booking", "Book a coach trip.", {"total_bags": BAGS, "paid_bags": BAGS}),
-    _function(
+    function_tool("get_booking_details", "Get the details of a booking.", BOOKING_ID),
+    function_tool("create_booking", "Book a coach trip.", {"total_bags": BAGS, "paid_bags": BAGS}),
+    function_tool(
         "update_booking_bags", "Change the bags of a booking.", {**BOOKING_ID, "total_bags": BAGS, "paid_bags": BAGS}
     ),
 ]
@@ -146,7 +140,7 @@ def test_what_a_list_s_description_says_of_its_items_is_no_rule_for_the_column(t
     }
     tools = [
         *TOOLS[:2],
-        _function("update_booking_stops", "Replace the stops of a booking.", {**BOOKING_ID, "stops": stops}),
+        function_tool("update_booking_stops", "Replace the stops of a booking.", {**BOOKING_ID, "stops": stops}),
     ]
     path = write(tmp_path, "stops.functions.json", json.dumps(tools))
     asyncio.run(synthesize(path, tmp_path / "out", SynthOptions(tasks=10), work_dir=tmp_path / "work"))
@@ -179,8 +173,8 @@ def test_a_booking_tool_after_a_service_s_name_is_asked_for_with_its_own_verb(tm
     March 16 at 7 pm' (a time the user states), not 'add a new itinerary ticket'."""
     text = {"type": "string"}
     tools = [
-        _function("buses_find_trips", "Find bus trips.", {"origin": text, "destination": text}),
-        _function(
+        function_tool("buses_find_trips", "Find bus trips.", {"origin": text, "destination": text}),
+        function_tool(
             "buses_buy_bus_ticket",
             "Buy a bus ticket.",
             {
