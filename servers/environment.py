@@ -186,6 +186,10 @@ def read_spec(path: Path) -> EnvSpec:
         raise SpecError(f"{path} is not valid JSON", [Problem(f"{path.name}:{exc.lineno}", exc.msg)]) from None
     except ValueError as exc:  # a number of thousands of digits, NaN or Infinity: no bound of a column is one
         raise SpecError(f"{path} holds a number no spec uses", [Problem(path.name, str(exc))]) from None
+    except RecursionError:
+        raise SpecError(
+            f"{path} nests its values too deeply to read", [Problem(path.name, "nesting too deep")]
+        ) from None
     try:
         return EnvSpec.model_validate(raw)
     except ValidationError as exc:

@@ -233,7 +233,7 @@ class EpisodeStore:
         if task is not None and task.initial_state is not None:
             try:
                 apply_changes(conn, self.spec, task.initial_state.changes)
-            except (ValueError, sqlite3.Error) as exc:  # the environment's bug: the file serves no episode
+            except (ValueError, OverflowError, sqlite3.Error) as exc:  # the environment's bug: the file serves no episode
                 _SpareFile(path, conn, {}).delete()
                 raise EpisodeError(f"task {task.id!r}: its initial state cannot be applied ({exc})") from None
             baseline = changelog.touched(conn)

@@ -66,8 +66,8 @@ class Column(_Model):
     volatile: bool = Field(default=False, description="Exempt from verification (e.g. a free-text note).")
     enum: tuple[str, ...] | None = None
     description: str = ""
-    minimum: float | None = Field(default=None, description="Smallest value the document allows.")
-    maximum: float | None = Field(default=None, description="Largest value the document allows.")
+    minimum: float | None = Field(default=None, allow_inf_nan=False, description="Smallest value the document allows.")
+    maximum: float | None = Field(default=None, allow_inf_nan=False, description="Largest value the document allows.")
     min_length: int | None = Field(default=None, ge=0, description="Fewest characters the document allows.")
     max_length: int | None = Field(default=None, ge=0, description="Most characters the document allows.")
     pattern: str | None = Field(default=None, description="Regular expression every value matches (the document's).")
@@ -257,7 +257,7 @@ class EnvSpec(_Model):
 
     spec_version: str = SPEC_VERSION
     name: str = Field(pattern=ENV_NAME_PATTERN)
-    version: str = Field(default="0.1.0", pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
+    version: str = Field(default="0.1.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
     description: str = Field(min_length=1)
     policy: str = ""
     roles: Roles | None = Field(default=None, description="The policy's roles and rules as data.")
@@ -298,7 +298,7 @@ class EnvSpec(_Model):
         names = [i.name for i in self.invariants]
         if len(set(names)) != len(names):
             problems.append("duplicate invariant names")
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", self.clock):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}", self.clock):
             problems.append(f"clock {self.clock!r} is not YYYY-MM-DDTHH:MM:SS")
         if problems:
             raise ValueError("; ".join(problems))
@@ -327,6 +327,13 @@ class Change(_Model):
     key: Any = None
     values: dict[str, Any] = Field(default_factory=dict)
     before: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _storable(self) -> Change:
+        for value in (self.key, *self.values.values(), *self.before.values()):
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                raise ValueError(f"{value} is past the integers SQLite stores (64 bits)")
+        return self
 
 
 class InitialState(_Model):

@@ -61,7 +61,9 @@ def read_archive(data: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> di
     folders: set[str] = set()
     total = 0
     try:
-        with tarfile.open(fileobj=io.BytesIO(_gunzipped(data, where, limits)), mode="r:") as tar:
+        stream = _gunzipped(data, where, limits)
+        _small_extended_headers(stream, where)
+        with tarfile.open(fileobj=io.BytesIO(stream), mode="r:") as tar:
             for count, member in enumerate(tar, start=1):
                 if count > limits.entries:
                     raise RegistryError(f"{where} has more than {limits.entries} entries; refused")
@@ -107,6 +109,33 @@ def _gunzipped(data: bytes, where: str, limits: Limits) -> bytes:
 
 _HEADER_ROOM = 4096
 """Bytes of archive an entry may take beside its content: its header, an extended header, padding."""
+_EXTENDED_HEADER = 8192
+"""Most bytes of an extended header (a long name, PAX records): `write_archive` writes none near it, and Python's
+`tarfile` takes time growing with the square of a PAX header's size to read it (a 4 KB archive: hours)."""
+
+
+def _small_extended_headers(stream: bytes, where: str) -> None:
+    """Refuse a tar stream holding an extended header (PAX `x`/`g`, GNU long name `L`/`K`) past
+    `_EXTENDED_HEADER` bytes, walking the 512-byte headers before `tarfile` reads any."""
+    offset = 0
+    while offset + 512 <= len(stream):
+        header = stream[offset : offset + 512]
+        if not header.strip(b"\0"):
+            return
+        size = _header_size(header[124:136])
+        if size is None:
+            raise RegistryError(f"{where} is not a readable .tar.gz archive (an entry's size is unreadable); refused")
+        if header[156:157] in (b"x", b"g", b"L", b"K") and size > _EXTENDED_HEADER:
+            raise RegistryError(f"{where} holds an extended header of {size} bytes, over {_EXTENDED_HEADER}; refused")
+        offset += 512 + -(-size // 512) * 512
+
+
+def _header_size(field: bytes) -> int | None:
+    """An entry's size as its header writes it: octal digits, or base-256 when the first byte's top bit is set."""
+    if field[:1] and field[0] & 0x80:
+        return int.from_bytes(field[1:], "big")
+    digits = field.strip(b"\0 ")
+    return int(digits, 8) if digits and all(48 <= b <= 55 for b in digits) else (0 if not digits else None)
 
 
 def write_tree(files: dict[str, bytes], folder: Path) -> None:

@@ -122,6 +122,8 @@ def parse_index(text: str | bytes, where: str) -> RegistryIndex:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RegistryError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise RegistryError(f"{where} nests its values too deeply to read") from None
     if isinstance(raw, dict) and raw.get("format") not in (None, INDEX_FORMAT):
         raise RegistryError(
             f"{where} has format {raw.get('format')!r}, but this AutoForge reads format {INDEX_FORMAT}; upgrade AutoForge"

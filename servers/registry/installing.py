@@ -106,8 +106,8 @@ def _checked_files(entry: RegistryEntry, data: bytes, limits: Limits) -> dict[st
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry.sha256:
         raise RegistryError(
-            f"{entry.reference}: the archive at {entry.url} has sha256 {digest}, but the registry pins "
-            f"{entry.sha256}; the archive was altered or corrupted, refusing to install it"
+            f"{entry.reference}: the archive at {entry.url} does not have the sha256 the registry pins "
+            f"({entry.sha256[:12]}...); the archive was altered or corrupted, refusing to install it"
         )
     files = read_archive(data, f"{entry.reference} ({entry.url})", limits)
     missing = [n for n in ENV_FILES if n not in files]

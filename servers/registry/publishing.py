@@ -19,7 +19,7 @@ from ..validate import validate_folder
 from .archive import read_archive, write_tree
 from .index import INDEX_FILE, RegistryEntry, Source, write_atomic
 from .pack import PackedEnvironment, pack_environment
-from .references import check_version
+from .references import check_version, version_key
 from .sources import open_registry
 from .summary import counts_of, difficulty_of
 
@@ -67,6 +67,19 @@ async def publish(
         )
     if existing is not None and archive.is_file() and existing.url == relative:
         return PublishResult(existing, archive, created=False)
+    same_rank = next(
+        (
+            e
+            for e in index.versions(packed.name)
+            if e.version != packed.version and version_key(e.version) == version_key(packed.version)
+        ),
+        None,
+    )
+    if same_rank is not None:  # `1.0.0+build` beside `1.0.0`: which one 'the newest' means would be a coin toss
+        raise RegistryError(
+            f"{packed.name}@{packed.version} ranks the same as the published {same_rank.version}; publish under a "
+            "version that differs in more than its build metadata"
+        )
     entry = await _checked_entry(packed, relative, allow_ungated, on_task)
     write_atomic(archive, packed.data)
     index = (await target.read_index(missing_ok=True)).with_entry(entry)

@@ -8,7 +8,7 @@ from ..errors import RegistryError
 
 __all__ = ["NAME_PATTERN", "SEMVER_PATTERN", "check_version", "parse_reference", "version_key"]
 
-SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
+SEMVER_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 

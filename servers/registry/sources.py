@@ -1,8 +1,9 @@
 """Where a registry lives: a local folder or an HTTP base URL, each holding registry.json and archives.
 
 An entry's `url` may be a path relative to registry.json (it must stay below it), a file:// URL
-(local registries only: a remote index may not point into this machine) or an http(s) URL.
-Downloads are bounded by the archive size limit.
+(local registries only: a remote index may not point into this machine) or an http(s) URL (for a
+remote index, on its own host: it may not send this machine to another one, such as a service on
+loopback, and neither may a redirect). Downloads are bounded by the archive size limit.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ class Registry:
         """The archive bytes of `entry`, unchecked (callers compare the sha256 before using them)."""
         url = entry.url
         scheme = urlparse(url).scheme
+        if scheme in ("http", "https") and self.folder is None and _origin(url) != _origin(self.index_url):
+            raise RegistryError(
+                f"{self.index_url} points {entry.reference} at {url}; a remote index may only name archives on its "
+                "own host"
+            )
         if scheme in ("http", "https"):
             return await self._download(url, limits.archive_bytes, entry)
         if scheme == "file":
@@ -83,9 +89,17 @@ class Registry:
 
     async def _download(self, url: str, limit: int, entry: RegistryEntry | None = None) -> bytes:
         what = entry.reference if entry else "the index"
+        home = _origin(url) if self.folder is None and entry is not None else None
+
+        async def same_host(request: httpx.Request) -> None:  # each hop of a redirect too
+            if home is not None and _origin(str(request.url)) != home:
+                raise RegistryError(f"{url} sends {what} to {request.url}, another host; refused")
+
         try:
             async with (
-                httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as client,
+                httpx.AsyncClient(
+                    timeout=TIMEOUT, follow_redirects=True, event_hooks={"request": [same_host]}
+                ) as client,
                 client.stream("GET", url) as response,
             ):
                 if response.status_code == 404 and entry is not None:
@@ -110,6 +124,12 @@ class Registry:
                 f"could not fetch {what} from {url} ({type(exc).__name__}: {exc}); "
                 "is the registry being served (autoforge registry serve FOLDER)?"
             ) from None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port its scheme implies where it names none."""
+    parts = urlparse(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
 def open_registry(location: str | Path) -> Registry:

@@ -90,3 +90,16 @@ def test_a_header_that_unpacks_past_the_limits_is_refused_before_it_is_read() ->
     with pytest.raises(RegistryError, match="unpacks to more than"):
         read_archive(buffer.getvalue(), "bomb", Limits(unpacked_bytes=1_000_000, entries=10))
     assert read_archive(write_archive({"env.json": b"{}"}), "fine", Limits(unpacked_bytes=1_000_000, entries=10))
+
+
+def test_an_extended_header_python_reads_in_quadratic_time_is_refused_before_it_is_read() -> None:
+    """A PAX header of digits makes Python's tarfile backtrack (its reading time grows with the square of the
+    header: a 4 KB archive took hours): one past 8 KiB is refused before tarfile sees it; a long name is fine."""
+    header = b"1" * 400_000
+    record = tarfile.TarInfo("././@PaxHeader")
+    record.type, record.size = tarfile.XHDTYPE, len(header)
+    stream = record.tobuf(tarfile.USTAR_FORMAT) + header + b"\0" * (-len(header) % 512) + b"\0" * 1024
+    with pytest.raises(RegistryError, match="extended header of 400000 bytes"):
+        read_archive(gzip.compress(stream), "pax")
+    long_name = "a" * 200 + "/env.json"
+    assert read_archive(write_archive({long_name: b"{}"}), "long") == {long_name: b"{}"}

@@ -82,7 +82,7 @@ async def test_one_changed_byte_is_refused_and_nothing_is_written(registry_copy:
     target = tmp_path / "envs"
     with (
         serving(registry_copy) as url,
-        pytest.raises(RegistryError, match="sha256 .* but the registry pins .*refusing"),
+        pytest.raises(RegistryError, match="does not have the sha256 the registry pins .*refusing"),
     ):
         await install(entry.reference, registry=url, to=target, lock=tmp_path / "lock")
     assert not target.exists() and not (tmp_path / "lock").exists()
@@ -259,3 +259,18 @@ async def test_an_env_json_that_is_no_json_object_is_refused_by_name(
     _replace_archive(registry_copy, entry.name, write_archive(files), update_hash=True)
     with pytest.raises(RegistryError, match="env.json is not a JSON object"):
         await install(entry.reference, registry=registry_copy, to=tmp_path / "envs", lock=tmp_path / "lock")
+
+
+async def test_a_remote_index_may_not_send_the_installer_to_another_host(registry_copy: Path, tmp_path: Path) -> None:
+    """An index served over HTTP that names an archive on another host (a service on this machine's loopback, a
+    cloud metadata address) is refused before anything is fetched; the same archive on its own host installs."""
+    index = _index(registry_copy)
+    entry = index.environments[0]
+    with serving(registry_copy) as url:
+        elsewhere = entry.model_copy(update={"url": f"http://127.0.0.2:9/{entry.url}"})
+        (registry_copy / "registry.json").write_text(index.with_entry(elsewhere).dumps())
+        with pytest.raises(RegistryError, match="may only name archives on its own host"):
+            await install(entry.reference, registry=url, to=tmp_path / "envs", lock=tmp_path / "lock")
+        own = entry.model_copy(update={"url": f"{url}/{entry.url}"})
+        (registry_copy / "registry.json").write_text(index.with_entry(own).dumps())
+        assert (await install(entry.reference, registry=url, to=tmp_path / "envs", lock=tmp_path / "lock")).changed

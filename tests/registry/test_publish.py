@@ -82,9 +82,18 @@ async def test_publishing_to_an_http_registry_is_refused(published: Path, folder
 
 
 async def test_a_bad_version_is_refused_before_any_work(folder: Path, tmp_path: Path) -> None:
-    """--version must be a semantic version."""
-    with pytest.raises(RegistryError, match="not a semantic version"):
-        await publish(folder, registry=tmp_path / "registry", version="v1")
+    """--version must be a semantic version, written in ASCII digits: '1𝟶.0.0' (a mathematical zero) would look like
+    10.0.0 and rank with it."""
+    for version in ("v1", "1\U0001d7f6.0.0"):
+        with pytest.raises(RegistryError, match="not a semantic version"):
+            await publish(folder, registry=tmp_path / "registry", version=version)
+
+
+async def test_a_version_ranking_with_a_published_one_is_refused(folder: Path, tmp_path: Path) -> None:
+    """'1.0.0+rebuild' beside '1.0.0' would tie for the newest: which one an install takes would be a toss."""
+    await publish(folder, registry=tmp_path / "registry", version="1.0.0")
+    with pytest.raises(RegistryError, match="ranks the same as the published 1.0.0"):
+        await publish(folder, registry=tmp_path / "registry", version="1.0.0+rebuild")
 
 
 async def test_the_source_documents_version_is_published_while_env_json_keeps_the_default(

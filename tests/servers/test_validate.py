@@ -119,8 +119,9 @@ def test_a_task_whose_initial_state_cannot_apply_is_reported(tmp_path: Path) -> 
 
 
 def test_a_number_no_spec_uses_is_a_problem_not_a_crash(tmp_path: Path) -> None:
-    """A bound of thousands of digits, NaN or Infinity in env.json is reported as a problem of the file."""
-    for number in ("9" * 5000, "NaN", "Infinity"):
+    """A bound of thousands of digits, NaN or Infinity in env.json, nesting past what a parser can read, and a task
+    value no SQLite integer holds are each reported as a problem of their file, not a crash."""
+    for number in ("9" * 5000, "NaN", "Infinity", "1e999"):  # 1e999 reads as infinity
         folder = tmp_path / number[:8] / "library-loans"
         shutil.copytree(bundled_path("library-loans"), folder)
         text = (folder / "env.json").read_text()
@@ -128,7 +129,22 @@ def test_a_number_no_spec_uses_is_a_problem_not_a_crash(tmp_path: Path) -> None:
             text.replace('"type": "INTEGER"', f'"type": "INTEGER", "minimum": {number}', 1)
         )
         problems = validate_folder(folder)
-        assert problems and all(p.location == "env.json" for p in problems), (number[:8], problems)
+        assert problems and all(p.location.startswith("env.json") for p in problems), (number[:8], problems)
+    folder = tmp_path / "deep" / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    (folder / "env.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert [p.message for p in validate_folder(folder)] == ["nesting too deep"]
+    folder = tmp_path / "wide" / "library-loans"
+    shutil.copytree(bundled_path("library-loans"), folder)
+    lines = (folder / "tasks.jsonl").read_text().splitlines()
+    task = json.loads(lines[0])
+    task["initial_state"] = {
+        "changes": [{"table": "members", "op": "update", "key": "M-1", "values": {"phone": 10**20}}]
+    }
+    (folder / "tasks.jsonl").write_text("\n".join([json.dumps(task), *lines[1:]]) + "\n")
+    assert [p.message for p in validate_folder(folder)] == [
+        "Value error, 100000000000000000000 is past the integers SQLite stores (64 bits)"
+    ]
 
 
 def test_code_beside_the_tools_that_mcp_run_would_run_is_reported(tmp_path: Path) -> None:
