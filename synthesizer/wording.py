@@ -54,6 +54,12 @@ _MAKING_VERBS = frozenset(
 """Verbs of tools that create a row which a person says instead of 'add': 'send a mail', 'book a room'."""
 
 
+_CASES = frozenset(
+    {"ticket", "case", "issue", "incident", "request", "inquiry", "enquiry", "complaint", "conversation"}
+)
+"""Records of a problem someone raised: closed when it is solved."""
+
+
 def _making(tool: str, noun: str) -> tuple[str, str] | None:
     """(verb, thing) where a creating tool's name says how a person asks for one: `send_mail` sends a mail (the
     record's own noun); after a service's name, the thing is the tool's (`buses_buy_bus_ticket`: buy a bus ticket,
@@ -610,6 +616,8 @@ class _Speaker:
             verb = next((key for key, nouns in _MADE_FOR.items() if noun in nouns), verb) if verb == "create" else verb
         if plan.kind == "delete":
             verb = "delete person" if is_person_table(plan.table) else "delete"
+        if verb == "close" and noun in _CASES:  # a ticket is closed when its issue is solved, not as an account is
+            verb = "close case"
         if verb == "cancel" and self.plan.role == "staff":  # an organiser calls an event off for the business
             verb = "cancel by staff"
         elif self.plan.role == "staff" and verb in ("update", "action", "delete", "create", "book", *_MADE_FOR):

@@ -294,3 +294,16 @@ async def test_a_row_told_apart_by_a_second_name_says_which_name_it_is(tmp_path:
     assert any("with folder name" in i for i in instructions)
     renames = r"please (change its name|rename it) to [^;]*; if not\b|if not, (change its name|rename it) to"
     assert not [i for i in instructions if re.search(renames, i)]  # what a thing is called hangs on no condition
+
+
+def test_a_ticket_is_closed_because_its_issue_is_solved_and_an_account_because_it_is_not_used() -> None:
+    """'Close my ticket ...? I no longer use it.' reads as an account's reason: a closed case gives a case's."""
+    from autoforge.servers.locate import bundled_environments
+
+    folders = {folder.name: folder for folder in bundled_environments()}
+    tickets = [json.loads(line) for line in (folders["helpdesk-tickets"] / "tasks.jsonl").open()]
+    closing = [t for t in tickets if any(n.get("tool") == "close_ticket" for n in t["solution"]["nodes"])]
+    assert closing
+    for task in closing:
+        assert "I no longer use it" not in task["instruction"] and "moving everything" not in task["instruction"]
+    assert any("issue is solved" in t["instruction"] or "no longer a problem" in t["instruction"] for t in closing)
