@@ -92,8 +92,9 @@ def fill_optional_values(args: list[str]) -> list[str]:
 def main() -> None:
     """Entry point: run the app; AutoForge errors print as one clear message, never a traceback."""
     from autoforge.servers.errors import AutoForgeError
-    from autoforge.servers.terminal import shown
+    from autoforge.servers.terminal import plain_logging, shown
 
+    plain_logging()
     try:
         code = app(args=fill_optional_values(sys.argv[1:]), standalone_mode=False)
     except AutoForgeError as exc:

@@ -34,6 +34,11 @@ Termination = Literal["user_stop", "transfer", "max_turns", "max_steps", "user_e
 SUCCESS = 1.0 - 1e-6
 
 
+MAX_RESULT_CHARS = 1 << 20
+"""Most characters of a tool's result kept (seen by the agent, recorded, reported): an environment's own replies
+stay far below it."""
+
+
 class Limits(BaseModel):
     """Bounds on one episode."""
 
@@ -103,6 +108,8 @@ class _Run:
             return
         result = await self.connection.call(self.episode_id, call.name, call.arguments)
         text = "\n".join(getattr(block, "text", "") for block in result.content)
+        if len(text) > MAX_RESULT_CHARS:  # a server's 100 MB reply would fill memory, results.jsonl and the report
+            text = f"{text[:MAX_RESULT_CHARS]}\n[{len(text) - MAX_RESULT_CHARS:,} more characters left out]"
         self.record(
             Event(role="tool", tool_call_id=call.id, name=call.name, text=text, is_error=result.is_error), started
         )

@@ -8,17 +8,24 @@ does, the property is left out.
 
 from __future__ import annotations
 
+import math
 import random
-import re
 import string
 from datetime import date, timedelta
 from typing import Any
+
+from autoforge.servers.patterns import linear
 
 __all__ = ["random_arguments", "random_value"]
 
 _WORDS = ("alpha", "blue", "delta", "north", "river", "stone", "maple", "orbit", "cedar", "lumen")
 _MAX_DEPTH = 4
 _PATTERN_TRIES = 20
+_MAX_CHARS = 1_000
+_MAX_ITEMS = 20
+"""A string's and a list's most: a server's schema may ask for a billion characters (`minLength`), which would keep
+the orchestrator's event loop busy past every timeout; past these the call goes out short and the server refuses
+it."""
 
 
 def random_arguments(schema: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -71,8 +78,8 @@ def _object(schema: dict[str, Any], rng: random.Random, depth: int) -> dict[str,
 
 
 def _array(schema: dict[str, Any], rng: random.Random, depth: int) -> list[Any]:
-    low = int(schema.get("minItems", 0))
-    high = int(schema.get("maxItems", low + 3))
+    low = min(_count(schema.get("minItems"), 0), _MAX_ITEMS)
+    high = min(_count(schema.get("maxItems"), low + 3), _MAX_ITEMS)
     items: dict[str, Any] = schema["items"] if isinstance(schema.get("items"), dict) else {}
     count = rng.randint(low, max(low, high)) if depth < _MAX_DEPTH else low
     values = [random_value(items, rng, depth + 1) for _ in range(count)]
@@ -87,11 +94,18 @@ def _bounds(schema: dict[str, Any], *, integer: bool) -> tuple[float, float]:
         low = schema["exclusiveMinimum"] + step
     if high is None and "exclusiveMaximum" in schema:
         high = schema["exclusiveMaximum"] - step
+    low = low if isinstance(low, (int, float)) and math.isfinite(low) else None
+    high = high if isinstance(high, (int, float)) and math.isfinite(high) else None
     if low is None:
         low = min(0, high - 100) if high is not None else 0
     if high is None:
         high = low + 100
     return low, max(low, high)
+
+
+def _count(value: Any, default: int) -> int:
+    """A documented length or count as a number of things (a nonsense one as `default`)."""
+    return int(value) if isinstance(value, (int, float)) and math.isfinite(value) and value >= 0 else default
 
 
 class _NoMatch:
@@ -102,10 +116,10 @@ _NO_MATCH: Any = _NoMatch()
 
 
 def _string(schema: dict[str, Any], rng: random.Random) -> Any:
-    pattern = schema.get("pattern")
-    for _ in range(_PATTERN_TRIES if pattern else 1):
+    pattern = linear(schema["pattern"]) if isinstance(schema.get("pattern"), str) else None  # RE2: a server's
+    for _ in range(_PATTERN_TRIES if pattern else 1):  # pattern must not make the orchestrator backtrack
         candidate = _plain_string(schema, rng)
-        if pattern is None or re.search(pattern, candidate):
+        if pattern is None or pattern.search(candidate):
             return candidate
     return _NO_MATCH
 
@@ -119,12 +133,10 @@ def _plain_string(schema: dict[str, Any], rng: random.Random) -> str:
         return f"{day.isoformat()}T{rng.randint(0, 23):02d}:{rng.choice((0, 15, 30, 45)):02d}:00"
     if fmt == "email":
         return f"{rng.choice(_WORDS)}.{rng.choice(_WORDS)}@example.test"
-    low = int(schema.get("minLength", 1))
-    high = int(schema.get("maxLength", max(low, 16)))
+    low = min(_count(schema.get("minLength"), 1), _MAX_CHARS)
+    high = min(_count(schema.get("maxLength"), max(low, 16)), _MAX_CHARS)
     text = (
         rng.choice(_WORDS) if rng.random() < 0.5 else "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 10)))
     )
     text = text[:high]
-    while len(text) < low:
-        text += rng.choice(string.ascii_lowercase)
-    return text
+    return text + "".join(rng.choices(string.ascii_lowercase, k=max(0, low - len(text))))

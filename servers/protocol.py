@@ -62,7 +62,7 @@ class VerifyParams(RequestParams):
 
 class VerifyResult(Result):
     result_type: Literal["complete"] = "complete"
-    reward: float
+    reward: float = Field(ge=0, le=1, allow_inf_nan=False, description="1.0 when the episode passed, else 0.0.")
     checks: list[Check] = Field(default_factory=list)
     diff: dict[str, Any] = Field(default_factory=dict)
 

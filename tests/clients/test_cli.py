@@ -132,3 +132,17 @@ def test_a_token_without_a_url_or_a_variable_with_two_tokens_is_refused(tmp_path
         env={**os.environ, "MY_TOKEN": f"{new_token()},{new_token()}"},
     )  # fmt: skip
     assert two.returncode == 2 and "MY_TOKEN holds 2 tokens; a client sends one" in two.stdout + two.stderr
+
+
+def test_what_libraries_log_reaches_the_terminal_without_its_control_characters() -> None:
+    """The MCP SDK logs the name of an SSE event a server sent ('Unknown SSE event: ...'): with escapes in it, a
+    hostile server once set the window title and cleared the screen of the user running eval."""
+    import subprocess
+    import sys
+
+    script = (
+        "from autoforge.servers.terminal import plain_logging; import logging; plain_logging(); "
+        "logging.getLogger('mcp.client').warning('Unknown SSE event: \\x1b]0;OWNED\\x07\\x1b[2J done')"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stderr
+    assert "\x1b" not in shown and "\x07" not in shown and "Unknown SSE event: ?]0;OWNED??[2J done" in shown

@@ -127,3 +127,36 @@ async def test_episode_on_a_closed_connection_is_an_infra_failure(library, conne
     await connection.shutdown()
     attempt = await run_episode(connection, task, OracleAgent(), ScriptedUser(task))
     assert attempt.label == "infra" and "closed" in (attempt.reason or "")
+
+
+BIG_TOOLS = """
+def big(db):
+    return "x" * 3000000
+"""
+
+
+async def test_a_tool_result_past_a_megabyte_is_cut_where_it_is_kept():
+    """A server's reply of megabytes (a hostile one sent 100 MB, three times) would fill memory, results.jsonl and
+    the report: past MAX_RESULT_CHARS the agent, the record and the report get its start and how much was left."""
+    from autoforge.clients.episode import MAX_RESULT_CHARS
+    from autoforge.servers import EnvServer, EnvSpec, Task, build_environment
+
+    spec = EnvSpec.model_validate({
+        "name": "big", "description": "One tool with a large answer.", "provenance": {"source": "tests"},
+        "tables": [{"name": "items", "columns": [{"name": "id", "type": "TEXT", "primary_key": True}]}],
+        "tools": [{"name": "big", "description": "A large answer.", "writes": False,
+                   "input_schema": {"type": "object", "properties": {}}}],
+    })  # fmt: skip
+    task = Task.model_validate({"id": "ask", "instruction": "Show me everything.",
+                                "solution": {"nodes": [{"id": "c1", "kind": "call", "tool": "big", "arguments": {}}]}})  # fmt: skip
+    server = EnvServer(build_environment(spec, BIG_TOOLS, "INSERT INTO items VALUES ('a');"))
+    server.environment.tasks[task.id] = task
+    connection = Connection(Endpoint(server.environment, "inprocess"))
+    await connection.open()
+    try:
+        attempt = await run_episode(connection, task, OracleAgent(), ScriptedUser(task))
+    finally:
+        await connection.shutdown()
+    (result,) = [e for e in attempt.trajectory if e.role == "tool"]
+    assert len(result.text) < MAX_RESULT_CHARS + 100 and result.text.endswith("more characters left out]")
+    assert f"{3_000_002 - MAX_RESULT_CHARS:,} more characters" in result.text  # the JSON text: quotes too

@@ -43,3 +43,24 @@ def test_random_arguments_validate_for_every_bundled_tool(bundled, seed):
     for environment in bundled:
         for tool in environment.spec.tools:
             jsonschema.validate(random_arguments(tool.input_schema, rng), tool.input_schema)
+
+
+def test_a_server_s_schema_cannot_keep_the_orchestrator_busy() -> None:
+    """A hostile server's schema asks for a billion characters, a billion items, an infinite bound and a pattern
+    that backtracks: arguments come back at once, bounded (the server then refuses the short ones)."""
+    import time
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "minLength": 10**12},
+            "items": {"type": "array", "items": {"type": "integer", "minimum": float("-inf")}, "minItems": 10**9},
+            "code": {"type": "string", "pattern": "^(a+)+$"},
+        },
+        "required": ["text", "items", "code"],
+    }
+    started = time.monotonic()
+    for seed in range(5):
+        arguments = random_arguments(schema, random.Random(seed))
+        assert len(arguments["text"]) == 1_000 and len(arguments["items"]) == 20
+    assert time.monotonic() - started < 5

@@ -192,3 +192,15 @@ def test_a_call_whose_worker_ended_after_keeping_it_is_not_reported_undone(libra
     episode = library.episodes.get("ended-True")
     assert renew.run(episode, {"loan_id": "L-71", "days": 1}).value  # the next call's mark follows the kept one
     assert episode.mark == 2
+
+
+def test_a_verdict_s_reward_is_a_number_from_0_to_1() -> None:
+    """A server answering verify with NaN once made the results file unreadable, and one with 1e300 set the mean
+    reward of every environment in the run: such a verdict is refused (the episode is an infrastructure failure)."""
+    from autoforge.servers.protocol import VerifyResult
+    from pydantic import ValidationError
+
+    for reward in (float("nan"), float("inf"), 1e300, -1.0):
+        with pytest.raises(ValidationError):
+            VerifyResult(reward=reward)
+    assert VerifyResult(reward=1.0).reward == 1.0
