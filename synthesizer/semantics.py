@@ -306,6 +306,10 @@ _OWN_NAMES = frozenset({"preferred", "legal", "maiden", "known", "nick", "short"
 """Words before `name` in a person's row that still name the person ('preferred_name')."""
 
 
+_FLOWN = re.compile(r"flight|airline|airport|itinerar|trip|journey|reservation|booking|fare|leg|segment")
+"""Tables whose origin and destination are airports: travel by air, or bookings of it."""
+
+
 def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
     if kind == "name" and is_person_table(table):  # a person's own name, not their `company_name`
         qualifier = key.split("_")[:-1]
@@ -320,6 +324,8 @@ def _refine(table: str, key: str, kind: str, json_type: str | None) -> str:
         return "quantity"  # a `wait_time`, a `year`
     if kind == "birthdate":
         return "date" if json_type == "string" else "quantity"
+    if kind == "airport" and table and "airport" not in key and not _FLOWN.search(table):
+        return "city"  # a hotel's or a cab's destination is a place, not an airport's code
     if (
         kind in ("first_name", "last_name", "person", "username", "street", "city", "airport", "seat")
         and json_type != "string"

@@ -618,3 +618,15 @@ def test_a_person_is_named_only_where_the_agent_can_look_them_up_and_a_record_fo
         for node in task.solution.nodes:
             given = getattr(node, "arguments", {}).get("agent_id")
             assert given is None or given in chosen, (task.id, node)
+
+
+def test_an_origin_or_destination_is_an_airport_only_where_people_fly() -> None:
+    """A flight's or a booked trip's destination is an airport code ('LIM'); a hotel's or a cab's is a place
+    ('Stockholm'), not 'destination LIH'."""
+    from autoforge.synthesizer.semantics import column_kind
+
+    for table in ("flights", "reservations", "itinerary_tickets"):
+        assert column_kind(table, "destination", "string", None, False) == "airport", table
+    for table in ("date_hotels", "cabs", "hotels"):
+        assert column_kind(table, "destination", "string", None, False) == "city", table
+    assert column_kind("hotels", "nearest_airport", "string", None, False) == "airport"
