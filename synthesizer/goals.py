@@ -16,7 +16,7 @@ from .models import ParamPlan, ToolPlan
 from .moments import day_of, shifted
 from .naming import normal, split_words
 from .outcomes import apply_change
-from .rules import children, linked_table, parts_of, terminal_values
+from .rules import children, linked_table, terminal_values, within_totals
 from .semantics import PERSONAL_KINDS, PERSONAL_WORDS, is_creation_time, is_person_table, is_secret
 from .sources.schemas import structure_of
 from .structured import conform, structured_value, valid
@@ -941,13 +941,14 @@ def _within_totals(
     args: list[tuple[str, Source]], values: dict[str, Any], plan: ToolPlan, table: Any
 ) -> list[tuple[str, Source]]:
     """Arguments where a part stated beside its total is no more than it (non-free bags within all bags)."""
-    names = {p.column: p.name for p in plan.params}
-    for part, total in parts_of(table):
-        low, high = values.get(part), values.get(total)
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)) and low > high:
-            swapped = {names[part]: high, names[total]: low}
-            args = [(n, Known(swapped[n], n)) if n in swapped else (n, s) for n, s in args]
-    return args
+    kept = within_totals(table, values)
+    columns = {p.name: p.column for p in plan.params}
+    return [
+        (n, Known(kept[column], n))
+        if (column := columns.get(n)) in values and kept[column] != values[column]
+        else (n, s)
+        for n, s in args
+    ]
 
 
 def _decoded(value: Any) -> Any:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from autoforge.servers import Column, Table
 
 from .models import Blueprint, ToolPlan
 from .naming import humanize, plural, singular, split_words
 from .semantics import TERMINAL_STATUSES, is_status_column
 
-__all__ = ["LIST_LIMIT", "children", "describe", "linked_table", "parts_of", "status_column", "terminal_values"]
+__all__ = [
+    "LIST_LIMIT",
+    "children",
+    "describe",
+    "linked_table",
+    "status_column",
+    "terminal_values",
+    "within_totals",
+]
 
 LIST_LIMIT = 50
 """Most rows a list tool returns unless its `limit` argument asks for fewer."""
@@ -81,7 +92,7 @@ def _either(values: tuple[str, ...]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-def parts_of(table: Table) -> list[tuple[str, str]]:
+def _parts_of(table: Table) -> list[tuple[str, str]]:
     """(part, total) numeric columns of a table: `nonfree_baggages` of `total_baggages`, `paid_amount` of
     `total_amount`; a part is never more than its total."""
     numeric = {c.name: split_words(c.name) for c in table.columns if c.type in ("INTEGER", "REAL") and not c.references}
@@ -99,3 +110,13 @@ def parts_of(table: Table) -> list[tuple[str, str]]:
             ):
                 found.append((part, total))
     return found
+
+
+def within_totals(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` (column -> value) with each part that exceeds its total swapped with it (`_parts_of`)."""
+    kept = dict(values)
+    for part, total in _parts_of(table):
+        low, high = kept.get(part), kept.get(total)
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)) and low > high:
+            kept[part], kept[total] = high, low
+    return kept

@@ -35,7 +35,7 @@ from .lifecycle import (
 from .models import Blueprint
 from .moments import day_of, epoch_seconds, moment_of
 from .naming import singular, split_words
-from .rules import parts_of, status_column, terminal_values
+from .rules import status_column, terminal_values, within_totals
 from .semantics import ADULT_AGE_DAYS, is_birth_date, is_creation_time, is_person_table
 from .structured import structured_value
 from .values import (
@@ -249,9 +249,7 @@ class _Builder:
                     row[column.name] = next((v for v in column.enum if v not in ended), row[column.name])
         self._copies(table, row, parents)
         self._capacity(table, row, parents)
-        for part, total in parts_of(table):  # no more non-free bags than bags
-            if _number(row.get(part)) and _number(row.get(total)) and row[part] > row[total]:
-                row[part], row[total] = row[total], row[part]
+        row.update(within_totals(table, row))  # no more non-free bags than bags
         if not self._ordered(table, row) or not self._free(table, row):
             return None
         created = self._created(table, row)
@@ -313,8 +311,8 @@ class _Builder:
             return None
         structure = self.bp.structures.get(f"{table.name}.{column.name}")
         made = structured_value(self.values, self.rng, table, structure) if structure is not None else None
-        text = json.dumps(made, sort_keys=True)
-        if made is not None and fits(column, text):  # a booking's flights, as the tools keep them
+        text = json.dumps(made, sort_keys=True) if made is not None else None
+        if text is not None and fits(column, text):  # a booking's flights, as the tools keep them
             return text
         return self.values.value(table, column, kind, row, person)
 
